@@ -1,0 +1,125 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { ApiDeps } from "../deps.js";
+import type { Destination } from "../../db/destinations-repo.js";
+import { body, json, newRouter } from "../router.js";
+import { ApiError, commonErrors, notFound, notFoundError } from "../errors.js";
+import { CreateDestinationBody, DestinationParams, DestinationSchema, IdParam, UpdateDestinationBody } from "../schemas.js";
+import { platforms, type PlatformId } from "../../destinations/registry.js";
+import { maskSecret } from "../../secrets/tokens.js";
+
+export function destinationRoutes({ streams, destinations, bus }: ApiDeps) {
+  const app = newRouter();
+
+  const view = (d: Destination) => ({
+    id: d.id,
+    streamId: d.streamId,
+    platform: d.platform,
+    name: d.name,
+    url: d.url,
+    streamKey: maskSecret(d.streamKey),
+    enabled: d.enabled,
+    createdAt: d.createdAt.toISOString(),
+    updatedAt: d.updatedAt.toISOString(),
+  });
+  const requireStream = (id: string) => {
+    if (!streams.get(id)) throw notFound("Stream");
+  };
+  const found = (d: Destination | undefined) => {
+    if (!d) throw notFound("Destination");
+    return d;
+  };
+  const checkIngest = (platform: string, url: string, streamKey: string) => {
+    const checked = platforms[platform as PlatformId].checkIngest({ url, streamKey });
+    if (!checked.ok) throw new ApiError(400, "invalid_destination", checked.message);
+    return checked;
+  };
+  const changed = (streamId: string) => bus.emit("config.destinations", { streamId });
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/streams/{id}/destinations",
+      summary: "Add a destination; it starts at once if the stream is live and it is enabled",
+      request: { params: IdParam, ...body(CreateDestinationBody) },
+      responses: { 201: json(DestinationSchema, "Created"), ...commonErrors, ...notFoundError },
+    }),
+    (c) => {
+      const { id } = c.req.valid("param");
+      const input = c.req.valid("json");
+      requireStream(id);
+      const { url, streamKey } = checkIngest(input.platform, input.url, input.streamKey);
+      const destination = destinations.create({ streamId: id, platform: input.platform, name: input.name, url, streamKey, enabled: input.enabled });
+      changed(id);
+      return c.json(view(destination), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/streams/{id}/destinations",
+      summary: "List a stream's destinations",
+      request: { params: IdParam },
+      responses: { 200: json(z.array(DestinationSchema), "Destinations"), ...commonErrors, ...notFoundError },
+    }),
+    (c) => {
+      const { id } = c.req.valid("param");
+      requireStream(id);
+      return c.json(destinations.list(id).map(view), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/streams/{id}/destinations/{destId}",
+      summary: "Get a destination",
+      request: { params: DestinationParams },
+      responses: { 200: json(DestinationSchema, "The destination"), ...commonErrors, ...notFoundError },
+    }),
+    (c) => {
+      const { id, destId } = c.req.valid("param");
+      return c.json(view(found(destinations.get(id, destId))), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/streams/{id}/destinations/{destId}",
+      summary: "Change a destination; enabling or disabling acts at once on a live stream",
+      request: { params: DestinationParams, ...body(UpdateDestinationBody) },
+      responses: { 200: json(DestinationSchema, "The destination"), ...commonErrors, ...notFoundError },
+    }),
+    (c) => {
+      const { id, destId } = c.req.valid("param");
+      const patch = c.req.valid("json");
+      const current = found(destinations.get(id, destId));
+      if (patch.url !== undefined || patch.streamKey !== undefined) {
+        const checked = checkIngest(current.platform, patch.url ?? current.url, patch.streamKey ?? current.streamKey);
+        patch.url = checked.url;
+      }
+      const updated = found(destinations.update(id, destId, patch));
+      changed(id);
+      return c.json(view(updated), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "delete",
+      path: "/streams/{id}/destinations/{destId}",
+      summary: "Remove a destination (stops it if live)",
+      request: { params: DestinationParams },
+      responses: { 204: { description: "Deleted" }, ...commonErrors, ...notFoundError },
+    }),
+    (c) => {
+      const { id, destId } = c.req.valid("param");
+      if (!destinations.delete(id, destId)) throw notFound("Destination");
+      changed(id);
+      return c.body(null, 204);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,56 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { ApiDeps } from "../deps.js";
+import { json, newRouter } from "../router.js";
+import { commonErrors, notFound, notFoundError } from "../errors.js";
+import { IdParam, StreamHealthSchema } from "../schemas.js";
+
+export function healthRoutes({ streams, destinations, relay }: ApiDeps) {
+  const app = newRouter();
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/streams/{id}/health",
+      summary: "Live state of the ingest and of each destination",
+      request: { params: IdParam },
+      responses: { 200: json(StreamHealthSchema, "Health"), ...commonErrors, ...notFoundError },
+    }),
+    (c) => {
+      const { id } = c.req.valid("param");
+      if (!streams.get(id)) throw notFound("Stream");
+      const live = relay.isLive(id);
+      return c.json(
+        {
+          live,
+          ingest: relay.ingestHealth(id),
+          destinations: destinations.list(id).map((d) => {
+            const runtime = relay.outputHealth(id, d.id);
+            return {
+              id: d.id,
+              name: d.name,
+              enabled: d.enabled,
+              ...(runtime ?? idleHealth),
+              // A destination that is not running now reads as idle (enabled) or stopped (disabled).
+              state: runtime && live ? runtime.state : d.enabled ? ("idle" as const) : ("stopped" as const),
+            };
+          }),
+        },
+        200,
+      );
+    },
+  );
+
+  return app;
+}
+
+const idleHealth = {
+  bitrateKbps: 0,
+  bytesOut: 0,
+  fps: 0,
+  reconnects: 0,
+  attempt: 0,
+  nextRetryAt: null,
+  lastError: null,
+  uptimeMs: 0,
+  queuedBytes: 0,
+};

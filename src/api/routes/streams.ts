@@ -1,0 +1,105 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { ApiDeps } from "../deps.js";
+import type { Stream } from "../../db/streams-repo.js";
+import { body, json, newRouter } from "../router.js";
+import { commonErrors, notFound, notFoundError } from "../errors.js";
+import { CreateStreamBody, IdParam, StreamSchema, UpdateStreamBody } from "../schemas.js";
+import { maskSecret } from "../../secrets/tokens.js";
+
+export function streamRoutes({ streams, relay, bus, ingestUrl }: ApiDeps) {
+  const app = newRouter();
+
+  const view = (s: Stream, reveal = false) => ({
+    id: s.id,
+    name: s.name,
+    ingestUrl,
+    streamKey: reveal ? s.streamKey : maskSecret(s.streamKey),
+    live: relay.isLive(s.id),
+    createdAt: s.createdAt.toISOString(),
+    updatedAt: s.updatedAt.toISOString(),
+  });
+  const found = (s: Stream | undefined) => {
+    if (!s) throw notFound("Stream");
+    return s;
+  };
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/streams",
+      summary: "Create a stream (one OBS ingest)",
+      request: body(CreateStreamBody),
+      responses: { 201: json(StreamSchema, "Created; streamKey is shown in full this once"), ...commonErrors },
+    }),
+    (c) => {
+      const stream = streams.create(c.req.valid("json").name);
+      bus.emit("config.stream", { streamId: stream.id, change: "created" });
+      return c.json(view(stream, true), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: "get", path: "/streams", summary: "List streams", responses: { 200: json(z.array(StreamSchema), "Streams"), ...commonErrors } }),
+    (c) => c.json(streams.list().map((s) => view(s)), 200),
+  );
+
+  app.openapi(
+    createRoute({ method: "get", path: "/streams/{id}", summary: "Get a stream", request: { params: IdParam }, responses: { 200: json(StreamSchema, "The stream"), ...commonErrors, ...notFoundError } }),
+    (c) => c.json(view(found(streams.get(c.req.valid("param").id))), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: "patch",
+      path: "/streams/{id}",
+      summary: "Rename a stream",
+      request: { params: IdParam, ...body(UpdateStreamBody) },
+      responses: { 200: json(StreamSchema, "The stream"), ...commonErrors, ...notFoundError },
+    }),
+    (c) => {
+      const { id } = c.req.valid("param");
+      const stream = found(streams.rename(id, c.req.valid("json").name));
+      bus.emit("config.stream", { streamId: id, change: "updated" });
+      return c.json(view(stream), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({ method: "delete", path: "/streams/{id}", summary: "Delete a stream and its destinations", request: { params: IdParam }, responses: { 204: { description: "Deleted" }, ...commonErrors, ...notFoundError } }),
+    (c) => {
+      const { id } = c.req.valid("param");
+      if (!streams.delete(id)) throw notFound("Stream");
+      bus.emit("config.stream", { streamId: id, change: "deleted" });
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/streams/{id}/rotate-key",
+      summary: "Replace the stream key (the old one stops working for new publishes)",
+      request: { params: IdParam },
+      responses: { 200: json(StreamSchema, "The stream with its new key in full"), ...commonErrors, ...notFoundError },
+    }),
+    (c) => {
+      const { id } = c.req.valid("param");
+      const stream = found(streams.rotateKey(id));
+      bus.emit("config.stream", { streamId: id, change: "key_rotated" });
+      return c.json(view(stream, true), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/streams/{id}/reveal-key",
+      summary: "Show the stream key in full (for copying into OBS)",
+      request: { params: IdParam },
+      responses: { 200: json(z.object({ streamKey: z.string() }), "The stream key"), ...commonErrors, ...notFoundError },
+    }),
+    (c) => c.json({ streamKey: found(streams.get(c.req.valid("param").id)).streamKey }, 200),
+  );
+
+  return app;
+}

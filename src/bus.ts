@@ -1,0 +1,51 @@
+import { EventEmitter } from "node:events";
+import type { OutputState } from "./relay/output.js";
+
+/**
+ * Every event that crosses a concern, with its payload. Relay, API, and later webhooks, metrics and
+ * live feeds only know each other through these; a message broker can stand behind `emit`/`on`.
+ */
+export interface PrismEvents {
+  "stream.started": { streamId: string; name: string; at: string };
+  "stream.ended": { streamId: string; name: string; at: string; reason: string };
+  "destination.state": {
+    streamId: string;
+    destinationId: string;
+    name: string;
+    state: OutputState;
+    previous: OutputState;
+    lastError: string | null;
+    at: string;
+  };
+  /** Configuration written through the API; the relay reconciles live streams with it. */
+  "config.stream": { streamId: string; change: "created" | "updated" | "deleted" | "key_rotated" };
+  "config.destinations": { streamId: string };
+}
+
+export type EventName = keyof PrismEvents;
+
+export class EventBus {
+  private readonly emitter = new EventEmitter();
+
+  /** A failing subscriber is reported here and never breaks the emitter (e.g. the relay's packet path). */
+  constructor(private readonly onListenerError: (event: EventName, err: unknown) => void = () => {}) {
+    // Many subscribers (one per SSE client later) are normal here, not a leak.
+    this.emitter.setMaxListeners(0);
+  }
+
+  emit<E extends EventName>(event: E, payload: PrismEvents[E]): void {
+    this.emitter.emit(event, payload);
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: PrismEvents[E]) => void): () => void {
+    const guarded = (payload: PrismEvents[E]) => {
+      try {
+        listener(payload);
+      } catch (err) {
+        this.onListenerError(event, err);
+      }
+    };
+    this.emitter.on(event, guarded);
+    return () => this.emitter.off(event, guarded);
+  }
+}

@@ -1,0 +1,75 @@
+import { randomUUID } from "node:crypto";
+import { and, asc, eq } from "drizzle-orm";
+import type { Db } from "./client.js";
+import { destinations, type DestinationRow } from "./schema.js";
+import type { SecretBox } from "../secrets/secret-box.js";
+
+export interface Destination {
+  id: string;
+  streamId: string;
+  platform: string;
+  name: string;
+  url: string;
+  streamKey: string;
+  enabled: boolean;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type NewDestination = Pick<Destination, "streamId" | "platform" | "name" | "url" | "streamKey" | "enabled">;
+export type DestinationPatch = Partial<Pick<Destination, "name" | "url" | "streamKey" | "enabled">>;
+
+/** Destinations of streams, with their stream keys encrypted at rest. */
+export class DestinationsRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly box: SecretBox,
+  ) {}
+
+  create(input: NewDestination): Destination {
+    const now = Date.now();
+    const { streamKey, ...rest } = input;
+    const row: DestinationRow = { id: randomUUID(), ...rest, streamKeyEnc: this.box.encrypt(streamKey), createdAt: now, updatedAt: now };
+    this.db.insert(destinations).values(row).run();
+    return this.toDestination(row);
+  }
+
+  list(streamId: string): Destination[] {
+    return this.db
+      .select()
+      .from(destinations)
+      .where(eq(destinations.streamId, streamId))
+      .orderBy(asc(destinations.createdAt))
+      .all()
+      .map((r) => this.toDestination(r));
+  }
+
+  get(streamId: string, id: string): Destination | undefined {
+    const row = this.db
+      .select()
+      .from(destinations)
+      .where(and(eq(destinations.streamId, streamId), eq(destinations.id, id)))
+      .get();
+    return row && this.toDestination(row);
+  }
+
+  update(streamId: string, id: string, patch: DestinationPatch): Destination | undefined {
+    const { streamKey, ...rest } = patch;
+    const set = { ...rest, ...(streamKey !== undefined && { streamKeyEnc: this.box.encrypt(streamKey) }), updatedAt: Date.now() };
+    this.db
+      .update(destinations)
+      .set(set)
+      .where(and(eq(destinations.streamId, streamId), eq(destinations.id, id)))
+      .run();
+    return this.get(streamId, id);
+  }
+
+  delete(streamId: string, id: string): boolean {
+    return this.db.delete(destinations).where(and(eq(destinations.streamId, streamId), eq(destinations.id, id))).run().changes > 0;
+  }
+
+  private toDestination(row: DestinationRow): Destination {
+    const { streamKeyEnc, createdAt, updatedAt, ...rest } = row;
+    return { ...rest, streamKey: this.box.decrypt(streamKeyEnc), createdAt: new Date(createdAt), updatedAt: new Date(updatedAt) };
+  }
+}

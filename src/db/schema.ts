@@ -1,0 +1,36 @@
+import { sqliteTable, text, integer, index } from "drizzle-orm/sqlite-core";
+
+// Portable by construction: text ids, integer millisecond timestamps and booleans, no SQLite-only
+// types, so a pg-core twin of this file is a mechanical copy.
+
+export const streams = sqliteTable("streams", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  /** Keyed hash of the ingest key, to find the stream on publish without decrypting every row. */
+  streamKeyHash: text("stream_key_hash").notNull().unique(),
+  /** The ingest key, encrypted (the streamer must be able to see it again). */
+  streamKeyEnc: text("stream_key_enc").notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+export const destinations = sqliteTable(
+  "destinations",
+  {
+    id: text("id").primaryKey(),
+    streamId: text("stream_id")
+      .notNull()
+      .references(() => streams.id, { onDelete: "cascade" }),
+    platform: text("platform").notNull(),
+    name: text("name").notNull(),
+    url: text("url").notNull(),
+    streamKeyEnc: text("stream_key_enc").notNull(),
+    enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("destinations_stream_id_idx").on(t.streamId)],
+);
+
+export type StreamRow = typeof streams.$inferSelect;
+export type DestinationRow = typeof destinations.$inferSelect;

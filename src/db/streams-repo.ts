@@ -1,0 +1,87 @@
+import { randomUUID } from "node:crypto";
+import { asc, count, eq } from "drizzle-orm";
+import type { Db } from "./client.js";
+import { streams, type StreamRow } from "./schema.js";
+import type { SecretBox } from "../secrets/secret-box.js";
+import { newStreamKey } from "../secrets/tokens.js";
+
+export interface Stream {
+  id: string;
+  name: string;
+  streamKey: string;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Streams, with their ingest keys encrypted at rest and found on publish by keyed hash. */
+export class StreamsRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly box: SecretBox,
+  ) {}
+
+  create(name: string): Stream {
+    const now = Date.now();
+    const streamKey = newStreamKey();
+    const row: StreamRow = {
+      id: randomUUID(),
+      name,
+      streamKeyHash: this.box.lookupHash(streamKey),
+      streamKeyEnc: this.box.encrypt(streamKey),
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.db.insert(streams).values(row).run();
+    return this.toStream(row);
+  }
+
+  list(): Stream[] {
+    return this.db.select().from(streams).orderBy(asc(streams.createdAt)).all().map((r) => this.toStream(r));
+  }
+
+  count(): number {
+    return this.db.select({ n: count() }).from(streams).get()?.n ?? 0;
+  }
+
+  get(id: string): Stream | undefined {
+    const row = this.db.select().from(streams).where(eq(streams.id, id)).get();
+    return row && this.toStream(row);
+  }
+
+  findByKey(streamKey: string): { id: string; name: string } | undefined {
+    return this.db
+      .select({ id: streams.id, name: streams.name })
+      .from(streams)
+      .where(eq(streams.streamKeyHash, this.box.lookupHash(streamKey)))
+      .get();
+  }
+
+  rename(id: string, name: string): Stream | undefined {
+    this.db.update(streams).set({ name, updatedAt: Date.now() }).where(eq(streams.id, id)).run();
+    return this.get(id);
+  }
+
+  rotateKey(id: string): Stream | undefined {
+    const streamKey = newStreamKey();
+    const result = this.db
+      .update(streams)
+      .set({ streamKeyHash: this.box.lookupHash(streamKey), streamKeyEnc: this.box.encrypt(streamKey), updatedAt: Date.now() })
+      .where(eq(streams.id, id))
+      .run();
+    return result.changes > 0 ? this.get(id) : undefined;
+  }
+
+  delete(id: string): boolean {
+    return this.db.delete(streams).where(eq(streams.id, id)).run().changes > 0;
+  }
+
+  private toStream(row: StreamRow): Stream {
+    return {
+      id: row.id,
+      name: row.name,
+      streamKey: this.box.decrypt(row.streamKeyEnc),
+      createdAt: new Date(row.createdAt),
+      updatedAt: new Date(row.updatedAt),
+    };
+  }
+}

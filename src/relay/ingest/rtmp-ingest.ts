@@ -1,0 +1,100 @@
+import net, { type Server, type Socket } from "node:net";
+import type { Logger } from "pino";
+import { IngestConnection, type PublishDecision, type PublishRequest } from "./connection.js";
+
+export interface RtmpIngestOptions {
+  host: string;
+  port: number;
+  log: Logger;
+  decide: (req: PublishRequest, connection: IngestConnection) => PublishDecision;
+  /** A connection must be publishing within this time (handshake + connect + publish). */
+  handshakeTimeoutMs?: number;
+  /** A publisher that sends nothing for this long is considered gone. */
+  idleTimeoutMs?: number;
+  maxMessageBytes?: number;
+}
+
+const RTMP_VERSION = 3;
+
+/** The RTMP listener OBS publishes to. Each socket is isolated: whatever it sends, only it is closed. */
+export class RtmpIngest {
+  private server: Server | null = null;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(private readonly options: RtmpIngestOptions) {}
+
+  async listen(): Promise<number> {
+    const server = net.createServer((socket) => this.accept(socket));
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(this.options.port, this.options.host, () => {
+        server.off("error", reject);
+        resolve();
+      });
+    });
+    server.on("error", (err) => this.options.log.error({ err }, "RTMP ingest listener error"));
+    const address = server.address();
+    return typeof address === "object" && address ? address.port : this.options.port;
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    for (const socket of this.sockets) socket.destroy();
+    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  private accept(socket: Socket): void {
+    const { log } = this.options;
+    const handshakeTimeoutMs = this.options.handshakeTimeoutMs ?? 10_000;
+    const idleTimeoutMs = this.options.idleTimeoutMs ?? 20_000;
+    const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.sockets.add(socket);
+    socket.setNoDelay(true);
+
+    const connection = new IngestConnection(
+      socket,
+      { maxMessageBytes: this.options.maxMessageBytes ?? 8 * 1024 * 1024 },
+      this.options.decide,
+    );
+    let first = true;
+
+    // Until the peer is publishing it gets a short deadline; after, only a stalled publisher is cut.
+    const handshakeTimer = setTimeout(() => {
+      if (!connection.publishing) {
+        log.debug({ peer }, "RTMP connection did not start publishing in time; closing");
+        socket.destroy();
+      }
+    }, handshakeTimeoutMs);
+    socket.setTimeout(idleTimeoutMs, () => {
+      log.warn({ peer }, "RTMP publisher sent nothing for too long; closing");
+      socket.destroy();
+    });
+
+    socket.on("data", (data: Buffer) => {
+      if (first) {
+        first = false;
+        if (data[0] !== RTMP_VERSION) {
+          log.debug({ peer }, "not an RTMP client (bad handshake version); closing");
+          socket.destroy();
+          return;
+        }
+      }
+      try {
+        const err = connection.parserData(data);
+        if (err) throw new Error(err);
+      } catch (err) {
+        log.warn({ peer, reason: (err as Error).message }, "RTMP protocol error; closing connection");
+        connection.finish("protocol error");
+        socket.destroy();
+      }
+    });
+    socket.on("error", (err) => log.debug({ peer, code: (err as NodeJS.ErrnoException).code }, "RTMP socket error"));
+    socket.on("close", () => {
+      clearTimeout(handshakeTimer);
+      this.sockets.delete(socket);
+      connection.finish("publisher disconnected");
+    });
+  }
+}

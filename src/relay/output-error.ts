@@ -1,0 +1,42 @@
+/** Why an output is not live, in words a streamer can act on. `kind` drives retry policy. */
+export type OutputErrorKind =
+  | "unreachable" // nothing answered: refused, no route, DNS
+  | "timeout" // answered too slowly
+  | "rejected" // the server refused the stream key or the app
+  | "closed" // the server hung up
+  | "protocol" // the server spoke something we do not understand
+  | "slow"; // the server did not keep up with the stream
+
+export class OutputError extends Error {
+  constructor(
+    readonly kind: OutputErrorKind,
+    message: string,
+  ) {
+    super(message);
+    this.name = "OutputError";
+  }
+}
+
+/** Turns a socket error into a sentence naming the host, never the stream key. */
+export function describeSocketError(err: NodeJS.ErrnoException, where: string): OutputError {
+  switch (err.code) {
+    case "ECONNREFUSED":
+      return new OutputError("unreachable", `Connection refused by ${where}: no RTMP server is listening there. Check the URL and port.`);
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return new OutputError("unreachable", `Host of ${where} not found: check the server address.`);
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return new OutputError("unreachable", `${where} is unreachable from this machine (no route).`);
+    case "ECONNRESET":
+    case "EPIPE":
+      return new OutputError("closed", `${where} closed the connection.`);
+    case "ETIMEDOUT":
+      return new OutputError("timeout", `${where} did not answer in time.`);
+    default:
+      if (err.code?.startsWith("ERR_TLS") || /certificate|self.signed|TLS|SSL/i.test(err.message)) {
+        return new OutputError("unreachable", `TLS with ${where} failed: ${err.message}.`);
+      }
+      return new OutputError("unreachable", `Could not talk to ${where}: ${err.message}.`);
+  }
+}

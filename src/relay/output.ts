@@ -1,0 +1,190 @@
+import type { Logger } from "pino";
+import type { EncodedFrame } from "./media.js";
+import type { StreamHub, HubReader } from "./hub.js";
+import { RtmpPublishClient, type PublishTarget } from "./rtmp/publish-client.js";
+import { OutputError } from "./output-error.js";
+import { backoffDelay, type BackoffPolicy } from "./backoff.js";
+import { kbps, RateMeter } from "./rate.js";
+
+export type OutputState = "idle" | "connecting" | "live" | "reconnecting" | "failed" | "stopped";
+
+export interface OutputTarget extends PublishTarget {
+  id: string;
+  name: string;
+}
+
+export interface OutputHealth {
+  state: OutputState;
+  bitrateKbps: number;
+  bytesOut: number;
+  fps: number;
+  reconnects: number;
+  /** Retry number of the next attempt while reconnecting, else 0. */
+  attempt: number;
+  nextRetryAt: string | null;
+  lastError: string | null;
+  uptimeMs: number;
+  queuedBytes: number;
+}
+
+export interface OutputOptions {
+  connectTimeoutMs: number;
+  /** Bytes waiting for a slow destination before it is cut and reconnected. */
+  queueLimitBytes: number;
+  backoff: BackoffPolicy;
+  tlsCa?: string | undefined;
+}
+
+export interface OutputStateChange {
+  state: OutputState;
+  previous: OutputState;
+  lastError: string | null;
+}
+
+/**
+ * One destination of a live stream: its own connection, queue and state machine
+ * (idle → connecting → live → reconnecting → … → failed | stopped). It reads from the hub and never
+ * makes the hub wait: while not live it skips frames, and a queue past its limit cuts only itself.
+ */
+export class DestinationOutput implements HubReader {
+  private state: OutputState = "idle";
+  private client: RtmpPublishClient | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private synced = false;
+  private attempt = 0;
+  private nextRetryAt: number | null = null;
+  private reconnects = 0;
+  private everLive = false;
+  private lastError: string | null = null;
+  private liveSince = 0;
+  private bytesOut = 0;
+  private readonly sent = new RateMeter();
+  private readonly videoSent = new RateMeter();
+
+  constructor(
+    readonly target: OutputTarget,
+    private readonly hub: StreamHub,
+    private readonly options: OutputOptions,
+    private readonly log: Logger,
+    private readonly onStateChange: (change: OutputStateChange) => void,
+  ) {}
+
+  start(): void {
+    if (this.state !== "idle") return;
+    this.hub.attach(this);
+    this.connect();
+  }
+
+  /** Ends the output for good (stream ended, destination disabled or removed). */
+  stop(): void {
+    if (this.state === "stopped") return;
+    this.hub.detach(this);
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.nextRetryAt = null;
+    this.client?.close();
+    this.client = null;
+    this.setState("stopped");
+  }
+
+  frame(frame: EncodedFrame): void {
+    if (this.state !== "live" || !this.client) return;
+    if (!this.synced) {
+      if (frame.isHeader) return this.send(frame);
+      const syncPoint = this.hub.hasVideo ? frame.kind === "video" && frame.isKeyframe : frame.kind === "audio";
+      if (!syncPoint) return;
+      this.synced = true;
+    }
+    if (this.client.queuedBytes > this.options.queueLimitBytes) {
+      const mb = (this.client.queuedBytes / 1024 / 1024).toFixed(1);
+      this.client.destroy(new OutputError("slow", `The destination is not keeping up: ${mb} MB were waiting to be sent, so Prism dropped the connection and is reconnecting.`));
+      return;
+    }
+    this.send(frame);
+  }
+
+  health(): OutputHealth {
+    const sent = this.sent.perSecond();
+    return {
+      state: this.state,
+      bitrateKbps: this.state === "live" ? kbps(sent.bytes) : 0,
+      bytesOut: this.bytesOut,
+      fps: this.state === "live" ? Math.round(this.videoSent.perSecond().count * 10) / 10 : 0,
+      reconnects: this.reconnects,
+      attempt: this.state === "reconnecting" ? this.attempt : 0,
+      nextRetryAt: this.nextRetryAt ? new Date(this.nextRetryAt).toISOString() : null,
+      lastError: this.lastError,
+      uptimeMs: this.state === "live" ? Date.now() - this.liveSince : 0,
+      queuedBytes: this.client?.queuedBytes ?? 0,
+    };
+  }
+
+  private connect(): void {
+    this.retryTimer = null;
+    this.nextRetryAt = null;
+    if (this.state !== "reconnecting") this.setState("connecting");
+    const client = new RtmpPublishClient(this.target, { connectTimeoutMs: this.options.connectTimeoutMs, tlsCa: this.options.tlsCa });
+    this.client = client;
+    client.onClose = (err) => {
+      if (this.client === client && err) this.lost(err);
+    };
+    client.connect().then(
+      () => {
+        if (this.client !== client) return;
+        this.goLive();
+      },
+      (err: unknown) => {
+        if (this.client !== client) return;
+        client.onClose = () => {};
+        this.lost(err instanceof OutputError ? err : new OutputError("protocol", String(err)));
+      },
+    );
+  }
+
+  private goLive(): void {
+    if (this.everLive) this.reconnects += 1;
+    this.everLive = true;
+    this.attempt = 0;
+    this.liveSince = Date.now();
+    this.synced = false;
+    this.setState("live");
+    // Codec headers first, then the current GOP from its keyframe: the destination can decode at once.
+    for (const frame of this.hub.catchUp()) {
+      if (!frame.isHeader) this.synced = true;
+      this.send(frame);
+    }
+  }
+
+  private send(frame: EncodedFrame): void {
+    this.client!.write(frame.chunks);
+    this.bytesOut += frame.chunks.length;
+    this.sent.add(frame.chunks.length);
+    if (frame.kind === "video" && !frame.isHeader) this.videoSent.add(0);
+  }
+
+  private lost(err: OutputError): void {
+    if (this.state === "stopped") return;
+    this.client = null;
+    this.lastError = err.message;
+    if (err.kind === "rejected") {
+      // The platform said no to this key: retrying would only hammer it and risk a ban.
+      this.log.warn({ destination: this.target.name, reason: err.message }, "destination refused the stream; not retrying");
+      this.hub.detach(this);
+      this.setState("failed");
+      return;
+    }
+    const delay = backoffDelay(this.options.backoff, this.attempt);
+    this.attempt += 1;
+    this.nextRetryAt = Date.now() + delay;
+    this.log.warn({ destination: this.target.name, reason: err.message, retryInMs: delay, attempt: this.attempt }, "destination connection lost; reconnecting");
+    this.setState("reconnecting");
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  private setState(state: OutputState): void {
+    const previous = this.state;
+    if (previous === state) return;
+    this.state = state;
+    this.onStateChange({ state, previous, lastError: this.lastError });
+  }
+}

@@ -1,0 +1,161 @@
+import type { Logger } from "pino";
+import type { EventBus } from "../bus.js";
+import { RtmpIngest } from "./ingest/rtmp-ingest.js";
+import type { IngestConnection, PublishDecision, PublishRequest } from "./ingest/connection.js";
+import { StreamHub, type IngestHealth } from "./hub.js";
+import { DestinationOutput, type OutputHealth, type OutputOptions, type OutputTarget } from "./output.js";
+
+/** What the relay needs to know about configuration; the database answers it. */
+export interface RelayConfigSource {
+  streamByKey(streamKey: string): { id: string; name: string } | undefined;
+  enabledTargets(streamId: string): OutputTarget[];
+}
+
+export interface RelayOptions {
+  host: string;
+  port: number;
+  /** The RTMP application OBS publishes to: rtmp://host:port/<app>/<key>. */
+  app: string;
+  output: OutputOptions;
+}
+
+interface LiveStream {
+  id: string;
+  name: string;
+  hub: StreamHub;
+  publisher: IngestConnection;
+  outputs: Map<string, DestinationOutput>;
+}
+
+/**
+ * Ingest → hub → outputs for every live stream. It reads configuration through RelayConfigSource,
+ * hears about changes on the bus, and reports what happens on the bus.
+ */
+export class Relay {
+  private readonly ingest: RtmpIngest;
+  private readonly live = new Map<string, LiveStream>();
+  /** Health of the outputs of the last run of each stream, kept after it ends so lastError stays visible. */
+  private readonly finished = new Map<string, Map<string, OutputHealth>>();
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(
+    private readonly options: RelayOptions,
+    private readonly config: RelayConfigSource,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+  ) {
+    this.ingest = new RtmpIngest({
+      host: options.host,
+      port: options.port,
+      log: log.child({ component: "ingest" }),
+      decide: (req, connection) => this.decide(req, connection),
+    });
+  }
+
+  async start(): Promise<number> {
+    this.unsubscribe.push(
+      this.bus.on("config.destinations", ({ streamId }) => this.reconcile(streamId)),
+      this.bus.on("config.stream", ({ streamId, change }) => {
+        if (change === "deleted") this.live.get(streamId)?.publisher.disconnect("stream deleted");
+      }),
+    );
+    return this.ingest.listen();
+  }
+
+  async stop(): Promise<void> {
+    for (const off of this.unsubscribe.splice(0)) off();
+    for (const stream of [...this.live.values()]) this.end(stream, "server shutting down");
+    await this.ingest.close();
+  }
+
+  isLive(streamId: string): boolean {
+    return this.live.has(streamId);
+  }
+
+  ingestHealth(streamId: string): IngestHealth | null {
+    return this.live.get(streamId)?.hub.health() ?? null;
+  }
+
+  /** Runtime health of a destination: of the live run, or of the last run; undefined if it never ran. */
+  outputHealth(streamId: string, destinationId: string): OutputHealth | undefined {
+    return this.live.get(streamId)?.outputs.get(destinationId)?.health() ?? this.finished.get(streamId)?.get(destinationId);
+  }
+
+  private decide(req: PublishRequest, connection: IngestConnection): PublishDecision {
+    const peer = req.remoteAddress;
+    if (req.app !== this.options.app) {
+      this.log.warn({ peer, app: req.app }, "publish refused: wrong application in the ingest URL");
+      return { accept: false, reason: `Unknown application "${req.app}": publish to rtmp://<host>/${this.options.app}/<stream key>.` };
+    }
+    const stream = this.config.streamByKey(req.streamKey);
+    if (!stream) {
+      this.log.warn({ peer }, "publish refused: unknown stream key");
+      return { accept: false, reason: "Unknown stream key." };
+    }
+    if (this.live.has(stream.id)) {
+      this.log.warn({ peer, stream: stream.name }, "publish refused: the stream already has a publisher");
+      return { accept: false, reason: "This stream is already being published; only one publisher at a time." };
+    }
+    const live: LiveStream = { id: stream.id, name: stream.name, hub: new StreamHub(), publisher: connection, outputs: new Map() };
+    this.live.set(stream.id, live);
+    this.finished.delete(stream.id);
+    this.log.info({ peer, stream: stream.name }, "stream started");
+    this.bus.emit("stream.started", { streamId: stream.id, name: stream.name, at: new Date().toISOString() });
+    this.reconcile(stream.id);
+    return {
+      accept: true,
+      sink: {
+        packet: (packet) => live.hub.push(packet),
+        end: (reason) => this.end(live, reason),
+      },
+    };
+  }
+
+  /** Brings a live stream's outputs in line with its enabled destinations, touching only what changed. */
+  private reconcile(streamId: string): void {
+    const live = this.live.get(streamId);
+    if (!live) return;
+    const wanted = new Map(this.config.enabledTargets(streamId).map((t) => [t.id, t]));
+    for (const [id, output] of live.outputs) {
+      const target = wanted.get(id);
+      if (!target || target.url !== output.target.url || target.streamKey !== output.target.streamKey) {
+        output.stop();
+        live.outputs.delete(id);
+      } else if (target.name !== output.target.name) {
+        output.target.name = target.name;
+      }
+    }
+    for (const [id, target] of wanted) {
+      if (live.outputs.has(id)) continue;
+      const output = new DestinationOutput(
+        target,
+        live.hub,
+        this.options.output,
+        this.log.child({ component: "output", stream: live.name }),
+        (change) =>
+          this.bus.emit("destination.state", {
+            streamId,
+            destinationId: id,
+            name: output.target.name,
+            ...change,
+            at: new Date().toISOString(),
+          }),
+      );
+      live.outputs.set(id, output);
+      output.start();
+    }
+  }
+
+  private end(live: LiveStream, reason: string): void {
+    if (this.live.get(live.id) !== live) return;
+    this.live.delete(live.id);
+    const last = new Map<string, OutputHealth>();
+    for (const [id, output] of live.outputs) {
+      output.stop();
+      last.set(id, output.health());
+    }
+    this.finished.set(live.id, last);
+    this.log.info({ stream: live.name, reason }, "stream ended");
+    this.bus.emit("stream.ended", { streamId: live.id, name: live.name, at: new Date().toISOString(), reason });
+  }
+}

@@ -1,0 +1,254 @@
+import net, { type Socket } from "node:net";
+import tls from "node:tls";
+import { randomBytes } from "node:crypto";
+import { amf, Rtmp } from "./nms.js";
+import { ChunkStream, encodeChunks, MEDIA_STREAM_ID, OUT_CHUNK_SIZE } from "./chunks.js";
+import { describeSocketError, OutputError } from "../output-error.js";
+
+export interface PublishTarget {
+  /** rtmp(s)://host[:port]/app[/…] — the server URL without the stream key. */
+  url: string;
+  streamKey: string;
+}
+
+export interface PublishClientOptions {
+  connectTimeoutMs: number;
+  /** Extra CA certificates (PEM) trusted for rtmps://, e.g. a self-hosted server's. */
+  tlsCa?: string | Buffer | undefined;
+}
+
+const HANDSHAKE_SIZE = 1536;
+const TYPE = { setChunkSize: 1, ack: 3, userControl: 4, windowAckSize: 5, invoke: 20 } as const;
+const REFUSAL = /BadName|Rejected|Failed|Unauthorized|Denied|Invalid|Error/i;
+
+/**
+ * An RTMP(S) publisher: the client side of what OBS does (connect, releaseStream, FCPublish,
+ * createStream, publish). Incoming chunks are parsed by node-media-server's engine; outgoing media
+ * are the hub's pre-encoded chunks, written as they are.
+ */
+export class RtmpPublishClient extends Rtmp {
+  private socket: Socket | null = null;
+  private handshake: Buffer = Buffer.alloc(0);
+  private handshakeDone = false;
+  private transId = 1;
+  private readonly pending = new Map<number, (message: Rtmp.InvokeMessage) => void>();
+  private onPublished: (() => void) | null = null;
+  private fail: (err: OutputError) => void = () => {};
+  private received = 0;
+  private acked = 0;
+  private closing = false;
+  private readonly where: string;
+
+  /** Called once when an established or pending connection ends, with the reason unless we closed it. */
+  onClose: (err: OutputError | null) => void = () => {};
+
+  constructor(
+    private readonly target: PublishTarget,
+    private readonly options: PublishClientOptions,
+  ) {
+    super();
+    const url = new URL(target.url);
+    this.where = `${url.protocol}//${url.host}`;
+    this.onOutputCallback = (buffer) => this.write(buffer);
+  }
+
+  /** Resolves once the server answers NetStream.Publish.Start. */
+  connect(): Promise<void> {
+    const url = new URL(this.target.url);
+    const secure = url.protocol === "rtmps:";
+    const port = Number(url.port) || (secure ? 443 : 1935);
+    const host = url.hostname.replace(/^\[|\]$/g, "");
+    const app = decodeURIComponent(url.pathname.replace(/^\//, "")) + url.search;
+    const tcUrl = `${url.protocol}//${url.host}${url.pathname}${url.search}`;
+
+    return new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const settle = (err: OutputError | null) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (err) reject(err);
+        else resolve();
+      };
+      const timer = setTimeout(() => {
+        settle(new OutputError("timeout", `${this.where} did not accept the stream within ${this.options.connectTimeoutMs / 1000} s.`));
+        this.socket?.destroy();
+      }, this.options.connectTimeoutMs);
+
+      this.fail = (err) => {
+        if (!settled) settle(err);
+        this.socket?.destroy();
+      };
+      this.onPublished = () => settle(null);
+
+      const socket = secure
+        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: this.options.tlsCa ? [...tls.rootCertificates, String(this.options.tlsCa)] : undefined })
+        : net.connect({ host, port });
+      this.socket = socket;
+      socket.setNoDelay(true);
+      socket.once(secure ? "secureConnect" : "connect", () => {
+        const c1 = randomBytes(HANDSHAKE_SIZE);
+        c1.writeUInt32BE(0, 0);
+        c1.writeUInt32BE(0, 4);
+        socket.write(Buffer.concat([Buffer.from([3]), c1]));
+      });
+      socket.on("data", (data: Buffer) => {
+        try {
+          this.received += data.length;
+          if (this.handshakeDone) this.chunkRead(data, 0, data.length);
+          else this.readHandshake(data, app, tcUrl);
+          this.acknowledge();
+        } catch (err) {
+          this.fail(new OutputError("protocol", `${this.where} sent data Prism could not parse (${(err as Error).message}).`));
+        }
+      });
+      socket.on("error", (err) => {
+        const described = describeSocketError(err, this.where);
+        if (!settled) settle(described);
+        else this.endWith(described);
+      });
+      socket.on("close", () => {
+        if (!settled) settle(new OutputError("closed", `${this.where} closed the connection before accepting the stream.`));
+        this.endWith(this.closing ? null : new OutputError("closed", `${this.where} closed the connection.`));
+      });
+    });
+  }
+
+  /** Bytes handed to the socket and not yet sent: the output's queue. */
+  get queuedBytes(): number {
+    return this.socket?.writableLength ?? 0;
+  }
+
+  write(chunks: Buffer): void {
+    if (this.socket && !this.socket.destroyed) this.socket.write(chunks);
+  }
+
+  /** Unpublishes politely, then closes; no onClose error follows. */
+  close(): void {
+    if (this.closing) return;
+    this.closing = true;
+    const socket = this.socket;
+    if (!socket || socket.destroyed) return;
+    if (this.handshakeDone) {
+      this.invoke("FCUnpublish", { cmdObj: null, streamName: this.target.streamKey });
+      this.invoke("deleteStream", { cmdObj: null, streamId: MEDIA_STREAM_ID });
+    }
+    socket.end();
+    setTimeout(() => socket.destroy(), 2000).unref();
+  }
+
+  /** Drops the connection at once, e.g. when its queue overflowed. */
+  destroy(err: OutputError): void {
+    this.closing = true;
+    this.socket?.destroy();
+    this.endWith(err);
+  }
+
+  private endWith(err: OutputError | null): void {
+    const onClose = this.onClose;
+    this.onClose = () => {};
+    onClose(err);
+  }
+
+  private readHandshake(data: Buffer, app: string, tcUrl: string): void {
+    this.handshake = Buffer.concat([this.handshake, data]);
+    if (this.handshake.length < 1 + 2 * HANDSHAKE_SIZE) return;
+    if (this.handshake[0] !== 3) throw new Error(`RTMP version ${this.handshake[0]} in handshake`);
+    const s1 = this.handshake.subarray(1, 1 + HANDSHAKE_SIZE);
+    const rest = this.handshake.subarray(1 + 2 * HANDSHAKE_SIZE);
+    this.handshakeDone = true;
+    this.handshake = Buffer.alloc(0);
+    this.write(s1); // C2 echoes S1
+    this.startPublishing(app, tcUrl);
+    if (rest.length > 0) this.chunkRead(rest, 0, rest.length);
+  }
+
+  private startPublishing(app: string, tcUrl: string): void {
+    const chunkSize = Buffer.alloc(4);
+    chunkSize.writeUInt32BE(OUT_CHUNK_SIZE);
+    this.write(encodeChunks({ chunkStream: ChunkStream.control, type: TYPE.setChunkSize, streamId: 0, timestamp: 0, payload: chunkSize }));
+
+    const key = this.target.streamKey;
+    this.invoke(
+      "connect",
+      { cmdObj: { app, type: "nonprivate", flashVer: "FMLE/3.0 (compatible; Prism)", swfUrl: tcUrl, tcUrl } },
+      (result) => {
+        if (result.cmd === "_error") return this.fail(this.refusal(result, "refused the connection"));
+        this.invoke("releaseStream", { cmdObj: null, streamName: key });
+        this.invoke("FCPublish", { cmdObj: null, streamName: key });
+        this.invoke("createStream", { cmdObj: null }, (created) => {
+          if (created.cmd === "_error" || typeof created.info !== "number") {
+            return this.fail(this.refusal(created, "refused to create a stream"));
+          }
+          if (created.info !== MEDIA_STREAM_ID) {
+            // Media chunks are encoded once for every output with stream id 1; a server that
+            // hands out another id would need re-framed chunks. None seen in practice.
+            return this.fail(new OutputError("protocol", `${this.where} assigned stream id ${created.info}; Prism needs 1.`));
+          }
+          this.invoke("publish", { cmdObj: null, streamName: key, type: "live" }, undefined, MEDIA_STREAM_ID);
+        });
+      },
+    );
+  }
+
+  private invoke(cmd: string, fields: Record<string, unknown>, onResult?: (m: Rtmp.InvokeMessage) => void, streamId = 0): void {
+    const transId = this.transId++;
+    if (onResult) this.pending.set(transId, onResult);
+    const payload = amf.encodeAmf0Cmd({ cmd, transId, ...fields });
+    this.write(encodeChunks({ chunkStream: ChunkStream.command, type: TYPE.invoke, streamId, timestamp: 0, payload }));
+  }
+
+  override invokeHandler(): void {
+    const header = this.parserPacket.header;
+    const offset = header.type === 17 ? 1 : 0;
+    const message = amf.decodeAmf0Cmd(this.parserPacket.payload.subarray(offset, header.length)) as Rtmp.InvokeMessage;
+    if (message.cmd === "_result" || message.cmd === "_error") {
+      const handler = this.pending.get(Number(message.transId));
+      this.pending.delete(Number(message.transId));
+      handler?.(message);
+    } else if (message.cmd === "onStatus") {
+      const info = (message.info ?? {}) as { code?: string; description?: string };
+      const code = info.code ?? "";
+      if (code === "NetStream.Publish.Start") this.onPublished?.();
+      else if (REFUSAL.test(code)) {
+        const err = this.refusal(message, "refused the stream key");
+        this.fail(err);
+        this.endWith(err);
+      }
+    } else if (message.cmd === "close") {
+      this.fail(new OutputError("closed", `${this.where} ended the stream.`));
+    }
+  }
+
+  override controlHandler(): void {
+    const { header, payload } = this.parserPacket;
+    if (header.type === TYPE.setChunkSize) this.inChunkSize = payload.readUInt32BE(0) & 0x7fffffff;
+    else if (header.type === TYPE.windowAckSize) this.ackSize = payload.readUInt32BE(0);
+  }
+
+  override eventHandler(): void {
+    const payload = this.parserPacket.payload;
+    if (payload.length < 6 || payload.readUInt16BE(0) !== 6) return;
+    // PingRequest → PingResponse with the same timestamp; servers drop clients that ignore pings.
+    const pong = Buffer.alloc(6);
+    pong.writeUInt16BE(7, 0);
+    payload.copy(pong, 2, 2, 6);
+    this.write(encodeChunks({ chunkStream: ChunkStream.control, type: TYPE.userControl, streamId: 0, timestamp: 0, payload: pong }));
+  }
+
+  private refusal(message: Rtmp.InvokeMessage, what: string): OutputError {
+    const info = (message.info ?? {}) as { code?: string; description?: string };
+    // Servers often echo the stream name (the key) in descriptions; it must not reach health or logs.
+    const detail = [info.code, info.description].filter(Boolean).join(": ").split(this.target.streamKey).join("[stream key]");
+    return new OutputError("rejected", `${this.where} ${what}${detail ? ` (${detail})` : ""}. Check the stream key and the app path of the URL.`);
+  }
+
+  private acknowledge(): void {
+    if (!this.ackSize || this.received - this.acked < this.ackSize) return;
+    this.acked = this.received;
+    const ack = Buffer.alloc(4);
+    ack.writeUInt32BE(this.received >>> 0);
+    this.write(encodeChunks({ chunkStream: ChunkStream.control, type: TYPE.ack, streamId: 0, timestamp: 0, payload: ack }));
+  }
+}
+

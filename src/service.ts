@@ -1,0 +1,107 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import type { AddressInfo } from "node:net";
+import { serve, type ServerType } from "@hono/node-server";
+import type { DestinationStream } from "pino";
+import type { Config } from "./config.js";
+import { createLogger, type Logger } from "./log.js";
+import { EventBus } from "./bus.js";
+import { openDatabase } from "./db/client.js";
+import { StreamsRepo } from "./db/streams-repo.js";
+import { DestinationsRepo } from "./db/destinations-repo.js";
+import { SecretBox } from "./secrets/secret-box.js";
+import { readOrCreateSecretFile } from "./secrets/data-dir-secrets.js";
+import { newApiToken } from "./secrets/tokens.js";
+import { Relay } from "./relay/relay.js";
+import { routeNmsLogging } from "./relay/rtmp/nms.js";
+import { createApi } from "./api/app.js";
+import { hostPort, publicHostFor } from "./net/addresses.js";
+
+export const INGEST_APP = "live";
+
+export interface Prism {
+  rtmpPort: number;
+  httpPort: number;
+  /** What OBS uses as "Server". */
+  ingestUrl: string;
+  apiUrl: string;
+  adminToken: { value: string; source: "env" | "file"; path?: string; created: boolean };
+  streams: StreamsRepo;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/** Composition root: config → secrets → database → bus → relay → API. */
+export async function startPrism(config: Config, options: { logDestination?: DestinationStream } = {}): Promise<Prism> {
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  const log = createLogger({ level: config.logLevel, format: config.logFormat, destination: options.logDestination });
+  routeNmsLogging(log);
+
+  const masterSecret = config.secret ?? readOrCreateSecretFile(config.dataDir, "secret.key", () => randomBytes(32).toString("base64url")).value;
+  const tokenFile = config.apiToken ? undefined : readOrCreateSecretFile(config.dataDir, "api-token", newApiToken);
+  const adminToken = tokenFile
+    ? { value: tokenFile.value, source: "file" as const, path: tokenFile.path, created: tokenFile.created }
+    : { value: config.apiToken!, source: "env" as const, created: false };
+
+  const box = new SecretBox(masterSecret);
+  const database = openDatabase(join(config.dataDir, "prism.sqlite"));
+  const streams = new StreamsRepo(database.db, box);
+  const destinations = new DestinationsRepo(database.db, box);
+  const bus = new EventBus((event, err) => log.error({ err, event }, "event subscriber failed"));
+
+  const relay = new Relay(
+    { host: config.host, port: config.rtmpPort, app: INGEST_APP, output: { ...config.output, backoff: { initialMs: 500, maxMs: 30_000 } } },
+    {
+      streamByKey: (key) => streams.findByKey(key),
+      enabledTargets: (streamId) =>
+        destinations
+          .list(streamId)
+          .filter((d) => d.enabled)
+          .map((d) => ({ id: d.id, name: d.name, url: d.url, streamKey: d.streamKey })),
+    },
+    bus,
+    log.child({ component: "relay" }),
+  );
+  let http: ServerType | undefined;
+  try {
+    const rtmpPort = await relay.start();
+    const ingestUrl = `rtmp://${hostPort(publicHostFor(config.host, config.publicHost), rtmpPort)}/${INGEST_APP}`;
+    const api = createApi({ streams, destinations, relay, bus, adminToken: adminToken.value, ingestUrl, log: log.child({ component: "api" }) });
+    const server = serve({ fetch: api.fetch, port: config.httpPort, hostname: config.host });
+    http = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once("listening", resolve);
+      server.once("error", reject);
+    });
+    const httpPort = (server.address() as AddressInfo).port;
+    const apiUrl = `http://${hostPort(publicHostFor(config.host, config.publicHost), httpPort)}`;
+    log.info({ rtmpPort, httpPort, dataDir: config.dataDir }, "Prism started");
+
+    let stopping: Promise<void> | undefined;
+    return {
+      rtmpPort,
+      httpPort,
+      ingestUrl,
+      apiUrl,
+      adminToken,
+      streams,
+      log,
+      stop: () =>
+        (stopping ??= (async () => {
+          const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+          if ("closeAllConnections" in server) server.closeAllConnections();
+          await closed;
+          await relay.stop();
+          database.close();
+          log.info("Prism stopped");
+          log.flush();
+        })()),
+    };
+  } catch (err) {
+    http?.close();
+    await relay.stop();
+    database.close();
+    throw err;
+  }
+}

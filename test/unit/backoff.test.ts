@@ -1,0 +1,19 @@
+import { describe, expect, it } from "vitest";
+import { backoffDelay, DEFAULT_BACKOFF } from "../../src/relay/backoff.js";
+
+describe("backoffDelay", () => {
+  const at = (attempt: number, r: number) => backoffDelay(DEFAULT_BACKOFF, attempt, () => r);
+
+  it("starts near half a second, doubles, and never exceeds the cap", () => {
+    expect([at(0, 0), at(0, 1)]).toEqual([250, 500]);
+    expect([at(1, 0), at(1, 1)]).toEqual([500, 1000]);
+    expect([at(5, 0), at(5, 1)]).toEqual([8000, 16000]);
+    expect([at(6, 0), at(6, 1)]).toEqual([15000, 30000]);
+    expect([at(1000, 0), at(1000, 1)]).toEqual([15000, 30000]);
+  });
+
+  it("spreads retries of the same attempt", () => {
+    const delays = new Set(Array.from({ length: 50 }, () => backoffDelay(DEFAULT_BACKOFF, 3)));
+    expect(delays.size).toBeGreaterThan(10);
+  });
+});

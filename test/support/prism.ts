@@ -1,0 +1,97 @@
+import { Writable } from "node:stream";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadConfig } from "../../src/config.js";
+import { startPrism, type Prism } from "../../src/service.js";
+
+export interface ApiResponse<T = any> {
+  status: number;
+  body: T;
+  text: string;
+  headers: Headers;
+}
+
+export interface TestPrism {
+  prism: Prism;
+  dataDir: string;
+  token: string;
+  /** Every log line written so far (JSON, one per line, at trace level). */
+  logs(): string;
+  /** Every API response body received through `api`, for secret-leak checks. */
+  responses(): string;
+  api<T = any>(method: string, path: string, body?: unknown, options?: { token?: string | null; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
+  /** rtmp://127.0.0.1:<port>/live/<key> */
+  publishUrl(streamKey: string): string;
+  stop(): Promise<void>;
+}
+
+export const TEST_TOKEN = "test-admin-token-0123456789abcdef";
+
+/** The real service, in this process, on free loopback ports, logging everything into memory. */
+export async function startTestPrism(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestPrism> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "prism-test-"));
+  const lines: string[] = [];
+  const bodies: string[] = [];
+  const sink = new Writable({
+    write(chunk, _enc, done) {
+      lines.push(String(chunk));
+      done();
+    },
+  });
+  const config = loadConfig({
+    PRISM_HOST: "127.0.0.1",
+    PRISM_RTMP_PORT: "0",
+    PRISM_HTTP_PORT: "0",
+    PRISM_DATA_DIR: dataDir,
+    PRISM_API_TOKEN: TEST_TOKEN,
+    PRISM_LOG_LEVEL: "trace",
+    PRISM_LOG_FORMAT: "json",
+    PRISM_OUTPUT_CONNECT_TIMEOUT_MS: "3000",
+    ...options.env,
+  });
+  const prism = await startPrism(config, { logDestination: sink });
+  const base = `http://127.0.0.1:${prism.httpPort}`;
+
+  return {
+    prism,
+    dataDir,
+    token: TEST_TOKEN,
+    logs: () => lines.join(""),
+    responses: () => bodies.join("\n"),
+    publishUrl: (key) => `rtmp://127.0.0.1:${prism.rtmpPort}/live/${key}`,
+    stop: () => prism.stop(),
+    async api(method, path, body, opts = {}) {
+      const token = opts.token === undefined ? TEST_TOKEN : opts.token;
+      const headers: Record<string, string> = { ...opts.headers };
+      if (token !== null) headers.authorization = `Bearer ${token}`;
+      if (body !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
+      const res = await fetch(base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+      });
+      const text = await res.text();
+      bodies.push(text);
+      let parsed: unknown = undefined;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        parsed = undefined;
+      }
+      return { status: res.status, body: parsed as any, text, headers: res.headers };
+    },
+  };
+}
+
+/** Polls until `check` returns a truthy value, or fails with the last value seen. */
+export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 10_000, intervalMs = 50, what = "condition" } = {}): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  while (Date.now() < deadline) {
+    last = await check();
+    if (last) return last as NonNullable<T>;
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}; last value: ${JSON.stringify(last)}`);
+}

@@ -6,6 +6,8 @@ import { describeCodecs, type StreamInfo } from "./stream-info.js";
 /** A reader of a live stream: it must never block; it queues or drops on its own. */
 export interface HubReader {
   frame(frame: EncodedFrame): void;
+  /** The hub detached this reader because it threw; nothing more will come. */
+  crashed(err: unknown): void;
 }
 
 export interface IngestHealth {
@@ -51,7 +53,15 @@ export class StreamHub {
     if (packet.kind === "video" && !packet.isHeader) this.videoFrames.add(0);
     describeCodecs(this.info, packet);
     this.remember(frame);
-    for (const reader of this.readers) reader.frame(frame);
+    for (const reader of this.readers) {
+      try {
+        reader.frame(frame);
+      } catch (err) {
+        // A bug in one output must not cost the publisher or the other outputs a frame.
+        this.readers.delete(reader);
+        reader.crashed(err);
+      }
+    }
   }
 
   attach(reader: HubReader): void {

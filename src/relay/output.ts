@@ -103,6 +103,17 @@ export class DestinationOutput implements HubReader {
     this.send(frame);
   }
 
+  crashed(err: unknown): void {
+    this.log.error({ err, destination: this.target.name }, "destination output crashed");
+    const client = this.client;
+    this.client = null; // detached first, so its close is not taken for a drop to reconnect from
+    client?.destroy(new OutputError("protocol", "internal error"));
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.lastError = "Prism hit an internal error on this destination; disable and re-enable it to retry.";
+    this.setState("failed");
+  }
+
   health(): OutputHealth {
     const sent = this.sent.perSecond();
     return {

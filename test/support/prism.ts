@@ -18,8 +18,8 @@ export interface TestPrism {
   token: string;
   /** Every log line written so far (JSON, one per line, at trace level). */
   logs(): string;
-  /** Every API response body received through `api`, for secret-leak checks. */
-  responses(): string;
+  /** Every API exchange made through `api`, for secret-leak checks. */
+  responses(): Array<{ method: string; path: string; text: string }>;
   api<T = any>(method: string, path: string, body?: unknown, options?: { token?: string | null; headers?: Record<string, string> }): Promise<ApiResponse<T>>;
   /** rtmp://127.0.0.1:<port>/live/<key> */
   publishUrl(streamKey: string): string;
@@ -32,7 +32,7 @@ export const TEST_TOKEN = "test-admin-token-0123456789abcdef";
 export async function startTestPrism(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestPrism> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "prism-test-"));
   const lines: string[] = [];
-  const bodies: string[] = [];
+  const exchanges: Array<{ method: string; path: string; text: string }> = [];
   const sink = new Writable({
     write(chunk, _enc, done) {
       lines.push(String(chunk));
@@ -58,7 +58,7 @@ export async function startTestPrism(options: { dataDir?: string; env?: Record<s
     dataDir,
     token: TEST_TOKEN,
     logs: () => lines.join(""),
-    responses: () => bodies.join("\n"),
+    responses: () => [...exchanges],
     publishUrl: (key) => `rtmp://127.0.0.1:${prism.rtmpPort}/live/${key}`,
     stop: () => prism.stop(),
     async api(method, path, body, opts = {}) {
@@ -72,7 +72,7 @@ export async function startTestPrism(options: { dataDir?: string; env?: Record<s
         body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
       });
       const text = await res.text();
-      bodies.push(text);
+      exchanges.push({ method, path, text });
       let parsed: unknown = undefined;
       try {
         parsed = text ? JSON.parse(text) : undefined;

@@ -2,7 +2,7 @@ import Database from "better-sqlite3";
 import { drizzle, type BetterSQLite3Database } from "drizzle-orm/better-sqlite3";
 import { migrate } from "drizzle-orm/better-sqlite3/migrator";
 import { fileURLToPath } from "node:url";
-import * as schema from "./schema.js";
+import * as schema from "./schema/index.js";
 
 export type Db = BetterSQLite3Database<typeof schema>;
 

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "./client.js";
-import { destinations, type DestinationRow } from "./schema.js";
+import { destinations, type DestinationRow } from "./schema/index.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 
 export interface Destination {

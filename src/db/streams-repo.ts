@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { asc, count, eq } from "drizzle-orm";
 import type { Db } from "./client.js";
-import { streams, type StreamRow } from "./schema.js";
+import { streams, type StreamRow } from "./schema/index.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import { newStreamKey } from "../secrets/tokens.js";
 

@@ -1,0 +1,2 @@
+// One file per concern; drizzle-kit reads this whole folder (drizzle.config.ts).
+export * from "./relay.js";

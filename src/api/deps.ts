@@ -3,6 +3,7 @@ import type { StreamsRepo } from "../db/streams-repo.js";
 import type { DestinationsRepo } from "../db/destinations-repo.js";
 import type { IngestHealth } from "../relay/hub.js";
 import type { OutputHealth } from "../relay/output.js";
+import type { LiveStreamSnapshot } from "../relay/relay.js";
 import type { Logger } from "../log.js";
 
 /** What the API may ask the relay: read-only views; changes go through the store and the bus. */
@@ -10,6 +11,7 @@ export interface RelayView {
   isLive(streamId: string): boolean;
   ingestHealth(streamId: string): IngestHealth | null;
   outputHealth(streamId: string, destinationId: string): OutputHealth | undefined;
+  liveStreams(): LiveStreamSnapshot[];
 }
 
 export interface ApiDeps {

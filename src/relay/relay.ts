@@ -19,6 +19,13 @@ export interface RelayOptions {
   output: OutputOptions;
 }
 
+export interface LiveStreamSnapshot {
+  id: string;
+  name: string;
+  ingest: IngestHealth;
+  outputs: Array<{ id: string; name: string; health: OutputHealth }>;
+}
+
 interface LiveStream {
   id: string;
   name: string;
@@ -74,6 +81,16 @@ export class Relay {
 
   ingestHealth(streamId: string): IngestHealth | null {
     return this.live.get(streamId)?.hub.health() ?? null;
+  }
+
+  /** Every live stream with its ingest and outputs, e.g. for metrics scrapes. */
+  liveStreams(): LiveStreamSnapshot[] {
+    return [...this.live.values()].map((l) => ({
+      id: l.id,
+      name: l.name,
+      ingest: l.hub.health(),
+      outputs: [...l.outputs.entries()].map(([id, o]) => ({ id, name: o.target.name, health: o.health() })),
+    }));
   }
 
   /** Runtime health of a destination: of the live run, or of the last run; undefined if it never ran. */

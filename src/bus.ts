@@ -17,6 +17,23 @@ export interface PrismEvents {
     lastError: string | null;
     at: string;
   };
+  /**
+   * A linked platform account can no longer be used until the streamer connects it again (its
+   * refresh token was revoked or expired). Emitted by the OAuth layer (issue #5).
+   */
+  "account.needs_reconnect": { accountId: string; platform: string; displayName: string; reason: string; at: string };
+  /**
+   * One chat message of a live stream, once merged and deduplicated and only if moderation let it
+   * through: automations must never echo a filtered message. Emitted by the comment feed (issue #6).
+   */
+  "comment.received": {
+    id: string;
+    streamId: string;
+    platform: string;
+    author: { id: string; name: string };
+    text: string;
+    sentAt: string;
+  };
   /** Configuration written through the API; the relay reconciles live streams with it. */
   "config.stream": { streamId: string; change: "created" | "updated" | "deleted" | "key_rotated" };
   "config.destinations": { streamId: string };

@@ -34,6 +34,19 @@ const EnvSchema = z.object({
   PRISM_OUTPUT_QUEUE_MB: positive("PRISM_OUTPUT_QUEUE_MB", 8).describe("Megabytes queued for a slow destination before it is cut and reconnected"),
   PRISM_OUTPUT_CONNECT_TIMEOUT_MS: positive("PRISM_OUTPUT_CONNECT_TIMEOUT_MS", 10_000).describe("How long a destination may take to accept the stream"),
   PRISM_TLS_CA_FILE: z.string().optional().describe("Extra CA certificate (PEM) trusted for rtmps:// destinations"),
+  PRISM_WEBHOOK_ALLOW_PRIVATE: z
+    .stringbool({ error: "PRISM_WEBHOOK_ALLOW_PRIVATE must be true or false" })
+    .default(false)
+    .describe("Allow webhooks to loopback, private and link-local addresses (refused by default)"),
+  PRISM_WEBHOOK_CONCURRENCY: positive("PRISM_WEBHOOK_CONCURRENCY", 8).describe("Webhook deliveries in flight at once"),
+  PRISM_WEBHOOK_TIMEOUT_MS: positive("PRISM_WEBHOOK_TIMEOUT_MS", 10_000).describe("How long one webhook request may take before it counts as failed"),
+  PRISM_WEBHOOK_RETRY_INITIAL_MS: positive("PRISM_WEBHOOK_RETRY_INITIAL_MS", 5_000).describe("First webhook retry delay; doubles on each failure"),
+  PRISM_WEBHOOK_RETRY_MAX_MS: positive("PRISM_WEBHOOK_RETRY_MAX_MS", 3_600_000).describe("Longest delay between two webhook retries"),
+  PRISM_WEBHOOK_RETRY_FOR_MS: positive("PRISM_WEBHOOK_RETRY_FOR_MS", 86_400_000).describe("How long a webhook is retried before it is dead-lettered"),
+  PRISM_IFTTT_BASE_URL: z.url({ error: "PRISM_IFTTT_BASE_URL must be a URL" }).default("https://maker.ifttt.com").describe("Base URL of IFTTT Webhooks (…/trigger/<event>/with/key/<key>)"),
+  PRISM_DESTINATION_FAILED_AFTER_MS: positive("PRISM_DESTINATION_FAILED_AFTER_MS", 30_000).describe("How long a destination may keep reconnecting before destination.failed is sent"),
+  PRISM_EVENTS_RETENTION_DAYS: positive("PRISM_EVENTS_RETENTION_DAYS", 30).describe("Days the event log and webhook delivery log are kept"),
+  PRISM_EVENTS_MAX: positive("PRISM_EVENTS_MAX", 10_000).describe("Most events kept in the event log"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -49,6 +62,18 @@ export interface Config {
   logLevel: Env["PRISM_LOG_LEVEL"];
   logFormat: "json" | "pretty" | undefined;
   output: { queueLimitBytes: number; connectTimeoutMs: number; tlsCa: string | undefined };
+  webhooks: WebhookSettings;
+}
+
+export interface WebhookSettings {
+  allowPrivate: boolean;
+  concurrency: number;
+  timeoutMs: number;
+  retry: { initialMs: number; maxMs: number; forMs: number };
+  iftttBaseUrl: string;
+  destinationFailedAfterMs: number;
+  eventRetentionMs: number;
+  maxEvents: number;
 }
 
 export class ConfigError extends Error {
@@ -86,6 +111,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queueLimitBytes: Math.round(e.PRISM_OUTPUT_QUEUE_MB * 1024 * 1024),
       connectTimeoutMs: e.PRISM_OUTPUT_CONNECT_TIMEOUT_MS,
       tlsCa,
+    },
+    webhooks: {
+      allowPrivate: e.PRISM_WEBHOOK_ALLOW_PRIVATE,
+      concurrency: Math.max(1, Math.round(e.PRISM_WEBHOOK_CONCURRENCY)),
+      timeoutMs: e.PRISM_WEBHOOK_TIMEOUT_MS,
+      retry: { initialMs: e.PRISM_WEBHOOK_RETRY_INITIAL_MS, maxMs: e.PRISM_WEBHOOK_RETRY_MAX_MS, forMs: e.PRISM_WEBHOOK_RETRY_FOR_MS },
+      iftttBaseUrl: e.PRISM_IFTTT_BASE_URL.replace(/\/+$/, ""),
+      destinationFailedAfterMs: e.PRISM_DESTINATION_FAILED_AFTER_MS,
+      eventRetentionMs: e.PRISM_EVENTS_RETENTION_DAYS * 86_400_000,
+      maxEvents: Math.round(e.PRISM_EVENTS_MAX),
     },
   };
 }

@@ -72,6 +72,9 @@ function receiverArgs(port: number, app: string, key: string, file: string): str
     "-i", `rtmp://127.0.0.1:${port}/${app}/${key}`,
     "-map", "0",
     "-c", "copy",
+    // Write each packet through at once: a receiver that is SIGKILLed mid-stream (a crash test)
+    // still leaves a recording of everything it got.
+    "-flush_packets", "1",
     "-f", "flv",
     "-y", file,
   ];

@@ -1,2 +1,3 @@
 // One file per concern; drizzle-kit reads this whole folder (drizzle.config.ts).
 export * from "./relay.js";
+export * from "./tokens.js";

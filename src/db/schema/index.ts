@@ -1,3 +1,4 @@
 // One file per concern; drizzle-kit reads this whole folder (drizzle.config.ts).
 export * from "./relay.js";
 export * from "./tokens.js";
+export * from "./webhooks.js";

@@ -3,6 +3,7 @@ import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { destinations, type DestinationRow } from "./schema/index.js";
 import type { SecretBox } from "../secrets/secret-box.js";
+import type { TranscodeSetting } from "../relay/transcode/profile.js";
 
 export interface Destination {
   id: string;
@@ -12,12 +13,13 @@ export interface Destination {
   url: string;
   streamKey: string;
   enabled: boolean;
+  transcode: TranscodeSetting;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type NewDestination = Pick<Destination, "streamId" | "platform" | "name" | "url" | "streamKey" | "enabled">;
-export type DestinationPatch = Partial<Pick<Destination, "name" | "url" | "streamKey" | "enabled">>;
+export type NewDestination = Pick<Destination, "streamId" | "platform" | "name" | "url" | "streamKey" | "enabled"> & { transcode?: TranscodeSetting };
+export type DestinationPatch = Partial<Pick<Destination, "name" | "url" | "streamKey" | "enabled" | "transcode">>;
 
 /** Destinations of streams, with their stream keys encrypted at rest. */
 export class DestinationsRepo {
@@ -28,8 +30,15 @@ export class DestinationsRepo {
 
   create(input: NewDestination): Destination {
     const now = Date.now();
-    const { streamKey, ...rest } = input;
-    const row: DestinationRow = { id: randomUUID(), ...rest, streamKeyEnc: this.box.encrypt(streamKey), createdAt: now, updatedAt: now };
+    const { streamKey, transcode = "auto", ...rest } = input;
+    const row: DestinationRow = {
+      id: randomUUID(),
+      ...rest,
+      streamKeyEnc: this.box.encrypt(streamKey),
+      profile: profileColumn(transcode),
+      createdAt: now,
+      updatedAt: now,
+    };
     this.db.insert(destinations).values(row).run();
     return this.toDestination(row);
   }
@@ -54,8 +63,13 @@ export class DestinationsRepo {
   }
 
   update(streamId: string, id: string, patch: DestinationPatch): Destination | undefined {
-    const { streamKey, ...rest } = patch;
-    const set = { ...rest, ...(streamKey !== undefined && { streamKeyEnc: this.box.encrypt(streamKey) }), updatedAt: Date.now() };
+    const { streamKey, transcode, ...rest } = patch;
+    const set = {
+      ...rest,
+      ...(streamKey !== undefined && { streamKeyEnc: this.box.encrypt(streamKey) }),
+      ...(transcode !== undefined && { profile: profileColumn(transcode) }),
+      updatedAt: Date.now(),
+    };
     this.db
       .update(destinations)
       .set(set)
@@ -69,7 +83,17 @@ export class DestinationsRepo {
   }
 
   private toDestination(row: DestinationRow): Destination {
-    const { streamKeyEnc, createdAt, updatedAt, ...rest } = row;
-    return { ...rest, streamKey: this.box.decrypt(streamKeyEnc), createdAt: new Date(createdAt), updatedAt: new Date(updatedAt) };
+    const { streamKeyEnc, profile, createdAt, updatedAt, ...rest } = row;
+    return {
+      ...rest,
+      streamKey: this.box.decrypt(streamKeyEnc),
+      transcode: profile === null ? "auto" : (JSON.parse(profile) as TranscodeSetting),
+      createdAt: new Date(createdAt),
+      updatedAt: new Date(updatedAt),
+    };
   }
+}
+
+function profileColumn(setting: TranscodeSetting): string | null {
+  return setting === "auto" ? null : JSON.stringify(setting);
 }

@@ -5,13 +5,23 @@ import { streams, type StreamRow } from "./schema/index.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import { newStreamKey } from "../secrets/tokens.js";
 
+export interface SlateConfig {
+  enabled: boolean;
+  maxSeconds: number;
+  /** File name of an uploaded image in the data dir; null: the default image. */
+  image: string | null;
+}
+
 export interface Stream {
   id: string;
   name: string;
   streamKey: string;
+  slate: SlateConfig;
   createdAt: Date;
   updatedAt: Date;
 }
+
+export type StreamPatch = { name?: string; slate?: Partial<SlateConfig> };
 
 /** Streams, with their ingest keys encrypted at rest and found on publish by keyed hash. */
 export class StreamsRepo {
@@ -28,6 +38,9 @@ export class StreamsRepo {
       name,
       streamKeyHash: this.box.lookupHash(streamKey),
       streamKeyEnc: this.box.encrypt(streamKey),
+      slateEnabled: true,
+      slateMaxSeconds: 300,
+      slateImage: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -48,16 +61,28 @@ export class StreamsRepo {
     return row && this.toStream(row);
   }
 
-  findByKey(streamKey: string): { id: string; name: string } | undefined {
-    return this.db
-      .select({ id: streams.id, name: streams.name })
+  findByKey(streamKey: string): { id: string; name: string; slate: SlateConfig } | undefined {
+    const row = this.db
+      .select()
       .from(streams)
       .where(eq(streams.streamKeyHash, this.box.lookupHash(streamKey)))
       .get();
+    return row && { id: row.id, name: row.name, slate: slateOf(row) };
   }
 
-  rename(id: string, name: string): Stream | undefined {
-    this.db.update(streams).set({ name, updatedAt: Date.now() }).where(eq(streams.id, id)).run();
+  update(id: string, patch: StreamPatch): Stream | undefined {
+    const { name, slate } = patch;
+    this.db
+      .update(streams)
+      .set({
+        ...(name !== undefined && { name }),
+        ...(slate?.enabled !== undefined && { slateEnabled: slate.enabled }),
+        ...(slate?.maxSeconds !== undefined && { slateMaxSeconds: slate.maxSeconds }),
+        ...(slate?.image !== undefined && { slateImage: slate.image }),
+        updatedAt: Date.now(),
+      })
+      .where(eq(streams.id, id))
+      .run();
     return this.get(id);
   }
 
@@ -80,8 +105,13 @@ export class StreamsRepo {
       id: row.id,
       name: row.name,
       streamKey: this.box.decrypt(row.streamKeyEnc),
+      slate: slateOf(row),
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
     };
   }
+}
+
+function slateOf(row: StreamRow): SlateConfig {
+  return { enabled: row.slateEnabled, maxSeconds: row.slateMaxSeconds, image: row.slateImage };
 }

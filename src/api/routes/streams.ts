@@ -58,7 +58,7 @@ export function streamRoutes({ streams, relay, bus, ingestUrl }: ApiDeps) {
     }),
     (c) => {
       const { id } = c.req.valid("param");
-      const stream = found(streams.rename(id, c.req.valid("json").name));
+      const stream = found(streams.update(id, { name: c.req.valid("json").name }));
       bus.emit("config.stream", { streamId: id, change: "updated" });
       return c.json(view(stream), 200);
     },

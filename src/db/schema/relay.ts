@@ -10,6 +10,11 @@ export const streams = sqliteTable("streams", {
   streamKeyHash: text("stream_key_hash").notNull().unique(),
   /** The ingest key, encrypted (the streamer must be able to see it again). */
   streamKeyEnc: text("stream_key_enc").notNull(),
+  /** Show the slate when the publisher drops off (rather than ending the stream at once). */
+  slateEnabled: integer("slate_enabled", { mode: "boolean" }).notNull().default(true),
+  slateMaxSeconds: integer("slate_max_seconds").notNull().default(300),
+  /** File name of an uploaded slate image in the data dir; null: the default image. */
+  slateImage: text("slate_image"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -26,6 +31,8 @@ export const destinations = sqliteTable(
     url: text("url").notNull(),
     streamKeyEnc: text("stream_key_enc").notNull(),
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
+    /** Transcoding profile as JSON; null: automatic (copy when the ingest fits the platform's limits). */
+    profile: text("profile"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

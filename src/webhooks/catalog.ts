@@ -1,0 +1,138 @@
+/**
+ * The events Prism announces to automations (webhooks, Zapier, IFTTT, the event log), with one
+ * documented example each. Every event has the same envelope: `{ id, type, createdAt, data }`.
+ * Adding a type means adding it here and making something publish it; delivery is generic.
+ */
+
+export const EVENT_TYPES = [
+  "stream.started",
+  "stream.ended",
+  "destination.live",
+  "destination.failed",
+  "destination.recovered",
+  "account.needs_reconnect",
+  "comment.received",
+] as const;
+
+export type EventType = (typeof EVENT_TYPES)[number];
+
+interface DestinationRef {
+  streamId: string;
+  streamName: string;
+  destinationId: string;
+  destinationName: string;
+  platform: string;
+}
+
+export interface EventData {
+  "stream.started": { streamId: string; streamName: string; startedAt: string };
+  "stream.ended": { streamId: string; streamName: string; endedAt: string; reason: string; durationSec: number | null };
+  "destination.live": DestinationRef;
+  "destination.failed": DestinationRef & {
+    /** `failed`: the platform refused the stream, Prism stopped trying. `reconnecting`: still retrying. */
+    state: "failed" | "reconnecting";
+    reason: string;
+    /** When the trouble began (the first drop or refusal). */
+    since: string;
+  };
+  "destination.recovered": DestinationRef & { downtimeSec: number };
+  "account.needs_reconnect": { accountId: string; platform: string; displayName: string; reason: string };
+  "comment.received": {
+    streamId: string;
+    commentId: string;
+    platform: string;
+    author: { id: string; name: string };
+    text: string;
+    sentAt: string;
+  };
+}
+
+export interface PrismEvent<T extends EventType = EventType> {
+  id: string;
+  type: T;
+  createdAt: string;
+  data: EventData[T];
+}
+
+interface CatalogEntry<T extends EventType> {
+  description: string;
+  example: EventData[T];
+  /** IFTTT Webhooks carry three strings: who, where, what happened. */
+  iftttValues(data: EventData[T]): [string, string, string];
+}
+
+const destinationExample: DestinationRef = {
+  streamId: "3f1c2a9e-7a51-4c0e-9d0b-2f8e5c1b7a10",
+  streamName: "Friday speedrun",
+  destinationId: "9b7d4e21-0c3a-4f5e-8a6b-1d2c3e4f5a6b",
+  destinationName: "YouTube",
+  platform: "youtube",
+};
+
+export const catalog: { [T in EventType]: CatalogEntry<T> } = {
+  "stream.started": {
+    description: "OBS started publishing to a stream: it is live and its enabled destinations are starting.",
+    example: { streamId: destinationExample.streamId, streamName: "Friday speedrun", startedAt: "2025-06-06T19:00:02.114Z" },
+    iftttValues: (d) => [d.streamName, "started", d.startedAt],
+  },
+  "stream.ended": {
+    description: "The publisher stopped or was lost; every destination of the stream has stopped.",
+    example: {
+      streamId: destinationExample.streamId,
+      streamName: "Friday speedrun",
+      endedAt: "2025-06-06T21:14:40.020Z",
+      reason: "publisher disconnected",
+      durationSec: 8078,
+    },
+    iftttValues: (d) => [d.streamName, "ended", d.reason],
+  },
+  "destination.live": {
+    description:
+      "A destination is receiving the stream: once per start (the stream going live, or the destination being enabled). Short reconnects that nobody was told about are not announced again.",
+    example: destinationExample,
+    iftttValues: (d) => [d.destinationName, d.streamName, "live"],
+  },
+  "destination.failed": {
+    description:
+      "A destination is down: the platform refused the stream (state `failed`, Prism stops trying), or it has been reconnecting for longer than PRISM_DESTINATION_FAILED_AFTER_MS (state `reconnecting`, Prism keeps trying). Sent once per outage.",
+    example: {
+      ...destinationExample,
+      state: "reconnecting",
+      reason: "Connection refused by rtmp://a.rtmp.youtube.com:1935: no RTMP server is listening there. Check the URL and port.",
+      since: "2025-06-06T20:03:11.500Z",
+    },
+    iftttValues: (d) => [d.destinationName, d.streamName, d.reason],
+  },
+  "destination.recovered": {
+    description: "A destination that was announced as failed is live again. Only follows a destination.failed.",
+    example: { ...destinationExample, downtimeSec: 47 },
+    iftttValues: (d) => [d.destinationName, d.streamName, `back after ${d.downtimeSec} s`],
+  },
+  "account.needs_reconnect": {
+    description: "A linked platform account stopped working (its authorization was revoked or expired): reconnect it in Prism.",
+    example: { accountId: "a4e0c7d2-5b1f-4d8e-9c3a-6f2b1e0d9c8a", platform: "twitch", displayName: "speedy_streams", reason: "Twitch refused to refresh the access token (invalid refresh token)." },
+    iftttValues: (d) => [d.displayName, d.platform, d.reason],
+  },
+  "comment.received": {
+    description:
+      "A chat message on one of the stream's platforms, after moderation. Subscriptions can filter by platform and keyword.",
+    example: {
+      streamId: destinationExample.streamId,
+      commentId: "twitch:5e0a1b2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c",
+      platform: "twitch",
+      author: { id: "123456789", name: "chat_fan" },
+      text: "!discord please",
+      sentAt: "2025-06-06T19:42:10.031Z",
+    },
+    iftttValues: (d) => [d.author.name, d.text, d.platform],
+  },
+};
+
+export function isEventType(value: string): value is EventType {
+  return (EVENT_TYPES as readonly string[]).includes(value);
+}
+
+export function iftttValues(event: PrismEvent): [string, string, string] {
+  const entry = catalog[event.type] as CatalogEntry<EventType>;
+  return entry.iftttValues(event.data as never);
+}

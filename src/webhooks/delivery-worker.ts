@@ -1,0 +1,163 @@
+import type { Logger } from "../log.js";
+import type { AttemptOutcome, Delivery, WebhookDeliveriesRepo } from "../db/webhook-deliveries-repo.js";
+import type { WebhookSubscriptionsRepo } from "../db/webhook-subscriptions-repo.js";
+import type { SendResult, WebhookSender } from "./http-sender.js";
+import { outgoingWebhook } from "./outgoing.js";
+import { retryDelay, type RetryPolicy } from "./retry.js";
+
+export interface DeliveryWorkerOptions {
+  /** Requests in flight at once, over all receivers. */
+  concurrency: number;
+  retry: RetryPolicy;
+  iftttBaseUrl: string;
+}
+
+/** A timer is only a safety net (deliveries made due by a nudge run at once); never sleep longer. */
+const MAX_SLEEP_MS = 60_000;
+
+/**
+ * Drains the outbox in the background. The relay and the API only write rows and nudge; nothing
+ * they do waits for a receiver. At most `concurrency` requests run at once and at most one per
+ * subscription, so a slow or dead receiver holds one slot and delays only its own events.
+ * Delivery is at-least-once: a row becomes `delivered` only after a 2xx, so a crash or a stop
+ * mid-request sends it again on the next start.
+ */
+export class DeliveryWorker {
+  private readonly inFlight = new Map<string, { subscriptionId: string; abort: AbortController; done: Promise<unknown> }>();
+  private running = false;
+  private tickQueued = false;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly deliveries: WebhookDeliveriesRepo,
+    private readonly subscriptions: WebhookSubscriptionsRepo,
+    private readonly sender: WebhookSender,
+    private readonly options: DeliveryWorkerOptions,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.running = true;
+    this.nudge();
+  }
+
+  /** Something became due (a new event, a redeliver): look at the outbox soon, off the caller's stack. */
+  nudge(): void {
+    if (!this.running || this.tickQueued) return;
+    this.tickQueued = true;
+    setImmediate(() => {
+      this.tickQueued = false;
+      this.tick();
+    });
+  }
+
+  /** Stops taking work and abandons requests in flight; they stay due and go out on the next start. */
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const pending = [...this.inFlight.values()];
+    for (const { abort } of pending) abort.abort();
+    await Promise.allSettled(pending.map((p) => p.done));
+    this.sender.close();
+  }
+
+  /**
+   * Sends one delivery now, outside the outbox's schedule and its concurrency limit (a test-fire
+   * someone is waiting for); the result is in the delivery log when this resolves.
+   */
+  async sendNow(delivery: Delivery): Promise<void> {
+    const abort = new AbortController();
+    const done = this.attempt(delivery, abort.signal);
+    this.inFlight.set(delivery.id, { subscriptionId: delivery.subscriptionId, abort, done });
+    try {
+      await done;
+    } finally {
+      this.inFlight.delete(delivery.id);
+    }
+  }
+
+  private tick(): void {
+    if (!this.running) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    try {
+      const free = this.options.concurrency - this.inFlight.size;
+      if (free > 0) {
+        for (const delivery of this.deliveries.nextPerSubscription(new Date(), this.busySubscriptions(), free)) this.launch(delivery);
+      }
+      // With every slot taken, the next completion ticks again; otherwise wake for the next due row.
+      if (this.inFlight.size < this.options.concurrency) {
+        const next = this.deliveries.nextDueAt(this.busySubscriptions());
+        if (next) {
+          this.timer = setTimeout(() => this.tick(), Math.min(MAX_SLEEP_MS, Math.max(0, next.getTime() - Date.now())));
+          this.timer.unref();
+        }
+      }
+    } catch (err) {
+      this.log.error({ err }, "webhook outbox could not be read; retrying in a second");
+      this.timer = setTimeout(() => this.tick(), 1_000);
+      this.timer.unref();
+    }
+  }
+
+  private busySubscriptions(): string[] {
+    return [...new Set([...this.inFlight.values()].map((f) => f.subscriptionId))];
+  }
+
+  private launch(delivery: Delivery): void {
+    const abort = new AbortController();
+    const done = this.attempt(delivery, abort.signal)
+      .catch((err: unknown) => this.log.error({ err, deliveryId: delivery.id }, "webhook delivery attempt failed inside Prism"))
+      .finally(() => {
+        this.inFlight.delete(delivery.id);
+        this.nudge();
+      });
+    this.inFlight.set(delivery.id, { subscriptionId: delivery.subscriptionId, abort, done });
+  }
+
+  private async attempt(delivery: Delivery, signal: AbortSignal): Promise<void> {
+    const subscription = this.subscriptions.get(delivery.subscriptionId);
+    if (!subscription) return; // deleted meanwhile; its deliveries went with it
+    const attempt = delivery.attempts + 1;
+    const startedAt = new Date();
+    const request = outgoingWebhook(subscription, delivery.payload, {
+      deliveryId: delivery.id,
+      attempt,
+      test: delivery.test,
+      iftttBaseUrl: this.options.iftttBaseUrl,
+      now: startedAt,
+    });
+    const result = await this.sender.send(request, signal);
+    // A request cut short by a stop is no verdict on the receiver; a test-fire is never retried though.
+    if (result.aborted && !delivery.test) return;
+
+    const outcome = this.outcomeOf(delivery, attempt, result, startedAt);
+    const recorded = this.deliveries.recordAttempt(
+      delivery.id,
+      { attempt, startedAt, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error },
+      outcome,
+    );
+    if (!recorded) return;
+    const context = { subscriptionId: subscription.id, deliveryId: delivery.id, eventType: delivery.eventType, attempt, statusCode: result.statusCode, latencyMs: result.latencyMs };
+    if (outcome.status === "delivered") {
+      this.log.info(context, "webhook delivered");
+    } else if (outcome.status === "pending") {
+      this.log.warn({ ...context, reason: result.error, retryAt: outcome.nextAttemptAt.toISOString() }, "webhook delivery failed; will retry");
+    } else {
+      this.log.warn({ ...context, reason: result.error }, delivery.test ? "webhook test-fire failed" : "webhook delivery dead-lettered: retries exhausted");
+    }
+    // Zapier's REST Hooks rule: 410 Gone means "unsubscribe me".
+    if (result.statusCode === 410 && !delivery.test) {
+      this.subscriptions.delete(subscription.id);
+      this.log.info({ subscriptionId: subscription.id }, "webhook subscription removed: the receiver answered 410 Gone");
+    }
+  }
+
+  private outcomeOf(delivery: Delivery, attempt: number, result: SendResult, at: Date): AttemptOutcome {
+    if (result.ok) return { status: "delivered" };
+    if (delivery.test || result.statusCode === 410) return { status: "dead" };
+    const next = new Date(at.getTime() + result.latencyMs + retryDelay(this.options.retry, attempt));
+    return next.getTime() > delivery.giveUpAt.getTime() ? { status: "dead" } : { status: "pending", nextAttemptAt: next };
+  }
+}

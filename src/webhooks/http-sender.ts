@@ -1,0 +1,136 @@
+import { request as httpRequest, type Agent, type IncomingMessage } from "node:http";
+import { request as httpsRequest } from "node:https";
+import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from "request-filtering-agent";
+
+export interface OutgoingWebhook {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+export interface SendResult {
+  ok: boolean;
+  statusCode: number | null;
+  latencyMs: number;
+  /** Why it failed, in words a streamer can act on; null on success. */
+  error: string | null;
+  /** The request was abandoned because Prism is stopping: not an attempt to count. */
+  aborted: boolean;
+}
+
+export interface SenderOptions {
+  timeoutMs: number;
+  allowPrivate: boolean;
+}
+
+/**
+ * Posts webhooks. Every connection goes through request-filtering-agent, which checks the address
+ * the host resolves to *at connect time*, so a URL that passed validation cannot be turned towards
+ * a private address by changing its DNS afterwards. Redirects are not followed (they would dodge
+ * that check and they mean the URL is stale).
+ */
+export class WebhookSender {
+  private readonly agents: { http: Agent; https: Agent };
+
+  constructor(private readonly options: SenderOptions) {
+    const agentOptions = { allowPrivateIPAddress: options.allowPrivate, keepAlive: true, maxSockets: 16 };
+    this.agents = { http: new RequestFilteringHttpAgent(agentOptions), https: new RequestFilteringHttpsAgent(agentOptions) };
+  }
+
+  send(webhook: OutgoingWebhook, signal?: AbortSignal): Promise<SendResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    return new Promise<SendResult>((resolve) => {
+      let settled = false;
+      const finish = (result: Omit<SendResult, "latencyMs" | "aborted"> & { aborted?: boolean }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        resolve({ aborted: false, ...result, latencyMs: elapsed() });
+      };
+      let url: URL;
+      try {
+        url = new URL(webhook.url);
+      } catch {
+        return finish({ ok: false, statusCode: null, error: "The webhook URL is not valid." });
+      }
+      const secure = url.protocol === "https:";
+      const req = (secure ? httpsRequest : httpRequest)(url, {
+        method: "POST",
+        agent: secure ? this.agents.https : this.agents.http,
+        headers: { ...webhook.headers, "content-length": String(Buffer.byteLength(webhook.body)) },
+      });
+      const timer = setTimeout(() => {
+        req.destroy();
+        finish({ ok: false, statusCode: null, error: `No answer within ${formatMs(this.options.timeoutMs)}.` });
+      }, this.options.timeoutMs);
+      const onAbort = () => {
+        req.destroy();
+        finish({ ok: false, statusCode: null, error: "Prism stopped before the receiver answered.", aborted: true });
+      };
+      if (signal?.aborted) return onAbort();
+      signal?.addEventListener("abort", onAbort, { once: true });
+
+      req.on("response", (res: IncomingMessage) => {
+        const status = res.statusCode ?? 0;
+        // The answer's body is not needed; read it so the socket can be reused.
+        res.resume();
+        res.on("error", () => {});
+        if (status >= 200 && status < 300) return finish({ ok: true, statusCode: status, error: null });
+        finish({ ok: false, statusCode: status, error: describeStatus(status, res.headers.location) });
+      });
+      req.on("error", (err: NodeJS.ErrnoException) => finish({ ok: false, statusCode: null, error: describeNetworkError(err, url) }));
+      req.end(webhook.body);
+    });
+  }
+
+  close(): void {
+    this.agents.http.destroy();
+    this.agents.https.destroy();
+  }
+}
+
+function describeStatus(status: number, location: string | undefined): string {
+  if (status >= 300 && status < 400) {
+    return `The receiver answered HTTP ${status} (a redirect${location ? ` to ${originOf(location)}` : ""}); Prism does not follow redirects, so give the final URL.`;
+  }
+  if (status === 410) return "The receiver answered HTTP 410 Gone: it no longer wants these events.";
+  return `The receiver answered HTTP ${status}.`;
+}
+
+function describeNetworkError(err: NodeJS.ErrnoException, url: URL): string {
+  const where = url.host;
+  if (/is not allowed\. Because/.test(err.message)) {
+    return `${where} resolves to a private, loopback or link-local address, which Prism does not send webhooks to (PRISM_WEBHOOK_ALLOW_PRIVATE=true allows it).`;
+  }
+  switch (err.code) {
+    case "ECONNREFUSED":
+      return `Connection refused by ${where}: nothing is listening there.`;
+    case "ENOTFOUND":
+    case "EAI_AGAIN":
+      return `The host name ${url.hostname} could not be resolved.`;
+    case "ECONNRESET":
+      return `${where} closed the connection before answering.`;
+    case "ETIMEDOUT":
+    case "EHOSTUNREACH":
+    case "ENETUNREACH":
+      return `${where} cannot be reached from this machine.`;
+    default:
+      if (err.code?.startsWith("ERR_TLS") || /certificate/i.test(err.message)) return `The TLS certificate of ${where} was not accepted: ${err.message}.`;
+      return `Sending to ${where} failed: ${err.message}.`;
+  }
+}
+
+/** Only scheme and host: the rest of a URL may carry a capability and must not end up in logs. */
+export function originOf(raw: string): string {
+  try {
+    return new URL(raw).origin;
+  } catch {
+    return "an invalid URL";
+  }
+}
+
+function formatMs(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+}

@@ -1,0 +1,86 @@
+import type { Db } from "../db/client.js";
+import type { EventBus } from "../bus.js";
+import type { Logger } from "../log.js";
+import type { WebhookSettings } from "../config.js";
+import type { SecretBox } from "../secrets/secret-box.js";
+import type { StreamsRepo } from "../db/streams-repo.js";
+import type { DestinationsRepo } from "../db/destinations-repo.js";
+import { EventsRepo } from "../db/events-repo.js";
+import { WebhookSubscriptionsRepo } from "../db/webhook-subscriptions-repo.js";
+import { WebhookDeliveriesRepo } from "../db/webhook-deliveries-repo.js";
+import { ActionTokensRepo } from "../db/action-tokens-repo.js";
+import { WebhookSender } from "./http-sender.js";
+import { DeliveryWorker } from "./delivery-worker.js";
+import { EventPublisher } from "./event-publisher.js";
+import { connectEventSources } from "./event-sources.js";
+import { LogPruner } from "./pruner.js";
+
+/** What the webhook, event and action routes work with. */
+export interface AutomationApi {
+  events: EventsRepo;
+  subscriptions: WebhookSubscriptionsRepo;
+  deliveries: WebhookDeliveriesRepo;
+  actionTokens: ActionTokensRepo;
+  worker: Pick<DeliveryWorker, "nudge" | "sendNow">;
+  settings: Pick<WebhookSettings, "allowPrivate" | "retry">;
+}
+
+export interface Automation {
+  api: AutomationApi;
+  /** Subscribes to the bus and starts delivering; call before the relay starts so no event is missed. */
+  start(): void;
+  /** Unsubscribes, writes what is queued, abandons requests in flight (they go out on the next start). */
+  stop(): Promise<void>;
+}
+
+export interface AutomationDeps {
+  db: Db;
+  box: SecretBox;
+  bus: EventBus;
+  streams: StreamsRepo;
+  destinations: DestinationsRepo;
+  settings: WebhookSettings;
+  log: Logger;
+}
+
+/** Events out (catalog, log, signed webhooks through the outbox) and actions in (action tokens). */
+export function createAutomation({ db, box, bus, streams, destinations, settings, log }: AutomationDeps): Automation {
+  const events = new EventsRepo(db);
+  const subscriptions = new WebhookSubscriptionsRepo(db, box);
+  const deliveries = new WebhookDeliveriesRepo(db);
+  const actionTokens = new ActionTokensRepo(db, box);
+  const worker = new DeliveryWorker(
+    deliveries,
+    subscriptions,
+    new WebhookSender({ timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate }),
+    { concurrency: settings.concurrency, retry: settings.retry, iftttBaseUrl: settings.iftttBaseUrl },
+    log,
+  );
+  const publisher = new EventPublisher(deliveries, subscriptions, { retryForMs: settings.retry.forMs }, () => worker.nudge(), log);
+  const pruner = new LogPruner(events, deliveries, { retentionMs: settings.eventRetentionMs, maxEvents: settings.maxEvents }, log);
+  let disconnect: (() => void) | null = null;
+
+  return {
+    api: { events, subscriptions, deliveries, actionTokens, worker, settings },
+    start() {
+      disconnect = connectEventSources(
+        bus,
+        publisher.publish,
+        {
+          streamName: (id) => streams.get(id)?.name,
+          platform: (streamId, destinationId) => destinations.get(streamId, destinationId)?.platform,
+        },
+        { failedAfterMs: settings.destinationFailedAfterMs },
+      );
+      pruner.start();
+      worker.start();
+    },
+    async stop() {
+      disconnect?.();
+      disconnect = null;
+      pruner.stop();
+      publisher.flush();
+      await worker.stop();
+    },
+  };
+}

@@ -17,6 +17,7 @@ import { Relay } from "./relay/relay.js";
 import { routeNmsLogging } from "./relay/rtmp/nms.js";
 import { createApi } from "./api/app.js";
 import { hostPort, publicHostFor } from "./net/addresses.js";
+import { slateImagePath } from "./relay/slate-image.js";
 
 export const INGEST_APP = "live";
 
@@ -53,7 +54,10 @@ export async function startPrism(config: Config, options: { logDestination?: Des
   const relay = new Relay(
     { host: config.host, port: config.rtmpPort, app: INGEST_APP, output: { ...config.output, backoff: { initialMs: 500, maxMs: 30_000 } } },
     {
-      streamByKey: (key) => streams.findByKey(key),
+      streamByKey: (key) => {
+        const stream = streams.findByKey(key);
+        return stream && { ...stream, slate: { ...stream.slate, image: slateImagePath(config.dataDir, stream.slate.image) } };
+      },
       enabledTargets: (streamId) =>
         destinations
           .list(streamId)

@@ -1,7 +1,7 @@
 import type { EventBus } from "../bus.js";
 import type { StreamsRepo } from "../db/streams-repo.js";
 import type { DestinationsRepo } from "../db/destinations-repo.js";
-import type { IngestHealth } from "../relay/hub.js";
+import type { HubSource, IngestHealth } from "../relay/hub.js";
 import type { OutputHealth } from "../relay/output.js";
 import type { LiveStreamSnapshot } from "../relay/relay.js";
 import type { Logger } from "../log.js";
@@ -12,6 +12,7 @@ export interface RelayView {
   ingestHealth(streamId: string): IngestHealth | null;
   outputHealth(streamId: string, destinationId: string): OutputHealth | undefined;
   liveStreams(): LiveStreamSnapshot[];
+  ingestSource(streamId: string): { source: HubSource; slateUntil: string | null } | null;
 }
 
 export interface ApiDeps {

@@ -80,6 +80,10 @@ export const DestinationHealthSchema = z
 export const StreamHealthSchema = z
   .object({
     live: z.boolean(),
+    ingestState: z.enum(["publisher", "slate", "resuming", "offline"]).openapi({
+      description: "What destinations receive: the publisher; the slate while the publisher is away; the slate until a returning publisher's first keyframe; nothing",
+    }),
+    slateUntil: z.string().nullable().openapi({ description: "While on the slate: when the stream ends unless the publisher returns" }),
     ingest: z
       .object({
         bitrateKbps: z.number(),

@@ -2,12 +2,22 @@ import type { Logger } from "pino";
 import type { EventBus } from "../bus.js";
 import { RtmpIngest } from "./ingest/rtmp-ingest.js";
 import type { IngestConnection, PublishDecision, PublishRequest } from "./ingest/connection.js";
-import { StreamHub, type IngestHealth } from "./hub.js";
+import { StreamHub, type HubSource, type IngestHealth } from "./hub.js";
+import { loadSlateClip, type SlateClip } from "./slate.js";
 import { DestinationOutput, type OutputHealth, type OutputOptions, type OutputTarget } from "./output.js";
+
+/** What happens when a publisher drops off (not when it stops on purpose). */
+export interface SlateSettings {
+  enabled: boolean;
+  /** After this long without the publisher, the stream ends and destinations close. */
+  maxSeconds: number;
+  /** Path of the still image to show. */
+  image: string;
+}
 
 /** What the relay needs to know about configuration; the database answers it. */
 export interface RelayConfigSource {
-  streamByKey(streamKey: string): { id: string; name: string } | undefined;
+  streamByKey(streamKey: string): { id: string; name: string; slate: SlateSettings } | undefined;
   enabledTargets(streamId: string): OutputTarget[];
 }
 
@@ -30,9 +40,20 @@ interface LiveStream {
   id: string;
   name: string;
   hub: StreamHub;
-  publisher: IngestConnection;
+  /** null while the publisher is away and the slate holds the destinations. */
+  publisher: IngestConnection | null;
   outputs: Map<string, DestinationOutput>;
+  slate: SlateSettings;
+  /** The slate clip in this stream's format, encoded ahead of need. */
+  slateClip: Promise<SlateClip> | null;
+  slateReady: SlateClip | null;
+  slateDeadline: NodeJS.Timeout | null;
+  slateUntil: number | null;
+  prepareTimer: NodeJS.Timeout | null;
 }
+
+/** How often to try to encode the slate until the stream's format is known. */
+const SLATE_PREPARE_INTERVAL_MS = 1_000;
 
 /**
  * Ingest → hub → outputs for every live stream. It reads configuration through RelayConfigSource,
@@ -63,7 +84,10 @@ export class Relay {
     this.unsubscribe.push(
       this.bus.on("config.destinations", ({ streamId }) => this.reconcile(streamId)),
       this.bus.on("config.stream", ({ streamId, change }) => {
-        if (change === "deleted") this.live.get(streamId)?.publisher.disconnect("stream deleted");
+        if (change !== "deleted") return;
+        const live = this.live.get(streamId);
+        if (live?.publisher) live.publisher.disconnect("stream deleted");
+        else if (live) this.end(live, "stream deleted");
       }),
     );
     return this.ingest.listen();
@@ -81,6 +105,13 @@ export class Relay {
 
   ingestHealth(streamId: string): IngestHealth | null {
     return this.live.get(streamId)?.hub.health() ?? null;
+  }
+
+  /** Whether the destinations see the publisher or the slate, and until when the slate may run. */
+  ingestSource(streamId: string): { source: HubSource; slateUntil: string | null } | null {
+    const live = this.live.get(streamId);
+    if (!live) return null;
+    return { source: live.hub.currentSource, slateUntil: live.slateUntil ? new Date(live.slateUntil).toISOString() : null };
   }
 
   /** Every live stream with its ingest and outputs, e.g. for metrics scrapes. */
@@ -109,23 +140,87 @@ export class Relay {
       this.log.warn({ peer }, "publish refused: unknown stream key");
       return { accept: false, reason: "Unknown stream key." };
     }
-    if (this.live.has(stream.id)) {
+    const current = this.live.get(stream.id);
+    if (current?.publisher) {
       this.log.warn({ peer, stream: stream.name }, "publish refused: the stream already has a publisher");
       return { accept: false, reason: "This stream is already being published; only one publisher at a time." };
     }
-    const live: LiveStream = { id: stream.id, name: stream.name, hub: new StreamHub(), publisher: connection, outputs: new Map() };
-    this.live.set(stream.id, live);
-    this.finished.delete(stream.id);
-    this.log.info({ peer, stream: stream.name }, "stream started");
-    this.bus.emit("stream.started", { streamId: stream.id, name: stream.name, at: new Date().toISOString() });
-    this.reconcile(stream.id);
+    const live = current ?? this.begin(stream);
+    live.publisher = connection;
+    if (current) this.resume(live);
     return {
       accept: true,
       sink: {
         packet: (packet) => live.hub.push(packet),
-        end: (reason) => this.end(live, reason),
+        end: (reason, deliberate) => {
+          if (live.publisher !== connection) return;
+          live.publisher = null;
+          if (deliberate || !live.slate.enabled || !live.hub.hasVideo) this.end(live, reason);
+          else this.holdOnSlate(live, reason);
+        },
       },
     };
+  }
+
+  private begin(stream: { id: string; name: string; slate: SlateSettings }): LiveStream {
+    const live: LiveStream = {
+      id: stream.id,
+      name: stream.name,
+      hub: new StreamHub(),
+      publisher: null,
+      outputs: new Map(),
+      slate: stream.slate,
+      slateClip: null,
+      slateReady: null,
+      slateDeadline: null,
+      slateUntil: null,
+      prepareTimer: null,
+    };
+    this.live.set(stream.id, live);
+    this.finished.delete(stream.id);
+    this.log.info({ stream: stream.name }, "stream started");
+    this.bus.emit("stream.started", { streamId: stream.id, name: stream.name, at: new Date().toISOString() });
+    this.reconcile(stream.id);
+    if (stream.slate.enabled) this.prepareSlate(live);
+    return live;
+  }
+
+  /** Encodes the slate in the background once the stream's format is known, so a drop is covered at once. */
+  private prepareSlate(live: LiveStream): void {
+    live.prepareTimer = setInterval(() => {
+      const format = live.hub.slateFormat();
+      if (!format || live.slateClip || live.hub.currentSource !== "publisher") return;
+      if (live.prepareTimer) clearInterval(live.prepareTimer);
+      live.prepareTimer = null;
+      const clip = loadSlateClip(live.slate.image, format);
+      live.slateClip = clip;
+      clip.then(
+        (ready) => {
+          if (live.slateClip !== clip) return;
+          live.slateReady = ready;
+          live.hub.slateReady(ready);
+        },
+        (err: unknown) => this.log.warn({ stream: live.name, err: (err as Error).message }, "could not prepare the slate; a dropped publisher will end the stream"),
+      );
+    }, SLATE_PREPARE_INTERVAL_MS);
+  }
+
+  private holdOnSlate(live: LiveStream, reason: string): void {
+    live.slateUntil = Date.now() + live.slate.maxSeconds * 1000;
+    live.slateDeadline = setTimeout(() => this.end(live, `publisher did not come back within ${live.slate.maxSeconds} s`), live.slate.maxSeconds * 1000);
+    live.hub.publisherLost(live.slateReady);
+    const slateUntil = new Date(live.slateUntil).toISOString();
+    this.log.warn({ stream: live.name, reason, slateUntil }, "publisher lost; destinations stay connected on the slate");
+    this.bus.emit("stream.ingest_lost", { streamId: live.id, name: live.name, at: new Date().toISOString(), reason, slateUntil });
+  }
+
+  private resume(live: LiveStream): void {
+    if (live.slateDeadline) clearTimeout(live.slateDeadline);
+    live.slateDeadline = null;
+    live.slateUntil = null;
+    live.hub.publisherReturned();
+    this.log.info({ stream: live.name }, "publisher back; switching from the slate at its first keyframe");
+    this.bus.emit("stream.ingest_resumed", { streamId: live.id, name: live.name, at: new Date().toISOString() });
   }
 
   /** Brings a live stream's outputs in line with its enabled destinations, touching only what changed. */
@@ -166,6 +261,9 @@ export class Relay {
   private end(live: LiveStream, reason: string): void {
     if (this.live.get(live.id) !== live) return;
     this.live.delete(live.id);
+    if (live.slateDeadline) clearTimeout(live.slateDeadline);
+    if (live.prepareTimer) clearInterval(live.prepareTimer);
+    live.hub.close();
     const last = new Map<string, OutputHealth>();
     for (const [id, output] of live.outputs) {
       output.stop();

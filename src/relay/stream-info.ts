@@ -6,7 +6,23 @@ export interface StreamInfo {
   audioCodec: string | null;
   width: number | null;
   height: number | null;
+  /** As announced in the publisher's metadata. */
+  framerate: number | null;
+  audioSampleRate: number | null;
+  audioChannels: number | null;
 }
+
+export const emptyStreamInfo = (): StreamInfo => ({
+  videoCodec: null,
+  audioCodec: null,
+  width: null,
+  height: null,
+  framerate: null,
+  audioSampleRate: null,
+  audioChannels: null,
+});
+
+const AAC_SAMPLE_RATES = [96000, 88200, 64000, 48000, 44100, 32000, 24000, 22050, 16000, 12000, 11025, 8000, 7350];
 
 const fourcc = (s: string) => Buffer.from(s).readUInt32BE();
 const VIDEO_CODECS = new Map<number, string>([
@@ -33,16 +49,24 @@ export function describeCodecs(info: StreamInfo, packet: MediaPacket): void {
     info.videoCodec = VIDEO_CODECS.get(packet.codecId) ?? `codec ${packet.codecId}`;
     const size = sizeFromSequenceHeader(packet);
     if (size) Object.assign(info, size);
+  } else if (packet.kind === "audio" && packet.isHeader && packet.codecId === 10 && packet.payload.length >= 4) {
+    // AudioSpecificConfig after the 2-byte FLV AAC header: 5 bits object type, 4 frequency index, 4 channels.
+    const asc = packet.payload.readUInt16BE(2);
+    info.audioCodec = "AAC";
+    info.audioSampleRate = AAC_SAMPLE_RATES[(asc >> 7) & 0x0f] ?? null;
+    info.audioChannels = (asc >> 3) & 0x0f || null;
   } else if (packet.kind === "audio" && info.audioCodec === null) {
     info.audioCodec = AUDIO_CODECS.get(packet.codecId) ?? `codec ${packet.codecId}`;
   } else if (packet.kind === "video" && info.videoCodec === null) {
     info.videoCodec = VIDEO_CODECS.get(packet.codecId) ?? `codec ${packet.codecId}`;
-  } else if (packet.kind === "data" && info.width === null) {
+  } else if (packet.kind === "data") {
     const meta = amf.decodeAmf0Data(packet.payload).dataObj;
-    if (meta && typeof meta.width === "number" && typeof meta.height === "number" && meta.width > 0) {
+    if (!meta) return;
+    if (info.width === null && typeof meta.width === "number" && typeof meta.height === "number" && meta.width > 0) {
       info.width = meta.width;
       info.height = meta.height;
     }
+    if (typeof meta.framerate === "number" && meta.framerate > 0) info.framerate = meta.framerate;
   }
 }
 

@@ -103,6 +103,8 @@ declare module "node-media-server/src/protocol/amf.js" {
 declare module "node-media-server/src/protocol/flv.js" {
   import type AVPacket from "node-media-server/src/core/avpacket.js";
   class Flv {
+    onPacketCallback: (packet: AVPacket) => void;
+    parserData(buffer: Buffer): string | null;
     static parserTag(type: number, time: number, size: number, data: Buffer): AVPacket;
   }
   export = Flv;

@@ -19,9 +19,12 @@ export function healthRoutes({ streams, destinations, relay }: ApiDeps) {
       const { id } = c.req.valid("param");
       if (!streams.get(id)) throw notFound("Stream");
       const live = relay.isLive(id);
+      const source = relay.ingestSource(id);
       return c.json(
         {
           live,
+          ingestState: source?.source ?? ("offline" as const),
+          slateUntil: source?.slateUntil ?? null,
           ingest: relay.ingestHealth(id),
           destinations: destinations.list(id).map((d) => {
             const runtime = relay.outputHealth(id, d.id);

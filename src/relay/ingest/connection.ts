@@ -1,7 +1,7 @@
 import type { Socket } from "node:net";
 import type AVPacket from "node-media-server/src/core/avpacket.js";
-import { Rtmp } from "../rtmp/nms.js";
-import type { MediaPacket, TrackKind } from "../media.js";
+import { Rtmp, toMediaPacket } from "../rtmp/nms.js";
+import type { MediaPacket } from "../media.js";
 
 export interface PublishRequest {
   app: string;
@@ -12,7 +12,8 @@ export interface PublishRequest {
 /** Where an accepted publisher's packets go. */
 export interface IngestSink {
   packet(packet: MediaPacket): void;
-  end(reason: string): void;
+  /** `deliberate`: the publisher unpublished (OBS "Stop Streaming"), as opposed to dropping off. */
+  end(reason: string, deliberate: boolean): void;
 }
 
 export type PublishDecision = { accept: true; sink: IngestSink } | { accept: false; reason: string };
@@ -21,8 +22,6 @@ export interface ConnectionLimits {
   /** Largest RTMP message accepted; the parser would otherwise allocate whatever a peer claims. */
   maxMessageBytes: number;
 }
-
-const KIND_BY_TYPE: Record<number, TrackKind | undefined> = { 8: "audio", 9: "video", 18: "data" };
 
 /**
  * One RTMP connection to the ingest, on node-media-server's protocol engine. It answers connect and
@@ -71,7 +70,7 @@ export class IngestConnection extends Rtmp {
   }
 
   override onDeleteStream(): void {
-    this.finish("publisher stopped");
+    this.finish("publisher stopped", true);
   }
 
   override packetAlloc(): void {
@@ -81,29 +80,21 @@ export class IngestConnection extends Rtmp {
     super.packetAlloc();
   }
 
-  /** Drops the publisher, e.g. when its stream is deleted while live. */
+  /** Drops the publisher for good, e.g. when its stream is deleted while live. */
   disconnect(reason: string): void {
-    this.finish(reason);
+    this.finish(reason, true);
     this.socket.destroy();
   }
 
   /** Ends the publish (once), whatever ended it: unpublish, socket close, error, timeout. */
-  finish(reason: string): void {
+  finish(reason: string, deliberate = false): void {
     if (this.ended) return;
     this.ended = true;
-    this.sink?.end(reason);
+    this.sink?.end(reason, deliberate);
   }
 
   private forward(packet: AVPacket): void {
-    const kind = KIND_BY_TYPE[packet.codec_type];
-    if (!kind || !this.sink || this.ended) return;
-    this.sink.packet({
-      kind,
-      isHeader: packet.flags === 0 || packet.flags === 2 || packet.flags === 5,
-      isKeyframe: packet.flags === 3,
-      codecId: packet.codec_id,
-      dts: packet.dts,
-      payload: packet.data.subarray(0, packet.size),
-    });
+    const media = toMediaPacket(packet);
+    if (media && this.sink && !this.ended) this.sink.packet(media);
   }
 }

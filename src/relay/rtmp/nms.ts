@@ -3,12 +3,15 @@
 // broadcast layers keep global state, hold a publish slot for 30 s after a disconnect and log to
 // the console, none of which a relay with per-destination health can live with.
 import Rtmp from "node-media-server/src/protocol/rtmp.js";
+import Flv from "node-media-server/src/protocol/flv.js";
 import * as amf from "node-media-server/src/protocol/amf.js";
 import { parseH264Sps, parseH265Sps } from "node-media-server/src/protocol/sps_info.js";
 import nmsLogger from "node-media-server/src/core/logger.js";
 import type { Logger } from "pino";
+import type AVPacket from "node-media-server/src/core/avpacket.js";
+import type { MediaPacket, TrackKind } from "../media.js";
 
-export { Rtmp, amf, parseH264Sps, parseH265Sps };
+export { Rtmp, Flv, amf, parseH264Sps, parseH265Sps };
 
 /**
  * NMS writes its own lines to the console. Send them through pino instead, at debug: the parts Prism
@@ -20,4 +23,29 @@ export function routeNmsLogging(log: Logger): void {
   nmsLogger.log = (message: string, level = "info") => {
     log.debug({ component: "node-media-server", nmsLevel: level }, String(message));
   };
+}
+
+const KIND_BY_TYPE: Record<number, TrackKind | undefined> = { 8: "audio", 9: "video", 18: "data" };
+
+/**
+ * NMS's parsed packet as Prism's MediaPacket. The payload is a view of NMS's parse buffer, which it
+ * reuses for the next message: copy it to keep it.
+ */
+export function toMediaPacket(packet: AVPacket): MediaPacket | null {
+  const kind = KIND_BY_TYPE[packet.codec_type];
+  if (!kind) return null;
+  return {
+    kind,
+    // NMS flags: 0 audio header, 2 video header, 5 metadata, 3 keyframe. NMS also flags an AVC
+    // end-of-sequence tag (AVCPacketType 2, which ffmpeg writes at the end) as a keyframe.
+    isHeader: packet.flags === 0 || packet.flags === 2 || packet.flags === 5,
+    isKeyframe: packet.flags === 3 && !isAvcEndOfSequence(packet),
+    codecId: packet.codec_id,
+    dts: packet.dts,
+    payload: packet.data.subarray(0, packet.size),
+  };
+}
+
+export function isAvcEndOfSequence(packet: AVPacket): boolean {
+  return packet.codec_type === 9 && packet.codec_id === 7 && packet.data[1] === 2;
 }

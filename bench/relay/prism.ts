@@ -1,0 +1,130 @@
+/**
+ * Prism as the system under test: `node dist/main.js` as a child process with a fresh data dir,
+ * driven through its HTTP API.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort, makeTempDir, removeTempDir, runToEnd, spawnTracked, stop, waitFor, waitListening, which, type Proc } from "../lib/proc.js";
+
+export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
+
+/** The commit dist/ was built from, marked when the work tree has uncommitted changes in src/. */
+export function prismRevision(): string {
+  try {
+    const head = execFileSync("git", ["rev-parse", "--short", "HEAD"], { cwd: repoRoot, encoding: "utf8" }).trim();
+    const dirty = execFileSync("git", ["status", "--porcelain", "--", "src"], { cwd: repoRoot, encoding: "utf8" }).trim() !== "";
+    return dirty ? `${head} + uncommitted src/ changes` : head;
+  } catch {
+    return "unknown revision";
+  }
+}
+
+/** `npm run build` in the repository root. */
+export async function buildPrism(): Promise<void> {
+  // Under `npm run`, npm_execpath is npm's own CLI script: run it with this node, no shell.
+  const npmCli = process.env.npm_execpath;
+  if (npmCli && /npm-cli\.js$/.test(npmCli)) {
+    await runToEnd("npm run build", process.execPath, [npmCli, "run", "build"], { cwd: repoRoot });
+    return;
+  }
+  const npm = which("npm");
+  if (!npm) throw new Error("npm not found on PATH");
+  await runToEnd("npm run build", npm, ["run", "build"], { cwd: repoRoot });
+}
+
+export interface DestinationHealth {
+  id: string;
+  name: string;
+  state: "idle" | "connecting" | "live" | "reconnecting" | "failed" | "stopped";
+  bitrateKbps: number;
+  bytesOut: number;
+  lastError: string | null;
+  reconnects: number;
+}
+
+export interface StreamHealth {
+  live: boolean;
+  ingest: { bitrateKbps: number; fps: number } | null;
+  destinations: DestinationHealth[];
+}
+
+export interface PrismInstance {
+  proc: Proc;
+  streamId: string;
+  /** Where the publisher publishes: ingestUrl + "/" + streamKey. */
+  publishUrl: string;
+  health(): Promise<StreamHealth>;
+  stop(): Promise<void>;
+}
+
+/** Start Prism, create a stream and one custom destination per receiver port. */
+export async function startPrism(receiverPorts: number[]): Promise<PrismInstance> {
+  const rtmpPort = await freePort();
+  const httpPort = await freePort();
+  const dataDir = makeTempDir("prism-bench-data-");
+  const token = randomBytes(24).toString("base64url"); // 32 characters
+  const proc = spawnTracked("prism", process.execPath, [join(repoRoot, "dist", "main.js")], {
+    cwd: repoRoot,
+    env: {
+      ...process.env,
+      PRISM_HOST: "127.0.0.1",
+      PRISM_RTMP_PORT: String(rtmpPort),
+      PRISM_HTTP_PORT: String(httpPort),
+      PRISM_DATA_DIR: dataDir,
+      PRISM_API_TOKEN: token,
+      PRISM_LOG_LEVEL: "warn",
+      PRISM_LOG_FORMAT: "json",
+    },
+  });
+  const cleanup = async () => {
+    await stop(proc, 12_000); // Prism's own shutdown allows itself 10 s
+    removeTempDir(dataDir);
+  };
+
+  try {
+    await waitListening([rtmpPort, httpPort], 20_000, "prism", () => (proc.running() ? undefined : `exited:\n${proc.tail()}`));
+    const base = `http://127.0.0.1:${httpPort}/api/v1`;
+    const call = async <T>(method: string, path: string, body?: unknown, expect = 200): Promise<T> => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      if (res.status !== expect) throw new Error(`${method} ${path} → ${res.status} (expected ${expect}): ${text.slice(0, 500)}`);
+      return JSON.parse(text) as T;
+    };
+
+    const stream = await call<{ id: string; ingestUrl: string; streamKey: string }>("POST", "/streams", { name: "bench" }, 201);
+    for (const [i, port] of receiverPorts.entries()) {
+      await call("POST", `/streams/${stream.id}/destinations`, { platform: "custom", name: `r${i + 1}`, url: `rtmp://127.0.0.1:${port}/app`, streamKey: "k" }, 201);
+    }
+    return {
+      proc,
+      streamId: stream.id,
+      publishUrl: `${stream.ingestUrl}/${stream.streamKey}`,
+      health: () => call<StreamHealth>("GET", `/streams/${stream.id}/health`),
+      stop: cleanup,
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+/** Wait until the ingest is live and every destination reports `live`; returns the last health. */
+export async function waitAllLive(prism: PrismInstance, n: number, timeoutMs: number): Promise<{ ok: boolean; health: StreamHealth | undefined }> {
+  let last: StreamHealth | undefined;
+  const ok = await waitFor(async () => {
+    if (!prism.proc.running()) return true;
+    try {
+      last = await prism.health();
+    } catch {
+      return false;
+    }
+    return last.live && last.destinations.length === n && last.destinations.every((d) => d.state === "live");
+  }, timeoutMs, 500);
+  return { ok: ok && prism.proc.running(), health: last };
+}

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 const port = (name: string, fallback: number) =>
@@ -47,6 +47,17 @@ const EnvSchema = z.object({
   PRISM_DESTINATION_FAILED_AFTER_MS: positive("PRISM_DESTINATION_FAILED_AFTER_MS", 30_000).describe("How long a destination may keep reconnecting before destination.failed is sent"),
   PRISM_EVENTS_RETENTION_DAYS: positive("PRISM_EVENTS_RETENTION_DAYS", 30).describe("Days the event log and webhook delivery log are kept"),
   PRISM_EVENTS_MAX: positive("PRISM_EVENTS_MAX", 10_000).describe("Most events kept in the event log"),
+  PRISM_API_RATE_LIMIT: z.coerce
+    .number({ error: "PRISM_API_RATE_LIMIT must be a number" })
+    .int("PRISM_API_RATE_LIMIT must be a whole number")
+    .min(0, "PRISM_API_RATE_LIMIT must be 0 (no limit) or more")
+    .default(6000)
+    .describe("API requests per token per minute before 429 (0: no limit)"),
+  PRISM_API_MAX_BODY_KB: positive("PRISM_API_MAX_BODY_KB", 256).describe("Largest API request body, in KiB (413 above)"),
+  PRISM_METRICS_PUBLIC: z
+    .stringbool({ error: "PRISM_METRICS_PUBLIC must be true or false" })
+    .default(false)
+    .describe("Serve /metrics without a token (default: a token with the read scope is needed)"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -63,6 +74,9 @@ export interface Config {
   logFormat: "json" | "pretty" | undefined;
   output: { queueLimitBytes: number; connectTimeoutMs: number; tlsCa: string | undefined };
   webhooks: WebhookSettings;
+  api: { rateLimitPerMinute: number; maxBodyBytes: number; metricsPublic: boolean };
+  /** The prism.config.json that was read, if any. */
+  configFile: string | undefined;
 }
 
 export interface WebhookSettings {
@@ -83,10 +97,59 @@ export class ConfigError extends Error {
   }
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
+/** The key a setting has in prism.config.json: PRISM_RTMP_PORT → rtmpPort. */
+export function fileKey(envName: string): string {
+  return envName
+    .replace(/^PRISM_/, "")
+    .toLowerCase()
+    .replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+const FILE_KEYS = new Map(Object.keys(EnvSchema.shape).map((name) => [fileKey(name), name]));
+export const DEFAULT_CONFIG_FILE = "prism.config.json";
+
+/**
+ * prism.config.json as environment-shaped values. Its keys are the settings' names in camelCase
+ * (`rtmpPort`, `dataDir`, …); anything unknown or of the wrong kind is refused, not ignored.
+ */
+function readConfigFile(path: string): { values: Record<string, string>; problems: string[] } {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, "utf8"));
+  } catch (err) {
+    throw new ConfigError([`${path}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : `not valid JSON (${(err as Error).message})`}`]);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ConfigError([`${path}: must be a JSON object of settings, e.g. { "rtmpPort": 1935 }`]);
+  const problems: string[] = [];
+  const values: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const name = FILE_KEYS.get(key);
+    if (!name) problems.push(`${key} in ${path}: unknown setting; known: ${[...FILE_KEYS.keys()].join(", ")}`);
+    else if (!["string", "number", "boolean"].includes(typeof value)) problems.push(`${key} in ${path}: must be a string, number or boolean`);
+    else values[name] = String(value);
+  }
+  return { values, problems };
+}
+
+/**
+ * Settings from the environment and, optionally, a prism.config.json (`--config`, PRISM_CONFIG, or
+ * one in the working directory). The environment wins over the file. Every wrong value is reported
+ * at once, named the way the person set it.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file?: string } = {}): Config {
+  const explicit = options.file ?? (env.PRISM_CONFIG || undefined);
+  const configFile = explicit ? resolve(explicit) : existsSync(DEFAULT_CONFIG_FILE) ? resolve(DEFAULT_CONFIG_FILE) : undefined;
+  const { values: fromFile, problems } = configFile ? readConfigFile(configFile) : { values: {}, problems: [] };
+  const parsed = EnvSchema.safeParse({ ...fromFile, ...env });
+  if (!parsed.success || problems.length > 0) {
+    throw new ConfigError([
+      ...problems,
+      ...(parsed.error?.issues ?? []).map((i) => {
+        const name = String(i.path[0] ?? "");
+        const where = name in fromFile && env[name] === undefined ? `${fileKey(name)} in ${configFile}` : i.path.join(".");
+        return `${where}: ${i.message}`;
+      }),
+    ]);
   }
   const e = parsed.data;
   let tlsCa: string | undefined;
@@ -122,12 +185,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       eventRetentionMs: e.PRISM_EVENTS_RETENTION_DAYS * 86_400_000,
       maxEvents: Math.round(e.PRISM_EVENTS_MAX),
     },
+    api: {
+      rateLimitPerMinute: e.PRISM_API_RATE_LIMIT,
+      maxBodyBytes: Math.round(e.PRISM_API_MAX_BODY_KB * 1024),
+      metricsPublic: e.PRISM_METRICS_PUBLIC,
+    },
+    configFile,
   };
 }
 
-/** One line per setting, for `--help`. */
+/** One line per setting, for `--help`: the environment variable, its prism.config.json key, what it does. */
 export function describeSettings(): string {
   return Object.entries(EnvSchema.shape)
-    .map(([name, schema]) => `  ${name.padEnd(32)} ${schema.description ?? ""}`)
+    .map(([name, schema]) => `  ${name.padEnd(34)} ${fileKey(name).padEnd(26)} ${schema.description ?? ""}`)
     .join("\n");
 }

@@ -15,7 +15,10 @@ import { readOrCreateSecretFile } from "./secrets/data-dir-secrets.js";
 import { newApiToken } from "./secrets/tokens.js";
 import { Relay } from "./relay/relay.js";
 import { routeNmsLogging } from "./relay/rtmp/nms.js";
-import { createApi } from "./api/app.js";
+import { createApi, type Api } from "./api/app.js";
+import { AdminToken } from "./api/admin-token.js";
+import { TokensRepo } from "./db/tokens-repo.js";
+import { createMetrics } from "./metrics/metrics.js";
 import { hostPort, publicHostFor } from "./net/addresses.js";
 import { slateImagePath } from "./relay/slate-image.js";
 
@@ -27,7 +30,10 @@ export interface Prism {
   /** What OBS uses as "Server". */
   ingestUrl: string;
   apiUrl: string;
-  adminToken: { value: string; source: "env" | "file"; path?: string; created: boolean };
+  /** Rotatable at run time through the API; `value` is always the current one. */
+  adminToken: AdminToken;
+  /** The HTTP app, for tests that compare its routing table with the OpenAPI document. */
+  httpApp: Api["app"];
   streams: StreamsRepo;
   log: Logger;
   stop(): Promise<void>;
@@ -42,14 +48,15 @@ export async function startPrism(config: Config, options: { logDestination?: Des
   const masterSecret = config.secret ?? readOrCreateSecretFile(config.dataDir, "secret.key", () => randomBytes(32).toString("base64url")).value;
   const tokenFile = config.apiToken ? undefined : readOrCreateSecretFile(config.dataDir, "api-token", newApiToken);
   const adminToken = tokenFile
-    ? { value: tokenFile.value, source: "file" as const, path: tokenFile.path, created: tokenFile.created }
-    : { value: config.apiToken!, source: "env" as const, created: false };
+    ? new AdminToken(tokenFile.value, "file", tokenFile.path, tokenFile.created)
+    : new AdminToken(config.apiToken!, "env", undefined, false);
 
   const box = new SecretBox(masterSecret);
   const database = openDatabase(join(config.dataDir, "prism.sqlite"));
   const streams = new StreamsRepo(database.db, box);
   const destinations = new DestinationsRepo(database.db, box);
   const bus = new EventBus((event, err) => log.error({ err, event }, "event subscriber failed"));
+  const tokens = new TokensRepo(database.db, box);
 
   const relay = new Relay(
     { host: config.host, port: config.rtmpPort, app: INGEST_APP, output: { ...config.output, backoff: { initialMs: 500, maxMs: 30_000 } } },
@@ -68,11 +75,27 @@ export async function startPrism(config: Config, options: { logDestination?: Des
     log.child({ component: "relay" }),
   );
   let http: ServerType | undefined;
+  let closeApi = () => {};
   try {
     const rtmpPort = await relay.start();
     const ingestUrl = `rtmp://${hostPort(publicHostFor(config.host, config.publicHost), rtmpPort)}/${INGEST_APP}`;
-    const api = createApi({ streams, destinations, relay, bus, adminToken: adminToken.value, ingestUrl, log: log.child({ component: "api" }) });
-    const server = serve({ fetch: api.fetch, port: config.httpPort, hostname: config.host });
+    const metrics = createMetrics(relay, bus);
+    const api = createApi({
+      streams,
+      destinations,
+      relay,
+      bus,
+      auth: { admin: adminToken, tokens },
+      metrics,
+      http: config.api,
+      ingestUrl,
+      log: log.child({ component: "api" }),
+    });
+    closeApi = () => {
+      api.close();
+      metrics.close();
+    };
+    const server = serve({ fetch: api.app.fetch, port: config.httpPort, hostname: config.host });
     http = server;
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
@@ -89,6 +112,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
       ingestUrl,
       apiUrl,
       adminToken,
+      httpApp: api.app,
       streams,
       log,
       stop: () =>
@@ -96,6 +120,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           if ("closeAllConnections" in server) server.closeAllConnections();
           await closed;
+          closeApi();
           await relay.stop();
           database.close();
           log.info("Prism stopped");
@@ -104,6 +129,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
     };
   } catch (err) {
     http?.close();
+    closeApi();
     await relay.stop();
     database.close();
     throw err;

@@ -1,25 +1,72 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ApiDeps } from "./deps.js";
 import { ApiError, errorBody } from "./errors.js";
-import { requireToken } from "./auth.js";
+import { createAuthenticator, requireToken, requiredScope, type AuthEnv } from "./auth.js";
+import { limitPerToken } from "./rate-limit.js";
+import { limitBody, requireJsonBody } from "./body-guards.js";
+import { allowedMethods } from "./method-not-allowed.js";
+import { observeRequests } from "./observe.js";
+import { buildOpenApiDocument } from "./openapi.js";
+import { ACTIONS_PREFIX, API_PREFIX, OPENAPI_PATH, isUnder } from "./paths.js";
 import { streamRoutes } from "./routes/streams.js";
 import { destinationRoutes } from "./routes/destinations.js";
 import { healthRoutes } from "./routes/health.js";
+import { tokenRoutes } from "./routes/tokens.js";
+import { DOCS_BUNDLE_PATH, DOCS_PATH, docsRoutes } from "./routes/docs.js";
+import { HEALTHZ_PATH, METRICS_PATH, operationsRoutes } from "./routes/operations.js";
 
-export const API_PREFIX = "/api/v1";
+export { API_PREFIX };
 
-/** The HTTP API: every route under /api/v1 needs the token; errors always have one JSON shape. */
-export function createApi(deps: ApiDeps): OpenAPIHono {
-  const app = new OpenAPIHono();
+export interface Api {
+  app: OpenAPIHono<AuthEnv>;
+  close(): void;
+}
 
-  app.get("/healthz", (c) => c.json({ ok: true }));
-  app.use(`${API_PREFIX}/*`, requireToken(deps.adminToken));
+/**
+ * The HTTP API. Every route under /api/v1 needs a token with the scope its method needs, except the
+ * OpenAPI document and the action endpoints (which carry their own token); errors always have one
+ * JSON shape.
+ */
+export function createApi(deps: ApiDeps): Api {
+  const app = new OpenAPIHono<AuthEnv>();
+  const publicPaths = new Set([OPENAPI_PATH, HEALTHZ_PATH, DOCS_PATH, DOCS_BUNDLE_PATH, ...(deps.http.metricsPublic ? [METRICS_PATH] : [])]);
+  const needsToken = (path: string) => !publicPaths.has(path) && !isUnder(path, ACTIONS_PREFIX);
+  const only = (applies: (path: string) => boolean, middleware: MiddlewareHandler<any>): MiddlewareHandler<AuthEnv> => (c, next) =>
+    applies(c.req.path) ? middleware(c, next) : next();
+
+  const rateLimit = limitPerToken({ limit: deps.http.rateLimitPerMinute, windowMs: 60_000 });
+  const authenticator = createAuthenticator(deps.auth.admin, deps.auth.tokens);
+  const guarded = only(needsToken, requireToken(authenticator, (c: Context) => requiredScope(c.req.method, c.req.path)));
+
+  app.use("*", observeRequests(deps.metrics, deps.log));
+  app.use("*", limitBody(deps.http.maxBodyBytes));
+  app.use(`${API_PREFIX}/*`, guarded);
+  app.use(METRICS_PATH, guarded);
+  app.use(`${API_PREFIX}/*`, only(needsToken, rateLimit.middleware));
+  app.use(METRICS_PATH, only(needsToken, rateLimit.middleware));
+  app.use(`${API_PREFIX}/*`, only((path) => !isUnder(path, ACTIONS_PREFIX), requireJsonBody()));
+
   app.route(API_PREFIX, streamRoutes(deps));
   app.route(API_PREFIX, destinationRoutes(deps));
   app.route(API_PREFIX, healthRoutes(deps));
+  app.route(API_PREFIX, tokenRoutes(deps));
+  app.route("/", operationsRoutes(deps.metrics));
+  let document: Record<string, unknown> | undefined;
+  // Built on first request, when every module has registered its routes.
+  app.route("/", docsRoutes(() => (document ??= buildOpenApiDocument(app, { publicPaths }))));
 
-  app.notFound((c) => c.json(errorBody("not_found", `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`), 404));
+  const allowed = allowedMethods(app);
+  app.notFound((c) => {
+    const path = new URL(c.req.url).pathname;
+    const methods = allowed(path);
+    if (methods.length > 0) {
+      c.header("Allow", methods.join(", "));
+      return c.json(errorBody("method_not_allowed", `${c.req.method} is not allowed on ${path}; it answers to ${methods.join(", ")}.`, { allowed: methods }), 405);
+    }
+    return c.json(errorBody("not_found", `No route for ${c.req.method} ${path}. The API reference is at ${DOCS_PATH}.`), 404);
+  });
   app.onError((err, c) => {
     if (err instanceof ApiError) return c.json(errorBody(err.code, err.message, err.details), err.status);
     if (err instanceof HTTPException) {
@@ -31,12 +78,16 @@ export function createApi(deps: ApiDeps): OpenAPIHono {
             : err.message || "Request refused.";
       return c.json(errorBody(httpCode(err.status), message), err.status);
     }
-    deps.log.error({ err, method: c.req.method, path: new URL(c.req.url).pathname }, "API request failed");
+    // The details go to the log only: no stack trace or internal message ever reaches a client.
+    deps.log.error({ err, method: c.req.method, path: isUnder(c.req.path, ACTIONS_PREFIX) ? ACTIONS_PREFIX : c.req.path }, "API request failed");
     return c.json(errorBody("internal_error", "Something went wrong inside Prism; the server log has the details."), 500);
   });
-  return app;
+  return { app, close: () => rateLimit.close() };
 }
 
 function httpCode(status: number): string {
-  return ({ 400: "bad_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type" } as Record<number, string>)[status] ?? "http_error";
+  return (
+    ({ 400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large", 415: "unsupported_media_type", 429: "rate_limited" } as Record<number, string>)[status] ??
+    "http_error"
+  );
 }

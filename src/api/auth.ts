@@ -1,20 +1,95 @@
-import type { MiddlewareHandler } from "hono";
-import { secretsEqual } from "../secrets/tokens.js";
+import type { Context, MiddlewareHandler } from "hono";
+import type { AdminToken } from "./admin-token.js";
+import type { Scope, TokensRepo } from "../db/tokens-repo.js";
 import { errorBody } from "./errors.js";
+import { API_PREFIX, isUnder } from "./paths.js";
 
-/** `Authorization: Bearer <token>` against the admin token. */
-export function requireToken(adminToken: string): MiddlewareHandler {
+/** Who made a request: the admin token, or a named token with its scopes. */
+export interface Principal {
+  /** "admin" for the admin token, else the token's id (rate limits are kept per principal). */
+  id: string;
+  name: string;
+  scopes: readonly Scope[];
+}
+
+export interface AuthEnv {
+  Variables: { principal: Principal };
+}
+
+export const ADMIN_PRINCIPAL_ID = "admin";
+
+/** Scopes nest: admin can do everything write can, write everything read can. */
+const RANK: Record<Scope, number> = { read: 0, write: 1, admin: 2 };
+
+export function hasScope(principal: Principal, needed: Scope): boolean {
+  return principal.scopes.some((s) => RANK[s] >= RANK[needed]);
+}
+
+const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/** The one rule for every route: reading needs read, changing needs write, token management needs admin. */
+export function requiredScope(method: string, path: string): Scope {
+  if (isUnder(path, `${API_PREFIX}/tokens`)) return "admin";
+  return READ_METHODS.has(method.toUpperCase()) ? "read" : "write";
+}
+
+export interface Authenticator {
+  principalFor(token: string): Principal | undefined;
+}
+
+/** How often a named token's lastUsedAt is written: often enough to be useful, never a write per request. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function createAuthenticator(admin: AdminToken, tokens: TokensRepo): Authenticator {
+  const touchedAt = new Map<string, number>();
+  return {
+    principalFor(token) {
+      if (admin.matches(token)) return { id: ADMIN_PRINCIPAL_ID, name: "admin", scopes: ["admin"] };
+      const found = tokens.findByToken(token);
+      if (!found) return undefined;
+      const now = Date.now();
+      if (now - (touchedAt.get(found.id) ?? 0) >= TOUCH_INTERVAL_MS) {
+        touchedAt.set(found.id, now);
+        tokens.touch(found.id, new Date(now));
+      }
+      return { id: found.id, name: found.name, scopes: found.scopes };
+    },
+  };
+}
+
+/**
+ * `Authorization: Bearer <token>`, then the scope the request needs. Sets `principal` for what
+ * comes after (rate limit, logs).
+ */
+export function requireToken(auth: Authenticator, scopeFor: (c: Context) => Scope): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
     if (!match) {
       c.header("WWW-Authenticate", 'Bearer realm="prism"');
-      return c.json(errorBody("unauthorized", "Send the API token as 'Authorization: Bearer <token>'. Prism prints it at start."), 401);
+      return c.json(
+        errorBody("unauthorized", "Send an API token as 'Authorization: Bearer <token>'. Prism prints the admin token at start and keeps it in <data dir>/api-token."),
+        401,
+      );
     }
-    if (!secretsEqual(match[1]!, adminToken)) {
+    const principal = auth.principalFor(match[1]!);
+    if (!principal) {
       c.header("WWW-Authenticate", 'Bearer realm="prism", error="invalid_token"');
-      return c.json(errorBody("unauthorized", "The API token is not valid."), 401);
+      return c.json(errorBody("unauthorized", "The API token is not valid: it was mistyped, deleted or rotated."), 401);
     }
+    const needed = scopeFor(c);
+    if (!hasScope(principal, needed)) {
+      c.header("WWW-Authenticate", `Bearer realm="prism", error="insufficient_scope", scope="${needed}"`);
+      return c.json(
+        errorBody(
+          "forbidden",
+          `The token "${principal.name}" has the scope(s) ${principal.scopes.join(", ")}; ${c.req.method} ${c.req.path} needs ${needed}. Use a token with the ${needed} scope.`,
+          { needed, granted: principal.scopes },
+        ),
+        403,
+      );
+    }
+    c.set("principal", principal);
     await next();
   };
 }

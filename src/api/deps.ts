@@ -5,6 +5,9 @@ import type { HubSource, IngestHealth } from "../relay/hub.js";
 import type { OutputHealth } from "../relay/output.js";
 import type { LiveStreamSnapshot } from "../relay/relay.js";
 import type { Logger } from "../log.js";
+import type { TokensRepo } from "../db/tokens-repo.js";
+import type { AdminToken } from "./admin-token.js";
+import type { Metrics } from "../metrics/metrics.js";
 
 /** What the API may ask the relay: read-only views; changes go through the store and the bus. */
 export interface RelayView {
@@ -20,8 +23,20 @@ export interface ApiDeps {
   destinations: DestinationsRepo;
   relay: RelayView;
   bus: EventBus;
-  adminToken: string;
+  /** The admin token (rotatable) and the named tokens with scopes. */
+  auth: { admin: AdminToken; tokens: TokensRepo };
+  metrics: Metrics;
+  /** HTTP-level limits, from the configuration. */
+  http: HttpSettings;
   /** The OBS server URL, e.g. rtmp://host:1935/live. */
   ingestUrl: string;
   log: Logger;
+}
+
+export interface HttpSettings {
+  /** Requests per token per minute; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  /** /metrics without a token (e.g. on a private network with a scraper that cannot send one). */
+  metricsPublic: boolean;
+  maxBodyBytes: number;
 }

@@ -1,0 +1,76 @@
+import { randomUUID } from "node:crypto";
+import { asc, eq } from "drizzle-orm";
+import type { Db } from "./client.js";
+import { apiTokens, type ApiTokenRow } from "./schema/index.js";
+import type { SecretBox } from "../secrets/secret-box.js";
+import { newApiToken } from "../secrets/tokens.js";
+
+export const SCOPES = ["read", "write", "admin"] as const;
+export type Scope = (typeof SCOPES)[number];
+
+export interface ApiToken {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  /** The last four characters of the token. */
+  hint: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+/** A name is already taken (names are how people and the CLI tell tokens apart). */
+export class DuplicateTokenName extends Error {}
+
+/** Named API tokens. The token itself is returned once by create() and never stored. */
+export class TokensRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly box: SecretBox,
+  ) {}
+
+  create(name: string, scopes: Scope[]): { token: string; record: ApiToken } {
+    if (this.db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.name, name)).get()) {
+      throw new DuplicateTokenName(name);
+    }
+    const token = newApiToken();
+    const row: ApiTokenRow = {
+      id: randomUUID(),
+      name,
+      scopes: [...new Set(scopes)].join(","),
+      tokenHash: this.box.lookupHash(token),
+      hint: token.slice(-4),
+      createdAt: Date.now(),
+      lastUsedAt: null,
+    };
+    this.db.insert(apiTokens).values(row).run();
+    return { token, record: toToken(row) };
+  }
+
+  list(): ApiToken[] {
+    return this.db.select().from(apiTokens).orderBy(asc(apiTokens.createdAt)).all().map(toToken);
+  }
+
+  findByToken(token: string): ApiToken | undefined {
+    const row = this.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, this.box.lookupHash(token))).get();
+    return row && toToken(row);
+  }
+
+  touch(id: string, at: Date): void {
+    this.db.update(apiTokens).set({ lastUsedAt: at.getTime() }).where(eq(apiTokens.id, id)).run();
+  }
+
+  delete(id: string): boolean {
+    return this.db.delete(apiTokens).where(eq(apiTokens.id, id)).run().changes > 0;
+  }
+}
+
+function toToken(row: ApiTokenRow): ApiToken {
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes.split(",").filter((s): s is Scope => (SCOPES as readonly string[]).includes(s)),
+    hint: row.hint,
+    createdAt: new Date(row.createdAt),
+    lastUsedAt: row.lastUsedAt === null ? null : new Date(row.lastUsedAt),
+  };
+}

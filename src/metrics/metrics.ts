@@ -1,0 +1,144 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { EventBus } from "../bus.js";
+import type { LiveStreamSnapshot } from "../relay/relay.js";
+import { OUTPUT_STATES } from "./states.js";
+
+/** Where live figures come from at scrape time. */
+export interface LiveSource {
+  liveStreams(): LiveStreamSnapshot[];
+}
+
+export interface Metrics {
+  registry: Registry;
+  /** Feeds the HTTP histogram; `route` is the route pattern (never a raw path, which may hold ids or tokens). */
+  observeHttp(method: string, route: string, status: number, seconds: number): void;
+  close(): void;
+}
+
+/**
+ * Prometheus metrics. Gauges are read from the relay's snapshot when Prometheus scrapes (nothing is
+ * sampled in between); counters of things that happen (starts, reconnects, failures) are fed by bus
+ * events. Labels are stream and destination names plus their ids, so two destinations called "Twitch"
+ * never merge; stream keys are never anywhere near a label.
+ *
+ * Not here yet because the features do not exist yet: ffmpeg restarts (no transcoding outputs),
+ * comment rates (issue #6) and webhook deliveries (issue #7) — each belongs with its feature.
+ */
+export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  // One snapshot per scrape: every gauge below reads the same instant.
+  let cached: { at: number; streams: LiveStreamSnapshot[] } | undefined;
+  const live = () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > 200) cached = { at: now, streams: source.liveStreams() };
+    return cached.streams;
+  };
+
+  const streamLabels = ["stream", "stream_id"] as const;
+  const destLabels = ["stream", "stream_id", "destination", "destination_id"] as const;
+  const dest = (s: LiveStreamSnapshot, o: LiveStreamSnapshot["outputs"][number]) => ({ stream: s.name, stream_id: s.id, destination: o.name, destination_id: o.id });
+
+  new Gauge({
+    name: "prism_streams_live",
+    help: "Streams with a publisher right now",
+    registers: [registry],
+    collect() {
+      this.set(live().length);
+    },
+  });
+  const perStream = (name: string, help: string, value: (s: LiveStreamSnapshot) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: streamLabels,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of live()) this.set({ stream: s.name, stream_id: s.id }, value(s));
+      },
+    });
+  perStream("prism_ingest_bitrate_bits_per_second", "Bitrate arriving from the publisher (OBS)", (s) => s.ingest.bitrateKbps * 1000);
+  perStream("prism_ingest_frames_per_second", "Video frames per second arriving from the publisher", (s) => s.ingest.fps);
+  perStream("prism_ingest_uptime_seconds", "How long the publisher has been live", (s) => s.ingest.uptimeMs / 1000);
+
+  new Gauge({
+    name: "prism_destination_state",
+    help: `1 for the state each destination of a live stream is in (${OUTPUT_STATES.join(", ")}), 0 for the others`,
+    labelNames: [...destLabels, "state"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of live()) for (const o of s.outputs) for (const state of OUTPUT_STATES) this.set({ ...dest(s, o), state }, o.health.state === state ? 1 : 0);
+    },
+  });
+  const perDestination = (name: string, help: string, value: (h: LiveStreamSnapshot["outputs"][number]["health"]) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: destLabels,
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const s of live()) for (const o of s.outputs) this.set(dest(s, o), value(o.health));
+      },
+    });
+  perDestination("prism_destination_bitrate_bits_per_second", "Bitrate sent to the destination", (h) => h.bitrateKbps * 1000);
+  perDestination("prism_destination_queued_bytes", "Bytes waiting for a slow destination", (h) => h.queuedBytes);
+  perDestination("prism_destination_uptime_seconds", "How long the destination has been live without a break", (h) => h.uptimeMs / 1000);
+  new Counter({
+    name: "prism_destination_sent_bytes_total",
+    help: "Bytes sent to the destination during the current run of its stream (restarts from 0 with each run, as a counter reset)",
+    labelNames: destLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of live()) for (const o of s.outputs) this.inc(dest(s, o), o.health.bytesOut);
+    },
+  });
+
+  // Counters of events: they keep counting across runs of a stream.
+  const streamStarts = new Counter({ name: "prism_stream_starts_total", help: "Times a publisher went live", labelNames: streamLabels, registers: [registry] });
+  const reconnects = new Counter({
+    name: "prism_destination_reconnects_total",
+    help: "Times a destination's connection dropped and Prism began reconnecting",
+    labelNames: destLabels,
+    registers: [registry],
+  });
+  const failures = new Counter({
+    name: "prism_destination_failures_total",
+    help: "Times a destination failed for good (e.g. the platform refused the stream key)",
+    labelNames: destLabels,
+    registers: [registry],
+  });
+  const http = new Histogram({
+    name: "prism_http_request_duration_seconds",
+    help: "API request duration, by route pattern",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+
+  const streamNames = new Map<string, string>();
+  const unsubscribe = [
+    bus.on("stream.started", ({ streamId, name }) => {
+      streamNames.set(streamId, name);
+      streamStarts.inc({ stream: name, stream_id: streamId });
+    }),
+    bus.on("destination.state", ({ streamId, destinationId, name, state, previous }) => {
+      const labels = { stream: streamNames.get(streamId) ?? "", stream_id: streamId, destination: name, destination_id: destinationId };
+      if (state === "reconnecting" && previous !== "reconnecting") reconnects.inc(labels);
+      if (state === "failed" && previous !== "failed") failures.inc(labels);
+    }),
+  ];
+
+  return {
+    registry,
+    observeHttp: (method, route, status, seconds) => http.observe({ method, route, status: String(status) }, seconds),
+    close: () => {
+      for (const off of unsubscribe) off();
+      registry.clear();
+    },
+  };
+}

@@ -20,7 +20,7 @@ import { AdminToken } from "./api/admin-token.js";
 import { TokensRepo } from "./db/tokens-repo.js";
 import { createMetrics } from "./metrics/metrics.js";
 import { hostPort, publicHostFor } from "./net/addresses.js";
-import { slateImagePath } from "./relay/slate-image.js";
+import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
 
 export const INGEST_APP = "live";
 
@@ -89,6 +89,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
       metrics,
       http: config.api,
       ingestUrl,
+      slateImages: new SlateImageStore(config.dataDir),
       log: log.child({ component: "api" }),
     });
     closeApi = () => {

@@ -5,6 +5,7 @@ import type { HubSource, IngestHealth } from "../relay/hub.js";
 import type { OutputHealth } from "../relay/output.js";
 import type { LiveStreamSnapshot } from "../relay/relay.js";
 import type { Logger } from "../log.js";
+import type { SlateImageStore } from "../relay/slate-image.js";
 import type { TokensRepo } from "../db/tokens-repo.js";
 import type { AdminToken } from "./admin-token.js";
 import type { Metrics } from "../metrics/metrics.js";
@@ -30,6 +31,7 @@ export interface ApiDeps {
   http: HttpSettings;
   /** The OBS server URL, e.g. rtmp://host:1935/live. */
   ingestUrl: string;
+  slateImages: SlateImageStore;
   log: Logger;
 }
 

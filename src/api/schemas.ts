@@ -9,7 +9,23 @@ export const DestinationParams = IdParam.extend({
 });
 
 export const CreateStreamBody = z.object({ name }).openapi("CreateStream");
-export const UpdateStreamBody = z.object({ name }).openapi("UpdateStream");
+export const SlateSettingsBody = z
+  .object({
+    enabled: z.boolean().optional().openapi({ description: "Show the slate when the publisher drops off, instead of ending the stream" }),
+    maxSeconds: z.number().int().min(10, "must be at least 10").max(86_400, "must be at most 86400 (24 h)").optional(),
+    image: z
+      .string()
+      .max(250_000, "must be at most ~180 KB of image (as a base64 data URL)")
+      .nullable()
+      .optional()
+      .openapi({ description: "data:image/png;base64,… or data:image/jpeg;base64,…; null restores the default image" }),
+  })
+  .openapi("SlateSettings");
+
+export const UpdateStreamBody = z
+  .object({ name: name.optional(), slate: SlateSettingsBody.optional() })
+  .refine((b) => b.name !== undefined || b.slate !== undefined, "give name and/or slate")
+  .openapi("UpdateStream");
 
 export const StreamSchema = z
   .object({
@@ -18,6 +34,11 @@ export const StreamSchema = z
     ingestUrl: z.string().openapi({ description: "OBS → Settings → Stream → Custom → Server", example: "rtmp://192.168.1.10:1935/live" }),
     streamKey: z.string().openapi({ description: "OBS → Stream Key. Shown in full only when created or rotated; masked elsewhere." }),
     live: z.boolean(),
+    slate: z.object({
+      enabled: z.boolean(),
+      maxSeconds: z.number(),
+      customImage: z.boolean().openapi({ description: "false: Prism's default 'Be right back' image" }),
+    }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -20,7 +20,8 @@ export interface SlateFormat {
 export function encodeSlateClip(image: string, format: SlateFormat, durationSec: number): Promise<Buffer> {
   const frames = Math.round(format.fps * durationSec);
   const { width: w, height: h } = format;
-  const command = ffmpeg().setFfmpegPath(ffmpegPath()).input(image).inputOptions(["-loop", "1", "-framerate", String(format.fps)]);
+  // A broken image makes a looping input spin forever instead of failing: bound it.
+  const command = ffmpeg({ timeout: 60 }).setFfmpegPath(ffmpegPath()).input(image).inputOptions(["-loop", "1", "-framerate", String(format.fps)]);
   if (format.audio) {
     command.input(`anullsrc=r=${format.audio.sampleRate}:cl=${format.audio.channels === 1 ? "mono" : "stereo"}`).inputFormat("lavfi");
   }
@@ -53,5 +54,24 @@ export function encodeSlateClip(image: string, format: SlateFormat, durationSec:
       .on("end", () => resolve(Buffer.concat(chunks)));
     const out = command.pipe();
     out.on("data", (chunk: Buffer) => chunks.push(chunk));
+  });
+}
+
+/** Resolves when ffmpeg can decode a picture from `image` (PNG, JPEG, …); rejects with its reason otherwise. */
+export function checkImage(image: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let stderr = "";
+    ffmpeg({ timeout: 10 })
+      .setFfmpegPath(ffmpegPath())
+      .input(image)
+      .outputOptions(["-frames:v", "1", "-v", "error", "-xerror"])
+      .format("null")
+      .output("-")
+      .on("stderr", (line: string) => {
+        stderr = `${stderr}\n${line}`.slice(-2000);
+      })
+      .on("error", (err: Error) => reject(new Error(`${err.message}${stderr}`)))
+      .on("end", () => (stderr.trim() ? reject(new Error(stderr.trim())) : resolve()))
+      .run();
   });
 }

@@ -2,11 +2,12 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { ApiDeps } from "../deps.js";
 import type { Stream } from "../../db/streams-repo.js";
 import { body, json, newRouter } from "../router.js";
-import { commonErrors, notFound, notFoundError } from "../errors.js";
+import { ApiError, commonErrors, notFound, notFoundError } from "../errors.js";
+import { SlateImageError } from "../../relay/slate-image.js";
 import { CreateStreamBody, IdParam, StreamSchema, UpdateStreamBody } from "../schemas.js";
 import { maskSecret } from "../../secrets/tokens.js";
 
-export function streamRoutes({ streams, relay, bus, ingestUrl }: ApiDeps) {
+export function streamRoutes({ streams, relay, bus, ingestUrl, slateImages }: ApiDeps) {
   const app = newRouter();
 
   const view = (s: Stream, reveal = false) => ({
@@ -15,6 +16,7 @@ export function streamRoutes({ streams, relay, bus, ingestUrl }: ApiDeps) {
     ingestUrl,
     streamKey: reveal ? s.streamKey : maskSecret(s.streamKey),
     live: relay.isLive(s.id),
+    slate: { enabled: s.slate.enabled, maxSeconds: s.slate.maxSeconds, customImage: s.slate.image !== null },
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),
   });
@@ -52,13 +54,25 @@ export function streamRoutes({ streams, relay, bus, ingestUrl }: ApiDeps) {
     createRoute({
       method: "patch",
       path: "/streams/{id}",
-      summary: "Rename a stream",
+      summary: "Rename a stream or change its slate (what destinations see while the publisher is away)",
       request: { params: IdParam, ...body(UpdateStreamBody) },
       responses: { 200: json(StreamSchema, "The stream"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      const stream = found(streams.update(id, { name: c.req.valid("json").name }));
+      const { name, slate } = c.req.valid("json");
+      const current = found(streams.get(id));
+      let image: string | null | undefined;
+      if (slate?.image !== undefined) {
+        try {
+          image = slate.image === null ? null : await slateImages.save(id, slate.image);
+        } catch (err) {
+          if (err instanceof SlateImageError) throw new ApiError(400, "invalid_slate_image", err.message);
+          throw err;
+        }
+      }
+      const stream = found(streams.update(id, { name, slate: { enabled: slate?.enabled, maxSeconds: slate?.maxSeconds, image } }));
+      if (image !== undefined) await slateImages.remove(current.slate.image);
       bus.emit("config.stream", { streamId: id, change: "updated" });
       return c.json(view(stream), 200);
     },
@@ -66,9 +80,11 @@ export function streamRoutes({ streams, relay, bus, ingestUrl }: ApiDeps) {
 
   app.openapi(
     createRoute({ method: "delete", path: "/streams/{id}", summary: "Delete a stream and its destinations", request: { params: IdParam }, responses: { 204: { description: "Deleted" }, ...commonErrors, ...notFoundError } }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
+      const stream = found(streams.get(id));
       if (!streams.delete(id)) throw notFound("Stream");
+      await slateImages.remove(stream.slate.image);
       bus.emit("config.stream", { streamId: id, change: "deleted" });
       return c.body(null, 204);
     },

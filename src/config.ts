@@ -53,7 +53,7 @@ const EnvSchema = z.object({
     .min(0, "PRISM_API_RATE_LIMIT must be 0 (no limit) or more")
     .default(6000)
     .describe("API requests per token per minute before 429 (0: no limit)"),
-  PRISM_API_MAX_BODY_KB: positive("PRISM_API_MAX_BODY_KB", 256).describe("Largest API request body, in KiB (413 above)"),
+  PRISM_API_MAX_BODY_KB: positive("PRISM_API_MAX_BODY_KB", 1024).describe("Largest API request body, in KiB (413 above)"),
   PRISM_METRICS_PUBLIC: z
     .stringbool({ error: "PRISM_METRICS_PUBLIC must be true or false" })
     .default(false)

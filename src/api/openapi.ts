@@ -37,7 +37,7 @@ const ERROR_RESPONSES: Record<string, { description: string; example: ReturnType
   },
   "404": { description: "Not found", example: errorBody("not_found", "Stream not found.") },
   "409": { description: "Conflict with the current state", example: errorBody("conflict", "A token named \"grafana\" already exists; pick another name or delete that one first.") },
-  "413": { description: "Request body too large", example: errorBody("payload_too_large", "The request body is larger than 64 KiB; Prism's API takes small JSON documents only.") },
+  "413": { description: "Request body too large", example: errorBody("payload_too_large", "The request body is larger than 1024 KiB; Prism's API takes small JSON documents only.") },
   "415": { description: "Body is not JSON", example: errorBody("unsupported_media_type", "Send the request body as JSON with the header 'Content-Type: application/json'.") },
   "429": {
     description: "Too many requests with this token; see Retry-After",

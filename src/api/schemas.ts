@@ -3,12 +3,50 @@ import { platformIds } from "../destinations/registry.js";
 
 const name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
 
+// Examples for the API reference; the OpenAPI test checks each one against its own schema.
+const streamExample = {
+  id: "5b0c8f8e-2d7a-4c1e-9a43-1f0e6b7d2c11",
+  name: "Main",
+  ingestUrl: "rtmp://192.168.1.10:1935/live",
+  streamKey: "••••••••Qx7a",
+  live: true,
+  slate: { enabled: true, maxSeconds: 300, customImage: false },
+  createdAt: "2026-11-24T06:00:00.000Z",
+  updatedAt: "2026-11-24T06:00:00.000Z",
+};
+const destinationExample = {
+  id: "9f1e2d3c-4b5a-4697-8877-665544332211",
+  streamId: streamExample.id,
+  platform: "custom",
+  name: "Twitch",
+  url: "rtmp://live.twitch.tv/app",
+  streamKey: "••••••••k9Lm",
+  enabled: true,
+  createdAt: "2026-11-24T06:01:00.000Z",
+  updatedAt: "2026-11-24T06:01:00.000Z",
+};
+const destinationHealthExample = {
+  id: destinationExample.id,
+  name: "Twitch",
+  enabled: true,
+  state: "live" as const,
+  bitrateKbps: 6120,
+  bytesOut: 229_500_000,
+  fps: 30,
+  reconnects: 0,
+  attempt: 0,
+  nextRetryAt: null,
+  lastError: null,
+  uptimeMs: 300_000,
+  queuedBytes: 0,
+};
+
 export const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: "5b0c…" }) });
 export const DestinationParams = IdParam.extend({
   destId: z.string().openapi({ param: { name: "destId", in: "path" } }),
 });
 
-export const CreateStreamBody = z.object({ name }).openapi("CreateStream");
+export const CreateStreamBody = z.object({ name }).openapi("CreateStream", { example: { name: "Main" } });
 export const SlateSettingsBody = z
   .object({
     enabled: z.boolean().optional().openapi({ description: "Show the slate when the publisher drops off, instead of ending the stream" }),
@@ -25,7 +63,7 @@ export const SlateSettingsBody = z
 export const UpdateStreamBody = z
   .object({ name: name.optional(), slate: SlateSettingsBody.optional() })
   .refine((b) => b.name !== undefined || b.slate !== undefined, "give name and/or slate")
-  .openapi("UpdateStream");
+  .openapi("UpdateStream", { example: { name: "Main (backup)", slate: { enabled: true, maxSeconds: 600 } } });
 
 export const StreamSchema = z
   .object({
@@ -42,7 +80,7 @@ export const StreamSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .openapi("Stream");
+  .openapi("Stream", { example: streamExample });
 
 export const CreateDestinationBody = z
   .object({
@@ -52,7 +90,7 @@ export const CreateDestinationBody = z
     streamKey: z.string().min(1, "must not be empty").max(1024),
     enabled: z.boolean().default(true),
   })
-  .openapi("CreateDestination");
+  .openapi("CreateDestination", { example: { platform: "custom", name: "Twitch", url: "rtmp://live.twitch.tv/app", streamKey: "live_123456789_AbCdEf", enabled: true } });
 
 export const UpdateDestinationBody = z
   .object({
@@ -62,7 +100,7 @@ export const UpdateDestinationBody = z
     enabled: z.boolean().optional(),
   })
   .refine((b) => Object.keys(b).length > 0, "give at least one of name, url, streamKey, enabled")
-  .openapi("UpdateDestination");
+  .openapi("UpdateDestination", { example: { enabled: false } });
 
 export const DestinationSchema = z
   .object({
@@ -76,7 +114,7 @@ export const DestinationSchema = z
     createdAt: z.string(),
     updatedAt: z.string(),
   })
-  .openapi("Destination");
+  .openapi("Destination", { example: destinationExample });
 
 export const OutputStateSchema = z.enum(["idle", "connecting", "live", "reconnecting", "failed", "stopped"]);
 
@@ -96,7 +134,7 @@ export const DestinationHealthSchema = z
     uptimeMs: z.number(),
     queuedBytes: z.number(),
   })
-  .openapi("DestinationHealth");
+  .openapi("DestinationHealth", { example: destinationHealthExample });
 
 export const StreamHealthSchema = z
   .object({
@@ -118,4 +156,27 @@ export const StreamHealthSchema = z
       .nullable(),
     destinations: z.array(DestinationHealthSchema),
   })
-  .openapi("StreamHealth");
+  .openapi("StreamHealth", {
+    example: {
+      live: true,
+      ingestState: "publisher",
+      slateUntil: null,
+      ingest: { bitrateKbps: 6150, fps: 30, videoCodec: "h264", audioCodec: "aac", width: 1920, height: 1080, uptimeMs: 302_000 },
+      destinations: [
+        destinationHealthExample,
+        {
+          ...destinationHealthExample,
+          id: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+          name: "YouTube",
+          state: "reconnecting",
+          bitrateKbps: 0,
+          fps: 0,
+          reconnects: 2,
+          attempt: 3,
+          nextRetryAt: "2026-11-24T06:05:02.000Z",
+          lastError: "Connection refused by rtmp://a.rtmp.youtube.com:1935: no RTMP server is listening there. Check the URL and port.",
+          uptimeMs: 0,
+        },
+      ],
+    },
+  });

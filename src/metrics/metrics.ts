@@ -10,6 +10,8 @@ export interface LiveSource {
 
 export interface Metrics {
   registry: Registry;
+  /** The exposition text, every gauge read from one fresh snapshot of the relay. */
+  scrape(): Promise<string>;
   /** Feeds the HTTP histogram; `route` is the route pattern (never a raw path, which may hold ids or tokens). */
   observeHttp(method: string, route: string, status: number, seconds: number): void;
   close(): void;
@@ -28,13 +30,9 @@ export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
 
-  // One snapshot per scrape: every gauge below reads the same instant.
-  let cached: { at: number; streams: LiveStreamSnapshot[] } | undefined;
-  const live = () => {
-    const now = Date.now();
-    if (!cached || now - cached.at > 200) cached = { at: now, streams: source.liveStreams() };
-    return cached.streams;
-  };
+  // One snapshot per scrape, so every gauge below reads the same instant.
+  let snapshot: LiveStreamSnapshot[] | undefined;
+  const live = () => (snapshot ??= source.liveStreams());
 
   const streamLabels = ["stream", "stream_id"] as const;
   const destLabels = ["stream", "stream_id", "destination", "destination_id"] as const;
@@ -135,6 +133,14 @@ export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
 
   return {
     registry,
+    scrape: async () => {
+      snapshot = undefined;
+      try {
+        return await registry.metrics();
+      } finally {
+        snapshot = undefined;
+      }
+    },
     observeHttp: (method, route, status, seconds) => http.observe({ method, route, status: String(status) }, seconds),
     close: () => {
       for (const off of unsubscribe) off();

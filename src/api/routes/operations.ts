@@ -39,7 +39,7 @@ export function operationsRoutes(metrics: Metrics) {
         },
       },
     }),
-    async (c) => c.text(await metrics.registry.metrics(), 200, { "Content-Type": metrics.registry.contentType }),
+    async (c) => c.text(await metrics.scrape(), 200, { "Content-Type": metrics.registry.contentType }),
   );
 
   return app;

@@ -1,0 +1,184 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { publishTestStream } from "../support/publisher.js";
+import { startRtmpReceiver } from "../support/receiver.js";
+import { killAll } from "../support/children.js";
+import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { HTTP_METHODS, OpenApiChecker, hasExample, resolveRef } from "./openapi-check.js";
+
+type Json = Record<string, any>;
+
+/**
+ * Responses whose schema is written inline in a route file owned by another feature and has no
+ * example yet. Each entry is a gap to close in that file, not a pass: keep this list short.
+ */
+const KNOWN_WITHOUT_EXAMPLE = new Set(["post /api/v1/streams/{id}/reveal-key 200"]);
+
+/**
+ * Webhooks, events and action tokens (issue #7) are documented and checked by that feature's own
+ * tests; here they are held to everything but the example rule and the coverage of real answers.
+ */
+const OTHER_FEATURE = /^\/api\/v1\/(webhooks|events|actions)(\/|$)|\/action-tokens(\/|$)/;
+
+describe("the OpenAPI 3.1 document", () => {
+  let t: TestPrism;
+  let doc: Json;
+  let checker: OpenApiChecker;
+
+  beforeAll(async () => {
+    t = await startTestPrism({ env: { PRISM_API_MAX_BODY_KB: "64" } });
+    const res = await t.api("GET", "/api/v1/openapi.json", undefined, { token: null });
+    expect(res.status).toBe(200);
+    doc = res.body;
+    checker = new OpenApiChecker(doc);
+  });
+  afterEach(async () => {
+    await killAll();
+  });
+  afterAll(async () => {
+    await t.stop();
+    await removeTempDirs();
+  });
+
+  const operations = () =>
+    Object.entries<Json>(doc.paths).flatMap(([path, item]) =>
+      HTTP_METHODS.filter((m) => item[m]).map((method) => ({ path, method, op: item[method] as Json, key: `${method} ${path}` })),
+    );
+
+  it("is OpenAPI 3.1 with the bearer scheme", () => {
+    expect(doc.openapi).toBe("3.1.0");
+    expect(doc.info.title).toBe("Prism API");
+    expect(doc.components.securitySchemes.bearerAuth).toEqual(expect.objectContaining({ type: "http", scheme: "bearer" }));
+    expect(doc.components.schemas.Error).toBeDefined();
+  });
+
+  it("lists every route the app has registered", () => {
+    const registered = t.prism.httpApp.routes
+      .filter((r) => r.method !== "ALL")
+      .map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:(\w+)(\{[^}]*\})?/g, "{$1}")}`);
+    expect(registered.length).toBeGreaterThan(15);
+    const documented = new Set(operations().map((o) => o.key));
+    const missing = [...new Set(registered)].filter((r) => !documented.has(r));
+    expect(missing, "registered routes missing from the document").toEqual([]);
+  });
+
+  it("gives every operation a summary, the scope it needs and the errors the middleware can give", () => {
+    const publicPaths = new Set(["/api/v1/openapi.json", "/healthz", "/docs", "/docs/scalar.js"]);
+    for (const { path, method, op, key } of operations()) {
+      expect(op.summary, key).toBeTruthy();
+      expect(op.tags?.length, key).toBeGreaterThan(0);
+      expect(op.responses["500"], key).toBeDefined();
+      if (op.requestBody) {
+        expect(op.responses["413"], key).toBeDefined();
+        expect(op.responses["415"], key).toBeDefined();
+      }
+      if (path.startsWith("/api/v1/actions")) continue; // action URLs carry their own token
+      if (publicPaths.has(path)) {
+        expect(op.security, key).toEqual([]);
+        continue;
+      }
+      const expected = path.startsWith("/api/v1/tokens") ? "admin" : method === "get" ? "read" : "write";
+      expect(op.security, key).toEqual([{ bearerAuth: [expected] }]);
+      for (const status of ["401", "403", "429"]) expect(op.responses[status], `${key} ${status}`).toBeDefined();
+      expect(op.responses["429"].headers["Retry-After"], key).toBeDefined();
+    }
+  });
+
+  it("has an example for every request and response body, and every example matches its schema", () => {
+    const missing: string[] = [];
+    const wrong: string[] = [];
+    const checkExample = (where: string, schema: Json | undefined, example: unknown) => {
+      if (example === undefined || !schema) return;
+      const validate = checker.validator(schema);
+      if (!validate(example)) wrong.push(`${where}: ${JSON.stringify(validate.errors?.slice(0, 2))}`);
+    };
+    for (const { op, key, path } of operations()) {
+      const exempt = OTHER_FEATURE.test(path);
+      const requestMedia = op.requestBody?.content?.["application/json"];
+      if (requestMedia) {
+        if (!exempt && requestMedia.example === undefined && !hasExample(doc, requestMedia.schema)) missing.push(`${key} request`);
+        checkExample(`${key} request`, requestMedia.schema, requestMedia.example ?? resolveRef(doc, requestMedia.schema)?.example);
+      }
+      for (const [status, response] of Object.entries<Json>(op.responses)) {
+        for (const [type, media] of Object.entries<Json>(response.content ?? {})) {
+          if (!exempt && media.example === undefined && !hasExample(doc, media.schema) && !KNOWN_WITHOUT_EXAMPLE.has(`${key} ${status}`)) missing.push(`${key} ${status} ${type}`);
+          checkExample(`${key} ${status}`, media.schema, media.example);
+        }
+      }
+    }
+    for (const [name, schema] of Object.entries<Json>(doc.components.schemas)) checkExample(`components.schemas.${name}`, schema, schema.example);
+    expect(missing, "bodies without an example").toEqual([]);
+    expect(wrong, "examples that do not match their own schema").toEqual([]);
+  });
+
+  it("describes what the API really answers, errors included, for every operation of streams, destinations, health, tokens and operations", async () => {
+    const call = async (method: string, path: string, body?: unknown, options?: Parameters<TestPrism["api"]>[3]) => {
+      const res = await t.api(method, path, body, options);
+      checker.check(method, path, res);
+      return res;
+    };
+    const raw = async (path: string) => {
+      const res = await fetch(`http://127.0.0.1:${t.prism.httpPort}${path}`, { headers: { authorization: `Bearer ${t.token}` } });
+      const text = await res.text();
+      checker.check("GET", path, { status: res.status, text, headers: res.headers });
+    };
+
+    await raw("/healthz");
+    await raw("/metrics");
+    await raw("/docs");
+    await raw("/docs/scalar.js");
+    await call("GET", "/api/v1/openapi.json", undefined, { token: null });
+
+    // Streams, with the errors each layer can give.
+    const { body: stream } = await call("POST", "/api/v1/streams", { name: "Documented" });
+    await call("POST", "/api/v1/streams", { name: "" });
+    await call("POST", "/api/v1/streams", "name=x", { headers: { "content-type": "text/plain" } });
+    await call("POST", "/api/v1/streams", { name: "x".repeat(70_000) });
+    await call("GET", "/api/v1/streams", undefined, { token: null });
+    await call("GET", "/api/v1/streams");
+    await call("GET", `/api/v1/streams/${stream.id}`);
+    await call("GET", "/api/v1/streams/no-such-stream");
+    await call("PATCH", `/api/v1/streams/${stream.id}`, { name: "Documented stream" });
+    await call("POST", `/api/v1/streams/${stream.id}/rotate-key`);
+    const { body: key } = await call("POST", `/api/v1/streams/${stream.id}/reveal-key`);
+
+    // Destinations, and health both offline and live (real publisher, real receiver).
+    const dir = await makeTempDir("prism-openapi-");
+    const receiver = await startRtmpReceiver({ dir });
+    const base = `/api/v1/streams/${stream.id}/destinations`;
+    const { body: dest } = await call("POST", base, { platform: "custom", name: "Receiver", url: receiver.url, streamKey: receiver.key });
+    await call("POST", base, { platform: "custom", name: "Bad", url: "http://example.com/app", streamKey: "k" });
+    await call("POST", "/api/v1/streams/no-such-stream/destinations", { platform: "custom", name: "x", url: receiver.url, streamKey: "k" });
+    await call("GET", base);
+    await call("GET", `${base}/${dest.id}`);
+    await call("GET", `${base}/no-such-destination`);
+    await call("PATCH", `${base}/${dest.id}`, { name: "Receiver one" });
+    await call("GET", `/api/v1/streams/${stream.id}/health`);
+    const publisher = publishTestStream({ url: t.publishUrl(key.streamKey), durationSec: Infinity });
+    if (!(await publisher.publishing)) console.log((await publisher.exited).stderr, key, t.logs().slice(-3000));
+    expect(await publisher.publishing).toBe(true);
+    await waitFor(async () => (await t.api("GET", `/api/v1/streams/${stream.id}/health`)).body.destinations[0]?.state === "live", { what: "destination live" });
+    const live = await call("GET", `/api/v1/streams/${stream.id}/health`);
+    expect(live.body.ingest).not.toBeNull();
+    await raw("/metrics");
+    await publisher.stop();
+    await call("DELETE", `${base}/${dest.id}`);
+
+    // Tokens and scopes.
+    const { body: reader } = await call("POST", "/api/v1/tokens", { name: "doc reader", scopes: ["read"] });
+    await call("POST", "/api/v1/tokens", { name: "doc reader", scopes: ["read"] });
+    await call("POST", "/api/v1/tokens", { name: "bad", scopes: ["root"] });
+    await call("GET", "/api/v1/tokens");
+    await call("GET", "/api/v1/tokens", undefined, { token: reader.token });
+    await call("PATCH", `/api/v1/streams/${stream.id}`, { name: "no" }, { token: reader.token });
+    await call("POST", "/api/v1/tokens/admin/rotate");
+    await call("DELETE", `/api/v1/tokens/${reader.id}`);
+    await call("DELETE", `/api/v1/tokens/${reader.id}`);
+    await call("DELETE", `/api/v1/streams/${stream.id}`);
+    await call("DELETE", `/api/v1/streams/${stream.id}`);
+
+    const mine = operations().filter(({ path }) => !OTHER_FEATURE.test(path));
+    const unexercised = mine.map((o) => o.key).filter((key) => !checker.exercised.has(key));
+    expect(unexercised, "operations no real answer was checked for").toEqual([]);
+  });
+});

@@ -1,9 +1,17 @@
 import type { PlatformAdapter } from "./types.js";
 import { custom } from "./custom/index.js";
+import { twitch } from "./twitch/index.js";
+import { youtube } from "./youtube/index.js";
+import { x } from "./x/index.js";
+import { twitcasting } from "./twitcasting/index.js";
 
 /** Every platform Prism can stream to. Adding one: its folder, and one line here. */
 export const platforms = {
   custom,
+  twitch,
+  youtube,
+  x,
+  twitcasting,
 } as const satisfies Record<string, PlatformAdapter>;
 
 export type PlatformId = keyof typeof platforms;

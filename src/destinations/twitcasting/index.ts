@@ -1,0 +1,14 @@
+import type { PlatformAdapter } from "../types.js";
+import { checkRtmpIngest } from "../rtmp-ingest-check.js";
+import { twitcastingLimits } from "./limits.js";
+
+/**
+ * TwitCasting by the RTMP URL + stream key from its broadcast settings. TwitCasting hands out
+ * per-account ingest hosts (its API's /rtmp_url), so no host is assumed.
+ */
+export const twitcasting = {
+  id: "twitcasting",
+  displayName: "TwitCasting",
+  limits: twitcastingLimits,
+  checkIngest: (input) => checkRtmpIngest(input),
+} satisfies PlatformAdapter;

@@ -1,0 +1,11 @@
+import type { PlatformAdapter } from "../types.js";
+import { checkRtmpIngest } from "../rtmp-ingest-check.js";
+import { youtubeLimits } from "./limits.js";
+
+/** YouTube Live by server URL + stream key from YouTube Studio (rtmp:// or rtmps://). */
+export const youtube = {
+  id: "youtube",
+  displayName: "YouTube",
+  limits: youtubeLimits,
+  checkIngest: (input) => checkRtmpIngest(input, "rtmp://a.rtmp.youtube.com/live2"),
+} satisfies PlatformAdapter;

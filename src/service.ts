@@ -20,6 +20,7 @@ import { AdminToken } from "./api/admin-token.js";
 import { TokensRepo } from "./db/tokens-repo.js";
 import { createMetrics } from "./metrics/metrics.js";
 import { hostPort, publicHostFor } from "./net/addresses.js";
+import { createAutomation } from "./webhooks/index.js";
 import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
 
 export const INGEST_APP = "live";
@@ -35,6 +36,8 @@ export interface Prism {
   /** The HTTP app, for tests that compare its routing table with the OpenAPI document. */
   httpApp: Api["app"];
   streams: StreamsRepo;
+  /** The event bus, for tests that stand in for producers that do not exist yet (chat, OAuth). */
+  bus: EventBus;
   log: Logger;
   stop(): Promise<void>;
 }
@@ -57,6 +60,9 @@ export async function startPrism(config: Config, options: { logDestination?: Des
   const destinations = new DestinationsRepo(database.db, box);
   const bus = new EventBus((event, err) => log.error({ err, event }, "event subscriber failed"));
   const tokens = new TokensRepo(database.db, box);
+  // Listening before the relay starts, so no stream or destination event goes unannounced.
+  const automation = createAutomation({ db: database.db, box, bus, streams, destinations, settings: config.webhooks, log: log.child({ component: "webhooks" }) });
+  automation.start();
 
   const relay = new Relay(
     { host: config.host, port: config.rtmpPort, app: INGEST_APP, output: { ...config.output, backoff: { initialMs: 500, maxMs: 30_000 } } },
@@ -90,6 +96,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
       http: config.api,
       ingestUrl,
       slateImages: new SlateImageStore(config.dataDir),
+      automation: automation.api,
       log: log.child({ component: "api" }),
     });
     closeApi = () => {
@@ -115,6 +122,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
       adminToken,
       httpApp: api.app,
       streams,
+      bus,
       log,
       stop: () =>
         (stopping ??= (async () => {
@@ -123,6 +131,8 @@ export async function startPrism(config: Config, options: { logDestination?: Des
           await closed;
           closeApi();
           await relay.stop();
+          // After the relay, so its last events (stream.ended) are in the outbox for the next start.
+          await automation.stop();
           database.close();
           log.info("Prism stopped");
           log.flush();
@@ -132,6 +142,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
     http?.close();
     closeApi();
     await relay.stop();
+    await automation.stop();
     database.close();
     throw err;
   }

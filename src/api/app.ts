@@ -16,6 +16,11 @@ import { healthRoutes } from "./routes/health.js";
 import { tokenRoutes } from "./routes/tokens.js";
 import { DOCS_BUNDLE_PATH, DOCS_PATH, docsRoutes } from "./routes/docs.js";
 import { HEALTHZ_PATH, METRICS_PATH, operationsRoutes } from "./routes/operations.js";
+import { webhookRoutes } from "./routes/webhooks.js";
+import { eventRoutes } from "./routes/events.js";
+import { actionTokenRoutes } from "./routes/action-tokens.js";
+import { actionRoutes } from "./routes/actions.js";
+import type { AutomationApi } from "../webhooks/index.js";
 
 export { API_PREFIX };
 
@@ -29,7 +34,7 @@ export interface Api {
  * OpenAPI document and the action endpoints (which carry their own token); errors always have one
  * JSON shape.
  */
-export function createApi(deps: ApiDeps): Api {
+export function createApi(deps: ApiDeps & { automation: AutomationApi }): Api {
   const app = new OpenAPIHono<AuthEnv>();
   const publicPaths = new Set([OPENAPI_PATH, HEALTHZ_PATH, DOCS_PATH, DOCS_BUNDLE_PATH, ...(deps.http.metricsPublic ? [METRICS_PATH] : [])]);
   const needsToken = (path: string) => !publicPaths.has(path) && !isUnder(path, ACTIONS_PREFIX);
@@ -42,6 +47,9 @@ export function createApi(deps: ApiDeps): Api {
 
   app.use("*", observeRequests(deps.metrics, deps.log));
   app.use("*", limitBody(deps.http.maxBodyBytes));
+  // Action URLs carry their own token: registered before the Bearer-token middleware so they work
+  // whatever that middleware becomes.
+  app.route(API_PREFIX, actionRoutes(deps));
   app.use(`${API_PREFIX}/*`, guarded);
   app.use(METRICS_PATH, guarded);
   app.use(`${API_PREFIX}/*`, only(needsToken, rateLimit.middleware));
@@ -52,6 +60,9 @@ export function createApi(deps: ApiDeps): Api {
   app.route(API_PREFIX, destinationRoutes(deps));
   app.route(API_PREFIX, healthRoutes(deps));
   app.route(API_PREFIX, tokenRoutes(deps));
+  app.route(API_PREFIX, webhookRoutes(deps));
+  app.route(API_PREFIX, eventRoutes(deps));
+  app.route(API_PREFIX, actionTokenRoutes(deps));
   app.route("/", operationsRoutes(deps.metrics));
   let document: Record<string, unknown> | undefined;
   // Built on first request, when every module has registered its routes.

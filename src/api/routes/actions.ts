@@ -1,0 +1,162 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { EventBus } from "../../bus.js";
+import type { Logger } from "../../log.js";
+import type { DestinationsRepo, Destination } from "../../db/destinations-repo.js";
+import type { ActionToken } from "../../db/action-tokens-repo.js";
+import type { AutomationApi } from "../../webhooks/index.js";
+import type { RelayView } from "../deps.js";
+import { json, newRouter } from "../router.js";
+import { ApiError, ErrorSchema, errorBody } from "../errors.js";
+import { ACTIONS, ActionParams, DestinationActionBody, DestinationActionResult, type ActionName } from "../webhook-schemas.js";
+
+const error = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
+
+const SUMMARIES: Record<ActionName, string> = {
+  "start-destination": "Enable a destination (it starts at once if the stream is live)",
+  "stop-destination": "Disable a destination (it stops at once if the stream is live)",
+  "toggle-destination": "Enable a disabled destination, disable an enabled one",
+  "send-comment": "Post a chat message to the stream's platforms (not available yet: comes with the chat feature)",
+};
+
+export interface ActionRoutesDeps {
+  automation: AutomationApi;
+  destinations: DestinationsRepo;
+  relay: RelayView;
+  bus: EventBus;
+  log: Logger;
+}
+
+/**
+ * Actions in: `POST /actions/:actionToken/<action>`, for Zapier, IFTTT or a phone shortcut. The
+ * token in the URL is the credential (no admin token), scoped to one stream and a set of actions.
+ * Destinations change exactly as through PATCH /streams/:id/destinations/:destId: the store, then
+ * `config.destinations` on the bus, which the relay reconciles.
+ */
+export function actionRoutes({ automation, destinations, relay, bus, log }: ActionRoutesDeps) {
+  const { actionTokens } = automation;
+  const app = newRouter();
+
+  const authorise = (c: Context, action: ActionName): ActionToken => {
+    const token = actionTokens.findByToken(c.req.param("actionToken") ?? "");
+    if (!token) {
+      throw new ApiError(401, "unauthorized", "This action URL is not valid: its token was mistyped or revoked. Create a new one with POST /api/v1/streams/:id/action-tokens.");
+    }
+    if (!token.actions.includes(action)) {
+      throw new ApiError(403, "forbidden", `The action token "${token.name}" may not ${action}; it allows ${token.actions.join(", ")}. Create a token that includes ${action}.`, {
+        allowed: token.actions,
+      });
+    }
+    return token;
+  };
+
+  // The token is checked before the body, so a revoked URL answers 401 whatever it is sent. The body
+  // is declared optional and as text/plain too, so that such senders reach readBody (see there).
+  for (const action of ACTIONS) {
+    app.use(`/actions/:actionToken/${action}`, async (c, next) => {
+      authorise(c, action);
+      await next();
+    });
+  }
+
+  for (const action of ACTIONS.filter((a) => a !== "send-comment")) {
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: `/actions/{actionToken}/${action}`,
+        summary: SUMMARIES[action],
+        security: [],
+        request: {
+          params: ActionParams,
+          body: {
+            required: false,
+            content: {
+              "application/json": { schema: DestinationActionBody },
+              "text/plain": { schema: z.string().openapi({ description: "The same JSON document, for senders that cannot set a JSON Content-Type" }) },
+            },
+          },
+        },
+        responses: {
+          200: json(DestinationActionResult, "Done"),
+          400: error("Invalid body"),
+          401: error("Unknown or revoked action token"),
+          403: error("The token does not allow this action"),
+          404: error("No such destination on the token's stream"),
+          409: error("Several destinations have that name"),
+        },
+      }),
+      async (c) => {
+        const token = authorise(c, action);
+        const input = await readBody(c);
+        const destination = findDestination(destinations.list(token.streamId), input);
+        const enabled = action === "start-destination" ? true : action === "stop-destination" ? false : !destination.enabled;
+        if (enabled !== destination.enabled) {
+          destinations.update(token.streamId, destination.id, { enabled });
+          bus.emit("config.destinations", { streamId: token.streamId });
+        }
+        actionTokens.touch(token.id, new Date());
+        const live = relay.isLive(token.streamId);
+        const state = live ? (relay.outputHealth(token.streamId, destination.id)?.state ?? "stopped") : enabled ? "idle" : "stopped";
+        log.info({ streamId: token.streamId, destination: destination.name, action, enabled, actionToken: token.name }, "action run");
+        return c.json({ action, streamId: token.streamId, streamLive: live, destination: { id: destination.id, name: destination.name, enabled, state } }, 200);
+      },
+    );
+  }
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/actions/{actionToken}/send-comment",
+      summary: SUMMARIES["send-comment"],
+      security: [],
+      request: { params: ActionParams },
+      responses: { 401: error("Unknown or revoked action token"), 403: error("The token does not allow this action"), 501: error("Not available yet") },
+    }),
+    (c) => {
+      authorise(c, "send-comment");
+      return c.json(
+        errorBody("not_implemented", "Sending a chat message is not available yet: it comes with Prism's chat feature (the merged comment feed). Nothing was sent."),
+        501,
+      );
+    },
+  );
+
+  return app;
+}
+
+/**
+ * The body as JSON whatever its Content-Type says: IFTTT's "Make a web request" and some shortcut
+ * apps send JSON as text/plain.
+ */
+async function readBody(c: Context): Promise<{ destinationId?: string | undefined; destination?: string | undefined }> {
+  const text = await c.req.text();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text || "{}");
+  } catch {
+    throw new ApiError(400, "bad_request", 'The body is not valid JSON; send e.g. {"destination": "YouTube"} or {"destinationId": "…"}.');
+  }
+  const parsed = DestinationActionBody.safeParse(raw);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+    throw new ApiError(400, "validation_failed", issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "), { issues });
+  }
+  return parsed.data;
+}
+
+function findDestination(list: Destination[], input: { destinationId?: string | undefined; destination?: string | undefined }): Destination {
+  if (input.destinationId !== undefined) {
+    const byId = list.find((d) => d.id === input.destinationId);
+    if (!byId) throw new ApiError(404, "not_found", `The stream of this action URL has no destination with id ${input.destinationId}.`);
+    return byId;
+  }
+  const wanted = input.destination!.toLocaleLowerCase();
+  const byName = list.filter((d) => d.name.trim().toLocaleLowerCase() === wanted);
+  if (byName.length === 0) {
+    throw new ApiError(404, "not_found", `The stream of this action URL has no destination named "${input.destination}"; it has ${list.map((d) => `"${d.name}"`).join(", ") || "none"}.`);
+  }
+  if (byName.length > 1) {
+    throw new ApiError(409, "ambiguous_destination", `${byName.length} destinations are named "${input.destination}"; send destinationId instead.`, { destinationIds: byName.map((d) => d.id) });
+  }
+  return byName[0]!;
+}

@@ -34,6 +34,15 @@ const EnvSchema = z.object({
   PRISM_OUTPUT_QUEUE_MB: positive("PRISM_OUTPUT_QUEUE_MB", 8).describe("Megabytes queued for a slow destination before it is cut and reconnected"),
   PRISM_OUTPUT_CONNECT_TIMEOUT_MS: positive("PRISM_OUTPUT_CONNECT_TIMEOUT_MS", 10_000).describe("How long a destination may take to accept the stream"),
   PRISM_TLS_CA_FILE: z.string().optional().describe("Extra CA certificate (PEM) trusted for rtmps:// destinations"),
+  PRISM_RTMPS_PORT: z.coerce
+    .number({ error: "PRISM_RTMPS_PORT must be a port number" })
+    .int()
+    .min(0)
+    .max(65535)
+    .optional()
+    .describe("Also accept publishes over RTMPS on this port (needs the two files below)"),
+  PRISM_RTMPS_CERT_FILE: z.string().optional().describe("Certificate chain (PEM) of the RTMPS ingest"),
+  PRISM_RTMPS_KEY_FILE: z.string().optional().describe("Private key (PEM) of the RTMPS ingest"),
   PRISM_WEBHOOK_ALLOW_PRIVATE: z
     .stringbool({ error: "PRISM_WEBHOOK_ALLOW_PRIVATE must be true or false" })
     .default(false)
@@ -73,6 +82,8 @@ export interface Config {
   logLevel: Env["PRISM_LOG_LEVEL"];
   logFormat: "json" | "pretty" | undefined;
   output: { queueLimitBytes: number; connectTimeoutMs: number; tlsCa: string | undefined };
+  /** The optional RTMPS listener of the ingest. */
+  rtmps: { port: number; cert: string; key: string } | undefined;
   webhooks: WebhookSettings;
   api: { rateLimitPerMinute: number; maxBodyBytes: number; metricsPublic: boolean };
   /** The prism.config.json that was read, if any. */
@@ -163,6 +174,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
   return {
     host: e.PRISM_HOST,
     rtmpPort: e.PRISM_RTMP_PORT,
+    rtmps: loadRtmpsListener(e),
     httpPort: e.PRISM_HTTP_PORT,
     dataDir: resolve(e.PRISM_DATA_DIR),
     publicHost: e.PRISM_PUBLIC_HOST || undefined,
@@ -192,6 +204,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
     },
     configFile,
   };
+}
+
+function loadRtmpsListener(e: Env): Config["rtmps"] {
+  if (e.PRISM_RTMPS_PORT === undefined) return undefined;
+  const problems: string[] = [];
+  const read = (name: "PRISM_RTMPS_CERT_FILE" | "PRISM_RTMPS_KEY_FILE") => {
+    const file = e[name];
+    if (!file) {
+      problems.push(`${name}: required when PRISM_RTMPS_PORT is set`);
+      return "";
+    }
+    try {
+      return readFileSync(file, "utf8");
+    } catch (err) {
+      problems.push(`${name}: cannot read ${file} (${(err as Error).message})`);
+      return "";
+    }
+  };
+  const cert = read("PRISM_RTMPS_CERT_FILE");
+  const key = read("PRISM_RTMPS_KEY_FILE");
+  if (problems.length > 0) throw new ConfigError(problems);
+  return { port: e.PRISM_RTMPS_PORT, cert, key };
 }
 
 /** One line per setting, for `--help`: the environment variable, its prism.config.json key, what it does. */

@@ -27,9 +27,13 @@ export const INGEST_APP = "live";
 
 export interface Prism {
   rtmpPort: number;
+  /** null unless PRISM_RTMPS_PORT is set. */
+  rtmpsPort: number | null;
   httpPort: number;
   /** What OBS uses as "Server". */
   ingestUrl: string;
+  /** The same over TLS, when the RTMPS ingest is on. */
+  secureIngestUrl: string | null;
   apiUrl: string;
   /** Rotatable at run time through the API; `value` is always the current one. */
   adminToken: AdminToken;
@@ -65,7 +69,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
   automation.start();
 
   const relay = new Relay(
-    { host: config.host, port: config.rtmpPort, app: INGEST_APP, output: { ...config.output, backoff: { initialMs: 500, maxMs: 30_000 } } },
+    { host: config.host, port: config.rtmpPort, tls: config.rtmps, app: INGEST_APP, output: { ...config.output, backoff: { initialMs: 500, maxMs: 30_000 } } },
     {
       streamByKey: (key) => {
         const stream = streams.findByKey(key);
@@ -83,8 +87,10 @@ export async function startPrism(config: Config, options: { logDestination?: Des
   let http: ServerType | undefined;
   let closeApi = () => {};
   try {
-    const rtmpPort = await relay.start();
-    const ingestUrl = `rtmp://${hostPort(publicHostFor(config.host, config.publicHost), rtmpPort)}/${INGEST_APP}`;
+    const { rtmp: rtmpPort, rtmps: rtmpsPort } = await relay.start();
+    const publicHost = publicHostFor(config.host, config.publicHost);
+    const ingestUrl = `rtmp://${hostPort(publicHost, rtmpPort)}/${INGEST_APP}`;
+    const secureIngestUrl = rtmpsPort === null ? null : `rtmps://${hostPort(publicHost, rtmpsPort)}/${INGEST_APP}`;
     const metrics = createMetrics(relay, bus);
     const api = createApi({
       streams,
@@ -95,6 +101,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
       metrics,
       http: config.api,
       ingestUrl,
+      secureIngestUrl,
       slateImages: new SlateImageStore(config.dataDir),
       automation: automation.api,
       log: log.child({ component: "api" }),
@@ -111,13 +118,15 @@ export async function startPrism(config: Config, options: { logDestination?: Des
     });
     const httpPort = (server.address() as AddressInfo).port;
     const apiUrl = `http://${hostPort(publicHostFor(config.host, config.publicHost), httpPort)}`;
-    log.info({ rtmpPort, httpPort, dataDir: config.dataDir }, "Prism started");
+    log.info({ rtmpPort, rtmpsPort, httpPort, dataDir: config.dataDir }, "Prism started");
 
     let stopping: Promise<void> | undefined;
     return {
       rtmpPort,
+      rtmpsPort,
       httpPort,
       ingestUrl,
+      secureIngestUrl,
       apiUrl,
       adminToken,
       httpApp: api.app,

@@ -31,6 +31,8 @@ export interface ApiDeps {
   http: HttpSettings;
   /** The OBS server URL, e.g. rtmp://host:1935/live. */
   ingestUrl: string;
+  /** The same over TLS (rtmps://…), when the RTMPS ingest is on. */
+  secureIngestUrl: string | null;
   slateImages: SlateImageStore;
   log: Logger;
 }

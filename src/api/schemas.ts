@@ -8,6 +8,7 @@ const streamExample = {
   id: "5b0c8f8e-2d7a-4c1e-9a43-1f0e6b7d2c11",
   name: "Main",
   ingestUrl: "rtmp://192.168.1.10:1935/live",
+  secureIngestUrl: null,
   streamKey: "••••••••Qx7a",
   live: true,
   slate: { enabled: true, maxSeconds: 300, customImage: false },
@@ -70,6 +71,7 @@ export const StreamSchema = z
     id: z.string(),
     name: z.string(),
     ingestUrl: z.string().openapi({ description: "OBS → Settings → Stream → Custom → Server", example: "rtmp://192.168.1.10:1935/live" }),
+    secureIngestUrl: z.string().nullable().openapi({ description: "The same over TLS (rtmps://), when the RTMPS ingest is enabled", example: null }),
     streamKey: z.string().openapi({ description: "OBS → Stream Key. Shown in full only when created or rotated; masked elsewhere." }),
     live: z.boolean(),
     slate: z.object({

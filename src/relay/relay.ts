@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { EventBus } from "../bus.js";
-import { RtmpIngest } from "./ingest/rtmp-ingest.js";
+import { RtmpIngest, type IngestPorts } from "./ingest/rtmp-ingest.js";
 import type { IngestConnection, PublishDecision, PublishRequest } from "./ingest/connection.js";
 import { StreamHub, type HubSource, type IngestHealth } from "./hub.js";
 import { loadSlateClip, type SlateClip } from "./slate.js";
@@ -27,6 +27,8 @@ export interface RelayOptions {
   /** The RTMP application OBS publishes to: rtmp://host:port/<app>/<key>. */
   app: string;
   output: OutputOptions;
+  /** Also accept publishes over RTMPS. */
+  tls?: { port: number; cert: string; key: string } | undefined;
 }
 
 export interface LiveStreamSnapshot {
@@ -77,10 +79,11 @@ export class Relay {
       port: options.port,
       log: log.child({ component: "ingest" }),
       decide: (req, connection) => this.decide(req, connection),
+      tls: options.tls,
     });
   }
 
-  async start(): Promise<number> {
+  async start(): Promise<IngestPorts> {
     this.unsubscribe.push(
       this.bus.on("config.destinations", ({ streamId }) => this.reconcile(streamId)),
       this.bus.on("config.stream", ({ streamId, change }) => {

@@ -7,13 +7,14 @@ import { SlateImageError } from "../../relay/slate-image.js";
 import { CreateStreamBody, IdParam, StreamSchema, UpdateStreamBody } from "../schemas.js";
 import { maskSecret } from "../../secrets/tokens.js";
 
-export function streamRoutes({ streams, relay, bus, ingestUrl, slateImages }: ApiDeps) {
+export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, slateImages }: ApiDeps) {
   const app = newRouter();
 
   const view = (s: Stream, reveal = false) => ({
     id: s.id,
     name: s.name,
     ingestUrl,
+    secureIngestUrl,
     streamKey: reveal ? s.streamKey : maskSecret(s.streamKey),
     live: relay.isLive(s.id),
     slate: { enabled: s.slate.enabled, maxSeconds: s.slate.maxSeconds, customImage: s.slate.image !== null },

@@ -1,4 +1,5 @@
 import net, { type Server, type Socket } from "node:net";
+import tls from "node:tls";
 import type { Logger } from "pino";
 import { IngestConnection, type PublishDecision, type PublishRequest } from "./connection.js";
 
@@ -12,37 +13,55 @@ export interface RtmpIngestOptions {
   /** A publisher that sends nothing for this long is considered gone. */
   idleTimeoutMs?: number;
   maxMessageBytes?: number;
+  /** Also listen for RTMP over TLS. */
+  tls?: { port: number; cert: string; key: string } | undefined;
+}
+
+export interface IngestPorts {
+  rtmp: number;
+  rtmps: number | null;
 }
 
 const RTMP_VERSION = 3;
 
 /** The RTMP listener OBS publishes to. Each socket is isolated: whatever it sends, only it is closed. */
 export class RtmpIngest {
-  private server: Server | null = null;
+  private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
 
   constructor(private readonly options: RtmpIngestOptions) {}
 
-  async listen(): Promise<number> {
-    const server = net.createServer((socket) => this.accept(socket));
-    this.server = server;
+  async listen(): Promise<IngestPorts> {
+    const rtmp = await this.listenOn(net.createServer((socket) => this.accept(socket)), this.options.port, "RTMP");
+    const secure = this.options.tls;
+    if (!secure) return { rtmp, rtmps: null };
+    const server = tls.createServer({ cert: secure.cert, key: secure.key }, (socket) => this.accept(socket));
+    // A failed TLS handshake (a plain RTMP client, a scanner) only costs that socket.
+    server.on("tlsClientError", (err, socket) => {
+      this.options.log.debug({ peer: socket.remoteAddress, reason: err.message }, "RTMPS handshake failed");
+      socket.destroy();
+    });
+    return { rtmp, rtmps: await this.listenOn(server, secure.port, "RTMPS") };
+  }
+
+  async close(): Promise<void> {
+    const servers = this.servers.splice(0);
+    for (const socket of this.sockets) socket.destroy();
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
+  }
+
+  private async listenOn(server: Server, port: number, name: string): Promise<number> {
+    this.servers.push(server);
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
-      server.listen(this.options.port, this.options.host, () => {
+      server.listen(port, this.options.host, () => {
         server.off("error", reject);
         resolve();
       });
     });
-    server.on("error", (err) => this.options.log.error({ err }, "RTMP ingest listener error"));
+    server.on("error", (err) => this.options.log.error({ err }, `${name} ingest listener error`));
     const address = server.address();
-    return typeof address === "object" && address ? address.port : this.options.port;
-  }
-
-  async close(): Promise<void> {
-    const server = this.server;
-    this.server = null;
-    for (const socket of this.sockets) socket.destroy();
-    if (server) await new Promise<void>((resolve) => server.close(() => resolve()));
+    return typeof address === "object" && address ? address.port : port;
   }
 
   private accept(socket: Socket): void {

@@ -145,7 +145,7 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
       // The producer (the relay, in real life) only paid for recording the event.
-      expect(Math.max(...emitted)).toBeLessThan(20);
+      expect(Math.max(...emitted)).toBeLessThan(50);
       await fast.waitForRequests(5, 3_000);
       await slow.waitForRequests(1);
       const firstSlow = slow.requests[0]!.at;

@@ -97,7 +97,7 @@ export function actionRoutes({ automation, destinations, relay, bus, log }: Acti
         actionTokens.touch(token.id, new Date());
         const live = relay.isLive(token.streamId);
         const state = live ? (relay.outputHealth(token.streamId, destination.id)?.state ?? "stopped") : enabled ? "idle" : "stopped";
-        log.info({ streamId: token.streamId, destination: destination.name, action, enabled, actionToken: token.name }, "action run");
+        log.info({ streamId: token.streamId, destination: destination.name, action, enabled, actionTokenName: token.name }, "action run");
         return c.json({ action, streamId: token.streamId, streamLive: live, destination: { id: destination.id, name: destination.name, enabled, state } }, 200);
       },
     );

@@ -155,7 +155,6 @@ describe("the OpenAPI 3.1 document", () => {
     await call("PATCH", `${base}/${dest.id}`, { name: "Receiver one" });
     await call("GET", `/api/v1/streams/${stream.id}/health`);
     const publisher = publishTestStream({ url: t.publishUrl(key.streamKey), durationSec: Infinity });
-    if (!(await publisher.publishing)) console.log((await publisher.exited).stderr, key, t.logs().slice(-3000));
     expect(await publisher.publishing).toBe(true);
     await waitFor(async () => (await t.api("GET", `/api/v1/streams/${stream.id}/health`)).body.destinations[0]?.state === "live", { what: "destination live" });
     const live = await call("GET", `/api/v1/streams/${stream.id}/health`);

@@ -1,0 +1,91 @@
+import { ConfigError, loadConfig } from "../config.js";
+import { startPrism, type Prism } from "../service.js";
+import { maskSecret } from "../secrets/tokens.js";
+
+/** How long shutdown may take before Prism gives up waiting and exits non-zero. */
+const SHUTDOWN_LIMIT_MS = 10_000;
+
+/** `prism start`: load the settings, run the service, print what OBS needs, stop cleanly on a signal. */
+export async function runStart(opts: { config?: string }): Promise<void> {
+  let config;
+  try {
+    config = loadConfig(process.env, { file: opts.config });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n\nRun "prism start --help" for every setting.\n`);
+    process.exit(2);
+  }
+  let prism: Prism;
+  try {
+    prism = await startPrism(config);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === "EADDRINUSE") {
+      process.stderr.write(`A port Prism needs is already in use (${e.message}). Stop the other program or set PRISM_RTMP_PORT / PRISM_HTTP_PORT.\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  printBanner(prism, config.configFile);
+  stopOnSignals(prism);
+}
+
+/**
+ * SIGTERM (docker stop, systemd) or SIGINT (Ctrl-C): stop taking publishes, close every destination
+ * cleanly, close the database, exit 0. If that takes longer than 10 s, exit 1 anyway.
+ */
+function stopOnSignals(prism: Prism): void {
+  const shutdown = (signal: string) => {
+    const started = Date.now();
+    prism.log.info({ signal }, "shutting down");
+    const force = setTimeout(() => {
+      prism.log.error({ limitMs: SHUTDOWN_LIMIT_MS }, "shutdown took too long; exiting anyway");
+      process.exit(1);
+    }, SHUTDOWN_LIMIT_MS);
+    force.unref();
+    prism.stop().then(
+      () => {
+        prism.log.info({ ms: Date.now() - started }, "shut down cleanly");
+        prism.log.flush();
+        process.exit(0);
+      },
+      (err: unknown) => {
+        prism.log.error({ err }, "shutdown failed");
+        process.exit(1);
+      },
+    );
+  };
+  process.once("SIGINT", () => shutdown("SIGINT"));
+  process.once("SIGTERM", () => shutdown("SIGTERM"));
+}
+
+/**
+ * What to paste into OBS and which token to use. Secrets are shown in full only to a person at a
+ * terminal: when stdout is a file or a log collector, they are masked and the banner says where to
+ * find them instead.
+ */
+function printBanner(prism: Prism, configFile: string | undefined): void {
+  const stream = prism.streams.list()[0] ?? prism.streams.create("My stream");
+  const tty = process.stdout.isTTY === true;
+  const show = (secret: string) => (tty ? secret : maskSecret(secret));
+  const token = prism.adminToken;
+  const tokenHint = tty ? "" : token.source === "file" ? `  (in ${token.path})` : "  (from PRISM_API_TOKEN)";
+  const keyHint = tty ? "" : `  (POST ${prism.apiUrl}/api/v1/streams/${stream.id}/reveal-key)`;
+  process.stdout.write(
+    [
+      "",
+      "  Prism is running.",
+      "",
+      `  OBS → Settings → Stream → Service: Custom…`,
+      `    Server:     ${prism.ingestUrl}`,
+      `    Stream Key: ${show(stream.streamKey)}${keyHint}      ("${stream.name}")`,
+      "",
+      `  API:          ${prism.apiUrl}/api/v1   (Authorization: Bearer <token>)`,
+      `  API token:    ${show(token.value)}${tokenHint}`,
+      `  API docs:     ${prism.apiUrl}/docs`,
+      ...(configFile ? [`  Settings:     ${configFile} + environment`] : []),
+      "",
+      "",
+    ].join("\n"),
+  );
+}

@@ -1,0 +1,179 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { publishTestStream } from "../support/publisher.js";
+import { closedPort, startRtmpReceiver } from "../support/receiver.js";
+import { killAll } from "../support/children.js";
+import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { describeSettings } from "../../src/config.js";
+import { runCli, spawnCli } from "./run-cli.js";
+
+describe("prism CLI against a running Prism, over HTTP", () => {
+  let t: TestPrism;
+  let url: string;
+  beforeAll(async () => {
+    t = await startTestPrism();
+    url = `http://127.0.0.1:${t.prism.httpPort}`;
+  });
+  afterEach(async () => {
+    await killAll();
+  });
+  afterAll(async () => {
+    await t.stop();
+    await removeTempDirs();
+  });
+
+  const cli = (...args: string[]) => runCli(["--url", url, "--token", t.token, ...args]);
+
+  it("creates, lists and re-keys streams", async () => {
+    const created = await cli("stream", "create", "CLI main");
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain(`Server:     rtmp://127.0.0.1:${t.prism.rtmpPort}/live`);
+    const key = /Stream Key: (live_\S+)/.exec(created.stdout)?.[1];
+    expect(key).toBeDefined();
+
+    const list = await cli("stream", "list");
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/ID\s+NAME\s+LIVE\s+KEY/);
+    expect(list.stdout).toContain("CLI main");
+    expect(list.stdout).toContain(`••••••••${key!.slice(-4)}`);
+    expect(list.stdout).not.toContain(key);
+
+    const asJson = JSON.parse((await cli("--json", "stream", "list")).stdout) as Array<{ id: string; name: string }>;
+    const stream = asJson.find((s) => s.name === "CLI main")!;
+    const rotated = await cli("stream", "rotate-key", "CLI main");
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const newKey = /: (live_\S+)/.exec(rotated.stdout)?.[1];
+    expect(newKey).not.toBe(key);
+    expect((await t.api("POST", `/api/v1/streams/${stream.id}/reveal-key`)).body.streamKey).toBe(newKey);
+  });
+
+  it("adds, lists, disables and enables destinations by name", async () => {
+    await cli("stream", "create", "With destinations");
+    const added = await cli("destination", "add", "With destinations", "--name", "Twitch", "--server", "rtmp://live.twitch.tv/app", "--key", "live_secret_dest_key_1");
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/Added "Twitch" .* enabled/);
+    expect((await cli("destination", "add", "With destinations", "--name", "YouTube", "--server", "rtmp://a.rtmp.youtube.com/live2", "--key", "yt-key-2", "--disabled")).code).toBe(0);
+
+    const list = await cli("destination", "list", "With destinations");
+    expect(list.stdout).toMatch(/Twitch\s+yes\s+rtmp:\/\/live\.twitch\.tv\/app/);
+    expect(list.stdout).toMatch(/YouTube\s+no/);
+    expect(list.stdout).not.toContain("live_secret_dest_key_1");
+
+    expect((await cli("destination", "disable", "With destinations", "Twitch")).stdout).toContain('"Twitch" on "With destinations" is disabled.');
+    expect((await cli("destination", "enable", "With destinations", "YouTube")).stdout).toContain("is enabled.");
+    const json = JSON.parse((await cli("--json", "destination", "list", "With destinations")).stdout) as Array<{ name: string; enabled: boolean }>;
+    expect(json.map((d) => [d.name, d.enabled])).toEqual([
+      ["Twitch", false],
+      ["YouTube", true],
+    ]);
+  });
+
+  it("creates a token with scopes that works against the API", async () => {
+    const res = await cli("token", "create", "dashboard", "--scopes", "read");
+    expect(res.code, res.stderr).toBe(0);
+    const token = /^\s+(prism_\S+)$/m.exec(res.stdout)?.[1];
+    expect(token).toBeDefined();
+    expect((await t.api("GET", "/api/v1/streams", undefined, { token })).status).toBe(200);
+    expect((await t.api("POST", "/api/v1/streams", { name: "x" }, { token })).status).toBe(403);
+    const list = await cli("token", "list");
+    expect(list.stdout).toMatch(/dashboard\s+read\s+/);
+    expect(list.stdout).not.toContain(token);
+
+    const bad = await cli("token", "create", "bad", "--scopes", "read,root");
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/scopes\.1: .*"read"\|"write"\|"admin"/);
+  });
+
+  it("shows live destination health in a table, once or refreshing until Ctrl-C", async () => {
+    const dir = await makeTempDir("prism-cli-");
+    const receiver = await startRtmpReceiver({ dir });
+    const { body: stream } = await t.api("POST", "/api/v1/streams", { name: "Status" });
+    await t.api("POST", `/api/v1/streams/${stream.id}/destinations`, { platform: "custom", name: "Local receiver", url: receiver.url, streamKey: receiver.key });
+    await t.api("POST", `/api/v1/streams/${stream.id}/destinations`, { platform: "custom", name: "Nobody home", url: "rtmp://127.0.0.1:1/app", streamKey: "k" });
+    const publisher = publishTestStream({ url: t.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await publisher.publishing).toBe(true);
+    await waitFor(async () => (await t.api("GET", `/api/v1/streams/${stream.id}/health`)).body.destinations[0].state === "live", { what: "receiver live" });
+
+    const once = await cli("status", "Status", "--once");
+    expect(once.code, once.stderr).toBe(0);
+    expect(once.stdout).toMatch(/Status\s+● live\s+\d+ kbps\s+\d+(\.\d)? fps\s+h264\/aac\s+320x240/i);
+    expect(once.stdout).toMatch(/DESTINATION\s+STATE\s+BITRATE\s+SENT\s+RECONNECTS\s+UPTIME\s+LAST ERROR/);
+    expect(once.stdout).toMatch(/Local receiver\s+live\s+\d+ kbps\s+[\d.]+ (B|KiB|MiB)\s+0\s+\d+s/);
+    expect(once.stdout).toMatch(/Nobody home\s+(reconnecting|connecting|failed)/);
+    expect(once.stdout).toMatch(/Connection refused|no RTMP server/);
+    expect(once.stdout).not.toContain(receiver.key);
+    expect(once.stdout).not.toMatch(/\x1b\[/); // no colour codes when stdout is not a terminal
+
+    const live = spawnCli(["status", "--interval", "0.3"], { PRISM_URL: url, PRISM_TOKEN: t.token });
+    await waitFor(() => (live.stdout().match(/Prism at /g) ?? []).length >= 3, { timeoutMs: 15_000, what: "three refreshed frames" });
+    const exit = await live.stop("SIGINT", 3000);
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(live.stdout()).toContain("Local receiver");
+    await publisher.stop();
+  });
+
+  it("says what went wrong and exits non-zero", async () => {
+    const wrongToken = await runCli(["--url", url, "--token", "prism_not_a_real_token_000000000000", "stream", "list"]);
+    expect(wrongToken.code).toBe(1);
+    expect(wrongToken.stderr).toMatch(/401.*not valid/);
+    const closed = await closedPort();
+    const unreachable = await runCli(["--url", `http://127.0.0.1:${closed}`, "--token", t.token, "stream", "list"]);
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain(`Cannot reach Prism at http://127.0.0.1:${closed}: connection refused (is Prism running?)`);
+    const unknown = await cli("destination", "list", "No such stream");
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toMatch(/No stream "No such stream"\. Known: /);
+    const noToken = await runCli(["--url", url, "stream", "list"], { PRISM_DATA_DIR: join(t.dataDir, "nowhere") });
+    expect(noToken.code).toBe(2);
+    expect(noToken.stderr).toMatch(/No API token: pass --token, set PRISM_TOKEN/);
+    const usage = await runCli(["stream", "frobnicate"]);
+    expect(usage.code).toBe(1);
+    expect(usage.stderr).toMatch(/unknown command 'frobnicate'/);
+  });
+});
+
+describe("prism CLI defaults", () => {
+  let t: TestPrism;
+  beforeAll(async () => {
+    t = await startTestPrism({ env: { PRISM_API_TOKEN: "" } });
+  });
+  afterAll(async () => {
+    await t.stop();
+  });
+
+  it("finds Prism from PRISM_URL and the admin token in the data dir", async () => {
+    const res = await runCli(["stream", "list"], { PRISM_URL: `http://127.0.0.1:${t.prism.httpPort}`, PRISM_DATA_DIR: t.dataDir });
+    expect(res.code, res.stderr).toBe(0);
+    expect(res.stdout).toContain("No streams yet");
+  });
+});
+
+describe("prism start", () => {
+  it("--help lists every setting with its environment variable and config-file key", async () => {
+    const res = await runCli(["start", "--help"]);
+    expect(res.code).toBe(0);
+    const names = describeSettings()
+      .split("\n")
+      .map((l) => l.trim().split(/\s+/).slice(0, 2));
+    expect(names.length).toBeGreaterThan(20);
+    for (const [env, key] of names) expect(res.stdout).toMatch(new RegExp(`${env}\\s+${key}\\s+\\S`));
+    expect(res.stdout).toContain("--config <file>");
+  });
+
+  it("refuses a wrong configuration with one line per wrong value, from the file and the environment", async () => {
+    const dir = await makeTempDir("prism-config-");
+    const file = join(dir, "prism.config.json");
+    writeFileSync(file, JSON.stringify({ rtmpPort: 70000, logLevel: "loud", httpPot: 8080, dataDir: dir }));
+    const res = await runCli(["start", "--config", file], { PRISM_OUTPUT_QUEUE_MB: "lots" });
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain("Invalid configuration:");
+    expect(res.stderr).toContain(`httpPot in ${file}: unknown setting`);
+    expect(res.stderr).toContain(`rtmpPort in ${file}: PRISM_RTMP_PORT must be between 0 and 65535`);
+    expect(res.stderr).toMatch(new RegExp(`logLevel in ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: .*"trace"`));
+    expect(res.stderr).toContain("PRISM_OUTPUT_QUEUE_MB: PRISM_OUTPUT_QUEUE_MB must be a number");
+    expect(res.stderr).toContain('Run "prism start --help" for every setting.');
+    await removeTempDirs();
+  });
+});

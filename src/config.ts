@@ -41,6 +41,14 @@ const EnvSchema = z.object({
     .max(65535)
     .optional()
     .describe("Also accept publishes over RTMPS on this port (needs the two files below)"),
+  PRISM_INGEST_HANDSHAKE_TIMEOUT_MS: positive("PRISM_INGEST_HANDSHAKE_TIMEOUT_MS", 10_000).describe("A connection to the ingest must be publishing within this time"),
+  PRISM_INGEST_FAILED_PUBLISHES_PER_MINUTE: z.coerce
+    .number({ error: "PRISM_INGEST_FAILED_PUBLISHES_PER_MINUTE must be a number" })
+    .int()
+    .min(0)
+    .default(20)
+    .describe("Wrong-key publishes one address may make per minute before it is blocked"),
+  PRISM_INGEST_BLOCK_SECONDS: positive("PRISM_INGEST_BLOCK_SECONDS", 60).describe("How long such an address is blocked"),
   PRISM_RTMPS_CERT_FILE: z.string().optional().describe("Certificate chain (PEM) of the RTMPS ingest"),
   PRISM_RTMPS_KEY_FILE: z.string().optional().describe("Private key (PEM) of the RTMPS ingest"),
   PRISM_WEBHOOK_ALLOW_PRIVATE: z
@@ -84,6 +92,7 @@ export interface Config {
   output: { queueLimitBytes: number; connectTimeoutMs: number; tlsCa: string | undefined };
   /** The optional RTMPS listener of the ingest. */
   rtmps: { port: number; cert: string; key: string } | undefined;
+  ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number };
   webhooks: WebhookSettings;
   api: { rateLimitPerMinute: number; maxBodyBytes: number; metricsPublic: boolean };
   /** The prism.config.json that was read, if any. */
@@ -175,6 +184,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
     host: e.PRISM_HOST,
     rtmpPort: e.PRISM_RTMP_PORT,
     rtmps: loadRtmpsListener(e),
+    ingest: {
+      handshakeTimeoutMs: e.PRISM_INGEST_HANDSHAKE_TIMEOUT_MS,
+      failedPublishesPerMinute: e.PRISM_INGEST_FAILED_PUBLISHES_PER_MINUTE,
+      blockSeconds: e.PRISM_INGEST_BLOCK_SECONDS,
+    },
     httpPort: e.PRISM_HTTP_PORT,
     dataDir: resolve(e.PRISM_DATA_DIR),
     publicHost: e.PRISM_PUBLIC_HOST || undefined,

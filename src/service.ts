@@ -69,7 +69,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
   automation.start();
 
   const relay = new Relay(
-    { host: config.host, port: config.rtmpPort, tls: config.rtmps, app: INGEST_APP, output: { ...config.output, backoff: { initialMs: 500, maxMs: 30_000 } } },
+    { host: config.host, port: config.rtmpPort, tls: config.rtmps, ingest: config.ingest, app: INGEST_APP, output: { ...config.output, backoff: { initialMs: 500, maxMs: 30_000 } } },
     {
       streamByKey: (key) => {
         const stream = streams.findByKey(key);

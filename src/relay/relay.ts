@@ -4,6 +4,7 @@ import { RtmpIngest, type IngestPorts } from "./ingest/rtmp-ingest.js";
 import type { IngestConnection, PublishDecision, PublishRequest } from "./ingest/connection.js";
 import { StreamHub, type HubSource, type IngestHealth } from "./hub.js";
 import { loadSlateClip, type SlateClip } from "./slate.js";
+import { RefusalLimiter } from "./ingest/refusal-limiter.js";
 import { DestinationOutput, type OutputHealth, type OutputOptions, type OutputTarget } from "./output.js";
 
 /** What happens when a publisher drops off (not when it stops on purpose). */
@@ -29,6 +30,15 @@ export interface RelayOptions {
   output: OutputOptions;
   /** Also accept publishes over RTMPS. */
   tls?: { port: number; cert: string; key: string } | undefined;
+  ingest: IngestLimits;
+}
+
+export interface IngestLimits {
+  /** A connection must be publishing within this time. */
+  handshakeTimeoutMs: number;
+  /** Refused publishes (wrong key or app) one address may make per minute before it is blocked. */
+  failedPublishesPerMinute: number;
+  blockSeconds: number;
 }
 
 export interface LiveStreamSnapshot {
@@ -67,6 +77,7 @@ export class Relay {
   /** Health of the outputs of the last run of each stream, kept after it ends so lastError stays visible. */
   private readonly finished = new Map<string, Map<string, OutputHealth>>();
   private readonly unsubscribe: Array<() => void> = [];
+  private readonly refusals: RefusalLimiter;
 
   constructor(
     private readonly options: RelayOptions,
@@ -74,7 +85,9 @@ export class Relay {
     private readonly bus: EventBus,
     private readonly log: Logger,
   ) {
+    this.refusals = new RefusalLimiter(options.ingest.failedPublishesPerMinute, 60_000, options.ingest.blockSeconds * 1000);
     this.ingest = new RtmpIngest({
+      handshakeTimeoutMs: options.ingest.handshakeTimeoutMs,
       host: options.host,
       port: options.port,
       log: log.child({ component: "ingest" }),
@@ -134,13 +147,22 @@ export class Relay {
 
   private decide(req: PublishRequest, connection: IngestConnection): PublishDecision {
     const peer = req.remoteAddress;
+    const blockedMs = this.refusals.blockedFor(peer);
+    if (blockedMs > 0) {
+      // Logged at debug: a key-guessing run would otherwise write a line per attempt.
+      this.log.debug({ peer }, "publish refused: address blocked after too many wrong keys");
+      return { accept: false, reason: `Too many publishes with wrong stream keys from your address; try again in ${Math.ceil(blockedMs / 1000)} s.` };
+    }
     if (req.app !== this.options.app) {
+      this.refusals.refused(peer);
       this.log.warn({ peer, app: req.app }, "publish refused: wrong application in the ingest URL");
       return { accept: false, reason: `Unknown application "${req.app}": publish to rtmp://<host>/${this.options.app}/<stream key>.` };
     }
     const stream = this.config.streamByKey(req.streamKey);
     if (!stream) {
-      this.log.warn({ peer }, "publish refused: unknown stream key");
+      this.refusals.refused(peer);
+      if (this.refusals.blockedFor(peer) > 0) this.log.warn({ peer, blockSeconds: this.options.ingest.blockSeconds }, "address blocked: too many publishes with wrong stream keys");
+      else this.log.warn({ peer }, "publish refused: unknown stream key");
       return { accept: false, reason: "Unknown stream key." };
     }
     const current = this.live.get(stream.id);

@@ -13,6 +13,8 @@ export interface RtmpIngestOptions {
   /** A publisher that sends nothing for this long is considered gone. */
   idleTimeoutMs?: number;
   maxMessageBytes?: number;
+  /** Connections one address may hold open before it is publishing (half-open handshakes, slow clients). */
+  maxPendingPerAddress?: number;
   /** Also listen for RTMP over TLS. */
   tls?: { port: number; cert: string; key: string } | undefined;
 }
@@ -28,6 +30,7 @@ const RTMP_VERSION = 3;
 export class RtmpIngest {
   private readonly servers: Server[] = [];
   private readonly sockets = new Set<Socket>();
+  private readonly pendingByAddress = new Map<string, number>();
 
   constructor(private readonly options: RtmpIngestOptions) {}
 
@@ -69,6 +72,22 @@ export class RtmpIngest {
     const handshakeTimeoutMs = this.options.handshakeTimeoutMs ?? 10_000;
     const idleTimeoutMs = this.options.idleTimeoutMs ?? 20_000;
     const peer = `${socket.remoteAddress}:${socket.remotePort}`;
+    const address = socket.remoteAddress ?? "";
+    const pending = this.pendingByAddress.get(address) ?? 0;
+    if (pending >= (this.options.maxPendingPerAddress ?? 32)) {
+      log.debug({ peer }, "too many unfinished RTMP connections from this address; closing");
+      socket.destroy();
+      return;
+    }
+    this.pendingByAddress.set(address, pending + 1);
+    let counted = true;
+    const settle = () => {
+      if (!counted) return;
+      counted = false;
+      const left = (this.pendingByAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.pendingByAddress.set(address, left);
+      else this.pendingByAddress.delete(address);
+    };
     this.sockets.add(socket);
     socket.setNoDelay(true);
 
@@ -103,6 +122,7 @@ export class RtmpIngest {
       try {
         const err = connection.parserData(data);
         if (err) throw new Error(err);
+        if (connection.publishing) settle();
       } catch (err) {
         log.warn({ peer, reason: (err as Error).message }, "RTMP protocol error; closing connection");
         connection.finish("protocol error");
@@ -111,6 +131,7 @@ export class RtmpIngest {
     });
     socket.on("error", (err) => log.debug({ peer, code: (err as NodeJS.ErrnoException).code }, "RTMP socket error"));
     socket.on("close", () => {
+      settle();
       clearTimeout(handshakeTimer);
       this.sockets.delete(socket);
       connection.finish("publisher disconnected");

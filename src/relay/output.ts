@@ -11,6 +11,13 @@ export type OutputState = "idle" | "connecting" | "live" | "reconnecting" | "fai
 export interface OutputTarget extends PublishTarget {
   id: string;
   name: string;
+  /**
+   * Where to push, asked again before every connection attempt (a platform API handing out the
+   * current ingest and key, so a key rotated on the platform keeps working). Without it, `url` and
+   * `streamKey` are used. It rejects with an OutputError: kind "rejected" fails the destination
+   * (e.g. the linked account must be reconnected), any other kind is retried with backoff.
+   */
+  resolve?: () => Promise<PublishTarget>;
 }
 
 export interface OutputHealth {
@@ -54,6 +61,8 @@ export class DestinationOutput implements HubReader {
   private attempt = 0;
   private nextRetryAt: number | null = null;
   private reconnects = 0;
+  /** Connection attempts started; a resolution that comes back for an older attempt is ignored. */
+  private connectSeq = 0;
   private everLive = false;
   private lastError: string | null = null;
   private liveSince = 0;
@@ -134,7 +143,21 @@ export class DestinationOutput implements HubReader {
     this.retryTimer = null;
     this.nextRetryAt = null;
     if (this.state !== "reconnecting") this.setState("connecting");
-    const client = new RtmpPublishClient(this.target, { connectTimeoutMs: this.options.connectTimeoutMs, tlsCa: this.options.tlsCa });
+    const attempt = ++this.connectSeq;
+    const current = () => attempt === this.connectSeq && (this.state === "connecting" || this.state === "reconnecting");
+    const where = this.target.resolve ? this.target.resolve() : Promise.resolve(this.target);
+    where.then(
+      (target) => {
+        if (current()) this.open(target);
+      },
+      (err: unknown) => {
+        if (current()) this.lost(err instanceof OutputError ? err : new OutputError("unreachable", `Could not find out where to send the stream: ${String((err as Error)?.message ?? err)}`));
+      },
+    );
+  }
+
+  private open(target: PublishTarget): void {
+    const client = new RtmpPublishClient(target, { connectTimeoutMs: this.options.connectTimeoutMs, tlsCa: this.options.tlsCa });
     this.client = client;
     client.onClose = (err) => {
       if (this.client === client && err) this.lost(err);

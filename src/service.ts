@@ -92,6 +92,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
     const ingestUrl = `rtmp://${hostPort(publicHost, rtmpPort)}/${INGEST_APP}`;
     const secureIngestUrl = rtmpsPort === null ? null : `rtmps://${hostPort(publicHost, rtmpsPort)}/${INGEST_APP}`;
     const metrics = createMetrics(relay, bus);
+    automation.instrument(metrics.registry);
     const api = createApi({
       streams,
       destinations,

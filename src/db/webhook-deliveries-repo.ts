@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, inArray, isNotNull, lt, lte, min, notInArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, inArray, isNotNull, lt, lte, min, notInArray } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { events, webhookAttempts, webhookDeliveries, webhookSubscriptions, type WebhookAttemptRow, type WebhookDeliveryRow } from "./schema/index.js";
 import type { StoredEvent } from "./events-repo.js";
@@ -141,6 +141,10 @@ export class WebhookDeliveriesRepo {
       .where(busy.length > 0 ? and(waiting, notInArray(webhookDeliveries.subscriptionId, busy)) : waiting)
       .get();
     return row?.at == null ? null : new Date(row.at);
+  }
+
+  countPending(): number {
+    return this.db.select({ n: count() }).from(webhookDeliveries).where(eq(webhookDeliveries.status, "pending")).get()?.n ?? 0;
   }
 
   /** Logs an attempt and moves the delivery on; false when the delivery is gone (its subscription was deleted). */

@@ -4,6 +4,7 @@ import type { WebhookSubscriptionsRepo } from "../db/webhook-subscriptions-repo.
 import type { SendResult, WebhookSender } from "./http-sender.js";
 import { outgoingWebhook } from "./outgoing.js";
 import { retryDelay, type RetryPolicy } from "./retry.js";
+import type { DeliveryObserver } from "./metrics.js";
 
 export interface DeliveryWorkerOptions {
   /** Requests in flight at once, over all receivers. */
@@ -27,6 +28,8 @@ export class DeliveryWorker {
   private running = false;
   private tickQueued = false;
   private timer: NodeJS.Timeout | null = null;
+  /** Set once metrics exist (they are created after the worker). */
+  observer: DeliveryObserver | null = null;
 
   constructor(
     private readonly deliveries: WebhookDeliveriesRepo,
@@ -139,6 +142,7 @@ export class DeliveryWorker {
       outcome,
     );
     if (!recorded) return;
+    if (!delivery.test) this.observer?.attempt(delivery.eventType, outcome.status === "pending" ? "retrying" : outcome.status, result.latencyMs / 1000);
     const context = { subscriptionId: subscription.id, deliveryId: delivery.id, eventType: delivery.eventType, attempt, statusCode: result.statusCode, latencyMs: result.latencyMs };
     if (outcome.status === "delivered") {
       this.log.info(context, "webhook delivered");

@@ -14,6 +14,8 @@ import { DeliveryWorker } from "./delivery-worker.js";
 import { EventPublisher } from "./event-publisher.js";
 import { connectEventSources } from "./event-sources.js";
 import { LogPruner } from "./pruner.js";
+import { webhookMetrics } from "./metrics.js";
+import type { Registry } from "prom-client";
 
 /** What the webhook, event and action routes work with. */
 export interface AutomationApi {
@@ -31,6 +33,8 @@ export interface Automation {
   start(): void;
   /** Unsubscribes, writes what is queued, abandons requests in flight (they go out on the next start). */
   stop(): Promise<void>;
+  /** Registers the webhook metrics (attempts by outcome, latency, outbox size) on the service's registry. */
+  instrument(registry: Registry): void;
 }
 
 export interface AutomationDeps {
@@ -81,6 +85,9 @@ export function createAutomation({ db, box, bus, streams, destinations, settings
       pruner.stop();
       publisher.flush();
       await worker.stop();
+    },
+    instrument(registry) {
+      worker.observer = webhookMetrics(registry, () => deliveries.countPending());
     },
   };
 }

@@ -44,6 +44,8 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
     t = await startTestPrism({ env: FAST_RETRIES });
   });
   afterEach(async () => {
+    // Unsubscribe what a test left behind: its receivers are gone, and a later receiver could get their port.
+    for (const { id } of (await t.api("GET", "/api/v1/webhooks")).body) await t.api("DELETE", `/api/v1/webhooks/${id}`);
     await Promise.all(receivers.splice(0).map((r) => r.close()));
   });
   afterAll(async () => {
@@ -126,6 +128,14 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
     expect(delivery.attempts[0].error).toBe("The receiver answered HTTP 500.");
     for (const a of delivery.attempts) expect(a.latencyMs).toBeGreaterThanOrEqual(0);
     expect(delivery.event.id).toBe(requests[0]!.headers["prism-event-id"]);
+
+    // The same story in the metrics: three failures that will be retried, one success, nothing waiting.
+    const metrics = (await t.api("GET", "/metrics")).text;
+    const value = (line: string) => Number(new RegExp(`^${line.replace(/[{}.]/g, "\\$&")} (\\S+)$`, "m").exec(metrics)?.[1]);
+    expect(value('prism_webhook_attempts_total{event_type="stream.started",outcome="retrying"}')).toBeGreaterThanOrEqual(3);
+    expect(value('prism_webhook_attempts_total{event_type="stream.started",outcome="delivered"}')).toBeGreaterThanOrEqual(1);
+    expect(value('prism_webhook_attempt_duration_seconds_count{outcome="retrying"}')).toBeGreaterThanOrEqual(3);
+    expect(value("prism_webhook_deliveries_pending")).toBe(0);
   });
 
   it("lets a receiver that takes 10 s delay nothing else: other receivers, more events, the API", async () => {
@@ -200,14 +210,17 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
     }
   });
 
-  it("dead-letters after the retry period, and a manual redeliver sends it again", async () => {
-    const shortT = await startTestPrism({ env: { ...FAST_RETRIES, PRISM_WEBHOOK_RETRY_FOR_MS: "700" } });
+  it("cuts a request that takes too long, dead-letters after the retry period, and a manual redeliver sends it again", async () => {
+    const shortT = await startTestPrism({ env: { ...FAST_RETRIES, PRISM_WEBHOOK_RETRY_FOR_MS: "900", PRISM_WEBHOOK_TIMEOUT_MS: "300" } });
     try {
-      const r = await receiver(() => 503);
+      const r = await receiver((_req, i) => (i === 0 ? "hang" : 503));
       const sub = await subscribe({ url: r.url, events: ["stream.started"] }, shortT);
       startStream(fakeStreamId(), "Doomed", shortT);
       const dead = await waitFor(async () => (await deliveries(sub.id, shortT)).find((d) => d.status === "dead"), { what: "dead delivery" });
       expect(dead.attempts.length).toBeGreaterThanOrEqual(2);
+      expect(dead.attempts[0]).toMatchObject({ statusCode: null, error: "No answer within 300 ms." });
+      expect(dead.attempts[0].latencyMs).toBeGreaterThanOrEqual(290);
+      expect(dead.attempts[0].latencyMs).toBeLessThan(1_000);
       expect(dead.lastStatusCode).toBe(503);
       expect(dead.nextAttemptAt).toBeNull();
       const sent = r.requests.length;

@@ -79,7 +79,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
         destinations
           .list(streamId)
           .filter((d) => d.enabled)
-          .map((d) => ({ id: d.id, name: d.name, url: d.url, streamKey: d.streamKey })),
+          .map((d) => ({ id: d.id, name: d.name, url: d.url, streamKey: d.streamKey, platform: d.platform, transcode: d.transcode })),
     },
     bus,
     log.child({ component: "relay" }),

@@ -4,6 +4,7 @@ import type { DestinationsRepo } from "../db/destinations-repo.js";
 import type { HubSource, IngestHealth } from "../relay/hub.js";
 import type { OutputHealth } from "../relay/output.js";
 import type { LiveStreamSnapshot } from "../relay/relay.js";
+import type { DestinationTranscode } from "../relay/transcode/transcoding.js";
 import type { Logger } from "../log.js";
 import type { SlateImageStore } from "../relay/slate-image.js";
 import type { TokensRepo } from "../db/tokens-repo.js";
@@ -15,6 +16,7 @@ export interface RelayView {
   isLive(streamId: string): boolean;
   ingestHealth(streamId: string): IngestHealth | null;
   outputHealth(streamId: string, destinationId: string): OutputHealth | undefined;
+  destinationTranscode(streamId: string, destinationId: string): DestinationTranscode | undefined;
   liveStreams(): LiveStreamSnapshot[];
   ingestSource(streamId: string): { source: HubSource; slateUntil: string | null } | null;
 }

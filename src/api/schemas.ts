@@ -23,6 +23,7 @@ const destinationExample = {
   url: "rtmp://live.twitch.tv/app",
   streamKey: "••••••••k9Lm",
   enabled: true,
+  transcode: "auto" as const,
   createdAt: "2026-11-24T06:01:00.000Z",
   updatedAt: "2026-11-24T06:01:00.000Z",
 };
@@ -40,6 +41,18 @@ const destinationHealthExample = {
   lastError: null,
   uptimeMs: 300_000,
   queuedBytes: 0,
+  warnings: [] as string[],
+  transcode: {
+    mode: "transcode" as const,
+    profile: { video: { codec: "h264" as const, width: 1280, height: 720, fps: 30, kbps: 4500, keyframeIntervalSec: 2 }, audio: { codec: "copy" as const } },
+    reasons: ["A keyframe comes only every 4 s, but Twitch needs one at least every 2 s: set OBS → Settings → Output → Keyframe Interval to 2, or let Prism re-encode for Twitch (transcode \"auto\")."],
+    fps: 30,
+    bitrateKbps: 4610,
+    speed: 1,
+    droppedFrames: 0,
+    restarts: 0,
+    lastError: null,
+  },
 };
 
 export const IdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: "5b0c…" }) });
@@ -84,6 +97,28 @@ export const StreamSchema = z
   })
   .openapi("Stream", { example: streamExample });
 
+// Bounds that keep a typo from asking ffmpeg for something absurd; platforms' own caps are far inside them.
+const OutputProfileBody = z
+  .strictObject({
+    videoKbps: z.number().int().min(100, "must be at least 100").max(100_000, "must be at most 100000").optional(),
+    width: z.number().int().min(16, "must be at least 16").max(7680, "must be at most 7680").optional(),
+    height: z.number().int().min(16, "must be at least 16").max(4320, "must be at most 4320").optional(),
+    fps: z.number().min(1, "must be at least 1").max(120, "must be at most 120").optional(),
+    keyframeIntervalSec: z.number().min(0.5, "must be at least 0.5").max(10, "must be at most 10").optional(),
+    audioKbps: z.number().int().min(32, "must be at least 32").max(512, "must be at most 512").optional(),
+  })
+  .refine((p) => Object.keys(p).length > 0, "give at least one of videoKbps, width, height, fps, keyframeIntervalSec, audioKbps");
+
+export const TranscodeSettingSchema = z
+  .union([z.enum(["auto", "copy"]), OutputProfileBody], {
+    error: 'must be "auto", "copy" or a profile { videoKbps?, width?, height?, fps?, keyframeIntervalSec?, audioKbps? }',
+  })
+  .openapi("TranscodeSetting", {
+    description:
+      '"auto" (default): copy when the ingest keeps the platform\'s limits, else re-encode down to them; "copy": always relay unchanged; a profile: re-encode to it (unset fields follow the platform\'s limits). Never scales up.',
+    example: { width: 1280, height: 720, videoKbps: 2500, keyframeIntervalSec: 2 },
+  });
+
 export const CreateDestinationBody = z
   .object({
     platform: z.enum(platformIds).default("custom"),
@@ -91,6 +126,7 @@ export const CreateDestinationBody = z
     url: z.string().min(1, "must not be empty").max(2048).openapi({ example: "rtmp://live.twitch.tv/app" }),
     streamKey: z.string().min(1, "must not be empty").max(1024),
     enabled: z.boolean().default(true),
+    transcode: TranscodeSettingSchema.default("auto"),
   })
   .openapi("CreateDestination", { example: { platform: "custom", name: "Twitch", url: "rtmp://live.twitch.tv/app", streamKey: "live_123456789_AbCdEf", enabled: true } });
 
@@ -100,8 +136,9 @@ export const UpdateDestinationBody = z
     url: z.string().min(1).max(2048).optional(),
     streamKey: z.string().min(1).max(1024).optional(),
     enabled: z.boolean().optional(),
+    transcode: TranscodeSettingSchema.optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, "give at least one of name, url, streamKey, enabled")
+  .refine((b) => Object.keys(b).length > 0, "give at least one of name, url, streamKey, enabled, transcode")
   .openapi("UpdateDestination", { example: { enabled: false } });
 
 export const DestinationSchema = z
@@ -113,12 +150,40 @@ export const DestinationSchema = z
     url: z.string(),
     streamKey: z.string().openapi({ description: "Masked" }),
     enabled: z.boolean(),
+    transcode: TranscodeSettingSchema,
     createdAt: z.string(),
     updatedAt: z.string(),
   })
   .openapi("Destination", { example: destinationExample });
 
 export const OutputStateSchema = z.enum(["idle", "connecting", "live", "reconnecting", "failed", "stopped"]);
+
+const TranscodeFormatSchema = z
+  .object({
+    video: z.union([
+      z.object({ codec: z.literal("copy") }),
+      z.object({ codec: z.literal("h264"), width: z.number(), height: z.number(), fps: z.number(), kbps: z.number(), keyframeIntervalSec: z.number() }),
+    ]),
+    audio: z.union([
+      z.object({ codec: z.enum(["copy", "none"]) }),
+      z.object({ codec: z.literal("aac"), kbps: z.number(), silent: z.boolean().openapi({ description: "A silent track Prism adds because the ingest has none" }) }),
+    ]),
+  })
+  .openapi("TranscodeProfile", { description: "What the destination is sent: each track copied or re-encoded" });
+
+const DestinationTranscodeSchema = z
+  .object({
+    mode: z.enum(["copy", "transcode", "measuring"]).openapi({ description: '"measuring": auto mode is measuring the ingest (keyframe interval, bitrate) to choose' }),
+    profile: TranscodeFormatSchema.optional(),
+    reasons: z.array(z.string()).optional().openapi({ description: "Why Prism transcodes" }),
+    fps: z.number().optional(),
+    bitrateKbps: z.number().optional(),
+    speed: z.number().optional().openapi({ description: "ffmpeg's speed: below 1 this machine cannot keep up" }),
+    droppedFrames: z.number().optional(),
+    restarts: z.number().optional(),
+    lastError: z.string().nullable().optional().openapi({ description: "Why ffmpeg last stopped, with its last error lines" }),
+  })
+  .openapi("DestinationTranscode");
 
 export const DestinationHealthSchema = z
   .object({
@@ -135,6 +200,8 @@ export const DestinationHealthSchema = z
     lastError: z.string().nullable(),
     uptimeMs: z.number(),
     queuedBytes: z.number(),
+    warnings: z.array(z.string()).openapi({ description: "Platform rules the stream this destination receives breaks, and what to do" }),
+    transcode: DestinationTranscodeSchema.nullable().openapi({ description: "Copy or transcode, while the stream is live; null otherwise" }),
   })
   .openapi("DestinationHealth", { example: destinationHealthExample });
 
@@ -178,6 +245,8 @@ export const StreamHealthSchema = z
           nextRetryAt: "2026-11-24T06:05:02.000Z",
           lastError: "Connection refused by rtmp://a.rtmp.youtube.com:1935: no RTMP server is listening there. Check the URL and port.",
           uptimeMs: 0,
+          transcode: { mode: "copy" },
+          warnings: ["There is no audio track, and YouTube silently refuses a stream without audio: add an audio source in OBS (even a muted microphone), or let Prism add silence (transcode \"auto\")."],
         },
       ],
     },

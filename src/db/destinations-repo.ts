@@ -14,11 +14,16 @@ export interface Destination {
   streamKey: string;
   enabled: boolean;
   transcode: TranscodeSetting;
+  /** The linked account whose platform hands out the ingest URL and key at go-live; null: url + streamKey. */
+  accountId: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type NewDestination = Pick<Destination, "streamId" | "platform" | "name" | "url" | "streamKey" | "enabled"> & { transcode?: TranscodeSetting };
+export type NewDestination = Pick<Destination, "streamId" | "platform" | "name" | "url" | "streamKey" | "enabled"> & {
+  transcode?: TranscodeSetting;
+  accountId?: string | null;
+};
 export type DestinationPatch = Partial<Pick<Destination, "name" | "url" | "streamKey" | "enabled" | "transcode">>;
 
 /** Destinations of streams, with their stream keys encrypted at rest. */
@@ -30,10 +35,11 @@ export class DestinationsRepo {
 
   create(input: NewDestination): Destination {
     const now = Date.now();
-    const { streamKey, transcode = "auto", ...rest } = input;
+    const { streamKey, transcode = "auto", accountId = null, ...rest } = input;
     const row: DestinationRow = {
       id: randomUUID(),
       ...rest,
+      accountId,
       streamKeyEnc: this.box.encrypt(streamKey),
       profile: profileColumn(transcode),
       createdAt: now,
@@ -76,6 +82,17 @@ export class DestinationsRepo {
       .where(and(eq(destinations.streamId, streamId), eq(destinations.id, id)))
       .run();
     return this.get(streamId, id);
+  }
+
+  /** Destinations of every stream that take their ingest from this account. */
+  listByAccount(accountId: string): Destination[] {
+    return this.db
+      .select()
+      .from(destinations)
+      .where(eq(destinations.accountId, accountId))
+      .orderBy(asc(destinations.createdAt))
+      .all()
+      .map((r) => this.toDestination(r));
   }
 
   delete(streamId: string, id: string): boolean {

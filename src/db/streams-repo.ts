@@ -17,11 +17,14 @@ export interface Stream {
   name: string;
   streamKey: string;
   slate: SlateConfig;
+  /** What platforms that take a title show (Twitch channel title, YouTube broadcast); null: the name. */
+  title: string | null;
+  description: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
 
-export type StreamPatch = { name?: string; slate?: Partial<SlateConfig> };
+export type StreamPatch = { name?: string; slate?: Partial<SlateConfig>; title?: string | null; description?: string | null };
 
 /** Streams, with their ingest keys encrypted at rest and found on publish by keyed hash. */
 export class StreamsRepo {
@@ -41,6 +44,8 @@ export class StreamsRepo {
       slateEnabled: true,
       slateMaxSeconds: 300,
       slateImage: null,
+      title: null,
+      description: null,
       createdAt: now,
       updatedAt: now,
     };
@@ -71,7 +76,7 @@ export class StreamsRepo {
   }
 
   update(id: string, patch: StreamPatch): Stream | undefined {
-    const { name, slate } = patch;
+    const { name, slate, title, description } = patch;
     this.db
       .update(streams)
       .set({
@@ -79,6 +84,8 @@ export class StreamsRepo {
         ...(slate?.enabled !== undefined && { slateEnabled: slate.enabled }),
         ...(slate?.maxSeconds !== undefined && { slateMaxSeconds: slate.maxSeconds }),
         ...(slate?.image !== undefined && { slateImage: slate.image }),
+        ...(title !== undefined && { title }),
+        ...(description !== undefined && { description }),
         updatedAt: Date.now(),
       })
       .where(eq(streams.id, id))
@@ -106,6 +113,8 @@ export class StreamsRepo {
       name: row.name,
       streamKey: this.box.decrypt(row.streamKeyEnc),
       slate: slateOf(row),
+      title: row.title,
+      description: row.description,
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
     };

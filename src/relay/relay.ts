@@ -6,6 +6,8 @@ import { StreamHub, type HubSource, type IngestHealth } from "./hub.js";
 import { loadSlateClip, type SlateClip } from "./slate.js";
 import { RefusalLimiter } from "./ingest/refusal-limiter.js";
 import { DestinationOutput, type OutputHealth, type OutputOptions, type OutputTarget } from "./output.js";
+import { StreamTranscoding, type DestinationTranscode } from "./transcode/transcoding.js";
+import type { TranscodeSetting } from "./transcode/profile.js";
 
 /** What happens when a publisher drops off (not when it stops on purpose). */
 export interface SlateSettings {
@@ -16,10 +18,17 @@ export interface SlateSettings {
   image: string;
 }
 
+/** A destination as the relay runs it: where to push, and what its platform gets (copy or a transcode). */
+export interface RelayTarget extends OutputTarget {
+  /** A platform id of the destinations registry. */
+  platform: string;
+  transcode: TranscodeSetting;
+}
+
 /** What the relay needs to know about configuration; the database answers it. */
 export interface RelayConfigSource {
   streamByKey(streamKey: string): { id: string; name: string; slate: SlateSettings } | undefined;
-  enabledTargets(streamId: string): OutputTarget[];
+  enabledTargets(streamId: string): RelayTarget[];
 }
 
 export interface RelayOptions {
@@ -55,6 +64,8 @@ interface LiveStream {
   /** null while the publisher is away and the slate holds the destinations. */
   publisher: IngestConnection | null;
   outputs: Map<string, DestinationOutput>;
+  /** Measures the ingest and runs the ffmpegs of destinations that do not take a copy. */
+  transcoding: StreamTranscoding;
   slate: SlateSettings;
   /** The slate clip in this stream's format, encoded ahead of need. */
   slateClip: Promise<SlateClip> | null;
@@ -140,6 +151,11 @@ export class Relay {
     }));
   }
 
+  /** Copy or transcode, ffmpeg's figures, and the platform rules the destination's stream breaks; live streams only. */
+  destinationTranscode(streamId: string, destinationId: string): DestinationTranscode | undefined {
+    return this.live.get(streamId)?.transcoding.view(destinationId);
+  }
+
   /** Runtime health of a destination: of the live run, or of the last run; undefined if it never ran. */
   outputHealth(streamId: string, destinationId: string): OutputHealth | undefined {
     return this.live.get(streamId)?.outputs.get(destinationId)?.health() ?? this.finished.get(streamId)?.get(destinationId);
@@ -188,12 +204,15 @@ export class Relay {
   }
 
   private begin(stream: { id: string; name: string; slate: SlateSettings }): LiveStream {
+    const hub = new StreamHub();
+    const { backoff, queueLimitBytes } = this.options.output;
     const live: LiveStream = {
       id: stream.id,
       name: stream.name,
-      hub: new StreamHub(),
+      hub,
       publisher: null,
       outputs: new Map(),
+      transcoding: new StreamTranscoding(hub, { backoff, queueLimitBytes }, this.log.child({ component: "transcode", stream: stream.name })),
       slate: stream.slate,
       slateClip: null,
       slateReady: null,
@@ -255,32 +274,43 @@ export class Relay {
     const wanted = new Map(this.config.enabledTargets(streamId).map((t) => [t.id, t]));
     for (const [id, output] of live.outputs) {
       const target = wanted.get(id);
-      if (!target || target.url !== output.target.url || target.streamKey !== output.target.streamKey) {
+      if (!target || target.url !== output.target.url || target.streamKey !== output.target.streamKey || live.transcoding.changed(target)) {
         output.stop();
         live.outputs.delete(id);
+        live.transcoding.release(id);
       } else if (target.name !== output.target.name) {
         output.target.name = target.name;
       }
     }
-    for (const [id, target] of wanted) {
-      if (live.outputs.has(id)) continue;
-      const output = new DestinationOutput(
-        target,
-        live.hub,
-        this.options.output,
-        this.log.child({ component: "output", stream: live.name }),
-        (change) =>
-          this.bus.emit("destination.state", {
-            streamId,
-            destinationId: id,
-            name: output.target.name,
-            ...change,
-            at: new Date().toISOString(),
-          }),
-      );
-      live.outputs.set(id, output);
-      output.start();
+    // Destinations still waiting for the ingest to be measured: drop those no longer wanted as they are.
+    for (const id of live.transcoding.pending()) {
+      const target = wanted.get(id);
+      if (!target || live.transcoding.changed(target)) live.transcoding.release(id);
     }
+    for (const [id, target] of wanted) {
+      if (live.outputs.has(id) || live.transcoding.has(id)) continue;
+      // The output reads the stream's hub (copy) or a transcoder's, decided now or once the ingest is measured.
+      live.transcoding.route(target, (hub) => this.startOutput(live, target, hub));
+    }
+  }
+
+  private startOutput(live: LiveStream, target: RelayTarget, hub: StreamHub): void {
+    const output = new DestinationOutput(
+      target,
+      hub,
+      this.options.output,
+      this.log.child({ component: "output", stream: live.name }),
+      (change) =>
+        this.bus.emit("destination.state", {
+          streamId: live.id,
+          destinationId: target.id,
+          name: output.target.name,
+          ...change,
+          at: new Date().toISOString(),
+        }),
+    );
+    live.outputs.set(target.id, output);
+    output.start();
   }
 
   private end(live: LiveStream, reason: string): void {
@@ -289,6 +319,7 @@ export class Relay {
     if (live.slateDeadline) clearTimeout(live.slateDeadline);
     if (live.prepareTimer) clearInterval(live.prepareTimer);
     live.hub.close();
+    live.transcoding.close();
     const last = new Map<string, OutputHealth>();
     for (const [id, output] of live.outputs) {
       output.stop();

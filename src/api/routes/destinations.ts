@@ -18,6 +18,7 @@ export function destinationRoutes({ streams, destinations, bus }: ApiDeps) {
     url: d.url,
     streamKey: maskSecret(d.streamKey),
     enabled: d.enabled,
+    transcode: d.transcode,
     createdAt: d.createdAt.toISOString(),
     updatedAt: d.updatedAt.toISOString(),
   });
@@ -48,7 +49,15 @@ export function destinationRoutes({ streams, destinations, bus }: ApiDeps) {
       const input = c.req.valid("json");
       requireStream(id);
       const { url, streamKey } = checkIngest(input.platform, input.url, input.streamKey);
-      const destination = destinations.create({ streamId: id, platform: input.platform, name: input.name, url, streamKey, enabled: input.enabled });
+      const destination = destinations.create({
+        streamId: id,
+        platform: input.platform,
+        name: input.name,
+        url,
+        streamKey,
+        enabled: input.enabled,
+        transcode: input.transcode,
+      });
       changed(id);
       return c.json(view(destination), 201);
     },

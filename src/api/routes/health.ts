@@ -3,6 +3,7 @@ import type { ApiDeps } from "../deps.js";
 import { json, newRouter } from "../router.js";
 import { commonErrors, notFound, notFoundError } from "../errors.js";
 import { IdParam, StreamHealthSchema } from "../schemas.js";
+import type { DestinationTranscode } from "../../relay/transcode/transcoding.js";
 
 export function healthRoutes({ streams, destinations, relay }: ApiDeps) {
   const app = newRouter();
@@ -28,13 +29,18 @@ export function healthRoutes({ streams, destinations, relay }: ApiDeps) {
           ingest: relay.ingestHealth(id),
           destinations: destinations.list(id).map((d) => {
             const runtime = relay.outputHealth(id, d.id);
+            const view = live ? relay.destinationTranscode(id, d.id) : undefined;
+            // Auto mode measures the ingest before the output starts: to the streamer it is connecting.
+            const measuring = view?.mode === "measuring";
             return {
               id: d.id,
               name: d.name,
               enabled: d.enabled,
               ...(runtime ?? idleHealth),
               // A destination that is not running now reads as idle (enabled) or stopped (disabled).
-              state: runtime && live ? runtime.state : d.enabled ? ("idle" as const) : ("stopped" as const),
+              state: runtime && live ? runtime.state : measuring ? ("connecting" as const) : d.enabled ? ("idle" as const) : ("stopped" as const),
+              warnings: view?.warnings ?? [],
+              transcode: view ? withoutWarnings(view) : null,
             };
           }),
         },
@@ -44,6 +50,10 @@ export function healthRoutes({ streams, destinations, relay }: ApiDeps) {
   );
 
   return app;
+}
+
+function withoutWarnings({ warnings: _warnings, ...transcode }: DestinationTranscode): Omit<DestinationTranscode, "warnings"> {
+  return transcode;
 }
 
 const idleHealth = {

@@ -2,3 +2,4 @@
 export * from "./relay.js";
 export * from "./tokens.js";
 export * from "./webhooks.js";
+export * from "./accounts.js";

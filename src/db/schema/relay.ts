@@ -15,6 +15,9 @@ export const streams = sqliteTable("streams", {
   slateMaxSeconds: integer("slate_max_seconds").notNull().default(300),
   /** File name of an uploaded slate image in the data dir; null: the default image. */
   slateImage: text("slate_image"),
+  /** Pushed to platforms that take one (Twitch channel title, YouTube broadcast); null: the stream's name. */
+  title: text("title"),
+  description: text("description"),
   createdAt: integer("created_at").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
@@ -33,6 +36,8 @@ export const destinations = sqliteTable(
     enabled: integer("enabled", { mode: "boolean" }).notNull().default(true),
     /** Transcoding profile as JSON; null: automatic (copy when the ingest fits the platform's limits). */
     profile: text("profile"),
+    /** A linked account (accounts.id) that hands out this destination's ingest URL and key at go-live; null: url + key above. */
+    accountId: text("account_id"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

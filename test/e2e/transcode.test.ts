@@ -158,8 +158,26 @@ describe("transcoding per destination", () => {
     expect(auto.transcode?.reasons).toEqual([expect.stringMatching(/no audio track/)]);
     expect(auto.warnings).toEqual([]);
 
+    // Switched to auto while live, the Twitch destination restarts re-encoded to 2 s keyframes.
+    const twitchAgain = await startRtmpReceiver({ dir, name: "twitch-auto" });
+    const patched = await t.api("PATCH", `/api/v1/streams/${stream.id}/destinations/${twitchCopyId}`, { transcode: "auto", url: twitchAgain.url, streamKey: twitchAgain.key });
+    expect(patched.status).toBe(200);
+    expect((await withTimeout(twitchCopy!.exited, 5_000, "the copy's session closed")).code).toBe(0);
+    const fixedTwitch = await waitFor(
+      async () => {
+        const d = await destination(stream.id, twitchCopyId);
+        return d?.transcode?.mode === "transcode" && d.state === "live" ? d : undefined;
+      },
+      { timeoutMs: 10_000, what: "Twitch re-encoding after the switch to auto" },
+    );
+    expect(fixedTwitch.transcode?.profile).toEqual({ video: { codec: "h264", width: 320, height: 240, fps: 15, kbps: expect.any(Number), keyframeIntervalSec: 2 }, audio: { codec: "none" } });
+    expect(fixedTwitch.warnings).toEqual([]);
+
     expect((await withTimeout(publisher.exited, 20_000, "publisher end")).code).toBe(0);
-    await Promise.all([youtubeCopy, twitchCopy, youtubeAuto].map((r) => withTimeout(r!.exited, 15_000, "receiver end")));
+    await Promise.all([youtubeCopy, twitchAgain, youtubeAuto].map((r) => withTimeout(r!.exited, 15_000, "receiver end")));
+    const twitchKeyframes = keyframeIntervals(await probePackets(twitchAgain.file, "video"));
+    expect(twitchKeyframes.length).toBeGreaterThanOrEqual(1);
+    for (const interval of twitchKeyframes) expect(interval).toBeCloseTo(2, 1);
     expect((await probeRecording(youtubeCopy!.file)).audio).toBeUndefined();
     const fixed = await probeRecording(youtubeAuto!.file);
     expect(fixed.video?.codec).toBe("h264");

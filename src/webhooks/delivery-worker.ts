@@ -77,6 +77,8 @@ export class DeliveryWorker {
       await done;
     } finally {
       this.inFlight.delete(delivery.id);
+      // The subscription counted as busy meanwhile; its due deliveries may have been passed over.
+      this.nudge();
     }
   }
 

@@ -74,9 +74,11 @@ export class WebhookSender {
 
       req.on("response", (res: IncomingMessage) => {
         const status = res.statusCode ?? 0;
-        // The answer's body is not needed; read it so the socket can be reused.
+        // The answer's body is not needed: drain it so the socket can be reused, but never for long.
         res.resume();
         res.on("error", () => {});
+        const cut = setTimeout(() => res.destroy(), this.options.timeoutMs);
+        res.once("close", () => clearTimeout(cut));
         if (status >= 200 && status < 300) return finish({ ok: true, statusCode: status, error: null });
         finish({ ok: false, statusCode: status, error: describeStatus(status, res.headers.location) });
       });

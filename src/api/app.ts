@@ -40,13 +40,17 @@ export function createApi(deps: ApiDeps & { automation: AutomationApi }): Api {
   const needsToken = (path: string) => !publicPaths.has(path) && !isUnder(path, ACTIONS_PREFIX);
   const only = (applies: (path: string) => boolean, middleware: MiddlewareHandler<any>): MiddlewareHandler<AuthEnv> => (c, next) =>
     applies(c.req.path) ? middleware(c, next) : next();
+  const onlyMethods = (methods: string[], middleware: MiddlewareHandler<any>): MiddlewareHandler<AuthEnv> => (c, next) =>
+    methods.includes(c.req.method) ? middleware(c, next) : next();
 
   const rateLimit = limitPerToken({ limit: deps.http.rateLimitPerMinute, windowMs: 60_000 });
   const authenticator = createAuthenticator(deps.auth.admin, deps.auth.tokens);
   const guarded = only(needsToken, requireToken(authenticator, (c: Context) => requiredScope(c.req.method, c.req.path)));
 
   app.use("*", observeRequests(deps.metrics, deps.log));
-  app.use("*", limitBody(deps.http.maxBodyBytes));
+  // Only requests that can carry a body: for a GET, merely asking for the body would make the node
+  // adapter build a full Request object, a cost every read would pay.
+  app.use("*", onlyMethods(["POST", "PUT", "PATCH", "DELETE"], limitBody(deps.http.maxBodyBytes)));
   // Action URLs carry their own token: registered before the Bearer-token middleware so they work
   // whatever that middleware becomes.
   app.route(API_PREFIX, actionRoutes(deps));

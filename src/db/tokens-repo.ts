@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { asc, eq } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { apiTokens, type ApiTokenRow } from "./schema/index.js";
 import type { SecretBox } from "../secrets/secret-box.js";
@@ -23,10 +23,15 @@ export class DuplicateTokenName extends Error {}
 
 /** Named API tokens. The token itself is returned once by create() and never stored. */
 export class TokensRepo {
+  // Looked up on every request made with a named token: built and compiled once, not per call.
+  private readonly byHash;
+
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
-  ) {}
+  ) {
+    this.byHash = db.select().from(apiTokens).where(eq(apiTokens.tokenHash, sql.placeholder("hash"))).prepare();
+  }
 
   create(name: string, scopes: Scope[]): { token: string; record: ApiToken } {
     if (this.db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.name, name)).get()) {
@@ -51,7 +56,7 @@ export class TokensRepo {
   }
 
   findByToken(token: string): ApiToken | undefined {
-    const row = this.db.select().from(apiTokens).where(eq(apiTokens.tokenHash, this.box.lookupHash(token))).get();
+    const row = this.byHash.get({ hash: this.box.lookupHash(token) });
     return row && toToken(row);
   }
 

@@ -1,0 +1,54 @@
+/** One load phase with autocannon, with latencies kept at full precision (autocannon's own are whole ms). */
+import autocannon from "autocannon";
+
+export interface LoadResult {
+  label: string;
+  seconds: number;
+  requests: number;
+  rps: number;
+  non2xx: number;
+  errors: number;
+  ms: { p50: number; p90: number; p99: number; p999: number; max: number };
+}
+
+export interface LoadOptions {
+  label: string;
+  url: string;
+  token: string;
+  /** Paths requested in turn. */
+  paths: string[];
+  connections: number;
+  seconds: number;
+  /** Requests per second across all connections; undefined = as fast as Prism answers. */
+  rate?: number;
+}
+
+export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  let next = 0;
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      {
+        url: o.url,
+        connections: o.connections,
+        duration: o.seconds,
+        ...(o.rate ? { overallRate: o.rate } : {}),
+        headers: { authorization: `Bearer ${o.token}` },
+        requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: o.paths[next++ % o.paths.length]! }) }],
+      },
+      (err, done) => (err ? reject(err) : resolve(done)),
+    );
+    instance.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+  latencies.sort((a, b) => a - b);
+  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? NaN;
+  return {
+    label: o.label,
+    seconds: result.duration,
+    requests: result.requests.total,
+    rps: result.requests.total / result.duration,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+    ms: { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: latencies[latencies.length - 1] ?? NaN },
+  };
+}

@@ -1,0 +1,127 @@
+/**
+ * API latency under a live relay: requests/s and p50/p99 latency of
+ * GET /api/v1/streams/:id/health while 20 streams × 4 destinations are live.
+ *
+ *   npm run bench:api [-- --streams=20 --destinations=4 --rate=1000 --seconds=20 --connections=10 --no-build]
+ *
+ * Prints figures; asserts nothing. Goal (issue #8): p99 < 5 ms at 1,000 requests/s.
+ */
+import { cpus, loadavg } from "node:os";
+import { ffmpegVersion, startPublisher } from "../lib/ffmpeg.js";
+import { installCleanup, measure, spawnTracked, stopAll, waitFor } from "../lib/proc.js";
+import { buildPrism, prismRevision, repoRoot } from "../relay/prism.js";
+import { SMALL_CLIP, ensureSmallClip } from "./clip.js";
+import { startBenchPrism } from "./prism.js";
+import { runLoad, type LoadResult } from "./load.js";
+
+const started = Date.now();
+const log = (msg: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
+const option = (name: string, fallback: number) => {
+  const raw = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number`);
+  return n;
+};
+const STREAMS = option("streams", 20);
+const DESTINATIONS = option("destinations", 4);
+const RATE = option("rate", 1000);
+const SECONDS = option("seconds", 20);
+const CONNECTIONS = option("connections", 10);
+const build = !process.argv.includes("--no-build");
+
+interface Health {
+  live: boolean;
+  destinations: Array<{ state: string; bitrateKbps: number }>;
+}
+
+async function main(): Promise<void> {
+  installCleanup();
+  const loadBefore = loadavg()[0]!;
+  if (build) {
+    log("npm run build");
+    await buildPrism();
+  }
+  const clip = await ensureSmallClip(log);
+
+  log("starting Prism and the RTMP sink that stands in for every destination");
+  // The limiter stays in the request path (its cost is part of the figure) but never trips.
+  const prism = await startBenchPrism({ PRISM_API_RATE_LIMIT: "100000000" });
+  const sinkStats = { port: 0, publishing: 0, bytes: 0 };
+  const sink = spawnTracked("rtmp sink", process.execPath, ["--import", "tsx", "bench/api/sink.ts"], {
+    cwd: repoRoot,
+    onStdoutLine: (line) => {
+      const [word, a, b] = line.split(" ");
+      if (word === "listening") sinkStats.port = Number(a);
+      if (word === "stats") Object.assign(sinkStats, { publishing: Number(a), bytes: Number(b) });
+    },
+  });
+  if (!(await waitFor(() => sinkStats.port > 0, 15_000, 100))) throw new Error(`the RTMP sink did not start:\n${sink.tail()}`);
+
+  const streams: Array<{ id: string; publishUrl: string }> = [];
+  for (let s = 0; s < STREAMS; s++) {
+    const created = await prism.call<{ id: string; ingestUrl: string; streamKey: string }>("POST", "/streams", { name: `bench ${s + 1}` });
+    for (let d = 0; d < DESTINATIONS; d++) {
+      await prism.call("POST", `/streams/${created.id}/destinations`, { platform: "custom", name: `dest ${d + 1}`, url: `rtmp://127.0.0.1:${sinkStats.port}/app`, streamKey: `s${s + 1}d${d + 1}` });
+    }
+    streams.push({ id: created.id, publishUrl: `${created.ingestUrl}/${created.streamKey}` });
+  }
+  log(`publishing ${STREAMS} looped copies of the ${SMALL_CLIP.size} clip (-c copy)`);
+  const publishers = streams.map((s) => startPublisher(clip, s.publishUrl));
+
+  const liveCount = async () => {
+    const all = await Promise.all(streams.map((s) => prism.call<Health>("GET", `/streams/${s.id}/health`)));
+    return all.reduce((n, h) => n + (h.live ? h.destinations.filter((d) => d.state === "live").length : 0), 0);
+  };
+  const allLive = await waitFor(async () => (await liveCount()) === STREAMS * DESTINATIONS, 90_000, 1000);
+  if (!allLive) throw new Error(`only ${await liveCount()} of ${STREAMS * DESTINATIONS} destinations went live`);
+  log(`all ${STREAMS * DESTINATIONS} destinations live; Prism's CPU without API load`);
+  const relayOnly = await measure(() => [prism.proc.pid], 5000, 1);
+  const sinkBytesBefore = { bytes: sinkStats.bytes, at: Date.now() };
+
+  const reader = await prism.call<{ token: string }>("POST", "/tokens", { name: "bench reader", scopes: ["read"] });
+  const paths = streams.map((s) => `/api/v1/streams/${s.id}/health`);
+  await runLoad({ label: "warm-up", url: prism.base, token: prism.token, paths, connections: CONNECTIONS, seconds: 3, rate: RATE });
+
+  const results: Array<LoadResult & { prismCpuPct?: number }> = [];
+  const phase = async (label: string, token: string, rate: number | undefined, seconds: number) => {
+    log(`── ${label}`);
+    const usage = measure(() => [prism.proc.pid], seconds * 1000 - 500, 1);
+    const result = await runLoad({ label, url: prism.base, token, paths, connections: CONNECTIONS, seconds, rate });
+    results.push({ ...result, prismCpuPct: (await usage).cpuPct });
+  };
+  await phase(`${RATE} req/s, admin token`, prism.token, RATE, SECONDS);
+  await phase(`${RATE} req/s, named read token`, reader.token, RATE, SECONDS);
+  await phase("as fast as it answers, admin token", prism.token, undefined, Math.min(SECONDS, 10));
+
+  const liveAfter = await liveCount();
+  const sinkKbps = ((sinkStats.bytes - sinkBytesBefore.bytes) * 8) / (Date.now() - sinkBytesBefore.at);
+  const loadAfter = loadavg()[0]!;
+  const deadPublishers = publishers.filter((p) => !p.proc.running()).length;
+
+  const w = (s: string, n: number) => s.padStart(n);
+  const lines = [
+    "",
+    `GET /api/v1/streams/:id/health, ${STREAMS} streams × ${DESTINATIONS} destinations live (${SMALL_CLIP.size} ~${SMALL_CLIP.videoBitrate} clip, -c copy), ${CONNECTIONS} connections`,
+    `${"phase".padEnd(38)}${w("req/s", 9)}${w("p50 ms", 9)}${w("p90 ms", 9)}${w("p99 ms", 9)}${w("p99.9 ms", 10)}${w("max ms", 9)}${w("non-2xx", 9)}${w("errors", 8)}${w("Prism CPU", 11)}`,
+    ...results.map(
+      (r) =>
+        `${r.label.padEnd(38)}${w(r.rps.toFixed(0), 9)}${w(r.ms.p50.toFixed(2), 9)}${w(r.ms.p90.toFixed(2), 9)}${w(r.ms.p99.toFixed(2), 9)}${w(r.ms.p999.toFixed(2), 10)}${w(r.ms.max.toFixed(1), 9)}${w(String(r.non2xx), 9)}${w(String(r.errors), 8)}${w(`${(r.prismCpuPct ?? 0).toFixed(0)}%`, 11)}`,
+    ),
+    "",
+    `goal: p99 < 5 ms at 1,000 req/s → ${results[0] && results[0].ms.p99 < 5 && results[0].rps > 0.95 * RATE ? "met" : "NOT met"} (${results[0]?.ms.p99.toFixed(2)} ms at ${results[0]?.rps.toFixed(0)} req/s)`,
+    `destinations live after the load: ${liveAfter} of ${STREAMS * DESTINATIONS}; the sink received ${(sinkKbps / 1000).toFixed(1)} Mbit/s over the phases on ${sinkStats.publishing} publishes; publishers that died: ${deadPublishers}`,
+    `Prism's CPU relaying with no API load: ${relayOnly.cpuPct.toFixed(0)}% of one core`,
+    `latency is client-side (autocannon in this process, per-response hrtime); Prism CPU is % of one core over the phase`,
+    `machine: ${cpus().length} cores, load average ${loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after; node ${process.version}; ffmpeg ${ffmpegVersion()}; Prism ${prismRevision()}`,
+  ];
+  process.stdout.write(`${lines.join("\n")}\n`);
+  await prism.stop();
+  await stopAll();
+  log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+main().catch(async (err: unknown) => {
+  process.stderr.write(`bench failed: ${(err as Error).stack ?? String(err)}\n`);
+  await stopAll();
+  process.exit(1);
+});

@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
@@ -150,6 +152,8 @@ describe("webhooks and actions on a live stream", () => {
     expect(revoked.body.error).toMatchObject({ code: "unauthorized", message: expect.stringContaining("mistyped or revoked") });
     expect(await destinationState(stream.id, toggledId)).toBe("live");
     expect(t.logs()).not.toContain(token);
+    const stored = Buffer.concat(await Promise.all(["prism.sqlite", "prism.sqlite-wal"].map((f) => readFile(join(t.dataDir, f)).catch(() => Buffer.alloc(0)))));
+    expect(stored.toString("latin1")).not.toContain(token);
 
     await publisher.stop();
     await Promise.all([steady, again].map((r) => withTimeout(r.exited, 10_000, "receiver end")));

@@ -28,6 +28,12 @@ async function documentedVerifier(): Promise<Verify> {
   return ((await import(pathToFileURL(file).href)) as { verifyPrismSignature: Verify }).verifyPrismSignature;
 }
 
+/** The SQLite file and its write-ahead log, as raw text: what someone who copied the data dir would see. */
+async function databaseBytes(dataDir: string): Promise<string> {
+  const parts = await Promise.all(["prism.sqlite", "prism.sqlite-wal"].map((f) => readFile(join(dataDir, f)).catch(() => Buffer.alloc(0))));
+  return Buffer.concat(parts).toString("latin1");
+}
+
 let streamCounter = 0;
 const fakeStreamId = () => `stream-${process.pid}-${++streamCounter}`;
 
@@ -300,6 +306,7 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
       expect(req!.path).toBe("/ifttt/trigger/prism_failed/with/key/ifttt-key-0123456789");
       expect(JSON.parse(req!.body)).toEqual({ value1: "YouTube", value2: "", value3: "The server refused the stream key." });
       expect(req!.headers["prism-signature"]).toMatch(/^t=\d+,v1=/);
+      expect(await databaseBytes(iftttT.dataDir)).not.toContain("ifttt-key-0123456789");
 
       const bad = await iftttT.api("POST", "/api/v1/webhooks", { kind: "ifttt", events: ["stream.started"] });
       expect(bad.status).toBe(400);
@@ -422,9 +429,13 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
       .filter((x) => !(x.method === "POST" && x.path === "/api/v1/webhooks"))
       .map((x) => x.text)
       .join("\n");
+    const stored = await databaseBytes(t.dataDir);
+    // What is not secret is there in clear text, so the file was really read.
+    expect(stored).toContain("Discord via Zapier");
     for (const s of [secret, "s3cr3tpath"]) {
       expect(answers.includes(s), `a secret ending in ${s.slice(-4)} was in an API answer`).toBe(false);
       expect(t.logs().includes(s), `a secret ending in ${s.slice(-4)} was logged`).toBe(false);
+      expect(stored.includes(s), `a secret ending in ${s.slice(-4)} is readable in the SQLite file`).toBe(false);
     }
   });
 

@@ -214,6 +214,7 @@ function recoveryTable(rs: Restart[]): string[] {
   rows.push(["  of which: waiting for Prism's next retry (backoff)", pick((r) => (r.retryAt === null ? null : Math.max(0, r.retryAt - r.listenAt)))]);
   rows.push(["  of which: Prism's retry → first media message", pick((r) => (r.retryAt === null || r.mediaAt === null ? null : r.mediaAt - Math.max(r.retryAt, r.listenAt)))]);
   rows.push(["outage: SIGKILL → restarted receiver listening", pick((r) => r.listenAt - r.killAt)]);
+  rows.push(["  (planned outage)", pick((r) => r.plannedDownMs)]);
   const label = 52;
   const lines = [`  ${"".padEnd(label)}${"n".padStart(4)}${"median".padStart(10)}${"p90".padStart(10)}${"max".padStart(10)}`];
   for (const [name, xs] of rows) {

@@ -218,11 +218,15 @@ export async function runOnce(cfg: RunConfig): Promise<RunResult> {
     } else {
       cfg.log(`faults: ${cfg.restarts} kill/restart cycles of the flaky receiver on :${flakyPort} (pid ${p.proc.pid})`);
       let listenAt = flaky.listeningAt(flakyPort)!;
+      // Each replacement is started while its predecessor still runs and listens on a signal.
+      let standby = startSinks("flaky receiver #1", [flakyPort], { standby: true });
+      sinks.push(standby);
       for (let n = 1; n <= cfg.restarts; n++) {
         // Up for 2–5 s from listening, and in any case until the receiver has had media for 1 s:
         // every kill then cuts a live connection, and every restart's recovery gets measured.
         const upUntil = listenAt + between(cfg.upMs, cfg.random);
         const current = flaky;
+        const next = standby;
         await waitFor(() => {
           const media = firstEvent(current, "media", flakyPort);
           const now = Date.now();
@@ -230,6 +234,9 @@ export async function runOnce(cfg: RunConfig): Promise<RunResult> {
           return now >= upUntil && media !== undefined && now >= media.at + 1000;
         }, cfg.recoveryTimeoutMs + 1000, 20);
         if (!p.proc.running()) throw new Error(`Prism exited during the fault run:\n${p.proc.tail()}`);
+        if (!(await waitFor(() => next.ready() || !next.proc.running(), 20_000, 20)) || !next.proc.running()) {
+          throw new Error(`flaky receiver #${n} did not get ready:\n${next.proc.tail()}`);
+        }
 
         const downMs = between(cfg.downMs, cfg.random);
         const killAt = Date.now();
@@ -238,13 +245,13 @@ export async function runOnce(cfg: RunConfig): Promise<RunResult> {
         } catch {
           warn(`flaky receiver #${n - 1} was already gone at kill ${n}`);
         }
-        // The replacement starts now and listens once the planned outage is over.
-        flaky = startSinks(`flaky receiver #${n}`, [flakyPort], { listenAt: killAt + downMs });
-        sinks.push(flaky);
-        lives.push(flaky);
         await current.proc.exited;
-        await flaky.waitListening(downMs + 20_000);
-        listenAt = flaky.listeningAt(flakyPort)!;
+        await sleep(Math.max(0, killAt + downMs - Date.now()));
+        next.release();
+        await next.waitListening(20_000);
+        flaky = next;
+        lives.push(next);
+        listenAt = next.listeningAt(flakyPort)!;
         result.restarts.push({
           n,
           killAt,
@@ -257,6 +264,10 @@ export async function runOnce(cfg: RunConfig): Promise<RunResult> {
           retryAt: null,
           maxAttempt: 0,
         });
+        if (n < cfg.restarts) {
+          standby = startSinks(`flaky receiver #${n + 1}`, [flakyPort], { standby: true });
+          sinks.push(standby);
+        }
         if (n % 5 === 0 || n === cfg.restarts) cfg.log(`faults: ${n}/${cfg.restarts} restarts`);
       }
       // Let the last restart recover (and run a moment) before the window closes.

@@ -16,16 +16,20 @@ export interface SinkProcess {
   /** Final counts of every connection that has closed, in closing order. */
   closed: ConnectionStats[];
   listeningAt(port: number): number | undefined;
+  /** Started with `standby`: whether it is loaded and waiting for release(). */
+  ready(): boolean;
+  /** Started with `standby`: listen now. */
+  release(): void;
   /** Resolves with the time the port listens (throws if the process dies first or after `timeoutMs`). */
   waitListening(timeoutMs: number): Promise<void>;
 }
 
-export function startSinks(name: string, ports: number[], opts: { keepMessages?: boolean; listenAt?: number } = {}): SinkProcess {
+export function startSinks(name: string, ports: number[], opts: { keepMessages?: boolean; standby?: boolean } = {}): SinkProcess {
   const events: SinkEvent[] = [];
   const closed: ConnectionStats[] = [];
   const args = ["--import", "tsx", SINK_SCRIPT];
   if (opts.keepMessages) args.push("--keep-messages");
-  if (opts.listenAt) args.push(`--listen-at=${Math.round(opts.listenAt)}`);
+  if (opts.standby) args.push("--standby");
   args.push(...ports.map(String));
   const proc = spawnTracked(name, process.execPath, args, {
     onStdoutLine: (line) => {
@@ -42,6 +46,10 @@ export function startSinks(name: string, ports: number[], opts: { keepMessages?:
     events,
     closed,
     listeningAt,
+    ready: () => events.some((e) => e.ev === "ready"),
+    release: () => {
+      if (proc.running()) process.kill(proc.pid, "SIGUSR2");
+    },
     async waitListening(timeoutMs) {
       const ok = await waitFor(() => !proc.running() || ports.every((p) => listeningAt(p) !== undefined), timeoutMs, 20);
       if (!proc.running()) throw new Error(`${name} exited before listening:\n${proc.tail()}`);
@@ -57,5 +65,5 @@ export function firstEvent<K extends SinkEvent["ev"]>(
   port: number,
   since = 0,
 ): Extract<SinkEvent, { ev: K }> | undefined {
-  return sink.events.find((e): e is Extract<SinkEvent, { ev: K }> => e.ev === ev && e.port === port && e.at >= since);
+  return sink.events.find((e): e is Extract<SinkEvent, { ev: K }> => e.ev === ev && "port" in e && e.port === port && e.at >= since);
 }

@@ -6,12 +6,13 @@
  *
  * Run as its own process so its CPU never counts against the relay under test:
  *
- *   node --import tsx bench/lib/rtmp-sink.ts [--listen-at=<epoch ms>] [--keep-messages] <port>…
+ *   node --import tsx bench/lib/rtmp-sink.ts [--standby] [--keep-messages] <port>…
  *
  * It reports on stdout, one event per line, each `@sink {json}` (see SinkEvent): when each port
- * listens, when a connection is accepted, publishes, carries its first media message, and when it
- * closes (with the connection's counts). SIGTERM/SIGINT close it; SIGKILL is how the fault bench
- * takes a receiver down.
+ * listens, when a connection is accepted, publishes, carries its first media message and its first
+ * keyframe, and when it closes (with the connection's counts). With --standby it loads, reports
+ * `ready` and listens only on SIGUSR2. SIGTERM/SIGINT close it; SIGKILL is how the fault bench takes
+ * a receiver down.
  */
 import net, { type Server, type Socket } from "node:net";
 import { pathToFileURL } from "node:url";
@@ -69,6 +70,7 @@ export interface ConnectionStats {
 }
 
 export type SinkEvent =
+  | { ev: "ready"; at: number }
   | { ev: "listening"; port: number; at: number }
   | { ev: "accepted"; port: number; conn: number; at: number }
   | { ev: "publish"; port: number; conn: number; at: number }
@@ -241,17 +243,24 @@ export function parseSinkEvent(line: string): SinkEvent | undefined {
 async function main(argv: string[]): Promise<void> {
   // NMS would print its protocol trivia (e.g. "unhandle invoke message FCPublish") to stdout.
   routeNmsLogging({ debug: () => {} } as unknown as Logger);
-  const listenAt = Number(argv.find((a) => a.startsWith("--listen-at="))?.slice("--listen-at=".length) ?? 0);
+  const standby = argv.includes("--standby");
   const keepMessages = argv.includes("--keep-messages");
   const ports = argv.filter((a) => /^\d+$/.test(a)).map(Number);
-  if (ports.length === 0) throw new Error("usage: rtmp-sink.ts [--listen-at=<epoch ms>] [--keep-messages] <port>…");
+  if (ports.length === 0) throw new Error("usage: rtmp-sink.ts [--standby] [--keep-messages] <port>…");
 
   const onEvent = (event: SinkEvent) => process.stdout.write(`${SINK_EVENT_PREFIX}${JSON.stringify(event)}\n`);
   const sinks = ports.map((port) => new RtmpSink(port, { keepMessages, onEvent }));
-  // The fault bench starts a replacement receiver while the old one is down and lets it listen at
-  // a given moment, so the outage lasts what it planned and not that plus Node's start-up time.
-  const wait = listenAt - Date.now();
-  if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+  // The fault bench starts each replacement receiver ahead of time and has it listen on a signal,
+  // so an outage lasts what the bench planned, not that plus Node's start-up time.
+  if (standby) {
+    // A signal listener alone does not keep Node's event loop alive.
+    const keepAlive = setInterval(() => {}, 60_000);
+    await new Promise<void>((resolve) => {
+      process.once("SIGUSR2", () => resolve());
+      onEvent({ ev: "ready", at: Date.now() });
+    });
+    clearInterval(keepAlive);
+  }
   await Promise.all(sinks.map((s) => s.listen()));
 
   let closing = false;

@@ -116,6 +116,28 @@ describe("stream transcoding", () => {
     t.close();
   });
 
+  it("restarts an ffmpeg that takes the stream but gives nothing back", async () => {
+    const hub = new StreamHub();
+    const ffmpeg = new FakeFfmpeg();
+    const t = new StreamTranscoding(hub, { ...options, stallMs: 30 }, log, ffmpeg.spawn);
+    publish(hub);
+    hub.push(packet("video", 2000, { key: true }));
+    t.route({ id: "a", platform: "custom", transcode: profile }, () => {});
+    await tick();
+    const [stuck] = ffmpeg.started;
+    await new Promise((r) => setTimeout(r, 40));
+    hub.push(packet("video", 2033));
+    expect(stuck!.killed).toBe(true);
+    expect(t.view("a")?.lastError).toMatch(/produced nothing for \d+ s; Prism restarted it/);
+    await new Promise((r) => setTimeout(r, 40));
+    expect(ffmpeg.started).toHaveLength(2);
+    // Output keeps the new one alive.
+    ffmpeg.started[1]!.process.output.emit("data", Buffer.alloc(0));
+    hub.push(packet("video", 2066));
+    expect(ffmpeg.started[1]!.killed).toBe(false);
+    t.close();
+  });
+
   it("notices a changed setting or platform, so the relay restarts that destination", () => {
     const t = new StreamTranscoding(new StreamHub(), options, log, new FakeFfmpeg().spawn);
     t.route({ id: "a", platform: "twitch", transcode: "auto" }, () => {});

@@ -10,6 +10,8 @@ export interface TranscoderOptions {
   backoff: BackoffPolicy;
   /** FLV waiting for ffmpeg before it counts as not keeping up and is restarted. */
   queueLimitBytes: number;
+  /** An ffmpeg fed this long without producing anything counts as stuck and is restarted (default 10 s). */
+  stallMs?: number;
 }
 
 export interface TranscoderHealth {
@@ -30,6 +32,8 @@ const STABLE_AFTER_MS = 10_000;
 /** ffmpeg reports progress about twice a second; older figures mean it is stuck or gone. */
 const PROGRESS_STALE_MS = 5_000;
 const KEPT_ERROR_LINES = 6;
+const DEFAULT_STALL_MS = 10_000;
+const INPUT_PAUSE_MS = 2_000;
 
 /** "@setDataFrame" as an AMF0 string: what publishers put before onMetaData, and what ingests expect. */
 const SET_DATA_FRAME = Buffer.from([0x02, 0x00, 0x0d, ...Buffer.from("@setDataFrame")]);
@@ -55,6 +59,9 @@ export class Transcoder implements HubReader {
   private errorLines: string[] = [];
   private progress: TranscodeProgress | null = null;
   private progressAt = 0;
+  /** When ffmpeg last wrote output: input flowing with none for long means it is stuck. */
+  private outputAt = 0;
+  private inputAt = 0;
 
   constructor(
     private readonly source: StreamHub,
@@ -88,6 +95,14 @@ export class Transcoder implements HubReader {
       const syncPoint = frame.isHeader || (frame.kind === "video" && frame.isKeyframe);
       if (!syncPoint) return;
       if (!frame.isHeader) this.synced = true;
+    }
+    const now = Date.now();
+    // Output can only be expected while input flows: after a pause (or before the first picture) the wait starts anew.
+    if (now - this.inputAt > INPUT_PAUSE_MS) this.outputAt = now;
+    this.inputAt = now;
+    if (now - this.outputAt > (this.options.stallMs ?? DEFAULT_STALL_MS)) {
+      this.fail(`ffmpeg took the stream but produced nothing for ${Math.round((now - this.outputAt) / 1000)} s; Prism restarted it.`);
+      return;
     }
     if (process.backlogBytes() > this.options.queueLimitBytes) {
       const speed = this.progress?.speed;
@@ -124,6 +139,7 @@ export class Transcoder implements HubReader {
     this.synced = false;
     this.errorLines = [];
     this.startedAt = Date.now();
+    this.inputAt = 0;
     const parser = new Flv();
     let process: TranscodeProcess;
     const handlers: TranscodeHandlers = {
@@ -150,6 +166,7 @@ export class Transcoder implements HubReader {
     };
     process.output.on("data", (chunk: Buffer) => {
       if (this.process !== process) return;
+      this.outputAt = Date.now();
       const err = parser.parserData(chunk);
       if (err) this.fail(`ffmpeg's output could not be read (${err}).`);
     });

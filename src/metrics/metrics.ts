@@ -1,11 +1,14 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import type { EventBus } from "../bus.js";
 import type { LiveStreamSnapshot } from "../relay/relay.js";
+import type { DestinationTranscode } from "../relay/transcode/transcoding.js";
 import { OUTPUT_STATES } from "./states.js";
 
 /** Where live figures come from at scrape time. */
 export interface LiveSource {
   liveStreams(): LiveStreamSnapshot[];
+  /** Copy or transcode, with the transcoding ffmpeg's figures; undefined when the destination is not running. */
+  destinationTranscode(streamId: string, destinationId: string): DestinationTranscode | undefined;
 }
 
 export interface Metrics {
@@ -23,8 +26,8 @@ export interface Metrics {
  * events. Labels are stream and destination names plus their ids, so two destinations called "Twitch"
  * never merge; stream keys are never anywhere near a label.
  *
- * Not here yet because the features do not exist yet: ffmpeg restarts (no transcoding outputs),
- * comment rates (issue #6) and webhook deliveries (issue #7) — each belongs with its feature.
+ * Webhook delivery metrics are registered by the webhooks feature on this registry; comment rates
+ * (issue #6) belong with the comment feed and do not exist yet.
  */
 export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
   const registry = new Registry();
@@ -93,6 +96,55 @@ export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
     collect() {
       this.reset();
       for (const s of live()) for (const o of s.outputs) this.inc(dest(s, o), o.health.bytesOut);
+    },
+  });
+
+  // Transcoding destinations: the ffmpeg that serves them (shared by destinations with equal profiles).
+  const transcodes = () =>
+    live().flatMap((s) =>
+      s.outputs.flatMap((o) => {
+        const t = source.destinationTranscode(s.id, o.id);
+        return t ? [{ labels: dest(s, o), t }] : [];
+      }),
+    );
+  new Gauge({
+    name: "prism_destination_transcoding",
+    help: "1 when Prism re-encodes for this destination, 0 when it relays a copy (or is still measuring the ingest)",
+    labelNames: destLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { labels, t } of transcodes()) this.set(labels, t.mode === "transcode" ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: "prism_transcoder_speed_ratio",
+    help: "How fast the transcoding ffmpeg runs against real time (below 1 it cannot keep up)",
+    labelNames: destLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { labels, t } of transcodes()) if (t.mode === "transcode" && t.speed !== undefined) this.set(labels, t.speed);
+    },
+  });
+  new Counter({
+    name: "prism_transcoder_restarts_total",
+    help: "Times the transcoding ffmpeg died or fell behind and was restarted, during the current run of the stream",
+    labelNames: destLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { labels, t } of transcodes()) if (t.mode === "transcode") this.inc(labels, t.restarts ?? 0);
+    },
+  });
+  new Counter({
+    name: "prism_transcoder_dropped_frames_total",
+    help: "Frames the transcoding ffmpeg dropped during the current run of the stream",
+    labelNames: destLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { labels, t } of transcodes()) if (t.mode === "transcode") this.inc(labels, t.droppedFrames ?? 0);
     },
   });
 

@@ -4,6 +4,7 @@ import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
 import { killAll } from "../support/children.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { childProcesses } from "../support/packets.js";
 
 interface Sample {
   name: string;
@@ -122,6 +123,50 @@ describe("Prometheus /metrics", () => {
     await publisher.stop();
     await waitFor(async () => value((await scrape()).samples, "prism_streams_live") === 0, { what: "stream ended" });
     expect(find((await scrape()).samples, "prism_destination_state", { destination: "Twitch" })).toEqual([]);
+  });
+});
+
+describe("transcoder metrics", () => {
+  let t: TestPrism;
+  beforeAll(async () => {
+    t = await startTestPrism();
+  });
+  afterEach(async () => {
+    await killAll();
+  });
+  afterAll(async () => {
+    await t.stop();
+    await removeTempDirs();
+  });
+
+  it("show which destinations are re-encoded, how fast, and count an ffmpeg restart", async () => {
+    const dir = await makeTempDir("prism-metrics-transcode-");
+    const receiver = await startRtmpReceiver({ dir });
+    const { body: stream } = await t.api("POST", "/api/v1/streams", { name: "Transcoded" });
+    const add = await t.api("POST", `/api/v1/streams/${stream.id}/destinations`, {
+      platform: "custom",
+      name: "Small",
+      url: receiver.url,
+      streamKey: receiver.key,
+      transcode: { width: 160, height: 120, videoKbps: 150 },
+    });
+    expect(add.status, add.text).toBe(201);
+    const labels = { stream: "Transcoded", destination: "Small" };
+    const publisher = publishTestStream({ url: t.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await publisher.publishing).toBe(true);
+    const scrape = async () => parseMetrics((await t.api("GET", "/metrics")).text);
+    await waitFor(async () => (find(await scrape(), "prism_transcoder_speed_ratio", labels)[0]?.value ?? 0) > 0, { timeoutMs: 20_000, what: "ffmpeg encoding" });
+    let samples = await scrape();
+    expect(value(samples, "prism_destination_transcoding", labels)).toBe(1);
+    expect(value(samples, "prism_transcoder_restarts_total", labels)).toBe(0);
+
+    const ffmpegs = childProcesses("pipe:0", "libx264");
+    expect(ffmpegs).toHaveLength(1);
+    process.kill(ffmpegs[0]!, "SIGKILL");
+    await waitFor(async () => find(await scrape(), "prism_transcoder_restarts_total", labels)[0]?.value === 1, { timeoutMs: 15_000, what: "the restart counted" });
+    samples = await scrape();
+    expect(value(samples, "prism_destination_transcoding", labels)).toBe(1);
+    await publisher.stop();
   });
 });
 

@@ -20,6 +20,27 @@ const optionalSecret = (name: string) =>
     .optional()
     .or(z.literal("").transform(() => undefined));
 
+/**
+ * A platform's OAuth app (client id + secret, from its developer console) and its base URLs, each
+ * configurable so tests and self-hosted proxies can stand in for the platform.
+ */
+function platformSettings<P extends string>(prefix: P, label: string, urls: { auth: string; token?: string; api: string }) {
+  const url = (name: string, fallback: string, what: string) =>
+    z.url({ error: `${name} must be a URL` }).default(fallback).describe(`${label} ${what} base URL`);
+  return {
+    [`PRISM_${prefix}_CLIENT_ID`]: z.string().optional().describe(`${label} OAuth client id (needed to link ${label} accounts)`),
+    [`PRISM_${prefix}_CLIENT_SECRET`]: z.string().optional().describe(`${label} OAuth client secret`),
+    [`PRISM_${prefix}_AUTH_URL`]: url(`PRISM_${prefix}_AUTH_URL`, urls.auth, "sign-in (authorize)"),
+    [`PRISM_${prefix}_TOKEN_URL`]: z
+      .url({ error: `PRISM_${prefix}_TOKEN_URL must be a URL` })
+      .optional()
+      .describe(`${label} token base URL (default: ${urls.token ?? `the ${label} sign-in base URL`})`),
+    [`PRISM_${prefix}_API_URL`]: url(`PRISM_${prefix}_API_URL`, urls.api, "API"),
+  } as {
+    [K in `PRISM_${P}_CLIENT_ID` | `PRISM_${P}_CLIENT_SECRET`]: z.ZodOptional<z.ZodString>;
+  } & { [K in `PRISM_${P}_TOKEN_URL`]: z.ZodOptional<z.ZodURL> } & { [K in `PRISM_${P}_AUTH_URL` | `PRISM_${P}_API_URL`]: z.ZodDefault<z.ZodURL> };
+}
+
 /** Every setting, read from the environment once at start; the names are what `prism start --help` lists. */
 const EnvSchema = z.object({
   PRISM_HOST: z.string().min(1).default("0.0.0.0").describe("Address the RTMP ingest and HTTP API listen on"),
@@ -75,6 +96,25 @@ const EnvSchema = z.object({
     .stringbool({ error: "PRISM_METRICS_PUBLIC must be true or false" })
     .default(false)
     .describe("Serve /metrics without a token (default: a token with the read scope is needed)"),
+  PRISM_PUBLIC_URL: z
+    .url({ error: "PRISM_PUBLIC_URL must be a URL like https://prism.example.com" })
+    .optional()
+    .describe("Base URL browsers reach Prism at; OAuth redirect URIs are <this>/api/v1/oauth/<platform>/callback (default: http://<public host>:<http port>)"),
+  PRISM_OAUTH_STATE_TTL_SECONDS: positive("PRISM_OAUTH_STATE_TTL_SECONDS", 600).describe("How long an account-linking link stays valid"),
+  PRISM_OAUTH_REFRESH_MARGIN_SECONDS: z.coerce
+    .number({ error: "PRISM_OAUTH_REFRESH_MARGIN_SECONDS must be a number" })
+    .min(0, "PRISM_OAUTH_REFRESH_MARGIN_SECONDS must be 0 or more")
+    .default(300)
+    .describe("Refresh a linked account's access token when it expires within this many seconds"),
+  PRISM_OAUTH_REFRESH_CHECK_SECONDS: positive("PRISM_OAUTH_REFRESH_CHECK_SECONDS", 60).describe("How often linked accounts are checked for tokens about to expire"),
+  PRISM_PLATFORM_API_TIMEOUT_MS: positive("PRISM_PLATFORM_API_TIMEOUT_MS", 10_000).describe("How long one call to a platform's API may take"),
+  ...platformSettings("TWITCH", "Twitch", { auth: "https://id.twitch.tv", api: "https://api.twitch.tv" }),
+  PRISM_TWITCH_INGEST_URL: z.url({ error: "PRISM_TWITCH_INGEST_URL must be an rtmp(s):// URL" }).default("rtmp://live.twitch.tv/app").describe("Twitch ingest server linked Twitch destinations push to"),
+  ...platformSettings("YOUTUBE", "YouTube", { auth: "https://accounts.google.com", token: "https://oauth2.googleapis.com", api: "https://www.googleapis.com" }),
+  PRISM_YOUTUBE_PRIVACY: z.enum(["public", "unlisted", "private"]).default("public").describe("Privacy of the YouTube broadcasts Prism creates"),
+  PRISM_YOUTUBE_POLL_MS: positive("PRISM_YOUTUBE_POLL_MS", 3_000).describe("How often YouTube is asked whether it receives the stream, before the broadcast is switched to live"),
+  ...platformSettings("X", "X", { auth: "https://x.com", token: "https://api.x.com", api: "https://api.x.com" }),
+  ...platformSettings("TWITCASTING", "TwitCasting", { auth: "https://apiv2.twitcasting.tv", api: "https://apiv2.twitcasting.tv" }),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -95,8 +135,33 @@ export interface Config {
   ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number };
   webhooks: WebhookSettings;
   api: { rateLimitPerMinute: number; maxBodyBytes: number; metricsPublic: boolean };
+  accounts: AccountSettings;
   /** The prism.config.json that was read, if any. */
   configFile: string | undefined;
+}
+
+/** One platform's OAuth app and where its services are. */
+export interface PlatformSettings {
+  /** undefined: accounts of this platform cannot be linked until it is set. */
+  clientId: string | undefined;
+  clientSecret: string | undefined;
+  authUrl: string;
+  tokenUrl: string;
+  apiUrl: string;
+}
+
+export type LinkablePlatform = "twitch" | "youtube" | "x" | "twitcasting";
+
+export interface AccountSettings {
+  /** Base URL of the OAuth redirect URIs; undefined: the API's own address. */
+  publicUrl: string | undefined;
+  stateTtlMs: number;
+  refreshMarginMs: number;
+  refreshCheckMs: number;
+  apiTimeoutMs: number;
+  platforms: Record<LinkablePlatform, PlatformSettings>;
+  twitch: { ingestUrl: string };
+  youtube: { privacy: "public" | "unlisted" | "private"; pollMs: number };
 }
 
 export interface WebhookSettings {
@@ -216,7 +281,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       maxBodyBytes: Math.round(e.PRISM_API_MAX_BODY_KB * 1024),
       metricsPublic: e.PRISM_METRICS_PUBLIC,
     },
+    accounts: {
+      publicUrl: e.PRISM_PUBLIC_URL?.replace(/\/+$/, ""),
+      stateTtlMs: e.PRISM_OAUTH_STATE_TTL_SECONDS * 1000,
+      refreshMarginMs: e.PRISM_OAUTH_REFRESH_MARGIN_SECONDS * 1000,
+      refreshCheckMs: e.PRISM_OAUTH_REFRESH_CHECK_SECONDS * 1000,
+      apiTimeoutMs: e.PRISM_PLATFORM_API_TIMEOUT_MS,
+      platforms: {
+        twitch: platformOf(e, "TWITCH"),
+        youtube: platformOf(e, "YOUTUBE", "https://oauth2.googleapis.com"),
+        x: platformOf(e, "X", "https://api.x.com"),
+        twitcasting: platformOf(e, "TWITCASTING"),
+      },
+      twitch: { ingestUrl: e.PRISM_TWITCH_INGEST_URL.replace(/\/+$/, "") },
+      youtube: { privacy: e.PRISM_YOUTUBE_PRIVACY, pollMs: e.PRISM_YOUTUBE_POLL_MS },
+    },
     configFile,
+  };
+}
+
+/** `tokenDefault`: where the platform's token endpoint is when it is not on its sign-in host (Google, X). */
+function platformOf(e: Env, prefix: "TWITCH" | "YOUTUBE" | "X" | "TWITCASTING", tokenDefault?: string): PlatformSettings {
+  const trim = (url: string) => url.replace(/\/+$/, "");
+  const authUrl = trim(e[`PRISM_${prefix}_AUTH_URL`]);
+  return {
+    clientId: e[`PRISM_${prefix}_CLIENT_ID`] || undefined,
+    clientSecret: e[`PRISM_${prefix}_CLIENT_SECRET`] || undefined,
+    authUrl,
+    tokenUrl: trim(e[`PRISM_${prefix}_TOKEN_URL`] ?? tokenDefault ?? authUrl),
+    apiUrl: trim(e[`PRISM_${prefix}_API_URL`]),
   };
 }
 

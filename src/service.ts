@@ -22,6 +22,8 @@ import { createMetrics } from "./metrics/metrics.js";
 import { hostPort, publicHostFor } from "./net/addresses.js";
 import { createAutomation } from "./webhooks/index.js";
 import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
+import { createAccounts } from "./oauth/index.js";
+import { oauthCallbackPath } from "./api/paths.js";
 
 export const INGEST_APP = "live";
 
@@ -67,6 +69,20 @@ export async function startPrism(config: Config, options: { logDestination?: Des
   // Listening before the relay starts, so no stream or destination event goes unannounced.
   const automation = createAutomation({ db: database.db, box, bus, streams, destinations, settings: config.webhooks, log: log.child({ component: "webhooks" }) });
   automation.start();
+  // The API's address is known once it listens; PRISM_PUBLIC_URL wins when set.
+  let httpBase = "";
+  const oauthRedirectUri = (platform: string) => `${config.accounts.publicUrl ?? httpBase}${oauthCallbackPath(platform)}`;
+  const accounts = createAccounts({
+    db: database.db,
+    box,
+    bus,
+    streams,
+    destinations,
+    settings: config.accounts,
+    redirectUri: oauthRedirectUri,
+    log: log.child({ component: "accounts" }),
+  });
+  accounts.start();
 
   const relay = new Relay(
     { host: config.host, port: config.rtmpPort, tls: config.rtmps, ingest: config.ingest, app: INGEST_APP, output: { ...config.output, backoff: { initialMs: 500, maxMs: 30_000 } } },
@@ -79,7 +95,8 @@ export async function startPrism(config: Config, options: { logDestination?: Des
         destinations
           .list(streamId)
           .filter((d) => d.enabled)
-          .map((d) => ({ id: d.id, name: d.name, url: d.url, streamKey: d.streamKey, platform: d.platform, transcode: d.transcode })),
+          // A destination of a linked account asks its platform for the URL and key before each connection.
+          .map((d) => ({ id: d.id, name: d.name, url: d.url, streamKey: d.streamKey, platform: d.platform, transcode: d.transcode, resolve: accounts.resolverFor(d) })),
     },
     bus,
     log.child({ component: "relay" }),
@@ -105,6 +122,8 @@ export async function startPrism(config: Config, options: { logDestination?: Des
       secureIngestUrl,
       slateImages: new SlateImageStore(config.dataDir),
       automation: automation.api,
+      accounts: accounts.api,
+      oauthRedirectUri,
       log: log.child({ component: "api" }),
     });
     closeApi = () => {
@@ -119,6 +138,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
     });
     const httpPort = (server.address() as AddressInfo).port;
     const apiUrl = `http://${hostPort(publicHostFor(config.host, config.publicHost), httpPort)}`;
+    httpBase = apiUrl;
     log.info({ rtmpPort, rtmpsPort, httpPort, dataDir: config.dataDir }, "Prism started");
 
     let stopping: Promise<void> | undefined;
@@ -141,6 +161,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
           await closed;
           closeApi();
           await relay.stop();
+          accounts.stop();
           // After the relay, so its last events (stream.ended) are in the outbox for the next start.
           await automation.stop();
           database.close();
@@ -152,6 +173,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
     http?.close();
     closeApi();
     await relay.stop();
+    accounts.stop();
     await automation.stop();
     database.close();
     throw err;

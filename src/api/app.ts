@@ -9,7 +9,7 @@ import { limitBody, requireJsonBody } from "./body-guards.js";
 import { allowedMethods } from "./method-not-allowed.js";
 import { observeRequests } from "./observe.js";
 import { buildOpenApiDocument } from "./openapi.js";
-import { ACTIONS_PREFIX, API_PREFIX, OPENAPI_PATH, isUnder } from "./paths.js";
+import { ACTIONS_PREFIX, API_PREFIX, OAUTH_CALLBACK_DOC_PATH, OPENAPI_PATH, isOAuthCallback, isUnder } from "./paths.js";
 import { streamRoutes } from "./routes/streams.js";
 import { destinationRoutes } from "./routes/destinations.js";
 import { healthRoutes } from "./routes/health.js";
@@ -21,6 +21,9 @@ import { eventRoutes } from "./routes/events.js";
 import { actionTokenRoutes } from "./routes/action-tokens.js";
 import { actionRoutes } from "./routes/actions.js";
 import type { AutomationApi } from "../webhooks/index.js";
+import { accountRoutes } from "./routes/accounts.js";
+import { oauthCallbackRoutes } from "./routes/oauth-callback.js";
+import type { AccountsApi } from "../oauth/index.js";
 
 export { API_PREFIX };
 
@@ -34,10 +37,11 @@ export interface Api {
  * OpenAPI document and the action endpoints (which carry their own token); errors always have one
  * JSON shape.
  */
-export function createApi(deps: ApiDeps & { automation: AutomationApi }): Api {
+export function createApi(deps: ApiDeps & { automation: AutomationApi; accounts: AccountsApi; oauthRedirectUri: (platform: string) => string }): Api {
   const app = new OpenAPIHono<AuthEnv>();
-  const publicPaths = new Set([OPENAPI_PATH, HEALTHZ_PATH, DOCS_PATH, DOCS_BUNDLE_PATH, ...(deps.http.metricsPublic ? [METRICS_PATH] : [])]);
-  const needsToken = (path: string) => !publicPaths.has(path) && !isUnder(path, ACTIONS_PREFIX);
+  // The OAuth callback's template is listed so the OpenAPI document marks it public; requests are let through by isOAuthCallback.
+  const publicPaths = new Set([OPENAPI_PATH, HEALTHZ_PATH, DOCS_PATH, DOCS_BUNDLE_PATH, OAUTH_CALLBACK_DOC_PATH, ...(deps.http.metricsPublic ? [METRICS_PATH] : [])]);
+  const needsToken = (path: string) => !publicPaths.has(path) && !isUnder(path, ACTIONS_PREFIX) && !isOAuthCallback(path);
   const only = (applies: (path: string) => boolean, middleware: MiddlewareHandler<any>): MiddlewareHandler<AuthEnv> => (c, next) =>
     applies(c.req.path) ? middleware(c, next) : next();
   const onlyMethods = (methods: string[], middleware: MiddlewareHandler<any>): MiddlewareHandler<AuthEnv> => (c, next) =>
@@ -67,6 +71,8 @@ export function createApi(deps: ApiDeps & { automation: AutomationApi }): Api {
   app.route(API_PREFIX, webhookRoutes(deps));
   app.route(API_PREFIX, eventRoutes(deps));
   app.route(API_PREFIX, actionTokenRoutes(deps));
+  app.route(API_PREFIX, accountRoutes({ accounts: deps.accounts, redirectUri: deps.oauthRedirectUri }));
+  app.route(API_PREFIX, oauthCallbackRoutes({ accounts: deps.accounts }));
   app.route("/", operationsRoutes(deps.metrics));
   let document: Record<string, unknown> | undefined;
   // Built on first request, when every module has registered its routes.

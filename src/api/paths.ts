@@ -11,3 +11,14 @@ export const OPENAPI_PATH = `${API_PREFIX}/openapi.json`;
 export const ACTIONS_PREFIX = `${API_PREFIX}/actions`;
 
 export const isUnder = (path: string, prefix: string) => path === prefix || path.startsWith(`${prefix}/`);
+
+/**
+ * The OAuth redirect URI of each linkable platform. The browser comes back here from the platform
+ * without the API token; the one-time `state` authenticates it, so the Bearer middleware lets
+ * exactly this GET path through (and nothing under it).
+ */
+export const oauthCallbackPath = (platform: string) => `${API_PREFIX}/oauth/${platform}/callback`;
+const OAUTH_CALLBACK = /^\/api\/v1\/oauth\/[a-z]+\/callback$/;
+export const isOAuthCallback = (path: string) => OAUTH_CALLBACK.test(path);
+/** The same path as the OpenAPI document writes it. */
+export const OAUTH_CALLBACK_DOC_PATH = oauthCallbackPath("{platform}");

@@ -12,6 +12,8 @@ const streamExample = {
   streamKey: "••••••••Qx7a",
   live: true,
   slate: { enabled: true, maxSeconds: 300, customImage: false },
+  title: "Friday speedrun: any% in under an hour",
+  description: null,
   createdAt: "2026-11-24T06:00:00.000Z",
   updatedAt: "2026-11-24T06:00:00.000Z",
 };
@@ -24,6 +26,7 @@ const destinationExample = {
   streamKey: "••••••••k9Lm",
   enabled: true,
   transcode: "auto" as const,
+  accountId: null,
   createdAt: "2026-11-24T06:01:00.000Z",
   updatedAt: "2026-11-24T06:01:00.000Z",
 };
@@ -74,9 +77,14 @@ export const SlateSettingsBody = z
   })
   .openapi("SlateSettings");
 
+const streamTitle = z.string().trim().min(1, "must not be empty").max(140, "must be at most 140 characters (Twitch's limit)").nullable().optional().openapi({
+  description: "Title pushed to linked Twitch (channel title) and YouTube (broadcast title) destinations at go-live; null: the stream's name",
+});
+const streamDescription = z.string().max(5000, "must be at most 5000 characters (YouTube's limit)").nullable().optional().openapi({ description: "YouTube broadcast description" });
+
 export const UpdateStreamBody = z
-  .object({ name: name.optional(), slate: SlateSettingsBody.optional() })
-  .refine((b) => b.name !== undefined || b.slate !== undefined, "give name and/or slate")
+  .object({ name: name.optional(), slate: SlateSettingsBody.optional(), title: streamTitle, description: streamDescription })
+  .refine((b) => b.name !== undefined || b.slate !== undefined || b.title !== undefined || b.description !== undefined, "give name, slate, title and/or description")
   .openapi("UpdateStream", { example: { name: "Main (backup)", slate: { enabled: true, maxSeconds: 600 } } });
 
 export const StreamSchema = z
@@ -92,6 +100,8 @@ export const StreamSchema = z
       maxSeconds: z.number(),
       customImage: z.boolean().openapi({ description: "false: Prism's default 'Be right back' image" }),
     }),
+    title: z.string().nullable().openapi({ description: "Pushed to linked Twitch and YouTube destinations at go-live; null: the name is used" }),
+    description: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -122,9 +132,13 @@ export const TranscodeSettingSchema = z
 export const CreateDestinationBody = z
   .object({
     platform: z.enum(platformIds).default("custom"),
-    name,
-    url: z.string().min(1, "must not be empty").max(2048).openapi({ example: "rtmp://live.twitch.tv/app" }),
-    streamKey: z.string().min(1, "must not be empty").max(1024),
+    name: name.optional().openapi({ description: "Required with url + streamKey; with accountId it defaults to the platform and account name" }),
+    url: z.string().min(1, "must not be empty").max(2048).optional().openapi({ example: "rtmp://live.twitch.tv/app", description: "Required unless accountId is given (X needs both)" }),
+    streamKey: z.string().min(1, "must not be empty").max(1024).optional(),
+    accountId: z.string().min(1, "must not be empty").max(100).optional().openapi({
+      description:
+        "A linked account (GET /accounts): Twitch, YouTube and TwitCasting then hand out the ingest URL and key at every go-live and reconnect, so no url or streamKey is given; an X destination still takes the url + streamKey from Media Studio",
+    }),
     enabled: z.boolean().default(true),
     transcode: TranscodeSettingSchema.default("auto"),
   })
@@ -151,6 +165,7 @@ export const DestinationSchema = z
     streamKey: z.string().openapi({ description: "Masked" }),
     enabled: z.boolean(),
     transcode: TranscodeSettingSchema,
+    accountId: z.string().nullable().openapi({ description: "The linked account the ingest comes from (url and streamKey are then empty: fetched at go-live)" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -1,3 +1,5 @@
+import type { AccountSupport } from "./account-types.js";
+
 /** What an ingest accepts, published by the platform; used for warnings and default transcoding. */
 export interface IngestLimits {
   maxVideoKbps?: number;
@@ -30,4 +32,6 @@ export interface PlatformAdapter {
   /** Validates and normalises an ingest URL and stream key typed in by the streamer. */
   checkIngest(input: { url: string; streamKey: string }): IngestCheck;
   limits: IngestLimits | null;
+  /** Linking an account with OAuth, and what a linked account does (account-types.ts); absent: URL + key only. */
+  accounts?: AccountSupport;
 }

@@ -6,8 +6,9 @@ import { ApiError, commonErrors, notFound, notFoundError } from "../errors.js";
 import { CreateDestinationBody, DestinationParams, DestinationSchema, IdParam, UpdateDestinationBody } from "../schemas.js";
 import { platforms, type PlatformId } from "../../destinations/registry.js";
 import { maskSecret } from "../../secrets/tokens.js";
+import type { AccountsApi } from "../../oauth/index.js";
 
-export function destinationRoutes({ streams, destinations, bus }: ApiDeps) {
+export function destinationRoutes({ streams, destinations, bus, accounts }: ApiDeps & { accounts: AccountsApi }) {
   const app = newRouter();
 
   const view = (d: Destination) => ({
@@ -16,9 +17,11 @@ export function destinationRoutes({ streams, destinations, bus }: ApiDeps) {
     platform: d.platform,
     name: d.name,
     url: d.url,
-    streamKey: maskSecret(d.streamKey),
+    // A linked destination has no stored key: the platform hands it out at go-live.
+    streamKey: d.accountId && !d.streamKey ? "" : maskSecret(d.streamKey),
     enabled: d.enabled,
     transcode: d.transcode,
+    accountId: d.accountId,
     createdAt: d.createdAt.toISOString(),
     updatedAt: d.updatedAt.toISOString(),
   });
@@ -35,6 +38,32 @@ export function destinationRoutes({ streams, destinations, bus }: ApiDeps) {
     return checked;
   };
   const changed = (streamId: string) => bus.emit("config.destinations", { streamId });
+  /** Platforms whose API hands out the ingest of a linked account (X does not: its destinations keep a typed-in URL + key). */
+  const ingestFromAccount = (platform: string) => platform !== "x" && platforms[platform as PlatformId].accounts !== undefined;
+  /** Where a new destination pushes: typed in, or (accountId) fetched from the platform at go-live. */
+  const ingestOf = (input: { platform: string; name?: string | undefined; url?: string | undefined; streamKey?: string | undefined; accountId?: string | undefined }) => {
+    const label = platforms[input.platform as PlatformId].displayName;
+    if (input.accountId === undefined) {
+      const missing = (["name", "url", "streamKey"] as const).filter((f) => input[f] === undefined);
+      if (missing.length > 0) throw new ApiError(400, "validation_failed", `${missing.join(", ")}: required (or give accountId of a linked account)`, { issues: missing.map((path) => ({ path, message: "required" })) });
+      return { name: input.name!, accountId: null, ...checkIngest(input.platform, input.url!, input.streamKey!) };
+    }
+    const account = accounts.get(input.accountId);
+    if (!account) throw new ApiError(400, "invalid_destination", `accountId: no linked account ${input.accountId}; GET /api/v1/accounts lists them.`);
+    if (account.platform !== input.platform) throw new ApiError(400, "invalid_destination", `accountId: that is a ${account.platform} account, not a ${input.platform} one.`);
+    const name = input.name ?? `${label} (${account.displayName})`;
+    if (ingestFromAccount(input.platform)) {
+      if (input.url !== undefined || input.streamKey !== undefined) {
+        throw new ApiError(400, "invalid_destination", `url, streamKey: leave them out: ${label} hands out the ingest URL and key of the linked account at every go-live.`);
+      }
+      return { name, accountId: account.id, url: "", streamKey: "" };
+    }
+    // X: no public API hands out Media Studio keys, so the account only names who streams.
+    if (input.url === undefined || input.streamKey === undefined) {
+      throw new ApiError(400, "invalid_destination", `url, streamKey: required for ${label}: X offers no API that hands out Media Studio stream keys; copy the RTMP(S) URL and key from Media Studio.`);
+    }
+    return { name, accountId: account.id, ...checkIngest(input.platform, input.url, input.streamKey) };
+  };
 
   app.openapi(
     createRoute({
@@ -48,15 +77,16 @@ export function destinationRoutes({ streams, destinations, bus }: ApiDeps) {
       const { id } = c.req.valid("param");
       const input = c.req.valid("json");
       requireStream(id);
-      const { url, streamKey } = checkIngest(input.platform, input.url, input.streamKey);
+      const { name, url, streamKey, accountId } = ingestOf(input);
       const destination = destinations.create({
         streamId: id,
         platform: input.platform,
-        name: input.name,
+        name,
         url,
         streamKey,
         enabled: input.enabled,
         transcode: input.transcode,
+        accountId,
       });
       changed(id);
       return c.json(view(destination), 201);
@@ -104,6 +134,9 @@ export function destinationRoutes({ streams, destinations, bus }: ApiDeps) {
       const { id, destId } = c.req.valid("param");
       const patch = c.req.valid("json");
       const current = found(destinations.get(id, destId));
+      if ((patch.url !== undefined || patch.streamKey !== undefined) && current.accountId && ingestFromAccount(current.platform)) {
+        throw new ApiError(400, "invalid_destination", "url, streamKey: this destination's ingest comes from its linked account at every go-live; there is nothing to set.");
+      }
       if (patch.url !== undefined || patch.streamKey !== undefined) {
         const checked = checkIngest(current.platform, patch.url ?? current.url, patch.streamKey ?? current.streamKey);
         patch.url = checked.url;

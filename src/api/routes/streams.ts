@@ -18,6 +18,8 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
     streamKey: reveal ? s.streamKey : maskSecret(s.streamKey),
     live: relay.isLive(s.id),
     slate: { enabled: s.slate.enabled, maxSeconds: s.slate.maxSeconds, customImage: s.slate.image !== null },
+    title: s.title,
+    description: s.description,
     createdAt: s.createdAt.toISOString(),
     updatedAt: s.updatedAt.toISOString(),
   });
@@ -61,7 +63,7 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { name, slate } = c.req.valid("json");
+      const { name, slate, title, description } = c.req.valid("json");
       const current = found(streams.get(id));
       let image: string | null | undefined;
       if (slate?.image !== undefined) {
@@ -72,7 +74,7 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
           throw err;
         }
       }
-      const stream = found(streams.update(id, { name, slate: { enabled: slate?.enabled, maxSeconds: slate?.maxSeconds, image } }));
+      const stream = found(streams.update(id, { name, slate: { enabled: slate?.enabled, maxSeconds: slate?.maxSeconds, image }, title, description }));
       if (image !== undefined) await slateImages.remove(current.slate.image);
       bus.emit("config.stream", { streamId: id, change: "updated" });
       return c.json(view(stream), 200);

@@ -1,5 +1,6 @@
 import type { PlatformAdapter } from "../types.js";
 import { checkRtmpIngest } from "../rtmp-ingest-check.js";
+import { twitcastingAccounts } from "./account.js";
 import { twitcastingLimits } from "./limits.js";
 
 /**
@@ -10,5 +11,6 @@ export const twitcasting = {
   id: "twitcasting",
   displayName: "TwitCasting",
   limits: twitcastingLimits,
+  accounts: twitcastingAccounts,
   checkIngest: (input) => checkRtmpIngest(input),
 } satisfies PlatformAdapter;

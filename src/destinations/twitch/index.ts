@@ -1,5 +1,6 @@
 import type { PlatformAdapter } from "../types.js";
 import { checkRtmpIngest } from "../rtmp-ingest-check.js";
+import { twitchAccounts } from "./account.js";
 import { twitchLimits } from "./limits.js";
 
 /**
@@ -10,5 +11,6 @@ export const twitch = {
   id: "twitch",
   displayName: "Twitch",
   limits: twitchLimits,
+  accounts: twitchAccounts,
   checkIngest: (input) => checkRtmpIngest(input, "rtmp://ingest.global-contribute.live-video.net/app"),
 } satisfies PlatformAdapter;

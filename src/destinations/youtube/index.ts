@@ -1,5 +1,6 @@
 import type { PlatformAdapter } from "../types.js";
 import { checkRtmpIngest } from "../rtmp-ingest-check.js";
+import { youtubeAccounts } from "./account.js";
 import { youtubeLimits } from "./limits.js";
 
 /** YouTube Live by server URL + stream key from YouTube Studio (rtmp:// or rtmps://). */
@@ -7,5 +8,6 @@ export const youtube = {
   id: "youtube",
   displayName: "YouTube",
   limits: youtubeLimits,
+  accounts: youtubeAccounts,
   checkIngest: (input) => checkRtmpIngest(input, "rtmp://a.rtmp.youtube.com/live2"),
 } satisfies PlatformAdapter;

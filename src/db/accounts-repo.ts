@@ -1,0 +1,145 @@
+import { randomUUID } from "node:crypto";
+import { and, asc, eq } from "drizzle-orm";
+import type { Db } from "./client.js";
+import { accounts, type AccountRow } from "./schema/index.js";
+import type { SecretBox } from "../secrets/secret-box.js";
+
+export type AccountStatus = "ok" | "needs_reconnect";
+
+/** What anyone may see of a linked account: never its tokens. */
+export interface AccountSummary {
+  id: string;
+  platform: string;
+  platformUserId: string;
+  displayName: string;
+  scopes: string[];
+  expiresAt: Date | null;
+  status: AccountStatus;
+  statusReason: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** A linked account with its tokens decrypted: for the OAuth layer only. */
+export interface Account extends AccountSummary {
+  accessToken: string;
+  refreshToken: string | null;
+  platformData: Record<string, unknown>;
+}
+
+export interface TokenSet {
+  accessToken: string;
+  refreshToken: string | null;
+  expiresAt: Date | null;
+  scopes: string[];
+}
+
+/** Linked platform accounts, their access and refresh tokens encrypted at rest. */
+export class AccountsRepo {
+  constructor(
+    private readonly db: Db,
+    private readonly box: SecretBox,
+  ) {}
+
+  /** Stores a freshly linked account; linking the same platform user again updates it (same id). */
+  link(input: { platform: string; platformUserId: string; displayName: string } & TokenSet): Account {
+    const now = Date.now();
+    const existing = this.db
+      .select()
+      .from(accounts)
+      .where(and(eq(accounts.platform, input.platform), eq(accounts.platformUserId, input.platformUserId)))
+      .get();
+    // A platform that issues no new refresh token on a second link (Google without consent) keeps the old one.
+    const refreshTokenEnc = input.refreshToken !== null ? this.box.encrypt(input.refreshToken) : (existing?.refreshTokenEnc ?? null);
+    const tokens = {
+      displayName: input.displayName,
+      scopes: input.scopes.join(" "),
+      accessTokenEnc: this.box.encrypt(input.accessToken),
+      refreshTokenEnc,
+      expiresAt: input.expiresAt?.getTime() ?? null,
+      status: "ok",
+      statusReason: null,
+      updatedAt: now,
+    };
+    if (existing) {
+      this.db.update(accounts).set(tokens).where(eq(accounts.id, existing.id)).run();
+      return this.get(existing.id)!;
+    }
+    const row: AccountRow = { id: randomUUID(), platform: input.platform, platformUserId: input.platformUserId, platformData: null, createdAt: now, ...tokens };
+    this.db.insert(accounts).values(row).run();
+    return this.toAccount(row);
+  }
+
+  list(): AccountSummary[] {
+    return this.db.select().from(accounts).orderBy(asc(accounts.createdAt)).all().map(summaryOf);
+  }
+
+  summary(id: string): AccountSummary | undefined {
+    const row = this.db.select().from(accounts).where(eq(accounts.id, id)).get();
+    return row && summaryOf(row);
+  }
+
+  get(id: string): Account | undefined {
+    const row = this.db.select().from(accounts).where(eq(accounts.id, id)).get();
+    return row && this.toAccount(row);
+  }
+
+  /** After a refresh. A platform that does not rotate refresh tokens answers without one: the old one stays. */
+  saveTokens(id: string, tokens: TokenSet): Account | undefined {
+    this.db
+      .update(accounts)
+      .set({
+        accessTokenEnc: this.box.encrypt(tokens.accessToken),
+        ...(tokens.refreshToken !== null && { refreshTokenEnc: this.box.encrypt(tokens.refreshToken) }),
+        expiresAt: tokens.expiresAt?.getTime() ?? null,
+        ...(tokens.scopes.length > 0 && { scopes: tokens.scopes.join(" ") }),
+        updatedAt: Date.now(),
+      })
+      .where(eq(accounts.id, id))
+      .run();
+    return this.get(id);
+  }
+
+  /** True when the account was fine until now (so the change is announced once). */
+  markNeedsReconnect(id: string, reason: string): boolean {
+    return (
+      this.db
+        .update(accounts)
+        .set({ status: "needs_reconnect", statusReason: reason, updatedAt: Date.now() })
+        .where(and(eq(accounts.id, id), eq(accounts.status, "ok")))
+        .run().changes > 0
+    );
+  }
+
+  saveData(id: string, data: Record<string, unknown>): void {
+    this.db.update(accounts).set({ platformData: JSON.stringify(data), updatedAt: Date.now() }).where(eq(accounts.id, id)).run();
+  }
+
+  delete(id: string): boolean {
+    return this.db.delete(accounts).where(eq(accounts.id, id)).run().changes > 0;
+  }
+
+  private toAccount(row: AccountRow): Account {
+    return {
+      ...summaryOf(row),
+      accessToken: this.box.decrypt(row.accessTokenEnc),
+      refreshToken: row.refreshTokenEnc === null ? null : this.box.decrypt(row.refreshTokenEnc),
+      platformData: row.platformData ? (JSON.parse(row.platformData) as Record<string, unknown>) : {},
+    };
+  }
+}
+
+function summaryOf(row: AccountRow): AccountSummary {
+  return {
+    id: row.id,
+    platform: row.platform,
+    platformUserId: row.platformUserId,
+    displayName: row.displayName,
+    scopes: row.scopes ? row.scopes.split(" ") : [],
+    expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt),
+    status: row.status === "needs_reconnect" ? "needs_reconnect" : "ok",
+    statusReason: row.statusReason,
+    createdAt: new Date(row.createdAt),
+    updatedAt: new Date(row.updatedAt),
+  };
+}

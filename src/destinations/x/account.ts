@@ -1,0 +1,37 @@
+import type { AccountSupport } from "../account-types.js";
+import { endpoint, readJson } from "../platform-http.js";
+
+/** X API v2 errors: {"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}. */
+const xMessage = (body: { detail?: string; title?: string }) => body.detail ?? body.title;
+
+/**
+ * X: OAuth 2.0 with PKCE (S256, required), a confidential client authenticating with HTTP Basic,
+ * `offline.access` for a refresh token (access tokens last 2 h; each refresh rotates the refresh
+ * token). No public API hands out Media Studio stream keys, so an X destination keeps the URL and
+ * key the streamer types in; the linked account names the streamer (and reads replies later).
+ */
+export const xAccounts: AccountSupport = {
+  oauth: {
+    authorizePath: "/i/oauth2/authorize",
+    tokenPath: "/2/oauth2/token",
+    revokePath: "/2/oauth2/revoke",
+    revokeToken: "refresh_token",
+    scopes: ["tweet.read", "users.read", "offline.access"],
+    pkce: true,
+    clientAuth: "header",
+  },
+  create({ settings }) {
+    return {
+      async identify(api) {
+        const me = await readJson<{ data?: { id: string; name: string; username: string } }>(
+          await api.fetch(endpoint(settings.apiUrl, "/2/users/me")),
+          "X",
+          "describe the account",
+          xMessage,
+        );
+        if (!me.data) throw new Error("X answered /2/users/me without a user");
+        return { platformUserId: me.data.id, displayName: `@${me.data.username}` };
+      },
+    };
+  },
+};

@@ -1,0 +1,170 @@
+import type { AccountApi, AccountSupport, LinkedPlatform, LinkedPlatformDeps, StreamInfo } from "../account-types.js";
+import { PlatformRefused } from "../account-types.js";
+import { endpoint, readJson } from "../platform-http.js";
+
+/** Google API errors: {"error":{"code":403,"message":"…","errors":[{"reason":"liveStreamingNotEnabled"}]}}. */
+const googleMessage = (body: { error?: { message?: string; errors?: Array<{ reason?: string }> } }) => {
+  const reason = body.error?.errors?.[0]?.reason;
+  if (reason === "liveStreamingNotEnabled") return "live streaming is not enabled on this channel; turn it on at youtube.com/features (it can take 24 h)";
+  return [body.error?.message, reason && `(${reason})`].filter(Boolean).join(" ") || undefined;
+};
+
+/** The longest Prism waits for YouTube to see the stream before it stops asking (the broadcast stays ready). */
+const MAX_WAIT_FOR_ACTIVE_MS = 15 * 60_000;
+
+/**
+ * YouTube (Data API v3): Google OAuth with PKCE and `access_type=offline` for a refresh token. Going
+ * live is a small dance: a reusable RTMP liveStream (its key never changes, so it is kept on the
+ * account), a fresh liveBroadcast per go-live bound to it, a transition to `live` once YouTube
+ * reports the stream `active`, and to `complete` when the stream ends.
+ */
+export const youtubeAccounts: AccountSupport = {
+  oauth: {
+    authorizePath: "/o/oauth2/v2/auth",
+    tokenPath: "/token",
+    revokePath: "/revoke",
+    // Revoking the refresh token ends the whole grant (Google revokes its access tokens with it).
+    revokeToken: "refresh_token",
+    scopes: ["https://www.googleapis.com/auth/youtube", "https://www.googleapis.com/auth/youtube.force-ssl"],
+    pkce: true,
+    clientAuth: "body",
+    // offline: a refresh token; consent: Google issues one again when an account is linked twice.
+    authorizeParams: { access_type: "offline", prompt: "consent" },
+  },
+  create: (deps) => new YouTubeBroadcasts(deps),
+};
+
+interface Session {
+  destinationId: string;
+  broadcastId: string;
+  liveStreamId: string;
+  live: boolean;
+  poll: NodeJS.Timeout | null;
+}
+
+interface LiveStreamResource {
+  id: string;
+  cdn?: { ingestionInfo?: { ingestionAddress?: string; streamName?: string } };
+  status?: { streamStatus?: string };
+}
+
+class YouTubeBroadcasts implements LinkedPlatform {
+  /** One broadcast per destination per go-live; reconnects reuse it. */
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(private readonly deps: LinkedPlatformDeps) {}
+
+  private url(path: string, query: Record<string, string> = {}) {
+    return endpoint(this.deps.settings.apiUrl, `/youtube/v3${path}`, query);
+  }
+
+  private async call<T>(api: AccountApi, what: string, path: string, query: Record<string, string>, init: { method?: string; body?: unknown } = {}): Promise<T> {
+    const res = await api.fetch(this.url(path, query), {
+      method: init.method ?? "GET",
+      ...(init.body !== undefined && { headers: { "Content-Type": "application/json" }, body: JSON.stringify(init.body) }),
+    });
+    if (res.status === 204) return undefined as T;
+    return readJson<T>(res, "YouTube", what, googleMessage);
+  }
+
+  async identify(api: AccountApi) {
+    const channels = await this.call<{ items?: Array<{ id: string; snippet?: { title?: string } }> }>(api, "describe the channel", "/channels", { part: "snippet", mine: "true" });
+    const channel = channels.items?.[0];
+    if (!channel) throw new PlatformRefused("This Google account has no YouTube channel: create one on youtube.com, then link the account again.");
+    return { platformUserId: channel.id, displayName: channel.snippet?.title || channel.id };
+  }
+
+  async ingest(api: AccountApi, stream: StreamInfo) {
+    let session = this.sessions.get(stream.destinationId);
+    const liveStream = await this.liveStream(api, session?.liveStreamId);
+    if (!session || session.liveStreamId !== liveStream.id) {
+      if (session) this.stopPolling(session);
+      const broadcast = await this.call<{ id: string }>(api, "create the broadcast", "/liveBroadcasts", { part: "snippet,status,contentDetails" }, {
+        method: "POST",
+        body: {
+          snippet: { title: stream.title.slice(0, 100), description: (stream.description ?? "").slice(0, 5000), scheduledStartTime: new Date().toISOString() },
+          status: { privacyStatus: this.deps.accounts.youtube.privacy, selfDeclaredMadeForKids: false },
+          // Prism moves the broadcast to live and complete itself; without the monitor stream it can go straight to live.
+          contentDetails: { enableAutoStart: false, enableAutoStop: false, monitorStream: { enableMonitorStream: false } },
+        },
+      });
+      await this.call(api, "bind the broadcast to the stream", "/liveBroadcasts/bind", { id: broadcast.id, streamId: liveStream.id, part: "id,contentDetails" }, { method: "POST" });
+      session = { destinationId: stream.destinationId, broadcastId: broadcast.id, liveStreamId: liveStream.id, live: false, poll: null };
+      this.sessions.set(stream.destinationId, session);
+    }
+    if (!session.live && !session.poll) this.goLiveWhenActive(api, session);
+    const info = liveStream.cdn?.ingestionInfo;
+    if (!info?.ingestionAddress || !info.streamName) throw new Error("YouTube described the live stream without its ingestion address");
+    return { url: info.ingestionAddress.replace(/\/+$/, ""), streamKey: info.streamName };
+  }
+
+  async ended(api: AccountApi, stream: StreamInfo) {
+    const session = this.sessions.get(stream.destinationId);
+    if (!session) return;
+    this.sessions.delete(stream.destinationId);
+    this.stopPolling(session);
+    if (session.live) {
+      await this.call(api, "complete the broadcast", "/liveBroadcasts/transition", { broadcastStatus: "complete", id: session.broadcastId, part: "status" }, { method: "POST" });
+    } else {
+      // Never went live: leave no empty "upcoming" broadcast behind on the channel.
+      await this.call(api, "remove the unused broadcast", "/liveBroadcasts", { id: session.broadcastId }, { method: "DELETE" });
+    }
+  }
+
+  close() {
+    for (const session of this.sessions.values()) this.stopPolling(session);
+    this.sessions.clear();
+  }
+
+  /** The account's reusable RTMP liveStream: the one Prism made before if it still exists, else a new one. */
+  private async liveStream(api: AccountApi, known?: string): Promise<LiveStreamResource> {
+    const id = known ?? (api.data().liveStreamId as string | undefined);
+    if (id) {
+      const found = await this.call<{ items?: LiveStreamResource[] }>(api, "describe the live stream", "/liveStreams", { part: "id,cdn,status", id });
+      if (found.items?.[0]) return found.items[0];
+    }
+    const created = await this.call<LiveStreamResource>(api, "create the live stream", "/liveStreams", { part: "snippet,cdn,contentDetails,status" }, {
+      method: "POST",
+      body: {
+        snippet: { title: "Prism" },
+        cdn: { ingestionType: "rtmp", resolution: "variable", frameRate: "variable" },
+        contentDetails: { isReusable: true },
+      },
+    });
+    api.saveData({ ...api.data(), liveStreamId: created.id });
+    return created;
+  }
+
+  /** Polls the stream's status and switches the broadcast to live once YouTube receives the stream. */
+  private goLiveWhenActive(api: AccountApi, session: Session) {
+    const { pollMs } = this.deps.accounts.youtube;
+    const giveUpAt = Date.now() + MAX_WAIT_FOR_ACTIVE_MS;
+    const tick = async () => {
+      session.poll = null;
+      if (this.sessions.get(session.destinationId) !== session) return;
+      try {
+        const found = await this.call<{ items?: LiveStreamResource[] }>(api, "report the stream status", "/liveStreams", { part: "id,status", id: session.liveStreamId });
+        if (found.items?.[0]?.status?.streamStatus === "active") {
+          await this.call(api, "start the broadcast", "/liveBroadcasts/transition", { broadcastStatus: "live", id: session.broadcastId, part: "status" }, { method: "POST" });
+          session.live = true;
+          this.deps.log.info({ broadcast: session.broadcastId }, "YouTube broadcast is live");
+          return;
+        }
+      } catch (err) {
+        this.deps.log.warn({ broadcast: session.broadcastId, reason: (err as Error).message }, "YouTube broadcast not started yet");
+      }
+      if (this.sessions.get(session.destinationId) !== session) return;
+      if (Date.now() > giveUpAt) {
+        this.deps.log.warn({ broadcast: session.broadcastId }, "YouTube never reported the stream active; the broadcast was not started");
+        return;
+      }
+      session.poll = setTimeout(tick, pollMs);
+    };
+    session.poll = setTimeout(tick, pollMs);
+  }
+
+  private stopPolling(session: Session) {
+    if (session.poll) clearTimeout(session.poll);
+    session.poll = null;
+  }
+}

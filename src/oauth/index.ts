@@ -1,0 +1,132 @@
+import type { EventBus } from "../bus.js";
+import type { AccountSettings, LinkablePlatform } from "../config.js";
+import type { Logger } from "../log.js";
+import type { Db } from "../db/client.js";
+import type { SecretBox } from "../secrets/secret-box.js";
+import { AccountsRepo, type AccountSummary } from "../db/accounts-repo.js";
+import { OAuthStatesRepo } from "../db/oauth-states-repo.js";
+import type { Destination, DestinationsRepo } from "../db/destinations-repo.js";
+import type { StreamsRepo } from "../db/streams-repo.js";
+import { platforms } from "../destinations/registry.js";
+import type { AccountSupport, LinkedPlatform } from "../destinations/account-types.js";
+import type { PublishTarget } from "../relay/rtmp/publish-client.js";
+import { OAuthClient } from "./oauth-client.js";
+import { TokenKeeper } from "./token-keeper.js";
+import { AccountLinking, type CallbackQuery } from "./linking.js";
+import { LinkedDestinations } from "./linked-destinations.js";
+import { LinkError } from "./errors.js";
+
+export { LinkError } from "./errors.js";
+export { LinkDeclined } from "./linking.js";
+
+/** What the HTTP API may do with linked accounts; tokens never cross this line. */
+export interface AccountsApi {
+  /** Platforms whose accounts can be linked, and whether this Prism has an app (client id) for each. */
+  platforms(): Array<{ platform: string; displayName: string; configured: boolean; pkce: boolean }>;
+  startLink(platform: string): { authorizeUrl: string; redirectUri: string; expiresAt: Date };
+  finishLink(platform: string, query: CallbackQuery): Promise<AccountSummary>;
+  list(): AccountSummary[];
+  get(id: string): AccountSummary | undefined;
+  /** Forgets the account and revokes Prism's access where the platform offers revocation. */
+  unlink(id: string): Promise<{ revoked: boolean; message: string }>;
+}
+
+export interface Accounts {
+  api: AccountsApi;
+  /** The relay's `resolve` for a destination whose ingest comes from its account. */
+  resolverFor(destination: Pick<Destination, "id" | "streamId" | "platform" | "accountId">): (() => Promise<PublishTarget>) | undefined;
+  start(): void;
+  stop(): void;
+}
+
+/** Linked platform accounts: OAuth flows, token upkeep, and ingest resolution for destinations. */
+export function createAccounts(deps: {
+  db: Db;
+  box: SecretBox;
+  bus: EventBus;
+  streams: StreamsRepo;
+  destinations: DestinationsRepo;
+  settings: AccountSettings;
+  /** Where the browser comes back after signing in, e.g. https://prism.example.com/api/v1/oauth/twitch/callback. */
+  redirectUri: (platform: string) => string;
+  log: Logger;
+}): Accounts {
+  const { settings, log } = deps;
+  const repo = new AccountsRepo(deps.db, deps.box);
+  const supported = Object.values(platforms).flatMap((p) => (p.accounts ? [{ id: p.id as LinkablePlatform, displayName: p.displayName, support: p.accounts as AccountSupport }] : []));
+  const labels = new Map<string, string>(supported.map((p) => [p.id, p.id === "x" ? "X" : p.displayName]));
+  const clients = new Map<string, OAuthClient>();
+  const linked = new Map<string, LinkedPlatform>();
+  for (const p of supported) {
+    const platformSettings = settings.platforms[p.id];
+    linked.set(p.id, p.support.create({ settings: platformSettings, accounts: settings, log: log.child({ platform: p.id }) }));
+    const { clientId, clientSecret } = platformSettings;
+    if (clientId && clientSecret) clients.set(p.id, new OAuthClient(labels.get(p.id)!, p.support.oauth, { ...platformSettings, clientId, clientSecret }, settings.apiTimeoutMs));
+  }
+  const keeper = new TokenKeeper(repo, clients, deps.bus, log, { refreshMarginMs: settings.refreshMarginMs, apiTimeoutMs: settings.apiTimeoutMs });
+  const linking = new AccountLinking({
+    states: new OAuthStatesRepo(deps.db, deps.box),
+    accounts: repo,
+    clients,
+    platforms: linked,
+    keeper,
+    stateTtlMs: settings.stateTtlMs,
+    redirectUri: deps.redirectUri,
+    pkce: (platform) => supported.find((p) => p.id === platform)?.support.oauth.pkce ?? false,
+    log,
+  });
+  const destinations = new LinkedDestinations({ accounts: repo, streams: deps.streams, platforms: linked, labels, keeper, bus: deps.bus, log });
+  let sweeper: NodeJS.Timeout | null = null;
+
+  const api: AccountsApi = {
+    platforms: () => supported.map((p) => ({ platform: p.id, displayName: p.displayName, configured: clients.has(p.id), pkce: p.support.oauth.pkce })),
+    startLink: (platform) => linking.start(platform),
+    finishLink: (platform, query) => linking.finish(platform, query),
+    list: () => repo.list(),
+    get: (id) => repo.summary(id),
+    async unlink(id) {
+      const account = repo.get(id);
+      if (!account) throw new LinkError(404, "not_found", "Account not found.");
+      const users = deps.destinations.listByAccount(id);
+      if (users.length > 0) {
+        throw new LinkError(
+          409,
+          "account_in_use",
+          `${users.length} destination(s) use this account (${users.map((d) => `"${d.name}"`).join(", ")}): remove them first, then unlink the account.`,
+        );
+      }
+      const label = labels.get(account.platform) ?? account.platform;
+      const client = clients.get(account.platform);
+      const oauth = supported.find((p) => p.id === account.platform)?.support.oauth;
+      let outcome = { revoked: false, message: `${label} offers no way to revoke an app's access: remove Prism under the connected apps of your ${label} account settings.` };
+      if (client && oauth?.revokePath) {
+        const kind = oauth.revokeToken === "refresh_token" && account.refreshToken ? "refresh_token" : "access_token";
+        try {
+          await client.revoke(kind === "refresh_token" ? account.refreshToken! : account.accessToken, kind);
+          outcome = { revoked: true, message: `Prism's access to the ${label} account was revoked.` };
+        } catch (err) {
+          outcome = { revoked: false, message: `${(err as Error).message} Prism forgot the account anyway; remove Prism under the connected apps of your ${label} account settings.` };
+        }
+      }
+      repo.delete(id);
+      log.info({ account: id, platform: account.platform, revoked: outcome.revoked }, "account unlinked");
+      return outcome;
+    },
+  };
+
+  return {
+    api,
+    resolverFor: (d) => destinations.resolverFor(d),
+    start() {
+      destinations.start();
+      sweeper = setInterval(() => void keeper.sweep(), settings.refreshCheckMs);
+      sweeper.unref();
+    },
+    stop() {
+      if (sweeper) clearInterval(sweeper);
+      sweeper = null;
+      destinations.stop();
+      for (const platform of linked.values()) platform.close?.();
+    },
+  };
+}

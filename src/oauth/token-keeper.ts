@@ -1,0 +1,155 @@
+import type { EventBus } from "../bus.js";
+import type { Logger } from "../log.js";
+import type { Account, AccountsRepo } from "../db/accounts-repo.js";
+import type { AccountApi } from "../destinations/account-types.js";
+import { PlatformUnavailable } from "../destinations/account-types.js";
+import type { OAuthClient } from "./oauth-client.js";
+import { AccountNeedsReconnect, TokenEndpointError } from "./errors.js";
+
+export interface KeeperOptions {
+  /** Refresh when the access token expires within this many ms. */
+  refreshMarginMs: number;
+  /** How long one platform API call may take. */
+  apiTimeoutMs: number;
+}
+
+/**
+ * Keeps linked accounts' access tokens usable: refreshed shortly before they expire and once more
+ * when a platform answers 401, one refresh at a time per account (X and Twitch rotate refresh tokens,
+ * so two at once would lock the account out). A refresh the platform refuses marks the account
+ * `needs_reconnect` and announces it on the bus, once; nothing here ever throws into the relay
+ * except the errors its callers turn into a destination's lastError.
+ */
+export class TokenKeeper {
+  private readonly inflight = new Map<string, Promise<Account>>();
+
+  constructor(
+    private readonly repo: AccountsRepo,
+    private readonly clients: ReadonlyMap<string, OAuthClient>,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+    private readonly options: KeeperOptions,
+  ) {}
+
+  /** The account with an access token good for at least the refresh margin (or refreshed now when `force`). */
+  async fresh(accountId: string, force = false): Promise<Account> {
+    const account = this.repo.get(accountId);
+    if (!account) throw new AccountNeedsReconnect("The linked account was removed from Prism: link it again.");
+    if (account.status === "needs_reconnect") throw new AccountNeedsReconnect(this.reconnectMessage(account, account.statusReason));
+    const expiring = account.expiresAt !== null && account.expiresAt.getTime() - Date.now() <= this.options.refreshMarginMs;
+    if (!force && !expiring) return account;
+    let running = this.inflight.get(accountId);
+    if (!running) {
+      running = this.refresh(account).finally(() => this.inflight.delete(accountId));
+      this.inflight.set(accountId, running);
+    }
+    return running;
+  }
+
+  /** Refreshes every account whose token is about to expire, so a revoked grant shows up before go-live. */
+  async sweep(): Promise<void> {
+    for (const summary of this.repo.list()) {
+      if (summary.status !== "ok" || summary.expiresAt === null) continue;
+      if (summary.expiresAt.getTime() - Date.now() > this.options.refreshMarginMs) continue;
+      await this.fresh(summary.id).catch((err: Error) => {
+        if (!(err instanceof AccountNeedsReconnect)) this.log.warn({ account: summary.id, platform: summary.platform, reason: err.message }, "token refresh failed; will try again");
+      });
+    }
+  }
+
+  /** The platform's API as this account: signed requests, refreshed on expiry and on 401. */
+  api(account: Account): AccountApi {
+    const id = account.id;
+    return {
+      account: { id, platformUserId: account.platformUserId, displayName: account.displayName },
+      fetch: async (url, init = {}) => {
+        let current = await this.fresh(id);
+        let res = await this.send(current, url, init);
+        if (res.status !== 401) return res;
+        await res.body?.cancel();
+        const before = current.accessToken;
+        current = await this.fresh(id, true);
+        if (current.accessToken === before) return this.send(current, url, init);
+        res = await this.send(current, url, init);
+        if (res.status === 401) {
+          await res.body?.cancel();
+          // A token minted a moment ago refused too: the grant itself is gone.
+          throw this.needsReconnect(current, `${this.label(current)} refused a freshly refreshed access token (the app's access was probably removed on ${this.label(current)})`);
+        }
+        return res;
+      },
+      data: () => this.repo.get(id)?.platformData ?? {},
+      saveData: (data) => this.repo.saveData(id, data),
+    };
+  }
+
+  /** An API view for a token not stored yet (while linking): no refresh, no retry. */
+  bareApi(platform: string, accessToken: string, user: { platformUserId: string; displayName: string } = { platformUserId: "", displayName: "" }): AccountApi {
+    const label = this.clients.get(platform)?.label ?? platform;
+    let data: Record<string, unknown> = {};
+    return {
+      account: { id: "", ...user },
+      fetch: (url, init = {}) => this.request(label, accessToken, url, init),
+      data: () => data,
+      saveData: (d) => (data = d),
+    };
+  }
+
+  private send(account: Account, url: string, init: RequestInit & { scheme?: string }): Promise<Response> {
+    return this.request(this.label(account), account.accessToken, url, init);
+  }
+
+  private async request(label: string, token: string, url: string, init: RequestInit & { scheme?: string }): Promise<Response> {
+    const { scheme = "Bearer", headers, ...rest } = init;
+    try {
+      return await fetch(url, {
+        ...rest,
+        headers: { ...(headers as Record<string, string> | undefined), Authorization: `${scheme} ${token}` },
+        signal: AbortSignal.timeout(this.options.apiTimeoutMs),
+        redirect: "error",
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
+      throw new PlatformUnavailable(`Could not reach ${label} (${new URL(url).host}): ${cause === "TimeoutError" ? `no answer within ${this.options.apiTimeoutMs} ms` : cause}. Prism will try again.`);
+    }
+  }
+
+  private async refresh(account: Account): Promise<Account> {
+    const client = this.clients.get(account.platform);
+    if (!client) throw new AccountNeedsReconnect(`Prism has no ${account.platform} OAuth client configured any more, so the account cannot be refreshed.`);
+    if (!account.refreshToken) {
+      throw this.needsReconnect(account, `${client.label} issues no refresh token and the access token has expired or was refused`);
+    }
+    try {
+      const tokens = await client.refresh(account.refreshToken);
+      this.log.info({ account: account.id, platform: account.platform }, "access token refreshed");
+      return this.repo.saveTokens(account.id, tokens) ?? account;
+    } catch (err) {
+      if (err instanceof TokenEndpointError && err.refused) throw this.needsReconnect(account, err.message.replace(/\.$/, ""));
+      // The platform is down or slow: the refresh token is still good; try again later.
+      throw new PlatformUnavailable((err as Error).message);
+    }
+  }
+
+  private needsReconnect(account: Account, reason: string): AccountNeedsReconnect {
+    if (this.repo.markNeedsReconnect(account.id, reason)) {
+      this.log.warn({ account: account.id, platform: account.platform, reason }, "linked account needs to be connected again");
+      this.bus.emit("account.needs_reconnect", {
+        accountId: account.id,
+        platform: account.platform,
+        displayName: account.displayName,
+        reason,
+        at: new Date().toISOString(),
+      });
+    }
+    return new AccountNeedsReconnect(this.reconnectMessage(account, reason));
+  }
+
+  private reconnectMessage(account: Account, reason: string | null): string {
+    return `The ${this.label(account)} account ${account.displayName} must be connected again${reason ? ` (${reason})` : ""}: connect it under Accounts, then enable this destination again.`;
+  }
+
+  private label(account: Account): string {
+    return this.clients.get(account.platform)?.label ?? account.platform;
+  }
+}

@@ -63,7 +63,8 @@ export class OAuthClient {
 
   async revoke(token: string, kind: "access_token" | "refresh_token"): Promise<void> {
     const holder = this.client.createToken({ access_token: token, refresh_token: token });
-    await this.attempt("revoke Prism's access", () => holder.revoke(kind, { timeout: this.timeoutMs }));
+    // Twitch answers a revocation with 200 and an empty body: JSON only when the platform says JSON.
+    await this.attempt("revoke Prism's access", () => holder.revoke(kind, { timeout: this.timeoutMs, json: true }));
   }
 
   private async attempt<T>(what: string, call: () => Promise<T>): Promise<T> {

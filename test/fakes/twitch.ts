@@ -1,0 +1,146 @@
+import type { HelixResponse } from "@twurple/api-call";
+import type { HelixChannel, HelixUser } from "@twurple/api";
+import type { TokenInfoData } from "@twurple/auth";
+import type { DataObject } from "@twurple/common";
+// twurple marks the raw stream-key type @private and exports only its package root; the file is read by path.
+import type { HelixGetStreamKeyData } from "../../node_modules/@twurple/api/lib/interfaces/endpoints/stream.external.js";
+import { bearer, startFakeServer, type FakeAnswer, type FakeRequest, type FakeServer } from "./http.js";
+import { OAuthServer, type FakeUser, type OAuthTokenResponse } from "./oauth-server.js";
+
+/** The raw Helix JSON behind a twurple class (what the wire carries). */
+type Raw<C> = C extends DataObject<infer D> ? D : never;
+type HelixUserData = Raw<HelixUser>;
+type HelixChannelData = Raw<HelixChannel>;
+
+/** Helix error body: {"error":"Unauthorized","status":401,"message":"Invalid OAuth token"}. */
+interface HelixError {
+  error: string;
+  status: number;
+  message: string;
+}
+
+const helixError = (status: number, error: string, message: string): FakeAnswer => ({ status, body: { error, status, message } satisfies HelixError });
+
+export interface TwitchFake extends FakeServer {
+  oauth: OAuthServer;
+  /** The channel's current stream key (rotate with `rotateKey`). */
+  streamKey: string;
+  rotateKey(): string;
+  /** Channel titles set through PATCH /helix/channels, by broadcaster id. */
+  titles: Map<string, string>;
+  /** The access token each Helix call carried, in order. */
+  helixTokens: string[];
+  env(): Record<string, string>;
+}
+
+export const TWITCH_USER: FakeUser = { id: "141981764", login: "speedy_streams", displayName: "Speedy_Streams" };
+
+/**
+ * Twitch's id.twitch.tv (authorize, token, validate, revoke) and the Helix calls Prism makes, on one
+ * loopback server. Client secret in the form, no PKCE, refresh tokens rotate, `scope` is an array,
+ * errors are Twitch's {status, message} at the token endpoint and {error, status, message} on Helix.
+ */
+export async function startTwitchFake(options: { accessTtlSec?: number } = {}): Promise<TwitchFake> {
+  const oauth = new OAuthServer(
+    {
+      clientId: "twitch-client-id-fake",
+      clientSecret: "twitch-client-secret-fake",
+      clientAuth: "body",
+      pkce: "none",
+      accessTtlSec: options.accessTtlSec ?? 14_400,
+      refreshTokens: "rotate",
+      scopeFormat: "array",
+      tokenResponse: (t: OAuthTokenResponse) => t,
+      // id.twitch.tv answers {"status":400,"message":"Invalid refresh token"}.
+      tokenError: (kind, description) => ({ status: kind === "invalid_client" ? 403 : 400, body: { status: kind === "invalid_client" ? 403 : 400, message: description } }),
+    },
+    TWITCH_USER,
+  );
+  const state = { streamKey: newKey(), titles: new Map<string, string>(), helixTokens: [] as string[] };
+
+  const helixUser = (req: FakeRequest) => {
+    if (req.headers["client-id"] !== oauth.dialect.clientId) return { fail: helixError(401, "Unauthorized", "Client ID and OAuth token do not match") };
+    const token = bearer(req);
+    const auth = oauth.authenticate(token);
+    if (!auth.ok) return { fail: helixError(401, "Unauthorized", "Invalid OAuth token") };
+    state.helixTokens.push(token!);
+    return { user: auth.user, scopes: auth.scopes };
+  };
+
+  const server = await startFakeServer((req): FakeAnswer => {
+    const path = `${req.method} ${req.url.pathname}`;
+    switch (path) {
+      case "GET /oauth2/authorize":
+        return oauth.authorize(req);
+      case "POST /oauth2/token":
+        return oauth.token(req);
+      case "POST /oauth2/revoke": {
+        const form = req.form();
+        if (form.get("client_id") !== oauth.dialect.clientId) return { status: 400, body: { status: 400, message: "Invalid client id" } };
+        return oauth.revoke(req);
+      }
+      case "GET /oauth2/validate": {
+        const auth = oauth.authenticate(bearer(req, "OAuth"));
+        if (!auth.ok) return { status: 401, body: { status: 401, message: "invalid access token" } };
+        const body: TokenInfoData = { client_id: oauth.dialect.clientId, login: auth.user.login, scopes: auth.scopes, user_id: auth.user.id, expires_in: auth.expiresInSec };
+        return { status: 200, body };
+      }
+      case "GET /helix/users": {
+        const who = helixUser(req);
+        if (who.fail) return who.fail;
+        const user: HelixUserData = {
+          id: who.user.id,
+          login: who.user.login,
+          display_name: who.user.displayName,
+          description: "",
+          type: "",
+          broadcaster_type: "affiliate",
+          profile_image_url: "",
+          offline_image_url: "",
+          view_count: 0,
+          created_at: "2019-01-01T00:00:00Z",
+        };
+        return { status: 200, body: { data: [user] } satisfies HelixResponse<HelixUserData> };
+      }
+      case "GET /helix/streams/key": {
+        const who = helixUser(req);
+        if (who.fail) return who.fail;
+        if (!who.scopes.includes("channel:read:stream_key")) return helixError(401, "Unauthorized", "Missing scope: channel:read:stream_key");
+        if (req.url.searchParams.get("broadcaster_id") !== who.user.id) return helixError(403, "Forbidden", "The ID in broadcaster_id must match the user ID found in the request's OAuth token.");
+        return { status: 200, body: { data: [{ stream_key: state.streamKey }] } satisfies HelixResponse<HelixGetStreamKeyData> };
+      }
+      case "PATCH /helix/channels": {
+        const who = helixUser(req);
+        if (who.fail) return who.fail;
+        if (!who.scopes.includes("channel:manage:broadcast")) return helixError(401, "Unauthorized", "Missing scope: channel:manage:broadcast");
+        if (req.url.searchParams.get("broadcaster_id") !== who.user.id) return helixError(403, "Forbidden", "The ID in broadcaster_id must match the user ID found in the request's OAuth token.");
+        const patch = req.json<Partial<Pick<HelixChannelData, "title" | "game_id" | "broadcaster_language">>>();
+        if (patch.title !== undefined) state.titles.set(who.user.id, patch.title);
+        return { status: 204 };
+      }
+      default:
+        return helixError(404, "Not Found", `no route ${path}`);
+    }
+  });
+
+  return {
+    ...server,
+    oauth,
+    get streamKey() {
+      return state.streamKey;
+    },
+    rotateKey: () => (state.streamKey = newKey()),
+    titles: state.titles,
+    helixTokens: state.helixTokens,
+    env: () => ({
+      PRISM_TWITCH_CLIENT_ID: oauth.dialect.clientId,
+      PRISM_TWITCH_CLIENT_SECRET: oauth.dialect.clientSecret,
+      PRISM_TWITCH_AUTH_URL: server.url,
+      PRISM_TWITCH_API_URL: server.url,
+    }),
+  };
+}
+
+function newKey(): string {
+  return `live_141981764_${Math.random().toString(36).slice(2, 14)}`;
+}

@@ -1,0 +1,180 @@
+import { randomBytes } from "node:crypto";
+import type { youtube_v3 } from "@googleapis/youtube";
+import { bearer, startFakeServer, type FakeAnswer, type FakeRequest, type FakeServer } from "./http.js";
+import { OAuthServer, type FakeUser, type OAuthTokenResponse } from "./oauth-server.js";
+
+type LiveStream = youtube_v3.Schema$LiveStream;
+type LiveBroadcast = youtube_v3.Schema$LiveBroadcast;
+
+/** Google's JSON error body: {"error":{"code","message","errors":[{"reason","domain","message"}],"status"}}. */
+interface GoogleError {
+  error: { code: number; message: string; errors: Array<{ message: string; domain: string; reason: string }>; status?: string };
+}
+const googleError = (code: number, reason: string, message: string, domain = "youtube.liveBroadcast"): FakeAnswer => ({
+  status: code,
+  body: { error: { code, message, errors: [{ message, domain, reason }] } } satisfies GoogleError,
+});
+
+export interface YouTubeFake extends FakeServer {
+  oauth: OAuthServer;
+  streams: Map<string, LiveStream>;
+  broadcasts: Map<string, LiveBroadcast>;
+  /** Where liveStreams the fake creates tell Prism to push (a test's RTMP receiver). */
+  ingest: { address: string; streamName: string };
+  /** What YouTube's ingest would report once it receives the stream. */
+  setStreamStatus(streamId: string, status: "ready" | "active" | "inactive"): void;
+  /** Every broadcast transition asked for, in order: "live", "complete". */
+  transitions: Array<{ id: string; status: string }>;
+  deleted: string[];
+  env(): Record<string, string>;
+}
+
+export const YOUTUBE_CHANNEL: FakeUser = { id: "UCX6b17PVsYBQ0ip5gyeme-Q", login: "speedy", displayName: "Speedy Streams" };
+
+/**
+ * Google's OAuth (PKCE S256 supported, client secret in the form, refresh tokens kept and not
+ * re-sent on refresh) and the YouTube Data API v3 calls Prism makes for a go-live: channels.list,
+ * liveStreams.list/insert, liveBroadcasts.insert/bind/transition/delete. Responses are typed with
+ * @googleapis/youtube's own schema types.
+ */
+export async function startYouTubeFake(options: { accessTtlSec?: number } = {}): Promise<YouTubeFake> {
+  const oauth = new OAuthServer(
+    {
+      clientId: "1234567890-fake.apps.googleusercontent.com",
+      clientSecret: "GOCSPX-fake-secret",
+      clientAuth: "body",
+      pkce: "supported",
+      accessTtlSec: options.accessTtlSec ?? 3599,
+      refreshTokens: "keep",
+      scopeFormat: "string",
+      tokenResponse: (t: OAuthTokenResponse) => ({ ...t, token_type: "Bearer" }),
+      // Google's token endpoint: {"error":"invalid_grant","error_description":"Token has been expired or revoked."}
+      tokenError: (kind, description) => ({ status: kind === "invalid_client" ? 401 : 400, body: { error: kind, error_description: kind === "invalid_grant" && /refresh/i.test(description) ? "Token has been expired or revoked." : description } }),
+    },
+    YOUTUBE_CHANNEL,
+  );
+  const streams = new Map<string, LiveStream>();
+  const broadcasts = new Map<string, LiveBroadcast>();
+  const transitions: Array<{ id: string; status: string }> = [];
+  const deleted: string[] = [];
+  const ingest = { address: "rtmp://127.0.0.1:1/live2", streamName: `abcd-efgh-${randomBytes(3).toString("hex")}` };
+
+  const authorized = (req: FakeRequest) => oauth.authenticate(bearer(req));
+  const unauthorized = googleError(401, "authError", "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential.", "global");
+  const id = () => randomBytes(8).toString("base64url");
+
+  const server = await startFakeServer((req): FakeAnswer => {
+    const path = `${req.method} ${req.url.pathname}`;
+    const q = req.url.searchParams;
+    if (path === "GET /o/oauth2/v2/auth") return oauth.authorize(req);
+    if (path === "POST /token") return oauth.token(req);
+    if (path === "POST /revoke") return oauth.revoke(req, q.get("token") ?? req.form().get("token") ?? "");
+    if (!path.includes("/youtube/v3/")) return googleError(404, "notFound", `no route ${path}`, "global");
+    const auth = authorized(req);
+    if (!auth.ok) return unauthorized;
+    if (!q.get("part") && req.method !== "DELETE") return googleError(400, "required", "Required parameter: part", "global");
+
+    switch (path) {
+      case "GET /youtube/v3/channels": {
+        const body: youtube_v3.Schema$ChannelListResponse = {
+          kind: "youtube#channelListResponse",
+          pageInfo: { totalResults: 1, resultsPerPage: 5 },
+          items: [{ kind: "youtube#channel", id: auth.user.id, snippet: { title: auth.user.displayName, description: "" } }],
+        };
+        return { status: 200, body };
+      }
+      case "GET /youtube/v3/liveStreams": {
+        const found = (q.get("id") ?? "").split(",").flatMap((i) => (streams.has(i) ? [streams.get(i)!] : []));
+        const body: youtube_v3.Schema$LiveStreamListResponse = { kind: "youtube#liveStreamListResponse", pageInfo: { totalResults: found.length, resultsPerPage: 5 }, items: found };
+        return { status: 200, body };
+      }
+      case "POST /youtube/v3/liveStreams": {
+        const input = req.json<LiveStream>();
+        if (input.cdn?.ingestionType !== "rtmp") return googleError(400, "invalidIngestionType", "The ingestion type is invalid.", "youtube.liveStream");
+        const stream: LiveStream = {
+          kind: "youtube#liveStream",
+          id: id(),
+          snippet: { title: input.snippet?.title ?? "", channelId: auth.user.id, publishedAt: new Date().toISOString() },
+          cdn: {
+            ingestionType: "rtmp",
+            resolution: input.cdn.resolution ?? "variable",
+            frameRate: input.cdn.frameRate ?? "variable",
+            ingestionInfo: { ingestionAddress: ingest.address, streamName: ingest.streamName, backupIngestionAddress: `${ingest.address}?backup=1` },
+          },
+          contentDetails: { isReusable: input.contentDetails?.isReusable ?? true },
+          status: { streamStatus: "ready", healthStatus: { status: "noData" } },
+        };
+        streams.set(stream.id!, stream);
+        return { status: 200, body: stream };
+      }
+      case "POST /youtube/v3/liveBroadcasts": {
+        const input = req.json<LiveBroadcast>();
+        if (!input.snippet?.title || !input.snippet.scheduledStartTime) return googleError(400, "invalidValue", "Title and scheduled start time are required.");
+        const broadcast: LiveBroadcast = {
+          kind: "youtube#liveBroadcast",
+          id: id(),
+          snippet: { ...input.snippet, channelId: auth.user.id, publishedAt: new Date().toISOString(), liveChatId: `Cg0KC${id()}` },
+          status: { lifeCycleStatus: "created", privacyStatus: input.status?.privacyStatus ?? "private", recordingStatus: "notRecording" },
+          contentDetails: { ...input.contentDetails },
+        };
+        broadcasts.set(broadcast.id!, broadcast);
+        return { status: 200, body: broadcast };
+      }
+      case "POST /youtube/v3/liveBroadcasts/bind": {
+        const broadcast = broadcasts.get(q.get("id") ?? "");
+        const streamId = q.get("streamId") ?? "";
+        if (!broadcast) return googleError(404, "liveBroadcastNotFound", "Broadcast not found");
+        if (!streams.has(streamId)) return googleError(404, "liveStreamNotFound", "Stream not found", "youtube.liveStream");
+        broadcast.contentDetails = { ...broadcast.contentDetails, boundStreamId: streamId };
+        broadcast.status = { ...broadcast.status, lifeCycleStatus: "ready" };
+        return { status: 200, body: broadcast };
+      }
+      case "POST /youtube/v3/liveBroadcasts/transition": {
+        const broadcast = broadcasts.get(q.get("id") ?? "");
+        const to = q.get("broadcastStatus") ?? "";
+        if (!broadcast) return googleError(404, "liveBroadcastNotFound", "Broadcast not found");
+        const life = broadcast.status?.lifeCycleStatus;
+        const bound = streams.get(broadcast.contentDetails?.boundStreamId ?? "");
+        if (to === "live") {
+          if (life !== "ready" && life !== "testing") return googleError(403, "invalidTransition", "Invalid transition");
+          if (bound?.status?.streamStatus !== "active") return googleError(403, "errorStreamInactive", "Stream is inactive");
+        } else if (to === "complete") {
+          if (life !== "live" && life !== "testing") return googleError(403, "invalidTransition", "Invalid transition");
+        } else {
+          return googleError(400, "invalidValue", `broadcastStatus ${to}`);
+        }
+        transitions.push({ id: broadcast.id!, status: to });
+        broadcast.status = { ...broadcast.status, lifeCycleStatus: to };
+        return { status: 200, body: broadcast };
+      }
+      case "DELETE /youtube/v3/liveBroadcasts": {
+        if (!broadcasts.delete(q.get("id") ?? "")) return googleError(404, "liveBroadcastNotFound", "Broadcast not found");
+        deleted.push(q.get("id")!);
+        return { status: 204 };
+      }
+      default:
+        return googleError(404, "notFound", `no route ${path}`, "global");
+    }
+  });
+
+  return {
+    ...server,
+    oauth,
+    streams,
+    broadcasts,
+    ingest,
+    transitions,
+    deleted,
+    setStreamStatus(streamId, status) {
+      const stream = streams.get(streamId);
+      if (stream) stream.status = { ...stream.status, streamStatus: status };
+    },
+    env: () => ({
+      PRISM_YOUTUBE_CLIENT_ID: oauth.dialect.clientId,
+      PRISM_YOUTUBE_CLIENT_SECRET: oauth.dialect.clientSecret,
+      PRISM_YOUTUBE_AUTH_URL: server.url,
+      PRISM_YOUTUBE_TOKEN_URL: server.url,
+      PRISM_YOUTUBE_API_URL: server.url,
+    }),
+  };
+}

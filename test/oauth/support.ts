@@ -1,0 +1,33 @@
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { expect } from "vitest";
+import type { TestPrism } from "../support/prism.js";
+import type { OAuthServer } from "../fakes/oauth-server.js";
+
+/**
+ * Links an account the way a person does: the dashboard asks Prism for the authorize URL, the
+ * browser follows the platform's 302 back to Prism's callback, Prism's 302 lands on the dashboard.
+ * Every hop is a real HTTP request with `redirect: "manual"`.
+ */
+export async function linkThroughBrowser(t: TestPrism, platform: string, oauth: OAuthServer): Promise<{ location: URL; authorize: URL; callback: URL }> {
+  const started = await t.api("POST", `/api/v1/accounts/${platform}/connect`);
+  expect(started.status, started.text).toBe(200);
+  oauth.redirectUris.add(started.body.redirectUri);
+  const authorize = new URL(started.body.authorizeUrl);
+  const atPlatform = await fetch(authorize, { redirect: "manual" });
+  expect(atPlatform.status, await atPlatform.clone().text()).toBe(302);
+  const callback = new URL(atPlatform.headers.get("location")!);
+  const atPrism = await fetch(callback, { redirect: "manual" });
+  expect(atPrism.status, await atPrism.clone().text()).toBe(302);
+  return { location: new URL(atPrism.headers.get("location")!, callback), authorize, callback };
+}
+
+/** No token may be readable in the SQLite file or its write-ahead log. */
+export function expectNotInDatabase(dataDir: string, secrets: string[]): void {
+  const files = ["prism.sqlite", "prism.sqlite-wal"].map((f) => join(dataDir, f)).filter(existsSync);
+  expect(files.length).toBeGreaterThan(0);
+  const raw = Buffer.concat(files.map((f) => readFileSync(f)));
+  for (const secret of secrets) {
+    expect(raw.includes(Buffer.from(secret)), `a token ending in ${secret.slice(-4)} is readable in the database`).toBe(false);
+  }
+}

@@ -79,7 +79,7 @@ describe("linking platform accounts over real HTTP redirects", () => {
     const { callback } = await linkThroughBrowser(t, "twitch", twitch.oauth);
     const replay = await fetch(callback, { redirect: "manual" });
     expect(replay.status).toBe(400);
-    expect((await replay.json()).error).toMatchObject({ code: "oauth_state_used", message: expect.stringMatching(/already used/) });
+    expect(((await replay.json()) as { error: unknown }).error).toMatchObject({ code: "oauth_state_used", message: expect.stringMatching(/already used/) });
 
     // A state for one platform is no good at another platform's callback.
     const started = await t.api("POST", "/api/v1/accounts/x/connect");
@@ -102,7 +102,7 @@ describe("linking platform accounts over real HTTP redirects", () => {
       await new Promise((r) => setTimeout(r, 400));
       const late = await fetch(atPlatform.headers.get("location")!, { redirect: "manual" });
       expect(late.status).toBe(400);
-      expect((await late.json()).error).toMatchObject({ code: "oauth_state_expired", message: expect.stringMatching(/expired/) });
+      expect(((await late.json()) as { error: unknown }).error).toMatchObject({ code: "oauth_state_expired", message: expect.stringMatching(/expired/) });
     } finally {
       await short.stop();
     }

@@ -7,6 +7,8 @@
 export const EVENT_TYPES = [
   "stream.started",
   "stream.ended",
+  "stream.ingest_lost",
+  "stream.ingest_resumed",
   "destination.live",
   "destination.failed",
   "destination.recovered",
@@ -27,6 +29,8 @@ interface DestinationRef {
 export interface EventData {
   "stream.started": { streamId: string; streamName: string; startedAt: string };
   "stream.ended": { streamId: string; streamName: string; endedAt: string; reason: string; durationSec: number | null };
+  "stream.ingest_lost": { streamId: string; streamName: string; lostAt: string; reason: string; slateUntil: string };
+  "stream.ingest_resumed": { streamId: string; streamName: string; resumedAt: string; awaySec: number | null };
   "destination.live": DestinationRef;
   "destination.failed": DestinationRef & {
     /** `failed`: the platform refused the stream, Prism stopped trying. `reconnecting`: still retrying. */
@@ -76,7 +80,7 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
     iftttValues: (d) => [d.streamName, "started", d.startedAt],
   },
   "stream.ended": {
-    description: "The publisher stopped or was lost; every destination of the stream has stopped.",
+    description: "The publisher stopped (or did not come back before the slate ran out); every destination of the stream has stopped.",
     example: {
       streamId: destinationExample.streamId,
       streamName: "Friday speedrun",
@@ -85,6 +89,23 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
       durationSec: 8078,
     },
     iftttValues: (d) => [d.streamName, "ended", d.reason],
+  },
+  "stream.ingest_lost": {
+    description:
+      "The publisher dropped off without stopping (OBS crashed, the network blipped). Destinations stay connected and show the stream's slate until the publisher returns or slateUntil passes; then stream.ended follows.",
+    example: {
+      streamId: destinationExample.streamId,
+      streamName: "Friday speedrun",
+      lostAt: "2025-06-06T20:10:04.310Z",
+      reason: "publisher disconnected",
+      slateUntil: "2025-06-06T20:15:04.310Z",
+    },
+    iftttValues: (d) => [d.streamName, "publisher lost", `slate until ${d.slateUntil}`],
+  },
+  "stream.ingest_resumed": {
+    description: "The publisher is back after stream.ingest_lost; destinations switch from the slate to it at its first keyframe.",
+    example: { streamId: destinationExample.streamId, streamName: "Friday speedrun", resumedAt: "2025-06-06T20:10:31.902Z", awaySec: 28 },
+    iftttValues: (d) => [d.streamName, "publisher back", d.awaySec === null ? "" : `after ${d.awaySec} s`],
   },
   "destination.live": {
     description:

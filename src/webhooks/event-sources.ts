@@ -8,6 +8,7 @@ import type { Publish } from "./event-publisher.js";
  */
 export function connectEventSources(bus: EventBus, publish: Publish, lookup: DestinationLookup, options: { failedAfterMs: number }): () => void {
   const startedAt = new Map<string, number>();
+  const lostAt = new Map<string, number>();
   const destinations = new DestinationEventDeriver(options, lookup, publish);
   const unsubscribe = [
     bus.on("stream.started", (e) => {
@@ -15,10 +16,21 @@ export function connectEventSources(bus: EventBus, publish: Publish, lookup: Des
       publish("stream.started", { streamId: e.streamId, streamName: e.name, startedAt: e.at }, new Date(e.at));
     }),
     bus.on("stream.ended", (e) => {
+      lostAt.delete(e.streamId);
       const started = startedAt.get(e.streamId);
       startedAt.delete(e.streamId);
       const durationSec = started === undefined ? null : Math.max(0, Math.round((Date.parse(e.at) - started) / 1000));
       publish("stream.ended", { streamId: e.streamId, streamName: e.name, endedAt: e.at, reason: e.reason, durationSec }, new Date(e.at));
+    }),
+    bus.on("stream.ingest_lost", (e) => {
+      lostAt.set(e.streamId, Date.parse(e.at));
+      publish("stream.ingest_lost", { streamId: e.streamId, streamName: e.name, lostAt: e.at, reason: e.reason, slateUntil: e.slateUntil }, new Date(e.at));
+    }),
+    bus.on("stream.ingest_resumed", (e) => {
+      const lost = lostAt.get(e.streamId);
+      lostAt.delete(e.streamId);
+      const awaySec = lost === undefined ? null : Math.max(0, Math.round((Date.parse(e.at) - lost) / 1000));
+      publish("stream.ingest_resumed", { streamId: e.streamId, streamName: e.name, resumedAt: e.at, awaySec }, new Date(e.at));
     }),
     bus.on("destination.state", (e) => destinations.onState(e)),
     bus.on("account.needs_reconnect", (e) =>

@@ -55,6 +55,15 @@ describe("ingest-loss protection", () => {
     await waitFor(async () => (await health()).ingestState === "publisher", { timeoutMs: 3_000, what: "publisher back" });
     expect((await second.exited).code).toBe(0);
 
+    // Automations heard about both moments.
+    const events = await waitFor(async () => {
+      const res = (await t.api("GET", "/api/v1/events?type=stream.ingest_lost,stream.ingest_resumed")).body as Array<{ type: string; data: { streamId: string; awaySec?: number } }>;
+      const mine = res.filter((e) => e.data.streamId === stream.id);
+      return mine.length === 2 && mine;
+    }, { what: "ingest events" });
+    expect(events.map((e) => e.type)).toEqual(["stream.ingest_resumed", "stream.ingest_lost"]);
+    expect(events[0]!.data.awaySec).toBeGreaterThanOrEqual(4);
+
     // The deliberate stop ends the stream: each receiver's single session ends cleanly.
     for (const r of receivers) {
       expect((await withTimeout(r.exited, 10_000, "receiver end")).code).toBe(0);
@@ -123,7 +132,7 @@ describe("ingest-loss protection", () => {
       [{ slate: { image: "https://example.com/x.png" } }, /data URL of a PNG or JPEG/],
       [{ slate: { image: `data:image/png;base64,${Buffer.from("not a png").toString("base64")}` } }, /not a PNG/],
       [{ slate: { image: `data:image/png;base64,${Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(64)]).toString("base64")}` } }, /could not read that image/],
-      [{}, /name and\/or slate/],
+      [{}, /give name, slate, title and\/or description/],
     ];
     for (const [body, message] of cases) {
       const res = await t.api("PATCH", `/api/v1/streams/${stream.id}`, body);

@@ -370,6 +370,8 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
     expect(catalog.map((c: any) => c.type)).toEqual([
       "stream.started",
       "stream.ended",
+      "stream.ingest_lost",
+      "stream.ingest_resumed",
       "destination.live",
       "destination.failed",
       "destination.recovered",

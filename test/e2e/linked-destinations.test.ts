@@ -72,7 +72,7 @@ describe("a destination from a linked Twitch account, end to end", () => {
     await rotated.stop();
     const failed = await waitFor(async () => {
       const h = await health(linked.id);
-      return h.state === "failed" && h;
+      return h.state === "failed" ? h : undefined;
     }, { what: "linked destination failed", timeoutMs: 15_000 });
     expect(failed.lastError).toMatch(/^The Twitch account Speedy_Streams must be connected again \(Twitch refused to refresh the access token: Invalid refresh token\): connect it under Accounts/);
     expect(needsReconnect).toEqual([expect.objectContaining({ accountId, platform: "twitch", displayName: "Speedy_Streams" })]);

@@ -59,7 +59,7 @@ describe("ingest-loss protection", () => {
     const events = await waitFor(async () => {
       const res = (await t.api("GET", "/api/v1/events?type=stream.ingest_lost,stream.ingest_resumed")).body as Array<{ type: string; data: { streamId: string; awaySec?: number } }>;
       const mine = res.filter((e) => e.data.streamId === stream.id);
-      return mine.length === 2 && mine;
+      return mine.length === 2 ? mine : undefined;
     }, { what: "ingest events" });
     expect(events.map((e) => e.type)).toEqual(["stream.ingest_resumed", "stream.ingest_lost"]);
     expect(events[0]!.data.awaySec).toBeGreaterThanOrEqual(4);

@@ -1,4 +1,5 @@
 /** One load phase with autocannon, with latencies kept at full precision (autocannon's own are whole ms). */
+import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
 
 export interface LoadResult {
@@ -51,4 +52,19 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     errors: result.errors + result.timeouts,
     ms: { p50: at(0.5), p90: at(0.9), p99: at(0.99), p999: at(0.999), max: latencies[latencies.length - 1] ?? NaN },
   };
+}
+
+/**
+ * Run as its own process (`node --import tsx bench/api/load.ts '<LoadOptions as JSON>'`), so that
+ * the bench's own work (child processes' output, the sink's events) never delays the load
+ * generator's event loop and shows up as latency. Prints the LoadResult as JSON.
+ */
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  runLoad(JSON.parse(process.argv[2] ?? "{}") as LoadOptions).then(
+    (result) => process.stdout.write(`${JSON.stringify(result)}\n`),
+    (err: unknown) => {
+      process.stderr.write(`load: ${(err as Error).stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

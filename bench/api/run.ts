@@ -8,11 +8,13 @@
  */
 import { cpus, loadavg } from "node:os";
 import { ffmpegVersion, startPublisher } from "../lib/ffmpeg.js";
-import { installCleanup, measure, spawnTracked, stopAll, waitFor } from "../lib/proc.js";
+import { freePort, installCleanup, measure, spawnTracked, stopAll, waitFor } from "../lib/proc.js";
 import { buildPrism, prismRevision, repoRoot } from "../relay/prism.js";
+import { startSinks } from "../faults/sinks.js";
 import { SMALL_CLIP, ensureSmallClip } from "./clip.js";
 import { startBenchPrism } from "./prism.js";
-import { runLoad, type LoadResult } from "./load.js";
+import type { LoadOptions, LoadResult } from "./load.js";
+import { parseBuckets, summarize } from "./server-latency.js";
 
 const started = Date.now();
 const log = (msg: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
@@ -28,6 +30,20 @@ const RATE = option("rate", 1000);
 const SECONDS = option("seconds", 20);
 const CONNECTIONS = option("connections", 10);
 const build = !process.argv.includes("--no-build");
+
+/** One load phase in its own process (see load.ts). */
+async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  let json = "";
+  const proc = spawnTracked(`load: ${options.label}`, process.execPath, ["--import", "tsx", "bench/api/load.ts", JSON.stringify(options)], {
+    cwd: repoRoot,
+    onStdoutLine: (line) => {
+      if (line.startsWith("{")) json = line;
+    },
+  });
+  const code = await proc.exited;
+  if (code !== 0 || !json) throw new Error(`the load generator failed (exit ${String(code)}):\n${proc.tail()}`);
+  return JSON.parse(json) as LoadResult;
+}
 
 interface Health {
   live: boolean;
@@ -46,22 +62,18 @@ async function main(): Promise<void> {
   log("starting Prism and the RTMP sink that stands in for every destination");
   // The limiter stays in the request path (its cost is part of the figure) but never trips.
   const prism = await startBenchPrism({ PRISM_API_RATE_LIMIT: "100000000" });
-  const sinkStats = { port: 0, publishing: 0, bytes: 0 };
-  const sink = spawnTracked("rtmp sink", process.execPath, ["--import", "tsx", "bench/api/sink.ts"], {
-    cwd: repoRoot,
-    onStdoutLine: (line) => {
-      const [word, a, b] = line.split(" ");
-      if (word === "listening") sinkStats.port = Number(a);
-      if (word === "stats") Object.assign(sinkStats, { publishing: Number(a), bytes: Number(b) });
-    },
-  });
-  if (!(await waitFor(() => sinkStats.port > 0, 15_000, 100))) throw new Error(`the RTMP sink did not start:\n${sink.tail()}`);
+  // One counting RTMP sink process (bench/lib/rtmp-sink.ts) takes all the destinations' publishes,
+  // so 80 receivers cost one process instead of 80 ffmpegs on a 2-core machine.
+  const sinkPort = await freePort();
+  const sink = startSinks("rtmp sink", [sinkPort]);
+  await sink.waitListening(15_000);
+  const publishing = () => sink.events.filter((e) => e.ev === "publish").length - sink.closed.length;
 
   const streams: Array<{ id: string; publishUrl: string }> = [];
   for (let s = 0; s < STREAMS; s++) {
     const created = await prism.call<{ id: string; ingestUrl: string; streamKey: string }>("POST", "/streams", { name: `bench ${s + 1}` });
     for (let d = 0; d < DESTINATIONS; d++) {
-      await prism.call("POST", `/streams/${created.id}/destinations`, { platform: "custom", name: `dest ${d + 1}`, url: `rtmp://127.0.0.1:${sinkStats.port}/app`, streamKey: `s${s + 1}d${d + 1}` });
+      await prism.call("POST", `/streams/${created.id}/destinations`, { platform: "custom", name: `dest ${d + 1}`, url: `rtmp://127.0.0.1:${sinkPort}/app`, streamKey: `s${s + 1}d${d + 1}` });
     }
     streams.push({ id: created.id, publishUrl: `${created.ingestUrl}/${created.streamKey}` });
   }
@@ -76,25 +88,34 @@ async function main(): Promise<void> {
   if (!allLive) throw new Error(`only ${await liveCount()} of ${STREAMS * DESTINATIONS} destinations went live`);
   log(`all ${STREAMS * DESTINATIONS} destinations live; Prism's CPU without API load`);
   const relayOnly = await measure(() => [prism.proc.pid], 5000, 1);
-  const sinkBytesBefore = { bytes: sinkStats.bytes, at: Date.now() };
+  const closedBefore = sink.closed.length;
 
   const reader = await prism.call<{ token: string }>("POST", "/tokens", { name: "bench reader", scopes: ["read"] });
   const paths = streams.map((s) => `/api/v1/streams/${s.id}/health`);
   await runLoad({ label: "warm-up", url: prism.base, token: prism.token, paths, connections: CONNECTIONS, seconds: 3, rate: RATE });
 
-  const results: Array<LoadResult & { prismCpuPct?: number }> = [];
+  const results: Array<LoadResult & { prismCpuPct: number; server: ReturnType<typeof summarize> }> = [];
+  const serverBuckets = async () => {
+    const res = await fetch(`${prism.base}/metrics`, { headers: { authorization: `Bearer ${prism.token}` } });
+    return parseBuckets(await res.text(), "/api/v1/streams/:id/health");
+  };
   const phase = async (label: string, token: string, rate: number | undefined, seconds: number) => {
     log(`── ${label}`);
-    const usage = measure(() => [prism.proc.pid], seconds * 1000 - 500, 1);
+    const before = await serverBuckets();
+    // The load process needs a moment to start; measure Prism over the middle of the phase.
+    const usage = (async () => {
+      await new Promise((r) => setTimeout(r, 1000));
+      return measure(() => [prism.proc.pid], seconds * 1000 - 1500, 1);
+    })();
     const result = await runLoad({ label, url: prism.base, token, paths, connections: CONNECTIONS, seconds, rate });
-    results.push({ ...result, prismCpuPct: (await usage).cpuPct });
+    results.push({ ...result, prismCpuPct: (await usage).cpuPct, server: summarize(before, await serverBuckets()) });
   };
   await phase(`${RATE} req/s, admin token`, prism.token, RATE, SECONDS);
   await phase(`${RATE} req/s, named read token`, reader.token, RATE, SECONDS);
   await phase("as fast as it answers, admin token", prism.token, undefined, Math.min(SECONDS, 10));
 
   const liveAfter = await liveCount();
-  const sinkKbps = ((sinkStats.bytes - sinkBytesBefore.bytes) * 8) / (Date.now() - sinkBytesBefore.at);
+  const droppedDuringLoad = sink.closed.length - closedBefore;
   const loadAfter = loadavg()[0]!;
   const deadPublishers = publishers.filter((p) => !p.proc.running()).length;
 
@@ -108,10 +129,16 @@ async function main(): Promise<void> {
         `${r.label.padEnd(38)}${w(r.rps.toFixed(0), 9)}${w(r.ms.p50.toFixed(2), 9)}${w(r.ms.p90.toFixed(2), 9)}${w(r.ms.p99.toFixed(2), 9)}${w(r.ms.p999.toFixed(2), 10)}${w(r.ms.max.toFixed(1), 9)}${w(String(r.non2xx), 9)}${w(String(r.errors), 8)}${w(`${(r.prismCpuPct ?? 0).toFixed(0)}%`, 11)}`,
     ),
     "",
+    "the same requests as Prism timed them (prism_http_request_duration_seconds, p50/p99 interpolated within its buckets):",
+    ...results.map(
+      (r) =>
+        `  ${r.label.padEnd(36)} p50 ${r.server.p50ms.toFixed(2)} ms, p99 ${r.server.p99ms.toFixed(2)} ms; within 1 ms: ${(r.server.within1ms * 100).toFixed(1)} %, within 5 ms: ${(r.server.within5ms * 100).toFixed(1)} %`,
+    ),
+    "",
     `goal: p99 < 5 ms at 1,000 req/s → ${results[0] && results[0].ms.p99 < 5 && results[0].rps > 0.95 * RATE ? "met" : "NOT met"} (${results[0]?.ms.p99.toFixed(2)} ms at ${results[0]?.rps.toFixed(0)} req/s)`,
-    `destinations live after the load: ${liveAfter} of ${STREAMS * DESTINATIONS}; the sink received ${(sinkKbps / 1000).toFixed(1)} Mbit/s over the phases on ${sinkStats.publishing} publishes; publishers that died: ${deadPublishers}`,
+    `destinations live after the load: ${liveAfter} of ${STREAMS * DESTINATIONS}; publishes open at the sink: ${publishing()}, closed during the load: ${droppedDuringLoad}; publishers that died: ${deadPublishers}`,
     `Prism's CPU relaying with no API load: ${relayOnly.cpuPct.toFixed(0)}% of one core`,
-    `latency is client-side (autocannon in this process, per-response hrtime); Prism CPU is % of one core over the phase`,
+    `latency in the table is client-side (autocannon in its own process, per-response hrtime); Prism CPU is % of one core over the phase`,
     `machine: ${cpus().length} cores, load average ${loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after; node ${process.version}; ffmpeg ${ffmpegVersion()}; Prism ${prismRevision()}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

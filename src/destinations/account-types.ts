@@ -1,5 +1,6 @@
 import type { AccountSettings, PlatformSettings } from "../config.js";
 import type { Logger } from "../log.js";
+import type { ChatSupport } from "./chat-types.js";
 
 /**
  * What a platform adapter adds when its accounts can be linked with OAuth: the OAuth dialect it
@@ -75,6 +76,8 @@ export interface LinkedPlatform {
   ingest?(api: AccountApi, stream: StreamInfo): Promise<{ url: string; streamKey: string }>;
   /** The stream ended: wrap up what `ingest` opened (YouTube completes its broadcast). */
   ended?(api: AccountApi, stream: StreamInfo): Promise<void>;
+  /** Reading and writing the stream's live chat (chat-types.ts); absent: the platform's chat is not read. */
+  chat?: ChatSupport;
   /** Stops background work (shutdown). */
   close?(): void;
 }

@@ -1,0 +1,37 @@
+import type { Logger } from "../log.js";
+import type { AccountApi, StreamInfo } from "./account-types.js";
+
+/**
+ * A platform's live chat, as its adapter exposes it to the comment feed (src/comments/). The reader
+ * finds the stream's chat through the platform's API (YouTube liveChatId, TwitCasting movie, X post,
+ * Twitch channel), reads it until `signal` aborts, and reconnects or backs off on its own: one
+ * platform's outage never touches another's reader.
+ */
+export interface ChatSupport {
+  read(api: AccountApi, stream: StreamInfo, sink: ChatSink, signal: AbortSignal): Promise<void>;
+  /** Posts the streamer's message to the stream's chat; rejects with PlatformRefused/PlatformUnavailable. */
+  send?(api: AccountApi, stream: StreamInfo, text: string): Promise<void>;
+  /** Removes one message on the platform, where its API allows it. */
+  deleteMessage?(api: AccountApi, stream: StreamInfo, platformMessageId: string): Promise<void>;
+  /** Bans an author from the stream's chat on the platform, where its API allows it. */
+  banAuthor?(api: AccountApi, stream: StreamInfo, authorId: string): Promise<void>;
+}
+
+/** One chat message as a platform gave it, before merging, dedup and moderation. */
+export interface IncomingChatMessage {
+  /** The platform's own id, unique per platform: the dedup key together with the platform. */
+  platformMessageId: string;
+  author: { id: string; name: string; avatarUrl?: string; color?: string; badges: string[] };
+  text: string;
+  emotes?: Array<{ id: string; name: string; start: number; end: number; url?: string }>;
+  sentAt: Date;
+}
+
+export type ChatReaderState = "connecting" | "live" | "reconnecting" | "failed";
+
+/** Where a reader hands over what it reads, and says how it is doing. */
+export interface ChatSink {
+  messages(messages: IncomingChatMessage[]): void;
+  state(state: ChatReaderState, detail?: string): void;
+  log: Logger;
+}

@@ -3,20 +3,11 @@ import type { EventBus } from "../bus.js";
 import { RtmpIngest, type IngestPorts } from "./ingest/rtmp-ingest.js";
 import type { IngestConnection, PublishDecision, PublishRequest } from "./ingest/connection.js";
 import { StreamHub, type HubSource, type IngestHealth } from "./hub.js";
-import { loadSlateClip, type SlateClip } from "./slate.js";
+import { SlateHold, type SlateSettings } from "./slate-hold.js";
 import { RefusalLimiter } from "./ingest/refusal-limiter.js";
 import { DestinationOutput, type OutputHealth, type OutputOptions, type OutputTarget } from "./output.js";
 import { StreamTranscoding, type DestinationTranscode } from "./transcode/transcoding.js";
 import type { TranscodeSetting } from "./transcode/profile.js";
-
-/** What happens when a publisher drops off (not when it stops on purpose). */
-export interface SlateSettings {
-  enabled: boolean;
-  /** After this long without the publisher, the stream ends and destinations close. */
-  maxSeconds: number;
-  /** Path of the still image to show. */
-  image: string;
-}
 
 /** A destination as the relay runs it: where to push, and what its platform gets (copy or a transcode). */
 export interface RelayTarget extends OutputTarget {
@@ -66,17 +57,8 @@ interface LiveStream {
   outputs: Map<string, DestinationOutput>;
   /** Measures the ingest and runs the ffmpegs of destinations that do not take a copy. */
   transcoding: StreamTranscoding;
-  slate: SlateSettings;
-  /** The slate clip in this stream's format, encoded ahead of need. */
-  slateClip: Promise<SlateClip> | null;
-  slateReady: SlateClip | null;
-  slateDeadline: NodeJS.Timeout | null;
-  slateUntil: number | null;
-  prepareTimer: NodeJS.Timeout | null;
+  slate: SlateHold;
 }
-
-/** How often to try to encode the slate until the stream's format is known. */
-const SLATE_PREPARE_INTERVAL_MS = 1_000;
 
 /**
  * Ingest → hub → outputs for every live stream. It reads configuration through RelayConfigSource,
@@ -138,7 +120,7 @@ export class Relay {
   ingestSource(streamId: string): { source: HubSource; slateUntil: string | null } | null {
     const live = this.live.get(streamId);
     if (!live) return null;
-    return { source: live.hub.currentSource, slateUntil: live.slateUntil ? new Date(live.slateUntil).toISOString() : null };
+    return { source: live.hub.currentSource, slateUntil: live.slate.slateUntil };
   }
 
   /** Every live stream with its ingest and outputs, e.g. for metrics scrapes. */
@@ -213,56 +195,24 @@ export class Relay {
       publisher: null,
       outputs: new Map(),
       transcoding: new StreamTranscoding(hub, { backoff, queueLimitBytes }, this.log.child({ component: "transcode", stream: stream.name })),
-      slate: stream.slate,
-      slateClip: null,
-      slateReady: null,
-      slateDeadline: null,
-      slateUntil: null,
-      prepareTimer: null,
+      slate: new SlateHold(stream.slate, hub, this.log.child({ component: "slate", stream: stream.name }), (reason) => this.end(live, reason)),
     };
     this.live.set(stream.id, live);
     this.finished.delete(stream.id);
     this.log.info({ stream: stream.name }, "stream started");
     this.bus.emit("stream.started", { streamId: stream.id, name: stream.name, at: new Date().toISOString() });
     this.reconcile(stream.id);
-    if (stream.slate.enabled) this.prepareSlate(live);
     return live;
   }
 
-  /** Encodes the slate in the background once the stream's format is known, so a drop is covered at once. */
-  private prepareSlate(live: LiveStream): void {
-    live.prepareTimer = setInterval(() => {
-      const format = live.hub.slateFormat();
-      if (!format || live.slateClip || live.hub.currentSource !== "publisher") return;
-      if (live.prepareTimer) clearInterval(live.prepareTimer);
-      live.prepareTimer = null;
-      const clip = loadSlateClip(live.slate.image, format);
-      live.slateClip = clip;
-      clip.then(
-        (ready) => {
-          if (live.slateClip !== clip) return;
-          live.slateReady = ready;
-          live.hub.slateReady(ready);
-        },
-        (err: unknown) => this.log.warn({ stream: live.name, err: (err as Error).message }, "could not prepare the slate; a dropped publisher will end the stream"),
-      );
-    }, SLATE_PREPARE_INTERVAL_MS);
-  }
-
   private holdOnSlate(live: LiveStream, reason: string): void {
-    live.slateUntil = Date.now() + live.slate.maxSeconds * 1000;
-    live.slateDeadline = setTimeout(() => this.end(live, `publisher did not come back within ${live.slate.maxSeconds} s`), live.slate.maxSeconds * 1000);
-    live.hub.publisherLost(live.slateReady);
-    const slateUntil = new Date(live.slateUntil).toISOString();
+    const slateUntil = live.slate.hold();
     this.log.warn({ stream: live.name, reason, slateUntil }, "publisher lost; destinations stay connected on the slate");
     this.bus.emit("stream.ingest_lost", { streamId: live.id, name: live.name, at: new Date().toISOString(), reason, slateUntil });
   }
 
   private resume(live: LiveStream): void {
-    if (live.slateDeadline) clearTimeout(live.slateDeadline);
-    live.slateDeadline = null;
-    live.slateUntil = null;
-    live.hub.publisherReturned();
+    live.slate.release();
     this.log.info({ stream: live.name }, "publisher back; switching from the slate at its first keyframe");
     this.bus.emit("stream.ingest_resumed", { streamId: live.id, name: live.name, at: new Date().toISOString() });
   }
@@ -316,8 +266,7 @@ export class Relay {
   private end(live: LiveStream, reason: string): void {
     if (this.live.get(live.id) !== live) return;
     this.live.delete(live.id);
-    if (live.slateDeadline) clearTimeout(live.slateDeadline);
-    if (live.prepareTimer) clearInterval(live.prepareTimer);
+    live.slate.close();
     live.hub.close();
     live.transcoding.close();
     const last = new Map<string, OutputHealth>();

@@ -1,12 +1,13 @@
 import net from "node:net";
 import { randomBytes } from "node:crypto";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { describe, expect, it } from "vitest";
+import { waitFor, type TestPrism } from "../support/prism.js";
+import { usePrism } from "../support/lifecycle.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
 import { maxGapSec, packetTimestamps, probeRecording } from "../support/probe.js";
-import { killAll, withTimeout } from "../support/children.js";
-import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { withTimeout } from "../support/children.js";
+import { makeTempDir } from "../support/tmp.js";
 import { RtmpPublishClient } from "../../src/relay/rtmp/publish-client.js";
 
 const HANDSHAKE_TIMEOUT_MS = 2_000;
@@ -37,19 +38,8 @@ const heapMb = () => {
 };
 
 describe("hostile traffic on the RTMP port", () => {
-  let t: TestPrism;
-  beforeAll(async () => {
-    t = await startTestPrism({
-      env: { PRISM_INGEST_HANDSHAKE_TIMEOUT_MS: String(HANDSHAKE_TIMEOUT_MS), PRISM_INGEST_FAILED_PUBLISHES_PER_MINUTE: "20", PRISM_INGEST_BLOCK_SECONDS: "4" },
-    });
-  });
-  afterEach(async () => {
-    await killAll();
-  });
-  afterAll(async () => {
-    await t.stop();
-    await removeTempDirs();
-  });
+  let t!: TestPrism;
+  usePrism((p) => (t = p), { PRISM_INGEST_HANDSHAKE_TIMEOUT_MS: String(HANDSHAKE_TIMEOUT_MS), PRISM_INGEST_FAILED_PUBLISHES_PER_MINUTE: "20", PRISM_INGEST_BLOCK_SECONDS: "4" });
 
   it("survives garbage, half handshakes, slowloris and 1,000 wrong keys while a live stream carries on", async () => {
     expect((globalThis as { gc?: unknown }).gc, "vitest must run workers with --expose-gc").toBeTypeOf("function");

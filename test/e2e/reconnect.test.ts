@@ -1,23 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { describe, expect, it } from "vitest";
+import { waitFor, type TestPrism } from "../support/prism.js";
+import { usePrism } from "../support/lifecycle.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
 import { decodeErrors, isMonotonic, maxGapSec, packetTimestamps, probeRecording } from "../support/probe.js";
-import { killAll, withTimeout } from "../support/children.js";
-import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { withTimeout } from "../support/children.js";
+import { makeTempDir } from "../support/tmp.js";
 
 describe("a destination whose receiver keeps dying", () => {
-  let t: TestPrism;
-  beforeAll(async () => {
-    t = await startTestPrism();
-  });
-  afterEach(async () => {
-    await killAll();
-  });
-  afterAll(async () => {
-    await t.stop();
-    await removeTempDirs();
-  });
+  let t!: TestPrism;
+  usePrism((p) => (t = p));
 
   it("is reconnected after each of 10 restarts within 3 s, while the other destination has no gap", async () => {
     const dir = await makeTempDir("prism-reconnect-");

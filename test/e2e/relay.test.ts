@@ -1,10 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { describe, expect, it } from "vitest";
+import { waitFor, type TestPrism } from "../support/prism.js";
+import { usePrism } from "../support/lifecycle.js";
 import { publishTestStream } from "../support/publisher.js";
 import { closedPort, startRtmpReceiver, type RtmpReceiver } from "../support/receiver.js";
 import { decodeErrors, maxGapSec, packetTimestamps, probeRecording } from "../support/probe.js";
-import { killAll, withTimeout } from "../support/children.js";
-import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { withTimeout } from "../support/children.js";
+import { makeTempDir } from "../support/tmp.js";
 import { expectNoSecretLeak } from "../support/secrets.js";
 
 interface DestinationHealth {
@@ -16,19 +17,9 @@ interface DestinationHealth {
 }
 
 describe("relay: one ingest fanned out to many RTMP destinations", () => {
-  let t: TestPrism;
+  let t!: TestPrism;
   let dir: string;
-
-  beforeAll(async () => {
-    t = await startTestPrism();
-  });
-  afterEach(async () => {
-    await killAll();
-  });
-  afterAll(async () => {
-    await t.stop();
-    await removeTempDirs();
-  });
+  usePrism((p) => (t = p));
 
   const health = async (streamId: string) => (await t.api("GET", `/api/v1/streams/${streamId}/health`)).body;
   const destinationState = async (streamId: string, destId: string): Promise<DestinationHealth> =>

@@ -1,39 +1,31 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { afterEach, describe, expect, it } from "vitest";
+import { waitFor, type TestPrism } from "../support/prism.js";
+import { usePrism } from "../support/lifecycle.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
 import { decodeErrors, probeRecording } from "../support/probe.js";
 import { makeCertificate, startTlsTerminator } from "../support/tls.js";
-import { killAll, withTimeout } from "../support/children.js";
-import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { withTimeout } from "../support/children.js";
+import { makeTempDir } from "../support/tmp.js";
 
 describe("RTMPS", () => {
-  let t: TestPrism;
+  let t!: TestPrism;
   let dir: string;
   let trusted: Awaited<ReturnType<typeof makeCertificate>>;
   const closers: Array<() => Promise<void>> = [];
 
-  beforeAll(async () => {
-    dir = await makeTempDir("prism-rtmps-");
-    trusted = await makeCertificate(dir, "trusted");
-    const ingest = await makeCertificate(dir, "ingest");
-    t = await startTestPrism({
-      env: {
-        // Prism trusts the receiver's self-signed certificate, and serves RTMPS with its own.
-        PRISM_TLS_CA_FILE: trusted.certFile,
-        PRISM_RTMPS_PORT: "0",
-        PRISM_RTMPS_CERT_FILE: ingest.certFile,
-        PRISM_RTMPS_KEY_FILE: ingest.keyFile,
-      },
-    });
-  });
+  usePrism(
+    (p) => (t = p),
+    async () => {
+      dir = await makeTempDir("prism-rtmps-");
+      trusted = await makeCertificate(dir, "trusted");
+      const ingest = await makeCertificate(dir, "ingest");
+      // Prism trusts the receiver's self-signed certificate, and serves RTMPS with its own.
+      return { PRISM_TLS_CA_FILE: trusted.certFile, PRISM_RTMPS_PORT: "0", PRISM_RTMPS_CERT_FILE: ingest.certFile, PRISM_RTMPS_KEY_FILE: ingest.keyFile };
+    },
+  );
   afterEach(async () => {
-    await killAll();
     for (const close of closers.splice(0)) await close();
-  });
-  afterAll(async () => {
-    await t.stop();
-    await removeTempDirs();
   });
 
   it("takes a publish over RTMPS and pushes it to an rtmps:// destination whose certificate it was told to trust", async () => {

@@ -1,5 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { describe, expect, it } from "vitest";
+import { waitFor, type TestPrism } from "../support/prism.js";
+import { usePrism } from "../support/lifecycle.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
 import { decodeErrors, isMonotonic, maxGapSec, packetTimestamps, probeRecording } from "../support/probe.js";
@@ -8,24 +9,15 @@ import { runToCompletion } from "../support/children.js";
 import { ffmpegPath } from "../../src/media/binaries.js";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { killAll, withTimeout } from "../support/children.js";
-import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { withTimeout } from "../support/children.js";
+import { makeTempDir } from "../support/tmp.js";
 
 const SLATE_RGB = [0x15, 0x1a, 0x2e]; // assets/slate.png's background
 const near = (rgb: number[], target: number[], tolerance = 24) => rgb.every((v, i) => Math.abs(v - target[i]!) <= tolerance);
 
 describe("ingest-loss protection", () => {
-  let t: TestPrism;
-  beforeAll(async () => {
-    t = await startTestPrism();
-  });
-  afterEach(async () => {
-    await killAll();
-  });
-  afterAll(async () => {
-    await t.stop();
-    await removeTempDirs();
-  });
+  let t!: TestPrism;
+  usePrism((p) => (t = p));
 
   it("holds every destination on the slate while the publisher is gone and switches back seamlessly", async () => {
     const dir = await makeTempDir("prism-slate-");

@@ -1,25 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { describe, expect, it } from "vitest";
+import { waitFor, type TestPrism } from "../support/prism.js";
+import { usePrism } from "../support/lifecycle.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
 import { startStallingRtmpServer } from "../support/stalling-rtmp-server.js";
 import { maxGapSec, packetTimestamps, probeRecording } from "../support/probe.js";
-import { killAll, withTimeout } from "../support/children.js";
-import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { withTimeout } from "../support/children.js";
+import { makeTempDir } from "../support/tmp.js";
 
 describe("a destination that stops reading", () => {
-  let t: TestPrism;
-  beforeAll(async () => {
-    // A small queue so the stalled destination overflows within seconds rather than minutes.
-    t = await startTestPrism({ env: { PRISM_OUTPUT_QUEUE_MB: "0.25" } });
-  });
-  afterEach(async () => {
-    await killAll();
-  });
-  afterAll(async () => {
-    await t.stop();
-    await removeTempDirs();
-  });
+  let t!: TestPrism;
+  // A small queue so the stalled destination overflows within seconds rather than minutes.
+  usePrism((p) => (t = p), { PRISM_OUTPUT_QUEUE_MB: "0.25" });
 
   it("is cut and reconnected on its own while the publisher and the other destination carry on", async () => {
     const dir = await makeTempDir("prism-slow-");

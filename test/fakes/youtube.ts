@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { youtube_v3 } from "@googleapis/youtube";
 import { bearer, startFakeServer, type FakeAnswer, type FakeRequest, type FakeServer } from "./http.js";
 import { OAuthServer, type FakeUser, type OAuthTokenResponse } from "./oauth-server.js";
+import { YouTubeChatFake } from "./youtube-chat.js";
 
 type LiveStream = youtube_v3.Schema$LiveStream;
 type LiveBroadcast = youtube_v3.Schema$LiveBroadcast;
@@ -26,6 +27,8 @@ export interface YouTubeFake extends FakeServer {
   /** Every broadcast transition asked for, in order: "live", "complete". */
   transitions: Array<{ id: string; status: string }>;
   deleted: string[];
+  /** The broadcasts' live chats (youtube-chat.ts). */
+  chat: YouTubeChatFake;
   env(): Record<string, string>;
 }
 
@@ -57,6 +60,7 @@ export async function startYouTubeFake(options: { accessTtlSec?: number } = {}):
   const broadcasts = new Map<string, LiveBroadcast>();
   const transitions: Array<{ id: string; status: string }> = [];
   const deleted: string[] = [];
+  const chat = new YouTubeChatFake();
   const ingest = { address: "rtmp://127.0.0.1:1/live2", streamName: `abcd-efgh-${randomBytes(3).toString("hex")}` };
 
   const authorized = (req: FakeRequest) => oauth.authenticate(bearer(req));
@@ -81,6 +85,13 @@ export async function startYouTubeFake(options: { accessTtlSec?: number } = {}):
           pageInfo: { totalResults: 1, resultsPerPage: 5 },
           items: [{ kind: "youtube#channel", id: auth.user.id, snippet: { title: auth.user.displayName, description: "" } }],
         };
+        return { status: 200, body };
+      }
+      case "GET /youtube/v3/liveBroadcasts": {
+        // by id, or the channel's active ones (broadcastStatus=active)
+        const wanted = q.get("id")?.split(",");
+        const found = [...broadcasts.values()].filter((b) => (wanted ? wanted.includes(b.id!) : q.get("broadcastStatus") !== "active" || b.status?.lifeCycleStatus === "live"));
+        const body: youtube_v3.Schema$LiveBroadcastListResponse = { kind: "youtube#liveBroadcastListResponse", pageInfo: { totalResults: found.length, resultsPerPage: 5 }, items: found };
         return { status: 200, body };
       }
       case "GET /youtube/v3/liveStreams": {
@@ -118,6 +129,7 @@ export async function startYouTubeFake(options: { accessTtlSec?: number } = {}):
           contentDetails: { ...input.contentDetails },
         };
         broadcasts.set(broadcast.id!, broadcast);
+        chat.chats.set(broadcast.snippet!.liveChatId!, []);
         return { status: 200, body: broadcast };
       }
       case "POST /youtube/v3/liveBroadcasts/bind": {
@@ -153,7 +165,7 @@ export async function startYouTubeFake(options: { accessTtlSec?: number } = {}):
         return { status: 204 };
       }
       default:
-        return googleError(404, "notFound", `no route ${path}`, "global");
+        return chat.handle(req, auth.user) ?? googleError(404, "notFound", `no route ${path}`, "global");
     }
   });
 
@@ -165,6 +177,7 @@ export async function startYouTubeFake(options: { accessTtlSec?: number } = {}):
     ingest,
     transitions,
     deleted,
+    chat,
     setStreamStatus(streamId, status) {
       const stream = streams.get(streamId);
       if (stream) stream.status = { ...stream.status, streamStatus: status };

@@ -1,6 +1,7 @@
 import type { AccountApi, AccountSupport, LinkedPlatform, LinkedPlatformDeps, StreamInfo } from "../account-types.js";
 import { PlatformRefused } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
+import { youtubeChat } from "./chat.js";
 
 /** Google API errors: {"error":{"code":403,"message":"…","errors":[{"reason":"liveStreamingNotEnabled"}]}}. */
 const googleMessage = (body: { error?: { message?: string; errors?: Array<{ reason?: string }> } }) => {
@@ -52,7 +53,12 @@ class YouTubeBroadcasts implements LinkedPlatform {
   /** One broadcast per destination per go-live; reconnects reuse it. */
   private readonly sessions = new Map<string, Session>();
 
-  constructor(private readonly deps: LinkedPlatformDeps) {}
+  /** The chat of the broadcast this go-live created (chat.ts). */
+  readonly chat;
+
+  constructor(private readonly deps: LinkedPlatformDeps) {
+    this.chat = youtubeChat({ apiUrl: deps.settings.apiUrl, broadcastOf: (destinationId) => this.sessions.get(destinationId)?.broadcastId });
+  }
 
   private url(path: string, query: Record<string, string> = {}) {
     return endpoint(this.deps.settings.apiUrl, `/youtube/v3${path}`, query);

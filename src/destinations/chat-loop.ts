@@ -1,0 +1,70 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { backoffDelay, type BackoffPolicy } from "../relay/backoff.js";
+import { PlatformRefused } from "./account-types.js";
+import type { ChatSink } from "./chat-types.js";
+
+/** Chat readers retry faster than outputs: a chat gap is visible to the streamer within seconds. */
+export const CHAT_BACKOFF: BackoffPolicy = { initialMs: 1_000, maxMs: 60_000 };
+
+/** The platform asked Prism to slow down (quota, rate limit): wait at least `retryAfterMs`, then go on. */
+export class ChatSlowDown extends Error {
+  override readonly name = "ChatSlowDown";
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** The chat is over for good (YouTube's liveChatEnded): the reader stops without an error. */
+export class ChatEnded extends Error {
+  override readonly name = "ChatEnded";
+}
+
+/**
+ * Runs one reader step after another until `signal` aborts: a step reads what is new and says how
+ * long to wait before the next. Errors never escape: passing trouble backs off with jitter (and
+ * says "reconnecting"), a platform's slow-down is honoured, a refusal marks the reader failed and
+ * ends it, since only the streamer can fix a missing scope or a deleted post.
+ */
+export async function runChatLoop(sink: ChatSink, signal: AbortSignal, backoff: BackoffPolicy, step: () => Promise<number>): Promise<void> {
+  let failures = 0;
+  let live = false;
+  sink.state("connecting");
+  while (!signal.aborted) {
+    let waitMs: number;
+    try {
+      waitMs = await step();
+      if (!live) sink.state("live");
+      live = true;
+      failures = 0;
+    } catch (err) {
+      if (signal.aborted) return;
+      if (err instanceof ChatEnded) {
+        sink.state("failed", err.message);
+        return;
+      }
+      if (err instanceof PlatformRefused || (err as Error).name === "AccountNeedsReconnect") {
+        sink.state("failed", (err as Error).message);
+        return;
+      }
+      live = false;
+      const jittered = backoffDelay(backoff, failures++);
+      waitMs = err instanceof ChatSlowDown && err.retryAfterMs !== undefined ? Math.max(err.retryAfterMs, jittered) : jittered;
+      sink.state("reconnecting", (err as Error).message);
+      sink.log.warn({ reason: (err as Error).message, retryInMs: waitMs }, "chat reader backs off");
+    }
+    if (!(await pause(waitMs, signal))) return;
+  }
+}
+
+/** Waits `ms` unless `signal` aborts first; false when it did. */
+export async function pause(ms: number, signal: AbortSignal): Promise<boolean> {
+  try {
+    await sleep(ms, undefined, { signal });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -84,6 +84,10 @@ describe("prism CLI against a running Prism, over HTTP", () => {
     const bad = await cli("token", "create", "bad", "--scopes", "read,root");
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/scopes\.1: .*"read"\|"write"\|"admin"/);
+
+    const deleted = await cli("token", "delete", "dashboard");
+    expect(deleted.stdout).toContain('Deleted token "dashboard".');
+    expect((await t.api("GET", "/api/v1/streams", undefined, { token })).status).toBe(401);
   });
 
   it("shows live destination health in a table, once or refreshing until Ctrl-C", async () => {
@@ -143,10 +147,19 @@ describe("prism CLI defaults", () => {
     await t.stop();
   });
 
-  it("finds Prism from PRISM_URL and the admin token in the data dir", async () => {
-    const res = await runCli(["stream", "list"], { PRISM_URL: `http://127.0.0.1:${t.prism.httpPort}`, PRISM_DATA_DIR: t.dataDir });
+  it("finds Prism from PRISM_URL and the admin token in the data dir, also after rotating it", async () => {
+    const env = { PRISM_URL: `http://127.0.0.1:${t.prism.httpPort}`, PRISM_DATA_DIR: t.dataDir };
+    const res = await runCli(["stream", "list"], env);
     expect(res.code, res.stderr).toBe(0);
     expect(res.stdout).toContain("No streams yet");
+
+    const old = t.prism.adminToken.value;
+    const rotated = await runCli(["token", "rotate-admin"], env);
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(rotated.stdout).toContain(t.prism.adminToken.value);
+    expect(t.prism.adminToken.value).not.toBe(old);
+    expect((await runCli(["stream", "list"], env)).code).toBe(0);
+    expect((await runCli(["stream", "list"], { ...env, PRISM_TOKEN: old })).stderr).toMatch(/401/);
   });
 });
 

@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq } from "drizzle-orm";
+import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { destinations, type DestinationRow } from "./schema/index.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import type { TranscodeSetting } from "../relay/transcode/profile.js";
+import { withLazySecret } from "../secrets/lazy-secret.js";
 
 export interface Destination {
   id: string;
@@ -28,10 +29,26 @@ export type DestinationPatch = Partial<Pick<Destination, "name" | "url" | "strea
 
 /** Destinations of streams, with their stream keys encrypted at rest. */
 export class DestinationsRepo {
+  // Prepared once: health reads these on every request, and SQLite would compile them each time.
+  private readonly byStream;
+  private readonly byId;
+
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
-  ) {}
+  ) {
+    this.byStream = db
+      .select()
+      .from(destinations)
+      .where(eq(destinations.streamId, sql.placeholder("streamId")))
+      .orderBy(asc(destinations.createdAt))
+      .prepare();
+    this.byId = db
+      .select()
+      .from(destinations)
+      .where(and(eq(destinations.streamId, sql.placeholder("streamId")), eq(destinations.id, sql.placeholder("id"))))
+      .prepare();
+  }
 
   create(input: NewDestination): Destination {
     const now = Date.now();
@@ -50,21 +67,11 @@ export class DestinationsRepo {
   }
 
   list(streamId: string): Destination[] {
-    return this.db
-      .select()
-      .from(destinations)
-      .where(eq(destinations.streamId, streamId))
-      .orderBy(asc(destinations.createdAt))
-      .all()
-      .map((r) => this.toDestination(r));
+    return this.byStream.all({ streamId }).map((r) => this.toDestination(r));
   }
 
   get(streamId: string, id: string): Destination | undefined {
-    const row = this.db
-      .select()
-      .from(destinations)
-      .where(and(eq(destinations.streamId, streamId), eq(destinations.id, id)))
-      .get();
+    const row = this.byId.get({ streamId, id });
     return row && this.toDestination(row);
   }
 
@@ -101,13 +108,13 @@ export class DestinationsRepo {
 
   private toDestination(row: DestinationRow): Destination {
     const { streamKeyEnc, profile, createdAt, updatedAt, ...rest } = row;
-    return {
+    const destination = {
       ...rest,
-      streamKey: this.box.decrypt(streamKeyEnc),
-      transcode: profile === null ? "auto" : (JSON.parse(profile) as TranscodeSetting),
+      transcode: profile === null ? ("auto" as const) : (JSON.parse(profile) as TranscodeSetting),
       createdAt: new Date(createdAt),
       updatedAt: new Date(updatedAt),
     };
+    return withLazySecret(destination, "streamKey", () => this.box.decrypt(streamKeyEnc));
   }
 }
 

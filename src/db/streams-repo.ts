@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { asc, count, eq } from "drizzle-orm";
+import { asc, count, eq, sql } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { streams, type StreamRow } from "./schema/index.js";
 import type { SecretBox } from "../secrets/secret-box.js";
+import { withLazySecret } from "../secrets/lazy-secret.js";
 import { newStreamKey } from "../secrets/tokens.js";
 
 export interface SlateConfig {
@@ -28,10 +29,17 @@ export type StreamPatch = { name?: string; slate?: Partial<SlateConfig>; title?:
 
 /** Streams, with their ingest keys encrypted at rest and found on publish by keyed hash. */
 export class StreamsRepo {
+  // Prepared once: health and every publish look streams up, and SQLite would compile them each time.
+  private readonly byId;
+  private readonly byKeyHash;
+
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
-  ) {}
+  ) {
+    this.byId = db.select().from(streams).where(eq(streams.id, sql.placeholder("id"))).prepare();
+    this.byKeyHash = db.select().from(streams).where(eq(streams.streamKeyHash, sql.placeholder("hash"))).prepare();
+  }
 
   create(name: string): Stream {
     const now = Date.now();
@@ -62,16 +70,12 @@ export class StreamsRepo {
   }
 
   get(id: string): Stream | undefined {
-    const row = this.db.select().from(streams).where(eq(streams.id, id)).get();
+    const row = this.byId.get({ id });
     return row && this.toStream(row);
   }
 
   findByKey(streamKey: string): { id: string; name: string; slate: SlateConfig } | undefined {
-    const row = this.db
-      .select()
-      .from(streams)
-      .where(eq(streams.streamKeyHash, this.box.lookupHash(streamKey)))
-      .get();
+    const row = this.byKeyHash.get({ hash: this.box.lookupHash(streamKey) });
     return row && { id: row.id, name: row.name, slate: slateOf(row) };
   }
 
@@ -108,16 +112,16 @@ export class StreamsRepo {
   }
 
   private toStream(row: StreamRow): Stream {
-    return {
+    const stream = {
       id: row.id,
       name: row.name,
-      streamKey: this.box.decrypt(row.streamKeyEnc),
       slate: slateOf(row),
       title: row.title,
       description: row.description,
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
     };
+    return withLazySecret(stream, "streamKey", () => this.box.decrypt(row.streamKeyEnc));
   }
 }
 

@@ -1,5 +1,6 @@
 import { bearer, startFakeServer, type FakeAnswer, type FakeServer } from "./http.js";
 import { OAuthServer, type FakeUser, type OAuthTokenResponse } from "./oauth-server.js";
+import { TwitCastingChatFake } from "./twitcasting-chat.js";
 import type { TwitCastingAccessToken, TwitCastingError, TwitCastingRtmpUrl, TwitCastingVerifyCredentials } from "./twitcasting-types.js";
 
 const tcError = (status: number, code: number, message: string): FakeAnswer => ({ status, body: { error: { code, message } } satisfies TwitCastingError });
@@ -7,6 +8,8 @@ const tcError = (status: number, code: number, message: string): FakeAnswer => (
 export interface TwitCastingFake extends FakeServer {
   oauth: OAuthServer;
   rtmp: { enabled: boolean; url: string; streamKey: string };
+  /** The current live and its comments (twitcasting-chat.ts). */
+  chat: TwitCastingChatFake;
   env(): Record<string, string>;
 }
 
@@ -31,6 +34,7 @@ export async function startTwitCastingFake(): Promise<TwitCastingFake> {
     },
     TWITCASTING_USER,
   );
+  const chat = new TwitCastingChatFake(TWITCASTING_USER);
   const rtmp = { enabled: true, url: "rtmp://127.0.0.1:1/live", streamKey: "tc-key-0001" };
   const server = await startFakeServer((req): FakeAnswer => {
     const path = `${req.method} ${req.url.pathname}`;
@@ -54,13 +58,14 @@ export async function startTwitCastingFake(): Promise<TwitCastingFake> {
         return { status: 200, body };
       }
       default:
-        return tcError(404, 404, `Not Found: ${path}`);
+        return chat.handle(req, auth.user) ?? tcError(404, 404, `Not Found: ${path}`);
     }
   });
   return {
     ...server,
     oauth,
     rtmp,
+    chat,
     env: () => ({
       PRISM_TWITCASTING_CLIENT_ID: oauth.dialect.clientId,
       PRISM_TWITCASTING_CLIENT_SECRET: oauth.dialect.clientSecret,

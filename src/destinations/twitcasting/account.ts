@@ -1,6 +1,7 @@
 import type { AccountSupport } from "../account-types.js";
 import { PlatformRefused } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
+import { twitcastingChat } from "./chat.js";
 
 /** TwitCasting API v2 errors: {"error":{"code":1000,"message":"Invalid token"}}. */
 const tcMessage = (body: { error?: { code?: number; message?: string } }) => body.error?.message;
@@ -21,6 +22,8 @@ export const twitcastingAccounts: AccountSupport = {
   },
   create({ settings }) {
     return {
+      chat: twitcastingChat({ apiUrl: settings.apiUrl }),
+
       async identify(api) {
         const me = await readJson<{ user?: { id: string; screen_id: string; name: string } }>(
           await api.fetch(endpoint(settings.apiUrl, "/verify_credentials"), { headers: V2 }),

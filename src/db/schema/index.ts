@@ -3,3 +3,4 @@ export * from "./relay.js";
 export * from "./tokens.js";
 export * from "./webhooks.js";
 export * from "./accounts.js";
+export * from "./comments.js";

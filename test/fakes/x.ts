@@ -1,6 +1,7 @@
 import type { AccessOAuth2TokenResult, UserV2Result } from "twitter-api-v2";
 import { bearer, startFakeServer, type FakeAnswer, type FakeServer } from "./http.js";
 import { OAuthServer, type FakeUser, type OAuthTokenResponse } from "./oauth-server.js";
+import { XChatFake } from "./x-chat.js";
 
 /** X API v2 problem body on a refused request (https://api.x.com/2/problems/…). */
 interface XProblem {
@@ -12,6 +13,8 @@ interface XProblem {
 
 export interface XFake extends FakeServer {
   oauth: OAuthServer;
+  /** Posts, replies and recent search (x-chat.ts). */
+  chat: XChatFake;
   env(): Record<string, string>;
 }
 
@@ -46,6 +49,7 @@ export async function startXFake(options: { accessTtlSec?: number } = {}): Promi
     },
     X_USER,
   );
+  const chat = new XChatFake();
   const server = await startFakeServer((req): FakeAnswer => {
     const path = `${req.method} ${req.url.pathname}`;
     switch (path) {
@@ -61,13 +65,18 @@ export async function startXFake(options: { accessTtlSec?: number } = {}): Promi
         const body: UserV2Result = { data: { id: auth.user.id, name: auth.user.displayName, username: auth.user.login } };
         return { status: 200, body };
       }
-      default:
-        return { status: 404, body: { title: "Not Found Error", type: "https://api.twitter.com/2/problems/resource-not-found", status: 404, detail: `no route ${path}` } satisfies XProblem };
+      default: {
+        const auth = oauth.authenticate(bearer(req));
+        if (!auth.ok && req.url.pathname.startsWith("/2/tweets")) return { status: 401, body: { title: "Unauthorized", type: "about:blank", status: 401, detail: "Unauthorized" } satisfies XProblem };
+        const answer = auth.ok ? chat.handle(req, auth.user, auth.scopes) : undefined;
+        return answer ?? { status: 404, body: { title: "Not Found Error", type: "https://api.twitter.com/2/problems/resource-not-found", status: 404, detail: `no route ${path}` } satisfies XProblem };
+      }
     }
   });
   return {
     ...server,
     oauth,
+    chat,
     env: () => ({ PRISM_X_CLIENT_ID: oauth.dialect.clientId, PRISM_X_CLIENT_SECRET: oauth.dialect.clientSecret, PRISM_X_AUTH_URL: server.url, PRISM_X_TOKEN_URL: server.url, PRISM_X_API_URL: server.url }),
   };
 }

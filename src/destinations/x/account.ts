@@ -1,5 +1,6 @@
 import type { AccountSupport } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
+import { xChat } from "./chat.js";
 
 /** X API v2 errors: {"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}. */
 const xMessage = (body: { detail?: string; title?: string }) => body.detail ?? body.title;
@@ -8,7 +9,8 @@ const xMessage = (body: { detail?: string; title?: string }) => body.detail ?? b
  * X: OAuth 2.0 with PKCE (S256, required), a confidential client authenticating with HTTP Basic,
  * `offline.access` for a refresh token (access tokens last 2 h; each refresh rotates the refresh
  * token). No public API hands out Media Studio stream keys, so an X destination keeps the URL and
- * key the streamer types in; the linked account names the streamer (and reads replies later).
+ * key the streamer types in; the linked account names the streamer and reads the replies to the
+ * stream's announcement post (chat.ts).
  */
 export const xAccounts: AccountSupport = {
   oauth: {
@@ -16,12 +18,15 @@ export const xAccounts: AccountSupport = {
     tokenPath: "/2/oauth2/token",
     revokePath: "/2/oauth2/revoke",
     revokeToken: "refresh_token",
-    scopes: ["tweet.read", "users.read", "offline.access"],
+    // tweet.write: the streamer's answers in the comment feed go out as replies to the announcement.
+    scopes: ["tweet.read", "users.read", "tweet.write", "offline.access"],
     pkce: true,
     clientAuth: "header",
   },
   create({ settings }) {
     return {
+      chat: xChat({ apiUrl: settings.apiUrl }),
+
       async identify(api) {
         const me = await readJson<{ data?: { id: string; name: string; username: string } }>(
           await api.fetch(endpoint(settings.apiUrl, "/2/users/me")),

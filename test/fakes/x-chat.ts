@@ -1,0 +1,107 @@
+import type { TweetV2, TweetV2PostTweetResult, Tweetv2SearchResult, UserV2 } from "twitter-api-v2";
+import type { FakeAnswer, FakeRequest } from "./http.js";
+import type { FakeUser } from "./oauth-server.js";
+
+const problem = (status: number, title: string, detail: string, headers?: Record<string, string>): FakeAnswer => ({
+  status,
+  body: { title, type: "about:blank", status, detail },
+  ...(headers && { headers }),
+});
+
+/**
+ * X's recent search over a conversation (`query=conversation_id:<id>`, `since_id`, `max_results`
+ * 10–100, newest first, `next_token` to page back, `expansions=author_id` into includes.users) and
+ * POST /2/tweets for replies. Rate limited per window (X: 60 per 15 minutes on Basic) with the
+ * x-rate-limit-* headers; answers are twitter-api-v2's types.
+ */
+export class XChatFake {
+  readonly tweets: TweetV2[] = [];
+  readonly users = new Map<string, UserV2>();
+  readonly faults: Array<"down"> = [];
+  rateLimit = { limit: 60, windowMs: 15 * 60_000 };
+  readonly searchCalls: Array<{ at: number; sinceId: string | null; nextToken: string | null; status: number; resetAt: number }> = [];
+  private nextId = 1_861_000_000_000_000_000n;
+  private window = { start: 0, used: 0 };
+
+  /** A post: a new conversation when `inReplyTo` is absent, else a reply in that post's conversation. */
+  post(author: UserV2, text: string, inReplyTo?: string): TweetV2 {
+    this.users.set(author.id, author);
+    const id = String((this.nextId += 1_000_000n));
+    const parent = inReplyTo ? this.tweets.find((t) => t.id === inReplyTo) : undefined;
+    const tweet: TweetV2 = {
+      id,
+      text,
+      author_id: author.id,
+      created_at: new Date().toISOString(),
+      conversation_id: parent?.conversation_id ?? id,
+      edit_history_tweet_ids: [id],
+      ...(parent && { in_reply_to_user_id: parent.author_id! }),
+    };
+    this.tweets.push(tweet);
+    return tweet;
+  }
+
+  handle(req: FakeRequest, user: FakeUser, scopes: string[]): FakeAnswer | undefined {
+    const path = `${req.method} ${req.url.pathname}`;
+    if (path === "GET /2/tweets/search/recent") {
+      const limits = this.spend();
+      const answer = limits.ok ? this.search(req.url.searchParams) : problem(429, "Too Many Requests", "Too Many Requests");
+      const q = req.url.searchParams;
+      this.searchCalls.push({ at: Date.now(), sinceId: q.get("since_id"), nextToken: q.get("next_token"), status: answer.status, resetAt: Number(limits.headers["x-rate-limit-reset"]) * 1000 });
+      return { ...answer, headers: { ...answer.headers, ...limits.headers } };
+    }
+    if (path === "POST /2/tweets") {
+      if (!scopes.includes("tweet.write")) return problem(403, "Forbidden", "You are not permitted to perform this action.");
+      const input = req.json<{ text?: string; reply?: { in_reply_to_tweet_id?: string } }>();
+      if (!input.text) return problem(400, "Invalid Request", "One or more parameters to your request was invalid.");
+      const replyTo = input.reply?.in_reply_to_tweet_id;
+      if (replyTo && !this.tweets.some((t) => t.id === replyTo)) return problem(400, "Invalid Request", "Your Tweet cannot be a reply to a Tweet that does not exist.");
+      const tweet = this.post({ id: user.id, name: user.displayName, username: user.login }, input.text, replyTo);
+      const body: TweetV2PostTweetResult = { data: { id: tweet.id, text: tweet.text } };
+      return { status: 201, body };
+    }
+    return undefined;
+  }
+
+  private search(q: URLSearchParams): FakeAnswer {
+    if (this.faults.shift() === "down") return problem(503, "Service Unavailable", "Service Unavailable");
+    const conversation = /^conversation_id:(\d+)$/.exec(q.get("query") ?? "")?.[1];
+    if (!conversation) return problem(400, "Invalid Request", "One or more parameters to your request was invalid.");
+    const max = Number(q.get("max_results") ?? 10);
+    if (!(max >= 10 && max <= 100)) return problem(400, "Invalid Request", "The `max_results` query parameter value is not between 10 and 100");
+    const since = q.get("since_id");
+    const matching = this.tweets
+      .filter((t) => t.conversation_id === conversation && (!since || BigInt(t.id) > BigInt(since)))
+      .reverse();
+    const from = q.get("next_token") ? Number(Buffer.from(q.get("next_token")!, "base64url").toString()) : 0;
+    const data = matching.slice(from, from + max);
+    const more = from + max < matching.length;
+    const wantsAuthors = q.get("expansions")?.split(",").includes("author_id");
+    const authors = [...new Set(data.map((t) => t.author_id!))].map((id) => this.users.get(id)!);
+    const body: Tweetv2SearchResult = {
+      data,
+      ...(wantsAuthors && data.length && { includes: { users: authors } }),
+      meta: {
+        result_count: data.length,
+        ...(data.length && { newest_id: data[0]!.id, oldest_id: data.at(-1)!.id }),
+        ...(more && { next_token: Buffer.from(String(from + max)).toString("base64url") }),
+      } as Tweetv2SearchResult["meta"],
+    };
+    return { status: 200, body };
+  }
+
+  private spend(): { ok: boolean; headers: Record<string, string> } {
+    const now = Date.now();
+    if (now - this.window.start >= this.rateLimit.windowMs) this.window = { start: now, used: 0 };
+    const ok = this.window.used < this.rateLimit.limit;
+    if (ok) this.window.used++;
+    return {
+      ok,
+      headers: {
+        "x-rate-limit-limit": String(this.rateLimit.limit),
+        "x-rate-limit-remaining": String(this.rateLimit.limit - this.window.used),
+        "x-rate-limit-reset": String(Math.ceil((this.window.start + this.rateLimit.windowMs) / 1000)),
+      },
+    };
+  }
+}

@@ -110,6 +110,10 @@ const EnvSchema = z.object({
   PRISM_PLATFORM_API_TIMEOUT_MS: positive("PRISM_PLATFORM_API_TIMEOUT_MS", 10_000).describe("How long one call to a platform's API may take"),
   ...platformSettings("TWITCH", "Twitch", { auth: "https://id.twitch.tv", api: "https://api.twitch.tv" }),
   PRISM_TWITCH_INGEST_URL: z.url({ error: "PRISM_TWITCH_INGEST_URL must be an rtmp(s):// URL" }).default("rtmp://live.twitch.tv/app").describe("Twitch ingest server linked Twitch destinations push to"),
+  PRISM_TWITCH_EVENTSUB_URL: z
+    .url({ error: "PRISM_TWITCH_EVENTSUB_URL must be a wss:// URL" })
+    .default("wss://eventsub.wss.twitch.tv/ws")
+    .describe("Twitch EventSub WebSocket the Twitch chat reader connects to"),
   ...platformSettings("YOUTUBE", "YouTube", { auth: "https://accounts.google.com", token: "https://oauth2.googleapis.com", api: "https://www.googleapis.com" }),
   PRISM_YOUTUBE_PRIVACY: z.enum(["public", "unlisted", "private"]).default("public").describe("Privacy of the YouTube broadcasts Prism creates"),
   PRISM_YOUTUBE_POLL_MS: positive("PRISM_YOUTUBE_POLL_MS", 3_000).describe("How often YouTube is asked whether it receives the stream, before the broadcast is switched to live"),
@@ -160,7 +164,7 @@ export interface AccountSettings {
   refreshCheckMs: number;
   apiTimeoutMs: number;
   platforms: Record<LinkablePlatform, PlatformSettings>;
-  twitch: { ingestUrl: string };
+  twitch: { ingestUrl: string; eventsubUrl: string };
   youtube: { privacy: "public" | "unlisted" | "private"; pollMs: number };
 }
 
@@ -293,7 +297,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
         x: platformOf(e, "X", "https://api.x.com"),
         twitcasting: platformOf(e, "TWITCASTING"),
       },
-      twitch: { ingestUrl: e.PRISM_TWITCH_INGEST_URL.replace(/\/+$/, "") },
+      twitch: { ingestUrl: e.PRISM_TWITCH_INGEST_URL.replace(/\/+$/, ""), eventsubUrl: e.PRISM_TWITCH_EVENTSUB_URL },
       youtube: { privacy: e.PRISM_YOUTUBE_PRIVACY, pollMs: e.PRISM_YOUTUBE_POLL_MS },
     },
     configFile,

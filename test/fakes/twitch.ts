@@ -6,6 +6,7 @@ import type { DataObject } from "@twurple/common";
 import type { HelixGetStreamKeyData } from "../../node_modules/@twurple/api/lib/interfaces/endpoints/stream.external.js";
 import { bearer, startFakeServer, type FakeAnswer, type FakeRequest, type FakeServer } from "./http.js";
 import { OAuthServer, type FakeUser, type OAuthTokenResponse } from "./oauth-server.js";
+import { TwitchEventSubFake } from "./twitch-eventsub.js";
 
 /** The raw Helix JSON behind a twurple class (what the wire carries). */
 type Raw<C> = C extends DataObject<infer D> ? D : never;
@@ -30,6 +31,8 @@ export interface TwitchFake extends FakeServer {
   titles: Map<string, string>;
   /** The access token each Helix call carried, in order. */
   helixTokens: string[];
+  /** EventSub's WebSocket and the Helix chat calls (twitch-eventsub.ts). */
+  eventsub: TwitchEventSubFake;
   env(): Record<string, string>;
 }
 
@@ -58,6 +61,7 @@ export async function startTwitchFake(options: { accessTtlSec?: number } = {}): 
   );
   const state = { streamKey: newKey(), titles: new Map<string, string>(), helixTokens: [] as string[] };
 
+  const eventsub = await TwitchEventSubFake.start(TWITCH_USER);
   const helixUser = (req: FakeRequest) => {
     if (req.headers["client-id"] !== oauth.dialect.clientId) return { fail: helixError(401, "Unauthorized", "Client ID and OAuth token do not match") };
     const token = bearer(req);
@@ -118,14 +122,20 @@ export async function startTwitchFake(options: { accessTtlSec?: number } = {}): 
         if (patch.title !== undefined) state.titles.set(who.user.id, patch.title);
         return { status: 204 };
       }
-      default:
-        return helixError(404, "Not Found", `no route ${path}`);
+      default: {
+        if (!path.includes(" /helix/")) return helixError(404, "Not Found", `no route ${path}`);
+        const who = helixUser(req);
+        if (who.fail) return who.fail;
+        return eventsub.helix(req, who.user, who.scopes) ?? helixError(404, "Not Found", `no route ${path}`);
+      }
     }
   });
 
   return {
     ...server,
+    close: () => Promise.all([server.close(), eventsub.close()]).then(() => undefined),
     oauth,
+    eventsub,
     get streamKey() {
       return state.streamKey;
     },
@@ -137,6 +147,7 @@ export async function startTwitchFake(options: { accessTtlSec?: number } = {}): 
       PRISM_TWITCH_CLIENT_SECRET: oauth.dialect.clientSecret,
       PRISM_TWITCH_AUTH_URL: server.url,
       PRISM_TWITCH_API_URL: server.url,
+      PRISM_TWITCH_EVENTSUB_URL: eventsub.url,
     }),
   };
 }

@@ -1,5 +1,6 @@
 import type { AccountSupport, LinkedPlatform } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
+import { twitchChat } from "./chat.js";
 
 /** Helix errors: {"error":"Unauthorized","status":401,"message":"Invalid OAuth token"}. */
 const helixMessage = (body: { message?: string; error?: string }) => body.message ?? body.error;
@@ -15,8 +16,8 @@ export const twitchAccounts: AccountSupport = {
     tokenPath: "/oauth2/token",
     revokePath: "/oauth2/revoke",
     revokeToken: "access_token",
-    // stream key, channel title, and reading chat for the comments feed.
-    scopes: ["channel:read:stream_key", "channel:manage:broadcast", "user:read:chat"],
+    // stream key, channel title; reading, writing and moderating chat for the comments feed.
+    scopes: ["channel:read:stream_key", "channel:manage:broadcast", "user:read:chat", "user:write:chat", "moderator:manage:chat_messages", "moderator:manage:banned_users"],
     pkce: false,
     clientAuth: "body",
   },
@@ -24,6 +25,8 @@ export const twitchAccounts: AccountSupport = {
     const helix = (path: string, query: Record<string, string>) => endpoint(settings.apiUrl, `/helix${path}`, query);
     const clientId = { "Client-Id": settings.clientId ?? "" };
     return {
+      chat: twitchChat({ apiUrl: settings.apiUrl, clientId: settings.clientId ?? "", eventsubUrl: accounts.twitch.eventsubUrl }),
+
       async identify(api) {
         // /oauth2/validate names the token's user; Twitch asks apps to validate tokens they are given.
         const valid = await readJson<{ user_id?: string; login?: string }>(

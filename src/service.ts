@@ -24,6 +24,7 @@ import { createAutomation } from "./webhooks/index.js";
 import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
 import { createAccounts } from "./oauth/index.js";
 import { oauthCallbackPath } from "./api/paths.js";
+import { createComments, DEFAULT_REORDER_WINDOW_MS, type ChatSources } from "./comments/index.js";
 
 export const INGEST_APP = "live";
 
@@ -49,7 +50,14 @@ export interface Prism {
 }
 
 /** Composition root: config → secrets → database → bus → relay → API. */
-export async function startPrism(config: Config, options: { logDestination?: DestinationStream } = {}): Promise<Prism> {
+export async function startPrism(
+  config: Config,
+  options: {
+    logDestination?: DestinationStream;
+    /** Stand-ins for the platform chats (tests, benchmarks); by default the linked accounts' destinations. */
+    chat?: { sources?: ChatSources; reorderWindowMs?: number };
+  } = {},
+): Promise<Prism> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const log = createLogger({ level: config.logLevel, format: config.logFormat, destination: options.logDestination });
   routeNmsLogging(log);
@@ -83,6 +91,16 @@ export async function startPrism(config: Config, options: { logDestination?: Des
     log: log.child({ component: "accounts" }),
   });
   accounts.start();
+  const comments = createComments({
+    db: database.db,
+    box,
+    bus,
+    sources: options.chat?.sources ?? { forStream: (streamId) => accounts.chatSources(streamId) },
+    settings: { reorderWindowMs: options.chat?.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS },
+    log: log.child({ component: "comments" }),
+  });
+  // Before the relay starts, so no stream.started is missed.
+  comments.start();
 
   const relay = new Relay(
     { host: config.host, port: config.rtmpPort, tls: config.rtmps, ingest: config.ingest, app: INGEST_APP, output: { ...config.output, backoff: { initialMs: 500, maxMs: 30_000 } } },
@@ -123,7 +141,9 @@ export async function startPrism(config: Config, options: { logDestination?: Des
       slateImages: new SlateImageStore(config.dataDir),
       automation: automation.api,
       accounts: accounts.api,
+      comments: comments.api,
       oauthRedirectUri,
+      publicUrl: () => config.accounts.publicUrl ?? httpBase,
       log: log.child({ component: "api" }),
     });
     closeApi = () => {
@@ -132,6 +152,9 @@ export async function startPrism(config: Config, options: { logDestination?: Des
     };
     const server = serve({ fetch: api.app.fetch, port: config.httpPort, hostname: config.host });
     http = server;
+    server.on("upgrade", (req, socket, head) => {
+      if (!api.upgrade(req, socket, head)) socket.destroy();
+    });
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
       server.once("error", reject);
@@ -161,6 +184,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
           await closed;
           closeApi();
           await relay.stop();
+          comments.stop();
           accounts.stop();
           // After the relay, so its last events (stream.ended) are in the outbox for the next start.
           await automation.stop();
@@ -173,6 +197,7 @@ export async function startPrism(config: Config, options: { logDestination?: Des
     http?.close();
     closeApi();
     await relay.stop();
+    comments.stop();
     accounts.stop();
     await automation.stop();
     database.close();

@@ -24,11 +24,19 @@ import type { AutomationApi } from "../webhooks/index.js";
 import { accountRoutes } from "./routes/accounts.js";
 import { oauthCallbackRoutes } from "./routes/oauth-callback.js";
 import type { AccountsApi } from "../oauth/index.js";
+import type { CommentsApi } from "../comments/index.js";
+import { commentRoutes } from "./routes/comments.js";
+import { commentsWebSocket } from "./routes/comments-ws.js";
+import { OVERLAY_DOC_PATHS, overlayRoutes } from "./routes/overlay.js";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 
 export { API_PREFIX };
 
 export interface Api {
   app: OpenAPIHono<AuthEnv>;
+  /** For the HTTP server's `upgrade` event (the chat WebSocket); false: not a path of ours. */
+  upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
   close(): void;
 }
 
@@ -37,10 +45,12 @@ export interface Api {
  * OpenAPI document and the action endpoints (which carry their own token); errors always have one
  * JSON shape.
  */
-export function createApi(deps: ApiDeps & { automation: AutomationApi; accounts: AccountsApi; oauthRedirectUri: (platform: string) => string }): Api {
+export function createApi(
+  deps: ApiDeps & { automation: AutomationApi; accounts: AccountsApi; comments: CommentsApi; oauthRedirectUri: (platform: string) => string; publicUrl: () => string },
+): Api {
   const app = new OpenAPIHono<AuthEnv>();
   // The OAuth callback's template is listed so the OpenAPI document marks it public; requests are let through by isOAuthCallback.
-  const publicPaths = new Set([OPENAPI_PATH, HEALTHZ_PATH, DOCS_PATH, DOCS_BUNDLE_PATH, OAUTH_CALLBACK_DOC_PATH, ...(deps.http.metricsPublic ? [METRICS_PATH] : [])]);
+  const publicPaths = new Set([OPENAPI_PATH, HEALTHZ_PATH, DOCS_PATH, DOCS_BUNDLE_PATH, OAUTH_CALLBACK_DOC_PATH, ...OVERLAY_DOC_PATHS, ...(deps.http.metricsPublic ? [METRICS_PATH] : [])]);
   const needsToken = (path: string) => !publicPaths.has(path) && !isUnder(path, ACTIONS_PREFIX) && !isOAuthCallback(path);
   const only = (applies: (path: string) => boolean, middleware: MiddlewareHandler<any>): MiddlewareHandler<AuthEnv> => (c, next) =>
     applies(c.req.path) ? middleware(c, next) : next();
@@ -73,6 +83,9 @@ export function createApi(deps: ApiDeps & { automation: AutomationApi; accounts:
   app.route(API_PREFIX, actionTokenRoutes(deps));
   app.route(API_PREFIX, accountRoutes({ accounts: deps.accounts, redirectUri: deps.oauthRedirectUri }));
   app.route(API_PREFIX, oauthCallbackRoutes({ accounts: deps.accounts }));
+  app.route(API_PREFIX, commentRoutes({ streams: deps.streams, comments: deps.comments, publicUrl: deps.publicUrl }));
+  // The overlay's token is its own credential (read-only, one stream), outside the Bearer-guarded prefix.
+  app.route("/", overlayRoutes({ comments: deps.comments }));
   app.route("/", operationsRoutes(deps.metrics));
   let document: Record<string, unknown> | undefined;
   // Built on first request, when every module has registered its routes.
@@ -103,7 +116,15 @@ export function createApi(deps: ApiDeps & { automation: AutomationApi; accounts:
     deps.log.error({ err, method: c.req.method, path: isUnder(c.req.path, ACTIONS_PREFIX) ? ACTIONS_PREFIX : c.req.path }, "API request failed");
     return c.json(errorBody("internal_error", "Something went wrong inside Prism; the server log has the details."), 500);
   });
-  return { app, close: () => rateLimit.close() };
+  const chatSocket = commentsWebSocket({ auth: authenticator, streams: deps.streams, comments: deps.comments });
+  return {
+    app,
+    upgrade: (req, socket, head) => chatSocket.handleUpgrade(req, socket, head),
+    close: () => {
+      rateLimit.close();
+      chatSocket.close();
+    },
+  };
 }
 
 function httpCode(status: number): string {

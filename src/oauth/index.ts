@@ -15,6 +15,7 @@ import { TokenKeeper } from "./token-keeper.js";
 import { AccountLinking, type CallbackQuery } from "./linking.js";
 import { LinkedDestinations } from "./linked-destinations.js";
 import { LinkError } from "./errors.js";
+import type { ChatSource } from "../comments/types.js";
 
 export { LinkError } from "./errors.js";
 export { LinkDeclined } from "./linking.js";
@@ -35,6 +36,8 @@ export interface Accounts {
   api: AccountsApi;
   /** The relay's `resolve` for a destination whose ingest comes from its account. */
   resolverFor(destination: Pick<Destination, "id" | "streamId" | "platform" | "accountId">): (() => Promise<PublishTarget>) | undefined;
+  /** The chats the comment feed reads for a stream: its enabled linked-account destinations whose platform has chat. */
+  chatSources(streamId: string): ChatSource[];
   start(): void;
   stop(): void;
 }
@@ -117,6 +120,16 @@ export function createAccounts(deps: {
   return {
     api,
     resolverFor: (d) => destinations.resolverFor(d),
+    chatSources(streamId) {
+      const stream = deps.streams.get(streamId);
+      return deps.destinations.list(streamId).flatMap((d) => {
+        const chat = linked.get(d.platform)?.chat;
+        const account = d.accountId && d.enabled ? repo.get(d.accountId) : undefined;
+        if (!chat || !account) return [];
+        const info = { streamId, destinationId: d.id, title: stream?.title ?? stream?.name ?? "Live", description: stream?.description ?? null };
+        return [{ platform: d.platform, destinationId: d.id, chat, api: keeper.api(account), stream: info }];
+      });
+    },
     start() {
       destinations.start();
       sweeper = setInterval(() => void keeper.sweep(), settings.refreshCheckMs);

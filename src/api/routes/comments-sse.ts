@@ -1,0 +1,87 @@
+import type { Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { ChatComment, CommentsApi, FeedEvent } from "../../comments/index.js";
+
+/** A subscriber further behind than this is cut; it reconnects with Last-Event-ID and loses nothing. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+const KEEPALIVE_MS = 15_000;
+
+export const commentView = (c: ChatComment) => ({
+  id: c.id,
+  seq: c.seq,
+  platform: c.platform,
+  streamId: c.streamId,
+  author: c.author,
+  text: c.text,
+  ...(c.emotes ? { emotes: c.emotes } : {}),
+  sentAt: c.sentAt.toISOString(),
+  receivedAt: c.receivedAt.toISOString(),
+  flagged: c.flagged,
+  hidden: c.hidden,
+});
+
+// One comment goes to every subscriber: serialize it once, not once per connection.
+const serialized = new WeakMap<object, string>();
+const once = (key: object, make: () => string) => {
+  let s = serialized.get(key);
+  if (s === undefined) serialized.set(key, (s = make()));
+  return s;
+};
+
+export const feedJson = (e: FeedEvent) =>
+  once(e.type === "comment" ? e.comment : e, () => (e.type === "comment" ? JSON.stringify(commentView(e.comment)) : JSON.stringify({ ids: e.ids, reason: e.reason })));
+
+const frame = (e: FeedEvent) => (e.type === "comment" ? `id: ${e.comment.seq}\nevent: comment\ndata: ${feedJson(e)}\n\n` : `event: removed\ndata: ${feedJson(e)}\n\n`);
+
+/** The event id a reconnecting EventSource sends back, or null for a fresh client (live from now). */
+export function lastEventId(c: Context): number | null {
+  const raw = c.req.header("last-event-id");
+  if (!raw || !/^\d{1,15}$/.test(raw.trim())) return null;
+  return Number(raw.trim());
+}
+
+/**
+ * A stream's feed as Server-Sent Events: the missed messages first (Last-Event-ID), then live.
+ * Events arriving together are written together, one write per burst rather than per message.
+ */
+export function sseFeed(c: Context, comments: CommentsApi, streamId: string, afterSeq: number | null): Response {
+  return streamSSE(c, async (stream) => {
+    let buffer = "";
+    let writing = false;
+    let closed = false;
+    const flush = async () => {
+      if (writing) return;
+      writing = true;
+      while (buffer && !closed) {
+        const out = buffer;
+        buffer = "";
+        await stream.write(out);
+      }
+      writing = false;
+    };
+    await stream.write("retry: 1000\n\n");
+    const off = comments.follow(streamId, afterSeq, (e) => {
+      if (closed) return;
+      buffer += frame(e);
+      if (buffer.length > MAX_BUFFERED_BYTES) {
+        closed = true;
+        void stream.close();
+        return;
+      }
+      if (!writing) queueMicrotask(() => void flush());
+    });
+    stream.onAbort(() => {
+      closed = true;
+      off();
+    });
+    try {
+      while (!closed && !stream.aborted) {
+        await stream.sleep(KEEPALIVE_MS);
+        if (!closed && !writing) await stream.write(": keepalive\n\n");
+      }
+    } finally {
+      closed = true;
+      off();
+    }
+  });
+}

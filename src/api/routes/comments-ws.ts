@@ -1,0 +1,77 @@
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer, type WebSocket } from "ws";
+import type { StreamsRepo } from "../../db/streams-repo.js";
+import type { CommentsApi, FeedEvent } from "../../comments/index.js";
+import { hasScope, type Authenticator } from "../auth.js";
+import { errorBody } from "../errors.js";
+import { API_PREFIX } from "../paths.js";
+import { feedJson } from "./comments-sse.js";
+
+const PATH = new RegExp(`^${API_PREFIX}/streams/([^/]+)/comments/ws$`);
+export const WS_PROTOCOL = "prism.chat";
+const TOKEN_PROTOCOL = "bearer.";
+/** A socket this far behind is closed; it reconnects with ?after=<last seq> and loses nothing. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * The live feed over WebSocket (`ws`). Browsers cannot set an Authorization header on a WebSocket,
+ * so the token may come as a `bearer.<token>` subprotocol instead; it is never accepted in the URL,
+ * where proxies and logs would keep it.
+ */
+export function commentsWebSocket(deps: { auth: Authenticator; streams: StreamsRepo; comments: CommentsApi }) {
+  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false) });
+
+  const refuse = (socket: Duplex, status: number, reason: string, code: string, message: string) => {
+    const body = JSON.stringify(errorBody(code, message));
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  };
+
+  const tokenOf = (req: IncomingMessage): string | undefined => {
+    const header = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+    if (header) return header[1];
+    const protocols = (req.headers["sec-websocket-protocol"] ?? "").split(",").map((p) => p.trim());
+    return protocols.find((p) => p.startsWith(TOKEN_PROTOCOL))?.slice(TOKEN_PROTOCOL.length) || undefined;
+  };
+
+  const serve = (ws: WebSocket, streamId: string, after: number | null) => {
+    const off = deps.comments.follow(streamId, after, (e: FeedEvent) => {
+      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.terminate();
+      ws.send(e.type === "comment" ? `{"type":"comment","comment":${feedJson(e)}}` : `{"type":"removed",${feedJson(e).slice(1)}`);
+    });
+    ws.on("close", off);
+    ws.on("error", off);
+  };
+
+  return {
+    /** For the HTTP server's `upgrade` event: true when this request was ours. */
+    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+      const url = new URL(req.url ?? "/", "http://prism");
+      const match = PATH.exec(url.pathname);
+      if (!match) return false;
+      const token = tokenOf(req);
+      const principal = token ? deps.auth.principalFor(token) : undefined;
+      if (!principal) {
+        refuse(socket, 401, "Unauthorized", "unauthorized", "Send an API token as 'Authorization: Bearer <token>' or as the WebSocket subprotocol 'bearer.<token>' next to 'prism.chat'.");
+        return true;
+      }
+      if (!hasScope(principal, "read")) {
+        refuse(socket, 403, "Forbidden", "forbidden", `The token "${principal.name}" lacks the read scope.`);
+        return true;
+      }
+      const streamId = decodeURIComponent(match[1]!);
+      if (!deps.streams.get(streamId)) {
+        refuse(socket, 404, "Not Found", "not_found", "Stream not found.");
+        return true;
+      }
+      const afterRaw = url.searchParams.get("after");
+      const after = afterRaw && /^\d{1,15}$/.test(afterRaw) ? Number(afterRaw) : null;
+      wss.handleUpgrade(req, socket, head, (ws) => serve(ws, streamId, after));
+      return true;
+    },
+    close(): void {
+      for (const ws of wss.clients) ws.terminate();
+      wss.close();
+    },
+  };
+}

@@ -1,0 +1,60 @@
+// The overlay page: one self-contained document (inline CSS and JS, platform marks as text), because
+// OBS may run on a machine without internet and a CDN would be one more thing to fail on air.
+export const OVERLAY_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Prism chat overlay</title>
+<style>
+  html, body { margin: 0; height: 100%; background: transparent; overflow: hidden; }
+  body { font: 600 20px/1.35 system-ui, "Segoe UI", Roboto, sans-serif; color: #fff; text-shadow: 0 1px 2px #000, 0 0 4px #000; }
+  #chat { position: absolute; left: 0; right: 0; bottom: 0; padding: 8px 12px; display: flex; flex-direction: column; gap: 6px; }
+  .msg { display: flex; align-items: baseline; gap: 8px; transition: opacity 1.5s ease; overflow-wrap: anywhere; }
+  .msg.old { opacity: 0; }
+  .icon { flex: none; display: inline-block; min-width: 22px; padding: 0 4px; border-radius: 4px; font-size: 12px; line-height: 20px; text-align: center; text-shadow: none; color: #fff; }
+  .twitch { background: #9146ff; } .youtube { background: #ff0033; } .x { background: #000; border: 1px solid #fff; }
+  .twitcasting { background: #1d9bf0; } .other { background: #555; }
+  .name { flex: none; }
+  .text { font-weight: 500; }
+</style>
+</head>
+<body>
+<div id="chat" aria-live="polite"></div>
+<script>
+(() => {
+  const KEEP = 40, FADE_AFTER_MS = 60000;
+  const marks = { twitch: "T", youtube: "YT", x: "X", twitcasting: "TC" };
+  const chat = document.getElementById("chat");
+  const safeColor = (c) => (typeof c === "string" && /^#[0-9a-fA-F]{3,8}$/.test(c) ? c : null);
+  const hue = (s) => { let h = 0; for (const ch of s) h = (h * 31 + ch.charCodeAt(0)) >>> 0; return "hsl(" + (h % 360) + ", 80%, 70%)"; };
+  const add = (m) => {
+    const row = document.createElement("div");
+    row.className = "msg";
+    row.dataset.id = m.id;
+    const icon = document.createElement("span");
+    icon.className = "icon " + (marks[m.platform] ? m.platform : "other");
+    icon.textContent = marks[m.platform] || m.platform.slice(0, 2).toUpperCase();
+    icon.title = m.platform;
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = m.author.name + ":";
+    name.style.color = safeColor(m.author.color) || hue(m.platform + m.author.id);
+    const text = document.createElement("span");
+    text.className = "text";
+    text.textContent = m.text;
+    row.append(icon, name, text);
+    chat.append(row);
+    while (chat.children.length > KEEP) chat.firstElementChild.remove();
+    setTimeout(() => row.classList.add("old"), FADE_AFTER_MS);
+  };
+  // The feed lives next to this page: same token, read-only, this stream only.
+  const feed = new EventSource(location.pathname.replace(/\\/$/, "") + "/feed");
+  feed.addEventListener("comment", (e) => add(JSON.parse(e.data)));
+  feed.addEventListener("removed", (e) => {
+    for (const id of JSON.parse(e.data).ids) chat.querySelector('[data-id="' + CSS.escape(id) + '"]')?.remove();
+  });
+})();
+</script>
+</body>
+</html>
+`;

@@ -1,0 +1,218 @@
+import type { EventBus } from "../bus.js";
+import type { Db } from "../db/client.js";
+import type { Logger } from "../log.js";
+import type { SecretBox } from "../secrets/secret-box.js";
+import { randomSecret } from "../secrets/tokens.js";
+import { CommentsRepo, type ChatBlock, type ChatFilter } from "../db/comments-repo.js";
+import type { IncomingChatMessage } from "../destinations/chat-types.js";
+import { LiveFeed } from "./feed.js";
+import { Merger } from "./merger.js";
+import { Moderation } from "./moderation.js";
+import { StreamReaders } from "./readers.js";
+import type { ChatComment, ChatSources, FeedEvent, NewComment } from "./types.js";
+
+export type { ChatComment, ChatSource, ChatSources, FeedEvent } from "./types.js";
+export { unsafeRegexReason } from "./safe-regex.js";
+
+/** Long enough for a message from a slower platform (a polled chat) to still take its place; short enough to feel live. */
+export const DEFAULT_REORDER_WINDOW_MS = 1_000;
+
+export interface CommentSettings {
+  /** How long a message is held so one from a slower platform can take its place by sentAt. */
+  reorderWindowMs: number;
+}
+
+export interface SendResult {
+  platform: string;
+  destinationId: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** What the HTTP API may do with the feed. */
+export interface CommentsApi {
+  history(streamId: string, opts: { beforeSeq?: number; limit: number; includeFlagged: boolean }): ChatComment[];
+  /**
+   * Live feed from after `afterSeq` (null: from now): the backlog first, then live events, with
+   * nothing lost or repeated in between. Returns the unsubscribe function.
+   */
+  follow(streamId: string, afterSeq: number | null, listener: (event: FeedEvent) => void): () => void;
+  send(streamId: string, text: string, platforms?: string[]): Promise<SendResult[]>;
+  hide(streamId: string, commentId: string): Promise<{ comment: ChatComment; platformDeleted: SendResult | null } | undefined>;
+  block(streamId: string, platform: string, authorId: string): Promise<{ block: ChatBlock; hidden: number; platformBanned: SendResult | null }>;
+  unblock(streamId: string, platform: string, authorId: string): boolean;
+  blocks(streamId: string): ChatBlock[];
+  filters(streamId: string): ChatFilter[];
+  addFilter(streamId: string, kind: "word" | "regex", pattern: string): ChatFilter;
+  deleteFilter(streamId: string, id: string): boolean;
+  /** A new overlay token for the stream, shown this once; the old one stops working. */
+  rotateOverlayToken(streamId: string): string;
+  streamForOverlayToken(token: string): string | undefined;
+}
+
+export interface Comments {
+  api: CommentsApi;
+  /** The merger's input, as readers feed it: for tests and the benchmark. */
+  accept(streamId: string, platform: string, messages: IncomingChatMessage[]): void;
+  start(): void;
+  stop(): void;
+}
+
+/** The merged comment feed: readers → merger → moderation → store → live subscribers and the bus. */
+export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; sources: ChatSources; settings: CommentSettings; log: Logger }): Comments {
+  const repo = new CommentsRepo(deps.db);
+  const moderation = new Moderation(repo);
+  const live = new LiveFeed();
+  const mergers = new Map<string, Merger>();
+  const readers = new Map<string, StreamReaders>();
+  const unsubscribe: Array<() => void> = [];
+
+  const released = (batch: NewComment[]) => {
+    for (const c of batch) {
+      c.flagged = moderation.flag(c.streamId, c.text);
+      if (moderation.isBlocked(c.streamId, c.platform, c.author.id)) c.hidden = "blocked";
+    }
+    let stored: ChatComment[];
+    try {
+      stored = repo.insertBatch(batch);
+    } catch (err) {
+      // A stream deleted while its chat was still arriving: nothing to keep.
+      deps.log.warn({ reason: (err as Error).message }, "could not store chat messages");
+      return;
+    }
+    for (const comment of stored) {
+      if (comment.flagged || comment.hidden) continue;
+      live.publish(comment.streamId, { type: "comment", comment });
+      deps.bus.emit("comment.received", {
+        id: comment.id,
+        streamId: comment.streamId,
+        platform: comment.platform,
+        author: { id: comment.author.id, name: comment.author.name },
+        text: comment.text,
+        sentAt: comment.sentAt.toISOString(),
+      });
+    }
+  };
+
+  const mergerFor = (streamId: string) => {
+    let merger = mergers.get(streamId);
+    if (!merger) {
+      merger = new Merger(streamId, { windowMs: deps.settings.reorderWindowMs, tickMs: Math.max(5, Math.min(50, deps.settings.reorderWindowMs / 10)) }, released, (platform, id) =>
+        repo.exists(streamId, platform, id),
+      );
+      mergers.set(streamId, merger);
+    }
+    return merger;
+  };
+  const accept = (streamId: string, platform: string, messages: IncomingChatMessage[]) => mergerFor(streamId).accept(platform, messages);
+
+  const startStream = (streamId: string) => {
+    readers.get(streamId)?.stop();
+    const sources = deps.sources.forStream(streamId);
+    if (sources.length === 0) return;
+    deps.log.info({ stream: streamId, platforms: sources.map((s) => s.platform) }, "reading chat");
+    readers.set(streamId, new StreamReaders(sources, (platform, messages) => accept(streamId, platform, messages), deps.log.child({ stream: streamId })));
+  };
+  const endStream = (streamId: string) => {
+    readers.get(streamId)?.stop();
+    readers.delete(streamId);
+    mergers.get(streamId)?.close();
+    mergers.delete(streamId);
+  };
+
+  const viaPlatform = async (platform: string, destinationId: string, action: () => Promise<void>): Promise<SendResult> => {
+    try {
+      await action();
+      return { platform, destinationId, ok: true };
+    } catch (err) {
+      return { platform, destinationId, ok: false, error: (err as Error).message };
+    }
+  };
+
+  const api: CommentsApi = {
+    history: (streamId, opts) => repo.history(streamId, opts),
+    follow(streamId, afterSeq, listener) {
+      if (afterSeq === null) return live.subscribe(streamId, listener);
+      // Subscribe first and hold live events while the backlog is read, then drop what the backlog covered.
+      let held: FeedEvent[] | null = [];
+      const off = live.subscribe(streamId, (e) => (held ? held.push(e) : listener(e)));
+      let last = afterSeq;
+      for (;;) {
+        const page = repo.visibleAfter(streamId, last, 1000);
+        for (const comment of page) listener({ type: "comment", comment });
+        if (page.length < 1000) break;
+        last = page[page.length - 1]!.seq;
+      }
+      const backlogEnd = last;
+      const pending = held;
+      held = null;
+      for (const e of pending) if (e.type !== "comment" || e.comment.seq > backlogEnd) listener(e);
+      return off;
+    },
+    async send(streamId, text, platforms) {
+      const sources = deps.sources.forStream(streamId).filter((s) => !platforms || platforms.includes(s.platform));
+      return Promise.all(
+        sources.map((s) =>
+          s.chat.send
+            ? viaPlatform(s.platform, s.destinationId, () => s.chat.send!(s.api, s.stream, text))
+            : Promise.resolve({ platform: s.platform, destinationId: s.destinationId, ok: false, error: `Prism cannot post to ${s.platform} chat: its API does not allow it.` }),
+        ),
+      );
+    },
+    async hide(streamId, commentId) {
+      const comment = repo.get(streamId, commentId);
+      if (!comment) return undefined;
+      const ids = repo.hide(streamId, { id: commentId }, "hidden");
+      if (ids.length > 0) live.publish(streamId, { type: "removed", ids, reason: "hidden" });
+      const source = deps.sources.forStream(streamId).find((s) => s.platform === comment.platform && s.chat.deleteMessage);
+      const platformMessageId = repo.platformMessageId(comment.id);
+      const platformDeleted = source && platformMessageId ? await viaPlatform(source.platform, source.destinationId, () => source.chat.deleteMessage!(source.api, source.stream, platformMessageId)) : null;
+      return { comment: { ...comment, hidden: "hidden" }, platformDeleted };
+    },
+    async block(streamId, platform, authorId) {
+      const block = repo.addBlock(streamId, platform, authorId, repo.authorName(streamId, platform, authorId) ?? null);
+      moderation.invalidate(streamId);
+      const ids = repo.hide(streamId, { platform, authorId }, "blocked");
+      if (ids.length > 0) live.publish(streamId, { type: "removed", ids, reason: "blocked" });
+      const source = deps.sources.forStream(streamId).find((s) => s.platform === platform && s.chat.banAuthor);
+      const platformBanned = source ? await viaPlatform(platform, source.destinationId, () => source.chat.banAuthor!(source.api, source.stream, authorId)) : null;
+      return { block, hidden: ids.length, platformBanned };
+    },
+    unblock(streamId, platform, authorId) {
+      const removed = repo.deleteBlock(streamId, platform, authorId);
+      moderation.invalidate(streamId);
+      return removed;
+    },
+    blocks: (streamId) => repo.listBlocks(streamId),
+    filters: (streamId) => repo.listFilters(streamId),
+    addFilter(streamId, kind, pattern) {
+      const filter = repo.addFilter(streamId, kind, pattern);
+      moderation.invalidate(streamId);
+      return filter;
+    },
+    deleteFilter(streamId, id) {
+      const removed = repo.deleteFilter(streamId, id);
+      moderation.invalidate(streamId);
+      return removed;
+    },
+    rotateOverlayToken(streamId) {
+      const token = randomSecret("prism_ovl");
+      repo.setOverlayToken(streamId, deps.box.lookupHash(token));
+      return token;
+    },
+    streamForOverlayToken: (token) => repo.streamForOverlayToken(deps.box.lookupHash(token)),
+  };
+
+  return {
+    api,
+    accept,
+    start() {
+      unsubscribe.push(deps.bus.on("stream.started", ({ streamId }) => startStream(streamId)));
+      unsubscribe.push(deps.bus.on("stream.ended", ({ streamId }) => endStream(streamId)));
+    },
+    stop() {
+      for (const off of unsubscribe.splice(0)) off();
+      for (const streamId of [...new Set([...readers.keys(), ...mergers.keys()])]) endStream(streamId);
+    },
+  };
+}

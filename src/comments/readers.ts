@@ -1,0 +1,61 @@
+import type { Logger } from "../log.js";
+import type { ChatReaderState, IncomingChatMessage } from "../destinations/chat-types.js";
+import type { ChatSource } from "./types.js";
+
+/** Shortest pause before a reader that returned or threw is started again. */
+const RESTART_MIN_MS = 1_000;
+const RESTART_MAX_MS = 30_000;
+
+/**
+ * Runs one chat reader per source of a live stream until the stream ends. Readers reconnect on
+ * their own; this only restarts one that gave up (returned or threw) while the stream is still
+ * live, with backoff, and never lets one platform's failure reach another.
+ */
+export class StreamReaders {
+  private readonly controller = new AbortController();
+  readonly states = new Map<string, { platform: string; state: ChatReaderState; detail?: string }>();
+
+  constructor(
+    sources: ChatSource[],
+    private readonly onMessages: (platform: string, messages: IncomingChatMessage[]) => void,
+    private readonly log: Logger,
+  ) {
+    for (const source of sources) void this.run(source);
+  }
+
+  stop(): void {
+    this.controller.abort();
+  }
+
+  private async run(source: ChatSource): Promise<void> {
+    const signal = this.controller.signal;
+    const log = this.log.child({ platform: source.platform, destination: source.destinationId });
+    const sink = {
+      messages: (messages: IncomingChatMessage[]) => {
+        if (!signal.aborted) this.onMessages(source.platform, messages);
+      },
+      state: (state: ChatReaderState, detail?: string) => {
+        this.states.set(source.destinationId, { platform: source.platform, state, ...(detail ? { detail } : {}) });
+        log.debug({ state, detail }, "chat reader state");
+      },
+      log,
+    };
+    let delay = RESTART_MIN_MS;
+    while (!signal.aborted) {
+      const started = Date.now();
+      try {
+        await source.chat.read(source.api, source.stream, sink, signal);
+      } catch (err) {
+        if (!signal.aborted) log.warn({ reason: (err as Error).message }, "chat reader stopped; starting it again");
+      }
+      if (signal.aborted) break;
+      sink.state("reconnecting", "the reader stopped");
+      if (Date.now() - started > RESTART_MAX_MS) delay = RESTART_MIN_MS;
+      await new Promise((resolve) => {
+        const t = setTimeout(resolve, delay);
+        signal.addEventListener("abort", () => (clearTimeout(t), resolve(undefined)), { once: true });
+      });
+      delay = Math.min(delay * 2, RESTART_MAX_MS);
+    }
+  }
+}

@@ -1,0 +1,205 @@
+import { randomUUID } from "node:crypto";
+import { and, asc, desc, eq, gt, isNull, lt, sql } from "drizzle-orm";
+import type { Db } from "./client.js";
+import { chatBlocks, chatFilters, comments, overlayTokens, type CommentRow } from "./schema/index.js";
+import type { ChatComment, NewComment } from "../comments/types.js";
+
+export interface ChatFilter {
+  id: string;
+  streamId: string;
+  kind: "word" | "regex";
+  pattern: string;
+  createdAt: Date;
+}
+
+export interface ChatBlock {
+  streamId: string;
+  platform: string;
+  authorId: string;
+  authorName: string | null;
+  createdAt: Date;
+}
+
+const toComment = (r: CommentRow): ChatComment => ({
+  id: r.id,
+  seq: r.seq,
+  platform: r.platform,
+  streamId: r.streamId,
+  author: {
+    id: r.authorId,
+    name: r.authorName,
+    badges: r.authorBadges,
+    ...(r.authorAvatarUrl ? { avatarUrl: r.authorAvatarUrl } : {}),
+    ...(r.authorColor ? { color: r.authorColor } : {}),
+  },
+  text: r.text,
+  ...(r.emotes ? { emotes: r.emotes } : {}),
+  sentAt: new Date(r.sentAt),
+  receivedAt: new Date(r.receivedAt),
+  flagged: r.flagged,
+  hidden: r.hidden,
+});
+
+/** The merged chat history and its moderation state. */
+export class CommentsRepo {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Stores a released batch in one transaction (one fsync for the batch, not one per message) and
+   * returns what was new: a message already stored (same platform id) is skipped.
+   */
+  insertBatch(batch: NewComment[]): ChatComment[] {
+    return this.db.transaction((tx) => {
+      const stored: ChatComment[] = [];
+      for (const c of batch) {
+        const row = tx
+          .insert(comments)
+          .values({
+            id: `cmt_${randomUUID().replace(/-/g, "")}`,
+            streamId: c.streamId,
+            platform: c.platform,
+            platformMessageId: c.platformMessageId,
+            authorId: c.author.id,
+            authorName: c.author.name,
+            authorAvatarUrl: c.author.avatarUrl ?? null,
+            authorColor: c.author.color ?? null,
+            authorBadges: c.author.badges,
+            text: c.text,
+            emotes: c.emotes ?? null,
+            sentAt: c.sentAt.getTime(),
+            receivedAt: c.receivedAt.getTime(),
+            flagged: c.flagged,
+            hidden: c.hidden,
+          })
+          .onConflictDoNothing()
+          .returning()
+          .get();
+        if (row) stored.push(toComment(row));
+      }
+      return stored;
+    });
+  }
+
+  exists(streamId: string, platform: string, platformMessageId: string): boolean {
+    return !!this.db
+      .select({ seq: comments.seq })
+      .from(comments)
+      .where(and(eq(comments.streamId, streamId), eq(comments.platform, platform), eq(comments.platformMessageId, platformMessageId)))
+      .get();
+  }
+
+  /** Newest first, before `beforeSeq`; flagged ones only when asked; hidden ones never. */
+  history(streamId: string, opts: { beforeSeq?: number; limit: number; includeFlagged: boolean }): ChatComment[] {
+    return this.db
+      .select()
+      .from(comments)
+      .where(
+        and(
+          eq(comments.streamId, streamId),
+          isNull(comments.hidden),
+          opts.includeFlagged ? undefined : isNull(comments.flagged),
+          opts.beforeSeq === undefined ? undefined : lt(comments.seq, opts.beforeSeq),
+        ),
+      )
+      .orderBy(desc(comments.seq))
+      .limit(opts.limit)
+      .all()
+      .map(toComment);
+  }
+
+  /** The visible messages after `afterSeq`, oldest first: what a reconnecting client missed. */
+  visibleAfter(streamId: string, afterSeq: number, limit: number): ChatComment[] {
+    return this.db
+      .select()
+      .from(comments)
+      .where(and(eq(comments.streamId, streamId), gt(comments.seq, afterSeq), isNull(comments.hidden), isNull(comments.flagged)))
+      .orderBy(asc(comments.seq))
+      .limit(limit)
+      .all()
+      .map(toComment);
+  }
+
+  get(streamId: string, id: string): ChatComment | undefined {
+    const row = this.db.select().from(comments).where(and(eq(comments.streamId, streamId), eq(comments.id, id))).get();
+    return row && toComment(row);
+  }
+
+  /** The name an author last wrote under, for the list of blocked authors. */
+  authorName(streamId: string, platform: string, authorId: string): string | undefined {
+    return this.db
+      .select({ name: comments.authorName })
+      .from(comments)
+      .where(and(eq(comments.streamId, streamId), eq(comments.platform, platform), eq(comments.authorId, authorId)))
+      .orderBy(desc(comments.seq))
+      .limit(1)
+      .get()?.name;
+  }
+
+  platformMessageId(id: string): string | undefined {
+    return this.db.select({ p: comments.platformMessageId }).from(comments).where(eq(comments.id, id)).get()?.p;
+  }
+
+  /** Marks messages hidden; returns the ids that were visible until now. */
+  hide(streamId: string, where: { id: string } | { platform: string; authorId: string }, reason: "hidden" | "blocked"): string[] {
+    const match = "id" in where ? eq(comments.id, where.id) : and(eq(comments.platform, where.platform), eq(comments.authorId, where.authorId));
+    return this.db
+      .update(comments)
+      .set({ hidden: reason })
+      .where(and(eq(comments.streamId, streamId), match, isNull(comments.hidden)))
+      .returning({ id: comments.id })
+      .all()
+      .map((r) => r.id);
+  }
+
+  listFilters(streamId: string): ChatFilter[] {
+    return this.db
+      .select()
+      .from(chatFilters)
+      .where(eq(chatFilters.streamId, streamId))
+      .orderBy(asc(chatFilters.createdAt))
+      .all()
+      .map((r) => ({ ...r, createdAt: new Date(r.createdAt) }));
+  }
+
+  addFilter(streamId: string, kind: "word" | "regex", pattern: string): ChatFilter {
+    const row = { id: randomUUID(), streamId, kind, pattern, createdAt: Date.now() };
+    this.db.insert(chatFilters).values(row).run();
+    return { ...row, createdAt: new Date(row.createdAt) };
+  }
+
+  deleteFilter(streamId: string, id: string): boolean {
+    return this.db.delete(chatFilters).where(and(eq(chatFilters.streamId, streamId), eq(chatFilters.id, id))).run().changes > 0;
+  }
+
+  listBlocks(streamId: string): ChatBlock[] {
+    return this.db
+      .select()
+      .from(chatBlocks)
+      .where(eq(chatBlocks.streamId, streamId))
+      .all()
+      .map((r) => ({ ...r, createdAt: new Date(r.createdAt) }));
+  }
+
+  addBlock(streamId: string, platform: string, authorId: string, authorName: string | null): ChatBlock {
+    const row = { streamId, platform, authorId, authorName, createdAt: Date.now() };
+    this.db.insert(chatBlocks).values(row).onConflictDoNothing().run();
+    return { ...row, createdAt: new Date(row.createdAt) };
+  }
+
+  deleteBlock(streamId: string, platform: string, authorId: string): boolean {
+    return this.db.delete(chatBlocks).where(and(eq(chatBlocks.streamId, streamId), eq(chatBlocks.platform, platform), eq(chatBlocks.authorId, authorId))).run().changes > 0;
+  }
+
+  /** Replaces the stream's overlay token (the old one stops working at once). */
+  setOverlayToken(streamId: string, tokenHash: string): void {
+    this.db
+      .insert(overlayTokens)
+      .values({ streamId, tokenHash, createdAt: Date.now() })
+      .onConflictDoUpdate({ target: overlayTokens.streamId, set: { tokenHash, createdAt: sql`excluded.created_at` } })
+      .run();
+  }
+
+  streamForOverlayToken(tokenHash: string): string | undefined {
+    return this.db.select({ streamId: overlayTokens.streamId }).from(overlayTokens).where(eq(overlayTokens.tokenHash, tokenHash)).get()?.streamId;
+  }
+}

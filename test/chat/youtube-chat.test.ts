@@ -104,6 +104,18 @@ describe("YouTube chat reader", () => {
     expect(sink.states.at(-1)).toEqual({ state: "failed", detail: "the YouTube live chat has ended" });
   });
 
+  it("follows the destination to its next go-live's broadcast and chat", async () => {
+    let broadcast = "bc-1";
+    const { chat, api } = start({ broadcastOf: () => broadcast });
+    await chat.send!(api, STREAM, "on the first");
+    yt.broadcasts.set("bc-2", { kind: "youtube#liveBroadcast", id: "bc-2", snippet: { title: "t", liveChatId: "Cg0KCchat-two" }, status: { lifeCycleStatus: "live" } });
+    yt.chat.chats.set("Cg0KCchat-two", []);
+    broadcast = "bc-2";
+    await chat.send!(api, STREAM, "on the second");
+    expect(yt.chat.chats.get(CHAT)!.map((m) => m.snippet?.displayMessage)).toEqual(["on the first"]);
+    expect(yt.chat.chats.get("Cg0KCchat-two")!.map((m) => m.snippet?.displayMessage)).toEqual(["on the second"]);
+  });
+
   it("finds the active broadcast's chat when the go-live's broadcast is unknown", async () => {
     yt.chat.post(CHAT, ALICE, "hello");
     const { sink } = start({ broadcastOf: () => undefined });

@@ -75,15 +75,17 @@ export function youtubeChat(options: YouTubeChatOptions): ChatSupport {
   }
 
   async function liveChatId(api: AccountApi, stream: StreamInfo): Promise<string> {
-    const known = chatIds.get(stream.destinationId);
-    if (known) return known;
     const broadcastId = options.broadcastOf?.(stream.destinationId);
+    // Keyed by broadcast too: the destination's next go-live has a new broadcast and a new chat.
+    const key = `${stream.destinationId}:${broadcastId ?? "active"}`;
+    const known = chatIds.get(key);
+    if (known) return known;
     // Without the go-live's broadcast (Prism restarted), the channel's active broadcast is the stream's.
     const query: Record<string, string> = broadcastId ? { part: "snippet", id: broadcastId } : { part: "snippet", broadcastStatus: "active", broadcastType: "all" };
     const found = await call<{ items?: Array<{ snippet?: { liveChatId?: string | null } }> }>(api, "describe the broadcast", "/liveBroadcasts", query);
     const id = found.items?.find((b) => b.snippet?.liveChatId)?.snippet?.liveChatId;
     if (!id) throw new ChatSlowDown("the YouTube broadcast has no live chat yet");
-    chatIds.set(stream.destinationId, id);
+    chatIds.set(key, id);
     return id;
   }
 

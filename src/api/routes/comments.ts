@@ -4,7 +4,7 @@ import type { CommentsApi } from "../../comments/index.js";
 import { unsafeRegexReason } from "../../comments/index.js";
 import type { ChatBlock, ChatFilter } from "../../db/comments-repo.js";
 import { body, json, newRouter } from "../router.js";
-import { ApiError, commonErrors, notFound, notFoundError } from "../errors.js";
+import { ApiError, ErrorSchema, commonErrors, errorBody, notFound, notFoundError } from "../errors.js";
 import { IdParam } from "../schemas.js";
 import {
   BlockParams,
@@ -25,6 +25,8 @@ import {
 } from "../comment-schemas.js";
 import { commentView, lastEventId, sseFeed } from "./comments-sse.js";
 import { overlayPagePath } from "./overlay.js";
+
+const NO_CHAT = "This stream has no destination of a linked account whose platform chat Prism reads (or none on the platforms asked for): add one under /streams/:id/destinations with an accountId.";
 
 const filterView = (f: ChatFilter) => ({ ...f, createdAt: f.createdAt.toISOString() });
 const blockView = (b: ChatBlock) => ({ ...b, createdAt: b.createdAt.toISOString() });
@@ -98,7 +100,15 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       path: "/streams/{id}/comments",
       summary: "Post a message to the stream's chat on every chosen platform; reports each platform's answer",
       request: { params: IdParam, ...body(SendCommentBody) },
-      responses: { 200: json(SendCommentResult, "Per-platform results"), ...commonErrors, ...notFoundError },
+      responses: {
+        200: json(SendCommentResult, "Per-platform results"),
+        409: {
+          description: "No platform chat to post to",
+          content: { "application/json": { schema: ErrorSchema, example: errorBody("no_chat", NO_CHAT) } },
+        },
+        ...commonErrors,
+        ...notFoundError,
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
@@ -106,7 +116,7 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       requireStream(id);
       const results = await comments.send(id, text, platforms);
       if (results.length === 0) {
-        throw new ApiError(409, "no_chat", "This stream has no destination of a linked account whose platform chat Prism can post to (or none of the platforms asked for).");
+        throw new ApiError(409, "no_chat", NO_CHAT);
       }
       return c.json({ results }, 200);
     },

@@ -117,6 +117,9 @@ const EnvSchema = z.object({
   ...platformSettings("YOUTUBE", "YouTube", { auth: "https://accounts.google.com", token: "https://oauth2.googleapis.com", api: "https://www.googleapis.com" }),
   PRISM_YOUTUBE_PRIVACY: z.enum(["public", "unlisted", "private"]).default("public").describe("Privacy of the YouTube broadcasts Prism creates"),
   PRISM_YOUTUBE_POLL_MS: positive("PRISM_YOUTUBE_POLL_MS", 3_000).describe("How often YouTube is asked whether it receives the stream, before the broadcast is switched to live"),
+  PRISM_YOUTUBE_CHAT_POLL_MS: positive("PRISM_YOUTUBE_CHAT_POLL_MS", 5_000).describe(
+    "Shortest wait between two reads of a YouTube live chat (YouTube's own pollingIntervalMillis is honoured when longer); each read costs 5 units of the daily API quota",
+  ),
   ...platformSettings("X", "X", { auth: "https://x.com", token: "https://api.x.com", api: "https://api.x.com" }),
   ...platformSettings("TWITCASTING", "TwitCasting", { auth: "https://apiv2.twitcasting.tv", api: "https://apiv2.twitcasting.tv" }),
 });
@@ -165,7 +168,7 @@ export interface AccountSettings {
   apiTimeoutMs: number;
   platforms: Record<LinkablePlatform, PlatformSettings>;
   twitch: { ingestUrl: string; eventsubUrl: string };
-  youtube: { privacy: "public" | "unlisted" | "private"; pollMs: number };
+  youtube: { privacy: "public" | "unlisted" | "private"; pollMs: number; chatPollMs: number };
 }
 
 export interface WebhookSettings {
@@ -298,7 +301,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
         twitcasting: platformOf(e, "TWITCASTING"),
       },
       twitch: { ingestUrl: e.PRISM_TWITCH_INGEST_URL.replace(/\/+$/, ""), eventsubUrl: e.PRISM_TWITCH_EVENTSUB_URL },
-      youtube: { privacy: e.PRISM_YOUTUBE_PRIVACY, pollMs: e.PRISM_YOUTUBE_POLL_MS },
+      youtube: { privacy: e.PRISM_YOUTUBE_PRIVACY, pollMs: e.PRISM_YOUTUBE_POLL_MS, chatPollMs: e.PRISM_YOUTUBE_CHAT_POLL_MS },
     },
     configFile,
   };

@@ -57,7 +57,11 @@ class YouTubeBroadcasts implements LinkedPlatform {
   readonly chat;
 
   constructor(private readonly deps: LinkedPlatformDeps) {
-    this.chat = youtubeChat({ apiUrl: deps.settings.apiUrl, broadcastOf: (destinationId) => this.sessions.get(destinationId)?.broadcastId });
+    this.chat = youtubeChat({
+      apiUrl: deps.settings.apiUrl,
+      broadcastOf: (destinationId) => this.sessions.get(destinationId)?.broadcastId,
+      minPollMs: deps.accounts.youtube.chatPollMs,
+    });
   }
 
   private url(path: string, query: Record<string, string> = {}) {

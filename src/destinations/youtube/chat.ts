@@ -103,7 +103,7 @@ export function youtubeChat(options: YouTubeChatOptions): ChatSupport {
         const messages = (page.items ?? []).flatMap(toIncoming);
         if (messages.length) sink.messages(messages);
         if (page.nextPageToken) pageToken = page.nextPageToken;
-        return Math.max(page.pollingIntervalMillis ?? 5_000, options.minPollMs ?? 1_000);
+        return Math.max(page.pollingIntervalMillis ?? 5_000, options.minPollMs ?? 5_000);
       });
     },
 

@@ -30,6 +30,9 @@ import { commentsWebSocket } from "./routes/comments-ws.js";
 import { OVERLAY_DOC_PATHS, overlayRoutes } from "./routes/overlay.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
+import { healthStreamRoutes } from "./routes/health-stream.js";
+import { dashboardRoutes } from "../web/routes.js";
+import { sessionFromCookie } from "../web/session.js";
 
 export { API_PREFIX };
 
@@ -59,7 +62,7 @@ export function createApi(
 
   const rateLimit = limitPerToken({ limit: deps.http.rateLimitPerMinute, windowMs: 60_000 });
   const authenticator = createAuthenticator(deps.auth.admin, deps.auth.tokens);
-  const guarded = only(needsToken, requireToken(authenticator, (c: Context) => requiredScope(c.req.method, c.req.path)));
+  const guarded = only(needsToken, requireToken(authenticator, (c: Context) => requiredScope(c.req.method, c.req.path), sessionFromCookie));
 
   app.use("*", observeRequests(deps.metrics, deps.log));
   // Only requests that can carry a body: for a GET, merely asking for the body would make the node
@@ -77,6 +80,7 @@ export function createApi(
   app.route(API_PREFIX, streamRoutes(deps));
   app.route(API_PREFIX, destinationRoutes(deps));
   app.route(API_PREFIX, healthRoutes(deps));
+  app.route(API_PREFIX, healthStreamRoutes(deps));
   app.route(API_PREFIX, tokenRoutes(deps));
   app.route(API_PREFIX, webhookRoutes(deps));
   app.route(API_PREFIX, eventRoutes(deps));
@@ -87,6 +91,8 @@ export function createApi(
   // The overlay's token is its own credential (read-only, one stream), outside the Bearer-guarded prefix.
   app.route("/", overlayRoutes({ comments: deps.comments }));
   app.route("/", operationsRoutes(deps.metrics));
+  // The dashboard (issue #9): its page and assets are public; its login turns a token into the cookie session above.
+  app.route("/", dashboardRoutes({ auth: authenticator }));
   let document: Record<string, unknown> | undefined;
   // Built on first request, when every module has registered its routes.
   app.route("/", docsRoutes(() => (document ??= buildOpenApiDocument(app, { publicPaths }))));

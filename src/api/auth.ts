@@ -3,6 +3,7 @@ import type { AdminToken } from "./admin-token.js";
 import type { Scope, TokensRepo } from "../db/tokens-repo.js";
 import { errorBody } from "./errors.js";
 import { API_PREFIX, isUnder } from "./paths.js";
+import type { SessionResult } from "../web/session.js";
 
 /** Who made a request: the admin token, or a named token with its scopes. */
 export interface Principal {
@@ -61,18 +62,30 @@ export function createAuthenticator(admin: AdminToken, tokens: TokensRepo): Auth
  * `Authorization: Bearer <token>`, then the scope the request needs. Sets `principal` for what
  * comes after (rate limit, logs).
  */
-export function requireToken(auth: Authenticator, scopeFor: (c: Context) => Scope): MiddlewareHandler<AuthEnv> {
+export function requireToken(
+  auth: Authenticator,
+  scopeFor: (c: Context) => Scope,
+  /** The dashboard's cookie session (src/web/session.ts), used only when no Authorization header is sent. */
+  session?: (c: Context) => SessionResult | undefined,
+): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-    if (!match) {
+    let token: string | undefined = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    if (!token && !header && session) {
+      const fromCookie = session(c);
+      if (fromCookie && "error" in fromCookie) {
+        return c.json(errorBody("forbidden", "The dashboard session needs the X-CSRF-Token header (the prism_csrf cookie's value) on requests that change something. Reload the page."), 403);
+      }
+      if (fromCookie) token = fromCookie.token;
+    }
+    if (!token) {
       c.header("WWW-Authenticate", 'Bearer realm="prism"');
       return c.json(
         errorBody("unauthorized", "Send an API token as 'Authorization: Bearer <token>'. Prism prints the admin token at start and keeps it in <data dir>/api-token."),
         401,
       );
     }
-    const principal = auth.principalFor(match[1]!);
+    const principal = auth.principalFor(token);
     if (!principal) {
       c.header("WWW-Authenticate", 'Bearer realm="prism", error="invalid_token"');
       return c.json(errorBody("unauthorized", "The API token is not valid: it was mistyped, deleted or rotated."), 401);

@@ -1,10 +1,12 @@
 import type { FeedEvent } from "./types.js";
 
-type Listener = (event: FeedEvent) => void;
+/** Events released together arrive together: one array, shared by every subscriber (do not mutate it). */
+type Listener = (events: readonly FeedEvent[]) => void;
 
 /**
- * Live fan-out of each stream's feed to its subscribers (SSE, WebSocket, overlay). Delivery is a
- * synchronous call per subscriber; a subscriber that cannot keep up buffers on its own connection.
+ * Live fan-out of each stream's feed to its subscribers (SSE, WebSocket, overlay). Delivery is one
+ * synchronous call per subscriber per released batch, so work that is the same for every subscriber
+ * (serializing, encoding) is done once per batch; a slow subscriber buffers on its own connection.
  */
 export class LiveFeed {
   private readonly listeners = new Map<string, Set<Listener>>();
@@ -19,12 +21,12 @@ export class LiveFeed {
     };
   }
 
-  publish(streamId: string, event: FeedEvent): void {
+  publish(streamId: string, events: readonly FeedEvent[]): void {
     const set = this.listeners.get(streamId);
-    if (!set) return;
+    if (!set || events.length === 0) return;
     for (const listener of set) {
       try {
-        listener(event);
+        listener(events);
       } catch {
         // One broken connection must not starve the others; its own close handler unsubscribes it.
       }

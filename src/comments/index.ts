@@ -36,7 +36,7 @@ export interface CommentsApi {
    * Live feed from after `afterSeq` (null: from now): the backlog first, then live events, with
    * nothing lost or repeated in between. Returns the unsubscribe function.
    */
-  follow(streamId: string, afterSeq: number | null, listener: (event: FeedEvent) => void): () => void;
+  follow(streamId: string, afterSeq: number | null, listener: (events: readonly FeedEvent[]) => void): () => void;
   send(streamId: string, text: string, platforms?: string[]): Promise<SendResult[]>;
   hide(streamId: string, commentId: string): Promise<{ comment: ChatComment; platformDeleted: SendResult | null } | undefined>;
   block(streamId: string, platform: string, authorId: string): Promise<{ block: ChatBlock; hidden: number; platformBanned: SendResult | null }>;
@@ -80,9 +80,10 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
       deps.log.warn({ reason: (err as Error).message }, "could not store chat messages");
       return;
     }
-    for (const comment of stored) {
-      if (comment.flagged || comment.hidden) continue;
-      live.publish(comment.streamId, { type: "comment", comment });
+    const visible = stored.filter((c) => !c.flagged && !c.hidden);
+    // A released batch belongs to one stream (one merger per stream).
+    if (visible.length > 0) live.publish(visible[0]!.streamId, visible.map((comment) => ({ type: "comment" as const, comment })));
+    for (const comment of visible) {
       deps.bus.emit("comment.received", {
         id: comment.id,
         streamId: comment.streamId,
@@ -135,18 +136,18 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
       if (afterSeq === null) return live.subscribe(streamId, listener);
       // Subscribe first and hold live events while the backlog is read, then drop what the backlog covered.
       let held: FeedEvent[] | null = [];
-      const off = live.subscribe(streamId, (e) => (held ? held.push(e) : listener(e)));
+      const off = live.subscribe(streamId, (events) => (held ? held.push(...events) : listener(events)));
       let last = afterSeq;
       for (;;) {
         const page = repo.visibleAfter(streamId, last, 1000);
-        for (const comment of page) listener({ type: "comment", comment });
+        if (page.length > 0) listener(page.map((comment) => ({ type: "comment" as const, comment })));
         if (page.length < 1000) break;
         last = page[page.length - 1]!.seq;
       }
       const backlogEnd = last;
-      const pending = held;
+      const pending = held.filter((e) => e.type !== "comment" || e.comment.seq > backlogEnd);
       held = null;
-      for (const e of pending) if (e.type !== "comment" || e.comment.seq > backlogEnd) listener(e);
+      if (pending.length > 0) listener(pending);
       return off;
     },
     async send(streamId, text, platforms) {
@@ -163,7 +164,7 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
       const comment = repo.get(streamId, commentId);
       if (!comment) return undefined;
       const ids = repo.hide(streamId, { id: commentId }, "hidden");
-      if (ids.length > 0) live.publish(streamId, { type: "removed", ids, reason: "hidden" });
+      if (ids.length > 0) live.publish(streamId, [{ type: "removed", ids, reason: "hidden" }]);
       const source = deps.sources.forStream(streamId).find((s) => s.platform === comment.platform && s.chat.deleteMessage);
       const platformMessageId = repo.platformMessageId(comment.id);
       const platformDeleted = source && platformMessageId ? await viaPlatform(source.platform, source.destinationId, () => source.chat.deleteMessage!(source.api, source.stream, platformMessageId)) : null;
@@ -173,7 +174,7 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
       const block = repo.addBlock(streamId, platform, authorId, repo.authorName(streamId, platform, authorId) ?? null);
       moderation.invalidate(streamId);
       const ids = repo.hide(streamId, { platform, authorId }, "blocked");
-      if (ids.length > 0) live.publish(streamId, { type: "removed", ids, reason: "blocked" });
+      if (ids.length > 0) live.publish(streamId, [{ type: "removed", ids, reason: "blocked" }]);
       const source = deps.sources.forStream(streamId).find((s) => s.platform === platform && s.chat.banAuthor);
       const platformBanned = source ? await viaPlatform(platform, source.destinationId, () => source.chat.banAuthor!(source.api, source.stream, authorId)) : null;
       return { block, hidden: ids.length, platformBanned };

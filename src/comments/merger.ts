@@ -15,6 +15,7 @@ export class Merger {
   private pending: NewComment[] = [];
   private readonly recent = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
+  private immediate: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly streamId: string,
@@ -45,7 +46,8 @@ export class Merger {
         hidden: null,
       });
     }
-    if (this.options.windowMs === 0) this.flush(true);
+    // Without a window, what every reader handed over in this turn of the event loop is stored in one transaction.
+    if (this.options.windowMs === 0) this.immediate ??= setImmediate(() => ((this.immediate = null), this.flush(true)));
     else this.timer ??= setInterval(() => this.flush(false), this.options.tickMs);
   }
 
@@ -70,6 +72,8 @@ export class Merger {
   }
 
   close(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = null;
     this.flush(true);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

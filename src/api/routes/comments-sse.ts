@@ -31,7 +31,16 @@ const once = (key: object, make: () => string) => {
 export const feedJson = (e: FeedEvent) =>
   once(e.type === "comment" ? e.comment : e, () => (e.type === "comment" ? JSON.stringify(commentView(e.comment)) : JSON.stringify({ ids: e.ids, reason: e.reason })));
 
-const frame = (e: FeedEvent) => (e.type === "comment" ? `id: ${e.comment.seq}\nevent: comment\ndata: ${feedJson(e)}\n\n` : `event: removed\ndata: ${feedJson(e)}\n\n`);
+const frame = (e: FeedEvent): string => (e.type === "comment" ? `id: ${e.comment.seq}\nevent: comment\ndata: ${feedJson(e)}\n\n` : `event: removed\ndata: ${feedJson(e)}\n\n`);
+
+// Every subscriber of a batch writes the same bytes: build and encode them once per batch.
+const encoded = new WeakMap<readonly FeedEvent[], Uint8Array>();
+const encoder = new TextEncoder();
+const framesOf = (events: readonly FeedEvent[]) => {
+  let bytes = encoded.get(events);
+  if (!bytes) encoded.set(events, (bytes = encoder.encode(events.map(frame).join(""))));
+  return bytes;
+};
 
 /** The event id a reconnecting EventSource sends back, or null for a fresh client (live from now). */
 export function lastEventId(c: Context): number | null {
@@ -46,29 +55,33 @@ export function lastEventId(c: Context): number | null {
  */
 export function sseFeed(c: Context, comments: CommentsApi, streamId: string, afterSeq: number | null): Response {
   return streamSSE(c, async (stream) => {
-    let buffer = "";
+    let queue: Uint8Array[] = [];
+    let queued = 0;
     let writing = false;
     let closed = false;
     const flush = async () => {
       if (writing) return;
       writing = true;
-      while (buffer && !closed) {
-        const out = buffer;
-        buffer = "";
-        await stream.write(out);
+      while (queue.length > 0 && !closed) {
+        const out = queue;
+        queue = [];
+        queued = 0;
+        for (const chunk of out) await stream.write(chunk);
       }
       writing = false;
     };
     await stream.write("retry: 1000\n\n");
-    const off = comments.follow(streamId, afterSeq, (e) => {
+    const off = comments.follow(streamId, afterSeq, (events) => {
       if (closed) return;
-      buffer += frame(e);
-      if (buffer.length > MAX_BUFFERED_BYTES) {
+      const bytes = framesOf(events);
+      queue.push(bytes);
+      queued += bytes.length;
+      if (queued > MAX_BUFFERED_BYTES) {
         closed = true;
         void stream.close();
         return;
       }
-      if (!writing) queueMicrotask(() => void flush());
+      if (!writing) void flush();
     });
     stream.onAbort(() => {
       closed = true;

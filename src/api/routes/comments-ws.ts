@@ -35,9 +35,9 @@ export function commentsWebSocket(deps: { auth: Authenticator; streams: StreamsR
   };
 
   const serve = (ws: WebSocket, streamId: string, after: number | null) => {
-    const off = deps.comments.follow(streamId, after, (e: FeedEvent) => {
+    const off = deps.comments.follow(streamId, after, (events: readonly FeedEvent[]) => {
       if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.terminate();
-      ws.send(e.type === "comment" ? `{"type":"comment","comment":${feedJson(e)}}` : `{"type":"removed",${feedJson(e).slice(1)}`);
+      for (const e of events) ws.send(e.type === "comment" ? `{"type":"comment","comment":${feedJson(e)}}` : `{"type":"removed",${feedJson(e).slice(1)}`);
     });
     ws.on("close", off);
     ws.on("error", off);

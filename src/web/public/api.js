@@ -1,0 +1,54 @@
+// Talking to Prism: the session cookie goes along by itself; every change also carries the CSRF token.
+import { h } from "preact";
+import htm from "htm";
+
+export const html = htm.bind(h);
+
+function csrfToken() {
+  const m = document.cookie.match(/(?:^|;\s*)prism_csrf=([^;]*)/);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+
+export class ApiError extends Error {
+  constructor(status, body) {
+    super(body?.error?.message ?? `Prism answered ${status}`);
+    this.status = status;
+    this.code = body?.error?.code;
+  }
+}
+
+/** Fired when the session is gone (401): the app shows the login form again. */
+export const onLoggedOut = new EventTarget();
+
+export async function call(method, path, body) {
+  const headers = { Accept: "application/json" };
+  if (method !== "GET") headers["X-CSRF-Token"] = csrfToken();
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: "same-origin" });
+  const text = await res.text();
+  const data = text ? JSON.parse(text) : null;
+  if (res.status === 401 && path.startsWith("/api/")) onLoggedOut.dispatchEvent(new Event("logout"));
+  if (!res.ok) throw new ApiError(res.status, data);
+  return data;
+}
+
+export const api = (method, path, body) => call(method, `/api/v1${path}`, body);
+
+export async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // Clipboard API needs HTTPS or localhost; fall back to a selected textarea.
+    const ta = document.createElement("textarea");
+    ta.value = text;
+    ta.setAttribute("readonly", "");
+    ta.style.position = "fixed";
+    ta.style.opacity = "0";
+    document.body.append(ta);
+    ta.select();
+    const ok = document.execCommand("copy");
+    ta.remove();
+    return ok;
+  }
+}

@@ -1,0 +1,88 @@
+// The Prism dashboard: login, navigation and the hash router. Pages live in pages.js.
+import { render } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { html, call, onLoggedOut } from "./api.js";
+import { StreamsPage, StreamPage, AccountsPage, WebhooksPage, ChatPage } from "./pages.js";
+
+function useRoute() {
+  const [hash, setHash] = useState(location.hash || "#/streams");
+  useEffect(() => {
+    const on = () => setHash(location.hash || "#/streams");
+    addEventListener("hashchange", on);
+    return () => removeEventListener("hashchange", on);
+  }, []);
+  return hash.slice(1).split("/").filter(Boolean);
+}
+
+function Login({ onLogin }) {
+  const [token, setToken] = useState("");
+  const [error, setError] = useState("");
+  const [busy, setBusy] = useState(false);
+  async function submit(e) {
+    e.preventDefault();
+    setBusy(true);
+    setError("");
+    try {
+      onLogin(await call("POST", "/session", { token }));
+    } catch (err) {
+      setError(err.message);
+    } finally {
+      setBusy(false);
+    }
+  }
+  return html`
+    <main class="login">
+      <h1><span class="logo" aria-hidden="true">◆</span> Prism</h1>
+      <form onSubmit=${submit} class="card">
+        <label for="token">API token</label>
+        <input id="token" name="token" type="password" autocomplete="current-password" required value=${token} onInput=${(e) => setToken(e.currentTarget.value)} />
+        <p class="hint">Prism prints the admin token when it starts and keeps it in <code>${"<data dir>/api-token"}</code>; <code>prism token create</code> makes named ones.</p>
+        ${error && html`<p class="error" role="alert">${error}</p>`}
+        <button type="submit" class="primary" disabled=${busy}>Log in</button>
+      </form>
+    </main>`;
+}
+
+const NAV = [
+  ["streams", "Streams"],
+  ["accounts", "Accounts"],
+  ["webhooks", "Webhooks"],
+  ["chat", "Chat"],
+];
+
+function App() {
+  const [who, setWho] = useState(undefined);
+  const route = useRoute();
+  useEffect(() => {
+    call("GET", "/session").then((s) => setWho(s.loggedIn ? s : null), () => setWho(null));
+    const out = () => setWho(null);
+    onLoggedOut.addEventListener("logout", out);
+    return () => onLoggedOut.removeEventListener("logout", out);
+  }, []);
+  if (who === undefined) return html`<p class="loading">Loading Prism…</p>`;
+  if (who === null) return html`<${Login} onLogin=${setWho} />`;
+
+  async function logout() {
+    await call("DELETE", "/session").catch(() => {});
+    setWho(null);
+  }
+  const [section, id] = route;
+  let page;
+  if (section === "streams" && id) page = html`<${StreamPage} id=${id} key=${id} />`;
+  else if (section === "accounts") page = html`<${AccountsPage} />`;
+  else if (section === "webhooks") page = html`<${WebhooksPage} />`;
+  else if (section === "chat") page = html`<${ChatPage} />`;
+  else page = html`<${StreamsPage} />`;
+  const current = section || "streams";
+  return html`
+    <header class="top">
+      <a class="brand" href="#/streams"><span class="logo" aria-hidden="true">◆</span> Prism</a>
+      <nav aria-label="Sections">
+        ${NAV.map(([key, label]) => html`<a href=${`#/${key}`} aria-current=${current === key ? "page" : undefined}>${label}</a>`)}
+      </nav>
+      <div class="who"><span title=${who.scopes.join(", ")}>${who.name}</span> <button type="button" class="link" onClick=${logout}>Log out</button></div>
+    </header>
+    <main class="page">${page}</main>`;
+}
+
+render(html`<${App} />`, document.getElementById("app"));

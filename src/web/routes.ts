@@ -1,0 +1,101 @@
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { Hono } from "hono";
+import type { Authenticator } from "../api/auth.js";
+import { errorBody } from "../api/errors.js";
+import { CSRF_COOKIE, endSession, sessionFromCookie, startSession } from "./session.js";
+
+/** The page's own files (one HTML shell, its ES modules, one CSS file), found from src/ and from dist/ alike. */
+const PUBLIC_DIR = fileURLToPath(new URL("../../src/web/public/", import.meta.url));
+const require = createRequire(import.meta.url);
+
+/** Preact and htm as shipped in node_modules: ES modules the browser loads as they are, no build step, no CDN. */
+const VENDOR: Record<string, () => string> = {
+  "preact.mjs": () => require.resolve("preact"),
+  "hooks.mjs": () => require.resolve("preact/hooks"),
+  "htm.mjs": () => require.resolve("htm").replace(/htm\.js$/, "htm.module.js"),
+};
+const ASSETS = new Set(["app.js", "pages.js", "api.js", "style.css"]);
+const TYPES: Record<string, string> = { js: "text/javascript; charset=utf-8", mjs: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", html: "text/html; charset=utf-8" };
+
+const cache = new Map<string, string>();
+async function load(path: string): Promise<string> {
+  let text = cache.get(path);
+  if (text === undefined) {
+    text = await readFile(path, "utf8");
+    if (process.env.NODE_ENV === "production") cache.set(path, text);
+  }
+  return text;
+}
+
+/** Keep the dashboard from being framed, sniffed or leaking its URL elsewhere. */
+function secureHeaders(c: { header(name: string, value: string): void }) {
+  c.header("X-Content-Type-Options", "nosniff");
+  c.header("X-Frame-Options", "DENY");
+  c.header("Referrer-Policy", "no-referrer");
+}
+
+/**
+ * The streamer's dashboard at `/`: the page and its assets (public, they hold no data), and the
+ * login/logout endpoints that turn a typed API token into the cookie session the API accepts.
+ */
+export function dashboardRoutes({ auth }: { auth: Authenticator }) {
+  const app = new Hono();
+
+  app.get("/", async (c) => {
+    secureHeaders(c);
+    c.header("Cache-Control", "no-store");
+    return c.body(await load(join(PUBLIC_DIR, "index.html")), 200, { "Content-Type": TYPES.html! });
+  });
+  app.get("/assets/:file", async (c) => {
+    const file = c.req.param("file");
+    if (!ASSETS.has(file)) return c.json(errorBody("not_found", `No dashboard asset ${file}.`), 404);
+    secureHeaders(c);
+    c.header("Cache-Control", "no-cache");
+    return c.body(await load(join(PUBLIC_DIR, file)), 200, { "Content-Type": TYPES[file.split(".").pop()!]! });
+  });
+  app.get("/vendor/:file", async (c) => {
+    const resolve = VENDOR[c.req.param("file")];
+    if (!resolve) return c.json(errorBody("not_found", `No dashboard module ${c.req.param("file")}.`), 404);
+    secureHeaders(c);
+    c.header("Cache-Control", "public, max-age=3600");
+    return c.body(await load(resolve()), 200, { "Content-Type": TYPES.mjs! });
+  });
+
+  /** Who the session is: the page asks at load whether to show the login form. */
+  app.get("/session", (c) => {
+    c.header("Cache-Control", "no-store");
+    const session = sessionFromCookie(c);
+    const principal = session && "token" in session ? auth.principalFor(session.token) : undefined;
+    // 200 either way: the browser logs every 4xx as a console error, and "not logged in" is no error here.
+    if (!principal) return c.json({ loggedIn: false });
+    return c.json({ loggedIn: true, name: principal.name, scopes: principal.scopes });
+  });
+
+  app.post("/session", async (c) => {
+    // JSON only: a cross-site form cannot send it without a CORS preflight, which Prism never grants.
+    if (!/^application\/json\b/i.test(c.req.header("content-type") ?? "")) {
+      return c.json(errorBody("unsupported_media_type", "Send { \"token\": \"…\" } as JSON."), 415);
+    }
+    const body = (await c.req.json().catch(() => null)) as { token?: unknown } | null;
+    const token = typeof body?.token === "string" ? body.token.trim() : "";
+    const principal = token ? auth.principalFor(token) : undefined;
+    if (!principal) {
+      return c.json(errorBody("unauthorized", "That API token is not valid: it was mistyped, deleted or rotated. Prism prints the admin token at start and keeps it in <data dir>/api-token."), 401);
+    }
+    startSession(c, token);
+    c.header("Cache-Control", "no-store");
+    return c.json({ loggedIn: true, name: principal.name, scopes: principal.scopes });
+  });
+
+  app.delete("/session", (c) => {
+    const session = sessionFromCookie(c);
+    if (session && "error" in session) return c.json(errorBody("forbidden", `Missing or wrong X-CSRF-Token header (it must repeat the ${CSRF_COOKIE} cookie).`), 403);
+    endSession(c);
+    return c.body(null, 204);
+  });
+
+  return app;
+}

@@ -31,7 +31,7 @@ import { OVERLAY_DOC_PATHS, overlayRoutes } from "./routes/overlay.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { healthStreamRoutes } from "./routes/health-stream.js";
-import { dashboardRoutes } from "../web/routes.js";
+import { dashboard } from "../web/routes.js";
 import { sessionFromCookie } from "../web/session.js";
 
 export { API_PREFIX };
@@ -92,7 +92,7 @@ export function createApi(
   app.route("/", overlayRoutes({ comments: deps.comments }));
   app.route("/", operationsRoutes(deps.metrics));
   // The dashboard (issue #9): its page and assets are public; its login turns a token into the cookie session above.
-  app.route("/", dashboardRoutes({ auth: authenticator }));
+  app.use("*", dashboard({ auth: authenticator }));
   let document: Record<string, unknown> | undefined;
   // Built on first request, when every module has registered its routes.
   app.route("/", docsRoutes(() => (document ??= buildOpenApiDocument(app, { publicPaths }))));

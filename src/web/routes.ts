@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
 import type { Authenticator } from "../api/auth.js";
 import { errorBody } from "../api/errors.js";
 import { CSRF_COOKIE, endSession, sessionFromCookie, startSession } from "./session.js";
@@ -37,12 +37,26 @@ function secureHeaders(c: { header(name: string, value: string): void }) {
   c.header("Referrer-Policy", "no-referrer");
 }
 
+/** The paths the dashboard answers; everything else goes on to the API. */
+const isDashboardPath = (path: string) => path === "/" || path === "/session" || path.startsWith("/assets/") || path.startsWith("/vendor/");
+
 /**
  * The streamer's dashboard at `/`: the page and its assets (public, they hold no data), and the
  * login/logout endpoints that turn a typed API token into the cookie session the API accepts.
+ * A middleware rather than routes of the API app: the web page is not part of the API, so it stays
+ * out of the OpenAPI document (which lists every route the API app has).
  */
-export function dashboardRoutes({ auth }: { auth: Authenticator }) {
+export function dashboard({ auth }: { auth: Authenticator }): MiddlewareHandler {
+  const app = dashboardRoutes({ auth });
+  return async (c, next) => {
+    if (isDashboardPath(c.req.path)) return app.fetch(c.req.raw);
+    await next();
+  };
+}
+
+function dashboardRoutes({ auth }: { auth: Authenticator }) {
   const app = new Hono();
+  app.notFound((c) => c.json(errorBody("not_found", `No ${c.req.method} ${c.req.path} on the dashboard.`), 404));
 
   app.get("/", async (c) => {
     secureHeaders(c);

@@ -129,6 +129,16 @@ describe("the OpenAPI 3.1 document", () => {
       checker.check("GET", path, { status: res.status, text, headers: res.headers });
     };
 
+    /** An event stream's status, type and first chunk (then the connection is dropped). */
+    const sseHead = async (path: string) => {
+      const abort = new AbortController();
+      const res = await fetch(`http://127.0.0.1:${t.prism.httpPort}${path}`, { headers: { authorization: `Bearer ${t.token}` }, signal: abort.signal });
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      abort.abort();
+      checker.check("GET", path, { status: res.status, text: new TextDecoder().decode(first.value ?? new Uint8Array()), headers: res.headers });
+    };
+
     await raw("/healthz");
     await raw("/metrics");
     await raw("/docs");
@@ -160,6 +170,8 @@ describe("the OpenAPI 3.1 document", () => {
     await call("GET", `${base}/no-such-destination`);
     await call("PATCH", `${base}/${dest.id}`, { name: "Receiver one" });
     await call("GET", `/api/v1/streams/${stream.id}/health`);
+    await sseHead(`/api/v1/streams/${stream.id}/health/stream`);
+    await sseHead("/api/v1/streams/no-such-stream/health/stream");
     const publisher = publishTestStream({ url: t.publishUrl(key.streamKey), durationSec: Infinity });
     expect(await publisher.publishing).toBe(true);
     await waitFor(async () => (await t.api("GET", `/api/v1/streams/${stream.id}/health`)).body.destinations[0]?.state === "live", { what: "destination live" });

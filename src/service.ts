@@ -2,6 +2,8 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import type { IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import { serve, type ServerType } from "@hono/node-server";
 import type { DestinationStream } from "pino";
 import type { Config } from "./config.js";
@@ -152,8 +154,13 @@ export async function startPrism(
     };
     const server = serve({ fetch: api.app.fetch, port: config.httpPort, hostname: config.host });
     http = server;
-    server.on("upgrade", (req, socket, head) => {
-      if (!api.upgrade(req, socket, head)) socket.destroy();
+    // Upgraded sockets (the chat WebSocket) are no longer HTTP connections closeAllConnections knows
+    // of, yet server.close() waits for them: kept here so stop() can end them.
+    const upgraded = new Set<Duplex>();
+    server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (!api.upgrade(req, socket, head)) return void socket.destroy();
+      upgraded.add(socket);
+      socket.once("close", () => upgraded.delete(socket));
     });
     await new Promise<void>((resolve, reject) => {
       server.once("listening", resolve);
@@ -181,6 +188,7 @@ export async function startPrism(
         (stopping ??= (async () => {
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
           if ("closeAllConnections" in server) server.closeAllConnections();
+          for (const socket of upgraded) socket.destroy();
           await closed;
           closeApi();
           await relay.stop();

@@ -96,3 +96,19 @@ describe("live delivery of the feed", () => {
     expect(plain.status).toBe(426);
   });
 });
+
+describe("shutdown with chat clients connected", () => {
+  it("ends open WebSockets and SSE streams instead of waiting for them", async () => {
+    const t = await startChatPrism({});
+    const id = (await t.api("POST", "/api/v1/streams", { name: "Closing" })).body.id;
+    const ws = new WebSocket(`${t.base.replace("http", "ws")}/api/v1/streams/${id}/comments/ws`, ["prism.chat", `bearer.${TEST_TOKEN}`]);
+    await new Promise((resolve, reject) => (ws.once("open", resolve), ws.once("error", reject)));
+    const closed = new Promise((resolve) => ws.once("close", resolve));
+    const sse = await openSse(`${t.base}/api/v1/streams/${id}/comments/stream`, { authorization: `Bearer ${TEST_TOKEN}` });
+    const started = Date.now();
+    await t.stop();
+    expect(Date.now() - started).toBeLessThan(3_000);
+    await closed;
+    await sse.close();
+  });
+});

@@ -92,8 +92,8 @@ describe("dashboard in a real browser (Debian's Chromium through playwright-core
     const key = (await t.api("POST", `/api/v1/streams/${stream.id}/reveal-key`)).body.streamKey as string;
     await expect.poll(() => card.locator("code.key").textContent()).not.toBe(key);
     await card.getByRole("button", { name: "Show stream key" }).click();
-    expect(await card.getByRole("button", { name: "Show stream key" }).getAttribute("aria-pressed")).toBe("true");
     await expect.poll(() => card.locator("code.key").textContent()).toBe(key);
+    expect(await card.getByRole("button", { name: "Show stream key" }).getAttribute("aria-pressed")).toBe("true");
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-streams.png`, fullPage: true });
 
     await card.getByRole("link", { name: /Destinations/ }).click();
@@ -138,8 +138,11 @@ describe("dashboard in a real browser (Debian's Chromium through playwright-core
     // The other pages render from the API.
     await page.getByRole("link", { name: "Accounts" }).click();
     await page.getByRole("heading", { name: "Twitch" }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-accounts-phone.png`, fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
     await page.getByRole("link", { name: "Webhooks" }).click();
     await page.getByRole("heading", { name: "Add a webhook" }).waitFor();
+    await page.screenshot({ path: `${ARTIFACTS}/dashboard-webhooks.png`, fullPage: true });
     await page.getByRole("link", { name: "Chat" }).click();
     await page.getByText("Not in this version of the dashboard yet").waitFor();
     await page.getByRole("button", { name: "Log out" }).click();

@@ -6,6 +6,8 @@ import type { TestPrism } from "../support/prism.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
 import { makeTempDir } from "../support/tmp.js";
+import { startTestPrism } from "../support/prism.js";
+import { startTwitchFake } from "../fakes/twitch.js";
 
 const CHROMIUM = process.env.PRISM_TEST_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = "test-results";
@@ -149,5 +151,28 @@ describe("dashboard in a real browser (Debian's Chromium through playwright-core
     await page.getByLabel("API token").waitFor();
 
     expect(consoleErrors).toEqual([]);
+  });
+
+  it("Accounts: Connect goes through the platform's consent page and back, and the account is listed", async () => {
+    const twitch = await startTwitchFake();
+    const linked = await startTestPrism({ env: twitch.env() });
+    try {
+      const platforms = (await linked.api("GET", "/api/v1/accounts/platforms")).body as Array<{ platform: string; redirectUri: string }>;
+      twitch.oauth.redirectUris.add(platforms.find((p) => p.platform === "twitch")!.redirectUri);
+      const page = await newPage();
+      await page.goto(`http://127.0.0.1:${linked.prism.httpPort}/#/accounts`);
+      await page.getByLabel("API token").fill(linked.token);
+      await page.getByRole("button", { name: "Log in" }).click();
+      const card = page.locator("article", { has: page.getByRole("heading", { name: "Twitch" }) });
+      await card.getByRole("button", { name: "Connect" }).click();
+      await page.getByText("twitch account connected.").waitFor({ timeout: 10_000 });
+      await card.getByText("connected", { exact: true }).waitFor();
+      expect(page.url()).toMatch(/\/#\/accounts$/);
+      await page.screenshot({ path: `${ARTIFACTS}/dashboard-accounts-linked.png`, fullPage: true });
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await linked.stop();
+      await twitch.close();
+    }
   });
 });

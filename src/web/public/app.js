@@ -4,6 +4,17 @@ import { useEffect, useState } from "preact/hooks";
 import { html, call, onLoggedOut } from "./api.js";
 import { StreamsPage, StreamPage, AccountsPage, WebhooksPage, ChatPage } from "./pages.js";
 
+/** Back from a platform's consent page, Prism's OAuth callback lands on /?account_linked=… or /?account_error=…: show it on Accounts. */
+const returned = new URLSearchParams(location.search);
+export const oauthReturn = returned.has("account_linked")
+  ? { ok: true, text: `${returned.get("account_linked")} account connected.` }
+  : returned.has("account_error")
+    ? { ok: false, text: `Connecting ${returned.get("platform") ?? "the account"} did not work (${returned.get("account_error")}). Try again.` }
+    : null;
+if (oauthReturn) {
+  history.replaceState(null, "", "/#/accounts");
+}
+
 function useRoute() {
   const [hash, setHash] = useState(location.hash || "#/streams");
   useEffect(() => {
@@ -69,7 +80,7 @@ function App() {
   const [section, id] = route;
   let page;
   if (section === "streams" && id) page = html`<${StreamPage} id=${id} key=${id} />`;
-  else if (section === "accounts") page = html`<${AccountsPage} />`;
+  else if (section === "accounts") page = html`<${AccountsPage} notice=${oauthReturn} />`;
   else if (section === "webhooks") page = html`<${WebhooksPage} />`;
   else if (section === "chat") page = html`<${ChatPage} />`;
   else page = html`<${StreamsPage} />`;

@@ -322,7 +322,7 @@ function AddDestination({ streamId, onAdded }) {
 
 // ---------------------------------------------------------------- Accounts
 
-export function AccountsPage() {
+export function AccountsPage({ notice }) {
   const [platforms, pError] = useLoad(() => api("GET", "/accounts/platforms"));
   const [accounts, aError, reload] = useLoad(() => api("GET", "/accounts"));
   async function connect(platform) {
@@ -332,6 +332,7 @@ export function AccountsPage() {
   return html`
     <h1>Accounts</h1>
     <p class="hint">Linked accounts let Prism fetch each platform's ingest URL and key at every go-live, set titles and read chat.</p>
+    ${notice && html`<p class=${`card ${notice.ok ? "notice" : "error"}`} role="status">${notice.text}</p>`}
     <${Err} error=${pError || aError} />
     <ul class="cards">
       ${platforms?.map((p) => {

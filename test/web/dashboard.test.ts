@@ -8,6 +8,7 @@ import { startRtmpReceiver } from "../support/receiver.js";
 import { makeTempDir } from "../support/tmp.js";
 import { startTestPrism } from "../support/prism.js";
 import { startTwitchFake } from "../fakes/twitch.js";
+import { startHttpReceiver } from "../webhooks/http-receiver.js";
 
 const CHROMIUM = process.env.PRISM_TEST_CHROMIUM ?? "/usr/bin/chromium";
 const ARTIFACTS = "test-results";
@@ -153,9 +154,10 @@ describe("dashboard in a real browser (Debian's Chromium through playwright-core
     expect(consoleErrors).toEqual([]);
   });
 
-  it("Accounts: Connect goes through the platform's consent page and back, and the account is listed", async () => {
+  it("Accounts: Connect goes through the platform's consent page and back; Webhooks: add, test-fire, delivery log", async () => {
     const twitch = await startTwitchFake();
-    const linked = await startTestPrism({ env: twitch.env() });
+    const hookReceiver = await startHttpReceiver();
+    const linked = await startTestPrism({ env: { ...twitch.env(), PRISM_WEBHOOK_ALLOW_PRIVATE: "true" } });
     try {
       const platforms = (await linked.api("GET", "/api/v1/accounts/platforms")).body as Array<{ platform: string; redirectUri: string }>;
       twitch.oauth.redirectUris.add(platforms.find((p) => p.platform === "twitch")!.redirectUri);
@@ -169,10 +171,22 @@ describe("dashboard in a real browser (Debian's Chromium through playwright-core
       await card.getByText("connected", { exact: true }).waitFor();
       expect(page.url()).toMatch(/\/#\/accounts$/);
       await page.screenshot({ path: `${ARTIFACTS}/dashboard-accounts-linked.png`, fullPage: true });
+
+      await page.getByRole("link", { name: "Webhooks" }).click();
+      await page.getByLabel("URL").fill(hookReceiver.url);
+      await page.getByLabel("Description (optional)").fill("Discord via Zapier");
+      await page.getByRole("button", { name: "Add webhook" }).click();
+      await page.getByText("Its signing secret, shown only now").waitFor();
+      const hook = page.locator("article", { hasText: "Discord via Zapier" });
+      await hook.getByRole("button", { name: "Send test event" }).click();
+      await hook.locator("table.deliveries .badge", { hasText: "delivered" }).waitFor({ timeout: 10_000 });
+      expect(hookReceiver.requests.length).toBeGreaterThanOrEqual(1);
+      await page.screenshot({ path: `${ARTIFACTS}/dashboard-webhooks-log.png`, fullPage: true });
       expect(consoleErrors).toEqual([]);
     } finally {
       await linked.stop();
       await twitch.close();
+      await hookReceiver.close();
     }
   });
 });

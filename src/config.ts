@@ -91,6 +91,13 @@ const EnvSchema = z.object({
     .min(0, "PRISM_API_RATE_LIMIT must be 0 (no limit) or more")
     .default(6000)
     .describe("API requests per token per minute before 429 (0: no limit)"),
+  PRISM_CHAT_REORDER_MS: z.coerce
+    .number({ error: "PRISM_CHAT_REORDER_MS must be a number" })
+    .int("PRISM_CHAT_REORDER_MS must be a whole number of milliseconds")
+    .min(0, "PRISM_CHAT_REORDER_MS must be 0 (no reordering) or more")
+    .max(10_000, "PRISM_CHAT_REORDER_MS must be at most 10000 (10 s): the feed would no longer feel live")
+    .default(1_000)
+    .describe("How long the merged chat holds a message so one from a slower platform still takes its place by sentAt (0: arrival order, lowest latency)"),
   PRISM_API_MAX_BODY_KB: positive("PRISM_API_MAX_BODY_KB", 1024).describe("Largest API request body, in KiB (413 above)"),
   PRISM_METRICS_PUBLIC: z
     .stringbool({ error: "PRISM_METRICS_PUBLIC must be true or false" })
@@ -143,6 +150,7 @@ export interface Config {
   webhooks: WebhookSettings;
   api: { rateLimitPerMinute: number; maxBodyBytes: number; metricsPublic: boolean };
   accounts: AccountSettings;
+  chat: { reorderWindowMs: number };
   /** The prism.config.json that was read, if any. */
   configFile: string | undefined;
 }
@@ -283,6 +291,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       eventRetentionMs: e.PRISM_EVENTS_RETENTION_DAYS * 86_400_000,
       maxEvents: Math.round(e.PRISM_EVENTS_MAX),
     },
+    chat: { reorderWindowMs: e.PRISM_CHAT_REORDER_MS },
     api: {
       rateLimitPerMinute: e.PRISM_API_RATE_LIMIT,
       maxBodyBytes: Math.round(e.PRISM_API_MAX_BODY_KB * 1024),

@@ -26,7 +26,7 @@ import { createAutomation } from "./webhooks/index.js";
 import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
 import { createAccounts } from "./oauth/index.js";
 import { oauthCallbackPath } from "./api/paths.js";
-import { createComments, DEFAULT_REORDER_WINDOW_MS, type ChatSources } from "./comments/index.js";
+import { createComments, type ChatSources } from "./comments/index.js";
 
 export const INGEST_APP = "live";
 
@@ -98,7 +98,7 @@ export async function startPrism(
     box,
     bus,
     sources: options.chat?.sources ?? { forStream: (streamId) => accounts.chatSources(streamId) },
-    settings: { reorderWindowMs: options.chat?.reorderWindowMs ?? DEFAULT_REORDER_WINDOW_MS },
+    settings: { reorderWindowMs: options.chat?.reorderWindowMs ?? config.chat.reorderWindowMs },
     log: log.child({ component: "comments" }),
   });
   // Before the relay starts, so no stream.started is missed.

@@ -14,9 +14,6 @@ import type { ChatComment, ChatSources, FeedEvent, NewComment } from "./types.js
 export type { ChatComment, ChatSource, ChatSources, FeedEvent } from "./types.js";
 export { unsafeRegexReason } from "./safe-regex.js";
 
-/** Long enough for a message from a slower platform (a polled chat) to still take its place; short enough to feel live. */
-export const DEFAULT_REORDER_WINDOW_MS = 1_000;
-
 export interface CommentSettings {
   /** How long a message is held so one from a slower platform can take its place by sentAt. */
   reorderWindowMs: number;

@@ -24,6 +24,9 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+# Read at run time next to dist/: the default slate image and the dashboard's static files.
+COPY assets ./assets
+COPY src/web/public ./src/web/public
 RUN mkdir -p /data && chown node:node /data
 USER node
 VOLUME ["/data"]

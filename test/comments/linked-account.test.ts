@@ -41,6 +41,17 @@ describe("the feed reads linked-account destinations", () => {
     expect(sent.body.results).toEqual([{ platform: "twitcasting", destinationId: expect.any(String), ok: true }]);
     expect(tc.chat.movies.get(movie)!.comments.map((c) => c.message)).toContain("ありがとう!");
 
+    // The same through an action URL, as a phone shortcut or Zapier sends it (JSON as text/plain).
+    const { token } = (await t.api("POST", `/api/v1/streams/${stream.id}/action-tokens`, { name: "Shortcut", actions: ["send-comment"] })).body;
+    const viaAction = await fetch(`http://127.0.0.1:${t.prism.httpPort}/api/v1/actions/${token}/send-comment`, {
+      method: "POST",
+      headers: { "content-type": "text/plain" },
+      body: JSON.stringify({ text: "すぐ戻ります", platforms: ["twitcasting"] }),
+    });
+    expect(viaAction.status).toBe(200);
+    expect(((await viaAction.json()) as { results: unknown }).results).toEqual([{ platform: "twitcasting", destinationId: expect.any(String), ok: true }]);
+    expect(tc.chat.movies.get(movie)!.comments.map((c) => c.message)).toContain("すぐ戻ります");
+
     t.prism.bus.emit("stream.ended", { streamId: stream.id, name: stream.name, at: new Date().toISOString(), reason: "test" });
     await new Promise((r) => setTimeout(r, 100));
     const calls = tc.chat.listCalls.length;

@@ -159,12 +159,16 @@ describe("webhooks and actions on a live stream", () => {
     await Promise.all([steady, again].map((r) => withTimeout(r.exited, 10_000, "receiver end")));
   });
 
-  it("answers send-comment with a clear 501 until the chat feature exists", async () => {
+  it("refuses send-comment clearly when the stream has no chat to post to, or the body is wrong", async () => {
     const stream = (await t.api("POST", "/api/v1/streams", { name: "Chatty" })).body;
     const { token } = (await t.api("POST", `/api/v1/streams/${stream.id}/action-tokens`, { name: "Chat", actions: ["send-comment"] })).body;
-    const res = await fetch(`http://127.0.0.1:${t.prism.httpPort}/api/v1/actions/${token}/send-comment`, { method: "POST", headers: { "content-type": "application/json" }, body: '{"text":"hi"}' });
-    expect(res.status).toBe(501);
-    expect(await res.json()).toEqual({ error: { code: "not_implemented", message: expect.stringContaining("comes with Prism's chat feature") } });
+    const send = (body: string) => fetch(`http://127.0.0.1:${t.prism.httpPort}/api/v1/actions/${token}/send-comment`, { method: "POST", headers: { "content-type": "application/json" }, body });
+    const none = await send('{"text":"hi"}');
+    expect(none.status).toBe(409);
+    expect(await none.json()).toEqual({ error: { code: "no_chat", message: expect.stringContaining("linked account") } });
+    const empty = await send('{"text":""}');
+    expect(empty.status).toBe(400);
+    expect(((await empty.json()) as { error: { message: string } }).error.message).toMatch(/text: must not be empty/);
     const unknown = await fetch(`http://127.0.0.1:${t.prism.httpPort}/api/v1/actions/prism_act_unknown/send-comment`, { method: "POST" });
     expect(unknown.status).toBe(401);
   });

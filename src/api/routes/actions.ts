@@ -5,6 +5,8 @@ import type { Logger } from "../../log.js";
 import type { DestinationsRepo, Destination } from "../../db/destinations-repo.js";
 import type { ActionToken } from "../../db/action-tokens-repo.js";
 import type { AutomationApi } from "../../webhooks/index.js";
+import type { CommentsApi } from "../../comments/index.js";
+import { SendCommentBody, SendCommentResult } from "../comment-schemas.js";
 import type { RelayView } from "../deps.js";
 import { json, newRouter } from "../router.js";
 import { ApiError, ErrorSchema, errorBody } from "../errors.js";
@@ -16,11 +18,12 @@ const SUMMARIES: Record<ActionName, string> = {
   "start-destination": "Enable a destination (it starts at once if the stream is live)",
   "stop-destination": "Disable a destination (it stops at once if the stream is live)",
   "toggle-destination": "Enable a disabled destination, disable an enabled one",
-  "send-comment": "Post a chat message to the stream's platforms (not available yet: comes with the chat feature)",
+  "send-comment": "Post a chat message to the stream's platforms (every platform whose chat Prism reads, or those named); reports each platform's answer",
 };
 
 export interface ActionRoutesDeps {
   automation: AutomationApi;
+  comments: Pick<CommentsApi, "send">;
   destinations: DestinationsRepo;
   relay: RelayView;
   bus: EventBus;
@@ -33,7 +36,7 @@ export interface ActionRoutesDeps {
  * Destinations change exactly as through PATCH /streams/:id/destinations/:destId: the store, then
  * `config.destinations` on the bus, which the relay reconciles.
  */
-export function actionRoutes({ automation, destinations, relay, bus, log }: ActionRoutesDeps) {
+export function actionRoutes({ automation, comments, destinations, relay, bus, log }: ActionRoutesDeps) {
   const { actionTokens } = automation;
   const app = newRouter();
 
@@ -109,15 +112,34 @@ export function actionRoutes({ automation, destinations, relay, bus, log }: Acti
       path: "/actions/{actionToken}/send-comment",
       summary: SUMMARIES["send-comment"],
       security: [],
-      request: { params: ActionParams },
-      responses: { 401: error("Unknown or revoked action token"), 403: error("The token does not allow this action"), 501: error("Not available yet") },
+      request: {
+        params: ActionParams,
+        // Optional to the validator, which only parses JSON bodies: parseJson checks it, whatever the Content-Type.
+        body: {
+          required: false,
+          content: {
+            "application/json": { schema: SendCommentBody },
+            "text/plain": { schema: z.string().openapi({ description: "The same JSON document, for senders that cannot set a JSON Content-Type" }) },
+          },
+        },
+      },
+      responses: {
+        200: json(SendCommentResult, "Per-platform results"),
+        400: error("The body is not { text, platforms? }"),
+        401: error("Unknown or revoked action token"),
+        403: error("The token does not allow this action"),
+        409: error("The stream has no platform chat to post to"),
+      },
     }),
-    (c) => {
-      authorise(c, "send-comment");
-      return c.json(
-        errorBody("not_implemented", "Sending a chat message is not available yet: it comes with Prism's chat feature (the merged comment feed). Nothing was sent."),
-        501,
-      );
+    async (c) => {
+      const token = authorise(c, "send-comment");
+      const { text, platforms } = parseJson(await c.req.text(), SendCommentBody, '{"text": "Back in 5!"}');
+      const results = await comments.send(token.streamId, text, platforms);
+      if (results.length === 0) {
+        throw new ApiError(409, "no_chat", "This stream has no destination of a linked account whose platform chat Prism reads (or none on the platforms asked for).");
+      }
+      log.info({ streamId: token.streamId, action: "send-comment", actionTokenName: token.name, platforms: results.map((r) => `${r.platform}:${r.ok ? "ok" : "failed"}`) }, "action run");
+      return c.json({ results }, 200);
     },
   );
 
@@ -129,14 +151,18 @@ export function actionRoutes({ automation, destinations, relay, bus, log }: Acti
  * apps send JSON as text/plain.
  */
 async function readBody(c: Context): Promise<{ destinationId?: string | undefined; destination?: string | undefined }> {
-  const text = await c.req.text();
+  return parseJson(await c.req.text(), DestinationActionBody, '{"destination": "YouTube"} or {"destinationId": "…"}');
+}
+
+/** Parses and validates a body that may have come as text/plain, with the one error shape. */
+function parseJson<T extends z.ZodType>(text: string, schema: T, example: string): z.infer<T> {
   let raw: unknown;
   try {
     raw = JSON.parse(text || "{}");
   } catch {
-    throw new ApiError(400, "bad_request", 'The body is not valid JSON; send e.g. {"destination": "YouTube"} or {"destinationId": "…"}.');
+    throw new ApiError(400, "bad_request", `The body is not valid JSON; send e.g. ${example}.`);
   }
-  const parsed = DestinationActionBody.safeParse(raw);
+  const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
     throw new ApiError(400, "validation_failed", issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; "), { issues });

@@ -12,6 +12,18 @@ import { json, newRouter } from "../router.js";
 import { ApiError, ErrorSchema, errorBody } from "../errors.js";
 import { ACTIONS, ActionParams, DestinationActionBody, DestinationActionResult, type ActionName } from "../webhook-schemas.js";
 
+/**
+ * An action's body: JSON, also when sent as text/plain (IFTTT's "Make a web request" and some shortcut
+ * apps do). Optional to the validator, which only parses JSON bodies: parseJson checks it either way.
+ */
+const jsonOrText = <T extends z.ZodType>(schema: T) => ({
+  required: false,
+  content: {
+    "application/json": { schema },
+    "text/plain": { schema: z.string().openapi({ description: "The same JSON document, for senders that cannot set a JSON Content-Type" }) },
+  },
+});
+
 const error = (description: string) => ({ description, content: { "application/json": { schema: ErrorSchema } } });
 
 const SUMMARIES: Record<ActionName, string> = {
@@ -69,16 +81,7 @@ export function actionRoutes({ automation, comments, destinations, relay, bus, l
         path: `/actions/{actionToken}/${action}`,
         summary: SUMMARIES[action],
         security: [],
-        request: {
-          params: ActionParams,
-          body: {
-            required: false,
-            content: {
-              "application/json": { schema: DestinationActionBody },
-              "text/plain": { schema: z.string().openapi({ description: "The same JSON document, for senders that cannot set a JSON Content-Type" }) },
-            },
-          },
-        },
+        request: { params: ActionParams, body: jsonOrText(DestinationActionBody) },
         responses: {
           200: json(DestinationActionResult, "Done"),
           400: error("Invalid body"),
@@ -112,17 +115,7 @@ export function actionRoutes({ automation, comments, destinations, relay, bus, l
       path: "/actions/{actionToken}/send-comment",
       summary: SUMMARIES["send-comment"],
       security: [],
-      request: {
-        params: ActionParams,
-        // Optional to the validator, which only parses JSON bodies: parseJson checks it, whatever the Content-Type.
-        body: {
-          required: false,
-          content: {
-            "application/json": { schema: SendCommentBody },
-            "text/plain": { schema: z.string().openapi({ description: "The same JSON document, for senders that cannot set a JSON Content-Type" }) },
-          },
-        },
-      },
+      request: { params: ActionParams, body: jsonOrText(SendCommentBody) },
       responses: {
         200: json(SendCommentResult, "Per-platform results"),
         400: error("The body is not { text, platforms? }"),

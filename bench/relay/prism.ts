@@ -59,11 +59,20 @@ export interface PrismInstance {
   stop(): Promise<void>;
 }
 
-/** Start Prism, create a stream and one custom destination per receiver port. */
-export async function startPrism(receiverPorts: number[]): Promise<PrismInstance> {
+/** A running Prism child process and its API, authenticated with a fresh admin token. */
+export interface LaunchedPrism {
+  proc: Proc;
+  /** One API call under /api/v1; throws unless the answer has the `expect`ed status. */
+  call<T>(method: string, path: string, body?: unknown, expect?: number): Promise<T>;
+  /** Stops Prism (SIGTERM; its own shutdown takes up to 10 s) and removes its data dir. */
+  cleanup(): Promise<void>;
+}
+
+/** `node dist/main.js` on free loopback ports with a fresh data dir, once both ports listen. */
+export async function launchPrism(dataDirPrefix: string): Promise<LaunchedPrism> {
   const rtmpPort = await freePort();
   const httpPort = await freePort();
-  const dataDir = makeTempDir("prism-bench-data-");
+  const dataDir = makeTempDir(dataDirPrefix);
   const token = randomBytes(24).toString("base64url"); // 32 characters
   const proc = spawnTracked("prism", process.execPath, [join(repoRoot, "dist", "main.js")], {
     cwd: repoRoot,
@@ -82,20 +91,31 @@ export async function startPrism(receiverPorts: number[]): Promise<PrismInstance
     await stop(proc, 12_000); // Prism's own shutdown allows itself 10 s
     removeTempDir(dataDir);
   };
-
   try {
     await waitListening([rtmpPort, httpPort], 20_000, "prism", () => (proc.running() ? undefined : `exited:\n${proc.tail()}`));
-    const base = `http://127.0.0.1:${httpPort}/api/v1`;
-    const call = async <T>(method: string, path: string, body?: unknown, expect = 200): Promise<T> => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (res.status !== expect) throw new Error(`${method} ${path} → ${res.status} (expected ${expect}): ${text.slice(0, 500)}`);
-      return JSON.parse(text) as T;
-    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  const base = `http://127.0.0.1:${httpPort}/api/v1`;
+  const call = async <T>(method: string, path: string, body?: unknown, expect = 200): Promise<T> => {
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    if (res.status !== expect) throw new Error(`${method} ${path} → ${res.status} (expected ${expect}): ${text.slice(0, 500)}`);
+    return JSON.parse(text) as T;
+  };
+  return { proc, call, cleanup };
+}
+
+/** Start Prism, create a stream and one custom destination per receiver port. */
+export async function startPrism(receiverPorts: number[]): Promise<PrismInstance> {
+  const { proc, call, cleanup } = await launchPrism("prism-bench-data-");
+
+  try {
 
     const stream = await call<{ id: string; ingestUrl: string; streamKey: string }>("POST", "/streams", { name: "bench" }, 201);
     for (const [i, port] of receiverPorts.entries()) {

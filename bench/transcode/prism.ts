@@ -4,11 +4,9 @@
  * setting. The ffmpeg processes Prism spawns for transcoding are its children, so the bench can
  * count their CPU apart from Prism's own.
  */
-import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import { childPids, freePort, makeTempDir, removeTempDir, spawnTracked, stop, waitListening, type Proc } from "../lib/proc.js";
-import { repoRoot } from "../relay/prism.js";
+import { childPids, type Proc } from "../lib/proc.js";
+import { launchPrism } from "../relay/prism.js";
 
 export interface TranscodeHealth {
   mode: "copy" | "transcode" | "measuring";
@@ -54,41 +52,9 @@ export interface TranscodePrism {
 }
 
 export async function startPrism(destinations: BenchDestination[]): Promise<TranscodePrism> {
-  const rtmpPort = await freePort();
-  const httpPort = await freePort();
-  const dataDir = makeTempDir("prism-bench-transcode-");
-  const token = randomBytes(24).toString("base64url");
-  const proc = spawnTracked("prism", process.execPath, [join(repoRoot, "dist", "main.js")], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      PRISM_HOST: "127.0.0.1",
-      PRISM_RTMP_PORT: String(rtmpPort),
-      PRISM_HTTP_PORT: String(httpPort),
-      PRISM_DATA_DIR: dataDir,
-      PRISM_API_TOKEN: token,
-      PRISM_LOG_LEVEL: "warn",
-      PRISM_LOG_FORMAT: "json",
-    },
-  });
-  const cleanup = async () => {
-    await stop(proc, 12_000); // Prism's own shutdown allows itself 10 s
-    removeTempDir(dataDir);
-  };
+  const { proc, call, cleanup } = await launchPrism("prism-bench-transcode-");
 
   try {
-    await waitListening([rtmpPort, httpPort], 20_000, "prism", () => (proc.running() ? undefined : `exited:\n${proc.tail()}`));
-    const base = `http://127.0.0.1:${httpPort}/api/v1`;
-    const call = async <T>(method: string, path: string, body?: unknown, expect = 200): Promise<T> => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      const text = await res.text();
-      if (res.status !== expect) throw new Error(`${method} ${path} → ${res.status} (expected ${expect}): ${text.slice(0, 500)}`);
-      return JSON.parse(text) as T;
-    };
     const stream = await call<{ id: string; ingestUrl: string; streamKey: string }>("POST", "/streams", { name: "bench-transcode" }, 201);
     for (const d of destinations) {
       const body = { platform: "custom", name: d.name, url: `rtmp://127.0.0.1:${d.port}/app`, streamKey: "k", transcode: d.transcode };

@@ -1,9 +1,9 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { describe, expect, it } from "vitest";
+import { waitFor, type TestPrism } from "../support/prism.js";
+import { usePrism } from "../support/lifecycle.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
-import { killAll } from "../support/children.js";
-import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { makeTempDir } from "../support/tmp.js";
 import { childProcesses } from "../support/packets.js";
 
 interface Sample {
@@ -35,17 +35,8 @@ const value = (samples: Sample[], name: string, labels: Record<string, string> =
 };
 
 describe("Prometheus /metrics", () => {
-  let t: TestPrism;
-  beforeAll(async () => {
-    t = await startTestPrism();
-  });
-  afterEach(async () => {
-    await killAll();
-  });
-  afterAll(async () => {
-    await t.stop();
-    await removeTempDirs();
-  });
+  let t!: TestPrism;
+  usePrism((p) => (t = p));
 
   const scrape = async (token?: string | null) => {
     const res = await t.api("GET", "/metrics", undefined, { token });
@@ -127,17 +118,8 @@ describe("Prometheus /metrics", () => {
 });
 
 describe("transcoder metrics", () => {
-  let t: TestPrism;
-  beforeAll(async () => {
-    t = await startTestPrism();
-  });
-  afterEach(async () => {
-    await killAll();
-  });
-  afterAll(async () => {
-    await t.stop();
-    await removeTempDirs();
-  });
+  let t!: TestPrism;
+  usePrism((p) => (t = p));
 
   it("show which destinations are re-encoded, how fast, and count an ffmpeg restart", async () => {
     const dir = await makeTempDir("prism-metrics-transcode-");
@@ -171,13 +153,8 @@ describe("transcoder metrics", () => {
 });
 
 describe("/metrics with PRISM_METRICS_PUBLIC=true", () => {
-  let t: TestPrism;
-  beforeAll(async () => {
-    t = await startTestPrism({ env: { PRISM_METRICS_PUBLIC: "true" } });
-  });
-  afterAll(async () => {
-    await t.stop();
-  });
+  let t!: TestPrism;
+  usePrism((p) => (t = p), { PRISM_METRICS_PUBLIC: "true" });
 
   it("answers without a token and says so in the OpenAPI document", async () => {
     const res = await t.api("GET", "/metrics", undefined, { token: null });

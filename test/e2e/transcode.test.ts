@@ -1,11 +1,12 @@
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { describe, expect, it } from "vitest";
+import { waitFor, type TestPrism } from "../support/prism.js";
+import { usePrism } from "../support/lifecycle.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver, type RtmpReceiver } from "../support/receiver.js";
 import { decodeErrors, isMonotonic, maxGapSec, packetTimestamps, probeRecording } from "../support/probe.js";
-import { killAll, runToCompletion, spawnTracked, withTimeout } from "../support/children.js";
-import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { runToCompletion, spawnTracked, withTimeout } from "../support/children.js";
+import { makeTempDir } from "../support/tmp.js";
 import { childProcesses, keyframeIntervals, packetsKbps, probePackets } from "../support/packets.js";
 import { ffmpegPath } from "../../src/media/binaries.js";
 
@@ -25,17 +26,8 @@ interface DestinationHealth {
 }
 
 describe("transcoding per destination", () => {
-  let t: TestPrism;
-  beforeAll(async () => {
-    t = await startTestPrism();
-  });
-  afterEach(async () => {
-    await killAll();
-  });
-  afterAll(async () => {
-    await t.stop();
-    await removeTempDirs();
-  });
+  let t!: TestPrism;
+  usePrism((p) => (t = p));
 
   async function newStream(name: string): Promise<{ id: string; streamKey: string }> {
     const res = await t.api("POST", "/api/v1/streams", { name });

@@ -97,7 +97,7 @@ const EnvSchema = z.object({
     .min(0, "PRISM_CHAT_REORDER_MS must be 0 (no reordering) or more")
     .max(10_000, "PRISM_CHAT_REORDER_MS must be at most 10000 (10 s): the feed would no longer feel live")
     .default(1_000)
-    .describe("How long the merged chat holds a message so one from a slower platform still takes its place by sentAt (0: arrival order, lowest latency)"),
+    .describe("The longest the merged chat holds a message for a platform that could still hand over one sent before it (0: arrival order)"),
   PRISM_API_MAX_BODY_KB: positive("PRISM_API_MAX_BODY_KB", 1024).describe("Largest API request body, in KiB (413 above)"),
   PRISM_METRICS_PUBLIC: z
     .stringbool({ error: "PRISM_METRICS_PUBLIC must be true or false" })

@@ -1,6 +1,6 @@
 /**
  * The merged comment feed under load: messages per second from four platform chats through the
- * merger (dedup, reorder window, moderation, SQLite) to 100 SSE subscribers, and the delivery
+ * merger (dedup, sentAt ordering, moderation, SQLite) to 100 SSE subscribers, and the delivery
  * latency from a reader handing a message over to a subscriber reading it.
  *
  *   npm run bench:comments [-- --rate=5000 --seconds=10 --clients=100 --windows=0,1000]

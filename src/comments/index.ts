@@ -95,9 +95,7 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
   const mergerFor = (streamId: string) => {
     let merger = mergers.get(streamId);
     if (!merger) {
-      merger = new Merger(streamId, { windowMs: deps.settings.reorderWindowMs, tickMs: Math.max(5, Math.min(50, deps.settings.reorderWindowMs / 10)) }, released, (platform, id) =>
-        repo.exists(streamId, platform, id),
-      );
+      merger = new Merger(streamId, { windowMs: deps.settings.reorderWindowMs }, released, (platform, id) => repo.exists(streamId, platform, id));
       mergers.set(streamId, merger);
     }
     return merger;
@@ -109,7 +107,12 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
     const sources = deps.sources.forStream(streamId);
     if (sources.length === 0) return;
     deps.log.info({ stream: streamId, platforms: sources.map((s) => s.platform) }, "reading chat");
-    readers.set(streamId, new StreamReaders(sources, (platform, messages) => accept(streamId, platform, messages), deps.log.child({ stream: streamId })));
+    const merger = mergerFor(streamId);
+    merger.expect(sources.map((s) => s.platform));
+    readers.set(
+      streamId,
+      new StreamReaders(sources, { messages: (platform, messages) => merger.accept(platform, messages), progress: (platform, until) => merger.progress(platform, until) }, deps.log.child({ stream: streamId })),
+    );
   };
   const endStream = (streamId: string) => {
     readers.get(streamId)?.stop();

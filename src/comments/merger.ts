@@ -8,30 +8,53 @@ const MAX_TEXT = 2_000;
 
 /**
  * Merges the platforms' chats of one stream: drops repeats (a reader re-reading a page after a
- * reconnect), then holds each message for the reorder window so one arriving a little late from a
- * slower platform still takes its place by `sentAt`. Released batches come out in `sentAt` order.
+ * reconnect), then releases messages in `sentAt` order.
+ *
+ * A message waits only as long as another platform could still hand over one sent before it. Each
+ * platform's reader delivers in order, so its progress is a watermark: the newest `sentAt` it has
+ * handed over, or the time up to which it says it has read everything (`progress`, e.g. after a
+ * poll or a keepalive). A message is released once every *other* platform's watermark has passed
+ * its `sentAt` — at once in a busy chat — and at the latest when it has waited the reorder window,
+ * so a quiet or stalled platform delays the others by the window and no more.
  */
 export class Merger {
   private pending: NewComment[] = [];
   private readonly recent = new Set<string>();
+  private readonly watermarks = new Map<string, number>();
   private timer: NodeJS.Timeout | null = null;
+  private timerAt = Infinity;
   private immediate: NodeJS.Immediate | null = null;
 
   constructor(
     private readonly streamId: string,
-    private readonly options: { windowMs: number; tickMs: number; now?: () => number },
+    private readonly options: { windowMs: number; now?: () => number },
     private readonly release: (batch: NewComment[]) => void,
     /** Already stored (a restart, or a repeat older than the in-memory keys). */
     private readonly seen: (platform: string, platformMessageId: string) => boolean,
   ) {}
 
+  /** The platforms reading this stream's chat: a message waits for each of the others (up to the window). */
+  expect(platforms: Iterable<string>): void {
+    for (const p of platforms) if (!this.watermarks.has(p)) this.watermarks.set(p, -Infinity);
+  }
+
+  /** `platform`'s reader has handed over everything sent before `until`. */
+  progress(platform: string, until: Date): void {
+    this.advance(platform, until.getTime());
+    if (this.pending.length > 0) this.schedule();
+  }
+
   accept(platform: string, messages: IncomingChatMessage[]): void {
     const now = this.now();
+    let newest = -Infinity;
     for (const m of messages) {
       const key = `${platform}\n${m.platformMessageId}`;
       if (this.recent.has(key)) continue;
       this.remember(key);
       if (this.seen(platform, m.platformMessageId)) continue;
+      // A platform clock ahead of ours must not hold a message back: it counts as sent on arrival.
+      const sentAt = m.sentAt.getTime() > now ? new Date(now) : m.sentAt;
+      newest = Math.max(newest, sentAt.getTime());
       this.pending.push({
         platform,
         platformMessageId: m.platformMessageId,
@@ -39,44 +62,75 @@ export class Merger {
         author: { ...m.author, badges: [...m.author.badges] },
         text: m.text.length > MAX_TEXT ? m.text.slice(0, MAX_TEXT) : m.text,
         ...(m.emotes ? { emotes: m.emotes } : {}),
-        // A platform clock ahead of ours must not hold a message back: it counts as sent on arrival.
-        sentAt: m.sentAt.getTime() > now ? new Date(now) : m.sentAt,
+        sentAt,
         receivedAt: new Date(now),
         flagged: null,
         hidden: null,
       });
     }
-    // Without a window, what every reader handed over in this turn of the event loop is stored in one transaction.
-    if (this.options.windowMs === 0) this.immediate ??= setImmediate(() => ((this.immediate = null), this.flush(true)));
-    else this.timer ??= setInterval(() => this.flush(false), this.options.tickMs);
+    this.advance(platform, newest);
+    if (this.pending.length > 0) this.schedule();
   }
 
-  /** Releases what has waited out the window (everything when `all`). */
+  /** Releases, in `sentAt` order, what no platform can overtake any more (everything when `all`). */
   flush(all: boolean): void {
-    if (this.pending.length === 0) {
-      if (this.timer) clearInterval(this.timer);
-      this.timer = null;
-      return;
-    }
-    const cutoff = this.now() - this.options.windowMs;
+    if (this.pending.length === 0) return;
+    const now = this.now();
     this.pending.sort((a, b) => a.sentAt.getTime() - b.sentAt.getTime());
-    // Release in sentAt order up to the first message still inside its window: a later-sent one
-    // that has waited long enough stays behind it, so the order holds.
     let n = 0;
-    if (all) n = this.pending.length;
-    else while (n < this.pending.length && this.pending[n]!.receivedAt.getTime() <= cutoff) n++;
-    if (n === 0) return;
-    const batch = this.pending.slice(0, n);
-    this.pending = this.pending.slice(n);
-    this.release(batch);
+    if (all || this.options.windowMs === 0) n = this.pending.length;
+    // Release up to the first message still waiting: nothing sent later may overtake it.
+    else while (n < this.pending.length && this.mayRelease(this.pending[n]!, now)) n++;
+    if (n > 0) {
+      const batch = this.pending.slice(0, n);
+      this.pending = this.pending.slice(n);
+      this.release(batch);
+    }
+    if (this.pending.length > 0) this.wakeAt(this.pending[0]!.receivedAt.getTime() + this.options.windowMs);
   }
 
   close(): void {
     if (this.immediate) clearImmediate(this.immediate);
     this.immediate = null;
+    this.clearTimer();
     this.flush(true);
-    if (this.timer) clearInterval(this.timer);
+  }
+
+  private mayRelease(m: NewComment, now: number): boolean {
+    if (m.receivedAt.getTime() + this.options.windowMs <= now) return true;
+    const sentAt = m.sentAt.getTime();
+    for (const [platform, watermark] of this.watermarks) if (platform !== m.platform && watermark < sentAt) return false;
+    return true;
+  }
+
+  private advance(platform: string, to: number): void {
+    this.watermarks.set(platform, Math.max(this.watermarks.get(platform) ?? -Infinity, to));
+  }
+
+  /** What every reader handed over in this turn of the event loop is looked at (and stored) together. */
+  private schedule(): void {
+    this.immediate ??= setImmediate(() => {
+      this.immediate = null;
+      this.flush(false);
+    });
+  }
+
+  /** The head of the queue waits out its window at the latest; wake then (one timer per merger). */
+  private wakeAt(at: number): void {
+    if (this.timer && this.timerAt <= at) return;
+    this.clearTimer();
+    this.timerAt = at;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = Infinity;
+      this.flush(false);
+    }, Math.max(0, at - this.now()));
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.timerAt = Infinity;
   }
 
   private remember(key: string): void {

@@ -17,7 +17,7 @@ export class StreamReaders {
 
   constructor(
     sources: ChatSource[],
-    private readonly onMessages: (platform: string, messages: IncomingChatMessage[]) => void,
+    private readonly merger: { messages(platform: string, messages: IncomingChatMessage[]): void; progress(platform: string, until: Date): void },
     private readonly log: Logger,
   ) {
     for (const source of sources) void this.run(source);
@@ -32,7 +32,10 @@ export class StreamReaders {
     const log = this.log.child({ platform: source.platform, destination: source.destinationId });
     const sink = {
       messages: (messages: IncomingChatMessage[]) => {
-        if (!signal.aborted) this.onMessages(source.platform, messages);
+        if (!signal.aborted) this.merger.messages(source.platform, messages);
+      },
+      caughtUp: (until: Date) => {
+        if (!signal.aborted) this.merger.progress(source.platform, until);
       },
       state: (state: ChatReaderState, detail?: string) => {
         this.states.set(source.destinationId, { platform: source.platform, state, ...(detail ? { detail } : {}) });

@@ -34,8 +34,11 @@ export async function runChatLoop(sink: ChatSink, signal: AbortSignal, backoff: 
   sink.state("connecting");
   while (!signal.aborted) {
     let waitMs: number;
+    // A message sent before the request went out is in its answer, so a good step vouches for up to then.
+    const askedAt = new Date();
     try {
       waitMs = await step();
+      sink.caughtUp(askedAt);
       if (!live) sink.state("live");
       live = true;
       failures = 0;

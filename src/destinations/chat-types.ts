@@ -32,6 +32,12 @@ export type ChatReaderState = "connecting" | "live" | "reconnecting" | "failed";
 /** Where a reader hands over what it reads, and says how it is doing. */
 export interface ChatSink {
   messages(messages: IncomingChatMessage[]): void;
+  /**
+   * Everything sent before `until` has been handed over (a poll came back, a keepalive arrived), so
+   * the merger need not hold other platforms' messages back for this one. Optional to call: a
+   * reader that never does only costs the feed its reorder window.
+   */
+  caughtUp(until: Date): void;
   state(state: ChatReaderState, detail?: string): void;
   log: Logger;
 }

@@ -27,7 +27,12 @@ const quiet: Logger = pino({ level: "silent" });
 export class RecordingSink implements ChatSink {
   readonly received: IncomingChatMessage[] = [];
   readonly states: Array<{ state: ChatReaderState; detail?: string }> = [];
+  /** Each time the reader said it had handed over everything sent before then. */
+  readonly caughtUpTo: Date[] = [];
   readonly log = quiet;
+  caughtUp(until: Date) {
+    this.caughtUpTo.push(until);
+  }
   messages(messages: IncomingChatMessage[]) {
     this.received.push(...messages);
   }

@@ -88,6 +88,9 @@ describe("Twitch chat reader (EventSub WebSocket)", () => {
   it("treats a socket that stops sending keepalives as dead", async () => {
     const { sink } = start({ keepaliveSeconds: 1 });
     await waitFor(() => subscribed(), "the subscription");
+    // A keepalive says nothing older is on its way: the merger may stop waiting for Twitch up to then.
+    await waitFor(() => sink.caughtUpTo.length >= 1, "a keepalive", 3_000);
+    expect(Date.now() - sink.caughtUpTo[0]!.getTime()).toBeLessThan(3_000);
     tw.eventsub.silence();
     await waitFor(() => sink.stateNames.includes("reconnecting"), "the watchdog", 6_000);
     await waitFor(() => tw.eventsub.subscribeCalls.length === 2 && subscribed(), "the new subscription", 3_000);

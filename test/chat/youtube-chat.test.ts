@@ -64,6 +64,24 @@ describe("YouTube chat reader", () => {
     for (let i = 1; i < calls.length; i++) expect(calls[i]!.at - calls[i - 1]!.at).toBeGreaterThanOrEqual(280);
   });
 
+  it("vouches after each good poll for everything sent before it asked, so the merger need not wait for YouTube", async () => {
+    yt.chat.pollingIntervalMillis = 200;
+    const { sink } = start();
+    await waitFor(() => sink.caughtUpTo.length >= 2, "two polls");
+    const polls = yt.chat.listCalls.filter((c) => c.status === 200);
+    // Each vouch is no later than the answer it came with: it never claims what a poll could not have seen.
+    for (const [i, until] of sink.caughtUpTo.entries()) expect(until.getTime()).toBeLessThanOrEqual(polls[i]!.at);
+    expect(sink.caughtUpTo[1]!.getTime()).toBeGreaterThan(sink.caughtUpTo[0]!.getTime());
+    yt.chat.faults.push("backendError");
+    const vouched = sink.caughtUpTo.length;
+    await waitFor(() => yt.chat.listCalls.some((c) => c.status !== 200), "the failed poll");
+    await waitFor(() => sink.stateNames.at(-1) === "live" && sink.caughtUpTo.length > vouched, "the poll after the failure");
+    // The failed poll vouched for nothing: no vouch was asked between the good poll before it and it.
+    const failedAt = yt.chat.listCalls.findIndex((c) => c.status !== 200);
+    const [before, failed] = [yt.chat.listCalls[failedAt - 1]!, yt.chat.listCalls[failedAt]!];
+    expect(sink.caughtUpTo.filter((d) => d.getTime() > before.at && d.getTime() <= failed.at)).toEqual([]);
+  });
+
   it("misses nothing across an outage: it backs off, then resumes from its page token", async () => {
     const { sink } = start();
     yt.chat.post(CHAT, ALICE, "before");

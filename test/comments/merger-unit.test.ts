@@ -5,32 +5,97 @@ import type { NewComment } from "../../src/comments/types.js";
 
 const msg = (id: string, sentAt: number) => ({ platformMessageId: id, author: { id: "a", name: "a", badges: [] }, text: id, sentAt: new Date(sentAt) });
 
-describe("the merger's reorder window", () => {
-  it("releases in sentAt order only what has waited out the window, and drops repeats", () => {
-    let now = 10_000;
+describe("the merger's ordering", () => {
+  /** A merger on a hand-driven clock; `flush` is called by hand (its own timers may also fire: they read the same clock). */
+  const merger = (windowMs: number, platforms: string[], stored = new Set<string>()) => {
+    const clock = { now: 10_000 };
     const released: NewComment[][] = [];
-    const stored = new Set(["twitch\nold"]);
-    const m = new Merger("s", { windowMs: 1_000, tickMs: 1_000_000, now: () => now }, (b) => released.push(b), (p, id) => stored.has(`${p}\n${id}`));
+    const m = new Merger("s", { windowMs, now: () => clock.now }, (b) => released.push(b), (p, id) => stored.has(`${p}\n${id}`));
+    m.expect(platforms);
+    const ids = () => released.flat().map((c) => c.platformMessageId);
+    return { m, clock, released, ids };
+  };
+
+  it("holds a message while another platform could still hand over one sent before it, then orders by sentAt", () => {
+    const { m, clock, ids } = merger(1_000, ["twitch", "youtube"], new Set(["twitch\nold"]));
     m.accept("twitch", [msg("t2", 9_900), msg("old", 9_000)]);
-    now = 10_500;
-    // Sent earlier, arrived later: it must still come first.
+    m.flush(false);
+    // YouTube has said nothing yet: t2 waits for it.
+    expect(ids()).toEqual([]);
+    clock.now = 10_500;
+    // Sent earlier, arrived later, handed over twice: it comes first, once.
     m.accept("youtube", [msg("y1", 9_800), msg("y1", 9_800)]);
     m.accept("twitch", [msg("t2", 9_900)]);
     m.flush(false);
-    expect(released).toEqual([]);
-    now = 11_000;
+    // Twitch has passed 9,800, so y1 goes; YouTube has not passed 9,900, so t2 waits.
+    expect(ids()).toEqual(["y1"]);
+    clock.now = 10_999;
     m.flush(false);
-    // t2 has waited 1 s, but y1 (sent before it) has not: nothing may overtake y1.
-    expect(released).toEqual([]);
-    now = 11_500;
+    expect(ids()).toEqual(["y1"]);
+    // ...but never longer than the window.
+    clock.now = 11_000;
     m.flush(false);
-    expect(released.flat().map((c) => c.platformMessageId)).toEqual(["y1", "t2"]);
+    expect(ids()).toEqual(["y1", "t2"]);
+    m.close();
+  });
+
+  it("in a busy chat, releases as soon as every other platform has moved past a message (no window wait)", () => {
+    const { m, ids } = merger(1_000, ["twitch", "youtube", "x"]);
+    m.accept("twitch", [msg("t1", 9_000), msg("t2", 9_300)]);
+    m.accept("youtube", [msg("y1", 9_100), msg("y2", 9_400)]);
+    m.flush(false);
+    expect(ids()).toEqual([]);
+    m.accept("x", [msg("x1", 9_200), msg("x2", 9_350)]);
+    m.flush(false);
+    // Everything up to the lowest watermark (twitch 9,300) — later ones could still be overtaken.
+    expect(ids()).toEqual(["t1", "y1", "x1", "t2"]);
+    m.close();
+    expect(ids()).toEqual(["t1", "y1", "x1", "t2", "x2", "y2"]);
+  });
+
+  it("lets a reader's word that it has read everything up to a time release the others", () => {
+    const { m, ids } = merger(5_000, ["twitch", "youtube"]);
+    m.accept("twitch", [msg("t1", 9_500)]);
+    m.flush(false);
+    expect(ids()).toEqual([]);
+    m.progress("youtube", new Date(9_400));
+    m.flush(false);
+    expect(ids()).toEqual([]);
+    m.progress("youtube", new Date(9_500));
+    m.flush(false);
+    expect(ids()).toEqual(["t1"]);
+    m.close();
+  });
+
+  it("with one platform, or with no window, holds nothing", () => {
+    const single = merger(1_000, ["twitch"]);
+    single.m.accept("twitch", [msg("a", 9_000), msg("b", 8_000)]);
+    single.m.flush(false);
+    expect(single.ids()).toEqual(["b", "a"]);
+    single.m.close();
+    const none = merger(0, ["twitch", "youtube"]);
+    none.m.accept("twitch", [msg("a", 9_000)]);
+    none.m.flush(false);
+    expect(none.ids()).toEqual(["a"]);
+    none.m.close();
+  });
+
+  it("wakes itself when the head of the queue has waited out the window", async () => {
+    const released: string[] = [];
+    const m = new Merger("s", { windowMs: 60 }, (b) => released.push(...b.map((c) => c.platformMessageId)), () => false);
+    m.expect(["twitch", "youtube"]);
+    const t0 = Date.now();
+    m.accept("twitch", [msg("t1", t0)]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(released).toEqual([]);
+    await new Promise((r) => setTimeout(r, 80));
+    expect(released).toEqual(["t1"]);
     m.close();
   });
 
   it("treats a platform clock ahead of ours as sent on arrival", () => {
     const released: NewComment[][] = [];
-    const m = new Merger("s", { windowMs: 0, tickMs: 10, now: () => 5_000 }, (b) => released.push(b), () => false);
+    const m = new Merger("s", { windowMs: 0, now: () => 5_000 }, (b) => released.push(b), () => false);
     m.accept("x", [msg("future", 60_000)]);
     m.close();
     expect(released.flat()[0]!.sentAt.getTime()).toBe(5_000);

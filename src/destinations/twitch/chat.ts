@@ -128,8 +128,12 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
               case "revocation":
                 sink.state("failed", `Twitch ended Prism's chat subscription (${frame.payload.subscription?.status ?? "revoked"}); link the account again`);
                 return stop();
+              case "session_keepalive":
+                // Twitch sends one only when no event went out since the last frame: nothing older is on its way.
+                sink.caughtUp(new Date(Math.min(Date.parse(frame.metadata.message_timestamp) || 0, Date.now())));
+                return; // the watchdog is re-armed above
               default:
-                return; // session_keepalive: the watchdog is re-armed above
+                return;
             }
           });
           ws.on("error", (err) => sink.log.debug?.({ reason: err.message }, "Twitch EventSub socket error"));

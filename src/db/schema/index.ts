@@ -4,3 +4,4 @@ export * from "./tokens.js";
 export * from "./webhooks.js";
 export * from "./accounts.js";
 export * from "./comments.js";
+export * from "./x-chat.js";

@@ -109,6 +109,15 @@ export const OverlayTokenSchema = z
   .object({ token: z.string(), overlayUrl: z.string().openapi({ description: "Paste into OBS → Sources → Browser → URL" }) })
   .openapi("OverlayToken", { example: { token: "prism_ovl_Wc3kq9…", overlayUrl: "http://192.168.1.10:8080/overlay/chat/prism_ovl_Wc3kq9…" } });
 
+export const OverlayFeedQuery = z.object({
+  recent: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(100)
+    .optional()
+    .openapi({ description: "Without Last-Event-ID: start with up to this many of the newest visible messages of the last minute (the overlay page asks for 20, so a reloaded Browser Source is not blank), then the live feed. Default 0: from now.", example: 20 }),
+});
 export const OverlayParams = z.object({ overlayToken: z.string().openapi({ param: { name: "overlayToken", in: "path" }, example: "prism_ovl_Wc3kq9…" }) });
 
 /** What an SSE feed sends, for the API reference. */

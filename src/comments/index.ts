@@ -40,6 +40,7 @@ export interface CommentsApi {
   unblock(streamId: string, platform: string, authorId: string): boolean;
   blocks(streamId: string): ChatBlock[];
   filters(streamId: string): ChatFilter[];
+  /** Also flags the stream's visible messages it matches (a `removed` event tells live clients). */
   addFilter(streamId: string, kind: "word" | "regex", pattern: string): ChatFilter;
   deleteFilter(streamId: string, id: string): boolean;
   /** A new overlay token for the stream, shown this once; the old one stops working. */
@@ -189,6 +190,9 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
     addFilter(streamId, kind, pattern) {
       const filter = repo.addFilter(streamId, kind, pattern);
       moderation.invalidate(streamId);
+      // A filter added mid-stream is usually aimed at what is on screen right now: it applies to the history too.
+      const ids = repo.flagVisible(streamId, (text) => moderation.flag(streamId, text));
+      if (ids.length > 0) live.publish(streamId, [{ type: "removed", ids, reason: "filtered" }]);
       return filter;
     },
     deleteFilter(streamId, id) {

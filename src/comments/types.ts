@@ -37,4 +37,4 @@ export interface ChatSources {
 }
 
 /** What live subscribers are told. */
-export type FeedEvent = { type: "comment"; comment: ChatComment } | { type: "removed"; ids: string[]; reason: "hidden" | "blocked" };
+export type FeedEvent = { type: "comment"; comment: ChatComment } | { type: "removed"; ids: string[]; reason: "hidden" | "blocked" | "filtered" };

@@ -151,6 +151,23 @@ export class CommentsRepo {
     return this.db.select({ p: comments.platformMessageId }).from(comments).where(eq(comments.id, id)).get()?.p;
   }
 
+  /**
+   * Flags the visible messages of a stream that `why` names (a filter added while the chat runs):
+   * they leave the feed but stay for review. Returns the ids flagged.
+   */
+  flagVisible(streamId: string, why: (text: string) => string | null): string[] {
+    const visible = this.sqlite.prepare("SELECT id, text FROM comments WHERE stream_id = ? AND flagged IS NULL AND hidden IS NULL").all(streamId) as Array<{ id: string; text: string }>;
+    const update = this.sqlite.prepare("UPDATE comments SET flagged = ? WHERE id = ? AND flagged IS NULL");
+    const flagged: string[] = [];
+    this.sqlite.transaction(() => {
+      for (const { id, text } of visible) {
+        const reason = why(text);
+        if (reason && update.run(reason, id).changes > 0) flagged.push(id);
+      }
+    })();
+    return flagged;
+  }
+
   /** Marks messages hidden; returns the ids that were visible until now. */
   hide(streamId: string, where: { id: string } | { platform: string; authorId: string }, reason: "hidden" | "blocked"): string[] {
     const match = "id" in where ? eq(comments.id, where.id) : and(eq(comments.platform, where.platform), eq(comments.authorId, where.authorId));

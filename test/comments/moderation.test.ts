@@ -155,4 +155,44 @@ describe("moderation, sending and the overlay", () => {
     expect((await fetch(`${t.base}/overlay/chat/${first.token}/feed`)).status).toBe(404);
     expect((await fetch(second.overlayUrl)).status).toBe(200);
   });
+  it("a filter added mid-stream also flags the matching messages already shown, on the feed and the overlay", async () => {
+    const overlayToken = (await t.api("POST", `/api/v1/streams/${streamId}/overlay-token`)).body.token;
+    const overlay = await openSse(`${t.base}/overlay/chat/${overlayToken}/feed`);
+    const feed = await openSse(`${t.base}/api/v1/streams/${streamId}/comments/stream`, { authorization: `Bearer ${TEST_TOKEN}` });
+    twitch.push(message("the villain is the butler", new Date(), "leaker"), message("what a game", new Date(), "fan"));
+    await waitFor(() => feed.comments().length === 2 && overlay.comments().length === 2, { what: "both messages shown" });
+    const leak = feed.comments().find((c) => c.text.includes("butler"))!;
+
+    expect((await t.api("POST", `/api/v1/streams/${streamId}/chat-filters`, { kind: "word", pattern: "butler" })).status).toBe(201);
+    for (const sse of [feed, overlay]) {
+      await waitFor(() => sse.events.some((e) => e.event === "removed"), { what: "removed event" });
+      expect(sse.events.find((e) => e.event === "removed")!.data).toEqual({ ids: [leak.id], reason: "filtered" });
+    }
+    expect((await history()).some((c) => c.id === leak.id)).toBe(false);
+    expect((await history("&include=flagged")).find((c) => c.id === leak.id)?.flagged).toBe('word filter "butler"');
+    // The other stream has no such filter: its copy of the message stays.
+    const others = (await t.api("GET", `/api/v1/streams/${otherId}/comments?limit=500`)).body.comments as any[];
+    expect(others.some((c) => c.text === "the villain is the butler")).toBe(true);
+    await feed.close();
+    await overlay.close();
+  });
+
+  it("a reloaded overlay starts with the newest few messages of the last minute, then goes on live", async () => {
+    const token = (await t.api("POST", `/api/v1/streams/${streamId}/overlay-token`)).body.token;
+    youtube.push(message("backlog one", new Date(), "fan"), message("backlog two", new Date(), "fan"), message("backlog three", new Date(), "fan"));
+    await waitFor(async () => (await history()).some((c) => c.text === "backlog three"), { what: "stored messages" });
+    const reloaded = await openSse(`${t.base}/overlay/chat/${token}/feed?recent=2`);
+    await waitFor(() => reloaded.comments().length === 2, { what: "the backlog" });
+    expect(reloaded.comments().map((c) => c.text)).toEqual(["backlog two", "backlog three"]);
+    youtube.push(message("live again", new Date(), "fan"));
+    await waitFor(() => reloaded.comments().length === 3, { what: "the live message" });
+    expect(reloaded.comments()[2].text).toBe("live again");
+    // Without ?recent the feed starts now, as before.
+    const plain = await openSse(`${t.base}/overlay/chat/${token}/feed`);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(plain.comments()).toEqual([]);
+    expect((await fetch(`${t.base}/overlay/chat/${token}/feed?recent=1000`)).status).toBe(400);
+    await reloaded.close();
+    await plain.close();
+  });
 });

@@ -62,7 +62,7 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       path: "/streams/{id}/comments/stream",
       summary: "Live chat as Server-Sent Events; reconnecting with Last-Event-ID replays what was missed",
       description:
-        "Events: `comment` (id: the message's `seq`, data: a Comment) and `removed` (data: `{ ids, reason }`, when a moderator hides a message or blocks its author). A client that reconnects with the `Last-Event-ID` header (EventSource does it by itself) first gets every visible message after that id, then the live feed, so nothing is lost. Without it, the feed starts now; GET /comments has the history.",
+        "Events: `comment` (id: the message's `seq`, data: a Comment) and `removed` (data: `{ ids, reason }`, when a moderator hides a message, blocks its author, or adds a filter that matches it). A client that reconnects with the `Last-Event-ID` header (EventSource does it by itself) first gets every visible message after that id, then the live feed, so nothing is lost. Without it, the feed starts now; GET /comments has the history.",
       request: { params: IdParam, headers: z.object({ "last-event-id": z.string().optional().openapi({ example: "1042" }) }) },
       responses: { 200: { description: "An endless event stream", content: { "text/event-stream": { schema: z.string(), example: SSE_EXAMPLE } } }, ...commonErrors, ...notFoundError },
     }),
@@ -79,7 +79,7 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       path: "/streams/{id}/comments/ws",
       summary: "Live chat over a WebSocket (this answers 426 to a plain GET)",
       description:
-        "Open a WebSocket here. Authenticate with `Authorization: Bearer <token>`, or — browsers cannot set headers — with the subprotocols `prism.chat` and `bearer.<token>` (e.g. `new WebSocket(url, [\"prism.chat\", \"bearer.\" + token])`); never put a token in the URL. `?after=<seq>` replays what came after that message first. Each frame is JSON: `{ \"type\": \"comment\", \"comment\": Comment }` or `{ \"type\": \"removed\", \"ids\": [...], \"reason\": \"hidden\" | \"blocked\" }`.",
+        "Open a WebSocket here. Authenticate with `Authorization: Bearer <token>`, or — browsers cannot set headers — with the subprotocols `prism.chat` and `bearer.<token>` (e.g. `new WebSocket(url, [\"prism.chat\", \"bearer.\" + token])`); never put a token in the URL. `?after=<seq>` replays what came after that message first. Each frame is JSON: `{ \"type\": \"comment\", \"comment\": Comment }` or `{ \"type\": \"removed\", \"ids\": [...], \"reason\": \"hidden\" | \"blocked\" | \"filtered\" }`.",
       request: { params: IdParam, query: z.object({ after: z.coerce.number().int().min(0).optional().openapi({ example: 1042 }) }) },
       responses: {
         426: json(z.object({ error: z.object({ code: z.string(), message: z.string() }) }).openapi({ example: { error: { code: "upgrade_required", message: "Open this URL as a WebSocket." } } }), "Not a WebSocket request"),

@@ -48,7 +48,9 @@ export const OVERLAY_HTML = `<!doctype html>
     setTimeout(() => row.classList.add("old"), FADE_AFTER_MS);
   };
   // The feed lives next to this page: same token, read-only, this stream only.
-  const feed = new EventSource(location.pathname.replace(/\\/$/, "") + "/feed");
+  // The last minute's newest few first (the server picks them by its clock, not this machine's), so a
+  // reloaded source is not blank; EventSource resumes with Last-Event-ID after that.
+  const feed = new EventSource(location.pathname.replace(/\\/$/, "") + "/feed?recent=20");
   feed.addEventListener("comment", (e) => add(JSON.parse(e.data)));
   feed.addEventListener("removed", (e) => {
     for (const id of JSON.parse(e.data).ids) chat.querySelector('[data-id="' + CSS.escape(id) + '"]')?.remove();

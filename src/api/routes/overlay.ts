@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { CommentsApi } from "../../comments/index.js";
 import { newRouter } from "../router.js";
 import { errorBody } from "../errors.js";
-import { OverlayParams, SSE_EXAMPLE } from "../comment-schemas.js";
+import { OverlayFeedQuery, OverlayParams, SSE_EXAMPLE } from "../comment-schemas.js";
 import { lastEventId, sseFeed } from "./comments-sse.js";
 import { OVERLAY_HTML } from "./overlay-page.js";
 
@@ -13,6 +13,17 @@ export const OVERLAY_DOC_PATHS = [`${OVERLAY_PREFIX}/{overlayToken}`, `${OVERLAY
 
 const unknownToken = errorBody("not_found", "This overlay link is not valid (the token was rotated?). Get a new one with POST /api/v1/streams/:id/overlay-token.");
 const errorContent = { "application/json": { schema: z.object({ error: z.object({ code: z.string(), message: z.string() }) }), example: unknownToken } };
+
+/** An overlay shows a message for about this long, so an older one is not worth replaying to it. */
+const BACKLOG_MAX_AGE_MS = 60_000;
+
+/** The feed position just before the `count` newest visible messages of the last minute (null: from now). */
+function backlogStart(comments: CommentsApi, streamId: string, count: number): number | null {
+  if (count === 0) return null;
+  const since = Date.now() - BACKLOG_MAX_AGE_MS;
+  const newest = comments.history(streamId, { limit: count, includeFlagged: false }).filter((c) => c.receivedAt.getTime() > since);
+  return newest.length > 0 ? newest[newest.length - 1]!.seq - 1 : null;
+}
 
 /**
  * The chat overlay for an OBS Browser Source. The overlay token is read-only and names one stream:
@@ -47,7 +58,7 @@ export function overlayRoutes({ comments }: { comments: CommentsApi }) {
       method: "get",
       path: `${OVERLAY_PREFIX}/{overlayToken}/feed`,
       summary: "The overlay's live feed (Server-Sent Events, visible messages of the token's stream only)",
-      request: { params: OverlayParams },
+      request: { params: OverlayParams, query: OverlayFeedQuery },
       responses: {
         200: { description: "An endless event stream", content: { "text/event-stream": { schema: z.string(), example: SSE_EXAMPLE } } },
         404: { description: "Unknown or rotated token", content: errorContent },
@@ -57,7 +68,8 @@ export function overlayRoutes({ comments }: { comments: CommentsApi }) {
       const streamId = comments.streamForOverlayToken(c.req.valid("param").overlayToken);
       if (!streamId) return c.json(unknownToken, 404);
       c.header("Cache-Control", "no-store");
-      return sseFeed(c, comments, streamId, lastEventId(c)) as any;
+      const recent = c.req.valid("query").recent ?? 0;
+      return sseFeed(c, comments, streamId, lastEventId(c) ?? backlogStart(comments, streamId, recent)) as any;
     },
   );
 

@@ -5,7 +5,7 @@ const accountExample = {
   platform: "twitch",
   platformUserId: "141981764",
   displayName: "speedy_streams",
-  scopes: ["channel:read:stream_key", "channel:manage:broadcast", "user:read:chat"],
+  scopes: ["channel:read:stream_key", "channel:manage:broadcast", "user:read:chat", "user:write:chat", "moderator:manage:chat_messages", "moderator:manage:banned_users"],
   expiresAt: "2026-11-24T10:00:00.000Z",
   status: "ok" as const,
   statusReason: null,

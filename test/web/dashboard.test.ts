@@ -1,56 +1,21 @@
-import { existsSync, mkdirSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import type { Page } from "playwright-core";
 import { usePrism } from "../support/lifecycle.js";
 import type { TestPrism } from "../support/prism.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
 import { makeTempDir } from "../support/tmp.js";
-import { startTestPrism } from "../support/prism.js";
-import { startTwitchFake } from "../fakes/twitch.js";
+import { startTestPrism, waitFor } from "../support/prism.js";
+import { startTwitchFake, TWITCH_USER } from "../fakes/twitch.js";
 import { startHttpReceiver } from "../webhooks/http-receiver.js";
-
-const CHROMIUM = process.env.PRISM_TEST_CHROMIUM ?? "/usr/bin/chromium";
-const ARTIFACTS = "test-results";
+import { ARTIFACTS, logIn as logInAt, useBrowser } from "./support.js";
 
 describe("dashboard in a real browser (Debian's Chromium through playwright-core)", () => {
   let t!: TestPrism;
   usePrism((p) => (t = p));
-  let browser: Browser;
-  const consoleErrors: string[] = [];
+  const { consoleErrors, newPage } = useBrowser();
   const base = () => `http://127.0.0.1:${t.prism.httpPort}`;
-
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`No Chromium at ${CHROMIUM}: the dashboard test needs it. Install Debian's package (apt-get update && apt-get install -y chromium; .ci/run does it) or set PRISM_TEST_CHROMIUM.`);
-    }
-    mkdirSync(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-      // Playwright gives every launch a fresh temporary profile (it refuses --user-data-dir in args).
-    });
-  });
-  afterAll(async () => {
-    await browser?.close();
-  });
-
-  async function newPage(viewport = { width: 1280, height: 900 }): Promise<Page> {
-    const context = await browser.newContext({ viewport });
-    const page = await context.newPage();
-    page.on("console", (m) => {
-      if (m.type() === "error") consoleErrors.push(`${m.text()} (${m.location().url})`);
-    });
-    page.on("pageerror", (e) => consoleErrors.push(`uncaught: ${e.message}`));
-    return page;
-  }
-
-  async function logIn(page: Page) {
-    await page.goto(base() + "/");
-    await page.getByLabel("API token").fill(t.token);
-    await page.getByRole("button", { name: "Log in" }).click();
-    await page.getByRole("heading", { name: "Streams" }).waitFor();
-  }
+  const logIn = (page: Page) => logInAt(page, base() + "/", t.token);
 
   it("the session cookie is HttpOnly and SameSite=Strict, and changes need the CSRF header", async () => {
     const bad = await fetch(base() + "/session", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ token: "wrong" }) });
@@ -146,18 +111,23 @@ describe("dashboard in a real browser (Debian's Chromium through playwright-core
     await page.getByRole("link", { name: "Webhooks" }).click();
     await page.getByRole("heading", { name: "Add a webhook" }).waitFor();
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-webhooks.png`, fullPage: true });
+    // The only stream's chat opens straight away.
     await page.getByRole("link", { name: "Chat" }).click();
-    await page.getByText("Not in this version of the dashboard yet").waitFor();
+    await page.getByRole("heading", { name: "Live chat" }).waitFor();
+    expect(page.url()).toMatch(new RegExp(`#/chat/${stream.id}$`));
     await page.getByRole("button", { name: "Log out" }).click();
     await page.getByLabel("API token").waitFor();
 
     expect(consoleErrors).toEqual([]);
   });
 
-  it("Accounts: Connect goes through the platform's consent page and back; Webhooks: add, test-fire, delivery log", async () => {
+  it("Accounts: Connect goes through the platform's consent page and back, a refused refresh is highlighted and Reconnect fixes it; Webhooks: add, test-fire, delivery log", async () => {
     const twitch = await startTwitchFake();
     const hookReceiver = await startHttpReceiver();
-    const linked = await startTestPrism({ env: { ...twitch.env(), PRISM_WEBHOOK_ALLOW_PRIVATE: "true" } });
+    // A refresh margin beyond the token's life makes every background check refresh, so a revoked grant shows at once.
+    const linked = await startTestPrism({
+      env: { ...twitch.env(), PRISM_WEBHOOK_ALLOW_PRIVATE: "true", PRISM_OAUTH_REFRESH_MARGIN_SECONDS: "86400", PRISM_OAUTH_REFRESH_CHECK_SECONDS: "0.3" },
+    });
     try {
       const platforms = (await linked.api("GET", "/api/v1/accounts/platforms")).body as Array<{ platform: string; redirectUri: string }>;
       twitch.oauth.redirectUris.add(platforms.find((p) => p.platform === "twitch")!.redirectUri);
@@ -171,6 +141,21 @@ describe("dashboard in a real browser (Debian's Chromium through playwright-core
       await card.getByText("connected", { exact: true }).waitFor();
       expect(page.url()).toMatch(/\/#\/accounts$/);
       await page.screenshot({ path: `${ARTIFACTS}/dashboard-accounts-linked.png`, fullPage: true });
+
+      // The streamer removes Prism's access on Twitch: the next refresh is refused.
+      twitch.oauth.revokeUser(TWITCH_USER.id);
+      await waitFor(async () => ((await linked.api("GET", "/api/v1/accounts")).body as Array<{ status: string }>)[0]?.status === "needs_reconnect", { what: "needs_reconnect" });
+      await page.reload();
+      const flagged = card.locator("li.needs-reconnect");
+      await flagged.getByText("needs reconnect").waitFor();
+      await flagged.getByText("Twitch refused to refresh the access token").waitFor();
+      // Highlighted, not just worded: a coloured frame around the row.
+      expect(await flagged.evaluate((el: any) => el.ownerDocument.defaultView.getComputedStyle(el).borderTopStyle)).toBe("solid");
+      await page.screenshot({ path: `${ARTIFACTS}/dashboard-accounts-needs-reconnect.png`, fullPage: true });
+      await flagged.getByRole("button", { name: "Reconnect" }).click();
+      await page.getByText("twitch account connected.").waitFor({ timeout: 10_000 });
+      await card.getByText("connected", { exact: true }).waitFor();
+      expect(await card.locator("li.needs-reconnect").count()).toBe(0);
 
       await page.getByRole("link", { name: "Webhooks" }).click();
       await page.getByLabel("URL").fill(hookReceiver.url);

@@ -34,6 +34,27 @@ export async function call(method, path, body) {
 
 export const api = (method, path, body) => call(method, `/api/v1${path}`, body);
 
+/** Asks whether the session still holds; when it does not, the app goes back to the login form. */
+export async function checkSession() {
+  const s = await call("GET", "/session").catch(() => null);
+  if (s && !s.loggedIn) onLoggedOut.dispatchEvent(new Event("logout"));
+}
+
+/**
+ * An EventSource with named-event handlers (JSON data). EventSource retries a dropped connection by
+ * itself, but gives up for good on an HTTP error such as 401: then the session may be gone, so ask.
+ */
+export function openFeed(url, handlers, { onState } = {}) {
+  const source = new EventSource(url);
+  for (const [event, handle] of Object.entries(handlers)) source.addEventListener(event, (e) => handle(JSON.parse(e.data), e));
+  source.onopen = () => onState?.(true);
+  source.onerror = () => {
+    onState?.(false);
+    if (source.readyState === EventSource.CLOSED) void checkSession();
+  };
+  return source;
+}
+
 export async function copyText(text) {
   try {
     await navigator.clipboard.writeText(text);

@@ -1,8 +1,12 @@
-// The Prism dashboard: login, navigation and the hash router. Pages live in pages.js.
+// The Prism dashboard: login, navigation and the hash router. Each page lives in its own module.
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { html, call, onLoggedOut } from "./api.js";
-import { StreamsPage, StreamPage, AccountsPage, WebhooksPage, ChatPage } from "./pages.js";
+import { StreamsPage } from "./streams.js";
+import { StreamPage } from "./destinations.js";
+import { AccountsPage } from "./accounts.js";
+import { WebhooksPage } from "./webhooks.js";
+import { ChatPage } from "./chat.js";
 
 /** Back from a platform's consent page, Prism's OAuth callback lands on /?account_linked=… or /?account_error=…: show it on Accounts. */
 const returned = new URLSearchParams(location.search);
@@ -25,7 +29,10 @@ function useRoute() {
   return hash.slice(1).split("/").filter(Boolean);
 }
 
-function Login({ onLogin }) {
+/** Said on the login form when a session ends under the page (token deleted or rotated, cookie expired). */
+const SESSION_ENDED = "Your session has ended: the API token it used was deleted or rotated, or the login expired. Log in again to carry on where you were.";
+
+function Login({ onLogin, notice }) {
   const [token, setToken] = useState("");
   const [error, setError] = useState("");
   const [busy, setBusy] = useState(false);
@@ -44,6 +51,7 @@ function Login({ onLogin }) {
   return html`
     <main class="login">
       <h1><span class="logo" aria-hidden="true">◆</span> Prism</h1>
+      ${notice && html`<p class="notice" role="alert">${notice}</p>`}
       <form onSubmit=${submit} class="card">
         <label for="token">API token</label>
         <input id="token" name="token" type="password" autocomplete="current-password" required value=${token} onInput=${(e) => setToken(e.currentTarget.value)} />
@@ -63,15 +71,19 @@ const NAV = [
 
 function App() {
   const [who, setWho] = useState(undefined);
+  const [ended, setEnded] = useState("");
   const route = useRoute();
   useEffect(() => {
     call("GET", "/session").then((s) => setWho(s.loggedIn ? s : null), () => setWho(null));
-    const out = () => setWho(null);
+    const out = () => {
+      setWho(null);
+      setEnded(SESSION_ENDED);
+    };
     onLoggedOut.addEventListener("logout", out);
     return () => onLoggedOut.removeEventListener("logout", out);
   }, []);
   if (who === undefined) return html`<p class="loading">Loading Prism…</p>`;
-  if (who === null) return html`<${Login} onLogin=${setWho} />`;
+  if (who === null) return html`<${Login} notice=${ended} onLogin=${(s) => (setEnded(""), setWho(s))} />`;
 
   async function logout() {
     await call("DELETE", "/session").catch(() => {});
@@ -82,7 +94,7 @@ function App() {
   if (section === "streams" && id) page = html`<${StreamPage} id=${id} key=${id} />`;
   else if (section === "accounts") page = html`<${AccountsPage} notice=${oauthReturn} />`;
   else if (section === "webhooks") page = html`<${WebhooksPage} />`;
-  else if (section === "chat") page = html`<${ChatPage} />`;
+  else if (section === "chat") page = html`<${ChatPage} id=${id} key=${id ?? ""} />`;
   else page = html`<${StreamsPage} />`;
   const current = section || "streams";
   return html`

@@ -1,0 +1,171 @@
+// A stream's destinations with their live health over SSE, and the form to add one.
+import { useEffect, useRef, useState } from "preact/hooks";
+import { html, api, openFeed } from "./api.js";
+import { useLoad, Action, Err } from "./ui.js";
+import { TranscodeSettings } from "./transcode.js";
+
+/** Samples kept per destination for the sparkline: one a second, the last five minutes. */
+const HISTORY = 300;
+
+function useHealth(streamId) {
+  const [health, setHealth] = useState(null);
+  const [connected, setConnected] = useState(false);
+  const history = useRef(new Map());
+  useEffect(() => {
+    const source = openFeed(`/api/v1/streams/${streamId}/health/stream`, {
+      health: (h) => {
+        for (const d of h.destinations) {
+          const samples = history.current.get(d.id) ?? [];
+          samples.push(d.state === "live" ? d.bitrateKbps : 0);
+          if (samples.length > HISTORY) samples.shift();
+          history.current.set(d.id, samples);
+        }
+        setConnected(true);
+        setHealth(h);
+      },
+      end: () => source.close(),
+    }, { onState: (up) => !up && setConnected(false) });
+    return () => source.close();
+  }, [streamId]);
+  return { health, connected, history: history.current };
+}
+
+function Sparkline({ samples, label }) {
+  const w = 160;
+  const hgt = 32;
+  const max = Math.max(1, ...samples);
+  const step = w / (HISTORY - 1);
+  const offset = w - (samples.length - 1) * step;
+  const points = samples.map((v, i) => `${(offset + i * step).toFixed(1)},${(hgt - 2 - (v / max) * (hgt - 4)).toFixed(1)}`).join(" ");
+  return html`<svg class="spark" viewBox=${`0 0 ${w} ${hgt}`} width=${w} height=${hgt} role="img" aria-label=${label}>
+    <polyline points=${points} fill="none" stroke="currentColor" stroke-width="1.5" />
+  </svg>`;
+}
+
+const STATE_WORDS = {
+  idle: "idle",
+  connecting: "connecting",
+  live: "live",
+  reconnecting: "reconnecting",
+  failed: "failed",
+  stopped: "off",
+};
+
+export function StreamPage({ id }) {
+  const [stream, streamError] = useLoad(() => api("GET", `/streams/${id}`), [id]);
+  const [dests, destError, reload] = useLoad(() => api("GET", `/streams/${id}/destinations`), [id]);
+  const { health, connected, history } = useHealth(id);
+  const byId = new Map((health?.destinations ?? []).map((d) => [d.id, d]));
+  return html`
+    <p><a href="#/streams">← Streams</a></p>
+    <h1>${stream?.name ?? "Stream"} <span class="sub">destinations</span></h1>
+    <${Err} error=${streamError || destError} />
+    <section class="card ingest" aria-label="Ingest">
+      <span class=${`badge ${health?.live ? "live" : "idle"}`} data-testid="stream-state">${health ? (health.live ? (health.ingestState === "slate" ? "slate" : "live") : "offline") : "…"}</span>
+      ${health?.ingest && html`<span>${health.ingest.width}×${health.ingest.height} · ${Math.round(health.ingest.fps)} fps · ${Math.round(health.ingest.bitrateKbps ?? 0)} kbps in</span>`}
+      ${!health?.live && html`<span class="hint">Start streaming in OBS to go live on every enabled destination.</span>`}
+      <span class=${`conn ${connected ? "on" : "off"}`} aria-live="polite">${connected ? "● updating live" : "○ reconnecting to Prism…"}</span>
+    </section>
+    <ul class="cards">
+      ${dests?.map((d) => html`<li key=${d.id}><${DestinationCard} streamId=${id} dest=${d} health=${byId.get(d.id)} samples=${history.get(d.id) ?? []} reload=${reload} /></li>`)}
+    </ul>
+    ${dests?.length === 0 && html`<p class="empty">No destination yet: add one below.</p>`}
+    <${AddDestination} streamId=${id} onAdded=${reload} />`;
+}
+
+function DestinationCard({ streamId, dest, health, samples, reload }) {
+  const [enabled, setEnabled] = useState(dest.enabled);
+  const [error, setError] = useState("");
+  const state = health?.state ?? (dest.enabled ? "idle" : "stopped");
+  async function toggle(e) {
+    const next = e.currentTarget.checked;
+    setEnabled(next);
+    try {
+      await api("PATCH", `/streams/${streamId}/destinations/${dest.id}`, { enabled: next });
+    } catch (err) {
+      setEnabled(!next);
+      setError(err.message);
+    }
+  }
+  return html`
+    <article class="card dest" data-destination=${dest.name} aria-label=${`Destination ${dest.name}`}>
+      <div class="row spread">
+        <h2>${dest.name} <span class="platform">${dest.platform}${dest.accountId ? " · linked" : ""}</span></h2>
+        <span class=${`badge ${state}`} data-testid="state" role="status">${STATE_WORDS[state] ?? state}</span>
+      </div>
+      <p class="url"><code>${dest.url ?? "URL from the linked account"}</code></p>
+      <div class="row">
+        <label class="switch"><input type="checkbox" role="switch" checked=${enabled} onChange=${toggle} /> ${enabled ? "Enabled" : "Disabled"}</label>
+      </div>
+      <div class="metrics">
+        <${Sparkline} samples=${samples} label=${`Bitrate of ${dest.name} over the last minutes`} />
+        <dl>
+          <dt>Bitrate</dt><dd>${Math.round(health?.bitrateKbps ?? 0)} kbps</dd>
+          <dt>FPS</dt><dd>${Math.round(health?.fps ?? 0)}</dd>
+          <dt>Reconnects</dt><dd>${health?.reconnects ?? 0}</dd>
+          ${health?.nextRetryAt && html`<dt>Next try</dt><dd>${new Date(health.nextRetryAt).toLocaleTimeString()}</dd>`}
+        </dl>
+      </div>
+      ${health?.lastError && html`<p class="error last-error"><strong>Last error:</strong> ${health.lastError}</p>`}
+      ${health?.warnings?.length > 0 && html`<ul class="warnings">${health.warnings.map((w) => html`<li>⚠ ${w}</li>`)}</ul>`}
+      ${health?.transcode && html`<p class="hint">${health.transcode.mode === "transcode" ? `Re-encoding (${Math.round(health.transcode.fps ?? 0)} fps, ${Math.round(health.transcode.bitrateKbps ?? 0)} kbps)` : "Relayed as is"}</p>`}
+      <${TranscodeSettings} streamId=${streamId} dest=${dest} onSaved=${reload} />
+      <div class="row">
+        <${Action} className="danger" confirm=${`Remove ${dest.name}?`} run=${async () => {
+          await api("DELETE", `/streams/${streamId}/destinations/${dest.id}`);
+          reload();
+        }}>Remove</${Action}>
+      </div>
+      <${Err} error=${error} />
+    </article>`;
+}
+
+function AddDestination({ streamId, onAdded }) {
+  const [accounts] = useLoad(() => api("GET", "/accounts"));
+  const [mode, setMode] = useState("custom");
+  const [form, setForm] = useState({ name: "", url: "", streamKey: "", accountId: "" });
+  const [error, setError] = useState("");
+  const set = (k) => (e) => setForm({ ...form, [k]: e.currentTarget.value });
+  const account = accounts?.find((a) => a.id === form.accountId);
+  const needsUrl = mode === "custom" || account?.platform === "x";
+  async function submit(e) {
+    e.preventDefault();
+    setError("");
+    const body =
+      mode === "custom"
+        ? { platform: "custom", name: form.name, url: form.url, streamKey: form.streamKey }
+        : { platform: account?.platform, accountId: form.accountId, ...(form.name && { name: form.name }), ...(needsUrl && { url: form.url, streamKey: form.streamKey }) };
+    try {
+      await api("POST", `/streams/${streamId}/destinations`, body);
+      setForm({ name: "", url: "", streamKey: "", accountId: "" });
+      onAdded();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  return html`
+    <form class="card add" onSubmit=${submit} aria-labelledby="add-title">
+      <h2 id="add-title">Add a destination</h2>
+      <fieldset class="row">
+        <legend class="sr-only">Kind</legend>
+        <label><input type="radio" name="mode" value="custom" checked=${mode === "custom"} onChange=${() => setMode("custom")} /> Custom RTMP(S) server</label>
+        <label><input type="radio" name="mode" value="account" checked=${mode === "account"} onChange=${() => setMode("account")} /> Linked account</label>
+      </fieldset>
+      ${mode === "account" &&
+      html`<label for="dest-account">Account</label>
+        <select id="dest-account" required value=${form.accountId} onChange=${set("accountId")}>
+          <option value="">Choose a linked account…</option>
+          ${accounts?.map((a) => html`<option value=${a.id}>${a.platform}: ${a.displayName}${a.status === "needs_reconnect" ? " (needs reconnect)" : ""}</option>`)}
+        </select>
+        ${accounts?.length === 0 && html`<p class="hint">No linked account: connect one on the <a href="#/accounts">Accounts</a> page.</p>`}`}
+      <label for="dest-name">Name${mode === "account" ? " (optional)" : ""}</label>
+      <input id="dest-name" required=${mode === "custom"} maxlength="100" value=${form.name} onInput=${set("name")} placeholder="e.g. Twitch" />
+      ${needsUrl &&
+      html`<label for="dest-url">Server URL</label>
+        <input id="dest-url" required value=${form.url} onInput=${set("url")} placeholder="rtmp://live.twitch.tv/app" inputmode="url" />
+        <label for="dest-key">Stream key</label>
+        <input id="dest-key" type="password" required autocomplete="off" value=${form.streamKey} onInput=${set("streamKey")} />`}
+      <${Err} error=${error} />
+      <button type="submit" class="primary">Add destination</button>
+    </form>`;
+}

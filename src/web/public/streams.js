@@ -1,0 +1,101 @@
+// Streams: create, rename, delete, the OBS settings with reveal/copy, key rotation and the slate.
+import { useState } from "preact/hooks";
+import { html, api } from "./api.js";
+import { useLoad, Action, CopyButton, Err } from "./ui.js";
+import { SlateSettings, formatMinutes } from "./slate.js";
+
+export function StreamsPage() {
+  const [streams, error, reload] = useLoad(() => api("GET", "/streams"));
+  const [name, setName] = useState("");
+  const [formError, setFormError] = useState("");
+  async function create(e) {
+    e.preventDefault();
+    setFormError("");
+    try {
+      await api("POST", "/streams", { name });
+      setName("");
+      reload();
+    } catch (err) {
+      setFormError(err.message);
+    }
+  }
+  return html`
+    <h1>Streams</h1>
+    <form class="card inline-form" onSubmit=${create}>
+      <label for="new-stream">New stream</label>
+      <input id="new-stream" value=${name} required maxlength="100" placeholder="e.g. Main" onInput=${(e) => setName(e.currentTarget.value)} />
+      <button type="submit" class="primary">Create stream</button>
+      <${Err} error=${formError} />
+    </form>
+    <${Err} error=${error} />
+    ${streams?.length === 0 && html`<p class="empty">No stream yet: create one, then paste its server and key into OBS.</p>`}
+    <ul class="cards">${streams?.map((s) => html`<li key=${s.id}><${StreamCard} stream=${s} reload=${reload} /></li>`)}</ul>`;
+}
+
+function StreamCard({ stream, reload }) {
+  const [renaming, setRenaming] = useState(false);
+  const [name, setName] = useState(stream.name);
+  const [key, setKey] = useState(null);
+  const [error, setError] = useState("");
+  const reveal = async () => (await api("POST", `/streams/${stream.id}/reveal-key`)).streamKey;
+  async function rename(e) {
+    e.preventDefault();
+    try {
+      await api("PATCH", `/streams/${stream.id}`, { name });
+      setRenaming(false);
+      reload();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  async function toggleSlate(e) {
+    try {
+      await api("PATCH", `/streams/${stream.id}`, { slate: { enabled: e.currentTarget.checked } });
+      reload();
+    } catch (err) {
+      setError(err.message);
+    }
+  }
+  const keyId = `key-${stream.id}`;
+  return html`
+    <article class="card stream" aria-labelledby=${`title-${stream.id}`}>
+      <div class="row spread">
+        ${renaming
+          ? html`<form class="inline-form" onSubmit=${rename}>
+              <label class="sr-only" for=${`name-${stream.id}`}>Stream name</label>
+              <input id=${`name-${stream.id}`} value=${name} required maxlength="100" onInput=${(e) => setName(e.currentTarget.value)} ref=${(el) => el?.focus()} />
+              <button type="submit" class="primary">Save</button>
+              <button type="button" onClick=${() => (setRenaming(false), setName(stream.name))}>Cancel</button>
+            </form>`
+          : html`<h2 id=${`title-${stream.id}`}>${stream.name} <span class=${`badge ${stream.live ? "live" : "idle"}`}>${stream.live ? "live" : "offline"}</span></h2>`}
+        <a class="button primary" href=${`#/streams/${stream.id}`}>Destinations →</a>
+      </div>
+      <dl class="obs">
+        <dt>Server</dt>
+        <dd><code>${stream.ingestUrl}</code> <${CopyButton} text=${stream.ingestUrl} label=${`Copy server of ${stream.name}`} /></dd>
+        ${stream.secureIngestUrl && html`<dt>Server (TLS)</dt><dd><code>${stream.secureIngestUrl}</code> <${CopyButton} text=${stream.secureIngestUrl} label="Copy RTMPS server" /></dd>`}
+        <dt id=${keyId}>Stream key</dt>
+        <dd>
+          <code class="key" aria-labelledby=${keyId}>${key ?? stream.streamKey}</code>
+          <button type="button" aria-label="Show stream key" aria-pressed=${key ? "true" : "false"} onClick=${async () => setKey(key ? null : await reveal().catch((err) => (setError(err.message), null)))}>${key ? "Hide" : "Show"}</button>
+          <${CopyButton} text=${() => key ?? reveal()} label=${`Copy stream key of ${stream.name}`} />
+          <${Action} confirm="Rotate the key? OBS stops working until you paste the new one." run=${async () => {
+            const rotated = await api("POST", `/streams/${stream.id}/rotate-key`);
+            setKey(rotated.streamKey);
+          }}>Rotate key</${Action}>
+        </dd>
+      </dl>
+      <div class="row">
+        <label class="switch"><input type="checkbox" role="switch" checked=${stream.slate.enabled} onChange=${toggleSlate} /> Slate when the publisher drops (up to ${formatMinutes(stream.slate.maxSeconds)})</label>
+      </div>
+      <${SlateSettings} stream=${stream} reload=${reload} />
+      <div class="row">
+        <button type="button" onClick=${() => setRenaming(true)}>Rename</button>
+        <${Action} className="danger" confirm=${`Delete ${stream.name} and its destinations?`} run=${async () => {
+          await api("DELETE", `/streams/${stream.id}`);
+          reload();
+        }}>Delete</${Action}>
+      </div>
+      <${Err} error=${error} />
+    </article>`;
+}

@@ -130,6 +130,7 @@ export async function startPrism(
     const secureIngestUrl = rtmpsPort === null ? null : `rtmps://${hostPort(publicHost, rtmpsPort)}/${INGEST_APP}`;
     const metrics = createMetrics(relay, bus);
     automation.instrument(metrics.registry);
+    comments.instrument(metrics.registry);
     const api = createApi({
       streams,
       destinations,

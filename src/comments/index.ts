@@ -1,3 +1,4 @@
+import type { Registry } from "prom-client";
 import type { EventBus } from "../bus.js";
 import type { Db } from "../db/client.js";
 import type { Logger } from "../log.js";
@@ -7,6 +8,7 @@ import { CommentsRepo, type ChatBlock, type ChatFilter } from "../db/comments-re
 import type { IncomingChatMessage } from "../destinations/chat-types.js";
 import { LiveFeed } from "./feed.js";
 import { Merger } from "./merger.js";
+import { commentMetrics, type CommentsObserver } from "./metrics.js";
 import { Moderation } from "./moderation.js";
 import { StreamReaders } from "./readers.js";
 import type { ChatComment, ChatSources, FeedEvent, NewComment } from "./types.js";
@@ -52,6 +54,8 @@ export interface Comments {
   api: CommentsApi;
   /** The merger's input, as readers feed it: for tests and the benchmark. */
   accept(streamId: string, platform: string, messages: IncomingChatMessage[]): void;
+  /** Registers the comment metrics (messages by platform and outcome, reader states) on the service's registry. */
+  instrument(registry: Registry): void;
   start(): void;
   stop(): void;
 }
@@ -64,6 +68,8 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
   const mergers = new Map<string, Merger>();
   const readers = new Map<string, StreamReaders>();
   const unsubscribe: Array<() => void> = [];
+  const streamNames = new Map<string, string>();
+  let observer: CommentsObserver | null = null;
 
   const released = (batch: NewComment[]) => {
     for (const c of batch) {
@@ -77,6 +83,10 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
       // A stream deleted while its chat was still arriving: nothing to keep.
       deps.log.warn({ reason: (err as Error).message }, "could not store chat messages");
       return;
+    }
+    if (observer) {
+      const name = streamNames.get(batch[0]!.streamId) ?? "";
+      for (const c of stored) observer.stored(name, c, c.hidden ? "blocked" : c.flagged ? "flagged" : "shown");
     }
     const visible = stored.filter((c) => !c.flagged && !c.hidden);
     // A released batch belongs to one stream (one merger per stream).
@@ -211,8 +221,18 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
   return {
     api,
     accept,
+    instrument(registry) {
+      observer = commentMetrics(registry, () =>
+        [...readers].flatMap(([streamId, r]) => [...r.states.values()].map((s) => ({ streamId, streamName: streamNames.get(streamId) ?? "", platform: s.platform, state: s.state }))),
+      );
+    },
     start() {
-      unsubscribe.push(deps.bus.on("stream.started", ({ streamId }) => startStream(streamId)));
+      unsubscribe.push(
+        deps.bus.on("stream.started", ({ streamId, name }) => {
+          streamNames.set(streamId, name);
+          startStream(streamId);
+        }),
+      );
       unsubscribe.push(deps.bus.on("stream.ended", ({ streamId }) => endStream(streamId)));
     },
     stop() {

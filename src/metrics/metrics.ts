@@ -26,8 +26,8 @@ export interface Metrics {
  * events. Labels are stream and destination names plus their ids, so two destinations called "Twitch"
  * never merge; stream keys are never anywhere near a label.
  *
- * Webhook delivery metrics are registered by the webhooks feature on this registry; comment rates
- * (issue #6) belong with the comment feed and do not exist yet.
+ * Webhook delivery metrics and comment metrics are registered on this registry by their own features
+ * (src/webhooks/metrics.ts, src/comments/metrics.ts).
  */
 export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
   const registry = new Registry();

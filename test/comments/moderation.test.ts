@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_TOKEN, waitFor } from "../support/prism.js";
+import { find, parseMetrics } from "../support/metrics.js";
 import { ReadOnlyChat, TestChat, goLive, message, openSse, startChatPrism, type ChatPrism } from "./support.js";
 
 describe("moderation, sending and the overlay", () => {
@@ -194,5 +195,25 @@ describe("moderation, sending and the overlay", () => {
     expect((await fetch(`${t.base}/overlay/chat/${token}/feed?recent=1000`)).status).toBe(400);
     await reloaded.close();
     await plain.close();
+  });
+  it("/metrics counts messages per stream, platform and outcome, and shows each chat reader's state", async () => {
+    const scrape = async () => parseMetrics((await t.api("GET", "/metrics")).text);
+    const count = (samples: ReturnType<typeof parseMetrics>, platform: string, outcome: string) =>
+      find(samples, "prism_comments_total", { stream_id: streamId, platform, outcome })[0]?.value ?? 0;
+    const before = await scrape();
+    const blocks = await t.api("POST", `/api/v1/streams/${streamId}/chat-blocks`, { platform: "twitch", authorId: "id-spammer" });
+    expect(blocks.status).toBe(200);
+    twitch.push(message("hello from twitch", new Date(), "ann"), message("buy followers here", new Date(), "bot"), message("spam", new Date(), "spammer"));
+    youtube.push(message("hello from youtube", new Date(), "fan"));
+    await waitFor(async () => count(await scrape(), "youtube", "shown") === count(before, "youtube", "shown") + 1, { what: "the YouTube message counted" });
+    const after = await scrape();
+    expect(count(after, "twitch", "shown") - count(before, "twitch", "shown")).toBe(1);
+    expect(count(after, "twitch", "flagged") - count(before, "twitch", "flagged")).toBe(1);
+    expect(count(after, "twitch", "blocked") - count(before, "twitch", "blocked")).toBe(1);
+    expect(find(after, "prism_comments_total", { stream_id: streamId, platform: "twitch", outcome: "shown" })[0]!.labels.stream).toBe("Test");
+    expect(find(after, "prism_chat_reader_state", { stream_id: streamId, platform: "twitch", state: "live" })[0]?.value).toBe(1);
+    expect(find(after, "prism_chat_reader_state", { stream_id: streamId, platform: "twitch", state: "reconnecting" })[0]?.value).toBe(0);
+    // Authors and texts never become labels.
+    expect((await t.api("GET", "/metrics")).text).not.toMatch(/spammer|hello from/);
   });
 });

@@ -38,7 +38,10 @@ function secureHeaders(c: { header(name: string, value: string): void }) {
 }
 
 /** The paths the dashboard answers; everything else goes on to the API. */
-const isDashboardPath = (path: string) => path === "/" || path === "/session" || path.startsWith("/assets/") || path.startsWith("/vendor/");
+const isDashboardPath = (path: string) => path === "/" || path === "/session" || path === "/favicon.ico" || path.startsWith("/assets/") || path.startsWith("/vendor/");
+
+/** Prism's mark; browsers (and OBS's browser source, on the overlay page) ask for /favicon.ico and log a 404 as an error. */
+const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><path d="M8 1 15 8 8 15 1 8Z" fill="#5b3cc4"/></svg>`;
 
 /**
  * The streamer's dashboard at `/`: the page and its assets (public, they hold no data), and the
@@ -76,6 +79,11 @@ function dashboardRoutes({ auth }: { auth: Authenticator }) {
     secureHeaders(c);
     c.header("Cache-Control", "public, max-age=3600");
     return c.body(await load(resolve()), 200, { "Content-Type": TYPES.mjs! });
+  });
+
+  app.get("/favicon.ico", (c) => {
+    c.header("Cache-Control", "public, max-age=86400");
+    return c.body(FAVICON, 200, { "Content-Type": "image/svg+xml" });
   });
 
   /** Who the session is: the page asks at load whether to show the login form. */

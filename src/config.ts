@@ -128,6 +128,13 @@ const EnvSchema = z.object({
     "Shortest wait between two reads of a YouTube live chat (YouTube's own pollingIntervalMillis is honoured when longer); each read costs 5 units of the daily API quota",
   ),
   ...platformSettings("X", "X", { auth: "https://x.com", token: "https://api.x.com", api: "https://api.x.com" }),
+  PRISM_X_CHAT_POLL_MS: positive("PRISM_X_CHAT_POLL_MS", 15_000).describe(
+    "Wait between two searches for replies to an X announcement post (recent search: 60 calls per 15 minutes per user on X's Basic tier)",
+  ),
+  PRISM_X_CONSUMER_SECRET: z
+    .string()
+    .optional()
+    .describe("X app's consumer secret (API key secret): signs the CRC answers and checks the signatures of X's Enterprise chat webhook"),
   ...platformSettings("TWITCASTING", "TwitCasting", { auth: "https://apiv2.twitcasting.tv", api: "https://apiv2.twitcasting.tv" }),
 });
 
@@ -177,6 +184,8 @@ export interface AccountSettings {
   platforms: Record<LinkablePlatform, PlatformSettings>;
   twitch: { ingestUrl: string; eventsubUrl: string };
   youtube: { privacy: "public" | "unlisted" | "private"; pollMs: number; chatPollMs: number };
+  /** consumerSecret: undefined turns X's webhook (Enterprise chat) off. */
+  x: { chatPollMs: number; consumerSecret: string | undefined };
 }
 
 export interface WebhookSettings {
@@ -311,6 +320,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       },
       twitch: { ingestUrl: e.PRISM_TWITCH_INGEST_URL.replace(/\/+$/, ""), eventsubUrl: e.PRISM_TWITCH_EVENTSUB_URL },
       youtube: { privacy: e.PRISM_YOUTUBE_PRIVACY, pollMs: e.PRISM_YOUTUBE_POLL_MS, chatPollMs: e.PRISM_YOUTUBE_CHAT_POLL_MS },
+      x: { chatPollMs: e.PRISM_X_CHAT_POLL_MS, consumerSecret: e.PRISM_X_CONSUMER_SECRET || undefined },
     },
     configFile,
   };

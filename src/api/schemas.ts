@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { platformIds } from "../destinations/registry.js";
+import { XChatSettingsBody, XChatSettingsSchema } from "./x-schemas.js";
 
 const name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
 
@@ -141,6 +142,7 @@ export const CreateDestinationBody = z
     }),
     enabled: z.boolean().default(true),
     transcode: TranscodeSettingSchema.default("auto"),
+    x: XChatSettingsBody.optional().openapi({ description: "X destinations with a linked account: where the X chat is read" }),
   })
   .openapi("CreateDestination", { example: { platform: "custom", name: "Twitch", url: "rtmp://live.twitch.tv/app", streamKey: "live_123456789_AbCdEf", enabled: true } });
 
@@ -151,8 +153,9 @@ export const UpdateDestinationBody = z
     streamKey: z.string().min(1).max(1024).optional(),
     enabled: z.boolean().optional(),
     transcode: TranscodeSettingSchema.optional(),
+    x: XChatSettingsBody.optional(),
   })
-  .refine((b) => Object.keys(b).length > 0, "give at least one of name, url, streamKey, enabled, transcode")
+  .refine((b) => Object.keys(b).length > 0, "give at least one of name, url, streamKey, enabled, transcode, x")
   .openapi("UpdateDestination", { example: { enabled: false } });
 
 export const DestinationSchema = z
@@ -166,6 +169,7 @@ export const DestinationSchema = z
     enabled: z.boolean(),
     transcode: TranscodeSettingSchema,
     accountId: z.string().nullable().openapi({ description: "The linked account the ingest comes from (url and streamKey are then empty: fetched at go-live)" }),
+    x: XChatSettingsSchema.optional().openapi({ description: "X destinations only: where the X chat is read" }),
     createdAt: z.string(),
     updatedAt: z.string(),
   })

@@ -16,6 +16,8 @@ import { AccountLinking, type CallbackQuery } from "./linking.js";
 import { LinkedDestinations } from "./linked-destinations.js";
 import { LinkError } from "./errors.js";
 import type { ChatSource } from "../comments/types.js";
+import { XChatRepo } from "../db/x-chat-repo.js";
+import { XChats } from "./x-chat.js";
 
 export { LinkError } from "./errors.js";
 export { LinkDeclined } from "./linking.js";
@@ -38,6 +40,8 @@ export interface Accounts {
   resolverFor(destination: Pick<Destination, "id" | "streamId" | "platform" | "accountId">): (() => Promise<PublishTarget>) | undefined;
   /** The chats the comment feed reads for a stream: its enabled linked-account destinations whose platform has chat. */
   chatSources(streamId: string): ChatSource[];
+  /** X destinations' chat settings (announcement post, Enterprise broadcast) and the broadcasts' live streams. */
+  x: { settings: XChatRepo; streamsFor(userId: string, broadcastId: string | undefined): string[] };
   start(): void;
   stop(): void;
 }
@@ -78,6 +82,8 @@ export function createAccounts(deps: {
     pkce: (platform) => supported.find((p) => p.id === platform)?.support.oauth.pkce ?? false,
     log,
   });
+  const xSettings = new XChatRepo(deps.db);
+  const xChats = new XChats({ settings: xSettings, destinations: deps.destinations, accounts: repo, bus: deps.bus });
   const destinations = new LinkedDestinations({ accounts: repo, streams: deps.streams, platforms: linked, labels, keeper, bus: deps.bus, log });
   let sweeper: NodeJS.Timeout | null = null;
 
@@ -126,11 +132,19 @@ export function createAccounts(deps: {
         const chat = linked.get(d.platform)?.chat;
         const account = d.accountId && d.enabled ? repo.get(d.accountId) : undefined;
         if (!chat || !account) return [];
-        const info = { streamId, destinationId: d.id, title: stream?.title ?? stream?.name ?? "Live", description: stream?.description ?? null };
+        const info = {
+          streamId,
+          destinationId: d.id,
+          title: stream?.title ?? stream?.name ?? "Live",
+          description: stream?.description ?? null,
+          ...(d.platform === "x" && { x: xChats.chatFor(streamId, d.id) }),
+        };
         return [{ platform: d.platform, destinationId: d.id, chat, api: keeper.api(account), stream: info }];
       });
     },
+    x: { settings: xSettings, streamsFor: (userId, broadcastId) => xChats.streamsFor(userId, broadcastId) },
     start() {
+      xChats.start();
       destinations.start();
       sweeper = setInterval(() => void keeper.sweep(), settings.refreshCheckMs);
       sweeper.unref();
@@ -139,6 +153,7 @@ export function createAccounts(deps: {
       if (sweeper) clearInterval(sweeper);
       sweeper = null;
       destinations.stop();
+      xChats.stop();
       for (const platform of linked.values()) platform.close?.();
     },
   };

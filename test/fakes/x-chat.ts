@@ -9,6 +9,17 @@ const problem = (status: number, title: string, detail: string, headers?: Record
 });
 
 /**
+ * A chat message sent to an Enterprise broadcast. twitter-api-v2 has no Livestream API types, so
+ * this follows X's reference for POST /2/broadcasts/:id/chat (text 1–140, answer `{ data: { timestamp } }`).
+ */
+export interface BroadcastChatSent {
+  broadcastId: string;
+  userId: string;
+  text: string;
+  timestamp: string;
+}
+
+/**
  * X's recent search over a conversation (`query=conversation_id:<id>`, `since_id`, `max_results`
  * 10–100, newest first, `next_token` to page back, `expansions=author_id` into includes.users) and
  * POST /2/tweets for replies. Rate limited per window (X: 60 per 15 minutes on Basic) with the
@@ -19,6 +30,8 @@ export class XChatFake {
   readonly users = new Map<string, UserV2>();
   readonly faults: Array<"down"> = [];
   rateLimit = { limit: 60, windowMs: 15 * 60_000 };
+  /** Enterprise: chat messages sent with POST /2/broadcasts/:id/chat. */
+  readonly broadcastChat: BroadcastChatSent[] = [];
   readonly searchCalls: Array<{ at: number; sinceId: string | null; nextToken: string | null; status: number; resetAt: number }> = [];
   private nextId = 1_861_000_000_000_000_000n;
   private window = { start: 0, used: 0 };
@@ -59,6 +72,15 @@ export class XChatFake {
       const tweet = this.post({ id: user.id, name: user.displayName, username: user.login }, input.text, replyTo);
       const body: TweetV2PostTweetResult = { data: { id: tweet.id, text: tweet.text } };
       return { status: 201, body };
+    }
+    const broadcast = req.method === "POST" ? /^\/2\/broadcasts\/([a-zA-Z0-9]{1,13})\/chat$/.exec(req.url.pathname)?.[1] : undefined;
+    if (broadcast) {
+      const input = req.json<{ text?: string; reply_to?: string }>();
+      if (!input.text || input.text.length > 140) return problem(400, "Invalid Request", "One or more parameters to your request was invalid.");
+      // X answers with the server timestamp in nanoseconds, which is also the message's id.
+      const timestamp = `${BigInt(Date.now()) * 1_000_000n + BigInt(this.broadcastChat.length)}`;
+      this.broadcastChat.push({ broadcastId: broadcast, userId: user.id, text: input.text, timestamp });
+      return { status: 200, body: { data: { timestamp } } };
     }
     return undefined;
   }

@@ -7,8 +7,10 @@ import { CreateDestinationBody, DestinationParams, DestinationSchema, IdParam, U
 import { platforms, type PlatformId } from "../../destinations/registry.js";
 import { maskSecret } from "../../secrets/tokens.js";
 import type { AccountsApi } from "../../oauth/index.js";
+import type { XChatRepo } from "../../db/x-chat-repo.js";
+import { xChatPatch, xChatView } from "../x-schemas.js";
 
-export function destinationRoutes({ streams, destinations, bus, accounts }: ApiDeps & { accounts: AccountsApi }) {
+export function destinationRoutes({ streams, destinations, bus, accounts, x }: ApiDeps & { accounts: AccountsApi; x: { settings: XChatRepo } }) {
   const app = newRouter();
 
   const view = (d: Destination) => ({
@@ -22,6 +24,7 @@ export function destinationRoutes({ streams, destinations, bus, accounts }: ApiD
     enabled: d.enabled,
     transcode: d.transcode,
     accountId: d.accountId,
+    ...(d.platform === "x" && { x: xChatView(x.settings.get(d.id)) }),
     createdAt: d.createdAt.toISOString(),
     updatedAt: d.updatedAt.toISOString(),
   });
@@ -36,6 +39,12 @@ export function destinationRoutes({ streams, destinations, bus, accounts }: ApiD
     const checked = platforms[platform as PlatformId].checkIngest({ url, streamKey });
     if (!checked.ok) throw new ApiError(400, "invalid_destination", checked.message);
     return checked;
+  };
+  /** X's chat settings need a linked X account: it is what reads the replies and posts the announcement. */
+  const checkXChat = (platform: string, accountId: string | null | undefined, given: unknown) => {
+    if (given === undefined) return;
+    if (platform !== "x") throw new ApiError(400, "invalid_destination", "x: only X destinations have X chat settings.");
+    if (!accountId) throw new ApiError(400, "invalid_destination", "x: reading X replies or posting the announcement needs a linked X account: give accountId (POST /api/v1/accounts/x/connect links one).");
   };
   const changed = (streamId: string) => bus.emit("config.destinations", { streamId });
   /** Platforms whose API hands out the ingest of a linked account (X does not: its destinations keep a typed-in URL + key). */
@@ -78,6 +87,7 @@ export function destinationRoutes({ streams, destinations, bus, accounts }: ApiD
       const input = c.req.valid("json");
       requireStream(id);
       const { name, url, streamKey, accountId } = ingestOf(input);
+      checkXChat(input.platform, accountId, input.x);
       const destination = destinations.create({
         streamId: id,
         platform: input.platform,
@@ -88,6 +98,7 @@ export function destinationRoutes({ streams, destinations, bus, accounts }: ApiD
         transcode: input.transcode,
         accountId,
       });
+      if (input.x) x.settings.update(destination.id, xChatPatch(input.x));
       changed(id);
       return c.json(view(destination), 201);
     },
@@ -132,8 +143,9 @@ export function destinationRoutes({ streams, destinations, bus, accounts }: ApiD
     }),
     (c) => {
       const { id, destId } = c.req.valid("param");
-      const patch = c.req.valid("json");
+      const { x: xInput, ...patch } = c.req.valid("json");
       const current = found(destinations.get(id, destId));
+      checkXChat(current.platform, current.accountId, xInput);
       if ((patch.url !== undefined || patch.streamKey !== undefined) && current.accountId && ingestFromAccount(current.platform)) {
         throw new ApiError(400, "invalid_destination", "url, streamKey: this destination's ingest comes from its linked account at every go-live; there is nothing to set.");
       }
@@ -141,6 +153,9 @@ export function destinationRoutes({ streams, destinations, bus, accounts }: ApiD
         const checked = checkIngest(current.platform, patch.url ?? current.url, patch.streamKey ?? current.streamKey);
         patch.url = checked.url;
       }
+      // The X reader reads its settings before every poll: changing only them touches no output.
+      if (xInput) x.settings.update(destId, xChatPatch(xInput));
+      if (Object.keys(patch).length === 0) return c.json(view(current), 200);
       const updated = found(destinations.update(id, destId, patch));
       changed(id);
       return c.json(view(updated), 200);

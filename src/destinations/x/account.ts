@@ -23,9 +23,9 @@ export const xAccounts: AccountSupport = {
     pkce: true,
     clientAuth: "header",
   },
-  create({ settings }) {
+  create({ settings, accounts }) {
     return {
-      chat: xChat({ apiUrl: settings.apiUrl }),
+      chat: xChat({ apiUrl: settings.apiUrl, pollMs: accounts.x.chatPollMs }),
 
       async identify(api) {
         const me = await readJson<{ data?: { id: string; name: string; username: string } }>(

@@ -1,0 +1,102 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { newRouter } from "../router.js";
+import { API_PREFIX } from "../paths.js";
+import { ErrorSchema, errorBody } from "../errors.js";
+import type { XChatRepo } from "../../db/x-chat-repo.js";
+import { broadcastChats, XActivityDelivery, type XBroadcastChat, type XWebhookSigner } from "../../destinations/x/webhook.js";
+
+/** Where X's webhook is registered (POST /2/webhooks with url=<public URL>/api/v1/platforms/x/webhook). */
+export const X_WEBHOOK_PATH = `${API_PREFIX}/platforms/x/webhook`;
+
+export interface XPlatformApi {
+  settings: XChatRepo;
+  /** undefined: PRISM_X_CONSUMER_SECRET is not set, so nothing X sends can be checked. */
+  signer: XWebhookSigner | undefined;
+  /** Hands chat messages to the feeds of the live streams reading those broadcasts; how many messages found a stream. */
+  deliver(chats: XBroadcastChat[]): number;
+}
+
+const notConfigured = errorBody("x_webhook_not_configured", "X's webhook is off: set PRISM_X_CONSUMER_SECRET to the X app's consumer secret (API key secret) and restart Prism.");
+const badSignature = errorBody("invalid_signature", "The x-twitter-webhooks-signature header is missing or does not match the body: only X, signing with the app's consumer secret, may post here.");
+const errors = (example: unknown, description: string) => ({ description, content: { "application/json": { schema: ErrorSchema, example } } });
+
+const deliveryExample = {
+  data: {
+    event_type: "broadcast.chat",
+    event_uuid: "7365873565827875221",
+    filter: { user_id: "1578438263413989376" },
+    tag: "prism",
+    payload: {
+      broadcast_id: "1mGPaZaAdNqJN",
+      message_id: "2090000000000000004",
+      message: "hello from chat",
+      author: { data: { id: "2244994945", username: "amy_codes", name: "Amy", profile_image_url: "https://pbs.twimg.com/profile_images/amy.jpg" } },
+    },
+  },
+};
+
+/**
+ * X Enterprise's live chat: the X Activity API pushes `broadcast.chat` events here. Outside the
+ * Bearer token (X cannot send one), authenticated by X's HMAC signature instead: the CRC challenge
+ * proves to X that this Prism holds the app's consumer secret, the signature header proves to
+ * Prism that X sent the body. The body is checked before anything of it is parsed.
+ */
+export function xWebhookRoutes({ x }: { x: XPlatformApi }) {
+  const app = newRouter();
+
+  const signed: MiddlewareHandler = async (c, next) => {
+    if (!x.signer) return c.json(notConfigured, 503);
+    // Read first and kept by Hono: the JSON validator after this parses these same bytes.
+    const raw = new Uint8Array(await c.req.arrayBuffer());
+    if (!x.signer.verify(raw, c.req.header("x-twitter-webhooks-signature"))) return c.json(badSignature, 401);
+    await next();
+  };
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: X_WEBHOOK_PATH,
+      summary: "X's challenge-response check (CRC) for the Enterprise chat webhook",
+      request: { query: z.object({ crc_token: z.string().min(1, "required").max(1024).openapi({ example: "9b4507b3-9040-4669-9ca3-6b94edb50553" }) }) },
+      responses: {
+        200: {
+          description: "sha256= + base64(HMAC-SHA256(consumer secret, crc_token))",
+          content: { "application/json": { schema: z.object({ response_token: z.string() }), example: { response_token: "sha256=x0mFiZIvzoiN2ctxsDWWdZOJh7wazp3iSFeMJ6rA9uY=" } } },
+        },
+        400: errors(errorBody("validation_failed", "crc_token: required"), "No crc_token"),
+        503: errors(notConfigured, "PRISM_X_CONSUMER_SECRET is not set"),
+      },
+    }),
+    (c) => {
+      if (!x.signer) return c.json(notConfigured, 503);
+      return c.json({ response_token: x.signer.crcResponse(c.req.valid("query").crc_token) }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: X_WEBHOOK_PATH,
+      summary: "X Activity API events, signed by X (broadcast.chat goes to the live stream's comment feed)",
+      middleware: [signed] as const,
+      request: { body: { required: true, content: { "application/json": { schema: XActivityDelivery.openapi("XActivityDelivery"), example: deliveryExample } } } },
+      responses: {
+        200: {
+          description: "Taken; events other than broadcast.chat, and chat of broadcasts no live stream reads, are acknowledged and dropped",
+          content: { "application/json": { schema: z.object({ events: z.number(), delivered: z.number() }), example: { events: 1, delivered: 1 } } },
+        },
+        400: errors(errorBody("validation_failed", "data: Invalid input"), "Signed, but not an X Activity delivery"),
+        401: errors(badSignature, "Unsigned, or signed with another secret"),
+        503: errors(notConfigured, "PRISM_X_CONSUMER_SECRET is not set"),
+      },
+    }),
+    (c) => {
+      const delivery = c.req.valid("json");
+      const chats = broadcastChats(delivery);
+      return c.json({ events: Array.isArray(delivery.data) ? delivery.data.length : 1, delivered: x.deliver(chats) }, 200);
+    },
+  );
+
+  return app;
+}

@@ -1,0 +1,58 @@
+import type { EventBus } from "../bus.js";
+import type { AccountsRepo } from "../db/accounts-repo.js";
+import type { DestinationsRepo } from "../db/destinations-repo.js";
+import type { XChatRepo } from "../db/x-chat-repo.js";
+import type { XStreamChat } from "../destinations/x/chat.js";
+
+/**
+ * The X-specific part of a live stream's chat: each X destination's settings as the reader sees
+ * them (read again at every poll), the once-per-go-live announcement, and which live stream an
+ * Enterprise `broadcast.chat` event belongs to.
+ */
+export class XChats {
+  /** Live streams → X destinations Prism already announced during this go-live. */
+  private readonly announced = new Map<string, Set<string>>();
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(
+    private readonly deps: { settings: XChatRepo; destinations: DestinationsRepo; accounts: AccountsRepo; bus: EventBus },
+  ) {}
+
+  /** Before the comment feed subscribes, so a go-live is known here when its readers start. */
+  start(): void {
+    this.unsubscribe.push(this.deps.bus.on("stream.started", ({ streamId }) => void this.announced.set(streamId, new Set())));
+    this.unsubscribe.push(this.deps.bus.on("stream.ended", ({ streamId }) => void this.announced.delete(streamId)));
+  }
+
+  stop(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
+
+  chatFor(streamId: string, destinationId: string): XStreamChat {
+    const { settings } = this.deps;
+    return {
+      current: () => settings.get(destinationId),
+      // Outside a known go-live nothing is announced: a post goes out only for a stream that started.
+      announcedThisGoLive: () => this.announced.get(streamId)?.has(destinationId) ?? true,
+      announced: (postId) => {
+        this.announced.get(streamId)?.add(destinationId);
+        settings.update(destinationId, { postId });
+      },
+    };
+  }
+
+  /**
+   * The live streams reading this X user's broadcast chat: an enabled X destination linked to the
+   * user, whose broadcast id (when set) is this broadcast's.
+   */
+  streamsFor(userId: string, broadcastId: string | undefined): string[] {
+    return [...this.announced.keys()].filter((streamId) =>
+      this.deps.destinations.list(streamId).some((d) => {
+        if (d.platform !== "x" || !d.enabled || !d.accountId) return false;
+        if (this.deps.accounts.summary(d.accountId)?.platformUserId !== userId) return false;
+        const wanted = this.deps.settings.get(d.id).broadcastId;
+        return !wanted || !broadcastId || wanted === broadcastId;
+      }),
+    );
+  }
+}

@@ -1,6 +1,6 @@
 import type { UserV2 } from "twitter-api-v2";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { xChat, type XChatStream } from "../../src/destinations/x/chat.js";
+import { xChat, type XChatStream, type XStreamChat } from "../../src/destinations/x/chat.js";
 import { startXFake, X_USER, type XFake } from "../fakes/x.js";
 import { apiFor, RecordingSink, STREAM, waitFor } from "./support.js";
 
@@ -95,6 +95,23 @@ describe("X replies reader", () => {
     await done;
     expect(sink.states).toEqual([{ state: "failed", detail: expect.stringMatching(/no announcement post/) }]);
     expect(x.chat.searchCalls).toEqual([]);
+  });
+
+  it("with live settings: waits, saying why, until a post is set, then follows the post it is given", async () => {
+    const settings = { postId: null as string | null, announceText: null, broadcastId: null };
+    const live: XStreamChat = { current: () => settings, announcedThisGoLive: () => true, announced: () => {} };
+    const { sink } = start({}, { ...STREAM, x: live });
+    await waitFor(() => sink.stateNames.includes("reconnecting"), "the reader saying there is no post");
+    expect(sink.states.find((s) => s.state === "reconnecting")?.detail).toMatch(/no announcement post is set/);
+    expect(x.chat.searchCalls).toEqual([]);
+    x.chat.post(AMY, "early", stream.xPostId);
+    settings.postId = stream.xPostId!;
+    await waitFor(() => sink.received.length === 1, "the reply once a post is set");
+    const other = x.chat.post(STREAMER, "second announcement");
+    x.chat.post(BEN, "on the second", other.id);
+    settings.postId = other.id;
+    await waitFor(() => sink.texts.includes("on the second"), "the reply to the new post");
+    expect(sink.texts).toEqual(["early", "on the second"]);
   });
 
   it("sends a reply to the announcement", async () => {

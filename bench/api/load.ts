@@ -1,6 +1,10 @@
-/** One load phase with autocannon, with latencies kept at full precision (autocannon's own are whole ms). */
+/**
+ * One load phase: paced at a fixed rate (paced.ts), or as fast as the server answers (autocannon),
+ * with latencies kept at full precision (autocannon's own are whole ms).
+ */
 import { pathToFileURL } from "node:url";
 import autocannon from "autocannon";
+import { runPaced } from "./paced.js";
 
 export interface LoadResult {
   label: string;
@@ -9,7 +13,18 @@ export interface LoadResult {
   rps: number;
   non2xx: number;
   errors: number;
-  ms: { p50: number; p90: number; p99: number; p999: number; max: number };
+  /** From when each request was issued (paced) or written (autocannon) to its answer. */
+  ms: Quantiles;
+  /** Paced only: from when each request was due, the client's own timer lag included. */
+  fromDueMs?: Quantiles;
+}
+
+export interface Quantiles {
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
 }
 
 export interface LoadOptions {
@@ -20,11 +35,15 @@ export interface LoadOptions {
   paths: string[];
   connections: number;
   seconds: number;
-  /** Requests per second across all connections; undefined = as fast as Prism answers. */
+  /** Requests per second across all connections, evenly paced; undefined = as fast as the server answers. */
   rate?: number;
 }
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
+  return o.rate ? runPaced({ ...o, rate: o.rate }) : runFlatOut(o);
+}
+
+async function runFlatOut(o: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   let next = 0;
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
@@ -33,7 +52,6 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
         url: o.url,
         connections: o.connections,
         duration: o.seconds,
-        ...(o.rate ? { overallRate: o.rate } : {}),
         headers: { authorization: `Bearer ${o.token}` },
         requests: [{ method: "GET", setupRequest: (req) => ({ ...req, path: o.paths[next++ % o.paths.length]! }) }],
       },

@@ -8,7 +8,7 @@
  */
 import { cpus, loadavg } from "node:os";
 import { ffmpegVersion, startPublisher } from "../lib/ffmpeg.js";
-import { freePort, installCleanup, measure, spawnTracked, stopAll, waitFor } from "../lib/proc.js";
+import { freePort, installCleanup, measure, spawnTracked, stop, stopAll, waitFor, waitListening } from "../lib/proc.js";
 import { buildPrism, prismRevision, repoRoot } from "../relay/prism.js";
 import { startSinks } from "../faults/sinks.js";
 import { SMALL_CLIP, ensureSmallClip } from "./clip.js";
@@ -114,20 +114,30 @@ async function main(): Promise<void> {
   await phase(`${RATE} req/s, named read token`, reader.token, RATE, SECONDS);
   await phase("as fast as it answers, admin token", prism.token, undefined, Math.min(SECONDS, 10));
 
+  // Reference: the same paced load against plain node:http answering a real health body, on the same
+  // busy machine (the relay keeps running), to show what the client and the machine add.
+  const body = await (await fetch(`${prism.base}${paths[0]}`, { headers: { authorization: `Bearer ${prism.token}` } })).text();
+  const refPort = await freePort();
+  const reference = spawnTracked("reference server", process.execPath, ["--import", "tsx", "bench/api/reference-server.ts", String(refPort), body], { cwd: repoRoot });
+  await waitListening([refPort], 15_000, "reference server", () => (reference.running() ? undefined : `exited:\n${reference.tail()}`));
+  log(`── reference: plain node:http at ${RATE} req/s`);
+  const referenceResult = await runLoad({ label: `reference: node:http, ${RATE} req/s`, url: `http://127.0.0.1:${refPort}`, token: "-", paths, connections: CONNECTIONS, seconds: SECONDS, rate: RATE });
+  await stop(reference, 5_000);
+
   const liveAfter = await liveCount();
   const droppedDuringLoad = sink.closed.length - closedBefore;
   const loadAfter = loadavg()[0]!;
   const deadPublishers = publishers.filter((p) => !p.proc.running()).length;
 
   const w = (s: string, n: number) => s.padStart(n);
+  const row = (r: LoadResult, cpu: string) =>
+    `${r.label.padEnd(38)}${w(r.rps.toFixed(0), 9)}${w(r.ms.p50.toFixed(2), 9)}${w(r.ms.p90.toFixed(2), 9)}${w(r.ms.p99.toFixed(2), 9)}${w(r.ms.p999.toFixed(2), 10)}${w(r.ms.max.toFixed(1), 9)}${w(r.fromDueMs ? r.fromDueMs.p99.toFixed(2) : "-", 12)}${w(String(r.non2xx), 9)}${w(String(r.errors), 8)}${w(cpu, 11)}`;
   const lines = [
     "",
-    `GET /api/v1/streams/:id/health, ${STREAMS} streams × ${DESTINATIONS} destinations live (${SMALL_CLIP.size} ~${SMALL_CLIP.videoBitrate} clip, -c copy), ${CONNECTIONS} connections`,
-    `${"phase".padEnd(38)}${w("req/s", 9)}${w("p50 ms", 9)}${w("p90 ms", 9)}${w("p99 ms", 9)}${w("p99.9 ms", 10)}${w("max ms", 9)}${w("non-2xx", 9)}${w("errors", 8)}${w("Prism CPU", 11)}`,
-    ...results.map(
-      (r) =>
-        `${r.label.padEnd(38)}${w(r.rps.toFixed(0), 9)}${w(r.ms.p50.toFixed(2), 9)}${w(r.ms.p90.toFixed(2), 9)}${w(r.ms.p99.toFixed(2), 9)}${w(r.ms.p999.toFixed(2), 10)}${w(r.ms.max.toFixed(1), 9)}${w(String(r.non2xx), 9)}${w(String(r.errors), 8)}${w(`${(r.prismCpuPct ?? 0).toFixed(0)}%`, 11)}`,
-    ),
+    `GET /api/v1/streams/:id/health, ${STREAMS} streams × ${DESTINATIONS} destinations live (${SMALL_CLIP.size} ~${SMALL_CLIP.videoBitrate} clip, -c copy), pool of ${CONNECTIONS} keep-alive connections`,
+    `${"phase".padEnd(38)}${w("req/s", 9)}${w("p50 ms", 9)}${w("p90 ms", 9)}${w("p99 ms", 9)}${w("p99.9 ms", 10)}${w("max ms", 9)}${w("p99 due ms", 12)}${w("non-2xx", 9)}${w("errors", 8)}${w("Prism CPU", 11)}`,
+    ...results.map((r) => row(r, `${(r.prismCpuPct ?? 0).toFixed(0)}%`)),
+    row(referenceResult, "-"),
     "",
     "the same requests as Prism timed them (prism_http_request_duration_seconds, p50/p99 interpolated within its buckets):",
     ...results.map(
@@ -138,7 +148,7 @@ async function main(): Promise<void> {
     `goal: p99 < 5 ms at 1,000 req/s → ${results[0] && results[0].ms.p99 < 5 && results[0].rps > 0.95 * RATE ? "met" : "NOT met"} (${results[0]?.ms.p99.toFixed(2)} ms at ${results[0]?.rps.toFixed(0)} req/s)`,
     `destinations live after the load: ${liveAfter} of ${STREAMS * DESTINATIONS}; publishes open at the sink: ${publishing()}, closed during the load: ${droppedDuringLoad}; publishers that died: ${deadPublishers}`,
     `Prism's CPU relaying with no API load: ${relayOnly.cpuPct.toFixed(0)}% of one core`,
-    `latency in the table is client-side (autocannon in its own process, per-response hrtime); Prism CPU is % of one core over the phase`,
+    `latency is client-side, in its own process: fixed-rate phases are paced open-loop (bench/api/paced.ts; from issue to answer, "p99 due" from when the request was due, the client's timer lag included), the flat-out phase is autocannon; Prism CPU is % of one core over the phase`,
     `machine: ${cpus().length} cores, load average ${loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after; node ${process.version}; ffmpeg ${ffmpegVersion()}; Prism ${prismRevision()}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);

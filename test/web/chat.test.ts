@@ -60,7 +60,7 @@ describe("dashboard Chat page in a real browser", () => {
     await logIn(page, base() + "/", t.token);
 
     say("100001", "Hanako", "こんばんは");
-    await page.getByRole("link", { name: "Chat" }).click();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Chat" }).click();
     // The only stream's chat opens straight away.
     await page.getByRole("heading", { name: "Live chat" }).waitFor();
     expect(page.url()).toMatch(new RegExp(`#/chat/${streamId}$`));
@@ -129,6 +129,9 @@ describe("dashboard Chat page in a real browser", () => {
       expect(await row(where, "SPOILER").count()).toBe(0);
       expect(await row(where, "still here").count()).toBe(0);
     }
+    // The filtered message is kept for review, with the filter that caught it.
+    await filters.getByRole("button", { name: "Show filtered messages" }).click();
+    await filters.getByRole("list", { name: "Filtered messages" }).getByText('huge SPOILER: the ending (word filter "spoiler")').waitFor();
 
     // Send to every platform: the result per platform, and the message on TwitCasting.
     await page.getByLabel("Send to every platform").fill("ありがとう!");

@@ -112,7 +112,7 @@ describe("dashboard in a real browser (Debian's Chromium through playwright-core
     await page.getByRole("heading", { name: "Add a webhook" }).waitFor();
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-webhooks.png`, fullPage: true });
     // The only stream's chat opens straight away.
-    await page.getByRole("link", { name: "Chat" }).click();
+    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Chat" }).click();
     await page.getByRole("heading", { name: "Live chat" }).waitFor();
     expect(page.url()).toMatch(new RegExp(`#/chat/${stream.id}$`));
     await page.getByRole("button", { name: "Log out" }).click();

@@ -1,10 +1,20 @@
 // Linked platform accounts: connect through each platform's consent page, reconnect, disconnect.
+import { useEffect } from "preact/hooks";
 import { html, api } from "./api.js";
 import { useLoad, Action, Err } from "./ui.js";
 
 export function AccountsPage({ notice }) {
   const [platforms, pError] = useLoad(() => api("GET", "/accounts/platforms"));
   const [accounts, aError, reload] = useLoad(() => api("GET", "/accounts"));
+  // A refresh the platform refuses in the background turns an account to needs_reconnect: look again now and then.
+  useEffect(() => {
+    const timer = setInterval(reload, 30_000);
+    addEventListener("focus", reload);
+    return () => {
+      clearInterval(timer);
+      removeEventListener("focus", reload);
+    };
+  }, []);
   async function connect(platform) {
     const answer = await api("POST", `/accounts/${platform}/connect`);
     location.assign(answer.authorizeUrl);

@@ -46,6 +46,12 @@ export function FiltersPanel({ streamId }) {
   const [kind, setKind] = useState("word");
   const [pattern, setPattern] = useState("");
   const [formError, setFormError] = useState("");
+  const [caught, setCaught] = useState(null);
+  async function review() {
+    if (caught) return setCaught(null);
+    const page = await api("GET", `/streams/${streamId}/comments?include=flagged&limit=100`);
+    setCaught(page.comments.filter((c) => c.flagged));
+  }
   async function add(e) {
     e.preventDefault();
     setFormError("");
@@ -82,6 +88,14 @@ export function FiltersPanel({ streamId }) {
       <${Err} error=${formError} />
       <button type="submit">Add filter</button>
     </form>
+    <div class="row">
+      <${Action} run=${review}>${caught ? "Hide filtered messages" : "Show filtered messages"}</${Action}>
+    </div>
+    ${caught &&
+    html`<ul class="plain caught" aria-label="Filtered messages">
+      ${caught.length === 0 && html`<li class="empty">No message was filtered.</li>`}
+      ${caught.map((c) => html`<li key=${c.id}><${PlatformMark} platform=${c.platform} /> <strong>${c.author.name}</strong>: ${c.text} <span class="hint">(${c.flagged})</span></li>`)}
+    </ul>`}
   </section>`;
 }
 

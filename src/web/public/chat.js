@@ -124,7 +124,7 @@ function StreamChat({ id }) {
         </div>
         ${notice && html`<p class="notice-line" role="status">${notice}</p>`}
         <ol class="feed" role="log" aria-live="polite" aria-label="Chat messages" ref=${list} onScroll=${onScroll} tabindex="0">
-          ${messages.length === 0 && html`<li class="empty">No message yet. Messages from every platform whose chat Prism reads show up here while you are live.</li>`}
+          ${messages.length === 0 && html`<li class="empty">No message yet. While the stream is live, Prism reads the chat of every destination added from a linked account (see Accounts) and shows it here.</li>`}
           ${messages.map((m) => html`<${Message} key=${m.id} m=${m} hide=${hide} block=${block} />`)}
         </ol>
         <${SendBox} streamId=${id} />

@@ -68,7 +68,10 @@ function StreamCard({ stream, reload }) {
               <button type="button" onClick=${() => (setRenaming(false), setName(stream.name))}>Cancel</button>
             </form>`
           : html`<h2 id=${`title-${stream.id}`}>${stream.name} <span class=${`badge ${stream.live ? "live" : "idle"}`}>${stream.live ? "live" : "offline"}</span></h2>`}
-        <a class="button primary" href=${`#/streams/${stream.id}`}>Destinations →</a>
+        <span class="row">
+          <a class="button" href=${`#/chat/${stream.id}`}>Chat →</a>
+          <a class="button primary" href=${`#/streams/${stream.id}`}>Destinations →</a>
+        </span>
       </div>
       <dl class="obs">
         <dt>Server</dt>

@@ -1,7 +1,104 @@
 import { z } from "@hono/zod-openapi";
-import { EVENT_TYPES, catalog } from "../webhooks/catalog.js";
+import { EVENT_TYPES, catalog, type EventType } from "../webhooks/catalog.js";
 
 const eventType = z.enum(EVENT_TYPES);
+
+// Examples for the API reference; the OpenAPI test checks each one against its own schema. They
+// tell one story: the stream and YouTube destination of the event catalog's examples, a Zapier
+// subscription, an IFTTT one and an action token. Secrets are shortened with "…" so that none of
+// them can be mistaken for (or used as) a real one.
+const streamId = catalog["stream.started"].example.streamId;
+const youtube = { id: catalog["destination.live"].example.destinationId, name: catalog["destination.live"].example.destinationName };
+const zapierUrl = "https://hooks.zapier.com/hooks/standard/123456/abcdef/";
+
+const eventExample = (type: EventType, id: string, createdAt: string) => ({ id, type, createdAt, data: catalog[type].example as Record<string, unknown> });
+const startedEvent = eventExample("stream.started", "evt_6f1d0c9a2b3e4f5a8b7c6d5e4f3a2b1c", "2025-06-06T19:00:02.114Z");
+const youtubeLiveEvent = eventExample("destination.live", "evt_0b8e2d4f6a1c3e5b7d9f1a3c5e7b9d2f", "2025-06-06T19:00:04.871Z");
+const youtubeFailedEvent = eventExample("destination.failed", "evt_a3c5e7b9d1f2a4c6e8b0d2f4a6c8e0b1", "2025-06-06T20:05:11.512Z");
+
+/** The catalog as GET /events/types answers it: every type, what it means, an example event. */
+export const eventTypeCatalog = EVENT_TYPES.map((type) => ({
+  type,
+  description: catalog[type].description,
+  example: eventExample(type, "evt_0123456789abcdef0123456789abcdef", "2025-06-06T19:00:02.114Z"),
+}));
+
+/** A standard subscription as listed (URL path and secret masked), and as created (in full, once). */
+const zapierWebhook = {
+  id: "c2a7e5d1-8f3b-4a6c-9e0d-1b2f3a4c5d6e",
+  kind: "standard" as const,
+  url: "https://hooks.zapier.com/…def/",
+  ifttt: null,
+  events: ["stream.started" as const, "destination.failed" as const],
+  filter: null,
+  description: "Discord announcement via Zapier",
+  secret: "••••••••3f9K",
+  createdAt: "2025-06-06T18:30:12.402Z",
+};
+export const createdWebhookExample = { ...zapierWebhook, url: zapierUrl, secret: "prism_whsec_q7Vd…3f9K" };
+const iftttWebhook = {
+  id: "5e9b1d3f-7a2c-4e6b-8d0f-2a4c6e8b0d1f",
+  kind: "ifttt" as const,
+  url: null,
+  ifttt: { event: "prism_chat", key: "••••••••Xy4w" },
+  events: ["comment.received" as const],
+  filter: { platforms: ["twitch", "youtube"], keyword: "!discord" },
+  description: "Phone notification when chat asks for the Discord",
+  secret: "••••••••Rt8e",
+  createdAt: "2025-06-06T18:41:55.730Z",
+};
+export const webhookListExample = [zapierWebhook, iftttWebhook];
+
+/** A delivery that went through at the second attempt, after the receiver's 503. */
+const deliveryExample = {
+  id: "8d2f4b6a-1c3e-4a5b-9c7d-0e1f2a3b4c5d",
+  eventId: youtubeFailedEvent.id,
+  eventType: youtubeFailedEvent.type,
+  status: "delivered" as const,
+  test: false,
+  nextAttemptAt: null,
+  giveUpAt: "2025-06-07T20:05:11.512Z",
+  lastStatusCode: 200,
+  lastError: null,
+  deliveredAt: "2025-06-06T20:05:16.571Z",
+  createdAt: "2025-06-06T20:05:11.512Z",
+  attempts: [
+    { attempt: 1, at: "2025-06-06T20:05:11.530Z", statusCode: 503, latencyMs: 212, error: "The receiver answered HTTP 503." },
+    { attempt: 2, at: "2025-06-06T20:05:16.384Z", statusCode: 200, latencyMs: 187, error: null },
+  ],
+  event: youtubeFailedEvent,
+};
+/** A test-fire, answered at once. */
+export const testFireExample = {
+  id: "1f3a5c7e-9b2d-4f6a-8c0e-3b5d7f9a1c2e",
+  eventId: "evt_d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4",
+  eventType: "stream.started" as const,
+  status: "delivered" as const,
+  test: true,
+  nextAttemptAt: null,
+  giveUpAt: "2025-06-06T18:31:40.208Z",
+  lastStatusCode: 200,
+  lastError: null,
+  deliveredAt: "2025-06-06T18:31:40.519Z",
+  createdAt: "2025-06-06T18:31:40.208Z",
+  attempts: [{ attempt: 1, at: "2025-06-06T18:31:40.211Z", statusCode: 200, latencyMs: 305, error: null }],
+  event: eventExample("stream.started", "evt_d4f6a8c0e2b4d6f8a0c2e4b6d8f0a2c4", "2025-06-06T18:31:40.207Z"),
+};
+/** A failed (so dead-lettered) test-fire sent again: pending, due now, with a fresh retry period and its history. */
+export const redeliveredExample = {
+  ...testFireExample,
+  id: "6b8d0f2a-4c6e-4b8a-9d1f-3e5a7c9b1d3f",
+  eventId: "evt_9e1a3c5b7d0f2e4a6c8b0d2f4e6a8c1b",
+  createdAt: "2025-06-06T18:30:20.880Z",
+  giveUpAt: "2025-06-07T18:31:02.044Z",
+  status: "pending" as const,
+  nextAttemptAt: "2025-06-06T18:31:02.044Z",
+  lastStatusCode: null,
+  lastError: "No answer within 10 s.",
+  deliveredAt: null,
+  attempts: [{ attempt: 1, at: "2025-06-06T18:30:20.884Z", statusCode: null, latencyMs: 10_003, error: "No answer within 10 s." }],
+  event: eventExample("stream.started", "evt_9e1a3c5b7d0f2e4a6c8b0d2f4e6a8c1b", "2025-06-06T18:30:20.879Z"),
+};
 
 export const EventSchema = z
   .object({
@@ -10,11 +107,14 @@ export const EventSchema = z
     createdAt: z.string().openapi({ example: "2025-06-06T19:00:02.114Z" }),
     data: z.record(z.string(), z.unknown()).openapi({ example: catalog["stream.started"].example }),
   })
-  .openapi("Event", { description: "Every event, everywhere (webhook bodies, the event log), has this shape." });
+  .openapi("Event", { description: "Every event, everywhere (webhook bodies, the event log), has this shape.", example: startedEvent });
+
+/** GET /events, newest first. */
+export const eventListExample = [youtubeLiveEvent, startedEvent];
 
 export const EventTypeSchema = z
   .object({ type: eventType, description: z.string(), example: EventSchema })
-  .openapi("EventType");
+  .openapi("EventType", { example: eventTypeCatalog[0] });
 
 const limit = (fallback: number) =>
   z.coerce
@@ -87,7 +187,7 @@ export const CreateWebhookBody = z
       ctx.addIssue({ code: "custom", path: ["filter"], message: "only applies to comment.received; subscribe to it or drop the filter" });
     }
   })
-  .openapi("CreateWebhook");
+  .openapi("CreateWebhook", { example: { kind: "standard", url: zapierUrl, events: ["stream.started", "destination.failed"], description: "Discord announcement via Zapier" } });
 
 export const WebhookSchema = z
   .object({
@@ -101,7 +201,7 @@ export const WebhookSchema = z
     secret: z.string().openapi({ description: "HMAC signing secret. In full only when created; masked afterwards." }),
     createdAt: z.string(),
   })
-  .openapi("Webhook");
+  .openapi("Webhook", { example: zapierWebhook });
 
 export const WebhookParams = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" } }) });
 export const DeliveryParams = WebhookParams.extend({ deliveryId: z.string().openapi({ param: { name: "deliveryId", in: "path" } }) });
@@ -135,11 +235,11 @@ export const DeliverySchema = z
     ),
     event: EventSchema,
   })
-  .openapi("WebhookDelivery");
+  .openapi("WebhookDelivery", { example: deliveryExample });
 
 export const TestFireBody = z
   .object({ type: eventType.optional().openapi({ description: "Which example event to send; default the subscription's first type." }) })
-  .openapi("WebhookTestFire");
+  .openapi("WebhookTestFire", { example: { type: "stream.started" } });
 
 export const ACTIONS = ["start-destination", "stop-destination", "toggle-destination", "send-comment"] as const;
 export type ActionName = (typeof ACTIONS)[number];
@@ -153,7 +253,19 @@ export const CreateActionTokenBody = z
       .transform((a) => [...new Set(a)])
       .default(["start-destination", "stop-destination", "toggle-destination"]),
   })
-  .openapi("CreateActionToken");
+  .openapi("CreateActionToken", { example: { name: "Zapier: YouTube on/off", actions: ["start-destination", "stop-destination"] } });
+
+const actionTokenExample = {
+  id: "7c3e9a1f-2b4d-4e6f-8a0b-1c2d3e4f5a6b",
+  streamId,
+  name: "Zapier: YouTube on/off",
+  actions: ["start-destination" as const, "stop-destination" as const],
+  hint: "8kPq",
+  createdAt: "2025-06-06T18:35:20.118Z",
+  lastUsedAt: "2025-06-06T20:06:02.940Z",
+};
+const actionToken = "prism_act_Vn3x…8kPq";
+const actionBase = `https://prism.example.com/api/v1/actions/${actionToken}`;
 
 export const ActionTokenSchema = z
   .object({
@@ -165,12 +277,19 @@ export const ActionTokenSchema = z
     createdAt: z.string(),
     lastUsedAt: z.string().nullable(),
   })
-  .openapi("ActionToken");
+  .openapi("ActionToken", { example: actionTokenExample });
 
 export const CreatedActionTokenSchema = ActionTokenSchema.extend({
   token: z.string().openapi({ description: "The token, in this answer only: it is stored as a hash." }),
   urls: z.record(z.string(), z.string()).openapi({ description: "The action URLs to paste into Zapier or IFTTT (POST, JSON body)." }),
-}).openapi("CreatedActionToken");
+}).openapi("CreatedActionToken", {
+  example: {
+    ...actionTokenExample,
+    lastUsedAt: null,
+    token: actionToken,
+    urls: { "start-destination": `${actionBase}/start-destination`, "stop-destination": `${actionBase}/stop-destination` },
+  },
+});
 
 export const ActionTokenParams = z.object({
   id: z.string().openapi({ param: { name: "id", in: "path" } }),
@@ -201,4 +320,10 @@ export const DestinationActionResult = z
       state: z.string().openapi({ description: "Its state right after the action (e.g. connecting, stopped, idle when the stream is not live)" }),
     }),
   })
-  .openapi("DestinationActionResult");
+  .openapi("DestinationActionResult", { example: destinationActionExample("stop-destination") });
+
+/** What an action answers: here on YouTube while the stream is live (toggle: it was disabled). */
+export function destinationActionExample(action: Exclude<ActionName, "send-comment">) {
+  const enabled = action !== "stop-destination";
+  return { action, streamId, streamLive: true, destination: { ...youtube, enabled, state: enabled ? "connecting" : "stopped" } };
+}

@@ -10,7 +10,7 @@ import { SendCommentBody, SendCommentResult } from "../comment-schemas.js";
 import type { RelayView } from "../deps.js";
 import { json, newRouter } from "../router.js";
 import { ApiError, ErrorSchema, errorBody } from "../errors.js";
-import { ACTIONS, ActionParams, DestinationActionBody, DestinationActionResult, type ActionName } from "../webhook-schemas.js";
+import { ACTIONS, ActionParams, DestinationActionBody, DestinationActionResult, destinationActionExample, type ActionName } from "../webhook-schemas.js";
 
 /**
  * An action's body: JSON, also when sent as text/plain (IFTTT's "Make a web request" and some shortcut
@@ -83,7 +83,7 @@ export function actionRoutes({ automation, comments, destinations, relay, bus, l
         security: [],
         request: { params: ActionParams, body: jsonOrText(DestinationActionBody) },
         responses: {
-          200: json(DestinationActionResult, "Done"),
+          200: { description: "Done", content: { "application/json": { schema: DestinationActionResult, example: destinationActionExample(action) } } },
           400: error("Invalid body"),
           401: error("Unknown or revoked action token"),
           403: error("The token does not allow this action"),

@@ -7,6 +7,11 @@ import { SlateImageError } from "../../relay/slate-image.js";
 import { CreateStreamBody, IdParam, StreamSchema, UpdateStreamBody } from "../schemas.js";
 import { maskSecret } from "../../secrets/tokens.js";
 
+/** POST /streams/{id}/reveal-key. The example is a placeholder, not a key: real ones are live_ and 32 random characters. */
+const RevealedKeySchema = z
+  .object({ streamKey: z.string().openapi({ description: "OBS → Settings → Stream → Stream Key" }) })
+  .openapi({ example: { streamKey: "live_EXAMPLE-not-a-real-key-Qx7a" } });
+
 export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, slateImages }: ApiDeps) {
   const app = newRouter();
 
@@ -115,7 +120,7 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
       path: "/streams/{id}/reveal-key",
       summary: "Show the stream key in full (for copying into OBS)",
       request: { params: IdParam },
-      responses: { 200: json(z.object({ streamKey: z.string() }), "The stream key"), ...commonErrors, ...notFoundError },
+      responses: { 200: json(RevealedKeySchema, "The stream key"), ...commonErrors, ...notFoundError },
     }),
     (c) => c.json({ streamKey: found(streams.get(c.req.valid("param").id)).streamKey }, 200),
   );

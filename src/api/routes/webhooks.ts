@@ -5,7 +5,19 @@ import type { WebhookSubscription } from "../../db/webhook-subscriptions-repo.js
 import type { Delivery, DeliveryAttempt } from "../../db/webhook-deliveries-repo.js";
 import { body, json, newRouter } from "../router.js";
 import { ApiError, commonErrors, notFound, notFoundError } from "../errors.js";
-import { CreateWebhookBody, DeliveriesQuery, DeliveryParams, DeliverySchema, TestFireBody, WebhookParams, WebhookSchema } from "../webhook-schemas.js";
+import {
+  CreateWebhookBody,
+  DeliveriesQuery,
+  DeliveryParams,
+  DeliverySchema,
+  TestFireBody,
+  WebhookParams,
+  WebhookSchema,
+  createdWebhookExample,
+  redeliveredExample,
+  testFireExample,
+  webhookListExample,
+} from "../webhook-schemas.js";
 import { checkWebhookUrl } from "../../webhooks/url-policy.js";
 import { catalog, type EventType, type PrismEvent } from "../../webhooks/catalog.js";
 import { newEventId } from "../../webhooks/event-publisher.js";
@@ -62,7 +74,7 @@ export function webhookRoutes({ automation, log }: { automation: AutomationApi; 
       path: "/webhooks",
       summary: "Subscribe a URL (or an IFTTT applet) to events; the URL, key and secret are shown in full this once",
       request: body(CreateWebhookBody),
-      responses: { 201: json(WebhookSchema, "Subscribed"), ...commonErrors },
+      responses: { 201: { description: "Subscribed", content: { "application/json": { schema: WebhookSchema, example: createdWebhookExample } } }, ...commonErrors },
     }),
     async (c) => {
       const input = c.req.valid("json");
@@ -81,7 +93,12 @@ export function webhookRoutes({ automation, log }: { automation: AutomationApi; 
   );
 
   app.openapi(
-    createRoute({ method: "get", path: "/webhooks", summary: "List webhook subscriptions", responses: { 200: json(z.array(WebhookSchema), "Subscriptions"), ...commonErrors } }),
+    createRoute({
+      method: "get",
+      path: "/webhooks",
+      summary: "List webhook subscriptions",
+      responses: { 200: { description: "Subscriptions", content: { "application/json": { schema: z.array(WebhookSchema), example: webhookListExample } } }, ...commonErrors },
+    }),
     (c) => c.json(subscriptions.list().map((s) => view(s)), 200),
   );
 
@@ -128,7 +145,7 @@ export function webhookRoutes({ automation, log }: { automation: AutomationApi; 
       path: "/webhooks/{id}/deliveries/{deliveryId}/redeliver",
       summary: "Send a delivery again now (e.g. a dead-lettered one), with a fresh retry period",
       request: { params: DeliveryParams },
-      responses: { 202: json(DeliverySchema, "Queued; follow it in the delivery log"), ...commonErrors, ...notFoundError },
+      responses: { 202: { description: "Queued; follow it in the delivery log", content: { "application/json": { schema: DeliverySchema, example: redeliveredExample } } }, ...commonErrors, ...notFoundError },
     }),
     (c) => {
       const { id, deliveryId } = c.req.valid("param");
@@ -146,7 +163,7 @@ export function webhookRoutes({ automation, log }: { automation: AutomationApi; 
       path: "/webhooks/{id}/test",
       summary: "Send an example event to the subscription now, once, and answer with the result",
       request: { params: WebhookParams, body: { required: false, content: { "application/json": { schema: TestFireBody } } } },
-      responses: { 200: json(DeliverySchema, "The test delivery, with its one attempt"), ...commonErrors, ...notFoundError },
+      responses: { 200: { description: "The test delivery, with its one attempt", content: { "application/json": { schema: DeliverySchema, example: testFireExample } } }, ...commonErrors, ...notFoundError },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

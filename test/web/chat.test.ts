@@ -79,10 +79,12 @@ describe("dashboard Chat page in a real browser", () => {
     const overlayUrl = await overlayInput.inputValue();
     expect(overlayUrl).toMatch(/\/overlay\/chat\/[^/]+$/);
     await page.getByRole("button", { name: "Copy overlay URL" }).click();
-    expect(await page.evaluate("navigator.clipboard.readText()")).toBe(overlayUrl);
+    await expect.poll(() => page.evaluate("navigator.clipboard.readText()")).toBe(overlayUrl);
     const preview = page.frameLocator('iframe[title="Overlay preview"]');
     const overlay = await newPage({ width: 600, height: 500 });
     await overlay.goto(base() + new URL(overlayUrl).pathname);
+    // An overlay shows what arrives after its feed connects (no history on air): give both EventSources a moment.
+    await overlay.waitForTimeout(500);
 
     say("100002", "Taro", "わこつ");
     say("100003", "Spammer", "buy followers at spam.example");

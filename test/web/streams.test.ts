@@ -45,9 +45,10 @@ describe("dashboard stream settings in a real browser", () => {
     expect(await card.getByRole("button", { name: "Show stream key" }).getAttribute("aria-pressed")).toBe("false");
     await card.getByRole("button", { name: "Copy stream key of Evening show" }).click();
     await card.getByRole("button", { name: "Copy stream key of Evening show" }).filter({ hasText: "Copied" }).waitFor();
-    expect(await page.evaluate("navigator.clipboard.readText()")).toBe(key);
+    await expect.poll(() => page.evaluate("navigator.clipboard.readText()")).toBe(key);
     await card.getByRole("button", { name: "Copy server of Evening show" }).click();
-    expect(await page.evaluate("navigator.clipboard.readText()")).toBe((await t.api("GET", `/api/v1/streams/${stream.id}`)).body.ingestUrl);
+    const ingestUrl = (await t.api("GET", `/api/v1/streams/${stream.id}`)).body.ingestUrl as string;
+    await expect.poll(() => page.evaluate("navigator.clipboard.readText()")).toBe(ingestUrl);
 
     // Rotate: Cancel keeps the key; Yes makes a new one and shows it.
     await card.getByRole("button", { name: "Rotate key" }).click();
@@ -124,9 +125,25 @@ describe("dashboard stream settings in a real browser", () => {
     await page.getByLabel("API token").waitFor();
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-session-ended-phone.png`, fullPage: true });
 
+    // Opened again later (a reload, a new tab): the page says the same, not just an empty form.
+    const other = (await t.api("POST", "/api/v1/tokens", { name: "phone", scopes: ["admin"] })).body as { id: string; token: string };
+    await page.getByLabel("API token").fill(other.token);
+    await page.getByRole("button", { name: "Log in" }).click();
+    await page.getByRole("heading", { name: "Accounts" }).waitFor();
+    expect(await notice.count()).toBe(0);
+    expect((await t.api("DELETE", `/api/v1/tokens/${other.id}`)).status).toBe(204);
+    await page.reload();
+    await notice.waitFor();
+
     await page.getByLabel("API token").fill(t.token);
     await page.getByRole("button", { name: "Log in" }).click();
     await page.getByRole("heading", { name: "Accounts" }).waitFor();
+    expect(await notice.count()).toBe(0);
+    // Log out is no ended session: the form comes back without the message.
+    await page.getByRole("button", { name: "Log out" }).click();
+    await page.getByLabel("API token").waitFor();
+    await page.reload();
+    await page.getByLabel("API token").waitFor();
     expect(await notice.count()).toBe(0);
 
     // The refused request is logged by Chrome as a 401; the page itself raised nothing.

@@ -74,7 +74,14 @@ function App() {
   const [ended, setEnded] = useState("");
   const route = useRoute();
   useEffect(() => {
-    call("GET", "/session").then((s) => setWho(s.loggedIn ? s : null), () => setWho(null));
+    call("GET", "/session").then(
+      (s) => {
+        // The CSRF cookie outlives a session that ended elsewhere (Log out removes both): say why the form is back.
+        if (!s.loggedIn && /(?:^|;\s*)prism_csrf=/.test(document.cookie)) setEnded(SESSION_ENDED);
+        setWho(s.loggedIn ? s : null);
+      },
+      () => setWho(null),
+    );
     const out = () => {
       setWho(null);
       setEnded(SESSION_ENDED);

@@ -83,6 +83,18 @@ describe("dashboard stream settings in a real browser", () => {
     await card.getByRole("switch").uncheck();
     await expect.poll(async () => (await t.api("GET", `/api/v1/streams/${stream.id}`)).body.slate.enabled).toBe(false);
 
+    // The title pushed to linked platforms; empty goes back to the stream's name.
+    await card.locator("summary", { hasText: "Title on Twitch and YouTube" }).click();
+    const titleForm = card.getByRole("form", { name: "Title of Evening show" });
+    await titleForm.getByLabel(/^Title/).fill("Evening speedrun: any% in under an hour");
+    await titleForm.getByLabel("YouTube description").fill("Route notes in the pinned comment.");
+    await titleForm.getByRole("button", { name: "Save title" }).click();
+    await titleForm.getByRole("status").waitFor();
+    expect((await t.api("GET", `/api/v1/streams/${stream.id}`)).body).toMatchObject({ title: "Evening speedrun: any% in under an hour", description: "Route notes in the pinned comment." });
+    await titleForm.getByLabel(/^Title/).fill("");
+    await titleForm.getByRole("button", { name: "Save title" }).click();
+    await expect.poll(async () => (await t.api("GET", `/api/v1/streams/${stream.id}`)).body.title).toBe(null);
+
     // Encoding of a destination: a profile, then "relay as is".
     const dest = (await t.api("POST", `/api/v1/streams/${stream.id}/destinations`, { platform: "custom", name: "Backup server", url: "rtmp://127.0.0.1:1/live", streamKey: "k" })).body;
     await card.getByRole("link", { name: /Destinations/ }).click();

@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { html, api } from "./api.js";
 import { useLoad, Action, CopyButton, Err } from "./ui.js";
 import { SlateSettings, formatMinutes } from "./slate.js";
+import { TitleSettings } from "./title.js";
 
 export function StreamsPage() {
   const [streams, error, reload] = useLoad(() => api("GET", "/streams"));
@@ -92,6 +93,7 @@ function StreamCard({ stream, reload }) {
         <label class="switch"><input type="checkbox" role="switch" checked=${stream.slate.enabled} onChange=${toggleSlate} /> Slate when the publisher drops (up to ${formatMinutes(stream.slate.maxSeconds)})</label>
       </div>
       <${SlateSettings} stream=${stream} reload=${reload} />
+      <${TitleSettings} stream=${stream} reload=${reload} />
       <div class="row">
         <button type="button" onClick=${() => setRenaming(true)}>Rename</button>
         <${Action} className="danger" confirm=${`Delete ${stream.name} and its destinations?`} run=${async () => {

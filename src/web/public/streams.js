@@ -1,5 +1,5 @@
 // Streams: create, rename, delete, the OBS settings with reveal/copy, key rotation and the slate.
-import { useState } from "preact/hooks";
+import { useEffect, useState } from "preact/hooks";
 import { html, api } from "./api.js";
 import { useLoad, Action, CopyButton, Err } from "./ui.js";
 import { SlateSettings, formatMinutes } from "./slate.js";
@@ -49,11 +49,17 @@ function StreamCard({ stream, reload }) {
       setError(err.message);
     }
   }
+  // The switch moves at once; a list reload still carrying the old value must not flip it back meanwhile.
+  const [slateOn, setSlateOn] = useState(stream.slate.enabled);
+  useEffect(() => setSlateOn(stream.slate.enabled), [stream.slate.enabled]);
   async function toggleSlate(e) {
+    const next = e.currentTarget.checked;
+    setSlateOn(next);
     try {
-      await api("PATCH", `/streams/${stream.id}`, { slate: { enabled: e.currentTarget.checked } });
+      await api("PATCH", `/streams/${stream.id}`, { slate: { enabled: next } });
       reload();
     } catch (err) {
+      setSlateOn(!next);
       setError(err.message);
     }
   }
@@ -90,7 +96,7 @@ function StreamCard({ stream, reload }) {
         </dd>
       </dl>
       <div class="row">
-        <label class="switch"><input type="checkbox" role="switch" checked=${stream.slate.enabled} onChange=${toggleSlate} /> Slate when the publisher drops (up to ${formatMinutes(stream.slate.maxSeconds)})</label>
+        <label class="switch"><input type="checkbox" role="switch" checked=${slateOn} onChange=${toggleSlate} /> Slate when the publisher drops (up to ${formatMinutes(stream.slate.maxSeconds)})</label>
       </div>
       <${SlateSettings} stream=${stream} reload=${reload} />
       <${TitleSettings} stream=${stream} reload=${reload} />

@@ -61,7 +61,10 @@ function useChatFeed(streamId) {
       if (!c.hidden && !c.flagged && !gone.has(c.id)) byId.set(c.id, c);
     };
     remove.current = (ids) => {
-      for (const id of ids) gone.add(id) && byId.delete(id);
+      for (const id of ids) {
+        gone.add(id);
+        byId.delete(id);
+      }
       render();
     };
     const source = openFeed(`/api/v1/streams/${streamId}/comments/stream`, {

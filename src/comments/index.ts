@@ -122,7 +122,11 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
     merger.expect(sources.map((s) => s.platform));
     readers.set(
       streamId,
-      new StreamReaders(sources, { messages: (platform, messages) => merger.accept(platform, messages), progress: (platform, until) => merger.progress(platform, until) }, deps.log.child({ stream: streamId })),
+      new StreamReaders(sources, {
+          messages: (platform, messages) => merger.accept(platform, messages),
+          progress: (platform, until) => (until ? merger.progress(platform, until) : merger.ignore(platform)),
+          watch: (platform) => merger.watch(platform),
+        }, deps.log.child({ stream: streamId })),
     );
   };
   const endStream = (streamId: string) => {

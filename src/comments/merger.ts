@@ -15,12 +15,15 @@ const MAX_TEXT = 2_000;
  * handed over, or the time up to which it says it has read everything (`progress`, e.g. after a
  * poll or a keepalive). A message is released once every *other* platform's watermark has passed
  * its `sentAt` — at once in a busy chat — and at the latest when it has waited the reorder window,
- * so a quiet or stalled platform delays the others by the window and no more.
+ * so a quiet platform delays the others by the window and no more. A platform whose reader is down
+ * or has nothing to read is not waited for at all.
  */
 export class Merger {
   private pending: NewComment[] = [];
   private readonly recent = new Set<string>();
   private readonly watermarks = new Map<string, number>();
+  /** Platforms not waited for: their reader is not live, or has nothing to read. */
+  private readonly ignored = new Set<string>();
   private timer: NodeJS.Timeout | null = null;
   private timerAt = Infinity;
   private immediate: NodeJS.Immediate | null = null;
@@ -40,8 +43,21 @@ export class Merger {
 
   /** `platform`'s reader has handed over everything sent before `until`. */
   progress(platform: string, until: Date): void {
+    this.ignored.delete(platform);
     this.advance(platform, until.getTime());
     if (this.pending.length > 0) this.schedule();
+  }
+
+  /** Stop waiting for `platform` (its reader is down, or has nothing to read) until `watch` or `progress`. */
+  ignore(platform: string): void {
+    this.ignored.add(platform);
+    if (this.pending.length > 0) this.schedule();
+  }
+
+  /** Wait for `platform` again (its reader is live), from what it last vouched for. */
+  watch(platform: string): void {
+    this.ignored.delete(platform);
+    if (!this.watermarks.has(platform)) this.watermarks.set(platform, -Infinity);
   }
 
   accept(platform: string, messages: IncomingChatMessage[]): void {
@@ -99,7 +115,7 @@ export class Merger {
   private mayRelease(m: NewComment, now: number): boolean {
     if (m.receivedAt.getTime() + this.options.windowMs <= now) return true;
     const sentAt = m.sentAt.getTime();
-    for (const [platform, watermark] of this.watermarks) if (platform !== m.platform && watermark < sentAt) return false;
+    for (const [platform, watermark] of this.watermarks) if (platform !== m.platform && watermark < sentAt && !this.ignored.has(platform)) return false;
     return true;
   }
 

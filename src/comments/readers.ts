@@ -17,7 +17,13 @@ export class StreamReaders {
 
   constructor(
     sources: ChatSource[],
-    private readonly merger: { messages(platform: string, messages: IncomingChatMessage[]): void; progress(platform: string, until: Date): void },
+    private readonly merger: {
+      messages(platform: string, messages: IncomingChatMessage[]): void;
+      /** null: do not wait for this platform's chat (its reader is not live, or has nothing to read). */
+      progress(platform: string, until: Date | null): void;
+      /** Its reader is live again: wait for it, up to the reorder window. */
+      watch(platform: string): void;
+    },
     private readonly log: Logger,
   ) {
     for (const source of sources) void this.run(source);
@@ -34,11 +40,13 @@ export class StreamReaders {
       messages: (messages: IncomingChatMessage[]) => {
         if (!signal.aborted) this.merger.messages(source.platform, messages);
       },
-      caughtUp: (until: Date) => {
+      caughtUp: (until: Date | null) => {
         if (!signal.aborted) this.merger.progress(source.platform, until);
       },
       state: (state: ChatReaderState, detail?: string) => {
         this.states.set(source.destinationId, { platform: source.platform, state, ...(detail ? { detail } : {}) });
+        // Messages missed during an outage arrive later than any window could wait: only a live reader is waited for.
+        if (!signal.aborted) state === "live" ? this.merger.watch(source.platform) : this.merger.progress(source.platform, null);
         log.debug({ state, detail }, "chat reader state");
       },
       log,

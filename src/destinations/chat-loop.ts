@@ -17,6 +17,31 @@ export class ChatSlowDown extends Error {
   }
 }
 
+/**
+ * Nothing to read yet, and that is no failure (no announcement post set, not live on the platform
+ * yet): the reader says why and looks again after `retryMs`, without backing off.
+ */
+export class ChatWaiting extends Error {
+  override readonly name = "ChatWaiting";
+  constructor(
+    message: string,
+    readonly retryMs: number,
+  ) {
+    super(message);
+  }
+}
+
+/** What one step of a polling reader did, when it has more to say than how long to wait. */
+export interface ChatStep {
+  waitMs: number;
+  /**
+   * Whether everything sent before the step began has now been handed over: true unless the
+   * platform said more is waiting (a full page); "nothing-to-read" when this mode has no chat to poll
+   * (X in Enterprise mode, whose chat comes by webhook), so the merger must not wait for it.
+   */
+  complete?: boolean | "nothing-to-read";
+}
+
 /** The chat is over for good (YouTube's liveChatEnded): the reader stops without an error. */
 export class ChatEnded extends Error {
   override readonly name = "ChatEnded";
@@ -28,7 +53,7 @@ export class ChatEnded extends Error {
  * says "reconnecting"), a platform's slow-down is honoured, a refusal marks the reader failed and
  * ends it, since only the streamer can fix a missing scope or a deleted post.
  */
-export async function runChatLoop(sink: ChatSink, signal: AbortSignal, backoff: BackoffPolicy, step: () => Promise<number>): Promise<void> {
+export async function runChatLoop(sink: ChatSink, signal: AbortSignal, backoff: BackoffPolicy, step: () => Promise<number | ChatStep>): Promise<void> {
   let failures = 0;
   let live = false;
   sink.state("connecting");
@@ -37,13 +62,22 @@ export async function runChatLoop(sink: ChatSink, signal: AbortSignal, backoff: 
     // A message sent before the request went out is in its answer, so a good step vouches for up to then.
     const askedAt = new Date();
     try {
-      waitMs = await step();
-      sink.caughtUp(askedAt);
+      const result = await step();
+      const { complete = true } = typeof result === "number" ? {} : result;
+      waitMs = typeof result === "number" ? result : result.waitMs;
       if (!live) sink.state("live");
       live = true;
       failures = 0;
+      if (complete === "nothing-to-read") sink.caughtUp(null);
+      else if (complete) sink.caughtUp(askedAt);
     } catch (err) {
       if (signal.aborted) return;
+      if (err instanceof ChatWaiting) {
+        live = false;
+        sink.state("connecting", err.message);
+        if (!(await pause(err.retryMs, signal))) return;
+        continue;
+      }
       if (err instanceof ChatEnded) {
         sink.state("failed", err.message);
         return;

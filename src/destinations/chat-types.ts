@@ -34,10 +34,11 @@ export interface ChatSink {
   messages(messages: IncomingChatMessage[]): void;
   /**
    * Everything sent before `until` has been handed over (a poll came back, a keepalive arrived), so
-   * the merger need not hold other platforms' messages back for this one. Optional to call: a
-   * reader that never does only costs the feed its reorder window.
+   * the merger need not hold other platforms' messages back for this one; null: this reader has
+   * nothing to read for now, do not wait for it at all. Optional to call: a live reader that never
+   * does only costs the feed its reorder window.
    */
-  caughtUp(until: Date): void;
+  caughtUp(until: Date | null): void;
   state(state: ChatReaderState, detail?: string): void;
   log: Logger;
 }

@@ -29,9 +29,12 @@ export class RecordingSink implements ChatSink {
   readonly states: Array<{ state: ChatReaderState; detail?: string }> = [];
   /** Each time the reader said it had handed over everything sent before then. */
   readonly caughtUpTo: Date[] = [];
+  /** Times the reader said it has nothing to read (the merger should not wait for it). */
+  nothingToRead = 0;
   readonly log = quiet;
-  caughtUp(until: Date) {
-    this.caughtUpTo.push(until);
+  caughtUp(until: Date | null) {
+    if (until) this.caughtUpTo.push(until);
+    else this.nothingToRead++;
   }
   messages(messages: IncomingChatMessage[]) {
     this.received.push(...messages);

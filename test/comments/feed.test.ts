@@ -66,6 +66,36 @@ describe("the merged comment feed", () => {
     rmSync(t.dataDir, { recursive: true, force: true, maxRetries: 3 });
   });
 
+  it("waits for a live, quiet platform up to the window, not for one whose reader is down or has nothing to read", async () => {
+    const chats = { twitch: new TestChat("twitch"), youtube: new TestChat("youtube") };
+    const t = await startChatPrism(chats, { reorderWindowMs: 1_500 });
+    running.push(t);
+    const { body: stream } = await t.api("POST", "/api/v1/streams", { name: "Waits" });
+    goLive(t.prism, stream.id);
+    await waitFor(() => chats.twitch.reading && chats.youtube.reading, { what: "both readers open" });
+    const texts = async () => (await t.api("GET", `/api/v1/streams/${stream.id}/comments`)).body.comments.map((c: any) => c.text);
+    const shownAfter = async (text: string, sentMsAgo = 0) => {
+      const t0 = Date.now();
+      chats.twitch.push(message(text, new Date(t0 - sentMsAgo), "ann"));
+      await waitFor(async () => (await texts()).includes(text), { what: text, intervalMs: 20 });
+      return Date.now() - t0;
+    };
+
+    // YouTube is live but has not vouched for anything this recent: Twitch's message waits for it, up to the window.
+    expect(await shownAfter("held")).toBeGreaterThanOrEqual(1_400);
+    // A YouTube poll came back: it has handed over everything sent before now, so a Twitch message sent before then goes at once.
+    chats.youtube.caughtUp(new Date());
+    expect(await shownAfter("vouched", 50)).toBeLessThan(700);
+    // YouTube's reader is down (or, like X without an announcement post, waiting): nothing to wait for.
+    chats.youtube.say("reconnecting", "YouTube is unreachable");
+    expect(await shownAfter("not waited for")).toBeLessThan(700);
+    chats.youtube.say("live");
+    expect(await shownAfter("held again")).toBeGreaterThanOrEqual(1_400);
+    chats.youtube.caughtUp(null);
+    expect(await shownAfter("nothing to read")).toBeLessThan(700);
+    expect(await texts()).toEqual(["held", "vouched", "not waited for", "held again", "nothing to read"]);
+  });
+
   it("answers 404 for an unknown stream and 400 for a bad cursor", async () => {
     const t = await startChatPrism({});
     running.push(t);

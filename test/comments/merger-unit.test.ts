@@ -67,6 +67,29 @@ describe("the merger's ordering", () => {
     m.close();
   });
 
+  it("does not wait for a platform it was told to ignore, until that platform is watched or vouches again", () => {
+    const { m, clock, ids } = merger(1_000, ["twitch", "youtube"]);
+    m.accept("twitch", [msg("t1", 9_900)]);
+    m.flush(false);
+    expect(ids()).toEqual([]);
+    m.ignore("youtube");
+    m.flush(false);
+    expect(ids()).toEqual(["t1"]);
+    m.watch("youtube");
+    m.accept("twitch", [msg("t2", 9_950)]);
+    m.flush(false);
+    expect(ids()).toEqual(["t1"]);
+    m.ignore("youtube");
+    m.progress("youtube", new Date(9_000));
+    m.flush(false);
+    // Vouching makes it waited for again, from what it vouched for.
+    expect(ids()).toEqual(["t1"]);
+    clock.now = 11_000;
+    m.flush(false);
+    expect(ids()).toEqual(["t1", "t2"]);
+    m.close();
+  });
+
   it("with one platform, or with no window, holds nothing", () => {
     const single = merger(1_000, ["twitch"]);
     single.m.accept("twitch", [msg("a", 9_000), msg("b", 8_000)]);

@@ -6,7 +6,7 @@ import { loadConfig } from "../../src/config.js";
 import { startPrism, type Prism } from "../../src/service.js";
 import type { AccountApi } from "../../src/destinations/account-types.js";
 import { PlatformRefused } from "../../src/destinations/account-types.js";
-import type { ChatSink, ChatSupport, IncomingChatMessage } from "../../src/destinations/chat-types.js";
+import type { ChatReaderState, ChatSink, ChatSupport, IncomingChatMessage } from "../../src/destinations/chat-types.js";
 import type { ChatSource, ChatSources } from "../../src/comments/index.js";
 import { TEST_TOKEN, type ApiResponse } from "../support/prism.js";
 
@@ -38,6 +38,15 @@ export class TestChat implements ChatSupport {
 
   push(...messages: IncomingChatMessage[]): void {
     for (const sink of this.sinks) sink.messages(messages);
+  }
+
+  /** What the reader says about itself, as a real one would (e.g. "connecting" while it waits for the platform). */
+  say(state: ChatReaderState, detail?: string): void {
+    for (const sink of this.sinks) sink.state(state, detail);
+  }
+
+  caughtUp(until: Date | null): void {
+    for (const sink of this.sinks) sink.caughtUp(until);
   }
 
   async send(_api: AccountApi, _stream: unknown, text: string): Promise<void> {

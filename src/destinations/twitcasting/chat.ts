@@ -1,6 +1,6 @@
 import type { BackoffPolicy } from "../../relay/backoff.js";
 import type { AccountApi, StreamInfo } from "../account-types.js";
-import { CHAT_BACKOFF, ChatSlowDown, runChatLoop } from "../chat-loop.js";
+import { CHAT_BACKOFF, ChatSlowDown, ChatWaiting, runChatLoop } from "../chat-loop.js";
 import type { ChatSupport, IncomingChatMessage } from "../chat-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 
@@ -53,7 +53,7 @@ export function twitcastingChat(options: TwitCastingChatOptions): ChatSupport {
     const res = await api.fetch(endpoint(options.apiUrl, `/users/${encodeURIComponent(api.account.platformUserId)}/current_live`), { headers: V2 });
     if (res.status === 404) {
       await res.body?.cancel();
-      throw new ChatSlowDown("not live on TwitCasting yet", movieCheckMs / 6);
+      throw new ChatWaiting("not live on TwitCasting yet", movieCheckMs / 6);
     }
     if (res.status === 429) throw new ChatSlowDown("TwitCasting's rate limit is reached", untilReset(res));
     const live = await readJson<{ movie?: { id: string } }>(res, "TwitCasting", "tell the current live", tcMessage);
@@ -91,9 +91,10 @@ export function twitcastingChat(options: TwitCastingChatOptions): ChatSupport {
           sliceId = oldestFirst.at(-1)!.id;
         }
         // A full page means more are waiting: fetch them now rather than a poll later.
-        const next = oldestFirst.length === PAGE ? 0 : pollMs;
+        const full = oldestFirst.length === PAGE;
+        const next = full ? 0 : pollMs;
         const remaining = Number(res.headers.get("x-ratelimit-remaining"));
-        return res.headers.has("x-ratelimit-remaining") && remaining <= 1 ? Math.max(next, untilReset(res) ?? pollMs) : next;
+        return { waitMs: res.headers.has("x-ratelimit-remaining") && remaining <= 1 ? Math.max(next, untilReset(res) ?? pollMs) : next, complete: !full };
       });
     },
 

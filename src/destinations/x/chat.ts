@@ -1,7 +1,7 @@
 import type { BackoffPolicy } from "../../relay/backoff.js";
 import type { AccountApi, StreamInfo } from "../account-types.js";
 import { PlatformRefused } from "../account-types.js";
-import { CHAT_BACKOFF, ChatSlowDown, runChatLoop } from "../chat-loop.js";
+import { CHAT_BACKOFF, ChatSlowDown, ChatWaiting, runChatLoop } from "../chat-loop.js";
 import type { ChatSupport, IncomingChatMessage } from "../chat-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 
@@ -145,9 +145,9 @@ export function xChat(options: XChatOptions): ChatSupport {
           chat = chatOf(stream);
         }
         // Enterprise: X pushes the broadcast's chat to the webhook; there is nothing to poll.
-        if (chat.broadcastId) return pollMs;
-        // Waits for the streamer to set one (PATCH while live), at the loop's slowed-down pace.
-        if (!chat.postId) throw new ChatSlowDown(NO_POST, pollMs);
+        if (chat.broadcastId) return { waitMs: pollMs, complete: "nothing-to-read" as const };
+        // Waits for the streamer to set one (PATCH while live): a local read, so it can look often.
+        if (!chat.postId) throw new ChatWaiting(NO_POST, Math.min(pollMs, 2_000));
         if (chat.postId !== postId) {
           // Another conversation: its replies are read from its start (repeats are dropped by the merger).
           postId = chat.postId;

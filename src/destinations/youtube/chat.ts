@@ -4,6 +4,9 @@ import { CHAT_BACKOFF, ChatEnded, ChatSlowDown, runChatLoop } from "../chat-loop
 import type { ChatSupport, IncomingChatMessage } from "../chat-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 
+/** liveChatMessages.list's largest page. */
+const MAX_RESULTS = 2000;
+
 interface GoogleErrorBody {
   error?: { code?: number; message?: string; errors?: Array<{ reason?: string }> };
 }
@@ -97,13 +100,14 @@ export function youtubeChat(options: YouTubeChatOptions): ChatSupport {
         const page = await call<LiveChatPage>(api, "list the live chat", "/liveChat/messages", {
           liveChatId: chatId,
           part: "id,snippet,authorDetails",
-          maxResults: "2000",
+          maxResults: String(MAX_RESULTS),
           ...(pageToken && { pageToken }),
         });
         const messages = (page.items ?? []).flatMap(toIncoming);
         if (messages.length) sink.messages(messages);
         if (page.nextPageToken) pageToken = page.nextPageToken;
-        return Math.max(page.pollingIntervalMillis ?? 5_000, options.minPollMs ?? 5_000);
+        // A full page may have left newer messages for the next poll: it vouches for nothing.
+        return { waitMs: Math.max(page.pollingIntervalMillis ?? 5_000, options.minPollMs ?? 5_000), complete: (page.items?.length ?? 0) < MAX_RESULTS };
       });
     },
 

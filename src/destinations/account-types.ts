@@ -22,6 +22,8 @@ export interface OAuthProfile {
   /** Which token the revocation endpoint is given (Google revokes the whole grant with either). */
   revokeToken?: "access_token" | "refresh_token";
   scopes: readonly string[];
+  /** Scopes asked for only when Prism's settings turn a feature on (X's Enterprise chat). */
+  extraScopes?: (accounts: AccountSettings) => readonly string[];
   /** PKCE with S256: sent whenever the platform supports it (X requires it). */
   pkce: boolean;
   /** How the client authenticates at the token endpoint: form fields, or HTTP Basic. */

@@ -68,7 +68,8 @@ export function createAccounts(deps: {
     const platformSettings = settings.platforms[p.id];
     linked.set(p.id, p.support.create({ settings: platformSettings, accounts: settings, log: log.child({ platform: p.id }) }));
     const { clientId, clientSecret } = platformSettings;
-    if (clientId && clientSecret) clients.set(p.id, new OAuthClient(labels.get(p.id)!, p.support.oauth, { ...platformSettings, clientId, clientSecret }, settings.apiTimeoutMs));
+    const profile = { ...p.support.oauth, scopes: [...p.support.oauth.scopes, ...(p.support.oauth.extraScopes?.(settings) ?? [])] };
+    if (clientId && clientSecret) clients.set(p.id, new OAuthClient(labels.get(p.id)!, profile, { ...platformSettings, clientId, clientSecret }, settings.apiTimeoutMs));
   }
   const keeper = new TokenKeeper(repo, clients, deps.bus, log, { refreshMarginMs: settings.refreshMarginMs, apiTimeoutMs: settings.apiTimeoutMs });
   const linking = new AccountLinking({

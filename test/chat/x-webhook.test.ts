@@ -63,8 +63,11 @@ describe("X Enterprise chat: the broadcast.chat webhook", () => {
   });
 
   it("refuses unsigned and wrongly signed posts with 401, takes a signed broadcast.chat into the live stream's feed, and sends to the broadcast", async () => {
-    const { stream, destination } = await streamWithX(t, x, { broadcastId: "1mGPaZaAdNqJN" });
+    const { stream, destination, accountId } = await streamWithX(t, x, { broadcastId: "1mGPaZaAdNqJN" });
     expect(destination.x).toMatchObject({ broadcastId: "1mGPaZaAdNqJN", announcementPostId: null });
+    // With Enterprise chat on, linking asks for the broadcast scopes too (without it, see test/oauth/accounts-api.test.ts, it does not).
+    expect(x.oauth.lastAuthorize?.get("scope")?.split(" ")).toEqual(["tweet.read", "users.read", "tweet.write", "offline.access", "broadcast.read", "broadcast.write"]);
+    expect((await t.api("GET", `/api/v1/accounts/${accountId}`)).body.scopes).toEqual(expect.arrayContaining(["broadcast.read", "broadcast.write"]));
     await goLive(t, stream);
     // The reader is up (X is among the stream's chats) before anything is pushed.
     await new Promise((r) => setTimeout(r, 300));

@@ -20,6 +20,9 @@ export const xAccounts: AccountSupport = {
     revokeToken: "refresh_token",
     // tweet.write: the streamer's answers in the comment feed go out as replies to the announcement.
     scopes: ["tweet.read", "users.read", "tweet.write", "offline.access"],
+    // Enterprise chat (a consumer secret is set for X's webhook): read the broadcast's chat and write to it.
+    // Asked only then: an app without Enterprise access would have the whole sign-in refused for them.
+    extraScopes: (accounts) => (accounts.x.consumerSecret ? ["broadcast.read", "broadcast.write"] : []),
     pkce: true,
     clientAuth: "header",
   },

@@ -196,7 +196,9 @@ export const WebhookSchema = z
     url: z.string().nullable().openapi({ description: "In full only when created; afterwards its path is masked (it often carries a secret)." }),
     ifttt: z.object({ event: z.string(), key: z.string() }).nullable().openapi({ description: "The key in full only when created." }),
     events: z.array(eventType),
-    filter: CommentFilterSchema.nullable(),
+    // Not .nullable(): that made the shared CommentFilter component itself nullable, so the document
+    // said a new subscription's filter may be null, which the API refuses.
+    filter: z.union([CommentFilterSchema, z.null()]),
     description: z.string().nullable(),
     secret: z.string().openapi({ description: "HMAC signing secret. In full only when created; masked afterwards." }),
     createdAt: z.string(),

@@ -3,7 +3,17 @@ import { expect } from "vitest";
 
 type Json = Record<string, any>;
 
+/** Schema keywords whose value is data, not a schema. */
+const VALUES = new Set(["example", "examples", "enum", "const", "default"]);
+
 export const HTTP_METHODS = ["get", "put", "post", "delete", "patch", "head", "options"] as const;
+
+/**
+ * Webhooks, the event log, action tokens and action URLs (issue #7), as the document writes their
+ * paths: their real answers are checked by test/api/openapi-automation.test.ts, which also fails
+ * when one of them is left unexercised.
+ */
+export const AUTOMATION_PATHS = /^\/api\/v1\/(webhooks|events|actions)(\/|$)|\/action-tokens(\/|$)/;
 
 /**
  * Checks real API answers against the OpenAPI document Prism serves: the status must be one the
@@ -16,8 +26,15 @@ export class OpenApiChecker {
   /** "get /api/v1/streams/{id}" → statuses seen. */
   readonly exercised = new Map<string, Set<string>>();
 
-  constructor(readonly doc: Json) {
-    this.ajv.addSchema({ $id: "https://prism.invalid/doc.json", components: doc.components });
+  /**
+   * `strict`: a body may not carry properties its schema does not list (unless the schema says it
+   * may), so a field added to an answer but not to the document fails too.
+   */
+  constructor(
+    readonly doc: Json,
+    private readonly options: { strict?: boolean } = {},
+  ) {
+    this.ajv.addSchema({ $id: "https://prism.invalid/doc.json", components: this.prepare(doc.components, true) });
     this.templates = Object.keys(doc.paths)
       .map((path) => ({
         path,
@@ -42,10 +59,41 @@ export class OpenApiChecker {
     const text = JSON.stringify(schema).replaceAll('"$ref":"#/components/', '"$ref":"doc.json#/components/');
     let fn = this.compiled.get(text);
     if (!fn) {
-      fn = this.ajv.compile({ ...JSON.parse(text), $id: `https://prism.invalid/schema-${this.compiled.size}.json` });
+      fn = this.ajv.compile({ ...this.prepare(JSON.parse(text)), $id: `https://prism.invalid/schema-${this.compiled.size}.json` });
       this.compiled.set(text, fn);
     }
     return fn;
+  }
+
+  /**
+   * In strict mode, every object schema that lists properties (or combines schemas with allOf) gets
+   * `unevaluatedProperties: false`. A component used as a part of an allOf is referenced in an open
+   * copy (`<name>__open`) there, since the whole, not the part, knows every property.
+   */
+  private prepare<T>(schema: T, components = false): T {
+    if (!this.options.strict) return schema;
+    const walk = (node: unknown, open: boolean): unknown => {
+      if (Array.isArray(node)) return node.map((n) => walk(n, false));
+      if (!node || typeof node !== "object") return node;
+      const out: Json = {};
+      for (const [k, v] of Object.entries(node)) {
+        if (VALUES.has(k)) out[k] = v;
+        else if (k === "allOf") out[k] = (v as Json[]).map((n) => (typeof n.$ref === "string" ? { ...n, $ref: `${n.$ref}__open` } : walk(n, true)));
+        else if (k === "properties" || k === "$defs" || k === "patternProperties") out[k] = Object.fromEntries(Object.entries(v as Json).map(([name, p]) => [name, walk(p, false)]));
+        else out[k] = walk(v, false);
+      }
+      const closed = out.additionalProperties !== undefined || out.unevaluatedProperties !== undefined;
+      if (!open && !closed && (out.properties || out.allOf)) out.unevaluatedProperties = false;
+      return out;
+    };
+    if (!components) return walk(schema, false) as T;
+    const all = schema as Json;
+    const schemas: Json = {};
+    for (const [name, s] of Object.entries<Json>(all.schemas ?? {})) {
+      schemas[name] = walk(s, false);
+      schemas[`${name}__open`] = walk(s, true);
+    }
+    return { ...all, schemas } as T;
   }
 
   check(method: string, path: string, res: { status: number; text: string; headers: Headers }): void {

@@ -41,9 +41,12 @@ export class IngestAnalyzer implements HubReader {
   private audioHeader = false;
   private firstAudioDts: number | null = null;
   private waiting: Array<() => void> = [];
+  /** The figures since the last frame: a health request asks once per destination, often between two frames. */
+  private measured: Readonly<IngestMeasurements> | null = null;
 
   frame(frame: EncodedFrame): void {
     if (frame.kind === "data") return;
+    this.measured = null;
     if (frame.isHeader) {
       if (frame.kind === "video") this.videoHeader = true;
       else this.audioHeader = true;
@@ -92,14 +95,14 @@ export class IngestAnalyzer implements HubReader {
     };
   }
 
-  measurements(): IngestMeasurements {
-    return {
+  measurements(): Readonly<IngestMeasurements> {
+    return (this.measured ??= {
       keyframeIntervalSec: this.keyframeInterval(),
       ...this.videoFigures(),
       audioKbps: rateKbps(this.audio),
       hasVideo: this.videoHeader || this.video.length > 0,
       hasAudio: this.audioHeader || this.audio.length > 0,
-    };
+    });
   }
 
   private keyframeInterval(): number | null {

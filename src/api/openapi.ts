@@ -96,7 +96,8 @@ export function buildOpenApiDocument(app: OpenAPIHono<any>, options: OpenApiOpti
       }
       if (op.requestBody) {
         addResponse(op, "413");
-        addResponse(op, "415");
+        // Action URLs read JSON whatever the Content-Type says (IFTTT sends text/plain): no 415 there.
+        if (!ownAuth) addResponse(op, "415");
       }
       addResponse(op, "500");
       for (const [status, response] of Object.entries<Json>(op.responses)) {

@@ -220,7 +220,8 @@ export const DestinationHealthSchema = z
     uptimeMs: z.number(),
     queuedBytes: z.number(),
     warnings: z.array(z.string()).openapi({ description: "Platform rules the stream this destination receives breaks, and what to do" }),
-    transcode: DestinationTranscodeSchema.nullable().openapi({ description: "Copy or transcode, while the stream is live; null otherwise" }),
+    // A union, not .nullable(): that would make the shared DestinationTranscode component itself accept null.
+    transcode: z.union([DestinationTranscodeSchema, z.null()]).openapi({ description: "Copy or transcode, while the stream is live; null otherwise" }),
   })
   .openapi("DestinationHealth", { example: destinationHealthExample });
 

@@ -18,7 +18,7 @@ type Json = Record<string, any>;
  * document has and this table lacks fails the test, so a new route cannot go unchecked. 413/415/429/500
  * come from middleware shared by every route; 413, 415 and 429 are checked once or twice here, where
  * they are cheap to provoke. Action URLs read JSON whatever the Content-Type says (IFTTT sends
- * text/plain), so the 415 the document lists for every request body is never their answer.
+ * text/plain), so the document gives them no 415.
  */
 const EXPECTED: Record<string, string[]> = {
   "post /api/v1/webhooks": ["201", "400", "401", "403", "413", "415"],

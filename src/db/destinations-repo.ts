@@ -32,6 +32,7 @@ export class DestinationsRepo {
   // Prepared once: health reads these on every request, and SQLite would compile them each time.
   private readonly byStream;
   private readonly byId;
+  private readonly summariesByStream;
 
   constructor(
     private readonly db: Db,
@@ -39,6 +40,12 @@ export class DestinationsRepo {
   ) {
     this.byStream = db
       .select()
+      .from(destinations)
+      .where(eq(destinations.streamId, sql.placeholder("streamId")))
+      .orderBy(asc(destinations.createdAt))
+      .prepare();
+    this.summariesByStream = db
+      .select({ id: destinations.id, name: destinations.name, enabled: destinations.enabled })
       .from(destinations)
       .where(eq(destinations.streamId, sql.placeholder("streamId")))
       .orderBy(asc(destinations.createdAt))
@@ -68,6 +75,14 @@ export class DestinationsRepo {
 
   list(streamId: string): Destination[] {
     return this.byStream.all({ streamId }).map((r) => this.toDestination(r));
+  }
+
+  /**
+   * Just what a health answer names of each destination: the hot path at 1,000 requests a second,
+   * where reading whole rows (encrypted key, profile JSON, dates) was a quarter of all Prism allocated.
+   */
+  summaries(streamId: string): Array<Pick<Destination, "id" | "name" | "enabled">> {
+    return this.summariesByStream.all({ streamId });
   }
 
   get(streamId: string, id: string): Destination | undefined {

@@ -27,7 +27,7 @@ export function healthRoutes({ streams, destinations, relay }: ApiDeps) {
           ingestState: source?.source ?? ("offline" as const),
           slateUntil: source?.slateUntil ?? null,
           ingest: relay.ingestHealth(id),
-          destinations: destinations.list(id).map((d) => {
+          destinations: destinations.summaries(id).map((d) => {
             const runtime = relay.outputHealth(id, d.id);
             const view = live ? relay.destinationTranscode(id, d.id) : undefined;
             // Auto mode measures the ingest before the output starts: to the streamer it is connecting.

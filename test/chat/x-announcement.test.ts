@@ -1,11 +1,9 @@
 import type { UserV2 } from "twitter-api-v2";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { waitFor, type TestPrism } from "../support/prism.js";
-import { killAll } from "../support/children.js";
-import { releaseClosedPorts } from "../support/ports.js";
 import { expectNoSecretLeak } from "../support/secrets.js";
-import { startXFake, X_USER, type XFake } from "../fakes/x.js";
-import { expectFeed, goLive, startXPrism, streamWithX } from "./x-support.js";
+import { X_USER, type XFake } from "../fakes/x.js";
+import { expectFeed, goLive, streamWithX, useXPrism } from "./x-support.js";
 
 const AMY: UserV2 = { id: "2244994945", name: "Amy", username: "amy_codes" };
 const BEN: UserV2 = { id: "783214", name: "Ben", username: "ben" };
@@ -14,18 +12,8 @@ const STREAMER: UserV2 = { id: X_USER.id, name: X_USER.displayName, username: X_
 describe("an X destination's announcement post, through the API, with a real go-live", () => {
   let x: XFake;
   let t: TestPrism;
-
-  beforeAll(async () => {
-    x = await startXFake();
-    t = await startXPrism(x);
-  });
-  afterEach(async () => {
-    await killAll();
-  });
-  afterAll(async () => {
-    await t?.stop();
-    await x?.close();
-    await releaseClosedPorts();
+  useXPrism((fake, prism) => {
+    [x, t] = [fake, prism];
   });
 
   it("refuses what is not a post, and X chat settings where they cannot work", async () => {

@@ -1,9 +1,11 @@
-import { expect } from "vitest";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
 import { publishTestStream, type Publisher } from "../support/publisher.js";
 import { closedPort } from "../support/ports.js";
 import { linkThroughBrowser } from "../oauth/support.js";
-import type { XFake } from "../fakes/x.js";
+import { startXFake, type XFake } from "../fakes/x.js";
+import { killAll } from "../support/children.js";
+import { releaseClosedPorts } from "../support/ports.js";
 
 /** The X app's consumer secret the webhook tests sign with (X's example from its CRC guide). */
 export const X_CONSUMER_SECRET = "z3ZX4v7mAAUGykl3EcmkqbartmuW8VFOOzCloLx9Q45P0hLrFu";
@@ -11,6 +13,25 @@ export const X_CONSUMER_SECRET = "z3ZX4v7mAAUGykl3EcmkqbartmuW8VFOOzCloLx9Q45P0h
 /** A real Prism pointed at the X fake, polling X fast, with a short reorder window. */
 export function startXPrism(x: XFake): Promise<TestPrism> {
   return startTestPrism({ env: { ...x.env(), PRISM_X_CHAT_POLL_MS: "100", PRISM_CHAT_REORDER_MS: "50", PRISM_X_CONSUMER_SECRET: X_CONSUMER_SECRET } });
+}
+
+/** One X fake and one Prism for the describe block (publishers killed after each test); `ready` gets them. */
+export function useXPrism(ready: (x: XFake, t: TestPrism) => void | Promise<void>): void {
+  let x: XFake | undefined;
+  let t: TestPrism | undefined;
+  beforeAll(async () => {
+    x = await startXFake();
+    t = await startXPrism(x);
+    await ready(x, t);
+  });
+  afterEach(async () => {
+    await killAll();
+  });
+  afterAll(async () => {
+    await t?.stop();
+    await x?.close();
+    await releaseClosedPorts();
+  });
 }
 
 /**

@@ -1,13 +1,11 @@
 import { createHmac } from "node:crypto";
 import type { UserV2 } from "twitter-api-v2";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startTestPrism, type TestPrism } from "../support/prism.js";
-import { killAll } from "../support/children.js";
-import { releaseClosedPorts } from "../support/ports.js";
 import { expectNoSecretLeak } from "../support/secrets.js";
 import { OpenApiChecker } from "../api/openapi-check.js";
-import { startXFake, X_USER, type XFake } from "../fakes/x.js";
-import { expectFeed, goLive, startXPrism, streamWithX, X_CONSUMER_SECRET } from "./x-support.js";
+import { X_USER, type XFake } from "../fakes/x.js";
+import { expectFeed, goLive, streamWithX, useXPrism, X_CONSUMER_SECRET } from "./x-support.js";
 
 const PATH = "/api/v1/platforms/x/webhook";
 const AMY: UserV2 = { id: "2244994945", name: "Amy", username: "amy_codes", profile_image_url: "https://pbs.twimg.com/profile_images/amy.jpg", verified: true };
@@ -36,18 +34,9 @@ describe("X Enterprise chat: the broadcast.chat webhook", () => {
     return res;
   };
 
-  beforeAll(async () => {
-    x = await startXFake();
-    t = await startXPrism(x);
+  useXPrism(async (fake, prism) => {
+    [x, t] = [fake, prism];
     checker = new OpenApiChecker((await t.api("GET", "/api/v1/openapi.json", undefined, { token: null })).body);
-  });
-  afterEach(async () => {
-    await killAll();
-  });
-  afterAll(async () => {
-    await t?.stop();
-    await x?.close();
-    await releaseClosedPorts();
   });
 
   it("answers X's CRC challenge with the consumer secret's HMAC, without the API token", async () => {

@@ -20,6 +20,10 @@ export interface FakeAnswer {
 export interface FakeServer {
   url: string;
   close(): Promise<void>;
+  /** The platform goes away: open connections are cut and new ones refused, until `up()`. */
+  down(): Promise<void>;
+  /** The platform is back, on the same address, with everything it held before `down()`. */
+  up(): Promise<void>;
 }
 
 /** A loopback HTTP server that answers with `handle`; unknown routes get 404 the way the fake decides. */
@@ -54,12 +58,23 @@ export async function startFakeServer(handle: (req: FakeRequest) => FakeAnswer |
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      // Answers ERR_SERVER_NOT_RUNNING when already down: closed either way.
+      server.close(() => resolve());
+    });
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
+    close: stop,
+    down: stop,
+    up: () =>
+      new Promise<void>((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, "127.0.0.1", () => {
+          server.off("error", reject);
+          resolve();
+        });
       }),
   };
 }

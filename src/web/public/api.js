@@ -14,6 +14,8 @@ export class ApiError extends Error {
     super(body?.error?.message ?? `Prism answered ${status}`);
     this.status = status;
     this.code = body?.error?.code;
+    /** What the API adds, e.g. `{ issues: [{ path, message }] }` on a validation failure. */
+    this.details = body?.error?.details;
   }
 }
 

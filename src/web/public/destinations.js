@@ -3,6 +3,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { html, api, openFeed } from "./api.js";
 import { useLoad, Action, Err } from "./ui.js";
 import { TranscodeSettings } from "./transcode.js";
+import { XChatSettings } from "./x-chat.js";
 
 /** Samples kept per destination for the sparkline: one a second, the last five minutes. */
 const HISTORY = 300;
@@ -109,6 +110,10 @@ function DestinationCard({ streamId, dest, health, samples, reload }) {
       ${health?.lastError && html`<p class="error last-error"><strong>Last error:</strong> ${health.lastError}</p>`}
       ${health?.warnings?.length > 0 && html`<ul class="warnings">${health.warnings.map((w) => html`<li>⚠ ${w}</li>`)}</ul>`}
       ${health?.transcode && html`<p class="hint">${health.transcode.mode === "transcode" ? `Re-encoding (${Math.round(health.transcode.fps ?? 0)} fps, ${Math.round(health.transcode.bitrateKbps ?? 0)} kbps)` : "Relayed as is"}</p>`}
+      ${dest.platform === "x" &&
+      (dest.accountId && dest.x
+        ? html`<${XChatSettings} streamId=${streamId} dest=${dest} onSaved=${reload} />`
+        : html`<p class="hint">X chat: add this destination from a linked X account (Accounts page) so Prism can read the replies to your announcement post.</p>`)}
       <${TranscodeSettings} streamId=${streamId} dest=${dest} onSaved=${reload} />
       <div class="row">
         <${Action} className="danger" confirm=${`Remove ${dest.name}?`} run=${async () => {
@@ -165,6 +170,7 @@ function AddDestination({ streamId, onAdded }) {
         <input id="dest-url" required value=${form.url} onInput=${set("url")} placeholder="rtmp://live.twitch.tv/app" inputmode="url" />
         <label for="dest-key">Stream key</label>
         <input id="dest-key" type="password" required autocomplete="off" value=${form.streamKey} onInput=${set("streamKey")} />`}
+      ${mode === "account" && account?.platform === "x" && html`<p class="hint">X: copy the server URL and key from Media Studio. Once added, say on its card where the X chat comes from (your announcement post).</p>`}
       <${Err} error=${error} />
       <button type="submit" class="primary">Add destination</button>
     </form>`;

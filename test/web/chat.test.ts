@@ -142,6 +142,8 @@ describe("dashboard Chat page in a real browser", () => {
     expect(tc.chat.movies.get(movie)!.comments.map((c) => c.message)).toContain("ありがとう!");
     expect(await page.getByLabel("Send to every platform").inputValue()).toBe("");
 
+    // The header is sticky: from the top, so a full-page capture does not draw it across the middle.
+    await page.evaluate("window.scrollTo(0, 0)");
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-chat.png`, fullPage: true });
     // The overlay is transparent; OBS lays it over the scene, so the artifact shows it over a dark one.
     await overlay.addStyleTag({ content: "html { background: #1f2228; }" });
@@ -160,6 +162,7 @@ describe("dashboard Chat page in a real browser", () => {
     await page.setViewportSize({ width: 375, height: 812 });
     expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(375);
     await page.getByLabel("Send to every platform").waitFor();
+    await page.evaluate("window.scrollTo(0, 0)");
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-chat-phone.png`, fullPage: true });
     expectPng(`${ARTIFACTS}/dashboard-chat-phone.png`, 10_000);
 

@@ -65,7 +65,7 @@ export function FiltersPanel({ streamId }) {
   }
   return html`<section class="card" aria-labelledby="filters-title">
     <h2 id="filters-title">Filters</h2>
-    <p class="hint">New messages that match stay out of the feed and the overlay.</p>
+    <p class="hint">Messages that match, new ones and those already shown, leave the feed and the overlay; they stay here for review.</p>
     <${Err} error=${error} />
     <ul class="plain">
       ${filters?.length === 0 && html`<li class="empty">No filter.</li>`}

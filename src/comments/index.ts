@@ -120,14 +120,7 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
     deps.log.info({ stream: streamId, platforms: sources.map((s) => s.platform) }, "reading chat");
     const merger = mergerFor(streamId);
     merger.expect(sources.map((s) => s.platform));
-    readers.set(
-      streamId,
-      new StreamReaders(sources, {
-          messages: (platform, messages) => merger.accept(platform, messages),
-          progress: (platform, until) => (until ? merger.progress(platform, until) : merger.ignore(platform)),
-          watch: (platform) => merger.watch(platform),
-        }, deps.log.child({ stream: streamId })),
-    );
+    readers.set(streamId, new StreamReaders(sources, merger, deps.log.child({ stream: streamId })));
   };
   const endStream = (streamId: string) => {
     readers.get(streamId)?.stop();

@@ -1,5 +1,6 @@
 import type { Logger } from "../log.js";
 import type { ChatReaderState, IncomingChatMessage } from "../destinations/chat-types.js";
+import type { Merger } from "./merger.js";
 import type { ChatSource } from "./types.js";
 
 /** Shortest pause before a reader that returned or threw is started again. */
@@ -17,13 +18,7 @@ export class StreamReaders {
 
   constructor(
     sources: ChatSource[],
-    private readonly merger: {
-      messages(platform: string, messages: IncomingChatMessage[]): void;
-      /** null: do not wait for this platform's chat (its reader is not live, or has nothing to read). */
-      progress(platform: string, until: Date | null): void;
-      /** Its reader is live again: wait for it, up to the reorder window. */
-      watch(platform: string): void;
-    },
+    private readonly merger: Pick<Merger, "accept" | "progress" | "ignore" | "watch">,
     private readonly log: Logger,
   ) {
     for (const source of sources) void this.run(source);
@@ -38,16 +33,20 @@ export class StreamReaders {
     const log = this.log.child({ platform: source.platform, destination: source.destinationId });
     const sink = {
       messages: (messages: IncomingChatMessage[]) => {
-        if (!signal.aborted) this.merger.messages(source.platform, messages);
+        if (!signal.aborted) this.merger.accept(source.platform, messages);
       },
       caughtUp: (until: Date | null) => {
-        if (!signal.aborted) this.merger.progress(source.platform, until);
+        if (signal.aborted) return;
+        if (until) this.merger.progress(source.platform, until);
+        else this.merger.ignore(source.platform);
       },
       state: (state: ChatReaderState, detail?: string) => {
         this.states.set(source.destinationId, { platform: source.platform, state, ...(detail ? { detail } : {}) });
-        // Messages missed during an outage arrive later than any window could wait: only a live reader is waited for.
-        if (!signal.aborted) state === "live" ? this.merger.watch(source.platform) : this.merger.progress(source.platform, null);
         log.debug({ state, detail }, "chat reader state");
+        if (signal.aborted) return;
+        // Messages missed during an outage arrive later than any window could wait: only a live reader is waited for.
+        if (state === "live") this.merger.watch(source.platform);
+        else this.merger.ignore(source.platform);
       },
       log,
     };

@@ -129,6 +129,9 @@ describe("dashboard stream settings in a real browser", () => {
     const created = (await t.api("POST", "/api/v1/tokens", { name: "laptop", scopes: ["admin"] })).body as { id: string; token: string };
     const page = await newPage({ width: 375, height: 812 });
     await logIn(page, base() + "/#/webhooks", created.token, "Webhooks");
+    // The page's own first loads finish first: one still in flight when the token goes would end the
+    // session by itself (rightly), and the click below would find no nav left to click.
+    await page.waitForLoadState("networkidle");
 
     expect((await t.api("DELETE", `/api/v1/tokens/${created.id}`)).status).toBe(204);
     await page.getByRole("link", { name: "Accounts" }).click();

@@ -9,10 +9,9 @@
 import { cpus, loadavg } from "node:os";
 import { ffmpegVersion, startPublisher } from "../lib/ffmpeg.js";
 import { freePort, installCleanup, measure, spawnTracked, stop, stopAll, waitFor, waitListening } from "../lib/proc.js";
-import { buildPrism, prismRevision, repoRoot } from "../relay/prism.js";
+import { buildPrism, launchPrism, prismRevision, repoRoot } from "../relay/prism.js";
 import { startSinks } from "../faults/sinks.js";
 import { SMALL_CLIP, ensureSmallClip } from "./clip.js";
-import { startBenchPrism } from "./prism.js";
 import type { LoadOptions, LoadResult } from "./load.js";
 import { parseBuckets, summarize } from "./server-latency.js";
 
@@ -61,7 +60,7 @@ async function main(): Promise<void> {
 
   log("starting Prism and the RTMP sink that stands in for every destination");
   // The limiter stays in the request path (its cost is part of the figure) but never trips.
-  const prism = await startBenchPrism({ PRISM_API_RATE_LIMIT: "100000000" });
+  const prism = await launchPrism("prism-bench-api-", { PRISM_API_RATE_LIMIT: "100000000" });
   // One counting RTMP sink process (bench/lib/rtmp-sink.ts) takes all the destinations' publishes,
   // so 80 receivers cost one process instead of 80 ffmpegs on a 2-core machine.
   const sinkPort = await freePort();
@@ -71,9 +70,9 @@ async function main(): Promise<void> {
 
   const streams: Array<{ id: string; publishUrl: string }> = [];
   for (let s = 0; s < STREAMS; s++) {
-    const created = await prism.call<{ id: string; ingestUrl: string; streamKey: string }>("POST", "/streams", { name: `bench ${s + 1}` });
+    const created = await prism.call<{ id: string; ingestUrl: string; streamKey: string }>("POST", "/streams", { name: `bench ${s + 1}` }, 201);
     for (let d = 0; d < DESTINATIONS; d++) {
-      await prism.call("POST", `/streams/${created.id}/destinations`, { platform: "custom", name: `dest ${d + 1}`, url: `rtmp://127.0.0.1:${sinkPort}/app`, streamKey: `s${s + 1}d${d + 1}` });
+      await prism.call("POST", `/streams/${created.id}/destinations`, { platform: "custom", name: `dest ${d + 1}`, url: `rtmp://127.0.0.1:${sinkPort}/app`, streamKey: `s${s + 1}d${d + 1}` }, 201);
     }
     streams.push({ id: created.id, publishUrl: `${created.ingestUrl}/${created.streamKey}` });
   }
@@ -90,13 +89,13 @@ async function main(): Promise<void> {
   const relayOnly = await measure(() => [prism.proc.pid], 5000, 1);
   const closedBefore = sink.closed.length;
 
-  const reader = await prism.call<{ token: string }>("POST", "/tokens", { name: "bench reader", scopes: ["read"] });
+  const reader = await prism.call<{ token: string }>("POST", "/tokens", { name: "bench reader", scopes: ["read"] }, 201);
   const paths = streams.map((s) => `/api/v1/streams/${s.id}/health`);
-  await runLoad({ label: "warm-up", url: prism.base, token: prism.token, paths, connections: CONNECTIONS, seconds: 3, rate: RATE });
+  await runLoad({ label: "warm-up", url: prism.origin, token: prism.token, paths, connections: CONNECTIONS, seconds: 3, rate: RATE });
 
   const results: Array<LoadResult & { prismCpuPct: number; server: ReturnType<typeof summarize> }> = [];
   const serverBuckets = async () => {
-    const res = await fetch(`${prism.base}/metrics`, { headers: { authorization: `Bearer ${prism.token}` } });
+    const res = await fetch(`${prism.origin}/metrics`, { headers: { authorization: `Bearer ${prism.token}` } });
     return parseBuckets(await res.text(), "/api/v1/streams/:id/health");
   };
   const phase = async (label: string, token: string, rate: number | undefined, seconds: number) => {
@@ -107,7 +106,7 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000));
       return measure(() => [prism.proc.pid], seconds * 1000 - 1500, 1);
     })();
-    const result = await runLoad({ label, url: prism.base, token, paths, connections: CONNECTIONS, seconds, rate });
+    const result = await runLoad({ label, url: prism.origin, token, paths, connections: CONNECTIONS, seconds, rate });
     results.push({ ...result, prismCpuPct: (await usage).cpuPct, server: summarize(before, await serverBuckets()) });
   };
   await phase(`${RATE} req/s, admin token`, prism.token, RATE, SECONDS);
@@ -116,7 +115,7 @@ async function main(): Promise<void> {
 
   // Reference: the same paced load against plain node:http answering a real health body, on the same
   // busy machine (the relay keeps running), to show what the client and the machine add.
-  const body = await (await fetch(`${prism.base}${paths[0]}`, { headers: { authorization: `Bearer ${prism.token}` } })).text();
+  const body = await (await fetch(`${prism.origin}${paths[0]}`, { headers: { authorization: `Bearer ${prism.token}` } })).text();
   const refPort = await freePort();
   const reference = spawnTracked("reference server", process.execPath, ["--import", "tsx", "bench/api/reference-server.ts", String(refPort), body], { cwd: repoRoot });
   await waitListening([refPort], 15_000, "reference server", () => (reference.running() ? undefined : `exited:\n${reference.tail()}`));
@@ -152,7 +151,7 @@ async function main(): Promise<void> {
     `machine: ${cpus().length} cores, load average ${loadBefore.toFixed(1)} before / ${loadAfter.toFixed(1)} after; node ${process.version}; ffmpeg ${ffmpegVersion()}; Prism ${prismRevision()}`,
   ];
   process.stdout.write(`${lines.join("\n")}\n`);
-  await prism.stop();
+  await prism.cleanup();
   await stopAll();
   log(`done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -62,14 +62,18 @@ export interface PrismInstance {
 /** A running Prism child process and its API, authenticated with a fresh admin token. */
 export interface LaunchedPrism {
   proc: Proc;
-  /** One API call under /api/v1; throws unless the answer has the `expect`ed status. */
-  call<T>(method: string, path: string, body?: unknown, expect?: number): Promise<T>;
+  /** http://127.0.0.1:<port>, for requests outside the API client (load generators, /metrics). */
+  origin: string;
+  /** The admin token Prism was started with. */
+  token: string;
+  /** One API call under /api/v1 (as the admin unless `as` is another token); throws unless the answer has the `expect`ed status. */
+  call<T>(method: string, path: string, body?: unknown, expect?: number, as?: string): Promise<T>;
   /** Stops Prism (SIGTERM; its own shutdown takes up to 10 s) and removes its data dir. */
   cleanup(): Promise<void>;
 }
 
 /** `node dist/main.js` on free loopback ports with a fresh data dir, once both ports listen. */
-export async function launchPrism(dataDirPrefix: string): Promise<LaunchedPrism> {
+export async function launchPrism(dataDirPrefix: string, extraEnv: Record<string, string> = {}): Promise<LaunchedPrism> {
   const rtmpPort = await freePort();
   const httpPort = await freePort();
   const dataDir = makeTempDir(dataDirPrefix);
@@ -85,6 +89,7 @@ export async function launchPrism(dataDirPrefix: string): Promise<LaunchedPrism>
       PRISM_API_TOKEN: token,
       PRISM_LOG_LEVEL: "warn",
       PRISM_LOG_FORMAT: "json",
+      ...extraEnv,
     },
   });
   const cleanup = async () => {
@@ -97,18 +102,18 @@ export async function launchPrism(dataDirPrefix: string): Promise<LaunchedPrism>
     await cleanup();
     throw err;
   }
-  const base = `http://127.0.0.1:${httpPort}/api/v1`;
-  const call = async <T>(method: string, path: string, body?: unknown, expect = 200): Promise<T> => {
-    const res = await fetch(`${base}${path}`, {
+  const origin = `http://127.0.0.1:${httpPort}`;
+  const call = async <T>(method: string, path: string, body?: unknown, expect = 200, as = token): Promise<T> => {
+    const res = await fetch(`${origin}/api/v1${path}`, {
       method,
-      headers: { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
+      headers: { Authorization: `Bearer ${as}`, ...(body === undefined ? {} : { "Content-Type": "application/json" }) },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
     if (res.status !== expect) throw new Error(`${method} ${path} → ${res.status} (expected ${expect}): ${text.slice(0, 500)}`);
     return JSON.parse(text) as T;
   };
-  return { proc, call, cleanup };
+  return { proc, origin, token, call, cleanup };
 }
 
 /** Start Prism, create a stream and one custom destination per receiver port. */

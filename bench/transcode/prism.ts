@@ -7,17 +7,10 @@
 import { readFileSync } from "node:fs";
 import { childPids, type Proc } from "../lib/proc.js";
 import { launchPrism } from "../relay/prism.js";
+import type { DestinationTranscode } from "../../src/relay/transcode/transcoding.js";
 
-export interface TranscodeHealth {
-  mode: "copy" | "transcode" | "measuring";
-  profile?: unknown;
-  fps?: number;
-  bitrateKbps?: number;
-  speed?: number;
-  droppedFrames?: number;
-  restarts?: number;
-  lastError?: string | null;
-}
+/** A destination's `transcode` in a health answer: the relay's own view of it, warnings listed apart. */
+export type TranscodeHealth = Omit<DestinationTranscode, "warnings">;
 
 export interface DestinationHealth {
   id: string;

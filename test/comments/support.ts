@@ -1,14 +1,9 @@
-import { Writable } from "node:stream";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { loadConfig } from "../../src/config.js";
-import { startPrism, type Prism } from "../../src/service.js";
+import type { Prism } from "../../src/service.js";
 import type { AccountApi } from "../../src/destinations/account-types.js";
 import { PlatformRefused } from "../../src/destinations/account-types.js";
 import type { ChatReaderState, ChatSink, ChatSupport, IncomingChatMessage } from "../../src/destinations/chat-types.js";
 import type { ChatSource, ChatSources } from "../../src/comments/index.js";
-import { TEST_TOKEN, type ApiResponse } from "../support/prism.js";
+import { TEST_TOKEN, startTestPrism, type ApiResponse } from "../support/prism.js";
 
 /**
  * An in-process platform chat: what a platform reader would hand the feed, driven by the test. It
@@ -106,39 +101,19 @@ export interface ChatPrism {
   stop(): Promise<void>;
 }
 
-/** The real service on loopback ports, its chat sources being the given test platforms. */
+/** The real service on loopback ports (startTestPrism, logging at warn), its chat sources being the given test platforms. */
 export async function startChatPrism(chats: Record<string, ChatSupport>, options: { dataDir?: string; reorderWindowMs?: number } = {}): Promise<ChatPrism> {
-  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "prism-chat-"));
-  const config = loadConfig({
-    PRISM_HOST: "127.0.0.1",
-    PRISM_RTMP_PORT: "0",
-    PRISM_HTTP_PORT: "0",
-    PRISM_DATA_DIR: dataDir,
-    PRISM_API_TOKEN: TEST_TOKEN,
-    PRISM_LOG_LEVEL: "warn",
+  const t = await startTestPrism({
+    ...(options.dataDir && { dataDir: options.dataDir }),
+    env: { PRISM_LOG_LEVEL: "warn" },
+    chat: { sources: sourcesOf(chats), reorderWindowMs: options.reorderWindowMs ?? 200 },
   });
-  const sink = new Writable({ write: (_c, _e, done) => done() });
-  const prism = await startPrism(config, { logDestination: sink, chat: { sources: sourcesOf(chats), reorderWindowMs: options.reorderWindowMs ?? 200 } });
-  const base = `http://127.0.0.1:${prism.httpPort}`;
   return {
-    prism,
-    dataDir,
-    base,
-    async api(method, path, body, token = TEST_TOKEN) {
-      const headers: Record<string, string> = {};
-      if (token !== null) headers.authorization = `Bearer ${token}`;
-      if (body !== undefined) headers["content-type"] = "application/json";
-      const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      let parsed: any;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      return { status: res.status, body: parsed, text, headers: res.headers };
-    },
-    stop: () => prism.stop(),
+    prism: t.prism,
+    dataDir: t.dataDir,
+    base: `http://127.0.0.1:${t.prism.httpPort}`,
+    api: (method, path, body, token = TEST_TOKEN) => t.api(method, path, body, { token }),
+    stop: () => t.stop(),
   };
 }
 

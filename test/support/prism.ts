@@ -29,7 +29,9 @@ export interface TestPrism {
 export const TEST_TOKEN = "test-admin-token-0123456789abcdef";
 
 /** The real service, in this process, on free loopback ports, logging everything into memory. */
-export async function startTestPrism(options: { dataDir?: string; env?: Record<string, string> } = {}): Promise<TestPrism> {
+export async function startTestPrism(
+  options: { dataDir?: string; env?: Record<string, string>; chat?: NonNullable<Parameters<typeof startPrism>[1]>["chat"] } = {},
+): Promise<TestPrism> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "prism-test-"));
   const lines: string[] = [];
   const exchanges: Array<{ method: string; path: string; text: string }> = [];
@@ -50,7 +52,7 @@ export async function startTestPrism(options: { dataDir?: string; env?: Record<s
     PRISM_OUTPUT_CONNECT_TIMEOUT_MS: "3000",
     ...options.env,
   });
-  const prism = await startPrism(config, { logDestination: sink });
+  const prism = await startPrism(config, { logDestination: sink, ...(options.chat && { chat: options.chat }) });
   const base = `http://127.0.0.1:${prism.httpPort}`;
 
   return {

@@ -33,7 +33,7 @@ import type { Duplex } from "node:stream";
 import { healthStreamRoutes } from "./routes/health-stream.js";
 import { X_WEBHOOK_PATH, xWebhookRoutes, type XPlatformApi } from "./routes/x-webhook.js";
 import { dashboard } from "../web/routes.js";
-import { sessionFromCookie } from "../web/session.js";
+import { dashboardSessions } from "../web/session.js";
 
 export { API_PREFIX };
 
@@ -70,7 +70,8 @@ export function createApi(
 
   const rateLimit = limitPerToken({ limit: deps.http.rateLimitPerMinute, windowMs: 60_000 });
   const authenticator = createAuthenticator(deps.auth.admin, deps.auth.tokens);
-  const guarded = only(needsToken, requireToken(authenticator, (c: Context) => requiredScope(c.req.method, c.req.path), sessionFromCookie));
+  const sessions = dashboardSessions(deps.auth.sessions, authenticator);
+  const guarded = only(needsToken, requireToken(authenticator, (c: Context) => requiredScope(c.req.method, c.req.path), sessions.fromCookie));
 
   app.use("*", observeRequests(deps.metrics, deps.log));
   // Only requests that can carry a body: for a GET, merely asking for the body would make the node
@@ -102,7 +103,7 @@ export function createApi(
   app.route("/", overlayRoutes({ comments: deps.comments }));
   app.route("/", operationsRoutes(deps.metrics));
   // The dashboard (issue #9): its page and assets are public; its login turns a token into the cookie session above.
-  app.use("*", dashboard({ auth: authenticator }));
+  app.use("*", dashboard({ auth: authenticator, sessions }));
   let document: Record<string, unknown> | undefined;
   // Built on first request, when every module has registered its routes.
   app.route("/", docsRoutes(() => (document ??= buildOpenApiDocument(app, { publicPaths }))));

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -31,12 +32,11 @@ async function load(path: string): Promise<string> {
   return text;
 }
 
-/** Keep the dashboard from being framed, sniffed or leaking its URL elsewhere. */
-function secureHeaders(c: { header(name: string, value: string): void }) {
-  c.header("X-Content-Type-Options", "nosniff");
-  c.header("X-Frame-Options", "DENY");
-  c.header("Referrer-Policy", "no-referrer");
-}
+/**
+ * The page's import map, exactly as index.html holds it: the one inline script the dashboard has
+ * (browsers load no external import map), allowed by its hash in the CSP (src/api/security-headers.ts).
+ */
+export const DASHBOARD_IMPORT_MAP = /<script type="importmap">([\s\S]*?)<\/script>/.exec(readFileSync(join(PUBLIC_DIR, "index.html"), "utf8"))![1]!;
 
 /** The paths the dashboard answers; everything else goes on to the API. */
 const isDashboardPath = (path: string) => path === "/" || path === "/session" || path === "/favicon.ico" || path.startsWith("/assets/") || path.startsWith("/vendor/");
@@ -63,21 +63,18 @@ function dashboardRoutes({ auth, sessions }: { auth: Authenticator; sessions: Da
   app.notFound((c) => c.json(errorBody("not_found", `No ${c.req.method} ${c.req.path} on the dashboard.`), 404));
 
   app.get("/", async (c) => {
-    secureHeaders(c);
     c.header("Cache-Control", "no-store");
     return c.body(await load(join(PUBLIC_DIR, "index.html")), 200, { "Content-Type": TYPES.html! });
   });
   app.get("/assets/:file", async (c) => {
     const file = c.req.param("file");
     if (!ASSETS.has(file)) return c.json(errorBody("not_found", `No dashboard asset ${file}.`), 404);
-    secureHeaders(c);
     c.header("Cache-Control", "no-cache");
     return c.body(await load(join(PUBLIC_DIR, file)), 200, { "Content-Type": TYPES[file.split(".").pop()!]! });
   });
   app.get("/vendor/:file", async (c) => {
     const resolve = VENDOR[c.req.param("file")];
     if (!resolve) return c.json(errorBody("not_found", `No dashboard module ${c.req.param("file")}.`), 404);
-    secureHeaders(c);
     c.header("Cache-Control", "public, max-age=3600");
     return c.body(await load(resolve()), 200, { "Content-Type": TYPES.mjs! });
   });

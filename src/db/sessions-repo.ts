@@ -34,7 +34,7 @@ export class SessionsRepo {
     this.db.transaction((tx) => {
       tx.delete(sessions).where(lt(sessions.expiresAt, now.getTime())).run();
       tx.insert(sessions).values({ idHash: this.box.lookupHash(id), tokenHash, createdAt: now.getTime(), expiresAt: expiresAt.getTime() }).run();
-      const keep = tx.select({ idHash: sessions.idHash }).from(sessions).where(eq(sessions.tokenHash, tokenHash)).orderBy(asc(sessions.createdAt)).all().slice(-MAX_SESSIONS_PER_TOKEN).map((r) => r.idHash);
+      const keep = tx.select({ idHash: sessions.idHash }).from(sessions).where(eq(sessions.tokenHash, tokenHash)).orderBy(asc(sessions.createdAt), asc(sql`rowid`)).all().slice(-MAX_SESSIONS_PER_TOKEN).map((r) => r.idHash);
       tx.delete(sessions).where(and(eq(sessions.tokenHash, tokenHash), notInArray(sessions.idHash, keep))).run();
     });
     return { id, expiresAt };

@@ -101,6 +101,17 @@ describe("dashboard sessions: server-side, hashed, bound CSRF", () => {
     expect(await readStreams(t, login)).toBe(401);
   });
 
+  it("one token holds at most 20 sessions: logging in again past that ends the oldest", async () => {
+    const created = await t.api("POST", "/api/v1/tokens", { name: "kiosk", scopes: ["read"] });
+    const logins: Login[] = [];
+    for (let i = 0; i < 22; i++) logins.push(await logIn(t, created.body.token));
+    expect(await readStreams(t, logins[0]!)).toBe(401);
+    expect(await readStreams(t, logins[1]!)).toBe(401);
+    expect(await readStreams(t, logins[2]!)).toBe(200);
+    expect(await readStreams(t, logins[21]!)).toBe(200);
+    await t.api("DELETE", `/api/v1/tokens/${created.body.id}`);
+  });
+
   it("a session expires: past its expiry the cookie is refused and the row removed", async () => {
     const login = await logIn(t, t.token);
     const count = sessionRows(t).length;

@@ -20,6 +20,7 @@ import { routeNmsLogging } from "./relay/rtmp/nms.js";
 import { createApi, type Api } from "./api/app.js";
 import { AdminToken } from "./api/admin-token.js";
 import { TokensRepo } from "./db/tokens-repo.js";
+import { SessionsRepo } from "./db/sessions-repo.js";
 import { createMetrics } from "./metrics/metrics.js";
 import { hostPort, publicHostFor } from "./net/addresses.js";
 import { createAutomation } from "./webhooks/index.js";
@@ -137,7 +138,7 @@ export async function startPrism(
       destinations,
       relay,
       bus,
-      auth: { admin: adminToken, tokens },
+      auth: { admin: adminToken, tokens, sessions: new SessionsRepo(database.db, box) },
       metrics,
       http: config.api,
       ingestUrl,

@@ -14,7 +14,8 @@ import { streamRoutes } from "./routes/streams.js";
 import { destinationRoutes } from "./routes/destinations.js";
 import { healthRoutes } from "./routes/health.js";
 import { tokenRoutes } from "./routes/tokens.js";
-import { DOCS_BUNDLE_PATH, DOCS_PATH, docsRoutes } from "./routes/docs.js";
+import { DOCS_BUNDLE_PATH, DOCS_INIT_PATH, DOCS_PATH, docsRoutes } from "./routes/docs.js";
+import { securityHeaders } from "./security-headers.js";
 import { HEALTHZ_PATH, METRICS_PATH, operationsRoutes } from "./routes/operations.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { eventRoutes } from "./routes/events.js";
@@ -33,7 +34,7 @@ import type { Duplex } from "node:stream";
 import { healthStreamRoutes } from "./routes/health-stream.js";
 import { X_WEBHOOK_PATH, xWebhookRoutes, type XPlatformApi } from "./routes/x-webhook.js";
 import { dashboard } from "../web/routes.js";
-import { sessionFromCookie } from "../web/session.js";
+import { dashboardSessions } from "../web/session.js";
 
 export { API_PREFIX };
 
@@ -61,7 +62,7 @@ export function createApi(
 ): Api {
   const app = new OpenAPIHono<AuthEnv>();
   // The OAuth callback's template is listed so the OpenAPI document marks it public; requests are let through by isOAuthCallback.
-  const publicPaths = new Set([OPENAPI_PATH, HEALTHZ_PATH, DOCS_PATH, DOCS_BUNDLE_PATH, OAUTH_CALLBACK_DOC_PATH, ...OVERLAY_DOC_PATHS, X_WEBHOOK_PATH, ...(deps.http.metricsPublic ? [METRICS_PATH] : [])]);
+  const publicPaths = new Set([OPENAPI_PATH, HEALTHZ_PATH, DOCS_PATH, DOCS_BUNDLE_PATH, DOCS_INIT_PATH, OAUTH_CALLBACK_DOC_PATH, ...OVERLAY_DOC_PATHS, X_WEBHOOK_PATH, ...(deps.http.metricsPublic ? [METRICS_PATH] : [])]);
   const needsToken = (path: string) => !publicPaths.has(path) && !isUnder(path, ACTIONS_PREFIX) && !isOAuthCallback(path);
   const only = (applies: (path: string) => boolean, middleware: MiddlewareHandler<any>): MiddlewareHandler<AuthEnv> => (c, next) =>
     applies(c.req.path) ? middleware(c, next) : next();
@@ -70,9 +71,12 @@ export function createApi(
 
   const rateLimit = limitPerToken({ limit: deps.http.rateLimitPerMinute, windowMs: 60_000 });
   const authenticator = createAuthenticator(deps.auth.admin, deps.auth.tokens);
-  const guarded = only(needsToken, requireToken(authenticator, (c: Context) => requiredScope(c.req.method, c.req.path), sessionFromCookie));
+  const sessions = dashboardSessions(deps.auth.sessions, authenticator);
+  const guarded = only(needsToken, requireToken(authenticator, (c: Context) => requiredScope(c.req.method, c.req.path), sessions.fromCookie));
 
   app.use("*", observeRequests(deps.metrics, deps.log));
+  // First, so every answer has them, refusals and errors included.
+  app.use("*", securityHeaders());
   // Only requests that can carry a body: for a GET, merely asking for the body would make the node
   // adapter build a full Request object, a cost every read would pay.
   app.use("*", onlyMethods(["POST", "PUT", "PATCH", "DELETE"], limitBody(deps.http.maxBodyBytes)));
@@ -102,7 +106,7 @@ export function createApi(
   app.route("/", overlayRoutes({ comments: deps.comments }));
   app.route("/", operationsRoutes(deps.metrics));
   // The dashboard (issue #9): its page and assets are public; its login turns a token into the cookie session above.
-  app.use("*", dashboard({ auth: authenticator }));
+  app.use("*", dashboard({ auth: authenticator, sessions }));
   let document: Record<string, unknown> | undefined;
   // Built on first request, when every module has registered its routes.
   app.route("/", docsRoutes(() => (document ??= buildOpenApiDocument(app, { publicPaths }))));

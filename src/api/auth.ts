@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AdminToken } from "./admin-token.js";
-import type { Scope, TokensRepo } from "../db/tokens-repo.js";
+import type { ApiToken, Scope, TokensRepo } from "../db/tokens-repo.js";
+import { secretsEqual } from "../secrets/tokens.js";
 import { errorBody } from "./errors.js";
 import { API_PREFIX, isUnder } from "./paths.js";
 import type { SessionResult } from "../web/session.js";
@@ -36,6 +37,9 @@ export function requiredScope(method: string, path: string): Scope {
 
 export interface Authenticator {
   principalFor(token: string): Principal | undefined;
+  /** The same, from the keyed hash a session keeps instead of the token (TokensRepo.hashOf). */
+  principalForTokenHash(tokenHash: string): Principal | undefined;
+  hashOf(token: string): string;
 }
 
 /** How often a named token's lastUsedAt is written: often enough to be useful, never a write per request. */
@@ -43,18 +47,21 @@ const TOUCH_INTERVAL_MS = 60_000;
 
 export function createAuthenticator(admin: AdminToken, tokens: TokensRepo): Authenticator {
   const touchedAt = new Map<string, number>();
+  const adminPrincipal: Principal = { id: ADMIN_PRINCIPAL_ID, name: "admin", scopes: ["admin"] };
+  const named = (found: ApiToken | undefined): Principal | undefined => {
+    if (!found) return undefined;
+    const now = Date.now();
+    if (now - (touchedAt.get(found.id) ?? 0) >= TOUCH_INTERVAL_MS) {
+      touchedAt.set(found.id, now);
+      tokens.touch(found.id, new Date(now));
+    }
+    return { id: found.id, name: found.name, scopes: found.scopes };
+  };
   return {
-    principalFor(token) {
-      if (admin.matches(token)) return { id: ADMIN_PRINCIPAL_ID, name: "admin", scopes: ["admin"] };
-      const found = tokens.findByToken(token);
-      if (!found) return undefined;
-      const now = Date.now();
-      if (now - (touchedAt.get(found.id) ?? 0) >= TOUCH_INTERVAL_MS) {
-        touchedAt.set(found.id, now);
-        tokens.touch(found.id, new Date(now));
-      }
-      return { id: found.id, name: found.name, scopes: found.scopes };
-    },
+    principalFor: (token) => (admin.matches(token) ? adminPrincipal : named(tokens.findByToken(token))),
+    // The admin token's hash is taken afresh each time: after a rotation the old hash matches nothing.
+    principalForTokenHash: (hash) => (secretsEqual(hash, tokens.hashOf(admin.value)) ? adminPrincipal : named(tokens.findByHash(hash))),
+    hashOf: (token) => tokens.hashOf(token),
   };
 }
 
@@ -70,22 +77,26 @@ export function requireToken(
 ): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
-    let token: string | undefined = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    const token: string | undefined = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
+    let principal: Principal | undefined;
     if (!token && !header && session) {
       const fromCookie = session(c);
-      if (fromCookie && "error" in fromCookie) {
+      if (fromCookie && "error" in fromCookie && fromCookie.error === "csrf") {
         return c.json(errorBody("forbidden", "The dashboard session needs the X-CSRF-Token header (the prism_csrf cookie's value) on requests that change something. Reload the page."), 403);
       }
-      if (fromCookie) token = fromCookie.token;
+      if (fromCookie && "error" in fromCookie) {
+        return c.json(errorBody("unauthorized", "The dashboard session has ended: you logged out, it expired, or its API token was deleted or rotated. Log in again."), 401);
+      }
+      principal = fromCookie?.principal;
     }
-    if (!token) {
+    if (!token && !principal) {
       c.header("WWW-Authenticate", 'Bearer realm="prism"');
       return c.json(
         errorBody("unauthorized", "Send an API token as 'Authorization: Bearer <token>'. Prism prints the admin token at start and keeps it in <data dir>/api-token."),
         401,
       );
     }
-    const principal = auth.principalFor(token);
+    principal ??= auth.principalFor(token!);
     if (!principal) {
       c.header("WWW-Authenticate", 'Bearer realm="prism", error="invalid_token"');
       return c.json(errorBody("unauthorized", "The API token is not valid: it was mistyped, deleted or rotated."), 401);

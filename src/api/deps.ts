@@ -8,6 +8,7 @@ import type { DestinationTranscode } from "../relay/transcode/transcoding.js";
 import type { Logger } from "../log.js";
 import type { SlateImageStore } from "../relay/slate-image.js";
 import type { TokensRepo } from "../db/tokens-repo.js";
+import type { SessionsRepo } from "../db/sessions-repo.js";
 import type { AdminToken } from "./admin-token.js";
 import type { Metrics } from "../metrics/metrics.js";
 
@@ -27,7 +28,7 @@ export interface ApiDeps {
   relay: RelayView;
   bus: EventBus;
   /** The admin token (rotatable) and the named tokens with scopes. */
-  auth: { admin: AdminToken; tokens: TokensRepo };
+  auth: { admin: AdminToken; tokens: TokensRepo; sessions: SessionsRepo };
   metrics: Metrics;
   /** HTTP-level limits, from the configuration. */
   http: HttpSettings;

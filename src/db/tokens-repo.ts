@@ -56,8 +56,22 @@ export class TokensRepo {
   }
 
   findByToken(token: string): ApiToken | undefined {
-    const row = this.byHash.get({ hash: this.box.lookupHash(token) });
+    return this.findByHash(this.hashOf(token));
+  }
+
+  /** The keyed hash a token is known by: what is stored instead of it (here, and by the dashboard's sessions). */
+  hashOf(token: string): string {
+    return this.box.lookupHash(token);
+  }
+
+  findByHash(hash: string): ApiToken | undefined {
+    const row = this.byHash.get({ hash });
     return row && toToken(row);
+  }
+
+  /** The hash of a token by its id, to end what was opened with it. */
+  hashById(id: string): string | undefined {
+    return this.db.select({ tokenHash: apiTokens.tokenHash }).from(apiTokens).where(eq(apiTokens.id, id)).get()?.tokenHash;
   }
 
   touch(id: string, at: Date): void {

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -5,7 +6,8 @@ import { join } from "node:path";
 import { Hono, type MiddlewareHandler } from "hono";
 import type { Authenticator } from "../api/auth.js";
 import { errorBody } from "../api/errors.js";
-import { CSRF_COOKIE, endSession, sessionFromCookie, startSession } from "./session.js";
+import { getCookie } from "hono/cookie";
+import { CSRF_COOKIE, SESSION_COOKIE, type DashboardSessions } from "./session.js";
 
 /** The page's own files (one HTML shell, its ES modules, one CSS file), found from src/ and from dist/ alike. */
 const PUBLIC_DIR = fileURLToPath(new URL("../../src/web/public/", import.meta.url));
@@ -30,12 +32,11 @@ async function load(path: string): Promise<string> {
   return text;
 }
 
-/** Keep the dashboard from being framed, sniffed or leaking its URL elsewhere. */
-function secureHeaders(c: { header(name: string, value: string): void }) {
-  c.header("X-Content-Type-Options", "nosniff");
-  c.header("X-Frame-Options", "DENY");
-  c.header("Referrer-Policy", "no-referrer");
-}
+/**
+ * The page's import map, exactly as index.html holds it: the one inline script the dashboard has
+ * (browsers load no external import map), allowed by its hash in the CSP (src/api/security-headers.ts).
+ */
+export const DASHBOARD_IMPORT_MAP = /<script type="importmap">([\s\S]*?)<\/script>/.exec(readFileSync(join(PUBLIC_DIR, "index.html"), "utf8"))![1]!;
 
 /** The paths the dashboard answers; everything else goes on to the API. */
 const isDashboardPath = (path: string) => path === "/" || path === "/session" || path === "/favicon.ico" || path.startsWith("/assets/") || path.startsWith("/vendor/");
@@ -49,34 +50,31 @@ const FAVICON = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><pa
  * A middleware rather than routes of the API app: the web page is not part of the API, so it stays
  * out of the OpenAPI document (which lists every route the API app has).
  */
-export function dashboard({ auth }: { auth: Authenticator }): MiddlewareHandler {
-  const app = dashboardRoutes({ auth });
+export function dashboard(deps: { auth: Authenticator; sessions: DashboardSessions }): MiddlewareHandler {
+  const app = dashboardRoutes(deps);
   return async (c, next) => {
     if (isDashboardPath(c.req.path)) return app.fetch(c.req.raw);
     await next();
   };
 }
 
-function dashboardRoutes({ auth }: { auth: Authenticator }) {
+function dashboardRoutes({ auth, sessions }: { auth: Authenticator; sessions: DashboardSessions }) {
   const app = new Hono();
   app.notFound((c) => c.json(errorBody("not_found", `No ${c.req.method} ${c.req.path} on the dashboard.`), 404));
 
   app.get("/", async (c) => {
-    secureHeaders(c);
     c.header("Cache-Control", "no-store");
     return c.body(await load(join(PUBLIC_DIR, "index.html")), 200, { "Content-Type": TYPES.html! });
   });
   app.get("/assets/:file", async (c) => {
     const file = c.req.param("file");
     if (!ASSETS.has(file)) return c.json(errorBody("not_found", `No dashboard asset ${file}.`), 404);
-    secureHeaders(c);
     c.header("Cache-Control", "no-cache");
     return c.body(await load(join(PUBLIC_DIR, file)), 200, { "Content-Type": TYPES[file.split(".").pop()!]! });
   });
   app.get("/vendor/:file", async (c) => {
     const resolve = VENDOR[c.req.param("file")];
     if (!resolve) return c.json(errorBody("not_found", `No dashboard module ${c.req.param("file")}.`), 404);
-    secureHeaders(c);
     c.header("Cache-Control", "public, max-age=3600");
     return c.body(await load(resolve()), 200, { "Content-Type": TYPES.mjs! });
   });
@@ -89,8 +87,8 @@ function dashboardRoutes({ auth }: { auth: Authenticator }) {
   /** Who the session is: the page asks at load whether to show the login form. */
   app.get("/session", (c) => {
     c.header("Cache-Control", "no-store");
-    const session = sessionFromCookie(c);
-    const principal = session && "token" in session ? auth.principalFor(session.token) : undefined;
+    const session = sessions.fromCookie(c);
+    const principal = session && "principal" in session ? session.principal : undefined;
     // 200 either way: the browser logs every 4xx as a console error, and "not logged in" is no error here.
     if (!principal) return c.json({ loggedIn: false });
     return c.json({ loggedIn: true, name: principal.name, scopes: principal.scopes });
@@ -107,15 +105,19 @@ function dashboardRoutes({ auth }: { auth: Authenticator }) {
     if (!principal) {
       return c.json(errorBody("unauthorized", "That API token is not valid: it was mistyped, deleted or rotated. Prism prints the admin token at start and keeps it in <data dir>/api-token."), 401);
     }
-    startSession(c, token);
+    // A session already in this browser ends first: one login, one live session id.
+    if (getCookie(c, SESSION_COOKIE)) sessions.end(c);
+    sessions.start(c, token);
     c.header("Cache-Control", "no-store");
     return c.json({ loggedIn: true, name: principal.name, scopes: principal.scopes });
   });
 
   app.delete("/session", (c) => {
-    const session = sessionFromCookie(c);
-    if (session && "error" in session) return c.json(errorBody("forbidden", `Missing or wrong X-CSRF-Token header (it must repeat the ${CSRF_COOKIE} cookie).`), 403);
-    endSession(c);
+    const session = sessions.fromCookie(c);
+    if (session && "error" in session && session.error === "csrf") {
+      return c.json(errorBody("forbidden", `Missing or wrong X-CSRF-Token header (it must repeat the ${CSRF_COOKIE} cookie).`), 403);
+    }
+    sessions.end(c);
     return c.body(null, 204);
   });
 

@@ -1,25 +1,43 @@
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { getCookie, setCookie, deleteCookie } from "hono/cookie";
+import type { Authenticator, Principal } from "../api/auth.js";
+import type { SessionsRepo } from "../db/sessions-repo.js";
 
 /**
- * The dashboard's login session: the API token the user typed, kept in an HttpOnly, SameSite=Strict
- * cookie (Secure over HTTPS) so page scripts never hold it; plus a double-submit CSRF token in a
- * readable cookie that the page echoes in the X-CSRF-Token header on every request that changes
- * something. The API accepts the session cookie only with that header for non-GET requests.
+ * The dashboard's login session. Logging in with an API token starts a server-side session
+ * (SessionsRepo: only keyed hashes are stored); the HttpOnly, SameSite=Strict cookie (Secure over
+ * HTTPS) holds a random session id, never the token. Every request re-checks the session row and
+ * that its token still exists, so logging out, deleting or rotating the token, or the expiry ends
+ * it at once. The CSRF token is derived from the session id (an HMAC keyed by it): a page echoes it
+ * in X-CSRF-Token on every request that changes something, and one minted for another session
+ * (a cookie-tossing attacker's own) never matches.
  */
 export const SESSION_COOKIE = "prism_session";
 export const CSRF_COOKIE = "prism_csrf";
 export const CSRF_HEADER = "x-csrf-token";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
-/** A session lasts at most this long; logging in again starts a new one. */
-const MAX_AGE_SEC = 7 * 24 * 3600;
+/** A session lasts this long from login, whatever happens meanwhile; logging in again starts a new one. */
+export const SESSION_LIFETIME_SEC = 7 * 24 * 3600;
 
-export type SessionResult = { token: string } | { error: "csrf" };
+export type SessionResult = { id: string; principal: Principal } | { error: "csrf" } | { error: "ended" };
 
-function isHttps(c: Context): boolean {
+export interface DashboardSessions {
+  /** undefined: no session cookie (the caller asks for a Bearer token as before). */
+  fromCookie(c: Context): SessionResult | undefined;
+  start(c: Context, token: string): void;
+  /** Ends the session server-side (when there is one) and clears the cookies. */
+  end(c: Context): void;
+}
+
+export function isHttps(c: Context): boolean {
   return new URL(c.req.url).protocol === "https:" || c.req.header("x-forwarded-proto") === "https";
+}
+
+/** The CSRF token of one session: only who holds the session id (the HttpOnly cookie) can compute it. */
+export function csrfTokenFor(sessionId: string): string {
+  return createHmac("sha256", sessionId).update("prism-dashboard-csrf").digest("base64url");
 }
 
 function sameSecret(a: string, b: string): boolean {
@@ -28,27 +46,33 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** undefined: no session cookie (the caller asks for a Bearer token as before). */
-export function sessionFromCookie(c: Context): SessionResult | undefined {
-  const token = getCookie(c, SESSION_COOKIE);
-  if (!token) return undefined;
-  if (SAFE_METHODS.has(c.req.method.toUpperCase())) return { token };
-  const cookie = getCookie(c, CSRF_COOKIE) ?? "";
-  const header = c.req.header(CSRF_HEADER) ?? "";
-  if (cookie.length < 16 || !sameSecret(cookie, header)) return { error: "csrf" };
-  return { token };
-}
-
-export function startSession(c: Context, token: string): string {
-  const csrf = randomBytes(24).toString("base64url");
-  const secure = isHttps(c);
-  setCookie(c, SESSION_COOKIE, token, { httpOnly: true, sameSite: "Strict", secure, path: "/", maxAge: MAX_AGE_SEC });
-  setCookie(c, CSRF_COOKIE, csrf, { httpOnly: false, sameSite: "Strict", secure, path: "/", maxAge: MAX_AGE_SEC });
-  return csrf;
-}
-
-export function endSession(c: Context): void {
-  const secure = isHttps(c);
-  deleteCookie(c, SESSION_COOKIE, { path: "/", secure, sameSite: "Strict", httpOnly: true });
-  deleteCookie(c, CSRF_COOKIE, { path: "/", secure, sameSite: "Strict" });
+export function dashboardSessions(repo: SessionsRepo, auth: Authenticator): DashboardSessions {
+  const cookieOptions = (c: Context) => ({ sameSite: "Strict" as const, secure: isHttps(c), path: "/" });
+  return {
+    fromCookie(c) {
+      const id = getCookie(c, SESSION_COOKIE);
+      if (!id) return undefined;
+      const stored = repo.find(id);
+      const principal = stored && auth.principalForTokenHash(stored.tokenHash);
+      if (!principal) {
+        // Its token was deleted or rotated after the last look: the row goes too.
+        if (stored) repo.end(id);
+        return { error: "ended" };
+      }
+      if (SAFE_METHODS.has(c.req.method.toUpperCase())) return { id, principal };
+      if (!sameSecret(c.req.header(CSRF_HEADER) ?? "", csrfTokenFor(id))) return { error: "csrf" };
+      return { id, principal };
+    },
+    start(c, token) {
+      const { id } = repo.create(auth.hashOf(token), SESSION_LIFETIME_SEC * 1000);
+      setCookie(c, SESSION_COOKIE, id, { ...cookieOptions(c), httpOnly: true, maxAge: SESSION_LIFETIME_SEC });
+      setCookie(c, CSRF_COOKIE, csrfTokenFor(id), { ...cookieOptions(c), httpOnly: false, maxAge: SESSION_LIFETIME_SEC });
+    },
+    end(c) {
+      const id = getCookie(c, SESSION_COOKIE);
+      if (id) repo.end(id);
+      deleteCookie(c, SESSION_COOKIE, { ...cookieOptions(c), httpOnly: true });
+      deleteCookie(c, CSRF_COOKIE, cookieOptions(c));
+    },
+  };
 }

@@ -67,7 +67,7 @@ describe("the OpenAPI 3.1 document", () => {
   });
 
   it("gives every operation a summary, the scope it needs and the errors the middleware can give", () => {
-    const publicPaths = new Set(["/api/v1/openapi.json", "/healthz", "/docs", "/docs/scalar.js", "/api/v1/oauth/{platform}/callback", "/overlay/chat/{overlayToken}", "/overlay/chat/{overlayToken}/feed", X_WEBHOOK]);
+    const publicPaths = new Set(["/api/v1/openapi.json", "/healthz", "/docs", "/docs/scalar.js", "/docs/init.js", "/api/v1/oauth/{platform}/callback", "/overlay/chat/{overlayToken}", "/overlay/chat/{overlayToken}/feed", X_WEBHOOK]);
     for (const { path, method, op, key } of operations()) {
       expect(op.summary, key).toBeTruthy();
       expect(op.tags?.length, key).toBeGreaterThan(0);
@@ -142,6 +142,7 @@ describe("the OpenAPI 3.1 document", () => {
     await raw("/metrics");
     await raw("/docs");
     await raw("/docs/scalar.js");
+    await raw("/docs/init.js");
     await call("GET", "/api/v1/openapi.json", undefined, { token: null });
 
     // Streams, with the errors each layer can give.

@@ -51,6 +51,23 @@ describe("X Enterprise chat: the broadcast.chat webhook", () => {
     expect(missing.body.error.code).toBe("validation_failed");
   });
 
+  it("signs only challenge-shaped crc_tokens, so its answer can never serve as a POST's signature", async () => {
+    // The CRC answer is HMAC(consumer secret, text): asking it to sign a delivery would forge one.
+    const forged = JSON.stringify(chatEvent(X_USER.id, "1mGPaZaAdNqJN", "2090000000000000007", "forged by the streamer"));
+    for (const hostile of [forged, "{}", "a b c d e f g h i j", "short", "a".repeat(129)]) {
+      const res = await t.api("GET", `${PATH}?crc_token=${encodeURIComponent(hostile)}`, undefined, { token: null });
+      checker.check("GET", PATH, res);
+      expect(res.status, hostile).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "validation_failed", message: expect.stringMatching(/crc_token: not a challenge X would send/) });
+      expect(JSON.stringify(res.body)).not.toContain(hmac(X_CONSUMER_SECRET, hostile));
+    }
+    // What X actually sends (base64 of a UUID, as observed; base64url and UUIDs alike) is answered.
+    for (const real of ["M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0", "q4Pk-7_2ZmQxLTRmYjItOWI", "a".repeat(128)]) {
+      const res = await t.api("GET", `${PATH}?crc_token=${encodeURIComponent(real)}`, undefined, { token: null });
+      expect(res.body).toEqual({ response_token: `sha256=${hmac(X_CONSUMER_SECRET, real)}` });
+    }
+  });
+
   it("refuses unsigned and wrongly signed posts with 401, takes a signed broadcast.chat into the live stream's feed, and sends to the broadcast", async () => {
     const { stream, destination, accountId } = await streamWithX(t, x, { broadcastId: "1mGPaZaAdNqJN" });
     expect(destination.x).toMatchObject({ broadcastId: "1mGPaZaAdNqJN", announcementPostId: null });
@@ -73,8 +90,14 @@ describe("X Enterprise chat: the broadcast.chat webhook", () => {
     const signed = await post(body, `sha256=${hmac(X_CONSUMER_SECRET, body)}`);
     expect(signed.status, signed.text).toBe(200);
     expect(signed.body).toEqual({ events: 1, delivered: 1 });
-    // X retries a delivery it thinks failed: the same message is kept once.
-    await post(body, `sha256=${hmac(X_CONSUMER_SECRET, body)}`);
+    // The same signed body again (a captured delivery replayed) is refused, not taken again.
+    const replay = await post(body, `sha256=${hmac(X_CONSUMER_SECRET, body)}`);
+    expect(replay.status).toBe(409);
+    expect(replay.body.error).toMatchObject({ code: "replayed_delivery", message: expect.stringMatching(/delivered before/) });
+    // A chat stamped long ago (a replay of an old event under a new envelope) is not live chat: dropped.
+    const stale = { ...chatEvent(X_USER.id, "1mGPaZaAdNqJN", "2090000000000000009", "from an hour ago") };
+    const staleBody = JSON.stringify({ data: { ...stale.data, payload: { ...stale.data.payload, created_at: new Date(Date.now() - 3600_000).toISOString() } } });
+    expect((await post(staleBody, `sha256=${hmac(X_CONSUMER_SECRET, staleBody)}`)).body).toEqual({ events: 1, delivered: 0 });
     // Another user's broadcast, and another broadcast of this user, are not this stream's chat.
     for (const other of [chatEvent("999", "1mGPaZaAdNqJN", "2090000000000000005", "not ours"), chatEvent(X_USER.id, "1OtherBroadcast", "2090000000000000006", "other broadcast")]) {
       const otherBody = JSON.stringify(other);
@@ -98,7 +121,7 @@ describe("X Enterprise chat: the broadcast.chat webhook", () => {
   it("is off, saying how to turn it on, when no consumer secret is configured", async () => {
     const bare = await startTestPrism({ env: x.env() });
     try {
-      const crc = await bare.api("GET", `${PATH}?crc_token=abc`, undefined, { token: null });
+      const crc = await bare.api("GET", `${PATH}?crc_token=M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0`, undefined, { token: null });
       expect(crc.status).toBe(503);
       expect(crc.body.error).toMatchObject({ code: "x_webhook_not_configured", message: expect.stringMatching(/PRISM_X_CONSUMER_SECRET/) });
       checker.check("GET", PATH, crc);

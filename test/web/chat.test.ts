@@ -145,8 +145,9 @@ describe("dashboard Chat page in a real browser", () => {
     // The header is sticky: from the top, so a full-page capture does not draw it across the middle.
     await page.evaluate("window.scrollTo(0, 0)");
     await page.screenshot({ path: `${ARTIFACTS}/dashboard-chat.png`, fullPage: true });
-    // The overlay is transparent; OBS lays it over the scene, so the artifact shows it over a dark one.
-    await overlay.addStyleTag({ content: "html { background: #1f2228; }" });
+    // The overlay is transparent; OBS lays it over the scene, so the artifact shows it over a dark one
+    // (set through the CSSOM: the overlay's CSP refuses an injected <style>).
+    await overlay.evaluate('document.documentElement.style.background = "#1f2228"');
     await overlay.screenshot({ path: `${ARTIFACTS}/overlay.png` });
     expectPng(`${ARTIFACTS}/dashboard-chat.png`, 20_000);
     expectPng(`${ARTIFACTS}/overlay.png`, 5_000);

@@ -1,11 +1,8 @@
 // The overlay page: one self-contained document (inline CSS and JS, platform marks as text), because
 // OBS may run on a machine without internet and a CDN would be one more thing to fail on air.
-export const OVERLAY_HTML = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>Prism chat overlay</title>
-<style>
+// Inline, and allowed by the page's CSP by their hashes (src/api/security-headers.ts): the hash is
+// taken over exactly these strings, so they are kept apart from the document around them.
+export const OVERLAY_STYLE = `
   html, body { margin: 0; height: 100%; background: transparent; overflow: hidden; }
   body { font: 600 20px/1.35 system-ui, "Segoe UI", Roboto, sans-serif; color: #fff; text-shadow: 0 1px 2px #000, 0 0 4px #000; }
   #chat { position: absolute; left: 0; right: 0; bottom: 0; padding: 8px 12px; display: flex; flex-direction: column; gap: 6px; }
@@ -16,11 +13,9 @@ export const OVERLAY_HTML = `<!doctype html>
   .twitcasting { background: #1d9bf0; } .other { background: #555; }
   .name { flex: none; }
   .text { font-weight: 500; }
-</style>
-</head>
-<body>
-<div id="chat" aria-live="polite"></div>
-<script>
+`;
+
+export const OVERLAY_SCRIPT = `
 (() => {
   const KEEP = 40, FADE_AFTER_MS = 60000;
   const marks = { twitch: "T", youtube: "YT", x: "X", twitcasting: "TC" };
@@ -56,7 +51,18 @@ export const OVERLAY_HTML = `<!doctype html>
     for (const id of JSON.parse(e.data).ids) chat.querySelector('[data-id="' + CSS.escape(id) + '"]')?.remove();
   });
 })();
-</script>
+`;
+
+export const OVERLAY_HTML = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>Prism chat overlay</title>
+<style>${OVERLAY_STYLE}</style>
+</head>
+<body>
+<div id="chat" aria-live="polite"></div>
+<script>${OVERLAY_SCRIPT}</script>
 </body>
 </html>
 `;

@@ -60,7 +60,10 @@ export function tokenRoutes({ auth, log }: Pick<ApiDeps, "auth" | "log">) {
     (c) => {
       const { tokenId } = c.req.valid("param");
       const existing = auth.tokens.list().find((t) => t.id === tokenId);
+      const hash = auth.tokens.hashById(tokenId);
       if (!existing || !auth.tokens.delete(tokenId)) throw notFound("Token");
+      // Its dashboard sessions end with it (they would fail their next check anyway; this also frees their rows).
+      if (hash) auth.sessions.endAllFor(hash);
       log.info({ tokenName: existing.name }, "API token deleted");
       return c.body(null, 204);
     },
@@ -83,7 +86,9 @@ export function tokenRoutes({ auth, log }: Pick<ApiDeps, "auth" | "log">) {
           "The admin token comes from PRISM_API_TOKEN, so Prism cannot rotate it: set a new value in the environment and restart Prism.",
         );
       }
+      const oldHash = auth.tokens.hashOf(auth.admin.value);
       const token = auth.admin.rotate();
+      auth.sessions.endAllFor(oldHash);
       log.warn({ path: auth.admin.path }, "admin API token rotated; the old one no longer works");
       return c.json({ token }, 200);
     },

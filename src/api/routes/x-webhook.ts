@@ -4,7 +4,7 @@ import { newRouter } from "../router.js";
 import { API_PREFIX } from "../paths.js";
 import { ErrorSchema, errorBody } from "../errors.js";
 import type { XChatRepo } from "../../db/x-chat-repo.js";
-import { broadcastChats, XActivityDelivery, type XBroadcastChat, type XWebhookSigner } from "../../destinations/x/webhook.js";
+import { broadcastChats, CRC_TOKEN, ReplayGuard, XActivityDelivery, type XBroadcastChat, type XWebhookSigner } from "../../destinations/x/webhook.js";
 
 /** Where X's webhook is registered (POST /2/webhooks with url=<public URL>/api/v1/platforms/x/webhook). */
 export const X_WEBHOOK_PATH = `${API_PREFIX}/platforms/x/webhook`;
@@ -19,6 +19,9 @@ export interface XPlatformApi {
 
 const notConfigured = errorBody("x_webhook_not_configured", "X's webhook is off: set PRISM_X_CONSUMER_SECRET to the X app's consumer secret (API key secret) and restart Prism.");
 const badSignature = errorBody("invalid_signature", "The x-twitter-webhooks-signature header is missing or does not match the body: only X, signing with the app's consumer secret, may post here.");
+const notCrcToken = "not a challenge X would send (X's crc_token is 16 to 128 characters of base64 or base64url)";
+const crcRefused = errorBody("validation_failed", `crc_token: ${notCrcToken}`);
+const replayed = errorBody("replayed_delivery", "This exact signed body was delivered before: a delivery is taken once, so a captured one cannot be replayed. X sends each event once (a retry after a 200 is not needed).");
 const errors = (example: unknown, description: string) => ({ description, content: { "application/json": { schema: ErrorSchema, example } } });
 
 const deliveryExample = {
@@ -44,12 +47,14 @@ const deliveryExample = {
  */
 export function xWebhookRoutes({ x }: { x: XPlatformApi }) {
   const app = newRouter();
+  const replays = new ReplayGuard();
 
   const signed: MiddlewareHandler = async (c, next) => {
     if (!x.signer) return c.json(notConfigured, 503);
     // Read first and kept by Hono: the JSON validator after this parses these same bytes.
     const raw = new Uint8Array(await c.req.arrayBuffer());
     if (!x.signer.verify(raw, c.req.header("x-twitter-webhooks-signature"))) return c.json(badSignature, 401);
+    if (!replays.firstTime(raw)) return c.json(replayed, 409);
     await next();
   };
 
@@ -58,19 +63,21 @@ export function xWebhookRoutes({ x }: { x: XPlatformApi }) {
       method: "get",
       path: X_WEBHOOK_PATH,
       summary: "X's challenge-response check (CRC) for the Enterprise chat webhook",
-      request: { query: z.object({ crc_token: z.string().min(1, "required").max(1024).openapi({ example: "9b4507b3-9040-4669-9ca3-6b94edb50553" }) }) },
+      request: { query: z.object({ crc_token: z.string().min(1, "required").regex(CRC_TOKEN, notCrcToken).openapi({ example: "M2RkODJkZmMtYjlkYi00NmQ4LTk0MGUtM2JjYzkwM2Q4MjQ0" }) }) },
       responses: {
         200: {
           description: "sha256= + base64(HMAC-SHA256(consumer secret, crc_token))",
           content: { "application/json": { schema: z.object({ response_token: z.string() }), example: { response_token: "sha256=x0mFiZIvzoiN2ctxsDWWdZOJh7wazp3iSFeMJ6rA9uY=" } } },
         },
-        400: errors(errorBody("validation_failed", "crc_token: required"), "No crc_token"),
+        400: errors(crcRefused, "No crc_token, or one shaped unlike X's (Prism signs nothing else: the answer is the signature a POST carries)"),
         503: errors(notConfigured, "PRISM_X_CONSUMER_SECRET is not set"),
       },
     }),
     (c) => {
       if (!x.signer) return c.json(notConfigured, 503);
-      return c.json({ response_token: x.signer.crcResponse(c.req.valid("query").crc_token) }, 200);
+      const responseToken = x.signer.crcResponse(c.req.valid("query").crc_token);
+      if (!responseToken) return c.json(crcRefused, 400);
+      return c.json({ response_token: responseToken }, 200);
     },
   );
 
@@ -88,6 +95,7 @@ export function xWebhookRoutes({ x }: { x: XPlatformApi }) {
         },
         400: errors(errorBody("validation_failed", "data: Invalid input"), "Signed, but not an X Activity delivery"),
         401: errors(badSignature, "Unsigned, or signed with another secret"),
+        409: errors(replayed, "The same signed body again (the last 10,000 are remembered)"),
         503: errors(notConfigured, "PRISM_X_CONSUMER_SECRET is not set"),
       },
     }),

@@ -5,3 +5,4 @@ export * from "./webhooks.js";
 export * from "./accounts.js";
 export * from "./comments.js";
 export * from "./x-chat.js";
+export * from "./sessions.js";

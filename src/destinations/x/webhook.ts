@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import type { IncomingChatMessage } from "../chat-types.js";
 
@@ -11,15 +11,26 @@ import type { IncomingChatMessage } from "../chat-types.js";
  * stays inside this closure: callers get functions, never the value.
  */
 export interface XWebhookSigner {
-  crcResponse(crcToken: string): string;
+  /** undefined: not a token X would send (see CRC_TOKEN), so nothing is signed. */
+  crcResponse(crcToken: string): string | undefined;
   /** Constant-time check of the signature header against the raw body. */
   verify(rawBody: Uint8Array, header: string | undefined): boolean;
 }
 
+/**
+ * What a crc_token X sends looks like: a random challenge, base64 or base64url (X's observed tokens
+ * are the base64 of a UUID, 48 characters; its docs' examples are UUIDs). The CRC answer is the very
+ * HMAC a POST's signature header carries, so signing any text would let anyone forge a POST body:
+ * this charset holds no `{`, `"`, `:` or space, so no JSON object (every delivery is one) can ever
+ * be signed through it.
+ */
+export const CRC_TOKEN = /^[A-Za-z0-9+/_=-]{16,128}$/;
+export const isCrcToken = (value: string): boolean => CRC_TOKEN.test(value);
+
 export function xWebhookSigner(consumerSecret: string): XWebhookSigner {
   const mac = (data: Uint8Array | string) => createHmac("sha256", consumerSecret).update(data).digest();
   return {
-    crcResponse: (crcToken) => `sha256=${mac(crcToken).toString("base64")}`,
+    crcResponse: (crcToken) => (isCrcToken(crcToken) ? `sha256=${mac(crcToken).toString("base64")}` : undefined),
     verify(rawBody, header) {
       const given = /^sha256=([A-Za-z0-9+/]+={0,2})$/.exec(header?.trim() ?? "")?.[1];
       if (!given) return false;
@@ -29,6 +40,34 @@ export function xWebhookSigner(consumerSecret: string): XWebhookSigner {
     },
   };
 }
+
+/** Deliveries remembered; enough for hours of a busy chat, bounded so a flood of them costs a fixed ~1 MB. */
+export const REPLAY_MEMORY = 10_000;
+
+/**
+ * Refuses a signed body seen before: a signature never expires, so anyone who once saw a delivery
+ * (a proxy log, a leaked capture) could replay it forever. Remembers the SHA-256 of the last
+ * REPLAY_MEMORY bodies (oldest forgotten first); older replays meet CHAT_MAX_AGE_MS instead when
+ * their chat carries created_at, and the merger's message-id dedup otherwise.
+ */
+export class ReplayGuard {
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly capacity = REPLAY_MEMORY) {}
+
+  /** true the first time a body is offered, false for every repeat. */
+  firstTime(rawBody: Uint8Array): boolean {
+    const digest = createHash("sha256").update(rawBody).digest("base64");
+    if (this.seen.has(digest)) return false;
+    this.seen.add(digest);
+    // A Set iterates in insertion order: its first value is the oldest.
+    if (this.seen.size > this.capacity) this.seen.delete(this.seen.values().next().value!);
+    return true;
+  }
+}
+
+/** A chat whose created_at is older than this (or this far in the future) is not live chat any more: dropped. */
+export const CHAT_MAX_AGE_MS = 15 * 60_000;
 
 /*
  * The event envelope. Verified in X's docs: chat is the X Activity API event `broadcast.chat`, one
@@ -74,6 +113,7 @@ export function broadcastChats(delivery: XActivityDelivery, receivedAt = new Dat
     if (!chat?.success || !userId) return [];
     const { broadcast_id, message_id, message, created_at, author } = chat.data;
     const sent = created_at ? new Date(created_at) : receivedAt;
+    if (Math.abs(receivedAt.getTime() - sent.getTime()) > CHAT_MAX_AGE_MS) return [];
     return [
       {
         userId,

@@ -129,6 +129,16 @@ describe("Twitch chat reader (EventSub WebSocket)", () => {
     expect(sink.stateNames).not.toContain("failed");
   });
 
+  it("a session that died between its welcome and the subscription (400: session gone) is a blip, not a failure", async () => {
+    tw.eventsub.cutBeforeNextSubscribe = true;
+    const { sink } = start();
+    await waitFor(() => subscribed(), "the subscription on the next session");
+    expect(tw.eventsub.subscribeAnswers).toEqual([400, 202]);
+    tw.eventsub.say(BOB, "made it");
+    await waitFor(() => sink.received.length === 1, "the message");
+    expect(sink.stateNames).toEqual(["connecting", "reconnecting", "live"]);
+  });
+
   it("backs off while the user's WebSocket transports are all taken (429), then subscribes once one is free", async () => {
     tw.eventsub.occupyTransports(TWITCH_USER.id, 3);
     const { sink } = start();

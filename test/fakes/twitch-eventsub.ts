@@ -69,6 +69,8 @@ export class TwitchEventSubFake {
   readonly subscribeAnswers: number[] = [];
   readonly deletedSubscriptions: string[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
+  /** The network is cut just as the next subscription request arrives: its session is gone (400). */
+  cutBeforeNextSubscribe = false;
   readonly sent: Array<{ broadcaster_id: string; sender_id: string; message: string }> = [];
   readonly deleted: string[] = [];
   readonly bans: Array<{ broadcaster_id: string; user_id: string }> = [];
@@ -274,6 +276,13 @@ export class TwitchEventSubFake {
         const missing = need("user:read:chat");
         if (missing) return { ...missing, status: 403, body: { error: "Forbidden", status: 403, message: "subscription missing proper authorization" } };
         if (input.condition.user_id !== user.id) return helixError(403, "Forbidden", "subscription missing proper authorization");
+        const cut = this.cutBeforeNextSubscribe ? this.sessions.get(input.transport.session_id ?? "") : undefined;
+        if (cut) {
+          this.cutBeforeNextSubscribe = false;
+          cut.cut = true;
+          cut.socket.terminate();
+          this.sessions.delete(cut.id);
+        }
         const session = input.transport.method === "websocket" ? this.sessions.get(input.transport.session_id ?? "") : undefined;
         const answer = session ? this.subscribe(input.type, input.condition, session.id, user.id) : helixError(400, "Bad Request", "websocket transport session does not exist or has already disconnected");
         this.subscribeAnswers.push(answer.status);

@@ -229,6 +229,8 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
           try {
             await subscribe();
           } catch (err) {
+            // The socket died after its welcome: a new session will do (Twitch's 400 names the session).
+            if (err instanceof PlatformRefused && /session does not exist|already disconnected/.test(err.message)) throw new PlatformUnavailable(err.message);
             if (!(err instanceof SubscriptionExists)) throw err;
             // The socket before this one died without Twitch noticing: its subscription still counts.
             await deleteStale(api, me, sessionId);

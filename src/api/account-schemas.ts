@@ -76,4 +76,6 @@ export const CallbackQuerySchema = z.object({
   state: z.string().max(512).optional(),
   error: z.string().max(512).optional(),
   error_description: z.string().max(2048).optional(),
+  /** TwitCasting's answer to a cancelled consent: `result=denied`, with no state. */
+  result: z.string().max(64).optional(),
 });

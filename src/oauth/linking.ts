@@ -12,7 +12,11 @@ export interface CallbackQuery {
   state?: string | undefined;
   error?: string | undefined;
   error_description?: string | undefined;
+  result?: string | undefined;
 }
+
+/** The person pressed "Cancel" on the consent page: RFC 6749's access_denied, or TwitCasting's result=denied. */
+const cancelled = (query: CallbackQuery) => query.error === "access_denied" || query.result === "denied";
 
 /** The callback failed after a good state: the browser goes back to the dashboard with this flag. */
 export class LinkDeclined extends Error {
@@ -65,6 +69,12 @@ export class AccountLinking {
   }
 
   async finish(platform: string, query: CallbackQuery): Promise<AccountSummary> {
+    // A cancel changes nothing, so it needs no state (TwitCasting sends none); a state it does carry is spent.
+    if (cancelled(query)) {
+      if (query.state) this.deps.states.consume(query.state);
+      const label = this.deps.clients.get(platform)?.label ?? platform;
+      throw new LinkDeclined(platform, "access_denied", `You cancelled linking ${label}; nothing was changed.`);
+    }
     if (!query.state) throw new LinkError(400, "oauth_state_missing", "This sign-in answer carries no state, so Prism cannot tell it is the one it asked for. Start linking the account again from Prism.");
     const checked = this.deps.states.consume(query.state);
     if (!checked.ok) {
@@ -76,10 +86,7 @@ export class AccountLinking {
     const linked = this.deps.platforms.get(platform);
     if (!client || !linked) throw notConfigured(platform);
 
-    if (query.error) {
-      const why = query.error === "access_denied" ? "access was not granted" : (query.error_description ?? query.error).slice(0, 200);
-      throw new LinkDeclined(platform, query.error === "access_denied" ? "access_denied" : "authorization_failed", `${client.label} did not link the account: ${why}.`);
-    }
+    if (query.error) throw new LinkDeclined(platform, "authorization_failed", `${client.label} did not link the account: ${(query.error_description ?? query.error).slice(0, 200)}.`);
     if (!query.code) throw new LinkDeclined(platform, "authorization_failed", `${client.label} sent no authorization code back.`);
 
     let tokens;

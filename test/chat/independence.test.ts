@@ -30,11 +30,11 @@ describe("four chat readers side by side", () => {
     const post = x.chat.post({ id: X_USER.id, name: X_USER.displayName, username: X_USER.login }, "live now");
     const xStream: XChatStream = { ...STREAM, xPostId: post.id };
     const sinks = { twitch: new RecordingSink(), youtube: new RecordingSink(), twitcasting: new RecordingSink(), x: new RecordingSink() };
-    void twitchChat({ apiUrl: tw.url, clientId: tw.oauth.dialect.clientId, eventsubUrl: tw.eventsub.url, backoff }).read(apiFor(tw.oauth, TWITCH_USER, ["user:read:chat"]), STREAM, sinks.twitch, abort.signal);
+    void twitchChat({ apiUrl: tw.url, authUrl: tw.url, clientId: tw.oauth.dialect.clientId, eventsubUrl: tw.eventsub.url, backoff }).read(apiFor(tw.oauth, TWITCH_USER, ["user:read:chat"]), STREAM, sinks.twitch, abort.signal);
     void youtubeChat({ apiUrl: yt.url, broadcastOf: () => "bc-1", backoff, minPollMs: 10 }).read(apiFor(yt.oauth, YOUTUBE_CHANNEL), STREAM, sinks.youtube, abort.signal);
     void twitcastingChat({ apiUrl: tc.url, pollMs: 30, backoff }).read(apiFor(tc.oauth, TWITCASTING_USER), STREAM, sinks.twitcasting, abort.signal);
     void xChat({ apiUrl: x.url, pollMs: 30, backoff }).read(apiFor(x.oauth, X_USER), xStream, sinks.x, abort.signal);
-    await waitFor(() => Object.values(sinks).every((s) => s.stateNames.includes("live")) && [...tw.eventsub.sessions.values()].some((s) => s.subscriptions.length), "all four live");
+    await waitFor(() => Object.values(sinks).every((s) => s.stateNames.includes("live")) && tw.eventsub.liveSubscriptions().length > 0, "all four live");
 
     await yt.close();
     await waitFor(() => sinks.youtube.stateNames.includes("reconnecting"), "YouTube's reader to notice");

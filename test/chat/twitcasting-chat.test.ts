@@ -43,10 +43,28 @@ describe("TwitCasting chat reader", () => {
     expect(new Set(sink.received.map((m) => m.platformMessageId)).size).toBe(62);
     expect(sink.received[0]!.author).toEqual({ id: HANAKO.id, name: "Hanako", avatarUrl: HANAKO.image, badges: [] });
     expect(sink.received[0]!.sentAt.getTime()).toBe(tc.chat.movies.get(movie)!.comments[0]!.created * 1000);
-    // After the first read every poll asked only for comments after the newest one seen.
-    expect(tc.chat.listCalls.slice(1).every((c) => c.sliceId !== null)).toBe(true);
+    // After the first read every poll asked for comments after the newest one seen; only a full
+    // answer was completed by walking back from the newest with offset.
+    const polls = tc.chat.listCalls.slice(1).filter((c) => c.sliceId !== null);
+    expect(polls.length).toBeGreaterThan(0);
+    expect(tc.chat.listCalls.slice(1).every((c) => c.sliceId !== null || c.offset !== null)).toBe(true);
     expect(sink.stateNames).toEqual(["connecting", "live"]);
   });
+
+  for (const keeps of ["newest", "oldest"] as const) {
+    it(`a burst of far more than one page between two polls arrives whole, in order (slice_id keeping the ${keeps} 50)`, async () => {
+      tc.chat.sliceKeeps = keeps;
+      const { sink } = start();
+      tc.chat.comment(movie, HANAKO, "first");
+      await waitFor(() => sink.received.length === 1, "the first comment");
+      for (let i = 0; i < 130; i++) tc.chat.comment(movie, TARO, `b${i}`);
+      await waitFor(() => sink.received.length === 131, "the whole burst");
+      await new Promise((r) => setTimeout(r, 100));
+      expect(sink.texts).toEqual(["first", ...Array.from({ length: 130 }, (_, i) => `b${i}`)]);
+      tc.chat.comment(movie, HANAKO, "after");
+      await waitFor(() => sink.received.length === 132, "the next comment");
+    });
+  }
 
   it("waits while the streamer is not live, then reads the movie", async () => {
     tc.chat.liveMovieId = null;

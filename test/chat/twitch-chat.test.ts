@@ -23,14 +23,22 @@ describe("Twitch chat reader (EventSub WebSocket)", () => {
     await tw.close();
   });
 
-  const start = (options: { keepaliveSeconds?: number; scopes?: string[] } = {}) => {
-    const chat = twitchChat({ apiUrl: tw.url, clientId: tw.oauth.dialect.clientId, eventsubUrl: tw.eventsub.url, keepaliveSeconds: options.keepaliveSeconds ?? 10, backoff: { initialMs: 20, maxMs: 80 } });
+  const start = (options: { keepaliveSeconds?: number; scopes?: string[]; validateEveryMs?: number } = {}) => {
+    const chat = twitchChat({
+      apiUrl: tw.url,
+      authUrl: tw.url,
+      clientId: tw.oauth.dialect.clientId,
+      eventsubUrl: tw.eventsub.url,
+      keepaliveSeconds: options.keepaliveSeconds ?? 10,
+      backoff: { initialMs: 20, maxMs: 80 },
+      ...(options.validateEveryMs && { validateEveryMs: options.validateEveryMs }),
+    });
     const sink = new RecordingSink();
     const api = apiFor(tw.oauth, TWITCH_USER, options.scopes ?? SCOPES);
     const done = chat.read(api, STREAM, sink, abort.signal);
     return { chat, sink, api, done };
   };
-  const subscribed = () => [...tw.eventsub.sessions.values()].some((s) => s.subscriptions.length > 0);
+  const subscribed = () => tw.eventsub.liveSubscriptions().length > 0;
 
   it("subscribes on welcome and reads messages once each, in order, with badges, colour and emotes", async () => {
     const { sink } = start();
@@ -69,6 +77,8 @@ describe("Twitch chat reader (EventSub WebSocket)", () => {
   });
 
   it("reconnects with back-off when the socket is killed, subscribes again and reads on", async () => {
+    // Here Twitch notices the dead socket at once; the next test is the slower, usual case.
+    tw.eventsub.limits.noticeDeadSocketMs = 0;
     const { sink } = start();
     await waitFor(() => subscribed(), "the subscription");
     tw.eventsub.say(ALICE, "one");
@@ -93,9 +103,74 @@ describe("Twitch chat reader (EventSub WebSocket)", () => {
     expect(Date.now() - sink.caughtUpTo[0]!.getTime()).toBeLessThan(3_000);
     tw.eventsub.silence();
     await waitFor(() => sink.stateNames.includes("reconnecting"), "the watchdog", 6_000);
-    await waitFor(() => tw.eventsub.subscribeCalls.length === 2 && subscribed(), "the new subscription", 3_000);
+    // The watchdog drops the socket without a close frame: Twitch still holds its subscription.
+    await waitFor(() => subscribed(), "the new subscription", 3_000);
     tw.eventsub.say(BOB, "still here");
     await waitFor(() => sink.received.length === 1, "the message");
+    expect(sink.stateNames).not.toContain("failed");
+  });
+
+  it("after a network cut Twitch still holds the old subscription (409): the reader deletes that stale one and reads on", async () => {
+    const { sink } = start();
+    await waitFor(() => subscribed(), "the subscription");
+    const [old] = tw.eventsub.liveSubscriptions();
+    tw.eventsub.kill();
+    await waitFor(() => tw.eventsub.subscribeAnswers.length === 3 && subscribed(), "the subscription on the new session");
+    expect(tw.eventsub.subscribeAnswers).toEqual([202, 409, 202]);
+    expect(tw.eventsub.deletedSubscriptions).toEqual([old!.id]);
+    expect(tw.eventsub.orphanedSubscriptions()).toEqual([]);
+    tw.eventsub.say(ALICE, "after the cut");
+    await waitFor(() => sink.received.length === 1, "the message");
+    expect(sink.stateNames).toEqual(["connecting", "live", "reconnecting", "live"]);
+    // A second cut goes the same way: never `failed` for a blip.
+    tw.eventsub.kill();
+    await waitFor(() => tw.eventsub.subscribeAnswers.length === 5 && subscribed(), "the third subscription");
+    expect(tw.eventsub.subscribeAnswers.slice(3)).toEqual([409, 202]);
+    expect(sink.stateNames).not.toContain("failed");
+  });
+
+  it("a session that died between its welcome and the subscription (400: session gone) is a blip, not a failure", async () => {
+    tw.eventsub.cutBeforeNextSubscribe = true;
+    const { sink } = start();
+    await waitFor(() => subscribed(), "the subscription on the next session");
+    expect(tw.eventsub.subscribeAnswers).toEqual([400, 202]);
+    tw.eventsub.say(BOB, "made it");
+    await waitFor(() => sink.received.length === 1, "the message");
+    expect(sink.stateNames).toEqual(["connecting", "reconnecting", "live"]);
+  });
+
+  it("backs off while the user's WebSocket transports are all taken (429), then subscribes once one is free", async () => {
+    tw.eventsub.occupyTransports(TWITCH_USER.id, 3);
+    const { sink } = start();
+    await waitFor(() => tw.eventsub.subscribeAnswers.filter((s) => s === 429).length >= 2, "two refusals");
+    expect(sink.states.find((s) => s.state === "reconnecting")?.detail).toMatch(/websocket transports limit/);
+    tw.eventsub.releaseTransports();
+    await waitFor(() => subscribed(), "the subscription");
+    tw.eventsub.say(BOB, "finally");
+    await waitFor(() => sink.received.length === 1, "the message");
+    expect(tw.eventsub.subscribeAnswers.at(-1)).toBe(202);
+    expect(sink.stateNames).not.toContain("failed");
+  });
+
+  it("validates its token when it starts and on every interval, and stops when Twitch no longer accepts it", async () => {
+    const { sink, done } = start({ validateEveryMs: 50 });
+    await waitFor(() => subscribed() && tw.validations.length >= 3, "the first validations");
+    expect(tw.validations.every((s) => s === 200)).toBe(true);
+    tw.oauth.revokeUser(TWITCH_USER.id);
+    await done;
+    expect(tw.validations.at(-1)).toBe(401);
+    expect(sink.states.at(-1)).toEqual({ state: "failed", detail: expect.stringMatching(/Twitch no longer accepts Prism's access.*connect the account again/) });
+  });
+
+  it("marks a message said in a partner channel of a shared chat session as coming from that channel", async () => {
+    const { sink } = start();
+    await waitFor(() => subscribed(), "the subscription");
+    const partner = { id: "777", login: "partner_channel", displayName: "Partner_Channel" };
+    tw.eventsub.say(ALICE, "hi from next door", {}, partner);
+    tw.eventsub.say(BOB, "hi at home");
+    await waitFor(() => sink.received.length === 2, "both messages");
+    expect(sink.received[0]!.author).toEqual({ id: "42", name: "Alice (in Partner_Channel's chat)", color: "#0000FF", badges: ["subscriber/12", "moderator/1", "shared-chat/partner_channel"] });
+    expect(sink.received[1]!.author).toEqual({ id: "43", name: "ボブ", badges: [] });
   });
 
   it("fails, and stops, when the account lacks the chat scope or Twitch revokes the subscription", async () => {

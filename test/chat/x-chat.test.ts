@@ -90,6 +90,29 @@ describe("X replies reader", () => {
     expect(after.at).toBeGreaterThanOrEqual(refused[0]!.resetAt - 5);
   });
 
+  it("a spent monthly usage cap (429 usage-capped) is said as such and stops the reader, instead of waiting like a rate limit", async () => {
+    const { sink, done } = start();
+    await waitFor(() => sink.stateNames.includes("live"), "live");
+    x.chat.usageCapped = true;
+    await waitFor(() => sink.stateNames.includes("failed"), "the reader to say the cap is spent");
+    await done;
+    expect(sink.states.at(-1)).toEqual({ state: "failed", detail: expect.stringMatching(/^X's monthly post cap for this app is used up until the app's next monthly usage period starts/) });
+    expect(sink.stateNames).not.toContain("reconnecting");
+    // Asked once, not again and again: waiting 15 minutes would not help.
+    expect(x.chat.searchCalls.filter((c) => c.status === 429)).toHaveLength(1);
+  });
+
+  it("counts a broadcast chat message the way X does (CJK and emoji weigh 2) and refuses one that is too long before sending it", async () => {
+    const live: XStreamChat = { current: () => ({ postId: null, announceText: null, broadcastId: "1mGPaZaAdNqJN" }), announcedThisGoLive: () => true, announced: () => {} };
+    const on = { ...STREAM, x: live };
+    const { chat, api } = start({}, on);
+    await chat.send!(api, on, "a".repeat(140));
+    await chat.send!(api, on, "こんばんは".repeat(14)); // 70 characters, 140 as X counts them
+    await expect(chat.send!(api, on, "こんばんは".repeat(14) + "!")).rejects.toThrow(/at most 140 characters as X counts them .*this one counts 141/);
+    await expect(chat.send!(api, on, "🎉".repeat(71))).rejects.toThrow(/this one counts 142/);
+    expect(x.chat.broadcastChat.map((m) => [...m.text].length)).toEqual([140, 70]);
+  });
+
   it("reports what is missing when the stream has no announcement post", async () => {
     const { sink, done } = start({}, STREAM);
     await done;

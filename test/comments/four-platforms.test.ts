@@ -125,7 +125,7 @@ describe("four platforms' chats through one live Prism", () => {
       const s = await readerStates();
       return ["twitch", "youtube", "twitcasting", "x"].every((p) => s[p] === "live") ? s : undefined;
     };
-    await waitFor(async () => (await allLive()) && [...tw.eventsub.sessions.values()].some((s) => s.subscriptions.length > 0), {
+    await waitFor(async () => (await allLive()) && tw.eventsub.liveSubscriptions().length > 0, {
       what: "the four chat readers live (and Twitch subscribed)",
       timeoutMs: 15_000,
     });

@@ -32,6 +32,11 @@ export interface OAuthDialect {
   /** The platform's error answer at the token endpoint (bad code, bad refresh token, bad client). */
   tokenError(kind: "invalid_grant" | "invalid_client" | "invalid_request", description: string): FakeAnswer;
   tokenResponse(token: OAuthTokenResponse): unknown;
+  /**
+   * How "Cancel" on the consent page comes back: RFC 6749's error=access_denied with the state
+   * (default), or TwitCasting's result=denied with no state at all.
+   */
+  denial?: "rfc6749" | "result-denied";
 }
 
 interface Grant {
@@ -85,6 +90,11 @@ export class OAuthServer {
     if (challenge && (q.get("code_challenge_method") !== "S256" || !/^[A-Za-z0-9_-]{43}$/.test(challenge))) return fail("code_challenge must be S256");
     if (this.dialect.pkce === "none" && challenge) return fail("PKCE not supported");
     const back = new URL(redirectUri);
+    if (this.denyNext && this.dialect.denial === "result-denied") {
+      this.denyNext = false;
+      back.searchParams.set("result", "denied");
+      return { status: 302, headers: { location: back.toString() } };
+    }
     back.searchParams.set("state", state);
     if (this.denyNext) {
       this.denyNext = false;

@@ -29,9 +29,10 @@ export const viewer = (id: string, name: string): TwitCastingUser => ({
 });
 
 /**
- * TwitCasting's current live and comment endpoints. Comment ids grow; lists are newest first;
- * `slice_id` answers only comments after that id (the oldest `limit` of them, so a reader paging
- * with the newest id it has seen misses none). A fixed 60-second window of 60 calls per token
+ * TwitCasting's current live and comment endpoints. Comment ids grow; lists are newest first, from
+ * `offset` counted from the newest; `slice_id` answers only comments after that id, still newest
+ * first and from the newest end: with more than `limit` new ones the oldest of them are not in the
+ * answer (a reader that moves its slice_id to the newest id it got would skip them). A fixed 60-second window of 60 calls per token
  * (shrinkable for tests) answers 429 when spent, with X-RateLimit-* headers on every answer.
  */
 export class TwitCastingChatFake {
@@ -41,8 +42,14 @@ export class TwitCastingChatFake {
   readonly deleted: string[] = [];
   readonly faults: Array<"down"> = [];
   rateLimit = { limit: 60, windowMs: 60_000 };
+  /**
+   * Which end of the comments after `slice_id` a full answer holds. TwitCasting's reference says lists
+   * are newest first and does not say which end `slice_id` keeps; "newest" is how the reference reads,
+   * "oldest" the other reading, so a reader can be checked against both.
+   */
+  sliceKeeps: "newest" | "oldest" = "newest";
   /** Every comment list call: when, its slice_id, and the status. */
-  readonly listCalls: Array<{ at: number; sliceId: string | null; status: number; resetAt: number }> = [];
+  readonly listCalls: Array<{ at: number; sliceId: string | null; offset: string | null; status: number; resetAt: number }> = [];
   private nextComment = 7_000_000_000;
   private nextMovie = 189_037_369;
   private window = { start: 0, used: 0 };
@@ -96,7 +103,7 @@ export class TwitCastingChatFake {
     if (!route) return undefined;
     const limits = this.spend();
     const answer = limits.ok ? this.route(req, user, route) : tcError(429, 429, "Too Many Requests");
-    if (route === "comments" && req.method === "GET") this.listCalls.push({ at: Date.now(), sliceId: req.url.searchParams.get("slice_id"), status: answer.status, resetAt: Number(limits.headers["X-RateLimit-Reset"]) * 1000 });
+    if (route === "comments" && req.method === "GET") this.listCalls.push({ at: Date.now(), sliceId: req.url.searchParams.get("slice_id"), offset: req.url.searchParams.get("offset"), status: answer.status, resetAt: Number(limits.headers["X-RateLimit-Reset"]) * 1000 });
     return { ...answer, headers: { ...answer.headers, ...limits.headers } };
   }
 
@@ -116,10 +123,9 @@ export class TwitCastingChatFake {
       const limit = Number(q.get("limit") ?? 10);
       if (!(limit >= 1 && limit <= 50)) return tcError(400, 1001, "Validation error");
       const slice = q.get("slice_id");
-      const newestFirst = [...m.comments].reverse();
-      const comments = slice
-        ? m.comments.filter((c) => BigInt(c.id) > BigInt(slice)).slice(0, limit).reverse()
-        : newestFirst.slice(Number(q.get("offset") ?? 0), Number(q.get("offset") ?? 0) + limit);
+      const offset = slice ? 0 : Number(q.get("offset") ?? 0);
+      const newestFirst = [...m.comments].reverse().filter((c) => !slice || BigInt(c.id) > BigInt(slice));
+      const comments = slice && this.sliceKeeps === "oldest" ? newestFirst.slice(-limit) : newestFirst.slice(offset, offset + limit);
       return { status: 200, body: { movie_id: m.movie.id, all_count: m.comments.length, comments } satisfies TwitCastingComments };
     }
     if (route === "comments" && req.method === "POST") {

@@ -28,6 +28,8 @@ export async function startTwitCastingFake(): Promise<TwitCastingFake> {
       pkce: "none",
       accessTtlSec: 15_552_000,
       refreshTokens: "none",
+      // Cancelling consent sends the browser back with ?result=denied and no state.
+      denial: "result-denied",
       scopeFormat: "none",
       tokenResponse: (t: OAuthTokenResponse): TwitCastingAccessToken => ({ token_type: "bearer", expires_in: t.expires_in, access_token: t.access_token }),
       tokenError: (kind, description) => tcError(400, kind === "invalid_client" ? 1002 : 400, description),

@@ -2,7 +2,11 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 // twurple marks the raw wire types @private and exports only its package roots; the files are read by path.
-import type { HelixEventSubSubscriptionData, HelixPaginatedEventSubSubscriptionsResponse } from "../../node_modules/@twurple/api/lib/interfaces/endpoints/eventSub.external.js";
+import type {
+  HelixEventSubSubscriptionData,
+  HelixEventSubWebSocketTransportData,
+  HelixPaginatedEventSubSubscriptionsResponse,
+} from "../../node_modules/@twurple/api/lib/interfaces/endpoints/eventSub.external.js";
 import type { EventSubChannelChatMessageEventData } from "../../node_modules/@twurple/eventsub-base/lib/events/EventSubChannelChatMessageEvent.external.js";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { FakeAnswer, FakeRequest } from "./http.js";
@@ -19,8 +23,25 @@ interface Frame {
 interface Session {
   id: string;
   socket: WebSocket;
-  subscriptions: HelixEventSubSubscriptionData[];
   keepalive: NodeJS.Timeout;
+  /** The network between Prism and Twitch was cut: Twitch has not seen the socket end. */
+  cut: boolean;
+}
+
+/** A websocket subscription: the transport always names its session. */
+type Subscription = HelixEventSubSubscriptionData & { transport: HelixEventSubWebSocketTransportData };
+
+export interface EventSubLimits {
+  /**
+   * How long Twitch keeps a socket's subscriptions enabled after the socket died without a close
+   * frame (a network cut): until its own keepalive to that socket fails. Meanwhile the same
+   * subscription on a new session answers 409.
+   */
+  noticeDeadSocketMs: number;
+  /** WebSocket transports (sessions with enabled subscriptions) per user and client id (Twitch: 3). */
+  transportsPerUser: number;
+  /** Enabled subscriptions per WebSocket session (Twitch: 300). */
+  subscriptionsPerSession: number;
 }
 
 export interface Chatter {
@@ -41,6 +62,15 @@ const helixError = (status: number, error: string, message: string): FakeAnswer 
  */
 export class TwitchEventSubFake {
   readonly sessions = new Map<string, Session>();
+  /** Every subscription Twitch holds for the app, whatever its status (disabled ones stay listed). */
+  readonly subscriptions: Subscription[] = [];
+  readonly limits: EventSubLimits = { noticeDeadSocketMs: 60_000, transportsPerUser: 3, subscriptionsPerSession: 300 };
+  /** Every answer to a subscription request, in order. */
+  readonly subscribeAnswers: number[] = [];
+  readonly deletedSubscriptions: string[] = [];
+  private readonly timers = new Set<NodeJS.Timeout>();
+  /** The network is cut just as the next subscription request arrives: its session is gone (400). */
+  cutBeforeNextSubscribe = false;
   readonly sent: Array<{ broadcaster_id: string; sender_id: string; message: string }> = [];
   readonly deleted: string[] = [];
   readonly bans: Array<{ broadcaster_id: string; user_id: string }> = [];
@@ -73,18 +103,68 @@ export class TwitchEventSubFake {
     const session: Session = {
       id: `AQoQ${randomBytes(12).toString("hex")}`,
       socket,
-      subscriptions: from ? from.subscriptions : [],
       keepalive: setInterval(() => this.frame(session, "session_keepalive", {}), keepaliveSeconds * 1000),
+      cut: false,
     };
-    if (from) from.subscriptions = [];
+    if (from) for (const sub of this.subscriptions) if (sub.transport.session_id === from.id) sub.transport.session_id = session.id;
     this.sessions.set(session.id, session);
-    socket.on("close", () => {
+    socket.on("close", (code) => {
       clearInterval(session.keepalive);
       this.sessions.delete(session.id);
+      // A close frame tells Twitch at once; a cut (no frame: code 1006) only once its keepalive fails.
+      if (code !== 1006 && !session.cut) return this.disable(session.id, "websocket_disconnected");
+      const notice = setTimeout(() => {
+        this.timers.delete(notice);
+        this.disable(session.id, "websocket_network_timeout");
+      }, this.limits.noticeDeadSocketMs);
+      this.timers.add(notice);
     });
     this.frame(session, "session_welcome", {
       session: { id: session.id, status: "connected", connected_at: new Date().toISOString(), keepalive_timeout_seconds: from ? null : keepaliveSeconds, reconnect_url: null, recovery_url: null },
     });
+  }
+
+  /** Twitch disables a lost session's subscriptions (they stay listed with the reason and disconnected_at). */
+  private disable(sessionId: string, status: "websocket_disconnected" | "websocket_network_timeout") {
+    for (const sub of this.subscriptions) {
+      if (sub.transport.session_id !== sessionId || sub.status !== "enabled") continue;
+      sub.status = status;
+      sub.transport.disconnected_at = new Date().toISOString();
+    }
+  }
+
+  /** Enabled subscriptions whose socket is open: the ones that deliver. */
+  liveSubscriptions(): Subscription[] {
+    return this.subscriptions.filter((s) => s.status === "enabled" && this.sessions.has(s.transport.session_id));
+  }
+
+  /** Enabled subscriptions whose socket is gone (Twitch has not noticed yet). */
+  orphanedSubscriptions(): Subscription[] {
+    return this.subscriptions.filter((s) => s.status === "enabled" && !this.sessions.has(s.transport.session_id));
+  }
+
+  /** Other clients of the same app and user (say, a second Prism) hold `count` WebSocket transports. */
+  occupyTransports(userId: string, count: number) {
+    for (let i = 0; i < count; i++) this.subscriptions.push(this.newSubscription("channel.follow", { broadcaster_user_id: userId, moderator_user_id: userId }, `AQoQelsewhere${i}`, "2"));
+  }
+
+  /** Those other clients went away cleanly. */
+  releaseTransports() {
+    for (const sub of this.subscriptions) if (sub.transport.session_id.startsWith("AQoQelsewhere")) this.disable(sub.transport.session_id, "websocket_disconnected");
+  }
+
+  private newSubscription(type: string, condition: Record<string, string>, sessionId: string, version = "1"): Subscription {
+    return {
+      id: randomUUID(),
+      status: "enabled",
+      type,
+      version,
+      cost: 0,
+      condition,
+      created_at: new Date().toISOString(),
+      // disconnected_at is set only once the socket is lost (twurple's type always has it).
+      transport: { method: "websocket", session_id: sessionId, connected_at: new Date().toISOString() } as Subscription["transport"],
+    };
   }
 
   private frame(session: Session, type: string, payload: Record<string, unknown>, subscription?: HelixEventSubSubscriptionData) {
@@ -101,7 +181,7 @@ export class TwitchEventSubFake {
   }
 
   /** A viewer says something in the streamer's chat. `emotes` are [emote id, word] pairs placed by word. */
-  say(chatter: Chatter, text: string, emotes: Record<string, string> = {}): ChatMessageEventData {
+  say(chatter: Chatter, text: string, emotes: Record<string, string> = {}, sharedFrom?: FakeUser): ChatMessageEventData {
     const fragments: ChatMessageEventData["message"]["fragments"] = [];
     for (const [i, word] of text.split(" ").entries()) {
       const piece = (i ? " " : "") + word;
@@ -130,12 +210,14 @@ export class TwitchEventSubFake {
       color: chatter.color ?? "",
       reply: null,
       channel_points_custom_reward_id: null,
-      source_broadcaster_user_id: null,
-      source_broadcaster_user_login: null,
-      source_broadcaster_user_name: null,
-      source_message_id: null,
-      source_badges: null,
-      is_source_only: null,
+      // In a shared chat session Twitch repeats a message said in a partner channel into this one,
+      // naming the channel it was said in; outside a session the source fields are null.
+      source_broadcaster_user_id: sharedFrom?.id ?? null,
+      source_broadcaster_user_login: sharedFrom?.login ?? null,
+      source_broadcaster_user_name: sharedFrom?.displayName ?? null,
+      source_message_id: sharedFrom ? randomUUID() : null,
+      source_badges: sharedFrom ? [] : null,
+      is_source_only: sharedFrom ? false : null,
     };
     this.deliver(event);
     return event;
@@ -143,9 +225,10 @@ export class TwitchEventSubFake {
 
   /** Sends a notification to every session subscribed for the broadcaster (`times` > 1: a duplicate delivery). */
   deliver(event: ChatMessageEventData, times = 1) {
-    for (const session of this.sessions.values()) {
-      const sub = session.subscriptions.find((s) => s.type === "channel.chat.message" && s.condition.broadcaster_user_id === event.broadcaster_user_id);
-      for (let i = 0; sub && i < times; i++) this.frame(session, "notification", { subscription: sub, event }, sub);
+    for (const sub of this.liveSubscriptions()) {
+      if (sub.type !== "channel.chat.message" || sub.condition.broadcaster_user_id !== event.broadcaster_user_id) continue;
+      const session = this.sessions.get(sub.transport.session_id)!;
+      for (let i = 0; i < times; i++) this.frame(session, "notification", { subscription: sub, event }, sub);
     }
   }
 
@@ -158,9 +241,15 @@ export class TwitchEventSubFake {
     }
   }
 
-  /** Cuts every socket without a close frame, as a network failure would. */
+  /**
+   * Cuts the network: every socket ends without a close frame, and Twitch only notices after
+   * `limits.noticeDeadSocketMs`, keeping the sessions' subscriptions enabled until then.
+   */
   kill() {
-    for (const session of this.sessions.values()) session.socket.terminate();
+    for (const session of this.sessions.values()) {
+      session.cut = true;
+      session.socket.terminate();
+    }
   }
 
   /** Stops sending keepalives (the socket stays open but silent). */
@@ -169,9 +258,9 @@ export class TwitchEventSubFake {
   }
 
   revoke() {
-    for (const session of this.sessions.values()) {
-      for (const sub of session.subscriptions) this.frame(session, "revocation", { subscription: { ...sub, status: "authorization_revoked" } }, sub);
-      session.subscriptions = [];
+    for (const sub of this.liveSubscriptions()) {
+      sub.status = "authorization_revoked";
+      this.frame(this.sessions.get(sub.transport.session_id)!, "revocation", { subscription: sub }, sub);
     }
   }
 
@@ -187,23 +276,40 @@ export class TwitchEventSubFake {
         const missing = need("user:read:chat");
         if (missing) return { ...missing, status: 403, body: { error: "Forbidden", status: 403, message: "subscription missing proper authorization" } };
         if (input.condition.user_id !== user.id) return helixError(403, "Forbidden", "subscription missing proper authorization");
+        const cut = this.cutBeforeNextSubscribe ? this.sessions.get(input.transport.session_id ?? "") : undefined;
+        if (cut) {
+          this.cutBeforeNextSubscribe = false;
+          cut.cut = true;
+          cut.socket.terminate();
+          this.sessions.delete(cut.id);
+        }
         const session = input.transport.method === "websocket" ? this.sessions.get(input.transport.session_id ?? "") : undefined;
-        if (!session) return helixError(400, "Bad Request", "websocket transport session does not exist or has already disconnected");
-        if (session.subscriptions.some((s) => s.type === input.type)) return helixError(409, "Conflict", "subscription already exists");
-        const sub: HelixEventSubSubscriptionData = {
-          id: randomUUID(),
-          status: "enabled",
-          type: input.type,
-          version: input.version,
-          cost: 0,
-          condition: input.condition,
-          created_at: new Date().toISOString(),
-          // Twitch adds disconnected_at only when listing subscriptions of a lost socket; twurple's type always has it.
-          transport: { method: "websocket", session_id: session.id, connected_at: new Date().toISOString() } as HelixEventSubSubscriptionData["transport"],
-        };
-        session.subscriptions.push(sub);
-        const body: HelixPaginatedEventSubSubscriptionsResponse = { data: [sub], total: 1, total_cost: 0, max_total_cost: 10, pagination: {} };
-        return { status: 202, body };
+        const answer = session ? this.subscribe(input.type, input.condition, session.id, user.id) : helixError(400, "Bad Request", "websocket transport session does not exist or has already disconnected");
+        this.subscribeAnswers.push(answer.status);
+        return answer;
+      }
+      case "GET /helix/eventsub/subscriptions": {
+        // Twitch takes at most one of the filters; a user token sees only what the app made for that user.
+        const filters = ["status", "type", "user_id", "subscription_id"].filter((f) => q.has(f));
+        if (filters.length > 1) return helixError(400, "Bad Request", "only one filter query parameter may be specified");
+        const data = this.subscriptions.filter(
+          (s) =>
+            s.condition.user_id === user.id || s.condition.broadcaster_user_id === user.id
+              ? (!q.has("status") || s.status === q.get("status")) &&
+                (!q.has("type") || s.type === q.get("type")) &&
+                (!q.has("user_id") || Object.values(s.condition).includes(q.get("user_id")!)) &&
+                (!q.has("subscription_id") || s.id === q.get("subscription_id"))
+              : false,
+        );
+        const body: HelixPaginatedEventSubSubscriptionsResponse = { data, total: data.length, total_cost: 0, max_total_cost: 10, pagination: {} };
+        return { status: 200, body };
+      }
+      case "DELETE /helix/eventsub/subscriptions": {
+        const at = this.subscriptions.findIndex((s) => s.id === q.get("id") && (s.condition.user_id === user.id || s.condition.broadcaster_user_id === user.id));
+        if (at < 0) return helixError(404, "Not Found", "subscription not found");
+        this.deletedSubscriptions.push(this.subscriptions[at]!.id);
+        this.subscriptions.splice(at, 1);
+        return { status: 204 };
       }
       case "POST /helix/chat/messages": {
         const missing = need("user:write:chat");
@@ -234,7 +340,23 @@ export class TwitchEventSubFake {
     }
   }
 
+  /** Twitch's checks, in its order: a duplicate of an enabled subscription (409), then the transport and per-session caps (429). */
+  private subscribe(type: string, condition: Record<string, string>, sessionId: string, userId: string): FakeAnswer {
+    const enabled = this.subscriptions.filter((s) => s.status === "enabled");
+    const same = JSON.stringify(Object.entries(condition).sort());
+    if (enabled.some((s) => s.type === type && JSON.stringify(Object.entries(s.condition).sort()) === same)) return helixError(409, "Conflict", "subscription already exists");
+    const mine = enabled.filter((s) => Object.values(s.condition).includes(userId));
+    const transports = new Set(mine.map((s) => s.transport.session_id));
+    if (!transports.has(sessionId) && transports.size >= this.limits.transportsPerUser) return helixError(429, "Too Many Requests", "number of websocket transports limit exceeded");
+    if (enabled.filter((s) => s.transport.session_id === sessionId).length >= this.limits.subscriptionsPerSession) return helixError(429, "Too Many Requests", "number of subscriptions per websocket limit exceeded");
+    const sub = this.newSubscription(type, condition, sessionId);
+    this.subscriptions.push(sub);
+    const body: HelixPaginatedEventSubSubscriptionsResponse = { data: [sub], total: 1, total_cost: 0, max_total_cost: 10, pagination: {} };
+    return { status: 202, body };
+  }
+
   async close() {
+    for (const timer of this.timers) clearTimeout(timer);
     for (const session of this.sessions.values()) {
       clearInterval(session.keepalive);
       session.socket.terminate();

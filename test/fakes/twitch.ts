@@ -31,6 +31,8 @@ export interface TwitchFake extends FakeServer {
   titles: Map<string, string>;
   /** The access token each Helix call carried, in order. */
   helixTokens: string[];
+  /** Answers to GET /oauth2/validate, in order (200 or 401). */
+  validations: number[];
   /** EventSub's WebSocket and the Helix chat calls (twitch-eventsub.ts). */
   eventsub: TwitchEventSubFake;
   env(): Record<string, string>;
@@ -59,7 +61,7 @@ export async function startTwitchFake(options: { accessTtlSec?: number } = {}): 
     },
     TWITCH_USER,
   );
-  const state = { streamKey: newKey(), titles: new Map<string, string>(), helixTokens: [] as string[] };
+  const state = { streamKey: newKey(), titles: new Map<string, string>(), helixTokens: [] as string[], validations: [] as number[] };
 
   const eventsub = await TwitchEventSubFake.start(TWITCH_USER);
   const helixUser = (req: FakeRequest) => {
@@ -85,6 +87,7 @@ export async function startTwitchFake(options: { accessTtlSec?: number } = {}): 
       }
       case "GET /oauth2/validate": {
         const auth = oauth.authenticate(bearer(req, "OAuth"));
+        state.validations.push(auth.ok ? 200 : 401);
         if (!auth.ok) return { status: 401, body: { status: 401, message: "invalid access token" } };
         const body: TokenInfoData = { client_id: oauth.dialect.clientId, login: auth.user.login, scopes: auth.scopes, user_id: auth.user.id, expires_in: auth.expiresInSec };
         return { status: 200, body };
@@ -142,6 +145,7 @@ export async function startTwitchFake(options: { accessTtlSec?: number } = {}): 
     rotateKey: () => (state.streamKey = newKey()),
     titles: state.titles,
     helixTokens: state.helixTokens,
+    validations: state.validations,
     env: () => ({
       PRISM_TWITCH_CLIENT_ID: oauth.dialect.clientId,
       PRISM_TWITCH_CLIENT_SECRET: oauth.dialect.clientSecret,

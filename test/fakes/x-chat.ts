@@ -1,3 +1,4 @@
+import twitterText from "twitter-text";
 import type { TweetV2, TweetV2PostTweetResult, Tweetv2SearchResult, UserV2 } from "twitter-api-v2";
 import type { FakeAnswer, FakeRequest } from "./http.js";
 import type { FakeUser } from "./oauth-server.js";
@@ -7,6 +8,17 @@ const problem = (status: number, title: string, detail: string, headers?: Record
   body: { title, type: "about:blank", status, detail },
   ...(headers && { headers }),
 });
+
+/** X's answer once the app's monthly usage is spent (HTTP 429), as reported in xdevplatform/xdk#25. */
+const USAGE_CAPPED = {
+  account_id: "1700000000000000000",
+  product_name: "standard-basic",
+  title: "UsageCapExceeded",
+  period: "Monthly",
+  scope: "Product",
+  detail: "Usage cap exceeded: Monthly product cap",
+  type: "https://api.twitter.com/2/problems/usage-capped",
+};
 
 /**
  * A chat message sent to an Enterprise broadcast. twitter-api-v2 has no Livestream API types, so
@@ -22,14 +34,18 @@ export interface BroadcastChatSent {
 /**
  * X's recent search over a conversation (`query=conversation_id:<id>`, `since_id`, `max_results`
  * 10–100, newest first, `next_token` to page back, `expansions=author_id` into includes.users) and
- * POST /2/tweets for replies. Rate limited per window (X: 60 per 15 minutes on Basic) with the
- * x-rate-limit-* headers; answers are twitter-api-v2's types.
+ * POST /2/tweets for replies. Rate limited per window (X: 300 per 15 minutes per user) with the
+ * x-rate-limit-* headers; answers are twitter-api-v2's types. Once the app's monthly usage is spent
+ * (`usageCapped`) every call answers 429 with X's usage-capped problem while the rate-limit headers
+ * still show room, as X does (xdevplatform/xdk#25).
  */
 export class XChatFake {
   readonly tweets: TweetV2[] = [];
   readonly users = new Map<string, UserV2>();
   readonly faults: Array<"down"> = [];
-  rateLimit = { limit: 60, windowMs: 15 * 60_000 };
+  rateLimit = { limit: 300, windowMs: 15 * 60_000 };
+  /** The app's monthly post cap is used up. */
+  usageCapped = false;
   /** Enterprise: chat messages sent with POST /2/broadcasts/:id/chat. */
   readonly broadcastChat: BroadcastChatSent[] = [];
   readonly searchCalls: Array<{ at: number; sinceId: string | null; nextToken: string | null; status: number; resetAt: number }> = [];
@@ -56,6 +72,12 @@ export class XChatFake {
 
   handle(req: FakeRequest, user: FakeUser, scopes: string[]): FakeAnswer | undefined {
     const path = `${req.method} ${req.url.pathname}`;
+    if (this.usageCapped && (path === "GET /2/tweets/search/recent" || path === "POST /2/tweets" || /^POST \/2\/broadcasts\//.test(path))) {
+      const limits = this.spend();
+      const q = req.url.searchParams;
+      if (req.method === "GET") this.searchCalls.push({ at: Date.now(), sinceId: q.get("since_id"), nextToken: q.get("next_token"), status: 429, resetAt: Number(limits.headers["x-rate-limit-reset"]) * 1000 });
+      return { status: 429, body: USAGE_CAPPED, headers: limits.headers };
+    }
     if (path === "GET /2/tweets/search/recent") {
       const limits = this.spend();
       const answer = limits.ok ? this.search(req.url.searchParams) : problem(429, "Too Many Requests", "Too Many Requests");
@@ -76,7 +98,8 @@ export class XChatFake {
     const broadcast = req.method === "POST" ? /^\/2\/broadcasts\/([a-zA-Z0-9]{1,13})\/chat$/.exec(req.url.pathname)?.[1] : undefined;
     if (broadcast) {
       const input = req.json<{ text?: string; reply_to?: string }>();
-      if (!input.text || input.text.length > 140) return problem(400, "Invalid Request", "One or more parameters to your request was invalid.");
+      // X counts like a post: CJK and emoji weigh 2, links 23 (twitter-text).
+      if (!input.text || twitterText.parseTweet(input.text).weightedLength > 140) return problem(400, "Invalid Request", "One or more parameters to your request was invalid.");
       // X answers with the server timestamp in nanoseconds, which is also the message's id.
       const timestamp = `${BigInt(Date.now()) * 1_000_000n + BigInt(this.broadcastChat.length)}`;
       this.broadcastChat.push({ broadcastId: broadcast, userId: user.id, text: input.text, timestamp });

@@ -93,6 +93,25 @@ describe("linking platform accounts over real HTTP redirects", () => {
     expect(Object.fromEntries(denied.location.searchParams)).toEqual({ account_error: "access_denied", platform: "twitch" });
   });
 
+  it("a cancelled consent lands on the dashboard as 'cancelled' on every platform, TwitCasting's state-less result=denied too", async () => {
+    twitcasting.oauth.denyNext = true;
+    const tc = await linkThroughBrowser(t, "twitcasting", twitcasting.oauth);
+    expect(Object.fromEntries(tc.callback.searchParams)).toEqual({ result: "denied" });
+    expect(tc.location.pathname).toBe("/");
+    expect(Object.fromEntries(tc.location.searchParams)).toEqual({ account_error: "access_denied", platform: "twitcasting" });
+    for (const [platform, fake] of [["x", x], ["youtube", youtube]] as const) {
+      fake.oauth.denyNext = true;
+      const back = await linkThroughBrowser(t, platform, fake.oauth);
+      expect(Object.fromEntries(back.location.searchParams)).toEqual({ account_error: "access_denied", platform });
+    }
+    // Any platform's bare "error=access_denied" with no state is a cancel too; nothing is stored.
+    const before = (await call("GET", "/api/v1/accounts")).body;
+    const bare = await fetch(new URL("/api/v1/oauth/twitch/callback?error=access_denied&error_description=The+user+denied+you+access", tc.callback), { redirect: "manual" });
+    expect(bare.status).toBe(302);
+    expect(Object.fromEntries(new URL(bare.headers.get("location")!, tc.callback).searchParams)).toEqual({ account_error: "access_denied", platform: "twitch" });
+    expect((await call("GET", "/api/v1/accounts")).body).toEqual(before);
+  });
+
   it("refuses an expired state", async () => {
     const short = await startTestPrism({ env: { ...twitch.env(), PRISM_OAUTH_STATE_TTL_SECONDS: "0.3" } });
     try {

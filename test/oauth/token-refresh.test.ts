@@ -17,6 +17,7 @@ import { startYouTubeFake, YOUTUBE_CHANNEL } from "../fakes/youtube.js";
 import { startTwitCastingFake, TWITCASTING_USER } from "../fakes/twitcasting.js";
 import type { OAuthServer, FakeUser } from "../fakes/oauth-server.js";
 import type { FakeServer } from "../fakes/http.js";
+import { RecordingSink } from "../chat/support.js";
 
 /**
  * The token upkeep of linked accounts against the fakes, without a relay: the destination's
@@ -108,6 +109,21 @@ describe("linked accounts keep their tokens usable", () => {
     await expect(resolve()).rejects.toMatchObject({ kind: "rejected" });
     expect(twitch.oauth.counts.refresh_token).toBe(refreshes);
     expect(events).toHaveLength(1);
+  });
+
+  it("Twitch chat validates the token when it starts (as Twitch requires): a revoked grant marks the account needs_reconnect", async () => {
+    const twitch = await startTwitchFake();
+    const { repo, account, events, accounts, stream } = await setup(twitch, "twitch", TWITCH_USER);
+    const [source] = accounts.chatSources(stream.id);
+    expect(source?.platform).toBe("twitch");
+    twitch.oauth.revokeUser(TWITCH_USER.id);
+    const sink = new RecordingSink();
+    await source!.chat.read(source!.api, source!.stream, sink, new AbortController().signal);
+    expect(twitch.validations[0]).toBe(401);
+    expect(twitch.eventsub.subscribeCalls).toEqual([]);
+    expect(repo.summary(account.id)).toMatchObject({ status: "needs_reconnect", statusReason: expect.stringMatching(/Invalid refresh token/) });
+    expect(events).toHaveLength(1);
+    expect(sink.states.at(-1)).toEqual({ state: "failed", detail: expect.stringMatching(/must be connected again/) });
   });
 
   it("a platform that is down is retried, not a reason to relink", async () => {

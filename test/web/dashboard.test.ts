@@ -142,6 +142,12 @@ describe("dashboard in a real browser (Debian's Chromium through playwright-core
       expect(page.url()).toMatch(/\/#\/accounts$/);
       await page.screenshot({ path: `${ARTIFACTS}/dashboard-accounts-linked.png`, fullPage: true });
 
+      // "Cancel" on Twitch's consent page: back on Accounts, told so in words, nothing linked.
+      twitch.oauth.denyNext = true;
+      await card.getByRole("button", { name: "Connect another" }).click();
+      await page.getByText("You cancelled linking Twitch; nothing was changed.", { exact: false }).waitFor({ timeout: 10_000 });
+      expect(((await linked.api("GET", "/api/v1/accounts")).body as unknown[]).length).toBe(1);
+
       // The streamer removes Prism's access on Twitch: the next refresh is refused.
       twitch.oauth.revokeUser(TWITCH_USER.id);
       await waitFor(async () => ((await linked.api("GET", "/api/v1/accounts")).body as Array<{ status: string }>)[0]?.status === "needs_reconnect", { what: "needs_reconnect" });

@@ -31,7 +31,10 @@ export interface TwitCastingChatOptions {
 /**
  * TwitCasting comments: the current movie's comments polled with `slice_id` (only comments after the
  * newest one read), so nothing is read twice and a reader that was cut off resumes where it stopped.
- * Lists come newest first and are handed over oldest first.
+ * Lists come newest first and are handed over oldest first. TwitCasting does not say which end of
+ * the new comments a full `slice_id` answer (50) keeps; it reads as the newest 50, which would leave
+ * a gap behind them. So a full answer is completed by walking back from the newest with `offset`
+ * until a page reaches a comment already read: nothing is skipped whichever end TwitCasting keeps.
  */
 export function twitcastingChat(options: TwitCastingChatOptions): ChatSupport {
   const movies = new Map<string, string>();
@@ -81,20 +84,25 @@ export function twitcastingChat(options: TwitCastingChatOptions): ChatSupport {
           if (now !== movie) [movie, sliceId] = [now, undefined];
           movies.set(stream.destinationId, now);
         }
-        const { body, res } = await call<{ comments: Comment[] }>(api, "list the comments", `/movies/${encodeURIComponent(movie)}/comments`, {
-          limit: String(PAGE),
-          ...(sliceId ? { slice_id: sliceId } : { offset: "0" }),
-        });
-        const oldestFirst = [...body.comments].reverse();
+        const listPath = `/movies/${encodeURIComponent(movie)}/comments`;
+        const list = (query: Record<string, string>) => call<{ comments: Comment[] }>(api, "list the comments", listPath, { limit: String(PAGE), ...query });
+        let { body, res } = await list(sliceId ? { slice_id: sliceId } : { offset: "0" });
+        let found = body.comments;
+        if (sliceId && found.length >= PAGE) {
+          const after = BigInt(sliceId);
+          for (let offset = 0; !signal.aborted; offset += PAGE) {
+            ({ body, res } = await list({ offset: String(offset) }));
+            found = found.concat(body.comments.filter((c) => BigInt(c.id) > after));
+            if (body.comments.length === 0 || body.comments.some((c) => BigInt(c.id) <= after)) break;
+          }
+        }
+        const oldestFirst = [...new Map(found.map((c) => [c.id, c])).values()].sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
         if (oldestFirst.length) {
           sink.messages(oldestFirst.map(toIncoming));
           sliceId = oldestFirst.at(-1)!.id;
         }
-        // A full page means more are waiting: fetch them now rather than a poll later.
-        const full = oldestFirst.length === PAGE;
-        const next = full ? 0 : pollMs;
         const remaining = Number(res.headers.get("x-ratelimit-remaining"));
-        return { waitMs: res.headers.has("x-ratelimit-remaining") && remaining <= 1 ? Math.max(next, untilReset(res) ?? pollMs) : next, complete: !full };
+        return { waitMs: res.headers.has("x-ratelimit-remaining") && remaining <= 1 ? Math.max(pollMs, untilReset(res) ?? pollMs) : pollMs, complete: true };
       });
     },
 

@@ -25,7 +25,7 @@ export const twitchAccounts: AccountSupport = {
     const helix = (path: string, query: Record<string, string>) => endpoint(settings.apiUrl, `/helix${path}`, query);
     const clientId = { "Client-Id": settings.clientId ?? "" };
     return {
-      chat: twitchChat({ apiUrl: settings.apiUrl, clientId: settings.clientId ?? "", eventsubUrl: accounts.twitch.eventsubUrl }),
+      chat: twitchChat({ apiUrl: settings.apiUrl, authUrl: settings.authUrl, clientId: settings.clientId ?? "", eventsubUrl: accounts.twitch.eventsubUrl }),
 
       async identify(api) {
         // /oauth2/validate names the token's user; Twitch asks apps to validate tokens they are given.

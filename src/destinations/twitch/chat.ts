@@ -1,6 +1,6 @@
 import WebSocket from "ws";
 import { backoffDelay, type BackoffPolicy } from "../../relay/backoff.js";
-import { PlatformRefused, type AccountApi } from "../account-types.js";
+import { PlatformRefused, PlatformUnavailable, type AccountApi } from "../account-types.js";
 import { CHAT_BACKOFF } from "../chat-loop.js";
 import type { ChatSupport } from "../chat-types.js";
 import { endpoint, readJson } from "../platform-http.js";
@@ -10,13 +10,21 @@ const helixMessage = (body: { message?: string; error?: string }) => body.messag
 
 export interface TwitchChatOptions {
   apiUrl: string;
+  /** id.twitch.tv, where /oauth2/validate lives. */
+  authUrl: string;
   clientId: string;
   /** EventSub's WebSocket (wss://eventsub.wss.twitch.tv/ws). */
   eventsubUrl: string;
   /** How long Twitch may stay silent before the socket counts as dead (Twitch allows 10–600 s). */
   keepaliveSeconds?: number;
   backoff?: BackoffPolicy;
+  /** Twitch requires apps to validate a token when they start using it and every hour after. */
+  validateEveryMs?: number;
 }
+
+/** Twitch's answer when an identical subscription is still enabled (on a session it has not seen die). */
+class SubscriptionExists extends Error {}
+const HOUR_MS = 3_600_000;
 
 interface Frame {
   metadata: { message_id: string; message_type: string; message_timestamp: string; subscription_type?: string };
@@ -33,11 +41,17 @@ interface Frame {
  * `session_welcome` it subscribes to `channel.chat.message` for the account's own channel; a
  * `session_reconnect` moves to the new URL (subscriptions carry over; the old socket stays until the new
  * one is welcomed); a drop or a silent socket (no frame within the keepalive timeout) reconnects with
- * back-off and subscribes again. Messages sent while no socket is subscribed are lost: Twitch keeps no
- * chat history. Deliveries are at least once, so message ids are deduplicated.
+ * back-off and subscribes again. A socket that died without a close frame keeps its subscription
+ * enabled at Twitch until Twitch notices, so that subscription answers 409: the stale one is deleted
+ * (listed with GET /eventsub/subscriptions) and the subscription made again. 429 (all of the user's
+ * three WebSocket transports taken) and 5xx are waited out with back-off; only refusals that retrying
+ * cannot mend (a missing scope, a revoked grant) end in `failed`. The token is validated at the start
+ * and every hour, as Twitch requires of apps. Messages sent while no socket is subscribed are lost:
+ * Twitch keeps no chat history. Deliveries are at least once, so message ids are deduplicated.
  */
 export function twitchChat(options: TwitchChatOptions): ChatSupport {
   const keepaliveSeconds = options.keepaliveSeconds ?? 30;
+  const validateEveryMs = options.validateEveryMs ?? HOUR_MS;
   const clientId = { "Client-Id": options.clientId };
   const helix = (path: string, query: Record<string, string> = {}) => endpoint(options.apiUrl, `/helix${path}`, query);
 
@@ -48,7 +62,42 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
       ...(body !== undefined && { body: JSON.stringify(body) }),
     });
     if (res.status === 204) return undefined;
+    if (res.status === 409) {
+      await res.body?.cancel();
+      throw new SubscriptionExists(`Twitch still holds an identical subscription (${what})`);
+    }
     return readJson(res, "Twitch", what, helixMessage);
+  }
+
+  /**
+   * GET /oauth2/validate. Resolves when Twitch accepts the token (or cannot be asked right now);
+   * rejects when the token is gone for good — through the account's API a 401 has already cost a
+   * refresh, so what is left is a revoked grant (the token keeper marks the account needs_reconnect).
+   */
+  async function validate(api: AccountApi): Promise<void> {
+    let res: Response;
+    try {
+      res = await api.fetch(endpoint(options.authUrl, "/oauth2/validate"), { scheme: "OAuth" });
+    } catch (err) {
+      if (err instanceof PlatformUnavailable) return;
+      throw err;
+    }
+    await res.body?.cancel();
+    if (res.status === 401) throw new PlatformRefused("Twitch no longer accepts Prism's access to this account (the token was revoked or the app disconnected): connect the account again under Accounts");
+  }
+
+  /**
+   * Deletes this user's chat subscriptions that are not on `sessionId`: left over from a socket that
+   * died without a close frame, which Twitch has not noticed yet and still counts as live.
+   */
+  async function deleteStale(api: AccountApi, me: string, sessionId: string): Promise<void> {
+    const listed = (await helixCall(api, "list the chat subscriptions", "GET", "/eventsub/subscriptions", { type: "channel.chat.message" })) as {
+      data: Array<{ id: string; status: string; condition: Record<string, string>; transport: { session_id?: string } }>;
+    };
+    for (const sub of listed.data) {
+      if (sub.condition.broadcaster_user_id !== me || sub.condition.user_id !== me || sub.transport.session_id === sessionId) continue;
+      await helixCall(api, "delete a stale chat subscription", "DELETE", "/eventsub/subscriptions", { id: sub.id });
+    }
   }
 
   return {
@@ -60,23 +109,37 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
         let current: WebSocket | undefined;
         let failures = 0;
         let retry: NodeJS.Timeout | undefined;
+        let revalidate: NodeJS.Timeout | undefined;
         let stopped = false;
         const sockets = new Set<WebSocket>();
         const stop = () => {
           stopped = true;
           clearTimeout(retry);
+          clearInterval(revalidate);
           for (const ws of sockets) ws.terminate();
           resolve();
         };
+        /** Refusals that retrying cannot mend: a missing scope, a revoked grant. */
+        const fail = (err: Error) => {
+          if (stopped) return;
+          sink.state("failed", err.message);
+          stop();
+        };
+        const checkToken = () => validate(api).catch(fail);
         if (signal.aborted) return stop();
         signal.addEventListener("abort", stop, { once: true });
         sink.state("connecting");
-        open(firstUrl, true);
+        void checkToken().then(() => {
+          if (stopped) return;
+          revalidate = setInterval(checkToken, validateEveryMs);
+          open(firstUrl, true);
+        });
 
         function open(url: string, subscribe: boolean) {
           const ws = new WebSocket(url);
           sockets.add(ws);
           if (subscribe) current = ws;
+          let lastTrouble: string | undefined;
           let watchdog: NodeJS.Timeout | undefined;
           let timeoutSeconds = keepaliveSeconds;
           // A keepalive comes at the latest every timeout; a little slack covers the network.
@@ -104,12 +167,11 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
                 if (!subscribe) return live();
                 subscribeOn(frame.payload.session!.id).then(live, (err: Error) => {
                   if (stopped) return;
-                  if (err instanceof PlatformRefused || err.name === "AccountNeedsReconnect") {
-                    sink.state("failed", err.message);
-                    return stop();
-                  }
+                  if (err instanceof PlatformRefused || err.name === "AccountNeedsReconnect") return fail(err);
+                  // Passing trouble (429: all of the user's transports taken, 5xx): a new session after the back-off.
                   sink.log.warn({ reason: err.message }, "Twitch chat subscription failed");
-                  ws.terminate();
+                  lastTrouble = err.message;
+                  ws.close();
                 });
                 return;
               }
@@ -145,7 +207,7 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
             if (stopped || ws !== current) return;
             current = undefined;
             const delay = backoffDelay(options.backoff ?? CHAT_BACKOFF, failures++);
-            sink.state("reconnecting", "the Twitch EventSub connection dropped");
+            sink.state("reconnecting", lastTrouble ?? "the Twitch EventSub connection dropped");
             retry = setTimeout(() => open(firstUrl, true), delay);
           });
         }
@@ -157,12 +219,25 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
         }
 
         async function subscribeOn(sessionId: string) {
-          await helixCall(api, "subscribe to the chat", "POST", "/eventsub/subscriptions", {}, {
-            type: "channel.chat.message",
-            version: "1",
-            condition: { broadcaster_user_id: me, user_id: me },
-            transport: { method: "websocket", session_id: sessionId },
-          });
+          const subscribe = () =>
+            helixCall(api, "subscribe to the chat", "POST", "/eventsub/subscriptions", {}, {
+              type: "channel.chat.message",
+              version: "1",
+              condition: { broadcaster_user_id: me, user_id: me },
+              transport: { method: "websocket", session_id: sessionId },
+            });
+          try {
+            await subscribe();
+          } catch (err) {
+            // The socket died after its welcome: a new session will do (Twitch's 400 names the session).
+            if (err instanceof PlatformRefused && /session does not exist|already disconnected/.test(err.message)) throw new PlatformUnavailable(err.message);
+            if (!(err instanceof SubscriptionExists)) throw err;
+            // The socket before this one died without Twitch noticing: its subscription still counts.
+            await deleteStale(api, me, sessionId);
+            await subscribe().catch((again: Error) => {
+              throw again instanceof SubscriptionExists ? new PlatformUnavailable(`${again.message}; Prism will try again`) : again;
+            });
+          }
         }
       });
     },

@@ -4,6 +4,7 @@ import { PlatformRefused } from "../account-types.js";
 import { CHAT_BACKOFF, ChatSlowDown, ChatWaiting, runChatLoop } from "../chat-loop.js";
 import type { ChatSupport, IncomingChatMessage } from "../chat-types.js";
 import { endpoint, readJson } from "../platform-http.js";
+import { X_BROADCAST_CHAT_MAX, X_SEARCH_POLL_MS, xUsageCapMessage, xWeightedLength } from "./limits.js";
 
 const xMessage = (body: { detail?: string; title?: string }) => body.detail ?? body.title;
 
@@ -29,8 +30,6 @@ export interface XStreamChat {
 }
 
 const NO_POST = "no announcement post is set for this stream, so there are no replies to read (X has no public live chat API)";
-/** X's limit for POST /2/broadcasts/:id/chat. */
-const BROADCAST_CHAT_MAX = 140;
 
 interface Tweet {
   id: string;
@@ -56,10 +55,7 @@ interface SearchPage {
 
 export interface XChatOptions {
   apiUrl: string;
-  /**
-   * Between searches. Recent search allows 60 calls per 15 minutes per user on X's Basic tier (one
-   * every 15 s), more on Pro; the default stays within Basic.
-   */
+  /** Between searches (default X_SEARCH_POLL_MS, inside recent search's 300 calls per 15 minutes per user). */
   pollMs?: number;
   backoff?: BackoffPolicy;
 }
@@ -70,7 +66,7 @@ export interface XChatOptions {
  * pages of one poll gathered and handed over oldest first.
  */
 export function xChat(options: XChatOptions): ChatSupport {
-  const pollMs = options.pollMs ?? 15_000;
+  const pollMs = options.pollMs ?? X_SEARCH_POLL_MS;
   /** The stream's chat as it is set now: the live settings when the stream has them, else the fixed post. */
   const chatOf = (stream: StreamInfo) => {
     const { x, xPostId } = stream as XChatStream;
@@ -79,12 +75,16 @@ export function xChat(options: XChatOptions): ChatSupport {
 
   async function get<T>(api: AccountApi, what: string, path: string, query: Record<string, string>): Promise<{ body: T; res: Response }> {
     const res = await api.fetch(endpoint(options.apiUrl, path, query));
-    if (res.status === 429) throw new ChatSlowDown("X's rate limit for recent search is reached", untilReset(res));
+    if (res.status === 429) {
+      await refuseIfUsageCapped(res);
+      throw new ChatSlowDown("X's rate limit for recent search is reached", untilReset(res));
+    }
     return { body: await readJson<T>(res, "X", what, xMessage), res };
   }
 
   async function post<T>(api: AccountApi, what: string, path: string, body: unknown): Promise<T> {
     const res = await api.fetch(endpoint(options.apiUrl, path), { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    if (res.status === 429) await refuseIfUsageCapped(res.clone());
     return readJson<T>(res, "X", what, xMessage);
   }
 
@@ -168,7 +168,10 @@ export function xChat(options: XChatOptions): ChatSupport {
     async send(api, stream, text) {
       const { postId, broadcastId } = chatOf(stream);
       if (broadcastId) {
-        if (text.length > BROADCAST_CHAT_MAX) throw new PlatformRefused(`X: a broadcast chat message is at most ${BROADCAST_CHAT_MAX} characters (this one has ${text.length}).`);
+        const length = xWeightedLength(text);
+        if (length > X_BROADCAST_CHAT_MAX) {
+          throw new PlatformRefused(`X: a broadcast chat message is at most ${X_BROADCAST_CHAT_MAX} characters as X counts them (CJK characters and emoji count 2, links 23); this one counts ${length}.`);
+        }
         await post(api, "send the chat message", `/2/broadcasts/${encodeURIComponent(broadcastId)}/chat`, { text });
         return;
       }
@@ -178,6 +181,13 @@ export function xChat(options: XChatOptions): ChatSupport {
     // X cannot delete other people's posts or ban from a conversation through the public API
     // (hiding replies needs tweet.moderate.write and is not a delete), so both are absent.
   };
+}
+
+/** A 429 that is X's monthly usage cap, not its rate limit: refused outright, with what it means. */
+async function refuseIfUsageCapped(res: Response): Promise<void> {
+  const body: unknown = await res.json().catch(() => undefined);
+  const capped = xUsageCapMessage(body);
+  if (capped) throw new PlatformRefused(capped);
 }
 
 /** Milliseconds until x-rate-limit-reset (unix seconds), when X sent it. */

@@ -1,3 +1,4 @@
+import twitterText from "twitter-text";
 import type { IngestLimits } from "../types.js";
 
 /**
@@ -21,3 +22,32 @@ export const xLimits: IngestLimits = {
   videoCodecs: ["H264"],
   audioCodecs: ["AAC"],
 };
+
+/**
+ * Recent search (GET /2/tweets/search/recent) allows 300 requests per 15 minutes per user (450 per
+ * app). One poll may take several pages, so Prism polls every 5 s: at most 180 polls a window, the
+ * rest left for the pages of a busy conversation.
+ */
+export const X_RECENT_SEARCH_PER_15_MIN = 300;
+export const X_SEARCH_POLL_MS = 5_000;
+
+/** POST /2/broadcasts/:id/chat takes 1–140 characters, counted the way X counts a post. */
+export const X_BROADCAST_CHAT_MAX = 140;
+
+/**
+ * Length the way X counts it, with twitter-text (X's own counting library): Latin letters count 1,
+ * CJK characters and each emoji (a whole ZWJ sequence) 2, a URL 23 whatever its length.
+ */
+export const xWeightedLength = (text: string): number => twitterText.parseTweet(text).weightedLength;
+
+/**
+ * X's answer when the app's monthly usage is spent (HTTP 429 with a problem body:
+ * {"title":"UsageCapExceeded","type":"https://api.twitter.com/2/problems/usage-capped","period":"Monthly",...}).
+ * It is no rate limit: waiting 15 minutes does not help, only the next usage period (or a bigger plan).
+ */
+export function xUsageCapMessage(body: unknown): string | undefined {
+  const problem = body as { title?: string; type?: string; period?: string; detail?: string } | undefined;
+  if (problem?.title !== "UsageCapExceeded" && !problem?.type?.endsWith("/usage-capped")) return undefined;
+  const period = (problem.period ?? "monthly").toLowerCase();
+  return `X's ${period} post cap for this app is used up until the app's next ${period} usage period starts (X said: ${problem.detail ?? "usage cap exceeded"}); the X developer console shows the app's usage and when it resets, or a larger plan lifts the cap`;
+}

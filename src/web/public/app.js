@@ -7,14 +7,17 @@ import { StreamPage } from "./destinations.js";
 import { AccountsPage } from "./accounts.js";
 import { WebhooksPage } from "./webhooks.js";
 import { ChatPage } from "./chat.js";
+import { platformName } from "./platforms.js";
 
 /** Back from a platform's consent page, Prism's OAuth callback lands on /?account_linked=… or /?account_error=…: show it on Accounts. */
 const returned = new URLSearchParams(location.search);
 export const oauthReturn = returned.has("account_linked")
   ? { ok: true, text: `${returned.get("account_linked")} account connected.` }
-  : returned.has("account_error")
-    ? { ok: false, text: `Connecting ${returned.get("platform") ?? "the account"} did not work (${returned.get("account_error")}). Try again.` }
-    : null;
+  : returned.get("account_error") === "access_denied"
+    ? { ok: false, text: `You cancelled linking ${platformName(returned.get("platform") ?? "") || "the account"}; nothing was changed. Connect it again whenever you like.` }
+    : returned.has("account_error")
+      ? { ok: false, text: `Connecting ${returned.get("platform") ?? "the account"} did not work (${returned.get("account_error")}). Try again.` }
+      : null;
 if (oauthReturn) {
   history.replaceState(null, "", "/#/accounts");
 }

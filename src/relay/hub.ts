@@ -177,7 +177,8 @@ export class StreamHub {
   /** While switching: what precedes the input's first keyframe is dropped (its headers are kept). */
   private switchAt(input: InputId, packet: MediaPacket): void {
     if (packet.isHeader) return;
-    const hasVideo = this.inputHeaders.get(input)?.some((p) => p.kind === "video") ?? false;
+    // A stream with pictures waits for a keyframe even if the input's video header is still to come.
+    const hasVideo = this.hasVideo || (this.inputHeaders.get(input)?.some((p) => p.kind === "video") ?? false);
     const syncPoint = hasVideo ? packet.kind === "video" && packet.isKeyframe : packet.kind === "audio";
     if (syncPoint) this.take(input, packet);
   }

@@ -134,7 +134,11 @@ export class Relay {
     if (!live) return null;
     const silentMs = live.stall?.silentForMs() ?? null;
     if (silentMs === null) return { source: live.hub.currentSource, slateUntil: live.slate.slateUntil, warnings: [] };
-    const meanwhile = live.slate.holding ? "destinations show the slate until it sends again" : "the slate is off, so destinations get nothing meanwhile";
+    const meanwhile = live.slate.holding
+      ? "destinations show the slate until it sends again"
+      : live.slate.enabled
+        ? "a stream without video has no slate, so destinations get nothing meanwhile"
+        : "the slate is off, so destinations get nothing meanwhile";
     const warning = `OBS is connected but has sent nothing for ${(silentMs / 1000).toFixed(1)} s; ${meanwhile}.`;
     return { source: "stalled", slateUntil: live.slate.slateUntil, warnings: [warning] };
   }

@@ -184,6 +184,14 @@ export class Relay {
       return { accept: false, reason: "Unknown stream key." };
     }
     const current = this.live.get(stream.id);
+    if (current?.publisher && current.stall?.stalled) {
+      // OBS restarted after hanging: its old connection may stay open, silent, for a while yet.
+      this.log.warn({ peer, stream: stream.name }, "a new publish replaces the stalled publisher");
+      const stalled = current.publisher;
+      current.publisher = null;
+      current.stall = null;
+      stalled.disconnect("replaced by a new publish");
+    }
     if (current?.publisher) {
       this.log.warn({ peer, stream: stream.name }, "publish refused: the stream already has a publisher");
       return { accept: false, reason: "This stream is already being published; only one publisher at a time." };
@@ -260,8 +268,10 @@ export class Relay {
 
   /** `fresh`: a new connection (its encoder may differ); else the stalled one sending again. */
   private resume(live: LiveStream, fresh: boolean): void {
+    const wasHolding = live.slate.holding;
     live.hub.switchTo("primary", { fresh });
     live.slate.release();
+    if (!wasHolding) return; // a stall with no slate to show: nothing was announced as lost
     this.log.info({ stream: live.name, fresh }, "publisher back; switching from the slate at its first keyframe");
     this.bus.emit("stream.ingest_resumed", { streamId: live.id, name: live.name, at: new Date().toISOString() });
   }

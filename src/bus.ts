@@ -9,7 +9,7 @@ export interface PrismEvents {
   "stream.started": { streamId: string; name: string; at: string };
   "stream.ended": { streamId: string; name: string; at: string; reason: string };
   /** The publisher dropped off; destinations stay connected on the slate until it returns or time runs out. */
-  "stream.ingest_lost": { streamId: string; name: string; at: string; reason: string; slateUntil: string };
+  "stream.ingest_lost": { streamId: string; name: string; at: string; reason: string; cause: "disconnected" | "stalled"; slateUntil: string };
   "stream.ingest_resumed": { streamId: string; name: string; at: string };
   "destination.state": {
     streamId: string;

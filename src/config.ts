@@ -70,6 +70,9 @@ const EnvSchema = z.object({
     .default(20)
     .describe("Wrong-key publishes one address may make per minute before it is blocked"),
   PRISM_INGEST_BLOCK_SECONDS: positive("PRISM_INGEST_BLOCK_SECONDS", 60).describe("How long such an address is blocked"),
+  PRISM_INGEST_STALL_MS: positive("PRISM_INGEST_STALL_MS", 2_000).describe(
+    "A publisher still connected but sending no video (audio, for an audio-only stream) for this long counts as lost: its destinations go to the slate",
+  ),
   PRISM_RTMPS_CERT_FILE: z.string().optional().describe("Certificate chain (PEM) of the RTMPS ingest"),
   PRISM_RTMPS_KEY_FILE: z.string().optional().describe("Private key (PEM) of the RTMPS ingest"),
   PRISM_WEBHOOK_ALLOW_PRIVATE: z
@@ -153,7 +156,7 @@ export interface Config {
   output: { queueLimitBytes: number; connectTimeoutMs: number; tlsCa: string | undefined };
   /** The optional RTMPS listener of the ingest. */
   rtmps: { port: number; cert: string; key: string } | undefined;
-  ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number };
+  ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number; stallMs: number };
   webhooks: WebhookSettings;
   api: { rateLimitPerMinute: number; maxBodyBytes: number; metricsPublic: boolean };
   accounts: AccountSettings;
@@ -277,6 +280,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       handshakeTimeoutMs: e.PRISM_INGEST_HANDSHAKE_TIMEOUT_MS,
       failedPublishesPerMinute: e.PRISM_INGEST_FAILED_PUBLISHES_PER_MINUTE,
       blockSeconds: e.PRISM_INGEST_BLOCK_SECONDS,
+      stallMs: e.PRISM_INGEST_STALL_MS,
     },
     httpPort: e.PRISM_HTTP_PORT,
     dataDir: resolve(e.PRISM_DATA_DIR),

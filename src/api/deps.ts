@@ -1,9 +1,9 @@
 import type { EventBus } from "../bus.js";
 import type { StreamsRepo } from "../db/streams-repo.js";
 import type { DestinationsRepo } from "../db/destinations-repo.js";
-import type { HubSource, IngestHealth } from "../relay/hub.js";
+import type { IngestHealth } from "../relay/hub.js";
 import type { OutputHealth } from "../relay/output.js";
-import type { LiveStreamSnapshot } from "../relay/relay.js";
+import type { IngestState, LiveStreamSnapshot } from "../relay/relay.js";
 import type { DestinationTranscode } from "../relay/transcode/transcoding.js";
 import type { Logger } from "../log.js";
 import type { SlateImageStore } from "../relay/slate-image.js";
@@ -19,7 +19,7 @@ export interface RelayView {
   outputHealth(streamId: string, destinationId: string): OutputHealth | undefined;
   destinationTranscode(streamId: string, destinationId: string): DestinationTranscode | undefined;
   liveStreams(): LiveStreamSnapshot[];
-  ingestSource(streamId: string): { source: HubSource; slateUntil: string | null } | null;
+  ingestSource(streamId: string): { source: IngestState; slateUntil: string | null; warnings: string[] } | null;
 }
 
 export interface ApiDeps {

@@ -228,8 +228,13 @@ export const DestinationHealthSchema = z
 export const StreamHealthSchema = z
   .object({
     live: z.boolean(),
-    ingestState: z.enum(["publisher", "slate", "resuming", "offline"]).openapi({
-      description: "What destinations receive: the publisher; the slate while the publisher is away; the slate until a returning publisher's first keyframe; nothing",
+    ingestState: z.enum(["publisher", "slate", "stalled", "resuming", "offline"]).openapi({
+      description:
+        "What destinations receive: the publisher; the slate while the publisher is away; the slate while the publisher is connected but has sent nothing for PRISM_INGEST_STALL_MS (or nothing, when the slate is off); the slate until a returning publisher's first keyframe; nothing",
+    }),
+    ingestWarnings: z.array(z.string()).openapi({
+      description: "What is wrong with the ingest, in words (e.g. a publisher connected but silent); empty when all is well",
+      example: ["OBS is connected but has sent nothing for 2.4 s; destinations show the slate until it sends again."],
     }),
     slateUntil: z.string().nullable().openapi({ description: "While on the slate: when the stream ends unless the publisher returns" }),
     ingest: z
@@ -250,6 +255,7 @@ export const StreamHealthSchema = z
       live: true,
       ingestState: "publisher",
       slateUntil: null,
+      ingestWarnings: [],
       ingest: { bitrateKbps: 6150, fps: 30, videoCodec: "h264", audioCodec: "aac", width: 1920, height: 1080, uptimeMs: 302_000 },
       destinations: [
         destinationHealthExample,

@@ -5,6 +5,7 @@ import { describeCodecs, emptyStreamInfo, type StreamInfo } from "./stream-info.
 import { Timeline } from "./timeline.js";
 import { SlatePlayer, type SlateClip, type SlateFormat } from "./slate.js";
 import { parameterSetsOf, withParameterSets, type ParameterSets } from "./avc.js";
+import { compositionTime } from "./composition-time.js";
 
 const AVC = 7;
 
@@ -26,8 +27,18 @@ export interface IngestHealth {
 }
 
 /**
- * Where the stream's pictures come from: the publisher; the slate while the publisher is away;
- * "resuming" when a publisher is back and the slate runs until its first keyframe.
+ * A live input of the hub: the publisher ("primary"). A second publisher (a backup encoder) slots
+ * in as another id; the hub keeps every input's codec headers and forwards only the selected one.
+ */
+export type InputId = "primary";
+
+/** What the hub forwards: one of its inputs, or the slate. */
+export type SourceId = InputId | "slate";
+
+/**
+ * Where the stream's pictures come from, as health tells it: the publisher; the slate while the
+ * publisher is away; "resuming" when the hub is switching to an input and the previous source
+ * runs on until that input's first keyframe.
  */
 export type HubSource = "publisher" | "slate" | "resuming";
 
@@ -52,10 +63,12 @@ export class StreamHub {
   private info: StreamInfo = emptyStreamInfo();
   private readonly startedAt = Date.now();
   private readonly timeline = new Timeline();
-  private source: HubSource = "publisher";
+  private active: SourceId = "primary";
+  /** The input the hub switches to at its next keyframe; until then the active source runs on. */
+  private switchingTo: InputId | null = null;
+  /** Each input's latest codec headers (and metadata), sent again when the hub switches to it. */
+  private readonly inputHeaders = new Map<InputId, MediaPacket[]>();
   private slate: SlatePlayer | null = null;
-  /** A returning publisher's codec headers, held until its first keyframe. */
-  private pending: MediaPacket[] = [];
   /**
    * Once the stream has switched source, every keyframe carries its source's SPS/PPS in-band, so a
    * decoder that joins or seeks anywhere decodes it, whatever sequence header it saw first.
@@ -63,34 +76,42 @@ export class StreamHub {
   private inband: ParameterSets | null = null;
   private switched = false;
 
-  /** From the publisher. */
-  push(packet: MediaPacket): void {
+  /** From an input (the publisher). Only the active input reaches the readers. */
+  push(packet: MediaPacket, input: InputId = "primary"): void {
     this.bytesIn.add(packet.payload.length);
     if (packet.kind === "video" && !packet.isHeader) this.videoFrames.add(0);
-    if (this.source === "resuming") return this.resume(packet);
+    if (packet.isHeader) this.keepHeader(input, packet);
+    if (input === this.switchingTo) return this.switchAt(input, packet);
+    if (input !== this.active) return;
     describeCodecs(this.info, packet);
     this.emit(packet);
   }
 
-  /** The publisher went away: keep the readers fed with the slate, if there is one. */
-  publisherLost(clip: SlateClip | null): void {
-    this.source = "slate";
+  /** The active input is gone or silent: keep the readers fed with the slate, if there is one. */
+  showSlate(clip: SlateClip | null): void {
+    this.active = "slate";
+    this.switchingTo = null;
     if (clip) this.playSlate(clip);
   }
 
-  /** The slate became ready after the publisher had already gone. */
+  /** The slate became ready after the hub had already switched to it. */
   slateReady(clip: SlateClip): void {
-    if (this.source !== "publisher" && !this.slate) this.playSlate(clip);
+    if (this.active === "slate" && !this.slate) this.playSlate(clip);
   }
 
-  /** A publisher is back: the slate goes on until its first keyframe, then the switch is seamless. */
-  publisherReturned(): void {
-    this.source = "resuming";
-    this.pending = [];
+  /**
+   * Switch to `input` at its next keyframe; the current source (the slate) runs on until then.
+   * `fresh`: a new encoder on that input (a reconnect, a restarted ffmpeg), so its old codec
+   * headers no longer apply; a stalled input that sends again keeps them.
+   */
+  switchTo(input: InputId, { fresh }: { fresh: boolean }): void {
+    this.switchingTo = input;
+    if (fresh) this.inputHeaders.delete(input);
   }
 
   get currentSource(): HubSource {
-    return this.source;
+    if (this.switchingTo) return "resuming";
+    return this.active === "slate" ? "slate" : "publisher";
   }
 
   /** What the slate must look like to pass for this stream; null until the stream's format is known. */
@@ -141,35 +162,43 @@ export class StreamHub {
   }
 
   private playSlate(clip: SlateClip): void {
-    const frameMs = this.frameDurationMs();
-    this.timeline.continueWith(0, frameMs);
+    this.timeline.continueWith(0, 0, this.frameDurationMs());
     this.switched = true;
     this.slate = new SlatePlayer(clip, (packet) => this.emit(packet));
     this.slate.start();
   }
 
-  /** A returning publisher: hold its headers, drop what precedes its first keyframe, then switch. */
-  private resume(packet: MediaPacket): void {
-    if (packet.isHeader) {
-      this.pending = this.pending.filter((p) => p.kind !== packet.kind);
-      this.pending.push({ ...packet, payload: Buffer.from(packet.payload) });
-      return;
-    }
-    if (!(packet.kind === "video" && packet.isKeyframe)) return;
+  private keepHeader(input: InputId, packet: MediaPacket): void {
+    const kept = (this.inputHeaders.get(input) ?? []).filter((p) => p.kind !== packet.kind);
+    kept.push({ ...packet, payload: Buffer.from(packet.payload) });
+    this.inputHeaders.set(input, kept);
+  }
+
+  /** While switching: what precedes the input's first keyframe is dropped (its headers are kept). */
+  private switchAt(input: InputId, packet: MediaPacket): void {
+    if (packet.isHeader) return;
+    // A stream with pictures waits for a keyframe even if the input's video header is still to come.
+    const hasVideo = this.hasVideo || (this.inputHeaders.get(input)?.some((p) => p.kind === "video") ?? false);
+    const syncPoint = hasVideo ? packet.kind === "video" && packet.isKeyframe : packet.kind === "audio";
+    if (syncPoint) this.take(input, packet);
+  }
+
+  /** Makes `input` the source from `first` on (its keyframe, or its first frame for audio-only). */
+  private take(input: InputId, first: MediaPacket): void {
     this.slate?.stop();
     this.slate = null;
-    this.source = "publisher";
-    this.timeline.continueWith(packet.dts, this.frameDurationMs());
+    this.active = input;
+    this.switchingTo = null;
+    this.timeline.continueWith(first.dts, compositionTime(first), this.frameDurationMs());
     this.switched = true;
-    // Fresh codec headers first: the new publisher's encoder may differ from the old one's.
+    // Fresh codec headers first: the new source's encoder may differ from the old one's.
     this.info = emptyStreamInfo();
-    for (const header of this.pending) {
+    for (const header of this.inputHeaders.get(input) ?? []) {
       describeCodecs(this.info, header);
       this.emit(header);
     }
-    this.pending = [];
-    describeCodecs(this.info, packet);
-    this.emit(packet);
+    describeCodecs(this.info, first);
+    this.emit(first);
   }
 
   private emit(packet: MediaPacket): void {
@@ -177,7 +206,7 @@ export class StreamHub {
       if (packet.isHeader) this.inband = parameterSetsOf(packet.payload);
       else if (packet.isKeyframe && this.inband) packet = { ...packet, payload: withParameterSets(packet.payload, this.inband) };
     }
-    const dts = packet.isHeader ? this.timeline.now() : this.timeline.map(packet.kind, packet.dts);
+    const dts = packet.isHeader ? this.timeline.now() : this.timeline.map(packet.kind, packet.dts, compositionTime(packet));
     if (dts === null) return; // would go backwards on its track
     const frame: EncodedFrame = {
       kind: packet.kind,

@@ -3,6 +3,8 @@ import type { EventBus } from "../bus.js";
 import { RtmpIngest, type IngestPorts } from "./ingest/rtmp-ingest.js";
 import type { IngestConnection, PublishDecision, PublishRequest } from "./ingest/connection.js";
 import { StreamHub, type HubSource, type IngestHealth } from "./hub.js";
+import { IngestClock } from "./ingest/clock.js";
+import { StallWatch } from "./ingest/stall-watch.js";
 import { SlateHold, type SlateSettings } from "./slate-hold.js";
 import { RefusalLimiter } from "./ingest/refusal-limiter.js";
 import { DestinationOutput, type OutputHealth, type OutputOptions, type OutputTarget } from "./output.js";
@@ -39,7 +41,15 @@ export interface IngestLimits {
   /** Refused publishes (wrong key or app) one address may make per minute before it is blocked. */
   failedPublishesPerMinute: number;
   blockSeconds: number;
+  /** A connected publisher silent this long counts as lost (PRISM_INGEST_STALL_MS). */
+  stallMs: number;
 }
+
+/** What destinations get, as health tells it: a HubSource, or "stalled" while the publisher is connected but silent. */
+export type IngestState = HubSource | "stalled";
+
+/** Why the publisher was lost: its connection dropped, or it is connected but sends nothing. */
+export type IngestLossCause = "disconnected" | "stalled";
 
 export interface LiveStreamSnapshot {
   id: string;
@@ -54,6 +64,8 @@ interface LiveStream {
   hub: StreamHub;
   /** null while the publisher is away and the slate holds the destinations. */
   publisher: IngestConnection | null;
+  /** Watches the current publisher for a stall; null without a publisher. */
+  stall: StallWatch | null;
   outputs: Map<string, DestinationOutput>;
   /** Measures the ingest and runs the ffmpegs of destinations that do not take a copy. */
   transcoding: StreamTranscoding;
@@ -116,11 +128,19 @@ export class Relay {
     return this.live.get(streamId)?.hub.health() ?? null;
   }
 
-  /** Whether the destinations see the publisher or the slate, and until when the slate may run. */
-  ingestSource(streamId: string): { source: HubSource; slateUntil: string | null } | null {
+  /** What the destinations see, until when the slate may run, and what is wrong with the ingest, in words. */
+  ingestSource(streamId: string): { source: IngestState; slateUntil: string | null; warnings: string[] } | null {
     const live = this.live.get(streamId);
     if (!live) return null;
-    return { source: live.hub.currentSource, slateUntil: live.slate.slateUntil };
+    const silentMs = live.stall?.silentForMs() ?? null;
+    if (silentMs === null) return { source: live.hub.currentSource, slateUntil: live.slate.slateUntil, warnings: [] };
+    const meanwhile = live.slate.holding
+      ? "destinations show the slate until it sends again"
+      : live.slate.enabled
+        ? "a stream without video has no slate, so destinations get nothing meanwhile"
+        : "the slate is off, so destinations get nothing meanwhile";
+    const warning = `OBS is connected but has sent nothing for ${(silentMs / 1000).toFixed(1)} s; ${meanwhile}.`;
+    return { source: "stalled", slateUntil: live.slate.slateUntil, warnings: [warning] };
   }
 
   /** Every live stream with its ingest and outputs, e.g. for metrics scrapes. */
@@ -164,22 +184,42 @@ export class Relay {
       return { accept: false, reason: "Unknown stream key." };
     }
     const current = this.live.get(stream.id);
+    if (current?.publisher && current.stall?.stalled) {
+      // OBS restarted after hanging: its old connection may stay open, silent, for a while yet.
+      this.log.warn({ peer, stream: stream.name }, "a new publish replaces the stalled publisher");
+      const stalled = current.publisher;
+      current.publisher = null;
+      current.stall = null;
+      stalled.disconnect("replaced by a new publish");
+    }
     if (current?.publisher) {
       this.log.warn({ peer, stream: stream.name }, "publish refused: the stream already has a publisher");
       return { accept: false, reason: "This stream is already being published; only one publisher at a time." };
     }
     const live = current ?? this.begin(stream);
     live.publisher = connection;
-    if (current) this.resume(live);
+    const stall = new StallWatch(this.options.ingest.stallMs, {
+      stalled: () => this.stalled(live, stall),
+      resumed: () => this.unstalled(live),
+    });
+    live.stall = stall;
+    if (current) this.resume(live, true);
+    const clock = new IngestClock();
     return {
       accept: true,
       sink: {
-        packet: (packet) => live.hub.push(packet),
+        packet: (packet) => {
+          stall.media(packet);
+          live.hub.push({ ...packet, dts: clock.unwrap(packet.dts) });
+        },
         end: (reason, deliberate) => {
+          stall.stop();
           if (live.publisher !== connection) return;
           live.publisher = null;
+          live.stall = null;
           if (deliberate || !live.slate.enabled || !live.hub.hasVideo) this.end(live, reason);
-          else this.holdOnSlate(live, reason);
+          else if (stall.stalled && live.slate.holding) this.log.info({ stream: live.name, reason }, "the stalled publisher's connection closed; the slate goes on");
+          else this.holdOnSlate(live, reason, "disconnected");
         },
       },
     };
@@ -193,6 +233,7 @@ export class Relay {
       name: stream.name,
       hub,
       publisher: null,
+      stall: null,
       outputs: new Map(),
       transcoding: new StreamTranscoding(hub, { backoff, queueLimitBytes }, this.log.child({ component: "transcode", stream: stream.name })),
       slate: new SlateHold(stream.slate, hub, this.log.child({ component: "slate", stream: stream.name }), (reason) => this.end(live, reason)),
@@ -205,15 +246,33 @@ export class Relay {
     return live;
   }
 
-  private holdOnSlate(live: LiveStream, reason: string): void {
+  private holdOnSlate(live: LiveStream, reason: string, cause: IngestLossCause): void {
     const slateUntil = live.slate.hold();
-    this.log.warn({ stream: live.name, reason, slateUntil }, "publisher lost; destinations stay connected on the slate");
-    this.bus.emit("stream.ingest_lost", { streamId: live.id, name: live.name, at: new Date().toISOString(), reason, slateUntil });
+    this.log.warn({ stream: live.name, reason, cause, slateUntil }, "publisher lost; destinations stay connected on the slate");
+    this.bus.emit("stream.ingest_lost", { streamId: live.id, name: live.name, at: new Date().toISOString(), reason, cause, slateUntil });
   }
 
-  private resume(live: LiveStream): void {
+  /** The publisher is connected but silent: for destinations that is the same as a drop. */
+  private stalled(live: LiveStream, stall: StallWatch): void {
+    if (live.stall !== stall) return;
+    const reason = `the publisher is connected but sent nothing for ${(this.options.ingest.stallMs / 1000).toFixed(1)} s`;
+    if (live.slate.enabled && live.hub.hasVideo) this.holdOnSlate(live, reason, "stalled");
+    else this.log.warn({ stream: live.name, reason }, "publisher stalled; no slate to show meanwhile");
+  }
+
+  /** Media again on the stalled connection: it takes over at its next keyframe, like a returning publisher. */
+  private unstalled(live: LiveStream): void {
+    if (live.slate.holding) this.resume(live, false);
+    else this.log.info({ stream: live.name }, "the stalled publisher is sending again");
+  }
+
+  /** `fresh`: a new connection (its encoder may differ); else the stalled one sending again. */
+  private resume(live: LiveStream, fresh: boolean): void {
+    const wasHolding = live.slate.holding;
+    live.hub.switchTo("primary", { fresh });
     live.slate.release();
-    this.log.info({ stream: live.name }, "publisher back; switching from the slate at its first keyframe");
+    if (!wasHolding) return; // a stall with no slate to show: nothing was announced as lost
+    this.log.info({ stream: live.name, fresh }, "publisher back; switching from the slate at its first keyframe");
     this.bus.emit("stream.ingest_resumed", { streamId: live.id, name: live.name, at: new Date().toISOString() });
   }
 
@@ -266,6 +325,9 @@ export class Relay {
   private end(live: LiveStream, reason: string): void {
     if (this.live.get(live.id) !== live) return;
     this.live.delete(live.id);
+    live.stall?.stop();
+    // A stalled publisher may still be connected when the slate runs out: it is done too.
+    live.publisher?.disconnect(reason);
     live.slate.close();
     live.hub.close();
     live.transcoding.close();

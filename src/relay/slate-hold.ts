@@ -39,24 +39,31 @@ export class SlateHold {
     return this.settings.enabled;
   }
 
+  /** Whether the slate is holding the destinations for a lost publisher. */
+  get holding(): boolean {
+    return this.until !== null;
+  }
+
   /** While the slate holds the destinations: when it gives up. */
   get slateUntil(): string | null {
     return this.until === null ? null : new Date(this.until).toISOString();
   }
 
-  /** The publisher dropped: show the slate (now, or as soon as it is encoded) until it returns or time runs out. */
+  /** The publisher dropped or stalled: show the slate (now, or as soon as it is encoded) until it returns or time runs out. */
   hold(): string {
     const ms = this.settings.maxSeconds * 1000;
     this.until = Date.now() + ms;
     this.deadline = setTimeout(() => this.expired(`publisher did not come back within ${this.settings.maxSeconds} s`), ms);
-    this.hub.publisherLost(this.ready);
+    this.hub.showSlate(this.ready);
     return this.slateUntil!;
   }
 
-  /** The publisher is back. Its format may differ from the last one's, so the clip is prepared again. */
+  /**
+   * The publisher is back (the hub switches to it at its keyframe). Its format may differ from the
+   * last one's, so the clip is prepared again.
+   */
   release(): void {
     this.clearDeadline();
-    this.hub.publisherReturned();
     this.clip = null;
     this.ready = null;
     this.prepare();

@@ -29,7 +29,15 @@ interface DestinationRef {
 export interface EventData {
   "stream.started": { streamId: string; streamName: string; startedAt: string };
   "stream.ended": { streamId: string; streamName: string; endedAt: string; reason: string; durationSec: number | null };
-  "stream.ingest_lost": { streamId: string; streamName: string; lostAt: string; reason: string; slateUntil: string };
+  "stream.ingest_lost": {
+    streamId: string;
+    streamName: string;
+    lostAt: string;
+    reason: string;
+    /** `disconnected`: the connection dropped. `stalled`: still connected, but it sent nothing for PRISM_INGEST_STALL_MS. */
+    cause: "disconnected" | "stalled";
+    slateUntil: string;
+  };
   "stream.ingest_resumed": { streamId: string; streamName: string; resumedAt: string; awaySec: number | null };
   "destination.live": DestinationRef;
   "destination.failed": DestinationRef & {
@@ -92,18 +100,19 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
   },
   "stream.ingest_lost": {
     description:
-      "The publisher dropped off without stopping (OBS crashed, the network blipped). Destinations stay connected and show the stream's slate until the publisher returns or slateUntil passes; then stream.ended follows.",
+      "The publisher dropped off without stopping (OBS crashed, the network blipped: cause `disconnected`), or is still connected but has sent nothing for PRISM_INGEST_STALL_MS (a frozen encoder: cause `stalled`). Destinations stay connected and show the stream's slate until the publisher returns or slateUntil passes; then stream.ended follows.",
     example: {
       streamId: destinationExample.streamId,
       streamName: "Friday speedrun",
       lostAt: "2025-06-06T20:10:04.310Z",
       reason: "publisher disconnected",
+      cause: "disconnected",
       slateUntil: "2025-06-06T20:15:04.310Z",
     },
-    iftttValues: (d) => [d.streamName, "publisher lost", `slate until ${d.slateUntil}`],
+    iftttValues: (d) => [d.streamName, d.cause === "stalled" ? "publisher stalled" : "publisher lost", `slate until ${d.slateUntil}`],
   },
   "stream.ingest_resumed": {
-    description: "The publisher is back after stream.ingest_lost; destinations switch from the slate to it at its first keyframe.",
+    description: "The publisher is back (reconnected, or sending again after a stall) after stream.ingest_lost; destinations switch from the slate to it at its first keyframe.",
     example: { streamId: destinationExample.streamId, streamName: "Friday speedrun", resumedAt: "2025-06-06T20:10:31.902Z", awaySec: 28 },
     iftttValues: (d) => [d.streamName, "publisher back", d.awaySec === null ? "" : `after ${d.awaySec} s`],
   },

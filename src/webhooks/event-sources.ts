@@ -24,7 +24,7 @@ export function connectEventSources(bus: EventBus, publish: Publish, lookup: Des
     }),
     bus.on("stream.ingest_lost", (e) => {
       lostAt.set(e.streamId, Date.parse(e.at));
-      publish("stream.ingest_lost", { streamId: e.streamId, streamName: e.name, lostAt: e.at, reason: e.reason, slateUntil: e.slateUntil }, new Date(e.at));
+      publish("stream.ingest_lost", { streamId: e.streamId, streamName: e.name, lostAt: e.at, reason: e.reason, cause: e.cause, slateUntil: e.slateUntil }, new Date(e.at));
     }),
     bus.on("stream.ingest_resumed", (e) => {
       const lost = lostAt.get(e.streamId);

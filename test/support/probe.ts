@@ -194,3 +194,32 @@ export async function decodeErrors(file: string): Promise<string[]> {
   if (result.code !== 0 && lines.length === 0) lines.push(`ffmpeg exited with code ${result.code ?? result.signal}`);
   return lines;
 }
+
+/**
+ * Presentation times (s) of the decoded video frames, in the order a player shows them: what a
+ * viewer sees. With B-frames these differ from the packets' decode order.
+ */
+export async function framePresentationTimes(file: string): Promise<number[]> {
+  const raw = (await ffprobeJson(["-select_streams", "v:0", "-show_entries", "frame=pkt_pts_time,best_effort_timestamp_time", "-show_frames", file])) as {
+    frames?: Array<{ pkt_pts_time?: string; best_effort_timestamp_time?: string }>;
+  };
+  const out: number[] = [];
+  for (const f of raw.frames ?? []) {
+    const t = seconds(f.pkt_pts_time) ?? seconds(f.best_effort_timestamp_time);
+    if (t !== undefined) out.push(t);
+  }
+  return out;
+}
+
+/** Decode timestamps (s) of a stream's packets in file order, without falling back to pts. */
+export async function decodeTimestamps(file: string, kind: "video" | "audio"): Promise<number[]> {
+  const raw = await ffprobeJson(["-select_streams", kind === "video" ? "v:0" : "a:0", "-show_entries", "packet=dts_time", file]);
+  return (raw.packets ?? []).map((p) => seconds(p.dts_time)).filter((t): t is number => t !== undefined);
+}
+
+/** Where `ts` steps back or stands still: [index, previous, current] of each such step. */
+export function nonIncreasing(ts: readonly number[]): Array<[number, number, number]> {
+  const out: Array<[number, number, number]> = [];
+  for (let i = 1; i < ts.length; i++) if (ts[i]! <= ts[i - 1]!) out.push([i, ts[i - 1]!, ts[i]!]);
+  return out;
+}

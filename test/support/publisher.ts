@@ -28,6 +28,10 @@ export interface PublishOptions {
    * Default 10.
    */
   ioTimeoutSec?: number;
+  /** B-frames between references (x264 -bf); default 0 (zerolatency). With B-frames, pts runs ahead of dts. */
+  bFrames?: number;
+  /** Shift every output timestamp by this many seconds (ffmpeg -output_ts_offset), e.g. to start near a wrap. */
+  tsOffsetSec?: number;
   /** Extra ffmpeg output options inserted before the URL (e.g. ["-metadata", "title=x"]). */
   extraOutputArgs?: string[];
 }
@@ -49,6 +53,12 @@ export interface Publisher {
   readonly stopRequested: boolean;
   /** SIGINT (ffmpeg closes the stream cleanly), SIGKILL after `graceMs`; resolves with the exit. */
   stop(graceMs?: number): Promise<ExitInfo>;
+  /**
+   * SIGSTOP: the encoder freezes with its connection open, sending nothing (a hung OBS).
+   * thaw() (SIGCONT) lets it go on where it stopped.
+   */
+  freeze(): void;
+  thaw(): void;
   /** Full ffmpeg argument list, for debugging failed tests. */
   args: string[];
 }
@@ -74,7 +84,8 @@ export function publisherArgs(options: PublishOptions): string[] {
   args.push(
     "-c:v", "libx264",
     "-preset", options.preset ?? "ultrafast",
-    "-tune", "zerolatency",
+    // zerolatency turns B-frames off; a stream that wants them keeps x264's lookahead.
+    ...(options.bFrames ? ["-bf", String(options.bFrames)] : ["-tune", "zerolatency"]),
     // One encoder thread is plenty at this size and keeps several publishers from oversubscribing 2 cores.
     "-threads", "1",
     "-pix_fmt", "yuv420p",
@@ -86,6 +97,7 @@ export function publisherArgs(options: PublishOptions): string[] {
     "-sc_threshold", "0",
   );
   if (audio) args.push("-c:a", "aac", "-b:a", "64k", "-ar", "44100", "-ac", "2");
+  if (options.tsOffsetSec !== undefined) args.push("-output_ts_offset", String(options.tsOffsetSec));
   args.push(...(options.extraOutputArgs ?? []));
   args.push("-rw_timeout", String(ioTimeoutUs), "-f", "flv", options.url);
   return args;
@@ -118,6 +130,8 @@ export function publishTestStream(options: PublishOptions): Publisher {
       stopRequested = true;
       return tracked.stop("SIGINT", graceMs);
     },
+    freeze: () => void tracked.process.kill("SIGSTOP"),
+    thaw: () => void tracked.process.kill("SIGCONT"),
     args,
   };
 }

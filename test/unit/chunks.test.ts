@@ -34,6 +34,23 @@ describe("RTMP chunk encoding", () => {
     expect(message!.payload.equals(payload)).toBe(true);
   });
 
+  it.each([0xfffffe, 0xffffff, 0x1000000])("switches to extended timestamps exactly at 0xFFFFFF (%i)", (ts) => {
+    const payload = payloadOf(OUT_CHUNK_SIZE + 9);
+    const bytes = encodeMedia("video", ts, payload);
+    const extended = ts >= 0xffffff;
+    // One type-0 header (11 bytes + basic header) and one continuation byte, each with 4 more bytes when extended.
+    expect(bytes.length).toBe(payload.length + 12 + 1 + (extended ? 8 : 0));
+    expect(bytes.readUIntBE(1, 3)).toBe(extended ? 0xffffff : ts);
+    const [message] = decode(bytes);
+    expect(message).toMatchObject({ timestamp: ts });
+    expect(message!.payload.equals(payload)).toBe(true);
+  });
+
+  it("sends the low 32 bits of a timeline past 2^32 ms (49.7 days), as RTMP's serial timestamps wrap", () => {
+    const [before, after] = decode(Buffer.concat([encodeMedia("video", 2 ** 32 - 40, payloadOf(10)), encodeMedia("video", 2 ** 32 + 40, payloadOf(10))]));
+    expect([before!.timestamp, after!.timestamp]).toEqual([2 ** 32 - 40, 40]);
+  });
+
   it("keeps consecutive messages on different chunk streams apart", () => {
     const video = payloadOf(5000);
     const audio = payloadOf(300);

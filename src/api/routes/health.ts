@@ -26,6 +26,7 @@ export function healthRoutes({ streams, destinations, relay }: ApiDeps) {
           live,
           ingestState: source?.source ?? ("offline" as const),
           slateUntil: source?.slateUntil ?? null,
+          ingestWarnings: source?.warnings ?? [],
           ingest: relay.ingestHealth(id),
           destinations: destinations.summaries(id).map((d) => {
             const runtime = relay.outputHealth(id, d.id);

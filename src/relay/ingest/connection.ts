@@ -77,6 +77,9 @@ export class IngestConnection extends Rtmp {
     if (this.parserPacket.header.length > this.limits.maxMessageBytes) {
       throw new Error(`RTMP message of ${this.parserPacket.header.length} bytes exceeds the limit`);
     }
+    // Timestamp deltas add up past 32 bits when the publisher's clock wraps, and NMS drops every
+    // message whose clock exceeds 32 bits: keep the wire value (IngestClock unwraps it).
+    this.parserPacket.clock %= 2 ** 32;
     super.packetAlloc();
   }
 

@@ -200,7 +200,7 @@ export class Transcoder implements HubReader {
     this.retryTimer = setTimeout(() => {
       this.restarts += 1;
       // The new ffmpeg starts its own clock and codec headers: the hub switches at its first keyframe.
-      this.hub.publisherReturned();
+      this.hub.switchTo("primary", { fresh: true });
       this.launch();
     }, delay);
   }

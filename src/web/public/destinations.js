@@ -62,9 +62,10 @@ export function StreamPage({ id }) {
     <h1>${stream?.name ?? "Stream"} <span class="sub">destinations</span></h1>
     <${Err} error=${streamError || destError} />
     <section class="card ingest" aria-label="Ingest">
-      <span class=${`badge ${health?.live ? "live" : "idle"}`} data-testid="stream-state">${health ? (health.live ? (health.ingestState === "slate" ? "slate" : "live") : "offline") : "…"}</span>
+      <span class=${`badge ${health?.live ? "live" : "idle"}`} data-testid="stream-state">${health ? (health.live ? (["slate", "stalled"].includes(health.ingestState) ? health.ingestState : "live") : "offline") : "…"}</span>
       ${health?.ingest && html`<span>${health.ingest.width}×${health.ingest.height} · ${Math.round(health.ingest.fps)} fps · ${Math.round(health.ingest.bitrateKbps ?? 0)} kbps in</span>`}
       ${!health?.live && html`<span class="hint">Start streaming in OBS to go live on every enabled destination.</span>`}
+      ${health?.ingestWarnings?.map((w) => html`<span class="warnings" role="alert" data-testid="ingest-warning">${w}</span>`)}
       <span class=${`conn ${connected ? "on" : "off"}`} aria-live="polite">${connected ? "● updating live" : "○ reconnecting to Prism…"}</span>
     </section>
     <ul class="cards">

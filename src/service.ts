@@ -16,6 +16,8 @@ import { SecretBox } from "./secrets/secret-box.js";
 import { readOrCreateSecretFile } from "./secrets/data-dir-secrets.js";
 import { newApiToken } from "./secrets/tokens.js";
 import { Relay } from "./relay/relay.js";
+import { DEFAULT_BACKOFF } from "./core/backoff.js";
+import { platformOf } from "./destinations/registry.js";
 import { routeNmsLogging } from "./relay/rtmp/nms.js";
 import { createApi, type Api } from "./api/app.js";
 import { AdminToken } from "./api/admin-token.js";
@@ -106,7 +108,7 @@ export async function startPrism(
   comments.start();
 
   const relay = new Relay(
-    { host: config.host, port: config.rtmpPort, tls: config.rtmps, ingest: config.ingest, app: INGEST_APP, output: { ...config.output, backoff: { initialMs: 500, maxMs: 30_000 } } },
+    { host: config.host, port: config.rtmpPort, tls: config.rtmps, ingest: config.ingest, app: INGEST_APP, platformRules: platformOf, output: { ...config.output, backoff: DEFAULT_BACKOFF } },
     {
       streamByKey: (key) => {
         const stream = streams.findByKey(key);

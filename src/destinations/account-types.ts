@@ -84,15 +84,5 @@ export interface LinkedPlatform {
   close?(): void;
 }
 
-/**
- * The platform said something Prism cannot fix by retrying (a missing scope, RTMP disabled): the
- * destination fails with this message until the streamer acts.
- */
-export class PlatformRefused extends Error {
-  override readonly name = "PlatformRefused";
-}
-
-/** The platform could not be reached or had a hiccup (5xx, timeout): worth retrying. */
-export class PlatformUnavailable extends Error {
-  override readonly name = "PlatformUnavailable";
-}
+// Platform code imports its error types from here, next to the rest of its vocabulary.
+export { PlatformRefused, PlatformUnavailable } from "../core/platform-errors.js";

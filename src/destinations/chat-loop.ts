@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { backoffDelay, type BackoffPolicy } from "../relay/backoff.js";
+import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import { PlatformRefused } from "./account-types.js";
 import type { ChatSink } from "./chat-types.js";
 

@@ -2,7 +2,7 @@ import type { EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
 import type { Account, AccountsRepo } from "../db/accounts-repo.js";
 import type { AccountApi } from "../destinations/account-types.js";
-import { PlatformUnavailable } from "../destinations/account-types.js";
+import { PlatformUnavailable } from "../core/platform-errors.js";
 import type { OAuthClient } from "./oauth-client.js";
 import { AccountNeedsReconnect, TokenEndpointError } from "./errors.js";
 

@@ -3,7 +3,8 @@ import type { EncodedFrame } from "./media.js";
 import type { StreamHub, HubReader } from "./hub.js";
 import { RtmpPublishClient, type PublishTarget } from "./rtmp/publish-client.js";
 import { OutputError } from "./output-error.js";
-import { backoffDelay, type BackoffPolicy } from "./backoff.js";
+import { PlatformRefused, PlatformUnavailable } from "../core/platform-errors.js";
+import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import { kbps, RateMeter } from "./rate.js";
 
 export type OutputState = "idle" | "connecting" | "live" | "reconnecting" | "failed" | "stopped";
@@ -151,7 +152,7 @@ export class DestinationOutput implements HubReader {
         if (current()) this.open(target);
       },
       (err: unknown) => {
-        if (current()) this.lost(err instanceof OutputError ? err : new OutputError("unreachable", `Could not find out where to send the stream: ${String((err as Error)?.message ?? err)}`));
+        if (current()) this.lost(resolveError(err));
       },
     );
   }
@@ -221,4 +222,12 @@ export class DestinationOutput implements HubReader {
     this.state = state;
     this.onStateChange({ state, previous, lastError: this.lastError });
   }
+}
+
+/** Why `resolve` found no target, as health shows it: a platform's refusal waits for the streamer. */
+function resolveError(err: unknown): OutputError {
+  if (err instanceof OutputError) return err;
+  if (err instanceof PlatformRefused) return new OutputError("rejected", err.message);
+  if (err instanceof PlatformUnavailable) return new OutputError("unreachable", err.message);
+  return new OutputError("unreachable", `Could not find out where to send the stream: ${String((err as Error)?.message ?? err)}`);
 }

@@ -1,4 +1,4 @@
-import type { IngestLimits } from "../../destinations/types.js";
+import type { IngestLimits } from "../../core/ingest-limits.js";
 import type { TranscodeFormat } from "../../media/ffmpeg.js";
 import type { OutputProfile, TranscodeSetting } from "./profile.js";
 

@@ -29,7 +29,6 @@ import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
 import { createAccounts } from "./oauth/index.js";
 import { oauthCallbackPath } from "./api/paths.js";
 import { createComments, type ChatSources } from "./comments/index.js";
-import { xWebhookSigner } from "./destinations/x/webhook.js";
 
 export const INGEST_APP = "live";
 
@@ -150,16 +149,15 @@ export async function startPrism(
       comments: comments.api,
       oauthRedirectUri,
       publicUrl: () => config.accounts.publicUrl ?? httpBase,
-      x: {
-        settings: accounts.x.settings,
-        signer: config.accounts.x.consumerSecret ? xWebhookSigner(config.accounts.x.consumerSecret) : undefined,
-        // X Enterprise's broadcast chat joins each live stream's feed as if its X reader had read it.
-        deliver: (chats) =>
-          chats.reduce((n, chat) => {
-            const streamIds = accounts.x.streamsFor(chat.userId, chat.broadcastId);
-            for (const streamId of streamIds) comments.accept(streamId, "x", [chat.message]);
-            return n + (streamIds.length > 0 ? 1 : 0);
-          }, 0),
+      platforms: {
+        settings: config.accounts.platforms,
+        destinationSettings: (platform) => accounts.destinationSettings(platform),
+        // Chat a platform pushes (a webhook) joins each live stream's feed as if its reader had read it.
+        deliverChat: (platform, platformUserId, messages, accepts) => {
+          const streamIds = accounts.liveStreamsLinkedTo(platform, platformUserId, accepts);
+          for (const streamId of streamIds) comments.accept(streamId, platform, messages);
+          return streamIds.length;
+        },
       },
       log: log.child({ component: "api" }),
     });

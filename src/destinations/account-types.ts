@@ -1,4 +1,4 @@
-import type { AccountSettings, PlatformSettings } from "../config.js";
+import type { PlatformSettings } from "./platform-config.js";
 import type { Logger } from "../log.js";
 import type { ChatSupport } from "./chat-types.js";
 
@@ -7,13 +7,13 @@ import type { ChatSupport } from "./chat-types.js";
  * speaks, and what a linked account can do. The OAuth layer (src/oauth/) runs the flows and keeps the
  * tokens; the platform code only ever sees an `AccountApi` that signs its requests.
  */
-export interface AccountSupport {
-  oauth: OAuthProfile;
-  /** Builds the platform's client for linked accounts, from Prism's settings for it. */
-  create(deps: LinkedPlatformDeps): LinkedPlatform;
+export interface AccountSupport<Options = unknown> {
+  oauth: OAuthProfile<Options>;
+  /** Builds the platform's client for linked accounts, from Prism's settings for it (its folder's config.ts). */
+  create(deps: LinkedPlatformDeps<Options>): LinkedPlatform;
 }
 
-export interface OAuthProfile {
+export interface OAuthProfile<Options = unknown> {
   /** Paths on the platform's sign-in and token hosts (PlatformSettings.authUrl / tokenUrl). */
   authorizePath: string;
   tokenPath: string;
@@ -23,7 +23,7 @@ export interface OAuthProfile {
   revokeToken?: "access_token" | "refresh_token";
   scopes: readonly string[];
   /** Scopes asked for only when Prism's settings turn a feature on (X's Enterprise chat). */
-  extraScopes?: (accounts: AccountSettings) => readonly string[];
+  extraScopes?(options: Options): readonly string[];
   /** PKCE with S256: sent whenever the platform supports it (X requires it). */
   pkce: boolean;
   /** How the client authenticates at the token endpoint: form fields, or HTTP Basic. */
@@ -32,11 +32,9 @@ export interface OAuthProfile {
   authorizeParams?: Readonly<Record<string, string>>;
 }
 
-export interface LinkedPlatformDeps {
-  /** This platform's client and base URLs. */
-  settings: PlatformSettings;
-  /** Every account setting (Twitch's ingest server, YouTube's privacy and poll interval, …). */
-  accounts: AccountSettings;
+export interface LinkedPlatformDeps<Options = unknown> {
+  /** This platform's client, base URLs and own options (Twitch's ingest server, YouTube's privacy, …). */
+  settings: PlatformSettings<Options>;
   log: Logger;
 }
 

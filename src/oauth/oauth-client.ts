@@ -1,5 +1,5 @@
 import { AuthorizationCode, type AccessToken } from "simple-oauth2";
-import type { PlatformSettings } from "../config.js";
+import type { PlatformSettings } from "../destinations/platform-config.js";
 import type { OAuthProfile } from "../destinations/account-types.js";
 import type { TokenSet } from "../db/accounts-repo.js";
 import { TokenEndpointError } from "./errors.js";

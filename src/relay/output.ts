@@ -2,8 +2,7 @@ import type { Logger } from "pino";
 import type { EncodedFrame } from "./media.js";
 import type { StreamHub, HubReader } from "./hub.js";
 import { RtmpPublishClient, type PublishTarget } from "./rtmp/publish-client.js";
-import { OutputError } from "./output-error.js";
-import { PlatformRefused, PlatformUnavailable } from "../core/platform-errors.js";
+import { OutputError, unresolvedTarget } from "./output-error.js";
 import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import { kbps, RateMeter } from "./rate.js";
 
@@ -152,7 +151,7 @@ export class DestinationOutput implements HubReader {
         if (current()) this.open(target);
       },
       (err: unknown) => {
-        if (current()) this.lost(resolveError(err));
+        if (current()) this.lost(unresolvedTarget(err));
       },
     );
   }
@@ -222,12 +221,4 @@ export class DestinationOutput implements HubReader {
     this.state = state;
     this.onStateChange({ state, previous, lastError: this.lastError });
   }
-}
-
-/** Why `resolve` found no target, as health shows it: a platform's refusal waits for the streamer. */
-function resolveError(err: unknown): OutputError {
-  if (err instanceof OutputError) return err;
-  if (err instanceof PlatformRefused) return new OutputError("rejected", err.message);
-  if (err instanceof PlatformUnavailable) return new OutputError("unreachable", err.message);
-  return new OutputError("unreachable", `Could not find out where to send the stream: ${String((err as Error)?.message ?? err)}`);
 }

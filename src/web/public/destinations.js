@@ -4,6 +4,10 @@ import { html, api, openFeed } from "./api.js";
 import { useLoad, Action, Err } from "./ui.js";
 import { TranscodeSettings } from "./transcode.js";
 import { XChatSettings } from "./x-chat.js";
+import { platformList, platformName } from "./platforms.js";
+
+/** Platforms whose destinations take a typed-in URL and key even with a linked account. */
+const typedIngest = new Set(platformList.filter((p) => p.ingest === "typed").map((p) => p.id));
 
 /** Samples kept per destination for the sparkline: one a second, the last five minutes. */
 const HISTORY = 300;
@@ -132,7 +136,7 @@ function AddDestination({ streamId, onAdded }) {
   const [error, setError] = useState("");
   const set = (k) => (e) => setForm({ ...form, [k]: e.currentTarget.value });
   const account = accounts?.find((a) => a.id === form.accountId);
-  const needsUrl = mode === "custom" || account?.platform === "x";
+  const needsUrl = mode === "custom" || typedIngest.has(account?.platform);
   async function submit(e) {
     e.preventDefault();
     setError("");
@@ -170,7 +174,7 @@ function AddDestination({ streamId, onAdded }) {
         <input id="dest-url" required value=${form.url} onInput=${set("url")} placeholder="rtmp://live.twitch.tv/app" inputmode="url" />
         <label for="dest-key">Stream key</label>
         <input id="dest-key" type="password" required autocomplete="off" value=${form.streamKey} onInput=${set("streamKey")} />`}
-      ${mode === "account" && account?.platform === "x" && html`<p class="hint">X: copy the server URL and key from Media Studio. Once added, say on its card where the X chat comes from (your announcement post).</p>`}
+      ${mode === "account" && needsUrl && html`<p class="hint">${platformName(account?.platform)}: copy the server URL and key from its streaming settings. Once added, say on its card where its chat comes from.</p>`}
       <${Err} error=${error} />
       <button type="submit" class="primary">Add destination</button>
     </form>`;

@@ -1,5 +1,5 @@
-import type { Logger } from "../log.js";
-import type { AccountApi, StreamInfo } from "./account-types.js";
+import type { Logger } from "pino";
+import type { AccountApi, StreamInfo } from "./account-api.js";
 
 /**
  * A platform's live chat, as its adapter exposes it to the comment feed (src/comments/). The reader

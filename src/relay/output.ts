@@ -6,7 +6,9 @@ import { OutputError, unresolvedTarget } from "./output-error.js";
 import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import { kbps, RateMeter } from "./rate.js";
 
-export type OutputState = "idle" | "connecting" | "live" | "reconnecting" | "failed" | "stopped";
+import type { OutputState } from "../core/output-state.js";
+
+export type { OutputState };
 
 export interface OutputTarget extends PublishTarget {
   id: string;

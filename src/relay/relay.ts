@@ -7,7 +7,7 @@ import { SlateHold, type SlateSettings } from "./slate-hold.js";
 import { RefusalLimiter } from "./ingest/refusal-limiter.js";
 import { DestinationOutput, type OutputHealth, type OutputOptions, type OutputTarget } from "./output.js";
 import { StreamTranscoding, type DestinationTranscode } from "./transcode/transcoding.js";
-import type { TranscodeSetting } from "./transcode/profile.js";
+import type { TranscodeSetting } from "../core/transcode-setting.js";
 import type { PlatformRules } from "./transcode/plan.js";
 
 /** A destination as the relay runs it: where to push, and what its platform gets (copy or a transcode). */

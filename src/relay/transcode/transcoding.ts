@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { StreamHub } from "../hub.js";
 import { IngestAnalyzer } from "../analyzer.js";
 import type { TranscodeFormat } from "../../media/ffmpeg.js";
-import type { TranscodeSetting } from "./profile.js";
+import type { TranscodeSetting } from "../../core/transcode-setting.js";
 import { decidePlan, warningsFor, type IngestFacts, type PlatformRules, type TranscodePlan } from "./plan.js";
 import { Transcoder, type SpawnTranscoder, type TranscoderOptions } from "./transcoder.js";
 

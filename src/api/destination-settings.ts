@@ -7,7 +7,7 @@ export const platformsWithSettings = allPlatforms.filter((p): p is PlatformAdapt
 
 /**
  * The destinations API's fields for platforms' own settings: one optional field per such platform,
- * named after its id (`x` for X's chat settings), as create accepts it, update accepts it, or
+ * named after its id , as create accepts it, update accepts it, or
  * answers show it.
  */
 export function destinationSettingsFields(kind: "input" | "update" | "view"): Record<string, z.ZodOptional<z.ZodType>> {

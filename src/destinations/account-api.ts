@@ -7,7 +7,7 @@ export interface AccountApi {
    * AccountNeedsReconnect when the platform refuses to refresh it.
    */
   fetch(url: string, init?: RequestInit & { scheme?: string }): Promise<Response>;
-  /** Small non-secret platform objects kept with the account (e.g. a reusable YouTube liveStream id). */
+  /** Small non-secret platform objects kept with the account (e.g. a reusable live stream id). */
   data(): Record<string, unknown>;
   saveData(data: Record<string, unknown>): void;
 }

@@ -22,9 +22,9 @@ export interface OAuthProfile<Options = unknown> {
   /** Which token the revocation endpoint is given (Google revokes the whole grant with either). */
   revokeToken?: "access_token" | "refresh_token";
   scopes: readonly string[];
-  /** Scopes asked for only when Prism's settings turn a feature on (X's Enterprise chat). */
+  /** Scopes asked for only when Prism's settings turn a feature on (e.g. an Enterprise-only chat). */
   extraScopes?(options: Options): readonly string[];
-  /** PKCE with S256: sent whenever the platform supports it (X requires it). */
+  /** PKCE with S256: sent whenever the platform supports it (some require it). */
   pkce: boolean;
   /** How the client authenticates at the token endpoint: form fields, or HTTP Basic. */
   clientAuth: "body" | "header";
@@ -33,7 +33,7 @@ export interface OAuthProfile<Options = unknown> {
 }
 
 export interface LinkedPlatformDeps<Options = unknown> {
-  /** This platform's client, base URLs and own options (Twitch's ingest server, YouTube's privacy, …). */
+  /** This platform's client, base URLs and own options (an ingest server, a broadcast privacy, …). */
   settings: PlatformSettings<Options>;
   log: Logger;
 }
@@ -54,10 +54,10 @@ export interface LinkedPlatform {
   identify(api: AccountApi): Promise<AccountIdentity>;
   /**
    * Where a destination of this account pushes, asked before every connection attempt.
-   * Absent: the destination keeps the URL and key the streamer typed in (X).
+   * Absent: the destination keeps the URL and key the streamer typed in (its adapter's typedIngest).
    */
   ingest?(api: AccountApi, stream: StreamInfo): Promise<{ url: string; streamKey: string }>;
-  /** The stream ended: wrap up what `ingest` opened (YouTube completes its broadcast). */
+  /** The stream ended: wrap up what `ingest` opened (e.g. completes the broadcast it created). */
   ended?(api: AccountApi, stream: StreamInfo): Promise<void>;
   /** Reading and writing the stream's live chat (chat-types.ts); absent: the platform's chat is not read. */
   chat?: ChatSupport;

@@ -28,9 +28,9 @@ export type IngestCheck = { ok: true; url: string; streamKey: string } | { ok: f
 export interface PlatformAdapter<Options = any> {
   /** Lowercase letters and digits: the value of `platform` in the API, and the settings prefix PRISM_<ID>_. */
   id: string;
-  /** The label lists and menus show ("X (Media Studio)"). */
+  /** The label lists and menus show (e.g. "Custom RTMP(S)"). */
   displayName: string;
-  /** The name sentences use ("Link your X account"); default: displayName. */
+  /** The name sentences use ("Link your … account"); default: displayName. */
   name?: string;
   /** A short mark for the dashboard's badges (1–3 characters); default: the first letter of the name. */
   mark?: string;
@@ -44,14 +44,14 @@ export interface PlatformAdapter<Options = any> {
   /** Linking an account with OAuth, and what a linked account does (account-types.ts); absent: URL + key only. */
   accounts?: AccountSupport<Options>;
   /**
-   * Set when the streamer types URL and key in even with a linked account (X: no public API hands
-   * out its stream keys): why, as the API says it when they are missing. Unset, a destination with a
+   * Set when the streamer types URL and key in even with a linked account (its API hands out no
+   * stream keys): why, as the API says it when they are missing. Unset, a destination with a
    * linked account gets its ingest from the platform (`accounts`' ingest) before every connection.
    */
   typedIngest?: string;
-  /** Settings a destination of this platform keeps besides URL and key (X: where its chat is read). */
+  /** Settings a destination of this platform keeps besides URL and key (e.g. where its chat is read). */
   destinationSettings?: DestinationSettingsSupport;
-  /** Extra HTTP routes (X's webhook), under /api/v1/platforms/<id>/; documented in the OpenAPI document. */
+  /** Extra HTTP routes (e.g. a webhook the platform posts to), under /api/v1/platforms/<id>/; documented in the OpenAPI document. */
   routes?(deps: PlatformRouteDeps<Options>): PlatformRoutes;
 }
 
@@ -65,7 +65,7 @@ export interface DestinationSettingsSupport<Input = any, Stored = any, View = an
   input: z.ZodType<Input>;
   /** The field as the API shows it. */
   view: z.ZodType<View>;
-  /** What they are called in messages ("X chat settings"). */
+  /** What they are called in messages (e.g. "chat settings"). */
   label: string;
   /** The OpenAPI descriptions of the field on input and in answers. */
   describe: { input: string; view: string };

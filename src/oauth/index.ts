@@ -60,7 +60,7 @@ export function createAccounts(deps: {
   streams: StreamsRepo;
   destinations: DestinationsRepo;
   settings: AccountSettings;
-  /** Where the browser comes back after signing in, e.g. https://prism.example.com/api/v1/oauth/twitch/callback. */
+  /** Where the browser comes back after signing in, e.g. https://prism.example.com/api/v1/oauth/<platform>/callback. */
   redirectUri: (platform: string) => string;
   log: Logger;
 }): Accounts {

@@ -14,7 +14,7 @@ import type { TokenKeeper } from "./token-keeper.js";
  * can fix it) or a PlatformUnavailable (retried); the relay shows it as the destination's health.
  */
 export class LinkedDestinations {
-  /** streamId → destinations whose platform opened something for this go-live (a YouTube broadcast). */
+  /** streamId → destinations whose platform opened something for this go-live (e.g. a broadcast). */
   private readonly opened = new Map<string, Map<string, { accountId: string; info: StreamInfo }>>();
   private unsubscribe: (() => void) | null = null;
 
@@ -39,7 +39,7 @@ export class LinkedDestinations {
     this.unsubscribe = null;
   }
 
-  /** The relay's `resolve` for a destination, or undefined when its URL and key are stored (custom, X). */
+  /** The relay's `resolve` for a destination, or undefined when its URL and key are stored (custom, typed-in ingest). */
   resolverFor(destination: Pick<Destination, "id" | "streamId" | "platform" | "accountId">): (() => Promise<{ url: string; streamKey: string }>) | undefined {
     const { accountId, platform } = destination;
     const linked = this.deps.platforms.get(platform);
@@ -70,7 +70,7 @@ export class LinkedDestinations {
     }
   }
 
-  /** The stream ended: each platform wraps up what it opened (YouTube completes its broadcast). */
+  /** The stream ended: each platform wraps up what it opened (e.g. completes its broadcast). */
   private async ended(streamId: string): Promise<void> {
     const forStream = this.opened.get(streamId);
     if (!forStream) return;

@@ -46,7 +46,7 @@ export function destinationRoutes({
     if (!checked.ok) throw new ApiError(400, "invalid_destination", checked.message);
     return checked;
   };
-  /** A platform's own settings, under the field named after it (X's chat settings: `x`). */
+  /** A platform's own settings, under the field named after it. */
   const settingsView = (d: Destination) => {
     const own = platformOf(d.platform);
     const store = platforms.destinationSettings(d.platform);
@@ -64,7 +64,7 @@ export function destinationRoutes({
       if (!accountId) throw new ApiError(400, "invalid_destination", `${id}: ${s.needsAccount}: give accountId (POST /api/v1/accounts/${id}/connect links one).`);
       return [{ id, patch: s.patch(input[id]) }];
     });
-  /** Stores the settings given; the platform's code reads them when it needs them (X's reader, before every poll). */
+  /** Stores the settings given; the platform's code reads them when it needs them (a chat reader, before every poll). */
   const saveSettings = (destinationId: string, given: Array<{ id: string; patch: unknown }>) => {
     for (const { id, patch } of given) platforms.destinationSettings(id)?.update(destinationId, patch);
   };

@@ -168,10 +168,10 @@ function AddDestination({ streamId, onAdded }) {
         </select>
         ${accounts?.length === 0 && html`<p class="hint">No linked account: connect one on the <a href="#/accounts">Accounts</a> page.</p>`}`}
       <label for="dest-name">Name${mode === "account" ? " (optional)" : ""}</label>
-      <input id="dest-name" required=${mode === "custom"} maxlength="100" value=${form.name} onInput=${set("name")} placeholder="e.g. Twitch" />
+      <input id="dest-name" required=${mode === "custom"} maxlength="100" value=${form.name} onInput=${set("name")} placeholder="e.g. My channel" />
       ${needsUrl &&
       html`<label for="dest-url">Server URL</label>
-        <input id="dest-url" required value=${form.url} onInput=${set("url")} placeholder="rtmp://live.twitch.tv/app" inputmode="url" />
+        <input id="dest-url" required value=${form.url} onInput=${set("url")} placeholder="rtmp://live.example.com/app" inputmode="url" />
         <label for="dest-key">Stream key</label>
         <input id="dest-key" type="password" required autocomplete="off" value=${form.streamKey} onInput=${set("streamKey")} />`}
       ${mode === "account" && needsUrl && html`<p class="hint">${platformName(account?.platform)}: copy the server URL and key from its streaming settings. Once added, say on its card where its chat comes from.</p>`}

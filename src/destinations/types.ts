@@ -49,7 +49,11 @@ export interface PlatformAdapter<Options = any> {
    * linked account gets its ingest from the platform (`accounts`' ingest) before every connection.
    */
   typedIngest?: string;
-  /** Settings a destination of this platform keeps besides URL and key (e.g. where its chat is read). */
+  /**
+   * Settings a destination of this platform keeps besides URL and key (e.g. where its chat is read).
+   * Not yet open to new platforms: their storage is still one platform's own table, so Prism refuses
+   * to start when another platform declares them (src/oauth/index.ts) until a generic store exists.
+   */
   destinationSettings?: DestinationSettingsSupport;
   /** Extra HTTP routes (e.g. a webhook the platform posts to), under /api/v1/platforms/<id>/; documented in the OpenAPI document. */
   routes?(deps: PlatformRouteDeps<Options>): PlatformRoutes;

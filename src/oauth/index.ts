@@ -95,6 +95,11 @@ export function createAccounts(deps: {
     log,
   });
   const xSettings = new XChatRepo(deps.db);
+  // Until destination settings have a generic store, only X's own table exists: refuse to start
+  // rather than silently drop another platform's settings.
+  for (const p of Object.values(platforms as Record<string, PlatformAdapter>)) {
+    if (p.destinationSettings && p.id !== "x") throw new Error(`${p.id} declares destinationSettings, but Prism has no store for them yet (only X's chat settings table)`);
+  }
   const xChats = new XChats({ settings: xSettings, destinations: deps.destinations, accounts: repo, bus: deps.bus });
   const destinations = new LinkedDestinations({ accounts: repo, streams: deps.streams, platforms: linked, labels, keeper, bus: deps.bus, log });
   let sweeper: NodeJS.Timeout | null = null;

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import type { OutputState } from "./relay/output.js";
+import type { OutputState } from "./core/output-state.js";
 
 /**
  * Every event that crosses a concern, with its payload. Relay, API, and later webhooks, metrics and

@@ -1,6 +1,10 @@
 import { z } from "zod";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { positive } from "./core/setting-schemas.js";
+import { platforms } from "./destinations/registry.js";
+import { envPrefix, type PlatformConfig, type PlatformSettings } from "./destinations/platform-config.js";
+import type { PlatformAdapter } from "./destinations/types.js";
 
 const port = (name: string, fallback: number) =>
   z.coerce
@@ -10,8 +14,6 @@ const port = (name: string, fallback: number) =>
     .max(65535, `${name} must be between 0 and 65535`)
     .default(fallback);
 
-const positive = (name: string, fallback: number) =>
-  z.coerce.number({ error: `${name} must be a number` }).positive(`${name} must be greater than 0`).default(fallback);
 
 const optionalSecret = (name: string) =>
   z
@@ -19,27 +21,6 @@ const optionalSecret = (name: string) =>
     .min(16, `${name} must be at least 16 characters long`)
     .optional()
     .or(z.literal("").transform(() => undefined));
-
-/**
- * A platform's OAuth app (client id + secret, from its developer console) and its base URLs, each
- * configurable so tests and self-hosted proxies can stand in for the platform.
- */
-function platformSettings<P extends string>(prefix: P, label: string, urls: { auth: string; token?: string; api: string }) {
-  const url = (name: string, fallback: string, what: string) =>
-    z.url({ error: `${name} must be a URL` }).default(fallback).describe(`${label} ${what} base URL`);
-  return {
-    [`PRISM_${prefix}_CLIENT_ID`]: z.string().optional().describe(`${label} OAuth client id (needed to link ${label} accounts)`),
-    [`PRISM_${prefix}_CLIENT_SECRET`]: z.string().optional().describe(`${label} OAuth client secret`),
-    [`PRISM_${prefix}_AUTH_URL`]: url(`PRISM_${prefix}_AUTH_URL`, urls.auth, "sign-in (authorize)"),
-    [`PRISM_${prefix}_TOKEN_URL`]: z
-      .url({ error: `PRISM_${prefix}_TOKEN_URL must be a URL` })
-      .optional()
-      .describe(`${label} token base URL (default: ${urls.token ?? `the ${label} sign-in base URL`})`),
-    [`PRISM_${prefix}_API_URL`]: url(`PRISM_${prefix}_API_URL`, urls.api, "API"),
-  } as {
-    [K in `PRISM_${P}_CLIENT_ID` | `PRISM_${P}_CLIENT_SECRET`]: z.ZodOptional<z.ZodString>;
-  } & { [K in `PRISM_${P}_TOKEN_URL`]: z.ZodOptional<z.ZodURL> } & { [K in `PRISM_${P}_AUTH_URL` | `PRISM_${P}_API_URL`]: z.ZodDefault<z.ZodURL> };
-}
 
 /** Every setting, read from the environment once at start; the names are what `prism start --help` lists. */
 const EnvSchema = z.object({
@@ -118,30 +99,38 @@ const EnvSchema = z.object({
     .describe("Refresh a linked account's access token when it expires within this many seconds"),
   PRISM_OAUTH_REFRESH_CHECK_SECONDS: positive("PRISM_OAUTH_REFRESH_CHECK_SECONDS", 60).describe("How often linked accounts are checked for tokens about to expire"),
   PRISM_PLATFORM_API_TIMEOUT_MS: positive("PRISM_PLATFORM_API_TIMEOUT_MS", 10_000).describe("How long one call to a platform's API may take"),
-  ...platformSettings("TWITCH", "Twitch", { auth: "https://id.twitch.tv", api: "https://api.twitch.tv" }),
-  PRISM_TWITCH_INGEST_URL: z.url({ error: "PRISM_TWITCH_INGEST_URL must be an rtmp(s):// URL" }).default("rtmp://live.twitch.tv/app").describe("Twitch ingest server linked Twitch destinations push to"),
-  PRISM_TWITCH_EVENTSUB_URL: z
-    .url({ error: "PRISM_TWITCH_EVENTSUB_URL must be a wss:// URL" })
-    .default("wss://eventsub.wss.twitch.tv/ws")
-    .describe("Twitch EventSub WebSocket the Twitch chat reader connects to"),
-  ...platformSettings("YOUTUBE", "YouTube", { auth: "https://accounts.google.com", token: "https://oauth2.googleapis.com", api: "https://www.googleapis.com" }),
-  PRISM_YOUTUBE_PRIVACY: z.enum(["public", "unlisted", "private"]).default("public").describe("Privacy of the YouTube broadcasts Prism creates"),
-  PRISM_YOUTUBE_POLL_MS: positive("PRISM_YOUTUBE_POLL_MS", 3_000).describe("How often YouTube is asked whether it receives the stream, before the broadcast is switched to live"),
-  PRISM_YOUTUBE_CHAT_POLL_MS: positive("PRISM_YOUTUBE_CHAT_POLL_MS", 5_000).describe(
-    "Shortest wait between two reads of a YouTube live chat (YouTube's own pollingIntervalMillis is honoured when longer); each read costs 5 units of the daily API quota",
-  ),
-  ...platformSettings("X", "X", { auth: "https://x.com", token: "https://api.x.com", api: "https://api.x.com" }),
-  PRISM_X_CHAT_POLL_MS: positive("PRISM_X_CHAT_POLL_MS", 15_000).describe(
-    "Wait between two searches for replies to an X announcement post (recent search: 60 calls per 15 minutes per user on X's Basic tier)",
-  ),
-  PRISM_X_CONSUMER_SECRET: z
-    .string()
-    .optional()
-    .describe("X app's consumer secret (API key secret): signs the CRC answers and checks the signatures of X's Enterprise chat webhook"),
-  ...platformSettings("TWITCASTING", "TwitCasting", { auth: "https://apiv2.twitcasting.tv", api: "https://apiv2.twitcasting.tv" }),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+/** The platforms that declare settings (their folder's config.ts), with the name their settings' descriptions use. */
+const configured = Object.values(platforms as Record<string, PlatformAdapter>).flatMap((p) => (p.config ? [{ id: p.id, name: p.name ?? p.displayName, config: p.config }] : []));
+
+/**
+ * One platform's settings: the common part derived from its id (PRISM_<ID>_CLIENT_ID, _CLIENT_SECRET,
+ * _AUTH_URL, _TOKEN_URL, _API_URL) and its own, which must carry its prefix.
+ */
+function platformEnv({ id, name, config }: (typeof configured)[number]): z.ZodRawShape {
+  const prefix = envPrefix(id);
+  const stray = Object.keys(config.env).filter((key) => !key.startsWith(prefix));
+  if (stray.length > 0) throw new Error(`${id}'s own settings must be named ${prefix}…, not ${stray.join(", ")}`);
+  const url = (suffix: string, fallback: string, what: string) =>
+    z.url({ error: `${prefix}${suffix} must be a URL` }).default(fallback).describe(`${name} ${what} base URL`);
+  return {
+    [`${prefix}CLIENT_ID`]: z.string().optional().describe(`${name} OAuth client id (needed to link ${name} accounts)`),
+    [`${prefix}CLIENT_SECRET`]: z.string().optional().describe(`${name} OAuth client secret`),
+    [`${prefix}AUTH_URL`]: url("AUTH_URL", config.urls.auth, "sign-in (authorize)"),
+    [`${prefix}TOKEN_URL`]: z
+      .url({ error: `${prefix}TOKEN_URL must be a URL` })
+      .optional()
+      .describe(`${name} token base URL (default: ${config.urls.token ?? `the ${name} sign-in base URL`})`),
+    [`${prefix}API_URL`]: url("API_URL", config.urls.api, "API"),
+    ...config.env,
+  };
+}
+
+const PlatformEnvSchema = z.object(Object.assign({}, ...configured.map(platformEnv)) as z.ZodRawShape);
+const settingShapes = (): Array<[string, z.ZodType]> => [...Object.entries(EnvSchema.shape), ...(Object.entries(PlatformEnvSchema.shape) as Array<[string, z.ZodType]>)];
 
 export interface Config {
   host: string;
@@ -165,18 +154,6 @@ export interface Config {
   configFile: string | undefined;
 }
 
-/** One platform's OAuth app and where its services are. */
-export interface PlatformSettings {
-  /** undefined: accounts of this platform cannot be linked until it is set. */
-  clientId: string | undefined;
-  clientSecret: string | undefined;
-  authUrl: string;
-  tokenUrl: string;
-  apiUrl: string;
-}
-
-export type LinkablePlatform = "twitch" | "youtube" | "x" | "twitcasting";
-
 export interface AccountSettings {
   /** Base URL of the OAuth redirect URIs; undefined: the API's own address. */
   publicUrl: string | undefined;
@@ -184,11 +161,8 @@ export interface AccountSettings {
   refreshMarginMs: number;
   refreshCheckMs: number;
   apiTimeoutMs: number;
-  platforms: Record<LinkablePlatform, PlatformSettings>;
-  twitch: { ingestUrl: string; eventsubUrl: string };
-  youtube: { privacy: "public" | "unlisted" | "private"; pollMs: number; chatPollMs: number };
-  /** consumerSecret: undefined turns X's webhook (Enterprise chat) off. */
-  x: { chatPollMs: number; consumerSecret: string | undefined };
+  /** Each platform that declares a config (its folder's config.ts), by platform id. */
+  platforms: Record<string, PlatformSettings>;
 }
 
 export interface WebhookSettings {
@@ -217,7 +191,7 @@ export function fileKey(envName: string): string {
     .replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-const FILE_KEYS = new Map(Object.keys(EnvSchema.shape).map((name) => [fileKey(name), name]));
+const FILE_KEYS = new Map(settingShapes().map(([name]) => [fileKey(name), name]));
 export const DEFAULT_CONFIG_FILE = "prism.config.json";
 
 /**
@@ -253,10 +227,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
   const configFile = explicit ? resolve(explicit) : existsSync(DEFAULT_CONFIG_FILE) ? resolve(DEFAULT_CONFIG_FILE) : undefined;
   const { values: fromFile, problems } = configFile ? readConfigFile(configFile) : { values: {}, problems: [] };
   const parsed = EnvSchema.safeParse({ ...fromFile, ...env });
-  if (!parsed.success || problems.length > 0) {
+  const platformParsed = PlatformEnvSchema.safeParse({ ...fromFile, ...env });
+  if (!parsed.success || !platformParsed.success || problems.length > 0) {
     throw new ConfigError([
       ...problems,
-      ...(parsed.error?.issues ?? []).map((i) => {
+      ...[...(parsed.error?.issues ?? []), ...(platformParsed.error?.issues ?? [])].map((i) => {
         const name = String(i.path[0] ?? "");
         const where = name in fromFile && env[name] === undefined ? `${fileKey(name)} in ${configFile}` : i.path.join(".");
         return `${where}: ${i.message}`;
@@ -264,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
     ]);
   }
   const e = parsed.data;
+  const p = platformParsed.data as Record<string, unknown>;
   let tlsCa: string | undefined;
   if (e.PRISM_TLS_CA_FILE) {
     try {
@@ -316,30 +292,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       refreshMarginMs: e.PRISM_OAUTH_REFRESH_MARGIN_SECONDS * 1000,
       refreshCheckMs: e.PRISM_OAUTH_REFRESH_CHECK_SECONDS * 1000,
       apiTimeoutMs: e.PRISM_PLATFORM_API_TIMEOUT_MS,
-      platforms: {
-        twitch: platformOf(e, "TWITCH"),
-        youtube: platformOf(e, "YOUTUBE", "https://oauth2.googleapis.com"),
-        x: platformOf(e, "X", "https://api.x.com"),
-        twitcasting: platformOf(e, "TWITCASTING"),
-      },
-      twitch: { ingestUrl: e.PRISM_TWITCH_INGEST_URL.replace(/\/+$/, ""), eventsubUrl: e.PRISM_TWITCH_EVENTSUB_URL },
-      youtube: { privacy: e.PRISM_YOUTUBE_PRIVACY, pollMs: e.PRISM_YOUTUBE_POLL_MS, chatPollMs: e.PRISM_YOUTUBE_CHAT_POLL_MS },
-      x: { chatPollMs: e.PRISM_X_CHAT_POLL_MS, consumerSecret: e.PRISM_X_CONSUMER_SECRET || undefined },
+      platforms: Object.fromEntries(configured.map(({ id, config }) => [id, platformSettingsOf(id, config, p)])),
     },
     configFile,
   };
 }
 
-/** `tokenDefault`: where the platform's token endpoint is when it is not on its sign-in host (Google, X). */
-function platformOf(e: Env, prefix: "TWITCH" | "YOUTUBE" | "X" | "TWITCASTING", tokenDefault?: string): PlatformSettings {
+/** A platform's settings from its validated environment values: the derived common part and its own options. */
+function platformSettingsOf(id: string, config: PlatformConfig, values: Record<string, unknown>): PlatformSettings {
+  const name = (suffix: string) => `${envPrefix(id)}${suffix}`;
   const trim = (url: string) => url.replace(/\/+$/, "");
-  const authUrl = trim(e[`PRISM_${prefix}_AUTH_URL`]);
+  const authUrl = trim(values[name("AUTH_URL")] as string);
   return {
-    clientId: e[`PRISM_${prefix}_CLIENT_ID`] || undefined,
-    clientSecret: e[`PRISM_${prefix}_CLIENT_SECRET`] || undefined,
+    clientId: (values[name("CLIENT_ID")] as string | undefined) || undefined,
+    clientSecret: (values[name("CLIENT_SECRET")] as string | undefined) || undefined,
     authUrl,
-    tokenUrl: trim(e[`PRISM_${prefix}_TOKEN_URL`] ?? tokenDefault ?? authUrl),
-    apiUrl: trim(e[`PRISM_${prefix}_API_URL`]),
+    tokenUrl: trim((values[name("TOKEN_URL")] as string | undefined) ?? config.urls.token ?? authUrl),
+    apiUrl: trim(values[name("API_URL")] as string),
+    options: config.options(values),
   };
 }
 
@@ -367,7 +337,7 @@ function loadRtmpsListener(e: Env): Config["rtmps"] {
 
 /** One line per setting, for `--help`: the environment variable, its prism.config.json key, what it does. */
 export function describeSettings(): string {
-  return Object.entries(EnvSchema.shape)
+  return settingShapes()
     .map(([name, schema]) => `  ${name.padEnd(34)} ${fileKey(name).padEnd(26)} ${schema.description ?? ""}`)
     .join("\n");
 }

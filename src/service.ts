@@ -16,6 +16,8 @@ import { SecretBox } from "./secrets/secret-box.js";
 import { readOrCreateSecretFile } from "./secrets/data-dir-secrets.js";
 import { newApiToken } from "./secrets/tokens.js";
 import { Relay } from "./relay/relay.js";
+import { DEFAULT_BACKOFF } from "./core/backoff.js";
+import { platformOf } from "./destinations/registry.js";
 import { routeNmsLogging } from "./relay/rtmp/nms.js";
 import { createApi, type Api } from "./api/app.js";
 import { AdminToken } from "./api/admin-token.js";
@@ -28,7 +30,6 @@ import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
 import { createAccounts } from "./oauth/index.js";
 import { oauthCallbackPath } from "./api/paths.js";
 import { createComments, type ChatSources } from "./comments/index.js";
-import { xWebhookSigner } from "./destinations/x/webhook.js";
 
 export const INGEST_APP = "live";
 
@@ -107,7 +108,7 @@ export async function startPrism(
   comments.start();
 
   const relay = new Relay(
-    { host: config.host, port: config.rtmpPort, tls: config.rtmps, ingest: config.ingest, app: INGEST_APP, output: { ...config.output, backoff: { initialMs: 500, maxMs: 30_000 } } },
+    { host: config.host, port: config.rtmpPort, tls: config.rtmps, ingest: config.ingest, app: INGEST_APP, platformRules: platformOf, output: { ...config.output, backoff: DEFAULT_BACKOFF } },
     {
       streamByKey: (key) => {
         const stream = streams.findByKey(key);
@@ -149,16 +150,15 @@ export async function startPrism(
       comments: comments.api,
       oauthRedirectUri,
       publicUrl: () => config.accounts.publicUrl ?? httpBase,
-      x: {
-        settings: accounts.x.settings,
-        signer: config.accounts.x.consumerSecret ? xWebhookSigner(config.accounts.x.consumerSecret) : undefined,
-        // X Enterprise's broadcast chat joins each live stream's feed as if its X reader had read it.
-        deliver: (chats) =>
-          chats.reduce((n, chat) => {
-            const streamIds = accounts.x.streamsFor(chat.userId, chat.broadcastId);
-            for (const streamId of streamIds) comments.accept(streamId, "x", [chat.message]);
-            return n + (streamIds.length > 0 ? 1 : 0);
-          }, 0),
+      platforms: {
+        settings: config.accounts.platforms,
+        destinationSettings: (platform) => accounts.destinationSettings(platform),
+        // Chat a platform pushes (a webhook) joins each live stream's feed as if its reader had read it.
+        deliverChat: (platform, platformUserId, messages, accepts) => {
+          const streamIds = accounts.liveStreamsLinkedTo(platform, platformUserId, accepts);
+          for (const streamId of streamIds) comments.accept(streamId, platform, messages);
+          return streamIds.length;
+        },
       },
       log: log.child({ component: "api" }),
     });

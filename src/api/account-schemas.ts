@@ -1,11 +1,15 @@
 import { z } from "@hono/zod-openapi";
+import { examplePlatform, linkablePlatformIds, platformName } from "./platform-examples.js";
+
+const example = examplePlatform.id;
+const exampleOauth = examplePlatform.accounts!.oauth;
 
 const accountExample = {
   id: "a4e0c1d2-7b3f-4e5a-9c8d-1f2e3a4b5c6d",
-  platform: "twitch",
+  platform: example,
   platformUserId: "141981764",
   displayName: "speedy_streams",
-  scopes: ["channel:read:stream_key", "channel:manage:broadcast", "user:read:chat", "user:write:chat", "moderator:manage:chat_messages", "moderator:manage:banned_users"],
+  scopes: [...exampleOauth.scopes],
   expiresAt: "2026-11-24T10:00:00.000Z",
   status: "ok" as const,
   statusReason: null,
@@ -13,10 +17,11 @@ const accountExample = {
   updatedAt: "2026-11-24T06:00:00.000Z",
 };
 
-export const LinkablePlatformSchema = z.enum(["twitch", "youtube", "x", "twitcasting"]);
+/** The platforms whose accounts can be linked: every platform of the registry with `accounts`. */
+export const LinkablePlatformSchema = z.enum(linkablePlatformIds);
 
 export const PlatformParam = z.object({
-  platform: LinkablePlatformSchema.openapi({ param: { name: "platform", in: "path" }, example: "twitch" }),
+  platform: LinkablePlatformSchema.openapi({ param: { name: "platform", in: "path" }, example }),
 });
 export const AccountIdParam = z.object({ id: z.string().openapi({ param: { name: "id", in: "path" }, example: accountExample.id }) });
 
@@ -44,7 +49,7 @@ export const AccountPlatformSchema = z
     redirectUri: z.string().openapi({ description: "The redirect URI to register with the platform's app" }),
   })
   .openapi("AccountPlatform", {
-    example: { platform: "twitch", displayName: "Twitch", configured: true, pkce: false, redirectUri: "https://prism.example.com/api/v1/oauth/twitch/callback" },
+    example: { platform: example, displayName: examplePlatform.displayName, configured: true, pkce: exampleOauth.pkce, redirectUri: `https://prism.example.com/api/v1/oauth/${example}/callback` },
   });
 
 export const ConnectAnswerSchema = z
@@ -56,9 +61,9 @@ export const ConnectAnswerSchema = z
   })
   .openapi("AccountConnect", {
     example: {
-      platform: "twitch",
-      authorizeUrl: "https://id.twitch.tv/oauth2/authorize?response_type=code&client_id=wbmytr93xzw8zbg0p1izqyzzc5mbiz&redirect_uri=…&state=…&scope=channel%3Aread%3Astream_key+…",
-      redirectUri: "https://prism.example.com/api/v1/oauth/twitch/callback",
+      platform: example,
+      authorizeUrl: `${examplePlatform.config!.urls.auth}${exampleOauth.authorizePath}?response_type=code&client_id=wbmytr93xzw8zbg0p1izqyzzc5mbiz&redirect_uri=…&state=…&scope=${encodeURIComponent(exampleOauth.scopes[0] ?? "")}+…`,
+      redirectUri: `https://prism.example.com/api/v1/oauth/${example}/callback`,
       expiresAt: "2026-11-24T06:10:00.000Z",
     },
   });
@@ -69,13 +74,13 @@ export const UnlinkAnswerSchema = z
     revoked: z.boolean().openapi({ description: "Whether the platform confirmed that Prism's access was revoked" }),
     message: z.string(),
   })
-  .openapi("AccountUnlinked", { example: { id: accountExample.id, revoked: true, message: "Prism's access to the Twitch account was revoked." } });
+  .openapi("AccountUnlinked", { example: { id: accountExample.id, revoked: true, message: `Prism's access to the ${platformName(examplePlatform)} account was revoked.` } });
 
 export const CallbackQuerySchema = z.object({
   code: z.string().max(4096).optional(),
   state: z.string().max(512).optional(),
   error: z.string().max(512).optional(),
   error_description: z.string().max(2048).optional(),
-  /** TwitCasting's answer to a cancelled consent: `result=denied`, with no state. */
+  /** Some platforms' answer to a cancelled consent: `result=denied`, with no state. */
   result: z.string().max(64).optional(),
 });

@@ -32,7 +32,7 @@ import { OVERLAY_DOC_PATHS, overlayRoutes } from "./routes/overlay.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { healthStreamRoutes } from "./routes/health-stream.js";
-import { X_WEBHOOK_PATH, xWebhookRoutes, type XPlatformApi } from "./routes/x-webhook.js";
+import { mountPlatformRoutes, platformCatalogRoutes } from "./routes/platforms.js";
 import { dashboard } from "../web/routes.js";
 import { dashboardSessions } from "../web/session.js";
 
@@ -57,12 +57,13 @@ export function createApi(
     comments: CommentsApi;
     oauthRedirectUri: (platform: string) => string;
     publicUrl: () => string;
-    x: XPlatformApi;
+    /** What platforms' own routes need (routes/platforms.ts). */
+    platforms: Parameters<typeof mountPlatformRoutes>[1];
   },
 ): Api {
   const app = new OpenAPIHono<AuthEnv>();
   // The OAuth callback's template is listed so the OpenAPI document marks it public; requests are let through by isOAuthCallback.
-  const publicPaths = new Set([OPENAPI_PATH, HEALTHZ_PATH, DOCS_PATH, DOCS_BUNDLE_PATH, DOCS_INIT_PATH, OAUTH_CALLBACK_DOC_PATH, ...OVERLAY_DOC_PATHS, X_WEBHOOK_PATH, ...(deps.http.metricsPublic ? [METRICS_PATH] : [])]);
+  const publicPaths = new Set([OPENAPI_PATH, HEALTHZ_PATH, DOCS_PATH, DOCS_BUNDLE_PATH, DOCS_INIT_PATH, OAUTH_CALLBACK_DOC_PATH, ...OVERLAY_DOC_PATHS, ...(deps.http.metricsPublic ? [METRICS_PATH] : [])]);
   const needsToken = (path: string) => !publicPaths.has(path) && !isUnder(path, ACTIONS_PREFIX) && !isOAuthCallback(path);
   const only = (applies: (path: string) => boolean, middleware: MiddlewareHandler<any>): MiddlewareHandler<AuthEnv> => (c, next) =>
     applies(c.req.path) ? middleware(c, next) : next();
@@ -99,8 +100,9 @@ export function createApi(
   app.route(API_PREFIX, actionTokenRoutes(deps));
   app.route(API_PREFIX, accountRoutes({ accounts: deps.accounts, redirectUri: deps.oauthRedirectUri }));
   app.route(API_PREFIX, oauthCallbackRoutes({ accounts: deps.accounts }));
-  // X signs what it posts here: its own check replaces the Bearer token (publicPaths above).
-  app.route("/", xWebhookRoutes({ x: deps.x }));
+  app.route(API_PREFIX, platformCatalogRoutes());
+  // A platform's own routes (a webhook it signs) may authenticate on their own, instead of the Bearer token.
+  for (const path of mountPlatformRoutes(app, deps.platforms)) publicPaths.add(path);
   app.route(API_PREFIX, commentRoutes({ streams: deps.streams, comments: deps.comments, publicUrl: deps.publicUrl }));
   // The overlay's token is its own credential (read-only, one stream), outside the Bearer-guarded prefix.
   app.route("/", overlayRoutes({ comments: deps.comments }));

@@ -4,7 +4,9 @@ import type { ApiToken, Scope, TokensRepo } from "../db/tokens-repo.js";
 import { secretsEqual } from "../secrets/tokens.js";
 import { errorBody } from "./errors.js";
 import { API_PREFIX, isUnder } from "./paths.js";
-import type { SessionResult } from "../web/session.js";
+
+/** What a dashboard session cookie comes to (web/session.ts reads it): its principal, or why it is refused. */
+export type SessionResult = { id: string; principal: Principal } | { error: "csrf" } | { error: "ended" };
 
 /** Who made a request: the admin token, or a named token with its scopes. */
 export interface Principal {

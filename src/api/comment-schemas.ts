@@ -1,11 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import { MAX_PATTERN_LENGTH } from "../comments/safe-regex.js";
+import { examplePlatform, otherExamplePlatform, platformName } from "./platform-examples.js";
+
+const example = examplePlatform.id;
 
 // Examples for the API reference; the OpenAPI test checks each one against its own schema.
 const commentExample = {
   id: "cmt_8c0f3a9e2b7d4c1e9a431f0e6b7d2c11",
   seq: 1042,
-  platform: "twitch",
+  platform: example,
   streamId: "5b0c8f8e-2d7a-4c1e-9a43-1f0e6b7d2c11",
   author: { id: "141981764", name: "speedfan42", badges: ["subscriber/12"], color: "#1E90FF" },
   text: "that skip was clean!",
@@ -51,14 +54,14 @@ export const CommentParams = z.object({
 
 export const SendCommentBody = z
   .object({
-    text: z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters (the shortest platform limit, YouTube's 200, is checked by the platform)"),
+    text: z.string().trim().min(1, "must not be empty").max(500, "must be at most 500 characters (shorter platform limits are checked by the platform)"),
     platforms: z.array(z.string()).min(1).optional().openapi({ description: "Only these platforms; default: every platform of the stream whose chat Prism reads" }),
   })
-  .openapi("SendComment", { example: { text: "Thanks for watching, back in 5!", platforms: ["twitch", "youtube"] } });
+  .openapi("SendComment", { example: { text: "Thanks for watching, back in 5!", platforms: [example, otherExamplePlatform.id] } });
 
 const sendResultExample = [
-  { platform: "twitch", destinationId: "9f1e2d3c-4b5a-4697-8877-665544332211", ok: true },
-  { platform: "x", destinationId: "1a2b3c4d-4b5a-4697-8877-665544332211", ok: false, error: "Prism cannot post to x chat: its API does not allow it." },
+  { platform: example, destinationId: "9f1e2d3c-4b5a-4697-8877-665544332211", ok: true },
+  { platform: otherExamplePlatform.id, destinationId: "1a2b3c4d-4b5a-4697-8877-665544332211", ok: false, error: `${platformName(otherExamplePlatform)} refused the message: the account lacks the scope to post.` },
 ];
 export const SendCommentResult = z
   .object({ results: z.array(z.object({ platform: z.string(), destinationId: z.string(), ok: z.boolean(), error: z.string().optional() })) })
@@ -68,7 +71,7 @@ const platformResult = z.object({ platform: z.string(), destinationId: z.string(
 
 export const HideResult = z
   .object({ comment: CommentSchema, platformDeleted: platformResult.openapi({ description: "What the platform said when asked to delete it; null: the platform offers no deletion" }) })
-  .openapi("HideResult", { example: { comment: { ...commentExample, hidden: "hidden" as const }, platformDeleted: { platform: "twitch", destinationId: "9f1e2d3c-4b5a-4697-8877-665544332211", ok: true } } });
+  .openapi("HideResult", { example: { comment: { ...commentExample, hidden: "hidden" as const }, platformDeleted: { platform: example, destinationId: "9f1e2d3c-4b5a-4697-8877-665544332211", ok: true } } });
 
 const filterExample = { id: "0d6c1a52-5b8e-4e0c-9a1f-2f3e4d5c6b7a", streamId: commentExample.streamId, kind: "word" as const, pattern: "spoiler", createdAt: "2026-11-24T18:00:00.000Z" };
 export const ChatFilterSchema = z
@@ -85,23 +88,23 @@ export const FilterParams = z.object({
   filterId: z.string().openapi({ param: { name: "filterId", in: "path" }, example: filterExample.id }),
 });
 
-const blockExample = { streamId: commentExample.streamId, platform: "twitch", authorId: "141981764", authorName: "speedfan42", createdAt: "2026-11-24T19:05:00.000Z" };
+const blockExample = { streamId: commentExample.streamId, platform: example, authorId: "141981764", authorName: "speedfan42", createdAt: "2026-11-24T19:05:00.000Z" };
 export const ChatBlockSchema = z
   .object({ streamId: z.string(), platform: z.string(), authorId: z.string(), authorName: z.string().nullable(), createdAt: z.string() })
   .openapi("ChatBlock", { example: blockExample });
 export const CreateChatBlockBody = z
   .object({ platform: z.string().min(1), authorId: z.string().min(1) })
-  .openapi("CreateChatBlock", { example: { platform: "twitch", authorId: "141981764" } });
+  .openapi("CreateChatBlock", { example: { platform: example, authorId: "141981764" } });
 export const BlockResult = z
   .object({
     block: ChatBlockSchema,
     hidden: z.number().int().openapi({ description: "Messages of the author taken off the feed" }),
     platformBanned: platformResult.openapi({ description: "What the platform said when asked to ban the author; null: the platform offers no ban" }),
   })
-  .openapi("BlockResult", { example: { block: blockExample, hidden: 3, platformBanned: { platform: "twitch", destinationId: "9f1e2d3c-4b5a-4697-8877-665544332211", ok: true } } });
+  .openapi("BlockResult", { example: { block: blockExample, hidden: 3, platformBanned: { platform: example, destinationId: "9f1e2d3c-4b5a-4697-8877-665544332211", ok: true } } });
 export const BlockParams = z.object({
   id: z.string().openapi({ param: { name: "id", in: "path" }, example: "5b0c…" }),
-  platform: z.string().openapi({ param: { name: "platform", in: "path" }, example: "twitch" }),
+  platform: z.string().openapi({ param: { name: "platform", in: "path" }, example }),
   authorId: z.string().openapi({ param: { name: "authorId", in: "path" }, example: "141981764" }),
 });
 

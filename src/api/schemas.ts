@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { platformIds } from "../destinations/registry.js";
-import { XChatSettingsBody, XChatSettingsSchema } from "./x-schemas.js";
+import { destinationSettingsFields, platformNames } from "./destination-settings.js";
 
 const name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
 
@@ -22,8 +22,8 @@ const destinationExample = {
   id: "9f1e2d3c-4b5a-4697-8877-665544332211",
   streamId: streamExample.id,
   platform: "custom",
-  name: "Twitch",
-  url: "rtmp://live.twitch.tv/app",
+  name: "My RTMP server",
+  url: "rtmp://live.example.com/app",
   streamKey: "••••••••k9Lm",
   enabled: true,
   transcode: "auto" as const,
@@ -33,7 +33,7 @@ const destinationExample = {
 };
 const destinationHealthExample = {
   id: destinationExample.id,
-  name: "Twitch",
+  name: "My RTMP server",
   enabled: true,
   state: "live" as const,
   bitrateKbps: 6120,
@@ -49,7 +49,7 @@ const destinationHealthExample = {
   transcode: {
     mode: "transcode" as const,
     profile: { video: { codec: "h264" as const, width: 1280, height: 720, fps: 30, kbps: 4500, keyframeIntervalSec: 2 }, audio: { codec: "copy" as const } },
-    reasons: ["A keyframe comes only every 4 s, but Twitch needs one at least every 2 s: set OBS → Settings → Output → Keyframe Interval to 2, or let Prism re-encode for Twitch (transcode \"auto\")."],
+    reasons: ["A keyframe comes only every 4 s, but the platform needs one at least every 2 s: set OBS → Settings → Output → Keyframe Interval to 2, or let Prism re-encode for it (transcode \"auto\")."],
     fps: 30,
     bitrateKbps: 4610,
     speed: 1,
@@ -78,10 +78,11 @@ export const SlateSettingsBody = z
   })
   .openapi("SlateSettings");
 
-const streamTitle = z.string().trim().min(1, "must not be empty").max(140, "must be at most 140 characters (Twitch's limit)").nullable().optional().openapi({
-  description: "Title pushed to linked Twitch (channel title) and YouTube (broadcast title) destinations at go-live; null: the stream's name",
+// 140 and 5000: the shortest channel title and the broadcast description limit among the platforms that take them.
+const streamTitle = z.string().trim().min(1, "must not be empty").max(140, "must be at most 140 characters (the shortest title a platform takes)").nullable().optional().openapi({
+  description: "Title pushed at go-live to linked destinations whose platform takes one (a channel or broadcast title); null: the stream's name",
 });
-const streamDescription = z.string().max(5000, "must be at most 5000 characters (YouTube's limit)").nullable().optional().openapi({ description: "YouTube broadcast description" });
+const streamDescription = z.string().max(5000, "must be at most 5000 characters (a platform's broadcast description limit)").nullable().optional().openapi({ description: "Broadcast description, for linked destinations whose platform takes one" });
 
 export const UpdateStreamBody = z
   .object({ name: name.optional(), slate: SlateSettingsBody.optional(), title: streamTitle, description: streamDescription })
@@ -101,7 +102,7 @@ export const StreamSchema = z
       maxSeconds: z.number(),
       customImage: z.boolean().openapi({ description: "false: Prism's default 'Be right back' image" }),
     }),
-    title: z.string().nullable().openapi({ description: "Pushed to linked Twitch and YouTube destinations at go-live; null: the name is used" }),
+    title: z.string().nullable().openapi({ description: "Pushed at go-live to linked destinations whose platform takes a title; null: the name is used" }),
     description: z.string().nullable(),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -134,17 +135,23 @@ export const CreateDestinationBody = z
   .object({
     platform: z.enum(platformIds).default("custom"),
     name: name.optional().openapi({ description: "Required with url + streamKey; with accountId it defaults to the platform and account name" }),
-    url: z.string().min(1, "must not be empty").max(2048).optional().openapi({ example: "rtmp://live.twitch.tv/app", description: "Required unless accountId is given (X needs both)" }),
+    url: z
+      .string()
+      .min(1, "must not be empty")
+      .max(2048)
+      .optional()
+      .openapi({ example: "rtmp://live.example.com/app", description: `Required unless accountId is given${platformNames.typedIngest ? ` (${platformNames.typedIngest} needs both)` : ""}` }),
     streamKey: z.string().min(1, "must not be empty").max(1024).optional(),
     accountId: z.string().min(1, "must not be empty").max(100).optional().openapi({
       description:
-        "A linked account (GET /accounts): Twitch, YouTube and TwitCasting then hand out the ingest URL and key at every go-live and reconnect, so no url or streamKey is given; an X destination still takes the url + streamKey from Media Studio",
+        `A linked account (GET /accounts): ${platformNames.accountIngest} then hand out the ingest URL and key at every go-live and reconnect, so no url or streamKey is given` +
+        (platformNames.typedIngest ? `; ${platformNames.typedIngest} destinations still take the url + streamKey the streamer copies from the platform` : ""),
     }),
     enabled: z.boolean().default(true),
     transcode: TranscodeSettingSchema.default("auto"),
-    x: XChatSettingsBody.optional().openapi({ description: "X destinations with a linked account: where the X chat is read" }),
+    ...destinationSettingsFields("input"),
   })
-  .openapi("CreateDestination", { example: { platform: "custom", name: "Twitch", url: "rtmp://live.twitch.tv/app", streamKey: "live_123456789_AbCdEf", enabled: true } });
+  .openapi("CreateDestination", { example: { platform: "custom", name: "My RTMP server", url: "rtmp://live.example.com/app", streamKey: "live_123456789_AbCdEf", enabled: true } });
 
 export const UpdateDestinationBody = z
   .object({
@@ -153,9 +160,9 @@ export const UpdateDestinationBody = z
     streamKey: z.string().min(1).max(1024).optional(),
     enabled: z.boolean().optional(),
     transcode: TranscodeSettingSchema.optional(),
-    x: XChatSettingsBody.optional(),
+    ...destinationSettingsFields("update"),
   })
-  .refine((b) => Object.keys(b).length > 0, "give at least one of name, url, streamKey, enabled, transcode, x")
+  .refine((b) => Object.keys(b).length > 0, `give at least one of ${["name", "url", "streamKey", "enabled", "transcode", ...Object.keys(destinationSettingsFields("update"))].join(", ")}`)
   .openapi("UpdateDestination", { example: { enabled: false } });
 
 export const DestinationSchema = z
@@ -169,7 +176,7 @@ export const DestinationSchema = z
     enabled: z.boolean(),
     transcode: TranscodeSettingSchema,
     accountId: z.string().nullable().openapi({ description: "The linked account the ingest comes from (url and streamKey are then empty: fetched at go-live)" }),
-    x: XChatSettingsSchema.optional().openapi({ description: "X destinations only: where the X chat is read" }),
+    ...destinationSettingsFields("view"),
     createdAt: z.string(),
     updatedAt: z.string(),
   })
@@ -262,17 +269,17 @@ export const StreamHealthSchema = z
         {
           ...destinationHealthExample,
           id: "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
-          name: "YouTube",
+          name: "Backup server",
           state: "reconnecting",
           bitrateKbps: 0,
           fps: 0,
           reconnects: 2,
           attempt: 3,
           nextRetryAt: "2026-11-24T06:05:02.000Z",
-          lastError: "Connection refused by rtmp://a.rtmp.youtube.com:1935: no RTMP server is listening there. Check the URL and port.",
+          lastError: "Connection refused by rtmp://backup.example.com:1935: no RTMP server is listening there. Check the URL and port.",
           uptimeMs: 0,
           transcode: { mode: "copy" },
-          warnings: ["There is no audio track, and YouTube silently refuses a stream without audio: add an audio source in OBS (even a muted microphone), or let Prism add silence (transcode \"auto\")."],
+          warnings: ["There is no audio track, and this platform silently refuses a stream without audio: add an audio source in OBS (even a muted microphone), or let Prism add silence (transcode \"auto\")."],
         },
       ],
     },

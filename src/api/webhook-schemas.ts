@@ -1,20 +1,21 @@
 import { z } from "@hono/zod-openapi";
 import { EVENT_TYPES, catalog, type EventType } from "../webhooks/catalog.js";
+import { examplePlatform, otherExamplePlatform } from "./platform-examples.js";
 
 const eventType = z.enum(EVENT_TYPES);
 
 // Examples for the API reference; the OpenAPI test checks each one against its own schema. They
-// tell one story: the stream and YouTube destination of the event catalog's examples, a Zapier
+// tell one story: the stream and destination of the event catalog's examples, a Zapier
 // subscription, an IFTTT one and an action token. Secrets are shortened with "…" so that none of
 // them can be mistaken for (or used as) a real one.
 const streamId = catalog["stream.started"].example.streamId;
-const youtube = { id: catalog["destination.live"].example.destinationId, name: catalog["destination.live"].example.destinationName };
+const destination = { id: catalog["destination.live"].example.destinationId, name: catalog["destination.live"].example.destinationName };
 const zapierUrl = "https://hooks.zapier.com/hooks/standard/123456/abcdef/";
 
 const eventExample = (type: EventType, id: string, createdAt: string) => ({ id, type, createdAt, data: catalog[type].example as Record<string, unknown> });
 const startedEvent = eventExample("stream.started", "evt_6f1d0c9a2b3e4f5a8b7c6d5e4f3a2b1c", "2025-06-06T19:00:02.114Z");
-const youtubeLiveEvent = eventExample("destination.live", "evt_0b8e2d4f6a1c3e5b7d9f1a3c5e7b9d2f", "2025-06-06T19:00:04.871Z");
-const youtubeFailedEvent = eventExample("destination.failed", "evt_a3c5e7b9d1f2a4c6e8b0d2f4a6c8e0b1", "2025-06-06T20:05:11.512Z");
+const liveEvent = eventExample("destination.live", "evt_0b8e2d4f6a1c3e5b7d9f1a3c5e7b9d2f", "2025-06-06T19:00:04.871Z");
+const failedEvent = eventExample("destination.failed", "evt_a3c5e7b9d1f2a4c6e8b0d2f4a6c8e0b1", "2025-06-06T20:05:11.512Z");
 
 /** The catalog as GET /events/types answers it: every type, what it means, an example event. */
 export const eventTypeCatalog = EVENT_TYPES.map((type) => ({
@@ -42,7 +43,7 @@ const iftttWebhook = {
   url: null,
   ifttt: { event: "prism_chat", key: "••••••••Xy4w" },
   events: ["comment.received" as const],
-  filter: { platforms: ["twitch", "youtube"], keyword: "!discord" },
+  filter: { platforms: [examplePlatform.id, otherExamplePlatform.id], keyword: "!discord" },
   description: "Phone notification when chat asks for the Discord",
   secret: "••••••••Rt8e",
   createdAt: "2025-06-06T18:41:55.730Z",
@@ -52,8 +53,8 @@ export const webhookListExample = [zapierWebhook, iftttWebhook];
 /** A delivery that went through at the second attempt, after the receiver's 503. */
 const deliveryExample = {
   id: "8d2f4b6a-1c3e-4a5b-9c7d-0e1f2a3b4c5d",
-  eventId: youtubeFailedEvent.id,
-  eventType: youtubeFailedEvent.type,
+  eventId: failedEvent.id,
+  eventType: failedEvent.type,
   status: "delivered" as const,
   test: false,
   nextAttemptAt: null,
@@ -66,7 +67,7 @@ const deliveryExample = {
     { attempt: 1, at: "2025-06-06T20:05:11.530Z", statusCode: 503, latencyMs: 212, error: "The receiver answered HTTP 503." },
     { attempt: 2, at: "2025-06-06T20:05:16.384Z", statusCode: 200, latencyMs: 187, error: null },
   ],
-  event: youtubeFailedEvent,
+  event: failedEvent,
 };
 /** A test-fire, answered at once. */
 export const testFireExample = {
@@ -110,7 +111,7 @@ export const EventSchema = z
   .openapi("Event", { description: "Every event, everywhere (webhook bodies, the event log), has this shape.", example: startedEvent });
 
 /** GET /events, newest first. */
-export const eventListExample = [youtubeLiveEvent, startedEvent];
+export const eventListExample = [liveEvent, startedEvent];
 
 export const EventTypeSchema = z
   .object({ type: eventType, description: z.string(), example: EventSchema })
@@ -149,7 +150,7 @@ const secretText = z
 
 const CommentFilterSchema = z
   .object({
-    platforms: z.array(z.string().trim().min(1).max(40)).min(1).max(20).optional().openapi({ example: ["twitch", "youtube"] }),
+    platforms: z.array(z.string().trim().min(1).max(40)).min(1).max(20).optional().openapi({ example: [examplePlatform.id, otherExamplePlatform.id] }),
     keyword: z.string().trim().min(1, "must not be empty").max(100).optional().openapi({ example: "!discord" }),
   })
   .refine((f) => f.platforms !== undefined || f.keyword !== undefined, "give platforms, keyword or both")
@@ -255,12 +256,12 @@ export const CreateActionTokenBody = z
       .transform((a) => [...new Set(a)])
       .default(["start-destination", "stop-destination", "toggle-destination"]),
   })
-  .openapi("CreateActionToken", { example: { name: "Zapier: YouTube on/off", actions: ["start-destination", "stop-destination"] } });
+  .openapi("CreateActionToken", { example: { name: "Zapier: backup on/off", actions: ["start-destination", "stop-destination"] } });
 
 const actionTokenExample = {
   id: "7c3e9a1f-2b4d-4e6f-8a0b-1c2d3e4f5a6b",
   streamId,
-  name: "Zapier: YouTube on/off",
+  name: "Zapier: backup on/off",
   actions: ["start-destination" as const, "stop-destination" as const],
   hint: "8kPq",
   createdAt: "2025-06-06T18:35:20.118Z",
@@ -308,7 +309,7 @@ export const DestinationActionBody = z
     destination: z.string().trim().min(1).max(100).optional().openapi({ description: "The destination's name (case-insensitive), instead of its id" }),
   })
   .refine((b) => (b.destinationId === undefined) !== (b.destination === undefined), "give either destinationId or destination (its name)")
-  .openapi("DestinationAction", { example: { destination: "YouTube" } });
+  .openapi("DestinationAction", { example: { destination: destination.name } });
 
 export const DestinationActionResult = z
   .object({
@@ -324,8 +325,8 @@ export const DestinationActionResult = z
   })
   .openapi("DestinationActionResult", { example: destinationActionExample("stop-destination") });
 
-/** What an action answers: here on YouTube while the stream is live (toggle: it was disabled). */
+/** What an action answers: here on the catalog's destination while the stream is live (toggle: it was disabled). */
 export function destinationActionExample(action: Exclude<ActionName, "send-comment">) {
   const enabled = action !== "stop-destination";
-  return { action, streamId, streamLive: true, destination: { ...youtube, enabled, state: enabled ? "connecting" : "stopped" } };
+  return { action, streamId, streamLive: true, destination: { ...destination, enabled, state: enabled ? "connecting" : "stopped" } };
 }

@@ -1,11 +1,14 @@
+import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import type { Logger } from "../log.js";
 import type { ChatReaderState, IncomingChatMessage } from "../destinations/chat-types.js";
 import type { Merger } from "./merger.js";
 import type { ChatSource } from "./types.js";
 
-/** Shortest pause before a reader that returned or threw is started again. */
-const RESTART_MIN_MS = 1_000;
-const RESTART_MAX_MS = 30_000;
+/**
+ * Pauses before a reader that returned or threw is started again: 1 s doubling to 30 s, without
+ * jitter (one reader per platform and stream: there is no crowd to spread).
+ */
+const RESTART: BackoffPolicy = { initialMs: 1_000, maxMs: 30_000, jitter: "none" };
 
 /**
  * Runs one chat reader per source of a live stream until the stream ends. Readers reconnect on
@@ -50,7 +53,7 @@ export class StreamReaders {
       },
       log,
     };
-    let delay = RESTART_MIN_MS;
+    let restarts = 0;
     while (!signal.aborted) {
       const started = Date.now();
       try {
@@ -60,12 +63,13 @@ export class StreamReaders {
       }
       if (signal.aborted) break;
       sink.state("reconnecting", "the reader stopped");
-      if (Date.now() - started > RESTART_MAX_MS) delay = RESTART_MIN_MS;
+      // A reader that ran a while before it stopped has a new problem, not the same one again.
+      if (Date.now() - started > RESTART.maxMs) restarts = 0;
+      const delay = backoffDelay(RESTART, restarts++);
       await new Promise((resolve) => {
         const t = setTimeout(resolve, delay);
         signal.addEventListener("abort", () => (clearTimeout(t), resolve(undefined)), { once: true });
       });
-      delay = Math.min(delay * 2, RESTART_MAX_MS);
     }
   }
 }

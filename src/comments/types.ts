@@ -1,26 +1,10 @@
 import type { AccountApi, StreamInfo } from "../destinations/account-types.js";
 import type { ChatSupport } from "../destinations/chat-types.js";
 
-/** One message of the merged feed, whatever platform it came from. */
-export interface ChatComment {
-  id: string;
-  /** Feed position: the SSE event id a client resumes from. */
-  seq: number;
-  platform: string;
-  streamId: string;
-  author: { id: string; name: string; avatarUrl?: string; badges: string[]; color?: string };
-  text: string;
-  emotes?: Array<{ id: string; name: string; start: number; end: number; url?: string }>;
-  sentAt: Date;
-  receivedAt: Date;
-  /** Why a filter caught it (kept for review, never shown in the feed); null when clean. */
-  flagged: string | null;
-  /** Taken off the feed by a moderator ("hidden") or with its author ("blocked"). */
-  hidden: "hidden" | "blocked" | null;
-}
+// The comment itself is core vocabulary: the database stores it, the API shows it.
+import type { ChatComment, NewComment } from "../core/chat-comment.js";
 
-/** A comment before it gets its feed position. */
-export type NewComment = Omit<ChatComment, "seq" | "id"> & { platformMessageId: string };
+export type { ChatComment, NewComment };
 
 /** One platform chat a live stream can read and write: a linked-account destination whose platform has chat. */
 export interface ChatSource {

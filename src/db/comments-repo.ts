@@ -3,7 +3,7 @@ import { and, asc, desc, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "./client.js";
 import { chatBlocks, chatFilters, comments, overlayTokens, type CommentRow } from "./schema/index.js";
-import type { ChatComment, NewComment } from "../comments/types.js";
+import type { ChatComment, NewComment } from "../core/chat-comment.js";
 
 export interface ChatFilter {
   id: string;

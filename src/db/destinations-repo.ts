@@ -3,7 +3,7 @@ import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { destinations, type DestinationRow } from "./schema/index.js";
 import type { SecretBox } from "../secrets/secret-box.js";
-import type { TranscodeSetting } from "../relay/transcode/profile.js";
+import type { TranscodeSetting } from "../core/transcode-setting.js";
 import { withLazySecret } from "../secrets/lazy-secret.js";
 
 export interface Destination {

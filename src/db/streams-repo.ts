@@ -18,7 +18,7 @@ export interface Stream {
   name: string;
   streamKey: string;
   slate: SlateConfig;
-  /** What platforms that take a title show (Twitch channel title, YouTube broadcast); null: the name. */
+  /** What platforms that take a title show (a channel or broadcast title); null: the name. */
   title: string | null;
   description: string | null;
   createdAt: Date;

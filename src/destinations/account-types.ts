@@ -1,5 +1,5 @@
-import type { AccountSettings, PlatformSettings } from "../config.js";
-import type { Logger } from "../log.js";
+import type { PlatformSettings } from "./platform-config.js";
+import type { Logger } from "pino";
 import type { ChatSupport } from "./chat-types.js";
 
 /**
@@ -7,13 +7,13 @@ import type { ChatSupport } from "./chat-types.js";
  * speaks, and what a linked account can do. The OAuth layer (src/oauth/) runs the flows and keeps the
  * tokens; the platform code only ever sees an `AccountApi` that signs its requests.
  */
-export interface AccountSupport {
-  oauth: OAuthProfile;
-  /** Builds the platform's client for linked accounts, from Prism's settings for it. */
-  create(deps: LinkedPlatformDeps): LinkedPlatform;
+export interface AccountSupport<Options = unknown> {
+  oauth: OAuthProfile<Options>;
+  /** Builds the platform's client for linked accounts, from Prism's settings for it (its folder's config.ts). */
+  create(deps: LinkedPlatformDeps<Options>): LinkedPlatform;
 }
 
-export interface OAuthProfile {
+export interface OAuthProfile<Options = unknown> {
   /** Paths on the platform's sign-in and token hosts (PlatformSettings.authUrl / tokenUrl). */
   authorizePath: string;
   tokenPath: string;
@@ -22,9 +22,9 @@ export interface OAuthProfile {
   /** Which token the revocation endpoint is given (Google revokes the whole grant with either). */
   revokeToken?: "access_token" | "refresh_token";
   scopes: readonly string[];
-  /** Scopes asked for only when Prism's settings turn a feature on (X's Enterprise chat). */
-  extraScopes?: (accounts: AccountSettings) => readonly string[];
-  /** PKCE with S256: sent whenever the platform supports it (X requires it). */
+  /** Scopes asked for only when Prism's settings turn a feature on (e.g. an Enterprise-only chat). */
+  extraScopes?(options: Options): readonly string[];
+  /** PKCE with S256: sent whenever the platform supports it (some require it). */
   pkce: boolean;
   /** How the client authenticates at the token endpoint: form fields, or HTTP Basic. */
   clientAuth: "body" | "header";
@@ -32,11 +32,9 @@ export interface OAuthProfile {
   authorizeParams?: Readonly<Record<string, string>>;
 }
 
-export interface LinkedPlatformDeps {
-  /** This platform's client and base URLs. */
-  settings: PlatformSettings;
-  /** Every account setting (Twitch's ingest server, YouTube's privacy and poll interval, …). */
-  accounts: AccountSettings;
+export interface LinkedPlatformDeps<Options = unknown> {
+  /** This platform's client, base URLs and own options (an ingest server, a broadcast privacy, …). */
+  settings: PlatformSettings<Options>;
   log: Logger;
 }
 
@@ -46,37 +44,20 @@ export interface AccountIdentity {
   displayName: string;
 }
 
-/** A linked account's view of the platform: requests go out signed with a fresh access token. */
-export interface AccountApi {
-  account: { id: string; platformUserId: string; displayName: string };
-  /**
-   * `fetch` with the account's access token (Authorization: Bearer, or `scheme`), refreshed first
-   * when it is about to expire and once more when the platform answers 401. Throws
-   * AccountNeedsReconnect when the platform refuses to refresh it.
-   */
-  fetch(url: string, init?: RequestInit & { scheme?: string }): Promise<Response>;
-  /** Small non-secret platform objects kept with the account (e.g. a reusable YouTube liveStream id). */
-  data(): Record<string, unknown>;
-  saveData(data: Record<string, unknown>): void;
-}
+// In a file of their own so chat-types.ts can use them without importing this one back.
+import type { AccountApi, StreamInfo } from "./account-api.js";
 
-/** The stream a destination belongs to, as platforms that take a title need it. */
-export interface StreamInfo {
-  streamId: string;
-  destinationId: string;
-  title: string;
-  description: string | null;
-}
+export type { AccountApi, StreamInfo };
 
 export interface LinkedPlatform {
   /** Who the freshly issued token belongs to (called while linking). */
   identify(api: AccountApi): Promise<AccountIdentity>;
   /**
    * Where a destination of this account pushes, asked before every connection attempt.
-   * Absent: the destination keeps the URL and key the streamer typed in (X).
+   * Absent: the destination keeps the URL and key the streamer typed in (its adapter's typedIngest).
    */
   ingest?(api: AccountApi, stream: StreamInfo): Promise<{ url: string; streamKey: string }>;
-  /** The stream ended: wrap up what `ingest` opened (YouTube completes its broadcast). */
+  /** The stream ended: wrap up what `ingest` opened (e.g. completes the broadcast it created). */
   ended?(api: AccountApi, stream: StreamInfo): Promise<void>;
   /** Reading and writing the stream's live chat (chat-types.ts); absent: the platform's chat is not read. */
   chat?: ChatSupport;
@@ -84,15 +65,5 @@ export interface LinkedPlatform {
   close?(): void;
 }
 
-/**
- * The platform said something Prism cannot fix by retrying (a missing scope, RTMP disabled): the
- * destination fails with this message until the streamer acts.
- */
-export class PlatformRefused extends Error {
-  override readonly name = "PlatformRefused";
-}
-
-/** The platform could not be reached or had a hiccup (5xx, timeout): worth retrying. */
-export class PlatformUnavailable extends Error {
-  override readonly name = "PlatformUnavailable";
-}
+// Platform code imports its error types from here, next to the rest of its vocabulary.
+export { PlatformRefused, PlatformUnavailable } from "../core/platform-errors.js";

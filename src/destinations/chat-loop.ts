@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { backoffDelay, type BackoffPolicy } from "../relay/backoff.js";
+import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import { PlatformRefused } from "./account-types.js";
 import type { ChatSink } from "./chat-types.js";
 
@@ -37,12 +37,12 @@ export interface ChatStep {
   /**
    * Whether everything sent before the step began has now been handed over: true unless the
    * platform said more is waiting (a full page); "nothing-to-read" when this mode has no chat to poll
-   * (X in Enterprise mode, whose chat comes by webhook), so the merger must not wait for it.
+   * (a platform whose chat comes by webhook), so the merger must not wait for it.
    */
   complete?: boolean | "nothing-to-read";
 }
 
-/** The chat is over for good (YouTube's liveChatEnded): the reader stops without an error. */
+/** The chat is over for good (e.g. the platform says the live chat ended): the reader stops without an error. */
 export class ChatEnded extends Error {
   override readonly name = "ChatEnded";
 }

@@ -1,10 +1,10 @@
-import type { Logger } from "../log.js";
-import type { AccountApi, StreamInfo } from "./account-types.js";
+import type { Logger } from "pino";
+import type { AccountApi, StreamInfo } from "./account-api.js";
 
 /**
  * A platform's live chat, as its adapter exposes it to the comment feed (src/comments/). The reader
- * finds the stream's chat through the platform's API (YouTube liveChatId, TwitCasting movie, X post,
- * Twitch channel), reads it until `signal` aborts, and reconnects or backs off on its own: one
+ * finds the stream's chat through the platform's API (a live chat id, a movie, an
+ * announcement post, a channel), reads it until `signal` aborts, and reconnects or backs off on its own: one
  * platform's outage never touches another's reader.
  */
 export interface ChatSupport {

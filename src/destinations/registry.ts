@@ -16,3 +16,8 @@ export const platforms = {
 
 export type PlatformId = keyof typeof platforms;
 export const platformIds = Object.keys(platforms) as [PlatformId, ...PlatformId[]];
+
+/** The platform a stored destination names; an id no longer listed is treated as a plain RTMP server. */
+export function platformOf(id: string): PlatformAdapter {
+  return (platforms as Record<string, PlatformAdapter>)[id] ?? platforms.custom;
+}

@@ -133,7 +133,7 @@ export function transcodeOutputOptions(format: TranscodeFormat): string[] {
       "-c:v", "libx264",
       "-preset", X264_PRESET,
       "-profile:v", "main",
-      // Strict CBR with a one-second buffer, what Twitch asks for and every platform accepts.
+      // Strict CBR with a one-second buffer, what the strictest platforms ask for and every platform accepts.
       "-b:v", `${kbps}k`, "-minrate", `${kbps}k`, "-maxrate", `${kbps}k`, "-bufsize", `${kbps}k`,
       "-x264-params", "nal-hrd=cbr",
       "-g", String(gop), "-keyint_min", String(gop), "-sc_threshold", "0",

@@ -23,7 +23,7 @@ export interface Metrics {
 /**
  * Prometheus metrics. Gauges are read from the relay's snapshot when Prometheus scrapes (nothing is
  * sampled in between); counters of things that happen (starts, reconnects, failures) are fed by bus
- * events. Labels are stream and destination names plus their ids, so two destinations called "Twitch"
+ * events. Labels are stream and destination names plus their ids, so two destinations called "Main"
  * never merge; stream keys are never anywhere near a label.
  *
  * Webhook delivery metrics and comment metrics are registered on this registry by their own features

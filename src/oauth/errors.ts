@@ -1,8 +1,10 @@
+import { PlatformRefused } from "../core/platform-errors.js";
+
 /**
  * The linked account cannot be used until the streamer connects it again (its refresh token was
  * revoked or expired, or the platform issues none). `message` says so in words for the streamer.
  */
-export class AccountNeedsReconnect extends Error {
+export class AccountNeedsReconnect extends PlatformRefused {
   override readonly name = "AccountNeedsReconnect";
 }
 

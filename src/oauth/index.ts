@@ -1,5 +1,5 @@
 import type { EventBus } from "../bus.js";
-import type { AccountSettings, LinkablePlatform } from "../config.js";
+import type { AccountSettings } from "../config.js";
 import type { Logger } from "../log.js";
 import type { Db } from "../db/client.js";
 import type { SecretBox } from "../secrets/secret-box.js";
@@ -8,8 +8,9 @@ import { OAuthStatesRepo } from "../db/oauth-states-repo.js";
 import type { Destination, DestinationsRepo } from "../db/destinations-repo.js";
 import type { StreamsRepo } from "../db/streams-repo.js";
 import { platforms } from "../destinations/registry.js";
-import type { AccountSupport, LinkedPlatform } from "../destinations/account-types.js";
-import type { PublishTarget } from "../relay/rtmp/publish-client.js";
+import type { PlatformAdapter } from "../destinations/types.js";
+import type { LinkedPlatform } from "../destinations/account-types.js";
+import type { DestinationSettingsStore } from "../destinations/types.js";
 import { OAuthClient } from "./oauth-client.js";
 import { TokenKeeper } from "./token-keeper.js";
 import { AccountLinking, type CallbackQuery } from "./linking.js";
@@ -37,11 +38,16 @@ export interface AccountsApi {
 export interface Accounts {
   api: AccountsApi;
   /** The relay's `resolve` for a destination whose ingest comes from its account. */
-  resolverFor(destination: Pick<Destination, "id" | "streamId" | "platform" | "accountId">): (() => Promise<PublishTarget>) | undefined;
+  resolverFor(destination: Pick<Destination, "id" | "streamId" | "platform" | "accountId">): (() => Promise<{ url: string; streamKey: string }>) | undefined;
   /** The chats the comment feed reads for a stream: its enabled linked-account destinations whose platform has chat. */
   chatSources(streamId: string): ChatSource[];
-  /** X destinations' chat settings (announcement post, Enterprise broadcast) and the broadcasts' live streams. */
-  x: { settings: XChatRepo; streamsFor(userId: string, broadcastId: string | undefined): string[] };
+  /** Where a platform's destinations keep their own settings (its adapter's destinationSettings), if it has any. */
+  destinationSettings(platform: string): DestinationSettingsStore | undefined;
+  /**
+   * The live streams with an enabled destination of `platform` linked to that platform's user, of
+   * those destinations only the ones `accepts` agrees to: where chat the platform pushes belongs.
+   */
+  liveStreamsLinkedTo(platform: string, platformUserId: string, accepts?: (destinationId: string) => boolean): string[];
   start(): void;
   stop(): void;
 }
@@ -54,21 +60,26 @@ export function createAccounts(deps: {
   streams: StreamsRepo;
   destinations: DestinationsRepo;
   settings: AccountSettings;
-  /** Where the browser comes back after signing in, e.g. https://prism.example.com/api/v1/oauth/twitch/callback. */
+  /** Where the browser comes back after signing in, e.g. https://prism.example.com/api/v1/oauth/<platform>/callback. */
   redirectUri: (platform: string) => string;
   log: Logger;
 }): Accounts {
   const { settings, log } = deps;
   const repo = new AccountsRepo(deps.db, deps.box);
-  const supported = Object.values(platforms).flatMap((p) => (p.accounts ? [{ id: p.id as LinkablePlatform, displayName: p.displayName, support: p.accounts as AccountSupport }] : []));
-  const labels = new Map<string, string>(supported.map((p) => [p.id, p.id === "x" ? "X" : p.displayName]));
+  const supported = Object.values(platforms as Record<string, PlatformAdapter>).flatMap((p) => {
+    if (!p.accounts) return [];
+    const platformSettings = settings.platforms[p.id];
+    if (!platformSettings) throw new Error(`${p.id} links accounts but declares no config (its folder's config.ts): its OAuth app cannot be set`);
+    return [{ id: p.id, displayName: p.displayName, name: p.name ?? p.displayName, support: p.accounts, settings: platformSettings }];
+  });
+  const labels = new Map<string, string>(supported.map((p) => [p.id, p.name]));
   const clients = new Map<string, OAuthClient>();
   const linked = new Map<string, LinkedPlatform>();
   for (const p of supported) {
-    const platformSettings = settings.platforms[p.id];
-    linked.set(p.id, p.support.create({ settings: platformSettings, accounts: settings, log: log.child({ platform: p.id }) }));
+    const platformSettings = p.settings;
+    linked.set(p.id, p.support.create({ settings: platformSettings, log: log.child({ platform: p.id }) }));
     const { clientId, clientSecret } = platformSettings;
-    const profile = { ...p.support.oauth, scopes: [...p.support.oauth.scopes, ...(p.support.oauth.extraScopes?.(settings) ?? [])] };
+    const profile = { ...p.support.oauth, scopes: [...p.support.oauth.scopes, ...(p.support.oauth.extraScopes?.(platformSettings.options) ?? [])] };
     if (clientId && clientSecret) clients.set(p.id, new OAuthClient(labels.get(p.id)!, profile, { ...platformSettings, clientId, clientSecret }, settings.apiTimeoutMs));
   }
   const keeper = new TokenKeeper(repo, clients, deps.bus, log, { refreshMarginMs: settings.refreshMarginMs, apiTimeoutMs: settings.apiTimeoutMs });
@@ -84,6 +95,11 @@ export function createAccounts(deps: {
     log,
   });
   const xSettings = new XChatRepo(deps.db);
+  // Until destination settings have a generic store, only X's own table exists: refuse to start
+  // rather than silently drop another platform's settings.
+  for (const p of Object.values(platforms as Record<string, PlatformAdapter>)) {
+    if (p.destinationSettings && p.id !== "x") throw new Error(`${p.id} declares destinationSettings, but Prism has no store for them yet (only X's chat settings table)`);
+  }
   const xChats = new XChats({ settings: xSettings, destinations: deps.destinations, accounts: repo, bus: deps.bus });
   const destinations = new LinkedDestinations({ accounts: repo, streams: deps.streams, platforms: linked, labels, keeper, bus: deps.bus, log });
   let sweeper: NodeJS.Timeout | null = null;
@@ -143,7 +159,14 @@ export function createAccounts(deps: {
         return [{ platform: d.platform, destinationId: d.id, chat, api: keeper.api(account), stream: info }];
       });
     },
-    x: { settings: xSettings, streamsFor: (userId, broadcastId) => xChats.streamsFor(userId, broadcastId) },
+    // X's chat settings are the only destination settings so far, in a table of their own.
+    destinationSettings: (platform) => (platform === "x" ? xSettings : undefined),
+    liveStreamsLinkedTo: (platform, platformUserId, accepts = () => true) =>
+      xChats.liveStreams().filter((streamId) =>
+        deps.destinations
+          .list(streamId)
+          .some((d) => d.platform === platform && d.enabled && d.accountId !== null && repo.summary(d.accountId)?.platformUserId === platformUserId && accepts(d.id)),
+      ),
     start() {
       xChats.start();
       destinations.start();

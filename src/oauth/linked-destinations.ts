@@ -4,20 +4,17 @@ import type { AccountsRepo } from "../db/accounts-repo.js";
 import type { Destination } from "../db/destinations-repo.js";
 import type { StreamsRepo } from "../db/streams-repo.js";
 import type { LinkedPlatform, StreamInfo } from "../destinations/account-types.js";
-import { PlatformRefused, PlatformUnavailable } from "../destinations/account-types.js";
-import { OutputError } from "../relay/output-error.js";
-import type { PublishTarget } from "../relay/rtmp/publish-client.js";
+import { PlatformRefused, PlatformUnavailable } from "../core/platform-errors.js";
 import type { TokenKeeper } from "./token-keeper.js";
-import { AccountNeedsReconnect } from "./errors.js";
 
 /**
  * Destinations whose ingest comes from a linked account: the relay asks `resolve` before every
  * connection attempt, and the platform's API answers with the current URL and key. Whatever goes
- * wrong becomes an OutputError the destination's health shows: "rejected" (the destination fails
- * and waits for the streamer) when only the streamer can fix it, anything else is retried.
+ * wrong is a PlatformRefused (the destination fails and waits for the streamer: only the streamer
+ * can fix it) or a PlatformUnavailable (retried); the relay shows it as the destination's health.
  */
 export class LinkedDestinations {
-  /** streamId → destinations whose platform opened something for this go-live (a YouTube broadcast). */
+  /** streamId → destinations whose platform opened something for this go-live (e.g. a broadcast). */
   private readonly opened = new Map<string, Map<string, { accountId: string; info: StreamInfo }>>();
   private unsubscribe: (() => void) | null = null;
 
@@ -42,19 +39,19 @@ export class LinkedDestinations {
     this.unsubscribe = null;
   }
 
-  /** The relay's `resolve` for a destination, or undefined when its URL and key are stored (custom, X). */
-  resolverFor(destination: Pick<Destination, "id" | "streamId" | "platform" | "accountId">): (() => Promise<PublishTarget>) | undefined {
+  /** The relay's `resolve` for a destination, or undefined when its URL and key are stored (custom, typed-in ingest). */
+  resolverFor(destination: Pick<Destination, "id" | "streamId" | "platform" | "accountId">): (() => Promise<{ url: string; streamKey: string }>) | undefined {
     const { accountId, platform } = destination;
     const linked = this.deps.platforms.get(platform);
     if (!accountId || !linked?.ingest) return undefined;
     return () => this.resolve(destination.streamId, destination.id, accountId, linked);
   }
 
-  private async resolve(streamId: string, destinationId: string, accountId: string, linked: LinkedPlatform): Promise<PublishTarget> {
+  private async resolve(streamId: string, destinationId: string, accountId: string, linked: LinkedPlatform): Promise<{ url: string; streamKey: string }> {
     const account = this.deps.accounts.get(accountId);
     const stream = this.deps.streams.get(streamId);
     if (!account) {
-      throw new OutputError("rejected", "The account linked to this destination was unlinked from Prism: link it again and add the destination anew, or remove this destination.");
+      throw new PlatformRefused("The account linked to this destination was unlinked from Prism: link it again and add the destination anew, or remove this destination.");
     }
     const label = this.deps.labels.get(account.platform) ?? account.platform;
     const info: StreamInfo = { streamId, destinationId, title: stream?.title ?? stream?.name ?? "Live", description: stream?.description ?? null };
@@ -67,14 +64,13 @@ export class LinkedDestinations {
       }
       return target;
     } catch (err) {
-      if (err instanceof AccountNeedsReconnect || err instanceof PlatformRefused) throw new OutputError("rejected", err.message);
-      if (err instanceof PlatformUnavailable) throw new OutputError("unreachable", err.message);
+      if (err instanceof PlatformRefused || err instanceof PlatformUnavailable) throw err;
       this.deps.log.warn({ destination: destinationId, platform: account.platform, reason: (err as Error).message }, "could not get the ingest from the platform");
-      throw new OutputError("unreachable", `Could not get the stream key from ${label}: ${(err as Error).message}. Prism will try again.`);
+      throw new PlatformUnavailable(`Could not get the stream key from ${label}: ${(err as Error).message}. Prism will try again.`);
     }
   }
 
-  /** The stream ended: each platform wraps up what it opened (YouTube completes its broadcast). */
+  /** The stream ended: each platform wraps up what it opened (e.g. completes its broadcast). */
   private async ended(streamId: string): Promise<void> {
     const forStream = this.opened.get(streamId);
     if (!forStream) return;

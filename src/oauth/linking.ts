@@ -15,7 +15,7 @@ export interface CallbackQuery {
   result?: string | undefined;
 }
 
-/** The person pressed "Cancel" on the consent page: RFC 6749's access_denied, or TwitCasting's result=denied. */
+/** The person pressed "Cancel" on the consent page: RFC 6749's access_denied, or the result=denied some platforms send instead. */
 const cancelled = (query: CallbackQuery) => query.error === "access_denied" || query.result === "denied";
 
 /** The callback failed after a good state: the browser goes back to the dashboard with this flag. */
@@ -69,7 +69,7 @@ export class AccountLinking {
   }
 
   async finish(platform: string, query: CallbackQuery): Promise<AccountSummary> {
-    // A cancel changes nothing, so it needs no state (TwitCasting sends none); a state it does carry is spent.
+    // A cancel changes nothing, so it needs no state (some platforms send none); a state it does carry is spent.
     if (cancelled(query)) {
       if (query.state) this.deps.states.consume(query.state);
       const label = this.deps.clients.get(platform)?.label ?? platform;

@@ -1,5 +1,5 @@
 import { AuthorizationCode, type AccessToken } from "simple-oauth2";
-import type { PlatformSettings } from "../config.js";
+import type { PlatformSettings } from "../destinations/platform-config.js";
 import type { OAuthProfile } from "../destinations/account-types.js";
 import type { TokenSet } from "../db/accounts-repo.js";
 import { TokenEndpointError } from "./errors.js";
@@ -55,7 +55,7 @@ export class OAuthClient {
     return tokenSet(await this.attempt("exchange the sign-in code", () => this.client.getToken(params, { timeout: this.timeoutMs })));
   }
 
-  /** A new access token; platforms that rotate refresh tokens (X, Twitch) hand out a new one too. */
+  /** A new access token; platforms that rotate refresh tokens  hand out a new one too. */
   async refresh(refreshToken: string): Promise<TokenSet> {
     const current = this.client.createToken({ access_token: "", refresh_token: refreshToken });
     return tokenSet(await this.attempt("refresh the access token", () => current.refresh({}, { timeout: this.timeoutMs })));
@@ -63,7 +63,7 @@ export class OAuthClient {
 
   async revoke(token: string, kind: "access_token" | "refresh_token"): Promise<void> {
     const holder = this.client.createToken({ access_token: token, refresh_token: token });
-    // Twitch answers a revocation with 200 and an empty body: JSON only when the platform says JSON.
+    // Some platforms answer a revocation with 200 and an empty body: JSON only when the platform says JSON.
     await this.attempt("revoke Prism's access", () => holder.revoke(kind, { timeout: this.timeoutMs, json: true }));
   }
 
@@ -88,7 +88,7 @@ function describeFailure(label: string, what: string, err: unknown): TokenEndpoi
   return new TokenEndpointError(`${label} refused to ${what}${said ? `: ${said}` : ` (HTTP ${status})`}.`, status);
 }
 
-/** The human part of an OAuth error body: RFC 6749's error_description, Twitch's message, or the error code. */
+/** The human part of an OAuth error body: RFC 6749's error_description, a platform's own message, or the error code. */
 function platformWords(payload: unknown): string | undefined {
   let body = payload;
   if (Buffer.isBuffer(body)) {
@@ -108,7 +108,7 @@ function tokenSet(token: AccessToken): TokenSet {
   const t = token.token as { access_token?: unknown; refresh_token?: unknown; expires_at?: unknown; scope?: unknown };
   if (typeof t.access_token !== "string" || t.access_token.length === 0) throw new TokenEndpointError("The platform answered without an access token.", 502);
   const expiresAt = t.expires_at instanceof Date && !Number.isNaN(t.expires_at.getTime()) ? t.expires_at : null;
-  // Twitch sends scope as an array, RFC 6749 as a space-separated string.
+  // Some platforms send scope as an array, RFC 6749 as a space-separated string.
   const scopes = Array.isArray(t.scope) ? t.scope.map(String) : typeof t.scope === "string" && t.scope ? t.scope.split(/[ ,]+/) : [];
   return { accessToken: t.access_token, refreshToken: typeof t.refresh_token === "string" && t.refresh_token ? t.refresh_token : null, expiresAt, scopes };
 }

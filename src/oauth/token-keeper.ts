@@ -2,7 +2,7 @@ import type { EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
 import type { Account, AccountsRepo } from "../db/accounts-repo.js";
 import type { AccountApi } from "../destinations/account-types.js";
-import { PlatformUnavailable } from "../destinations/account-types.js";
+import { PlatformUnavailable } from "../core/platform-errors.js";
 import type { OAuthClient } from "./oauth-client.js";
 import { AccountNeedsReconnect, TokenEndpointError } from "./errors.js";
 
@@ -15,7 +15,7 @@ export interface KeeperOptions {
 
 /**
  * Keeps linked accounts' access tokens usable: refreshed shortly before they expire and once more
- * when a platform answers 401, one refresh at a time per account (X and Twitch rotate refresh tokens,
+ * when a platform answers 401, one refresh at a time per account (some platforms rotate refresh tokens,
  * so two at once would lock the account out). A refresh the platform refuses marks the account
  * `needs_reconnect` and announces it on the bus, once; nothing here ever throws into the relay
  * except the errors its callers turn into a destination's lastError.

@@ -41,18 +41,8 @@ export class XChats {
     };
   }
 
-  /**
-   * The live streams reading this X user's broadcast chat: an enabled X destination linked to the
-   * user, whose broadcast id (when set) is this broadcast's.
-   */
-  streamsFor(userId: string, broadcastId: string | undefined): string[] {
-    return [...this.announced.keys()].filter((streamId) =>
-      this.deps.destinations.list(streamId).some((d) => {
-        if (d.platform !== "x" || !d.enabled || !d.accountId) return false;
-        if (this.deps.accounts.summary(d.accountId)?.platformUserId !== userId) return false;
-        const wanted = this.deps.settings.get(d.id).broadcastId;
-        return !wanted || !broadcastId || wanted === broadcastId;
-      }),
-    );
+  /** The streams live now (started since Prism started, not ended). */
+  liveStreams(): string[] {
+    return [...this.announced.keys()];
   }
 }

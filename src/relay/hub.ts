@@ -1,7 +1,7 @@
 import type { EncodedFrame, MediaPacket } from "./media.js";
 import { encodeMedia } from "./rtmp/chunks.js";
 import { kbps, RateMeter } from "./rate.js";
-import { describeCodecs, emptyStreamInfo, type StreamInfo } from "./stream-info.js";
+import { describeCodecs, emptyIngestMediaInfo, type IngestMediaInfo } from "./stream-info.js";
 import { Timeline } from "./timeline.js";
 import { SlatePlayer, type SlateClip, type SlateFormat } from "./slate.js";
 import { parameterSetsOf, withParameterSets, type ParameterSets } from "./avc.js";
@@ -60,7 +60,7 @@ export class StreamHub {
   private readonly readers = new Set<HubReader>();
   private readonly bytesIn = new RateMeter();
   private readonly videoFrames = new RateMeter();
-  private info: StreamInfo = emptyStreamInfo();
+  private info: IngestMediaInfo = emptyIngestMediaInfo();
   private readonly startedAt = Date.now();
   private readonly timeline = new Timeline();
   private active: SourceId = "primary";
@@ -192,7 +192,7 @@ export class StreamHub {
     this.timeline.continueWith(first.dts, compositionTime(first), this.frameDurationMs());
     this.switched = true;
     // Fresh codec headers first: the new source's encoder may differ from the old one's.
-    this.info = emptyStreamInfo();
+    this.info = emptyIngestMediaInfo();
     for (const header of this.inputHeaders.get(input) ?? []) {
       describeCodecs(this.info, header);
       this.emit(header);

@@ -1,3 +1,5 @@
+import { PlatformRefused, PlatformUnavailable } from "../core/platform-errors.js";
+
 /** Why an output is not live, in words a streamer can act on. `kind` drives retry policy. */
 export type OutputErrorKind =
   | "unreachable" // nothing answered: refused, no route, DNS
@@ -39,4 +41,15 @@ export function describeSocketError(err: NodeJS.ErrnoException, where: string): 
       }
       return new OutputError("unreachable", `Could not talk to ${where}: ${err.message}.`);
   }
+}
+
+/**
+ * Why a destination's `resolve` (its platform handing out the ingest) found no target, as health
+ * shows it: a platform's refusal waits for the streamer ("rejected"), anything else is retried.
+ */
+export function unresolvedTarget(err: unknown): OutputError {
+  if (err instanceof OutputError) return err;
+  if (err instanceof PlatformRefused) return new OutputError("rejected", err.message);
+  if (err instanceof PlatformUnavailable) return new OutputError("unreachable", err.message);
+  return new OutputError("unreachable", `Could not find out where to send the stream: ${String((err as Error)?.message ?? err)}`);
 }

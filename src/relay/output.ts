@@ -2,11 +2,13 @@ import type { Logger } from "pino";
 import type { EncodedFrame } from "./media.js";
 import type { StreamHub, HubReader } from "./hub.js";
 import { RtmpPublishClient, type PublishTarget } from "./rtmp/publish-client.js";
-import { OutputError } from "./output-error.js";
-import { backoffDelay, type BackoffPolicy } from "./backoff.js";
+import { OutputError, unresolvedTarget } from "./output-error.js";
+import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import { kbps, RateMeter } from "./rate.js";
 
-export type OutputState = "idle" | "connecting" | "live" | "reconnecting" | "failed" | "stopped";
+import type { OutputState } from "../core/output-state.js";
+
+export type { OutputState };
 
 export interface OutputTarget extends PublishTarget {
   id: string;
@@ -151,7 +153,7 @@ export class DestinationOutput implements HubReader {
         if (current()) this.open(target);
       },
       (err: unknown) => {
-        if (current()) this.lost(err instanceof OutputError ? err : new OutputError("unreachable", `Could not find out where to send the stream: ${String((err as Error)?.message ?? err)}`));
+        if (current()) this.lost(unresolvedTarget(err));
       },
     );
   }

@@ -9,7 +9,8 @@ import { SlateHold, type SlateSettings } from "./slate-hold.js";
 import { RefusalLimiter } from "./ingest/refusal-limiter.js";
 import { DestinationOutput, type OutputHealth, type OutputOptions, type OutputTarget } from "./output.js";
 import { StreamTranscoding, type DestinationTranscode } from "./transcode/transcoding.js";
-import type { TranscodeSetting } from "./transcode/profile.js";
+import type { TranscodeSetting } from "../core/transcode-setting.js";
+import type { PlatformRules } from "./transcode/plan.js";
 
 /** A destination as the relay runs it: where to push, and what its platform gets (copy or a transcode). */
 export interface RelayTarget extends OutputTarget {
@@ -32,10 +33,12 @@ export interface RelayOptions {
   output: OutputOptions;
   /** Also accept publishes over RTMPS. */
   tls?: { port: number; cert: string; key: string } | undefined;
-  ingest: IngestLimits;
+  ingest: IngestGuards;
+  /** What each platform accepts, for transcoding plans and warnings. */
+  platformRules(platform: string): PlatformRules;
 }
 
-export interface IngestLimits {
+export interface IngestGuards {
   /** A connection must be publishing within this time. */
   handshakeTimeoutMs: number;
   /** Refused publishes (wrong key or app) one address may make per minute before it is blocked. */
@@ -235,7 +238,7 @@ export class Relay {
       publisher: null,
       stall: null,
       outputs: new Map(),
-      transcoding: new StreamTranscoding(hub, { backoff, queueLimitBytes }, this.log.child({ component: "transcode", stream: stream.name })),
+      transcoding: new StreamTranscoding(hub, { backoff, queueLimitBytes, rulesOf: this.options.platformRules }, this.log.child({ component: "transcode", stream: stream.name })),
       slate: new SlateHold(stream.slate, hub, this.log.child({ component: "slate", stream: stream.name }), (reason) => this.end(live, reason)),
     };
     this.live.set(stream.id, live);

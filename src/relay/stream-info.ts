@@ -1,7 +1,7 @@
 import type { MediaPacket } from "./media.js";
 import { amf, parseH264Sps, parseH265Sps } from "./rtmp/nms.js";
 
-export interface StreamInfo {
+export interface IngestMediaInfo {
   videoCodec: string | null;
   audioCodec: string | null;
   width: number | null;
@@ -12,7 +12,7 @@ export interface StreamInfo {
   audioChannels: number | null;
 }
 
-export const emptyStreamInfo = (): StreamInfo => ({
+export const emptyIngestMediaInfo = (): IngestMediaInfo => ({
   videoCodec: null,
   audioCodec: null,
   width: null,
@@ -44,7 +44,7 @@ const AUDIO_CODECS = new Map<number, string>([
 ]);
 
 /** Fills in what the stream carries from its codec headers (SPS for size) and metadata. */
-export function describeCodecs(info: StreamInfo, packet: MediaPacket): void {
+export function describeCodecs(info: IngestMediaInfo, packet: MediaPacket): void {
   if (packet.kind === "video" && packet.isHeader) {
     info.videoCodec = VIDEO_CODECS.get(packet.codecId) ?? `codec ${packet.codecId}`;
     const size = sizeFromSequenceHeader(packet);

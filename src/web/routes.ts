@@ -8,6 +8,8 @@ import type { Authenticator } from "../api/auth.js";
 import { errorBody } from "../api/errors.js";
 import { getCookie } from "hono/cookie";
 import { CSRF_COOKIE, SESSION_COOKIE, type DashboardSessions } from "./session.js";
+import { platforms } from "../destinations/registry.js";
+import { platformInfo } from "../api/routes/platforms.js";
 
 /** The page's own files (one HTML shell, its ES modules, one CSS file), found from src/ and from dist/ alike. */
 const PUBLIC_DIR = fileURLToPath(new URL("../../src/web/public/", import.meta.url));
@@ -21,6 +23,8 @@ const VENDOR: Record<string, () => string> = {
 };
 const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "x-chat.js", "style.css"]);
 const TYPES: Record<string, string> = { js: "text/javascript; charset=utf-8", mjs: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", html: "text/html; charset=utf-8" };
+
+const PLATFORM_LIST = `// Generated from Prism's platform registry (src/destinations/registry.ts).\nexport const PLATFORMS = ${JSON.stringify(Object.values(platforms).map(platformInfo))};\n`;
 
 const cache = new Map<string, string>();
 async function load(path: string): Promise<string> {
@@ -65,6 +69,12 @@ function dashboardRoutes({ auth, sessions }: { auth: Authenticator; sessions: Da
   app.get("/", async (c) => {
     c.header("Cache-Control", "no-store");
     return c.body(await load(join(PUBLIC_DIR, "index.html")), 200, { "Content-Type": TYPES.html! });
+  });
+  // The platform list the page shows, from the registry (what GET /api/v1/platforms answers): a
+  // module the page imports, so a platform added to the registry shows up without touching the page.
+  app.get("/assets/platform-list.js", (c) => {
+    c.header("Cache-Control", "no-cache");
+    return c.body(PLATFORM_LIST, 200, { "Content-Type": TYPES.js! });
   });
   app.get("/assets/:file", async (c) => {
     const file = c.req.param("file");

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { getCookie, setCookie, deleteCookie } from "hono/cookie";
-import type { Authenticator, Principal } from "../api/auth.js";
+import type { Authenticator, Principal, SessionResult } from "../api/auth.js";
 import type { SessionsRepo } from "../db/sessions-repo.js";
 
 /**
@@ -21,7 +21,6 @@ const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** A session lasts this long from login, whatever happens meanwhile; logging in again starts a new one. */
 export const SESSION_LIFETIME_SEC = 7 * 24 * 3600;
 
-export type SessionResult = { id: string; principal: Principal } | { error: "csrf" } | { error: "ended" };
 
 export interface DashboardSessions {
   /** undefined: no session cookie (the caller asks for a Bearer token as before). */

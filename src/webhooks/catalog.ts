@@ -3,6 +3,8 @@
  * documented example each. Every event has the same envelope: `{ id, type, createdAt, data }`.
  * Adding a type means adding it here and making something publish it; delivery is generic.
  */
+import { platforms } from "../destinations/registry.js";
+import type { PlatformAdapter } from "../destinations/types.js";
 
 export const EVENT_TYPES = [
   "stream.started",
@@ -73,12 +75,15 @@ interface CatalogEntry<T extends EventType> {
   iftttValues(data: EventData[T]): [string, string, string];
 }
 
+// Examples name real platforms of the registry without naming them here: the first two that link accounts.
+const [examplePlatform, otherExamplePlatform] = (Object.values(platforms) as PlatformAdapter[]).filter((p) => p.accounts);
+
 const destinationExample: DestinationRef = {
   streamId: "3f1c2a9e-7a51-4c0e-9d0b-2f8e5c1b7a10",
   streamName: "Friday speedrun",
   destinationId: "9b7d4e21-0c3a-4f5e-8a6b-1d2c3e4f5a6b",
-  destinationName: "YouTube",
-  platform: "youtube",
+  destinationName: otherExamplePlatform!.displayName,
+  platform: otherExamplePlatform!.id,
 };
 
 export const catalog: { [T in EventType]: CatalogEntry<T> } = {
@@ -128,7 +133,7 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
     example: {
       ...destinationExample,
       state: "reconnecting",
-      reason: "Connection refused by rtmp://a.rtmp.youtube.com:1935: no RTMP server is listening there. Check the URL and port.",
+      reason: "Connection refused by rtmp://backup.example.com:1935: no RTMP server is listening there. Check the URL and port.",
       since: "2025-06-06T20:03:11.500Z",
     },
     iftttValues: (d) => [d.destinationName, d.streamName, d.reason],
@@ -140,7 +145,7 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
   },
   "account.needs_reconnect": {
     description: "A linked platform account stopped working (its authorization was revoked or expired): reconnect it in Prism.",
-    example: { accountId: "a4e0c7d2-5b1f-4d8e-9c3a-6f2b1e0d9c8a", platform: "twitch", displayName: "speedy_streams", reason: "Twitch refused to refresh the access token (invalid refresh token)." },
+    example: { accountId: "a4e0c7d2-5b1f-4d8e-9c3a-6f2b1e0d9c8a", platform: examplePlatform!.id, displayName: "speedy_streams", reason: `${examplePlatform!.name ?? examplePlatform!.displayName} refused to refresh the access token (invalid refresh token).` },
     iftttValues: (d) => [d.displayName, d.platform, d.reason],
   },
   "comment.received": {
@@ -148,8 +153,8 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
       "A chat message on one of the stream's platforms, after moderation. Subscriptions can filter by platform and keyword.",
     example: {
       streamId: destinationExample.streamId,
-      commentId: "twitch:5e0a1b2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c",
-      platform: "twitch",
+      commentId: `${examplePlatform!.id}:5e0a1b2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c`,
+      platform: examplePlatform!.id,
       author: { id: "123456789", name: "chat_fan" },
       text: "!discord please",
       sentAt: "2025-06-06T19:42:10.031Z",

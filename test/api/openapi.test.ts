@@ -4,6 +4,7 @@ import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
 import { killAll } from "../support/children.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { platformIds } from "../../src/destinations/registry.js";
 import { AUTOMATION_PATHS, HTTP_METHODS, OpenApiChecker, hasExample, resolveRef } from "./openapi-check.js";
 
 type Json = Record<string, any>;
@@ -144,6 +145,9 @@ describe("the OpenAPI 3.1 document", () => {
     await raw("/docs/scalar.js");
     await raw("/docs/init.js");
     await call("GET", "/api/v1/openapi.json", undefined, { token: null });
+    // The platform catalogue is the registry, in its order (the dashboard's platform list is built from it).
+    const { body: catalogue } = await call("GET", "/api/v1/platforms");
+    expect(catalogue.map((p: { id: string }) => p.id)).toEqual(platformIds);
 
     // Streams, with the errors each layer can give.
     const { body: stream } = await call("POST", "/api/v1/streams", { name: "Documented" });

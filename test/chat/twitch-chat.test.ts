@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import type { AccountSettings } from "../../src/config.js";
 import { twitchAccounts } from "../../src/destinations/twitch/account.js";
 import { twitchChat } from "../../src/destinations/twitch/chat.js";
 import { startTwitchFake, TWITCH_USER, type TwitchFake } from "../fakes/twitch.js";
@@ -203,8 +202,7 @@ describe("Twitch chat reader (EventSub WebSocket)", () => {
 
   it("is what a linked Twitch account offers, on the configured EventSub URL", async () => {
     const platform = twitchAccounts.create({
-      settings: { clientId: tw.oauth.dialect.clientId, clientSecret: "s", authUrl: tw.url, tokenUrl: tw.url, apiUrl: tw.url },
-      accounts: { twitch: { ingestUrl: "rtmp://127.0.0.1:1/app", eventsubUrl: tw.eventsub.url } } as AccountSettings,
+      settings: { clientId: tw.oauth.dialect.clientId, clientSecret: "s", authUrl: tw.url, tokenUrl: tw.url, apiUrl: tw.url, options: { ingestUrl: "rtmp://127.0.0.1:1/app", eventsubUrl: tw.eventsub.url } },
       log: pino({ level: "silent" }),
     });
     const sink = new RecordingSink();

@@ -1,6 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { pino } from "pino";
-import type { AccountSettings } from "../../src/config.js";
 import { youtubeAccounts } from "../../src/destinations/youtube/account.js";
 import { youtubeChat } from "../../src/destinations/youtube/chat.js";
 import { startYouTubeFake, YOUTUBE_CHANNEL, type YouTubeFake } from "../fakes/youtube.js";
@@ -157,8 +156,7 @@ describe("YouTube chat reader", () => {
 
   it("is the chat of the broadcast the account's go-live created", async () => {
     const platform = youtubeAccounts.create({
-      settings: { clientId: "id", clientSecret: "secret", authUrl: yt.url, tokenUrl: yt.url, apiUrl: yt.url },
-      accounts: { youtube: { privacy: "unlisted", pollMs: 60_000, chatPollMs: 5_000 } } as AccountSettings,
+      settings: { clientId: "id", clientSecret: "secret", authUrl: yt.url, tokenUrl: yt.url, apiUrl: yt.url, options: { privacy: "unlisted", pollMs: 60_000, chatPollMs: 5_000 } },
       log: pino({ level: "silent" }),
     });
     const api = apiFor(yt.oauth, YOUTUBE_CHANNEL);

@@ -11,7 +11,7 @@ import { DestinationsRepo } from "../../src/db/destinations-repo.js";
 import { AccountsRepo } from "../../src/db/accounts-repo.js";
 import { createAccounts } from "../../src/oauth/index.js";
 import { createLogger } from "../../src/log.js";
-import { OutputError } from "../../src/relay/output-error.js";
+import { OutputError, unresolvedTarget } from "../../src/relay/output-error.js";
 import { startTwitchFake, TWITCH_USER } from "../fakes/twitch.js";
 import { startYouTubeFake, YOUTUBE_CHANNEL } from "../fakes/youtube.js";
 import { startTwitCastingFake, TWITCASTING_USER } from "../fakes/twitcasting.js";
@@ -60,8 +60,10 @@ describe("linked accounts keep their tokens usable", () => {
     const stream = streams.create("Refresh");
     streams.update(stream.id, { title: "Speedrun night" });
     const destination = destinations.create({ streamId: stream.id, platform, name: platform, url: "", streamKey: "", enabled: true, accountId: account.id });
-    const resolve = accounts.resolverFor(destination)!;
-    expect(resolve).toBeTypeOf("function");
+    const resolver = accounts.resolverFor(destination)!;
+    expect(resolver).toBeTypeOf("function");
+    // As the relay's output sees it: what the platform refused or could not do becomes the destination's error.
+    const resolve = () => resolver().catch((err: unknown) => Promise.reject(unresolvedTarget(err)));
     return { resolve, repo, account, events, bus, accounts, stream, destination, granted };
   }
 

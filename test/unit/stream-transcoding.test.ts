@@ -5,6 +5,7 @@ import { StreamHub } from "../../src/relay/hub.js";
 import { StreamTranscoding } from "../../src/relay/transcode/transcoding.js";
 import type { TranscodeFormat, TranscodeHandlers, TranscodeProcess } from "../../src/media/ffmpeg.js";
 import type { MediaPacket } from "../../src/relay/media.js";
+import { platformOf } from "../../src/destinations/registry.js";
 
 /** Stands in for ffmpeg: records what was started and lets the test end a process. */
 class FakeFfmpeg {
@@ -39,7 +40,7 @@ function publish(hub: StreamHub, from = 0, seconds = 2) {
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
 const log = pino({ level: "silent" });
-const options = { backoff: { initialMs: 10, maxMs: 20 }, queueLimitBytes: 1 << 20 };
+const options = { backoff: { initialMs: 10, maxMs: 20 }, queueLimitBytes: 1 << 20, rulesOf: platformOf };
 const profile = { height: 720, videoKbps: 2500 };
 
 describe("stream transcoding", () => {

@@ -84,10 +84,10 @@ describe("dashboard stream settings in a real browser", () => {
     await expect.poll(async () => (await t.api("GET", `/api/v1/streams/${stream.id}`)).body.slate.enabled).toBe(false);
 
     // The title pushed to linked platforms; empty goes back to the stream's name.
-    await card.locator("summary", { hasText: "Title on Twitch and YouTube" }).click();
+    await card.locator("summary", { hasText: "Title on the platforms" }).click();
     const titleForm = card.getByRole("form", { name: "Title of Evening show" });
     await titleForm.getByLabel(/^Title/).fill("Evening speedrun: any% in under an hour");
-    await titleForm.getByLabel("YouTube description").fill("Route notes in the pinned comment.");
+    await titleForm.getByLabel("Description (platforms that show one)").fill("Route notes in the pinned comment.");
     await titleForm.getByRole("button", { name: "Save title" }).click();
     await titleForm.getByRole("status").waitFor();
     expect((await t.api("GET", `/api/v1/streams/${stream.id}`)).body).toMatchObject({ title: "Evening speedrun: any% in under an hour", description: "Route notes in the pinned comment." });

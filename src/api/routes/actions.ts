@@ -144,7 +144,7 @@ export function actionRoutes({ automation, comments, destinations, relay, bus, l
  * apps send JSON as text/plain.
  */
 async function readBody(c: Context): Promise<{ destinationId?: string | undefined; destination?: string | undefined }> {
-  return parseJson(await c.req.text(), DestinationActionBody, '{"destination": "YouTube"} or {"destinationId": "…"}');
+  return parseJson(await c.req.text(), DestinationActionBody, '{"destination": "Main"} or {"destinationId": "…"}');
 }
 
 /** Parses and validates a body that may have come as text/plain, with the one error shape. */

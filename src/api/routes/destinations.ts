@@ -4,13 +4,19 @@ import type { Destination } from "../../db/destinations-repo.js";
 import { body, json, newRouter } from "../router.js";
 import { ApiError, commonErrors, notFound, notFoundError } from "../errors.js";
 import { CreateDestinationBody, DestinationParams, DestinationSchema, IdParam, UpdateDestinationBody } from "../schemas.js";
-import { platforms, type PlatformId } from "../../destinations/registry.js";
+import { platformOf } from "../../destinations/registry.js";
+import type { DestinationSettingsStore } from "../../destinations/types.js";
 import { maskSecret } from "../../secrets/tokens.js";
 import type { AccountsApi } from "../../oauth/index.js";
-import type { XChatRepo } from "../../db/x-chat-repo.js";
-import { xChatPatch, xChatView } from "../x-schemas.js";
+import { platformsWithSettings } from "../destination-settings.js";
 
-export function destinationRoutes({ streams, destinations, bus, accounts, x }: ApiDeps & { accounts: AccountsApi; x: { settings: XChatRepo } }) {
+export function destinationRoutes({
+  streams,
+  destinations,
+  bus,
+  accounts,
+  platforms,
+}: ApiDeps & { accounts: AccountsApi; platforms: { destinationSettings(platform: string): DestinationSettingsStore | undefined } }) {
   const app = newRouter();
 
   const view = (d: Destination) => ({
@@ -24,7 +30,7 @@ export function destinationRoutes({ streams, destinations, bus, accounts, x }: A
     enabled: d.enabled,
     transcode: d.transcode,
     accountId: d.accountId,
-    ...(d.platform === "x" && { x: xChatView(x.settings.get(d.id)) }),
+    ...settingsView(d),
     createdAt: d.createdAt.toISOString(),
     updatedAt: d.updatedAt.toISOString(),
   });
@@ -36,22 +42,38 @@ export function destinationRoutes({ streams, destinations, bus, accounts, x }: A
     return d;
   };
   const checkIngest = (platform: string, url: string, streamKey: string) => {
-    const checked = platforms[platform as PlatformId].checkIngest({ url, streamKey });
+    const checked = platformOf(platform).checkIngest({ url, streamKey });
     if (!checked.ok) throw new ApiError(400, "invalid_destination", checked.message);
     return checked;
   };
-  /** X's chat settings need a linked X account: it is what reads the replies and posts the announcement. */
-  const checkXChat = (platform: string, accountId: string | null | undefined, given: unknown) => {
-    if (given === undefined) return;
-    if (platform !== "x") throw new ApiError(400, "invalid_destination", "x: only X destinations have X chat settings.");
-    if (!accountId) throw new ApiError(400, "invalid_destination", "x: reading X replies or posting the announcement needs a linked X account: give accountId (POST /api/v1/accounts/x/connect links one).");
+  /** A platform's own settings, under the field named after it. */
+  const settingsView = (d: Destination) => {
+    const own = platformOf(d.platform);
+    const store = platforms.destinationSettings(d.platform);
+    return own.id === d.platform && own.destinationSettings && store ? { [d.platform]: own.destinationSettings.show(store.get(d.id)) } : {};
+  };
+  /**
+   * The platforms' settings fields given in a request: only a destination of that platform has them,
+   * and (they are read and acted on through it) only with a linked account.
+   */
+  const settingsGiven = (platform: string, accountId: string | null | undefined, input: Record<string, unknown>) =>
+    platformsWithSettings.flatMap(({ id, displayName, name, destinationSettings: s }) => {
+      if (input[id] === undefined) return [];
+      const label = name ?? displayName;
+      if (platform !== id) throw new ApiError(400, "invalid_destination", `${id}: only ${label} destinations have ${s.label}.`);
+      if (!accountId) throw new ApiError(400, "invalid_destination", `${id}: ${s.needsAccount}: give accountId (POST /api/v1/accounts/${id}/connect links one).`);
+      return [{ id, patch: s.patch(input[id]) }];
+    });
+  /** Stores the settings given; the platform's code reads them when it needs them (a chat reader, before every poll). */
+  const saveSettings = (destinationId: string, given: Array<{ id: string; patch: unknown }>) => {
+    for (const { id, patch } of given) platforms.destinationSettings(id)?.update(destinationId, patch);
   };
   const changed = (streamId: string) => bus.emit("config.destinations", { streamId });
-  /** Platforms whose API hands out the ingest of a linked account (X does not: its destinations keep a typed-in URL + key). */
-  const ingestFromAccount = (platform: string) => platform !== "x" && platforms[platform as PlatformId].accounts !== undefined;
+  /** Platforms whose API hands out the ingest of a linked account (not those with `typedIngest`: their destinations keep a typed-in URL + key). */
+  const ingestFromAccount = (platform: string) => platformOf(platform).typedIngest === undefined && platformOf(platform).accounts !== undefined;
   /** Where a new destination pushes: typed in, or (accountId) fetched from the platform at go-live. */
   const ingestOf = (input: { platform: string; name?: string | undefined; url?: string | undefined; streamKey?: string | undefined; accountId?: string | undefined }) => {
-    const label = platforms[input.platform as PlatformId].displayName;
+    const label = platformOf(input.platform).displayName;
     if (input.accountId === undefined) {
       const missing = (["name", "url", "streamKey"] as const).filter((f) => input[f] === undefined);
       if (missing.length > 0) throw new ApiError(400, "validation_failed", `${missing.join(", ")}: required (or give accountId of a linked account)`, { issues: missing.map((path) => ({ path, message: "required" })) });
@@ -67,9 +89,9 @@ export function destinationRoutes({ streams, destinations, bus, accounts, x }: A
       }
       return { name, accountId: account.id, url: "", streamKey: "" };
     }
-    // X: no public API hands out Media Studio keys, so the account only names who streams.
+    // The platform hands out no ingest (typedIngest): the account only names who streams.
     if (input.url === undefined || input.streamKey === undefined) {
-      throw new ApiError(400, "invalid_destination", `url, streamKey: required for ${label}: X offers no API that hands out Media Studio stream keys; copy the RTMP(S) URL and key from Media Studio.`);
+      throw new ApiError(400, "invalid_destination", `url, streamKey: required for ${label}: ${platformOf(input.platform).typedIngest}`);
     }
     return { name, accountId: account.id, ...checkIngest(input.platform, input.url, input.streamKey) };
   };
@@ -87,7 +109,7 @@ export function destinationRoutes({ streams, destinations, bus, accounts, x }: A
       const input = c.req.valid("json");
       requireStream(id);
       const { name, url, streamKey, accountId } = ingestOf(input);
-      checkXChat(input.platform, accountId, input.x);
+      const settings = settingsGiven(input.platform, accountId, input);
       const destination = destinations.create({
         streamId: id,
         platform: input.platform,
@@ -98,7 +120,7 @@ export function destinationRoutes({ streams, destinations, bus, accounts, x }: A
         transcode: input.transcode,
         accountId,
       });
-      if (input.x) x.settings.update(destination.id, xChatPatch(input.x));
+      saveSettings(destination.id, settings);
       changed(id);
       return c.json(view(destination), 201);
     },
@@ -143,9 +165,14 @@ export function destinationRoutes({ streams, destinations, bus, accounts, x }: A
     }),
     (c) => {
       const { id, destId } = c.req.valid("param");
-      const { x: xInput, ...patch } = c.req.valid("json");
+      const input = c.req.valid("json");
       const current = found(destinations.get(id, destId));
-      checkXChat(current.platform, current.accountId, xInput);
+      const settings = settingsGiven(current.platform, current.accountId, input);
+      // The destination's own fields; the platforms' settings fields were taken above.
+      const { name, url, streamKey, enabled, transcode } = input;
+      const patch: Partial<Pick<typeof input, "name" | "url" | "streamKey" | "enabled" | "transcode">> = Object.fromEntries(
+        Object.entries({ name, url, streamKey, enabled, transcode }).filter(([, v]) => v !== undefined),
+      );
       if ((patch.url !== undefined || patch.streamKey !== undefined) && current.accountId && ingestFromAccount(current.platform)) {
         throw new ApiError(400, "invalid_destination", "url, streamKey: this destination's ingest comes from its linked account at every go-live; there is nothing to set.");
       }
@@ -153,8 +180,8 @@ export function destinationRoutes({ streams, destinations, bus, accounts, x }: A
         const checked = checkIngest(current.platform, patch.url ?? current.url, patch.streamKey ?? current.streamKey);
         patch.url = checked.url;
       }
-      // The X reader reads its settings before every poll: changing only them touches no output.
-      if (xInput) x.settings.update(destId, xChatPatch(xInput));
+      // Platforms read their settings when they need them: changing only them touches no output.
+      saveSettings(destId, settings);
       if (Object.keys(patch).length === 0) return c.json(view(current), 200);
       const updated = found(destinations.update(id, destId, patch));
       changed(id);

@@ -32,7 +32,7 @@ export function operationsRoutes(metrics: Metrics) {
           content: {
             "text/plain": {
               schema: z.string().openapi({
-                example: '# HELP prism_destination_bitrate_bits_per_second Bitrate sent to the destination\nprism_destination_bitrate_bits_per_second{stream="Main",stream_id="5b0c…",destination="Twitch",destination_id="9f1e…"} 6021000\n',
+                example: '# HELP prism_destination_bitrate_bits_per_second Bitrate sent to the destination\nprism_destination_bitrate_bits_per_second{stream="Main",stream_id="5b0c…",destination="Main",destination_id="9f1e…"} 6021000\n',
               }),
             },
           },

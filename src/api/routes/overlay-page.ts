@@ -1,5 +1,11 @@
 // The overlay page: one self-contained document (inline CSS and JS, platform marks as text), because
 // OBS may run on a machine without internet and a CDN would be one more thing to fail on air.
+import { allPlatforms } from "../platform-examples.js";
+import { platformInfo } from "./platforms.js";
+
+/** Each platform's badge, from the registry: its mark and colour. */
+const BADGES = JSON.stringify(Object.fromEntries(allPlatforms.map(platformInfo).map((p) => [p.id, { mark: p.mark, color: p.color }])));
+
 // Inline, and allowed by the page's CSP by their hashes (src/api/security-headers.ts): the hash is
 // taken over exactly these strings, so they are kept apart from the document around them.
 export const OVERLAY_STYLE = `
@@ -8,9 +14,7 @@ export const OVERLAY_STYLE = `
   #chat { position: absolute; left: 0; right: 0; bottom: 0; padding: 8px 12px; display: flex; flex-direction: column; gap: 6px; }
   .msg { display: flex; align-items: baseline; gap: 8px; transition: opacity 1.5s ease; overflow-wrap: anywhere; }
   .msg.old { opacity: 0; }
-  .icon { flex: none; display: inline-block; min-width: 22px; padding: 0 4px; border-radius: 4px; font-size: 12px; line-height: 20px; text-align: center; text-shadow: none; color: #fff; }
-  .twitch { background: #9146ff; } .youtube { background: #ff0033; } .x { background: #000; border: 1px solid #fff; }
-  .twitcasting { background: #1d9bf0; } .other { background: #555; }
+  .icon { flex: none; display: inline-block; min-width: 22px; padding: 0 4px; border-radius: 4px; font-size: 12px; line-height: 20px; text-align: center; text-shadow: none; color: #fff; background: #555; border: 1px solid rgba(255, 255, 255, 0.6); }
   .name { flex: none; }
   .text { font-weight: 500; }
 `;
@@ -18,7 +22,7 @@ export const OVERLAY_STYLE = `
 export const OVERLAY_SCRIPT = `
 (() => {
   const KEEP = 40, FADE_AFTER_MS = 60000;
-  const marks = { twitch: "T", youtube: "YT", x: "X", twitcasting: "TC" };
+  const badges = ${BADGES};
   const chat = document.getElementById("chat");
   const safeColor = (c) => (typeof c === "string" && /^#[0-9a-fA-F]{3,8}$/.test(c) ? c : null);
   const hue = (s) => { let h = 0; for (const ch of s) h = (h * 31 + ch.charCodeAt(0)) >>> 0; return "hsl(" + (h % 360) + ", 80%, 70%)"; };
@@ -27,8 +31,10 @@ export const OVERLAY_SCRIPT = `
     row.className = "msg";
     row.dataset.id = m.id;
     const icon = document.createElement("span");
-    icon.className = "icon " + (marks[m.platform] ? m.platform : "other");
-    icon.textContent = marks[m.platform] || m.platform.slice(0, 2).toUpperCase();
+    const badge = badges[m.platform];
+    icon.className = "icon";
+    if (badge && badge.color) icon.style.background = badge.color;
+    icon.textContent = badge ? badge.mark : m.platform.slice(0, 2).toUpperCase();
     icon.title = m.platform;
     const name = document.createElement("span");
     name.className = "name";

@@ -10,8 +10,8 @@ export function destinationCommands(program: Command, context: CommandContext): 
   destination
     .command("add <stream>")
     .description("Add a destination to a stream (id or name); it starts at once if the stream is live")
-    .requiredOption("--name <name>", "what to call it, e.g. Twitch")
-    .requiredOption("--server <url>", "the platform's server URL, e.g. rtmp://live.twitch.tv/app (--url is where Prism is)")
+    .requiredOption("--name <name>", "what to call it, e.g. \"My channel\"")
+    .requiredOption("--server <url>", "the platform's server URL, e.g. rtmp://live.example.com/app (--url is where Prism is)")
     .requiredOption("--key <streamKey>", "the platform's stream key")
     .option("--platform <platform>", "platform adapter", "custom")
     .option("--disabled", "add it switched off")

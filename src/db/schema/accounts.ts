@@ -15,7 +15,7 @@ export const accounts = sqliteTable(
     /** Granted scopes, space-separated (as OAuth writes them). */
     scopes: text("scopes").notNull(),
     accessTokenEnc: text("access_token_enc").notNull(),
-    /** null: the platform issues none (TwitCasting), so the account is linked again when the token expires. */
+    /** null: the platform issues none , so the account is linked again when the token expires. */
     refreshTokenEnc: text("refresh_token_enc"),
     /** Unix ms; null: the platform did not say. */
     expiresAt: integer("expires_at"),
@@ -23,7 +23,7 @@ export const accounts = sqliteTable(
     status: text("status").notNull(),
     /** Why the account needs to be connected again, in words for the streamer. */
     statusReason: text("status_reason"),
-    /** Platform objects Prism keeps reusing (e.g. the YouTube liveStream id), as JSON; nothing secret. */
+    /** Platform objects Prism keeps reusing (e.g. a reusable live stream id), as JSON; nothing secret. */
     platformData: text("platform_data"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),

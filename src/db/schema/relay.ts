@@ -15,7 +15,7 @@ export const streams = sqliteTable("streams", {
   slateMaxSeconds: integer("slate_max_seconds").notNull().default(300),
   /** File name of an uploaded slate image in the data dir; null: the default image. */
   slateImage: text("slate_image"),
-  /** Pushed to platforms that take one (Twitch channel title, YouTube broadcast); null: the stream's name. */
+  /** Pushed to platforms that take one (a channel or broadcast title); null: the stream's name. */
   title: text("title"),
   description: text("description"),
   createdAt: integer("created_at").notNull(),

@@ -2,6 +2,7 @@ import type { PlatformAdapter } from "../types.js";
 import { checkRtmpIngest } from "../rtmp-ingest-check.js";
 import { twitcastingAccounts } from "./account.js";
 import { twitcastingLimits } from "./limits.js";
+import { twitcastingConfig } from "./config.js";
 
 /**
  * TwitCasting by the RTMP URL + stream key from its broadcast settings. TwitCasting hands out
@@ -10,7 +11,10 @@ import { twitcastingLimits } from "./limits.js";
 export const twitcasting = {
   id: "twitcasting",
   displayName: "TwitCasting",
+  mark: "TC",
+  color: "#0b6bb3",
   limits: twitcastingLimits,
+  config: twitcastingConfig,
   accounts: twitcastingAccounts,
   checkIngest: (input) => checkRtmpIngest(input),
 } satisfies PlatformAdapter;

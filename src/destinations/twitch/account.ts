@@ -1,6 +1,7 @@
 import type { AccountSupport, LinkedPlatform } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { twitchChat } from "./chat.js";
+import type { TwitchOptions } from "./config.js";
 
 /** Helix errors: {"error":"Unauthorized","status":401,"message":"Invalid OAuth token"}. */
 const helixMessage = (body: { message?: string; error?: string }) => body.message ?? body.error;
@@ -10,7 +11,7 @@ const helixMessage = (body: { message?: string; error?: string }) => body.messag
  * Helix for identity, the stream key and the channel title. Helix wants the app's Client-Id next to
  * every user token.
  */
-export const twitchAccounts: AccountSupport = {
+export const twitchAccounts: AccountSupport<TwitchOptions> = {
   oauth: {
     authorizePath: "/oauth2/authorize",
     tokenPath: "/oauth2/token",
@@ -21,11 +22,11 @@ export const twitchAccounts: AccountSupport = {
     pkce: false,
     clientAuth: "body",
   },
-  create({ settings, accounts, log }): LinkedPlatform {
+  create({ settings, log }): LinkedPlatform {
     const helix = (path: string, query: Record<string, string>) => endpoint(settings.apiUrl, `/helix${path}`, query);
     const clientId = { "Client-Id": settings.clientId ?? "" };
     return {
-      chat: twitchChat({ apiUrl: settings.apiUrl, authUrl: settings.authUrl, clientId: settings.clientId ?? "", eventsubUrl: accounts.twitch.eventsubUrl }),
+      chat: twitchChat({ apiUrl: settings.apiUrl, authUrl: settings.authUrl, clientId: settings.clientId ?? "", eventsubUrl: settings.options.eventsubUrl }),
 
       async identify(api) {
         // /oauth2/validate names the token's user; Twitch asks apps to validate tokens they are given.
@@ -57,7 +58,7 @@ export const twitchAccounts: AccountSupport = {
         if (!streamKey) throw new Error("Twitch answered without a stream key");
         // The title is part of going live, but a refused title must never keep the stream off Twitch.
         await setTitle(stream.title).catch((err: Error) => log.warn({ destination: stream.destinationId, reason: err.message }, "Twitch did not take the channel title"));
-        return { url: accounts.twitch.ingestUrl, streamKey };
+        return { url: settings.options.ingestUrl, streamKey };
 
         async function setTitle(title: string) {
           const res = await api.fetch(helix("/channels", { broadcaster_id: api.account.platformUserId }), {

@@ -1,5 +1,5 @@
 import WebSocket from "ws";
-import { backoffDelay, type BackoffPolicy } from "../../relay/backoff.js";
+import { backoffDelay, type BackoffPolicy } from "../../core/backoff.js";
 import { PlatformRefused, PlatformUnavailable, type AccountApi } from "../account-types.js";
 import { CHAT_BACKOFF } from "../chat-loop.js";
 import type { ChatSupport } from "../chat-types.js";

@@ -1,6 +1,7 @@
 import type { AccountSupport } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { xChat } from "./chat.js";
+import type { XOptions } from "./config.js";
 
 /** X API v2 errors: {"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}. */
 const xMessage = (body: { detail?: string; title?: string }) => body.detail ?? body.title;
@@ -12,7 +13,7 @@ const xMessage = (body: { detail?: string; title?: string }) => body.detail ?? b
  * key the streamer types in; the linked account names the streamer and reads the replies to the
  * stream's announcement post (chat.ts).
  */
-export const xAccounts: AccountSupport = {
+export const xAccounts: AccountSupport<XOptions> = {
   oauth: {
     authorizePath: "/i/oauth2/authorize",
     tokenPath: "/2/oauth2/token",
@@ -22,13 +23,13 @@ export const xAccounts: AccountSupport = {
     scopes: ["tweet.read", "users.read", "tweet.write", "offline.access"],
     // Enterprise chat (a consumer secret is set for X's webhook): read the broadcast's chat and write to it.
     // Asked only then: an app without Enterprise access would have the whole sign-in refused for them.
-    extraScopes: (accounts) => (accounts.x.consumerSecret ? ["broadcast.read", "broadcast.write"] : []),
+    extraScopes: (options) => (options.consumerSecret ? ["broadcast.read", "broadcast.write"] : []),
     pkce: true,
     clientAuth: "header",
   },
-  create({ settings, accounts }) {
+  create({ settings }) {
     return {
-      chat: xChat({ apiUrl: settings.apiUrl, pollMs: accounts.x.chatPollMs }),
+      chat: xChat({ apiUrl: settings.apiUrl, pollMs: settings.options.chatPollMs }),
 
       async identify(api) {
         const me = await readJson<{ data?: { id: string; name: string; username: string } }>(

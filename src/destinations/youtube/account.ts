@@ -2,6 +2,7 @@ import type { AccountApi, AccountSupport, LinkedPlatform, LinkedPlatformDeps, St
 import { PlatformRefused } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { youtubeChat } from "./chat.js";
+import type { YouTubeOptions } from "./config.js";
 
 /** Google API errors: {"error":{"code":403,"message":"…","errors":[{"reason":"liveStreamingNotEnabled"}]}}. */
 const googleMessage = (body: { error?: { message?: string; errors?: Array<{ reason?: string }> } }) => {
@@ -19,7 +20,7 @@ const MAX_WAIT_FOR_ACTIVE_MS = 15 * 60_000;
  * account), a fresh liveBroadcast per go-live bound to it, a transition to `live` once YouTube
  * reports the stream `active`, and to `complete` when the stream ends.
  */
-export const youtubeAccounts: AccountSupport = {
+export const youtubeAccounts: AccountSupport<YouTubeOptions> = {
   oauth: {
     authorizePath: "/o/oauth2/v2/auth",
     tokenPath: "/token",
@@ -56,11 +57,11 @@ class YouTubeBroadcasts implements LinkedPlatform {
   /** The chat of the broadcast this go-live created (chat.ts). */
   readonly chat;
 
-  constructor(private readonly deps: LinkedPlatformDeps) {
+  constructor(private readonly deps: LinkedPlatformDeps<YouTubeOptions>) {
     this.chat = youtubeChat({
       apiUrl: deps.settings.apiUrl,
       broadcastOf: (destinationId) => this.sessions.get(destinationId)?.broadcastId,
-      minPollMs: deps.accounts.youtube.chatPollMs,
+      minPollMs: deps.settings.options.chatPollMs,
     });
   }
 
@@ -93,7 +94,7 @@ class YouTubeBroadcasts implements LinkedPlatform {
         method: "POST",
         body: {
           snippet: { title: stream.title.slice(0, 100), description: (stream.description ?? "").slice(0, 5000), scheduledStartTime: new Date().toISOString() },
-          status: { privacyStatus: this.deps.accounts.youtube.privacy, selfDeclaredMadeForKids: false },
+          status: { privacyStatus: this.deps.settings.options.privacy, selfDeclaredMadeForKids: false },
           // Prism moves the broadcast to live and complete itself; without the monitor stream it can go straight to live.
           contentDetails: { enableAutoStart: false, enableAutoStop: false, monitorStream: { enableMonitorStream: false } },
         },
@@ -147,7 +148,7 @@ class YouTubeBroadcasts implements LinkedPlatform {
 
   /** Polls the stream's status and switches the broadcast to live once YouTube receives the stream. */
   private goLiveWhenActive(api: AccountApi, session: Session) {
-    const { pollMs } = this.deps.accounts.youtube;
+    const { pollMs } = this.deps.settings.options;
     const giveUpAt = Date.now() + MAX_WAIT_FOR_ACTIVE_MS;
     const tick = async () => {
       session.poll = null;

@@ -1,4 +1,4 @@
-import type { BackoffPolicy } from "../../relay/backoff.js";
+import type { BackoffPolicy } from "../../core/backoff.js";
 import type { AccountApi, StreamInfo } from "../account-types.js";
 import { CHAT_BACKOFF, ChatEnded, ChatSlowDown, runChatLoop } from "../chat-loop.js";
 import type { ChatSupport, IncomingChatMessage } from "../chat-types.js";

@@ -1,6 +1,6 @@
-import type { IngestLimits } from "../../destinations/types.js";
+import type { IngestLimits } from "../../core/ingest-limits.js";
 import type { TranscodeFormat } from "../../media/ffmpeg.js";
-import type { OutputProfile, TranscodeSetting } from "./profile.js";
+import type { OutputProfile, TranscodeSetting } from "../../core/transcode-setting.js";
 
 /** What is known about the ingest when a plan is made or warnings are given. */
 export interface IngestFacts {

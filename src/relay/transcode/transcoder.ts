@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import { StreamHub, type HubReader } from "../hub.js";
 import type { EncodedFrame, MediaPacket } from "../media.js";
 import { Flv, isAvcEndOfSequence, toMediaPacket } from "../rtmp/nms.js";
-import { backoffDelay, type BackoffPolicy } from "../backoff.js";
+import { backoffDelay, type BackoffPolicy } from "../../core/backoff.js";
 import { spawnTranscoder, type TranscodeFormat, type TranscodeHandlers, type TranscodeProcess, type TranscodeProgress } from "../../media/ffmpeg.js";
 import { flvHeader, flvTag } from "./flv.js";
 

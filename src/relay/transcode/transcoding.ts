@@ -1,11 +1,15 @@
 import type { Logger } from "pino";
 import type { StreamHub } from "../hub.js";
 import { IngestAnalyzer } from "../analyzer.js";
-import { platforms, type PlatformId } from "../../destinations/registry.js";
 import type { TranscodeFormat } from "../../media/ffmpeg.js";
-import type { TranscodeSetting } from "./profile.js";
+import type { TranscodeSetting } from "../../core/transcode-setting.js";
 import { decidePlan, warningsFor, type IngestFacts, type PlatformRules, type TranscodePlan } from "./plan.js";
 import { Transcoder, type SpawnTranscoder, type TranscoderOptions } from "./transcoder.js";
+
+export interface StreamTranscodingOptions extends TranscoderOptions {
+  /** A destination's platform as planning sees it (the composition root answers from the platform registry). */
+  rulesOf(platform: string): PlatformRules;
+}
 
 /** What routing needs to know about a destination. */
 export interface TranscodeTarget {
@@ -53,7 +57,7 @@ export class StreamTranscoding {
 
   constructor(
     private readonly source: StreamHub,
-    private readonly options: TranscoderOptions,
+    private readonly options: StreamTranscodingOptions,
     private readonly log: Logger,
     private readonly spawn?: SpawnTranscoder,
   ) {
@@ -71,10 +75,10 @@ export class StreamTranscoding {
     this.routes.set(target.id, route);
     const decide = () => {
       if (this.closed || this.routes.get(target.id) !== route) return;
-      route.plan = decidePlan(target.transcode, rulesOf(target.platform), this.facts());
+      route.plan = decidePlan(target.transcode, this.options.rulesOf(target.platform), this.facts());
       start(this.hubFor(route));
     };
-    const immediate = target.transcode === "copy" || (target.transcode === "auto" && rulesOf(target.platform).limits === null);
+    const immediate = target.transcode === "copy" || (target.transcode === "auto" && this.options.rulesOf(target.platform).limits === null);
     if (immediate) decide();
     else route.cancel = this.analyzer.whenReady(decide);
   }
@@ -113,7 +117,7 @@ export class StreamTranscoding {
     const route = this.routes.get(id);
     if (!route) return undefined;
     if (!route.plan) return { mode: "measuring", warnings: [] };
-    const warnings = warningsFor(route.plan, rulesOf(route.target.platform), this.facts());
+    const warnings = warningsFor(route.plan, this.options.rulesOf(route.target.platform), this.facts());
     if (route.plan.mode === "copy") return { mode: "copy", warnings };
     const { running: _running, ...health } = this.transcoders.get(route.key!)!.transcoder.health();
     return { mode: "transcode", profile: route.plan.format, reasons: route.plan.reasons, ...health, warnings };
@@ -149,6 +153,3 @@ export class StreamTranscoding {
   }
 }
 
-function rulesOf(platform: string): PlatformRules {
-  return platforms[platform as PlatformId] ?? platforms.custom;
-}

@@ -9,7 +9,7 @@ import { PlatformMark, platformName } from "./platforms.js";
 /** Messages kept on the page: a phone watching a busy chat for hours must not grow without end. */
 const KEEP = 300;
 
-// Platforms send any colour (Twitch's are user-picked); only plain hex reaches the style attribute.
+// Platforms send any colour (some let viewers pick theirs); only plain hex reaches the style attribute.
 const hexColor = (c) => (typeof c === "string" && /^#[0-9a-fA-F]{3,8}$/.test(c) ? c : null);
 function authorColor(m) {
   const own = hexColor(m.author.color);

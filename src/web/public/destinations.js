@@ -4,6 +4,10 @@ import { html, api, openFeed } from "./api.js";
 import { useLoad, Action, Err } from "./ui.js";
 import { TranscodeSettings } from "./transcode.js";
 import { XChatSettings } from "./x-chat.js";
+import { platformList, platformName } from "./platforms.js";
+
+/** Platforms whose destinations take a typed-in URL and key even with a linked account. */
+const typedIngest = new Set(platformList.filter((p) => p.ingest === "typed").map((p) => p.id));
 
 /** Samples kept per destination for the sparkline: one a second, the last five minutes. */
 const HISTORY = 300;
@@ -133,7 +137,7 @@ function AddDestination({ streamId, onAdded }) {
   const [error, setError] = useState("");
   const set = (k) => (e) => setForm({ ...form, [k]: e.currentTarget.value });
   const account = accounts?.find((a) => a.id === form.accountId);
-  const needsUrl = mode === "custom" || account?.platform === "x";
+  const needsUrl = mode === "custom" || typedIngest.has(account?.platform);
   async function submit(e) {
     e.preventDefault();
     setError("");
@@ -165,13 +169,13 @@ function AddDestination({ streamId, onAdded }) {
         </select>
         ${accounts?.length === 0 && html`<p class="hint">No linked account: connect one on the <a href="#/accounts">Accounts</a> page.</p>`}`}
       <label for="dest-name">Name${mode === "account" ? " (optional)" : ""}</label>
-      <input id="dest-name" required=${mode === "custom"} maxlength="100" value=${form.name} onInput=${set("name")} placeholder="e.g. Twitch" />
+      <input id="dest-name" required=${mode === "custom"} maxlength="100" value=${form.name} onInput=${set("name")} placeholder="e.g. My channel" />
       ${needsUrl &&
       html`<label for="dest-url">Server URL</label>
-        <input id="dest-url" required value=${form.url} onInput=${set("url")} placeholder="rtmp://live.twitch.tv/app" inputmode="url" />
+        <input id="dest-url" required value=${form.url} onInput=${set("url")} placeholder="rtmp://live.example.com/app" inputmode="url" />
         <label for="dest-key">Stream key</label>
         <input id="dest-key" type="password" required autocomplete="off" value=${form.streamKey} onInput=${set("streamKey")} />`}
-      ${mode === "account" && account?.platform === "x" && html`<p class="hint">X: copy the server URL and key from Media Studio. Once added, say on its card where the X chat comes from (your announcement post).</p>`}
+      ${mode === "account" && needsUrl && html`<p class="hint">${platformName(account?.platform)}: copy the server URL and key from its streaming settings. Once added, say on its card where its chat comes from.</p>`}
       <${Err} error=${error} />
       <button type="submit" class="primary">Add destination</button>
     </form>`;

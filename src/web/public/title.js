@@ -1,4 +1,4 @@
-// The title (and YouTube description) Prism pushes to linked Twitch and YouTube destinations at go-live.
+// The title (and description) Prism pushes at go-live to linked destinations whose platform takes them.
 import { useState } from "preact/hooks";
 import { html, api } from "./api.js";
 import { Err } from "./ui.js";
@@ -16,18 +16,18 @@ export function TitleSettings({ stream, reload }) {
     try {
       // Empty means "use the stream's name" (title) or "none" (description): the API's null.
       await api("PATCH", `/streams/${stream.id}`, { title: title.trim() || null, description: description.trim() || null });
-      setSaved("Saved: linked Twitch and YouTube destinations get it at the next go-live.");
+      setSaved("Saved: linked destinations whose platform takes a title get it at the next go-live.");
       reload();
     } catch (err) {
       setError(err.message);
     }
   }
   return html`<details class="settings">
-    <summary>Title on Twitch and YouTube <span class="hint">(${stream.title ?? `the name: ${stream.name}`})</span></summary>
+    <summary>Title on the platforms <span class="hint">(${stream.title ?? `the name: ${stream.name}`})</span></summary>
     <form onSubmit=${save} aria-label=${`Title of ${stream.name}`}>
       <label for=${ids.title}>Title (empty: the stream's name)</label>
       <input id=${ids.title} maxlength="140" value=${title} onInput=${(e) => setTitle(e.currentTarget.value)} />
-      <label for=${ids.description}>YouTube description</label>
+      <label for=${ids.description}>Description (platforms that show one)</label>
       <textarea id=${ids.description} maxlength="5000" rows="3" value=${description} onInput=${(e) => setDescription(e.currentTarget.value)}></textarea>
       <${Err} error=${error} />
       ${saved && html`<p class="notice-line" role="status">${saved}</p>`}

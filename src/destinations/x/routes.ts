@@ -1,28 +1,21 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
-import { newRouter } from "../router.js";
-import { API_PREFIX } from "../paths.js";
-import { ErrorSchema, errorBody } from "../errors.js";
-import type { XChatRepo } from "../../db/x-chat-repo.js";
-import { broadcastChats, CRC_TOKEN, ReplayGuard, XActivityDelivery, type XBroadcastChat, type XWebhookSigner } from "../../destinations/x/webhook.js";
+import type { PlatformRouteDeps, PlatformRoutes } from "../types.js";
+import type { XOptions } from "./config.js";
+import { broadcastChats, CRC_TOKEN, ReplayGuard, xWebhookSigner, XActivityDelivery, type XBroadcastChat } from "./webhook.js";
 
-/** Where X's webhook is registered (POST /2/webhooks with url=<public URL>/api/v1/platforms/x/webhook). */
-export const X_WEBHOOK_PATH = `${API_PREFIX}/platforms/x/webhook`;
-
-export interface XPlatformApi {
-  settings: XChatRepo;
-  /** undefined: PRISM_X_CONSUMER_SECRET is not set, so nothing X sends can be checked. */
-  signer: XWebhookSigner | undefined;
-  /** Hands chat messages to the feeds of the live streams reading those broadcasts; how many messages found a stream. */
-  deliver(chats: XBroadcastChat[]): number;
+interface XChatSettingsView {
+  broadcastId?: string | null;
 }
 
-const notConfigured = errorBody("x_webhook_not_configured", "X's webhook is off: set PRISM_X_CONSUMER_SECRET to the X app's consumer secret (API key secret) and restart Prism.");
-const badSignature = errorBody("invalid_signature", "The x-twitter-webhooks-signature header is missing or does not match the body: only X, signing with the app's consumer secret, may post here.");
 const notCrcToken = "not a challenge X would send (X's crc_token is 16 to 128 characters of base64 or base64url)";
-const crcRefused = errorBody("validation_failed", `crc_token: ${notCrcToken}`);
-const replayed = errorBody("replayed_delivery", "This exact signed body was delivered before: a delivery is taken once, so a captured one cannot be replayed. X sends each event once (a retry after a 200 is not needed).");
-const errors = (example: unknown, description: string) => ({ description, content: { "application/json": { schema: ErrorSchema, example } } });
+
+const routeErrors = ({ errorBody }: PlatformRouteDeps["api"]) => ({
+  notConfigured: errorBody("x_webhook_not_configured", "X's webhook is off: set PRISM_X_CONSUMER_SECRET to the X app's consumer secret (API key secret) and restart Prism."),
+  badSignature: errorBody("invalid_signature", "The x-twitter-webhooks-signature header is missing or does not match the body: only X, signing with the app's consumer secret, may post here."),
+  crcRefused: errorBody("validation_failed", `crc_token: ${notCrcToken}`),
+  replayed: errorBody("replayed_delivery", "This exact signed body was delivered before: a delivery is taken once, so a captured one cannot be replayed. X sends each event once (a retry after a 200 is not needed)."),
+});
 
 const deliveryExample = {
   data: {
@@ -45,8 +38,15 @@ const deliveryExample = {
  * proves to X that this Prism holds the app's consumer secret, the signature header proves to
  * Prism that X sent the body. The body is checked before anything of it is parsed.
  */
-export function xWebhookRoutes({ x }: { x: XPlatformApi }) {
-  const app = newRouter();
+export function xRoutes(deps: PlatformRouteDeps<XOptions>): PlatformRoutes {
+  const { consumerSecret } = deps.settings.options;
+  // undefined: PRISM_X_CONSUMER_SECRET is not set, so nothing X sends can be checked.
+  const x = { signer: consumerSecret ? xWebhookSigner(consumerSecret) : undefined, deliver: (chats: XBroadcastChat[]) => deliver(deps, chats) };
+  const { notConfigured, badSignature, crcRefused, replayed } = routeErrors(deps.api);
+  const errors = (example: unknown, description: string) => ({ description, content: { "application/json": { schema: deps.api.ErrorSchema, example } } });
+  // Where X's webhook is registered (POST /2/webhooks with url=<public URL>/api/v1/platforms/x/webhook).
+  const X_WEBHOOK_PATH = `${deps.basePath}/webhook`;
+  const app = deps.api.router();
   const replays = new ReplayGuard();
 
   const signed: MiddlewareHandler = async (c, next) => {
@@ -93,7 +93,7 @@ export function xWebhookRoutes({ x }: { x: XPlatformApi }) {
           description: "Taken; events other than broadcast.chat, and chat of broadcasts no live stream reads, are acknowledged and dropped",
           content: { "application/json": { schema: z.object({ events: z.number(), delivered: z.number() }), example: { events: 1, delivered: 1 } } },
         },
-        400: errors(errorBody("validation_failed", "data: Invalid input"), "Signed, but not an X Activity delivery"),
+        400: errors(deps.api.errorBody("validation_failed", "data: Invalid input"), "Signed, but not an X Activity delivery"),
         401: errors(badSignature, "Unsigned, or signed with another secret"),
         409: errors(replayed, "The same signed body again (the last 10,000 are remembered)"),
         503: errors(notConfigured, "PRISM_X_CONSUMER_SECRET is not set"),
@@ -106,5 +106,21 @@ export function xWebhookRoutes({ x }: { x: XPlatformApi }) {
     },
   );
 
-  return app;
+  // X signs what it posts here: its own check replaces the Bearer token.
+  return { app, publicPaths: [X_WEBHOOK_PATH] };
+}
+
+/**
+ * X Enterprise's broadcast chat joins the feed of each live stream whose X destination is linked to
+ * the broadcaster and reads this broadcast (or names none), as if its X reader had read it. How
+ * many messages found a stream.
+ */
+function deliver(deps: PlatformRouteDeps<XOptions>, chats: XBroadcastChat[]): number {
+  return chats.reduce((n, chat) => {
+    const reads = (destinationId: string) => {
+      const wanted = (deps.destinationSettings(destinationId) as XChatSettingsView | undefined)?.broadcastId;
+      return !wanted || !chat.broadcastId || wanted === chat.broadcastId;
+    };
+    return n + (deps.chat.deliver(chat.userId, [chat.message], reads) > 0 ? 1 : 0);
+  }, 0);
 }

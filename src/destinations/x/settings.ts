@@ -1,6 +1,14 @@
 import { z } from "@hono/zod-openapi";
-import { BROADCAST_ID, parsePostRef, postUrl } from "../destinations/x/post-ref.js";
-import type { XChatPatch, XChatSettings } from "../db/x-chat-repo.js";
+import { BROADCAST_ID, parsePostRef, postUrl } from "./post-ref.js";
+import type { DestinationSettingsSupport } from "../types.js";
+
+/** An X destination's chat settings as Prism keeps them. */
+interface XChatSettings {
+  postId: string | null;
+  announceText: string | null;
+  broadcastId: string | null;
+}
+type XChatPatch = Partial<XChatSettings>;
 
 const postRef = z
   .string()
@@ -67,3 +75,14 @@ export function xChatView(s: XChatSettings): z.infer<typeof XChatSettingsSchema>
     broadcastId: s.broadcastId,
   };
 }
+
+/** X destinations' chat settings: the field `x` of the destinations API. */
+export const xDestinationSettings: DestinationSettingsSupport<z.infer<typeof XChatSettingsBody>, XChatSettings, z.infer<typeof XChatSettingsSchema>> = {
+  input: XChatSettingsBody,
+  view: XChatSettingsSchema,
+  label: "X chat settings",
+  describe: { input: "X destinations with a linked account: where the X chat is read", view: "X destinations only: where the X chat is read" },
+  needsAccount: "reading X replies or posting the announcement needs a linked X account",
+  patch: xChatPatch,
+  show: xChatView,
+};

@@ -1,0 +1,22 @@
+import { z } from "zod";
+import { platformConfig } from "../platform-config.js";
+import { positive } from "../../core/setting-schemas.js";
+import { X_SEARCH_POLL_MS } from "./limits.js";
+
+/** X's settings: PRISM_X_CLIENT_ID, … (derived), the reply-search pace and the Enterprise webhook's secret. */
+export const xConfig = platformConfig({
+  urls: { auth: "https://x.com", token: "https://api.x.com", api: "https://api.x.com" },
+  env: {
+    PRISM_X_CHAT_POLL_MS: positive("PRISM_X_CHAT_POLL_MS", X_SEARCH_POLL_MS).describe(
+      "Wait between two searches for replies to an X announcement post (recent search: 300 calls per 15 minutes per user)",
+    ),
+    PRISM_X_CONSUMER_SECRET: z
+      .string()
+      .optional()
+      .describe("X app's consumer secret (API key secret): signs the CRC answers and checks the signatures of X's Enterprise chat webhook"),
+  },
+  /** consumerSecret: undefined turns X's webhook (Enterprise chat) off. */
+  options: (env) => ({ chatPollMs: env.PRISM_X_CHAT_POLL_MS, consumerSecret: env.PRISM_X_CONSUMER_SECRET || undefined }),
+});
+
+export type XOptions = ReturnType<typeof xConfig.options>;

@@ -122,6 +122,11 @@ const EnvSchema = z.object({
     .default("wss://eventsub.wss.twitch.tv/ws")
     .describe("Twitch EventSub WebSocket the Twitch chat reader connects to"),
   ...platformSettings("YOUTUBE", "YouTube", { auth: "https://accounts.google.com", token: "https://oauth2.googleapis.com", api: "https://www.googleapis.com" }),
+  PRISM_YOUTUBE_GRPC_URL: z
+    .url({ error: "PRISM_YOUTUBE_GRPC_URL must be a URL (https:// for TLS, http:// for a plain-text test server), or off" })
+    .or(z.literal("off"))
+    .default("https://youtube.googleapis.com")
+    .describe("YouTube's gRPC endpoint for the live chat stream (liveChatMessages.streamList); off: poll liveChatMessages.list instead"),
   PRISM_YOUTUBE_PRIVACY: z.enum(["public", "unlisted", "private"]).default("public").describe("Privacy of the YouTube broadcasts Prism creates"),
   PRISM_YOUTUBE_POLL_MS: positive("PRISM_YOUTUBE_POLL_MS", 3_000).describe("How often YouTube is asked whether it receives the stream, before the broadcast is switched to live"),
   PRISM_YOUTUBE_CHAT_POLL_MS: positive("PRISM_YOUTUBE_CHAT_POLL_MS", 5_000).describe(
@@ -183,7 +188,8 @@ export interface AccountSettings {
   apiTimeoutMs: number;
   platforms: Record<LinkablePlatform, PlatformSettings>;
   twitch: { ingestUrl: string; eventsubUrl: string };
-  youtube: { privacy: "public" | "unlisted" | "private"; pollMs: number; chatPollMs: number };
+  /** grpcUrl: where liveChatMessages.streamList is served; undefined: chat is polled. */
+  youtube: { privacy: "public" | "unlisted" | "private"; pollMs: number; chatPollMs: number; grpcUrl: string | undefined };
   /** consumerSecret: undefined turns X's webhook (Enterprise chat) off. */
   x: { chatPollMs: number; consumerSecret: string | undefined };
 }
@@ -319,7 +325,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
         twitcasting: platformOf(e, "TWITCASTING"),
       },
       twitch: { ingestUrl: e.PRISM_TWITCH_INGEST_URL.replace(/\/+$/, ""), eventsubUrl: e.PRISM_TWITCH_EVENTSUB_URL },
-      youtube: { privacy: e.PRISM_YOUTUBE_PRIVACY, pollMs: e.PRISM_YOUTUBE_POLL_MS, chatPollMs: e.PRISM_YOUTUBE_CHAT_POLL_MS },
+      youtube: {
+        privacy: e.PRISM_YOUTUBE_PRIVACY,
+        pollMs: e.PRISM_YOUTUBE_POLL_MS,
+        chatPollMs: e.PRISM_YOUTUBE_CHAT_POLL_MS,
+        grpcUrl: e.PRISM_YOUTUBE_GRPC_URL === "off" ? undefined : e.PRISM_YOUTUBE_GRPC_URL,
+      },
       x: { chatPollMs: e.PRISM_X_CHAT_POLL_MS, consumerSecret: e.PRISM_X_CONSUMER_SECRET || undefined },
     },
     configFile,

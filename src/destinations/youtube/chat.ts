@@ -57,6 +57,8 @@ export interface YouTubeChatOptions {
   quotaWaitMs?: number;
   /** Never poll faster than this, whatever pollingIntervalMillis says (each call costs 5 quota units). */
   minPollMs?: number;
+  /** How long a reader whose chat is turned off waits before it looks again (default a minute). */
+  chatDisabledRetryMs?: number;
   /** Counts the units each call spends (shared with the broadcasts' calls). */
   quota?: QuotaLedger;
 }
@@ -78,7 +80,7 @@ function chatError(reason: string | undefined, said: string, options: YouTubeCha
     case "liveChatEnded":
       return new ChatEnded("the YouTube live chat has ended");
     case "liveChatDisabled":
-      return new ChatWaiting("live chat is turned off for this YouTube broadcast: turn it on in YouTube Studio and Prism will pick it up", CHAT_DISABLED_RETRY_MS);
+      return new ChatWaiting("live chat is turned off for this YouTube broadcast: turn it on in YouTube Studio and Prism will pick it up", options.chatDisabledRetryMs ?? CHAT_DISABLED_RETRY_MS);
     case "forbidden":
       return new PlatformRefused(`YouTube does not let this account read the broadcast's live chat (${said}): check the channel's chat settings, or link the channel's owner account`);
     case "liveChatNotFound":

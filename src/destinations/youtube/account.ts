@@ -13,8 +13,8 @@ const googleMessage = (body: { error?: { message?: string; errors?: Array<{ reas
 
 /** The longest Prism waits for YouTube to see the stream before it stops asking (the broadcast stays ready). */
 const MAX_WAIT_FOR_ACTIVE_MS = 15 * 60_000;
-/** How long Prism keeps asking YouTube to complete a broadcast that is still starting, before it tells the streamer. */
-const MAX_WAIT_FOR_COMPLETE_MS = 2 * 60_000;
+/** How many times (one status poll apart: 2 min by default) Prism asks YouTube to complete a broadcast still starting. */
+const COMPLETE_ATTEMPTS = 40;
 
 /** The Google error reason of a refused call (PlatformRefused's message carries it in parentheses). */
 const refusedFor = (err: unknown, reason: string) => err instanceof PlatformRefused && err.message.includes(`(${reason})`);
@@ -142,8 +142,7 @@ class YouTubeBroadcasts implements LinkedPlatform {
    */
   private async complete(api: AccountApi, session: Session): Promise<void> {
     const { pollMs } = this.deps.accounts.youtube;
-    const giveUpAt = Date.now() + MAX_WAIT_FOR_COMPLETE_MS;
-    for (;;) {
+    for (let attempt = 1; ; attempt++) {
       try {
         await this.call(api, "liveBroadcasts.transition", "complete the broadcast", "/liveBroadcasts/transition", { broadcastStatus: "complete", id: session.broadcastId, part: "status" }, { method: "POST" });
         this.deps.log.info({ broadcast: session.broadcastId }, "YouTube broadcast completed");
@@ -152,7 +151,7 @@ class YouTubeBroadcasts implements LinkedPlatform {
         // Already complete (YouTube or the streamer ended it): nothing left to do.
         if (refusedFor(err, "redundantTransition")) return;
         const retry = refusedFor(err, "invalidTransition") || !(err instanceof PlatformRefused);
-        if (!retry || Date.now() + pollMs > giveUpAt) {
+        if (!retry || attempt >= COMPLETE_ATTEMPTS) {
           throw new PlatformRefused(`YouTube did not end the broadcast ${session.broadcastId} (${(err as Error).message}); it may still show as live: end it in YouTube Studio.`);
         }
       }

@@ -132,6 +132,7 @@ export async function startPrism(
     const metrics = createMetrics(relay, bus);
     automation.instrument(metrics.registry);
     comments.instrument(metrics.registry);
+    accounts.instrument(metrics.registry);
     const api = createApi({
       streams,
       destinations,

@@ -1,4 +1,5 @@
 import type { AccountSettings, PlatformSettings } from "../config.js";
+import type { Registry } from "prom-client";
 import type { Logger } from "../log.js";
 import type { ChatSupport } from "./chat-types.js";
 
@@ -85,6 +86,8 @@ export interface LinkedPlatform {
   ended?(api: AccountApi, stream: StreamInfo): Promise<void>;
   /** Reading and writing the stream's live chat (chat-types.ts); absent: the platform's chat is not read. */
   chat?: ChatSupport;
+  /** Registers the platform's own metrics (YouTube's quota spent today) on the service's registry. */
+  instrument?(registry: Registry): void;
   /** Stops background work (shutdown). */
   close?(): void;
 }

@@ -1,3 +1,4 @@
+import type { Registry } from "prom-client";
 import type { EventBus } from "../bus.js";
 import type { AccountSettings, LinkablePlatform } from "../config.js";
 import type { Logger } from "../log.js";
@@ -42,6 +43,8 @@ export interface Accounts {
   chatSources(streamId: string): ChatSource[];
   /** X destinations' chat settings (announcement post, Enterprise broadcast) and the broadcasts' live streams. */
   x: { settings: XChatRepo; streamsFor(userId: string, broadcastId: string | undefined): string[] };
+  /** Registers each platform's own metrics (YouTube's quota) on the service's registry. */
+  instrument(registry: Registry): void;
   start(): void;
   stop(): void;
 }
@@ -144,6 +147,9 @@ export function createAccounts(deps: {
       });
     },
     x: { settings: xSettings, streamsFor: (userId, broadcastId) => xChats.streamsFor(userId, broadcastId) },
+    instrument(registry) {
+      for (const platform of linked.values()) platform.instrument?.(registry);
+    },
     start() {
       xChats.start();
       destinations.start();

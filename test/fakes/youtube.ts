@@ -3,6 +3,7 @@ import type { youtube_v3 } from "@googleapis/youtube";
 import { bearer, startFakeServer, type FakeAnswer, type FakeRequest, type FakeServer } from "./http.js";
 import { OAuthServer, type FakeUser, type OAuthTokenResponse } from "./oauth-server.js";
 import { YouTubeChatFake } from "./youtube-chat.js";
+import { startYouTubeChatStream, type YouTubeChatStreamFake } from "./youtube-chat-stream.js";
 
 type LiveStream = youtube_v3.Schema$LiveStream;
 type LiveBroadcast = youtube_v3.Schema$LiveBroadcast;
@@ -33,6 +34,8 @@ export interface YouTubeFake extends FakeServer {
   deleted: string[];
   /** The broadcasts' live chats (youtube-chat.ts). */
   chat: YouTubeChatFake;
+  /** liveChatMessages.streamList over gRPC, when started with `grpc: true` (youtube-chat-stream.ts). */
+  chatStream: YouTubeChatStreamFake | undefined;
   env(): Record<string, string>;
 }
 
@@ -44,7 +47,7 @@ export const YOUTUBE_CHANNEL: FakeUser = { id: "UCX6b17PVsYBQ0ip5gyeme-Q", login
  * liveStreams.list/insert, liveBroadcasts.insert/bind/transition/delete. Responses are typed with
  * @googleapis/youtube's own schema types.
  */
-export async function startYouTubeFake(options: { accessTtlSec?: number; liveStartingMs?: number } = {}): Promise<YouTubeFake> {
+export async function startYouTubeFake(options: { accessTtlSec?: number; liveStartingMs?: number; grpc?: boolean } = {}): Promise<YouTubeFake> {
   const oauth = new OAuthServer(
     {
       clientId: "1234567890-fake.apps.googleusercontent.com",
@@ -192,8 +195,15 @@ export async function startYouTubeFake(options: { accessTtlSec?: number; liveSta
     }
   });
 
+  const chatStream = options.grpc ? await startYouTubeChatStream(chat, oauth) : undefined;
+
   return {
     ...server,
+    async close() {
+      await chatStream?.close();
+      await server.close();
+    },
+    chatStream,
     oauth,
     streams,
     broadcasts,
@@ -218,6 +228,8 @@ export async function startYouTubeFake(options: { accessTtlSec?: number; liveSta
       PRISM_YOUTUBE_AUTH_URL: server.url,
       PRISM_YOUTUBE_TOKEN_URL: server.url,
       PRISM_YOUTUBE_API_URL: server.url,
+      // Without the gRPC fake, chat is polled: Prism must never reach the real youtube.googleapis.com from a test.
+      PRISM_YOUTUBE_GRPC_URL: chatStream?.url ?? "off",
     }),
   };
 }

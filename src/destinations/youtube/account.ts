@@ -1,8 +1,10 @@
+import type { Registry } from "prom-client";
 import type { AccountApi, AccountSupport, LinkedPlatform, LinkedPlatformDeps, StreamInfo } from "../account-types.js";
 import { PlatformRefused } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { youtubeChat } from "./chat.js";
 import { QuotaLedger, type QuotaMethod } from "./quota.js";
+import { quotaMetrics } from "./quota-metrics.js";
 
 /** Google API errors: {"error":{"code":403,"message":"…","errors":[{"reason":"liveStreamingNotEnabled"}]}}. */
 const googleMessage = (body: { error?: { message?: string; errors?: Array<{ reason?: string }> } }) => {
@@ -82,7 +84,8 @@ class YouTubeBroadcasts implements LinkedPlatform {
   }
 
   private async call<T>(api: AccountApi, method: QuotaMethod, what: string, path: string, query: Record<string, string>, init: { method?: string; body?: unknown } = {}): Promise<T> {
-    this.quota.spend(api.account.id, method);
+    // While an account is being linked it has no id yet: its calls count as "linking".
+    this.quota.spend(api.account.id || "linking", method);
     const res = await api.fetch(this.url(path, query), {
       method: init.method ?? "GET",
       ...(init.body !== undefined && { headers: { "Content-Type": "application/json" }, body: JSON.stringify(init.body) }),
@@ -157,6 +160,10 @@ class YouTubeBroadcasts implements LinkedPlatform {
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+  }
+
+  instrument(registry: Registry) {
+    quotaMetrics(registry, this.quota);
   }
 
   close() {

@@ -59,7 +59,8 @@ export class StreamReaders {
         if (!signal.aborted) log.warn({ reason: (err as Error).message }, "chat reader stopped; starting it again");
       }
       if (signal.aborted) break;
-      sink.state("reconnecting", "the reader stopped");
+      // A reader that failed said why (a refused scope, a chat YouTube forbids): that stays visible until it runs again.
+      if (this.states.get(source.destinationId)?.state !== "failed") sink.state("reconnecting", "the reader stopped");
       if (Date.now() - started > RESTART_MAX_MS) delay = RESTART_MIN_MS;
       await new Promise((resolve) => {
         const t = setTimeout(resolve, delay);

@@ -47,6 +47,14 @@ export interface AccountIdentity {
   displayName: string;
 }
 
+/** Units of a platform's daily API quota spent today by one account, against the app's daily limit. */
+export interface PlatformUsage {
+  quotaUnitsToday: number;
+  quotaDailyLimit: number;
+  /** When the day's count starts again (ISO 8601): midnight Pacific for YouTube. */
+  quotaResetsAt: string;
+}
+
 /** A linked account's view of the platform: requests go out signed with a fresh access token. */
 export interface AccountApi {
   account: { id: string; platformUserId: string; displayName: string };
@@ -86,6 +94,8 @@ export interface LinkedPlatform {
   ended?(api: AccountApi, stream: StreamInfo): Promise<void>;
   /** Reading and writing the stream's live chat (chat-types.ts); absent: the platform's chat is not read. */
   chat?: ChatSupport;
+  /** What the account spent of the platform's daily API allowance (YouTube's quota), for health. */
+  usage?(accountId: string): PlatformUsage;
   /** Registers the platform's own metrics (YouTube's quota spent today) on the service's registry. */
   instrument?(registry: Registry): void;
   /** Stops background work (shutdown). */

@@ -9,7 +9,7 @@ import { OAuthStatesRepo } from "../db/oauth-states-repo.js";
 import type { Destination, DestinationsRepo } from "../db/destinations-repo.js";
 import type { StreamsRepo } from "../db/streams-repo.js";
 import { platforms } from "../destinations/registry.js";
-import type { AccountSupport, LinkedPlatform } from "../destinations/account-types.js";
+import type { AccountSupport, LinkedPlatform, PlatformUsage } from "../destinations/account-types.js";
 import type { PublishTarget } from "../relay/rtmp/publish-client.js";
 import { OAuthClient } from "./oauth-client.js";
 import { TokenKeeper } from "./token-keeper.js";
@@ -43,6 +43,8 @@ export interface Accounts {
   chatSources(streamId: string): ChatSource[];
   /** X destinations' chat settings (announcement post, Enterprise broadcast) and the broadcasts' live streams. */
   x: { settings: XChatRepo; streamsFor(userId: string, broadcastId: string | undefined): string[] };
+  /** The quota a linked-account destination's account spent today, where its platform counts one (YouTube). */
+  usage(destination: Pick<Destination, "platform" | "accountId">): PlatformUsage | undefined;
   /** Registers each platform's own metrics (YouTube's quota) on the service's registry. */
   instrument(registry: Registry): void;
   start(): void;
@@ -147,6 +149,7 @@ export function createAccounts(deps: {
       });
     },
     x: { settings: xSettings, streamsFor: (userId, broadcastId) => xChats.streamsFor(userId, broadcastId) },
+    usage: (d) => (d.accountId ? linked.get(d.platform)?.usage?.(d.accountId) : undefined),
     instrument(registry) {
       for (const platform of linked.values()) platform.instrument?.(registry);
     },

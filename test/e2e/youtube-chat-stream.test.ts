@@ -60,6 +60,22 @@ describe("YouTube chat over streamList through a live Prism, with its quota on /
     expect(units).toBeGreaterThanOrEqual(150 + 5 * calls("liveChatMessages.streamList"));
     expect(value(samples, "prism_youtube_quota_units_today", { account_id: "linking" })).toBe(1);
     expect(value(samples, "prism_youtube_quota_units_daily_limit")).toBe(10_000);
+
+    // Health shows the destination's chat reader and the account's quota of the day.
+    const health = async () => (await prism.api("GET", `/api/v1/streams/${stream.id}/health`)).body.destinations[0];
+    const youtube = await health();
+    expect(youtube.chat).toEqual({ state: "live" });
+    // Chat keeps spending (a streamList call each time YouTube ends a stream): never less than at the scrape.
+    expect(youtube.quota.unitsToday).toBeGreaterThanOrEqual(units);
+    expect(youtube.quota.dailyLimit).toBe(10_000);
+    // Midnight Pacific is 07:00 or 08:00 UTC, within a day.
+    expect(youtube.quota.resetsAt).toMatch(/T0[78]:00:00\.000Z$/);
+    expect(Date.parse(youtube.quota.resetsAt) - Date.now()).toBeLessThanOrEqual(86_400_000);
+
+    // A chat YouTube forbids: the streamer reads why in health, not just in a log.
+    yt.chatStream!.faults.push("forbidden");
+    const refused = await waitFor(async () => ((await health()).chat.state === "failed" ? (await health()).chat : undefined), { what: "the refused chat in health", intervalMs: 20 });
+    expect(refused.detail).toMatch(/does not let this account read the broadcast's live chat/);
     publisher.stop();
   });
 });

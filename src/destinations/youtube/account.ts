@@ -3,7 +3,7 @@ import type { AccountApi, AccountSupport, LinkedPlatform, LinkedPlatformDeps, St
 import { PlatformRefused } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { youtubeChat } from "./chat.js";
-import { QuotaLedger, type QuotaMethod } from "./quota.js";
+import { DAILY_QUOTA, QuotaLedger, untilQuotaReset, type QuotaMethod } from "./quota.js";
 import { quotaMetrics } from "./quota-metrics.js";
 
 /** Google API errors: {"error":{"code":403,"message":"…","errors":[{"reason":"liveStreamingNotEnabled"}]}}. */
@@ -160,6 +160,11 @@ class YouTubeBroadcasts implements LinkedPlatform {
       }
       await new Promise((resolve) => setTimeout(resolve, pollMs));
     }
+  }
+
+  usage(accountId: string) {
+    const now = new Date();
+    return { quotaUnitsToday: this.quota.today(accountId), quotaDailyLimit: DAILY_QUOTA, quotaResetsAt: new Date(now.getTime() + untilQuotaReset(now)).toISOString() };
   }
 
   instrument(registry: Registry) {

@@ -2,8 +2,11 @@ import { fileURLToPath } from "node:url";
 import { credentials, loadPackageDefinition, Metadata, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
 import { loadSync } from "@grpc/proto-loader";
 
-/** Google's stream_list.proto (the part Prism reads), vendored next to this file. */
-export const STREAM_LIST_PROTO = fileURLToPath(new URL("./stream_list.proto", import.meta.url));
+/**
+ * Google's stream_list.proto (the part Prism reads), vendored next to this file; found through the
+ * repository root so the built dist/destinations/youtube/ reads the same file (as src/web/routes.ts does).
+ */
+export const STREAM_LIST_PROTO = fileURLToPath(new URL("../../../src/destinations/youtube/stream_list.proto", import.meta.url));
 
 /**
  * Decoded as the REST API spells it (camelCase, enum names, int64 as strings), so one page type

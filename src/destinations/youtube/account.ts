@@ -174,6 +174,7 @@ class YouTubeBroadcasts implements LinkedPlatform {
   close() {
     for (const session of this.sessions.values()) this.stopPolling(session);
     this.sessions.clear();
+    this.chat.close();
   }
 
   /** The account's reusable RTMP liveStream: the one Prism made before if it still exists, else a new one. */

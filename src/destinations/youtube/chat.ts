@@ -113,7 +113,7 @@ const HIDDEN_TYPES = new Set(["messageDeletedEvent", "userBannedEvent", "chatEnd
  * the page token YouTube hands out, waiting pollingIntervalMillis between calls. Either way quota
  * and rate errors slow down, and every refusal ends in a reader state that says why (chatError).
  */
-export function youtubeChat(options: YouTubeChatOptions): ChatSupport {
+export function youtubeChat(options: YouTubeChatOptions): ChatSupport & { close(): void } {
   const chatIds = new Map<string, string>();
   const url = (path: string, query: Record<string, string>) => endpoint(options.apiUrl, `/youtube/v3${path}`, query);
   const grpc: StreamListConnection | undefined = options.grpcUrl ? streamListConnection(options.grpcUrl) : undefined;
@@ -238,6 +238,11 @@ export function youtubeChat(options: YouTubeChatOptions): ChatSupport {
 
     async deleteMessage(api, _stream, platformMessageId) {
       await call(api, "liveChatMessages.delete", "delete the chat message", "/liveChat/messages", { id: platformMessageId }, { method: "DELETE" });
+    },
+
+    /** Closes the gRPC channel (shutdown); readers still running reconnect on a new one. */
+    close() {
+      grpc?.close();
     },
 
     async banAuthor(api, stream, authorId) {

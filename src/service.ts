@@ -134,7 +134,16 @@ export async function startPrism(
     const metrics = createMetrics(relay, bus);
     automation.instrument(metrics.registry);
     comments.instrument(metrics.registry);
+    accounts.instrument(metrics.registry);
     const api = createApi({
+      platformHealth(streamId, destinationId) {
+        const destination = destinations.get(streamId, destinationId);
+        const usage = destination && accounts.usage(destination);
+        return {
+          chat: comments.api.readerState(streamId, destinationId) ?? null,
+          quota: usage ? { unitsToday: usage.quotaUnitsToday, dailyLimit: usage.quotaDailyLimit, resetsAt: usage.quotaResetsAt } : null,
+        };
+      },
       streams,
       destinations,
       relay,

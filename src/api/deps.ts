@@ -22,7 +22,15 @@ export interface RelayView {
   ingestSource(streamId: string): { source: IngestState; slateUntil: string | null; warnings: string[] } | null;
 }
 
+/** What a linked-account destination's platform adds to its health: its chat reader, and its API quota. */
+export interface DestinationPlatformHealth {
+  chat: { state: "connecting" | "live" | "reconnecting" | "failed"; detail?: string } | null;
+  quota: { unitsToday: number; dailyLimit: number; resetsAt: string } | null;
+}
+
 export interface ApiDeps {
+  /** The chat reader and quota of a destination, for its health (absent: null for both). */
+  platformHealth?: (streamId: string, destinationId: string) => DestinationPlatformHealth;
   streams: StreamsRepo;
   destinations: DestinationsRepo;
   relay: RelayView;

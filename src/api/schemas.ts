@@ -46,6 +46,8 @@ const destinationHealthExample = {
   uptimeMs: 300_000,
   queuedBytes: 0,
   warnings: [] as string[],
+  chat: { state: "live" as const },
+  quota: null,
   transcode: {
     mode: "transcode" as const,
     profile: { video: { codec: "h264" as const, width: 1280, height: 720, fps: 30, kbps: 4500, keyframeIntervalSec: 2 }, audio: { codec: "copy" as const } },
@@ -229,6 +231,21 @@ export const DestinationHealthSchema = z
     warnings: z.array(z.string()).openapi({ description: "Platform rules the stream this destination receives breaks, and what to do" }),
     // A union, not .nullable(): that would make the shared DestinationTranscode component itself accept null.
     transcode: z.union([DestinationTranscodeSchema, z.null()]).openapi({ description: "Copy or transcode, while the stream is live; null otherwise" }),
+    chat: z
+      .object({
+        state: z.enum(["connecting", "live", "reconnecting", "failed"]),
+        detail: z.string().optional().openapi({ description: "Why the reader is not live, in words the streamer can act on (e.g. the platform's daily quota is used up until it resets)" }),
+      })
+      .nullable()
+      .openapi({ description: "The destination's chat reader while the stream is live; null when its chat is not read" }),
+    quota: z
+      .object({
+        unitsToday: z.number().openapi({ description: "Units of the platform's daily API quota the linked account spent today (in the platform's own day)" }),
+        dailyLimit: z.number().openapi({ description: "The app's daily allowance, shared by every account linked through it" }),
+        resetsAt: z.string().openapi({ description: "When the count starts again (the platform's own midnight)" }),
+      })
+      .nullable()
+      .openapi({ description: "The linked account's API quota, where the platform counts one; null otherwise" }),
   })
   .openapi("DestinationHealth", { example: destinationHealthExample });
 

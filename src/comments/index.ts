@@ -5,7 +5,7 @@ import type { Logger } from "../log.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import { randomSecret } from "../secrets/tokens.js";
 import { CommentsRepo, type ChatBlock, type ChatFilter } from "../db/comments-repo.js";
-import type { IncomingChatMessage } from "../destinations/chat-types.js";
+import type { ChatReaderState, IncomingChatMessage } from "../destinations/chat-types.js";
 import { LiveFeed } from "./feed.js";
 import { Merger } from "./merger.js";
 import { commentMetrics, type CommentsObserver } from "./metrics.js";
@@ -30,6 +30,8 @@ export interface SendResult {
 
 /** What the HTTP API may do with the feed. */
 export interface CommentsApi {
+  /** How a destination's chat reader is doing, with the reason when it is not live; undefined: no reader. */
+  readerState(streamId: string, destinationId: string): { state: ChatReaderState; detail?: string } | undefined;
   history(streamId: string, opts: { beforeSeq?: number; limit: number; includeFlagged: boolean }): ChatComment[];
   /**
    * Live feed from after `afterSeq` (null: from now): the backlog first, then live events, with
@@ -139,6 +141,10 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
   };
 
   const api: CommentsApi = {
+    readerState(streamId, destinationId) {
+      const reader = readers.get(streamId)?.states.get(destinationId);
+      return reader && { state: reader.state, ...(reader.detail !== undefined && { detail: reader.detail }) };
+    },
     history: (streamId, opts) => repo.history(streamId, opts),
     follow(streamId, afterSeq, listener) {
       if (afterSeq === null) return live.subscribe(streamId, listener);

@@ -62,7 +62,8 @@ export class StreamReaders {
         if (!signal.aborted) log.warn({ reason: (err as Error).message }, "chat reader stopped; starting it again");
       }
       if (signal.aborted) break;
-      sink.state("reconnecting", "the reader stopped");
+      // A reader that failed said why (a refused scope, a chat the platform forbids): that stays visible until it runs again.
+      if (this.states.get(source.destinationId)?.state !== "failed") sink.state("reconnecting", "the reader stopped");
       // A reader that ran a while before it stopped has a new problem, not the same one again.
       if (Date.now() - started > RESTART.maxMs) restarts = 0;
       const delay = backoffDelay(RESTART, restarts++);

@@ -7,6 +7,11 @@ export interface AccountApi {
    * AccountNeedsReconnect when the platform refuses to refresh it.
    */
   fetch(url: string, init?: RequestInit & { scheme?: string }): Promise<Response>;
+  /**
+   * The account's current access token, for calls `fetch` cannot make (a gRPC stream);
+   * `refresh`: the platform refused the last one, mint a new one. Absent where no token is kept.
+   */
+  accessToken?(refresh?: boolean): Promise<string>;
   /** Small non-secret platform objects kept with the account (e.g. a reusable live stream id). */
   data(): Record<string, unknown>;
   saveData(data: Record<string, unknown>): void;

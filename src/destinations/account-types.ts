@@ -1,4 +1,5 @@
 import type { PlatformSettings } from "./platform-config.js";
+import type { Registry } from "prom-client";
 import type { Logger } from "pino";
 import type { ChatSupport } from "./chat-types.js";
 
@@ -47,6 +48,14 @@ export interface AccountIdentity {
 // In a file of their own so chat-types.ts can use them without importing this one back.
 import type { AccountApi, StreamInfo } from "./account-api.js";
 
+/** Units of a platform's daily API quota spent today by one account, against the app's daily limit. */
+export interface PlatformUsage {
+  quotaUnitsToday: number;
+  quotaDailyLimit: number;
+  /** When the day's count starts again (ISO 8601): midnight Pacific for one platform's quota. */
+  quotaResetsAt: string;
+}
+
 export type { AccountApi, StreamInfo };
 
 export interface LinkedPlatform {
@@ -61,6 +70,10 @@ export interface LinkedPlatform {
   ended?(api: AccountApi, stream: StreamInfo): Promise<void>;
   /** Reading and writing the stream's live chat (chat-types.ts); absent: the platform's chat is not read. */
   chat?: ChatSupport;
+  /** What the account spent of the platform's daily API allowance (a quota), for health. */
+  usage?(accountId: string): PlatformUsage;
+  /** Registers the platform's own metrics (e.g. the quota spent today) on the service's registry. */
+  instrument?(registry: Registry): void;
   /** Stops background work (shutdown). */
   close?(): void;
 }

@@ -1,3 +1,4 @@
+import type { Registry } from "prom-client";
 import type { EventBus } from "../bus.js";
 import type { AccountSettings } from "../config.js";
 import type { Logger } from "../log.js";
@@ -9,7 +10,7 @@ import type { Destination, DestinationsRepo } from "../db/destinations-repo.js";
 import type { StreamsRepo } from "../db/streams-repo.js";
 import { platforms } from "../destinations/registry.js";
 import type { PlatformAdapter } from "../destinations/types.js";
-import type { LinkedPlatform } from "../destinations/account-types.js";
+import type { LinkedPlatform, PlatformUsage } from "../destinations/account-types.js";
 import type { DestinationSettingsStore } from "../destinations/types.js";
 import { OAuthClient } from "./oauth-client.js";
 import { TokenKeeper } from "./token-keeper.js";
@@ -48,6 +49,10 @@ export interface Accounts {
    * those destinations only the ones `accepts` agrees to: where chat the platform pushes belongs.
    */
   liveStreamsLinkedTo(platform: string, platformUserId: string, accepts?: (destinationId: string) => boolean): string[];
+  /** The quota a linked-account destination's account spent today, where its platform counts one. */
+  usage(destination: Pick<Destination, "platform" | "accountId">): PlatformUsage | undefined;
+  /** Registers each platform's own metrics (e.g. a quota) on the service's registry. */
+  instrument(registry: Registry): void;
   start(): void;
   stop(): void;
 }
@@ -167,6 +172,10 @@ export function createAccounts(deps: {
           .list(streamId)
           .some((d) => d.platform === platform && d.enabled && d.accountId !== null && repo.summary(d.accountId)?.platformUserId === platformUserId && accepts(d.id)),
       ),
+    usage: (d) => (d.accountId ? linked.get(d.platform)?.usage?.(d.accountId) : undefined),
+    instrument(registry) {
+      for (const platform of linked.values()) platform.instrument?.(registry);
+    },
     start() {
       xChats.start();
       destinations.start();

@@ -78,6 +78,7 @@ export class TokenKeeper {
         }
         return res;
       },
+      accessToken: async (refresh = false) => (await this.fresh(id, refresh)).accessToken,
       data: () => this.repo.get(id)?.platformData ?? {},
       saveData: (data) => this.repo.saveData(id, data),
     };

@@ -14,6 +14,7 @@ export function apiFor(oauth: OAuthServer, user: FakeUser, scopes: string[] = []
       const { scheme = "Bearer", headers, ...rest } = init;
       return fetch(url, { ...rest, headers: { ...(headers as Record<string, string> | undefined), Authorization: `${scheme} ${access_token}` } });
     },
+    accessToken: async () => access_token,
     data: () => data,
     saveData: (d) => (data = d),
   };

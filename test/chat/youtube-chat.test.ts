@@ -113,6 +113,50 @@ describe("YouTube chat reader", () => {
     expect(limited[1]!.at - limited[0]!.at).toBeGreaterThanOrEqual(10);
   });
 
+  it("quotaExceeded waits until YouTube's quota day ends (midnight Pacific) and says so", async () => {
+    yt.chat.faults.push("quotaExceeded");
+    const { sink } = start();
+    await waitFor(() => sink.states.some((s) => s.state === "reconnecting"), "the quota error");
+    const detail = sink.states.find((s) => s.state === "reconnecting")!.detail!;
+    expect(detail).toMatch(/quota is used up.*midnight Pacific time \(in \d+ h \d+ min\)/);
+    // It does not poll again before the reset.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(yt.chat.listCalls).toHaveLength(1);
+  });
+
+  it("takes liveChatNotFound right after go-live for a chat not open yet, and reads it once it opens", async () => {
+    yt.chat.faults.push("liveChatNotFound", "liveChatNotFound");
+    yt.chat.post(CHAT, ALICE, "first words");
+    const { sink } = start();
+    await waitFor(() => sink.received.length === 1, "the message once the chat opened");
+    expect(sink.states.filter((s) => s.state === "reconnecting").map((s) => s.detail)).toEqual(["the YouTube live chat is not open yet", "the YouTube live chat is not open yet"]);
+    expect(sink.states.some((s) => s.state === "failed")).toBe(false);
+  });
+
+  it("a chat that never opens fails with the reason, after a few tries", async () => {
+    yt.chat.faults.push(...Array.from({ length: 8 }, () => "liveChatNotFound" as const));
+    const { sink, done } = start();
+    await done;
+    expect(yt.chat.listCalls).toHaveLength(6);
+    expect(sink.states.at(-1)).toEqual({ state: "failed", detail: expect.stringMatching(/no live chat for this broadcast \(liveChatNotFound\)/) });
+  });
+
+  it("turned-off chat: the reader says how to turn it on and keeps looking, then reads", async () => {
+    yt.chat.faults.push("liveChatDisabled");
+    yt.chat.post(CHAT, ALICE, "now it is on");
+    const { sink } = start({ chatDisabledRetryMs: 100 });
+    await waitFor(() => sink.received.length === 1, "the message once chat is on");
+    expect(sink.states[1]).toEqual({ state: "connecting", detail: expect.stringMatching(/turned off.*turn it on in YouTube Studio/) });
+    expect(sink.states.some((s) => s.state === "failed")).toBe(false);
+  });
+
+  it("forbidden: the reader fails with what to do about it", async () => {
+    yt.chat.faults.push("forbidden");
+    const { sink, done } = start();
+    await done;
+    expect(sink.states.at(-1)).toEqual({ state: "failed", detail: expect.stringMatching(/does not let this account read the broadcast's live chat.*owner account/) });
+  });
+
   it("stops when the chat ends", async () => {
     const { sink, done } = start();
     await waitFor(() => sink.stateNames.includes("live"), "live");
@@ -156,7 +200,7 @@ describe("YouTube chat reader", () => {
 
   it("is the chat of the broadcast the account's go-live created", async () => {
     const platform = youtubeAccounts.create({
-      settings: { clientId: "id", clientSecret: "secret", authUrl: yt.url, tokenUrl: yt.url, apiUrl: yt.url, options: { privacy: "unlisted", pollMs: 60_000, chatPollMs: 5_000 } },
+      settings: { clientId: "id", clientSecret: "secret", authUrl: yt.url, tokenUrl: yt.url, apiUrl: yt.url, options: { privacy: "unlisted", pollMs: 60_000, chatPollMs: 5_000, grpcUrl: undefined } },
       log: pino({ level: "silent" }),
     });
     const api = apiFor(yt.oauth, YOUTUBE_CHANNEL);

@@ -6,7 +6,7 @@ import type { FakeUser } from "./oauth-server.js";
 type LiveChatMessage = youtube_v3.Schema$LiveChatMessage;
 type ListResponse = youtube_v3.Schema$LiveChatMessageListResponse;
 
-export type YouTubeChatFault = "quotaExceeded" | "rateLimitExceeded" | "backendError";
+export type YouTubeChatFault = "quotaExceeded" | "rateLimitExceeded" | "backendError" | "liveChatDisabled" | "forbidden" | "liveChatNotFound";
 
 const googleError = (code: number, reason: string, message: string): FakeAnswer => ({
   status: code,
@@ -27,6 +27,8 @@ export class YouTubeChatFake {
   readonly listCalls: Array<{ at: number; pageToken: string | null; status: number }> = [];
   readonly faults: YouTubeChatFault[] = [];
   pollingIntervalMillis = 50;
+  /** Told of every message written, so a stream can push it (youtube-chat-stream.ts). */
+  readonly written = new Set<(liveChatId: string) => void>();
 
   /** A viewer writes in a chat. */
   post(liveChatId: string, author: { channelId: string; displayName: string; moderator?: boolean; sponsor?: boolean }, text: string): LiveChatMessage {
@@ -55,6 +57,7 @@ export class YouTubeChatFake {
       },
     };
     this.chat(liveChatId).push(message);
+    for (const tell of this.written) tell(liveChatId);
     return message;
   }
 
@@ -113,6 +116,9 @@ export class YouTubeChatFake {
     if (fault === "quotaExceeded") return googleError(403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota.");
     if (fault === "rateLimitExceeded") return googleError(403, "rateLimitExceeded", "The request was sent too soon after the previous one.");
     if (fault === "backendError") return googleError(503, "backendError", "Backend Error");
+    if (fault === "liveChatDisabled") return googleError(403, "liveChatDisabled", "The live chat is not enabled for the specified broadcast.");
+    if (fault === "forbidden") return googleError(403, "forbidden", "You do not have the permissions required to retrieve messages for the specified live chat.");
+    if (fault === "liveChatNotFound") return googleError(404, "liveChatNotFound", "The live chat that you are trying to retrieve cannot be found.");
     const chatId = q.get("liveChatId") ?? "";
     if (!q.get("part")?.includes("snippet")) return googleError(400, "required", "Required parameter: part");
     if (!this.chats.has(chatId)) return googleError(404, "liveChatNotFound", "The live chat that you are trying to retrieve cannot be found.");

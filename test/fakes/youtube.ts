@@ -3,6 +3,7 @@ import type { youtube_v3 } from "@googleapis/youtube";
 import { bearer, startFakeServer, type FakeAnswer, type FakeRequest, type FakeServer } from "./http.js";
 import { OAuthServer, type FakeUser, type OAuthTokenResponse } from "./oauth-server.js";
 import { YouTubeChatFake } from "./youtube-chat.js";
+import { startYouTubeChatStream, type YouTubeChatStreamFake } from "./youtube-chat-stream.js";
 
 type LiveStream = youtube_v3.Schema$LiveStream;
 type LiveBroadcast = youtube_v3.Schema$LiveBroadcast;
@@ -24,11 +25,17 @@ export interface YouTubeFake extends FakeServer {
   ingest: { address: string; streamName: string };
   /** What YouTube's ingest would report once it receives the stream. */
   setStreamStatus(streamId: string, status: "ready" | "active" | "inactive"): void;
-  /** Every broadcast transition asked for, in order: "live", "complete". */
+  /** Every broadcast transition YouTube accepted, in order: "live", "complete". */
   transitions: Array<{ id: string; status: string }>;
+  /** Transitions refused, with YouTube's reason (invalidTransition while liveStarting, redundantTransition). */
+  refusedTransitions: Array<{ id: string; status: string; reason: string }>;
+  /** How long a broadcast stays liveStarting after the transition to live (Infinity: for ever). */
+  liveStartingMs: number;
   deleted: string[];
   /** The broadcasts' live chats (youtube-chat.ts). */
   chat: YouTubeChatFake;
+  /** liveChatMessages.streamList over gRPC, when started with `grpc: true` (youtube-chat-stream.ts). */
+  chatStream: YouTubeChatStreamFake | undefined;
   env(): Record<string, string>;
 }
 
@@ -40,7 +47,7 @@ export const YOUTUBE_CHANNEL: FakeUser = { id: "UCX6b17PVsYBQ0ip5gyeme-Q", login
  * liveStreams.list/insert, liveBroadcasts.insert/bind/transition/delete. Responses are typed with
  * @googleapis/youtube's own schema types.
  */
-export async function startYouTubeFake(options: { accessTtlSec?: number } = {}): Promise<YouTubeFake> {
+export async function startYouTubeFake(options: { accessTtlSec?: number; liveStartingMs?: number; grpc?: boolean } = {}): Promise<YouTubeFake> {
   const oauth = new OAuthServer(
     {
       clientId: "1234567890-fake.apps.googleusercontent.com",
@@ -59,6 +66,19 @@ export async function startYouTubeFake(options: { accessTtlSec?: number } = {}):
   const streams = new Map<string, LiveStream>();
   const broadcasts = new Map<string, LiveBroadcast>();
   const transitions: Array<{ id: string; status: string }> = [];
+  const refusedTransitions: Array<{ id: string; status: string; reason: string }> = [];
+  const startedAt = new Map<string, number>();
+  const timing = { liveStartingMs: options.liveStartingMs ?? 150 };
+  // YouTube moves a broadcast from liveStarting to live on its own a while after the transition.
+  const settle = () => {
+    for (const [broadcastId, at] of startedAt) {
+      const b = broadcasts.get(broadcastId);
+      if (b?.status?.lifeCycleStatus === "liveStarting" && Date.now() - at >= timing.liveStartingMs) {
+        b.status = { ...b.status, lifeCycleStatus: "live" };
+        startedAt.delete(broadcastId);
+      }
+    }
+  };
   const deleted: string[] = [];
   const chat = new YouTubeChatFake();
   const ingest = { address: "rtmp://127.0.0.1:1/live2", streamName: `abcd-efgh-${randomBytes(3).toString("hex")}` };
@@ -78,6 +98,7 @@ export async function startYouTubeFake(options: { accessTtlSec?: number } = {}):
     if (!auth.ok) return unauthorized;
     if (!q.get("part") && req.method !== "DELETE") return googleError(400, "required", "Required parameter: part", "global");
 
+    settle();
     switch (path) {
       case "GET /youtube/v3/channels": {
         const body: youtube_v3.Schema$ChannelListResponse = {
@@ -147,16 +168,21 @@ export async function startYouTubeFake(options: { accessTtlSec?: number } = {}):
         if (!broadcast) return googleError(404, "liveBroadcastNotFound", "Broadcast not found");
         const life = broadcast.status?.lifeCycleStatus;
         const bound = streams.get(broadcast.contentDetails?.boundStreamId ?? "");
+        const refuse = (reason: string, message: string) => (refusedTransitions.push({ id: broadcast.id!, status: to, reason }), googleError(403, reason, message));
         if (to === "live") {
-          if (life !== "ready" && life !== "testing") return googleError(403, "invalidTransition", "Invalid transition");
-          if (bound?.status?.streamStatus !== "active") return googleError(403, "errorStreamInactive", "Stream is inactive");
+          if (life === "liveStarting" || life === "live") return refuse("redundantTransition", "The live broadcast is already in the requested status or is transitioning to it.");
+          if (life !== "ready" && life !== "testing") return refuse("invalidTransition", "The live broadcast cannot transition from its current status to the requested status.");
+          if (bound?.status?.streamStatus !== "active") return refuse("errorStreamInactive", "The requested transition is not allowed when the stream that is bound to the broadcast is not active.");
         } else if (to === "complete") {
-          if (life !== "live" && life !== "testing") return googleError(403, "invalidTransition", "Invalid transition");
+          if (life === "complete") return refuse("redundantTransition", "The live broadcast is already in the requested status.");
+          if (life !== "live" && life !== "testing") return refuse("invalidTransition", "The live broadcast cannot transition from its current status to the requested status.");
         } else {
           return googleError(400, "invalidValue", `broadcastStatus ${to}`);
         }
         transitions.push({ id: broadcast.id!, status: to });
-        broadcast.status = { ...broadcast.status, lifeCycleStatus: to };
+        // Going live passes through liveStarting: the answer comes back before the broadcast is live.
+        broadcast.status = { ...broadcast.status, lifeCycleStatus: to === "live" ? "liveStarting" : to };
+        if (to === "live") startedAt.set(broadcast.id!, Date.now());
         return { status: 200, body: broadcast };
       }
       case "DELETE /youtube/v3/liveBroadcasts": {
@@ -169,13 +195,27 @@ export async function startYouTubeFake(options: { accessTtlSec?: number } = {}):
     }
   });
 
+  const chatStream = options.grpc ? await startYouTubeChatStream(chat, oauth) : undefined;
+
   return {
     ...server,
+    async close() {
+      await chatStream?.close();
+      await server.close();
+    },
+    chatStream,
     oauth,
     streams,
     broadcasts,
     ingest,
     transitions,
+    refusedTransitions,
+    get liveStartingMs() {
+      return timing.liveStartingMs;
+    },
+    set liveStartingMs(ms: number) {
+      timing.liveStartingMs = ms;
+    },
     deleted,
     chat,
     setStreamStatus(streamId, status) {
@@ -188,6 +228,8 @@ export async function startYouTubeFake(options: { accessTtlSec?: number } = {}):
       PRISM_YOUTUBE_AUTH_URL: server.url,
       PRISM_YOUTUBE_TOKEN_URL: server.url,
       PRISM_YOUTUBE_API_URL: server.url,
+      // Without the gRPC fake, chat is polled: Prism must never reach the real youtube.googleapis.com from a test.
+      PRISM_YOUTUBE_GRPC_URL: chatStream?.url ?? "off",
     }),
   };
 }

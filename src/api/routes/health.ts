@@ -5,7 +5,7 @@ import { commonErrors, notFound, notFoundError } from "../errors.js";
 import { IdParam, StreamHealthSchema } from "../schemas.js";
 import type { DestinationTranscode } from "../../relay/transcode/transcoding.js";
 
-export function healthRoutes({ streams, destinations, relay }: ApiDeps) {
+export function healthRoutes({ streams, destinations, relay, platformHealth }: ApiDeps) {
   const app = newRouter();
 
   app.openapi(
@@ -42,6 +42,7 @@ export function healthRoutes({ streams, destinations, relay }: ApiDeps) {
               state: runtime && live ? runtime.state : measuring ? ("connecting" as const) : d.enabled ? ("idle" as const) : ("stopped" as const),
               warnings: view?.warnings ?? [],
               transcode: view ? withoutWarnings(view) : null,
+              ...(platformHealth?.(id, d.id) ?? { chat: null, quota: null }),
             };
           }),
         },

@@ -1,8 +1,11 @@
+import type { Registry } from "prom-client";
 import type { AccountApi, AccountSupport, LinkedPlatform, LinkedPlatformDeps, StreamInfo } from "../account-types.js";
 import { PlatformRefused } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { youtubeChat } from "./chat.js";
 import type { YouTubeOptions } from "./config.js";
+import { DAILY_QUOTA, QuotaLedger, untilQuotaReset, type QuotaMethod } from "./quota.js";
+import { quotaMetrics } from "./quota-metrics.js";
 
 /** Google API errors: {"error":{"code":403,"message":"…","errors":[{"reason":"liveStreamingNotEnabled"}]}}. */
 const googleMessage = (body: { error?: { message?: string; errors?: Array<{ reason?: string }> } }) => {
@@ -13,6 +16,11 @@ const googleMessage = (body: { error?: { message?: string; errors?: Array<{ reas
 
 /** The longest Prism waits for YouTube to see the stream before it stops asking (the broadcast stays ready). */
 const MAX_WAIT_FOR_ACTIVE_MS = 15 * 60_000;
+/** How many times (one status poll apart: 2 min by default) Prism asks YouTube to complete a broadcast still starting. */
+const COMPLETE_ATTEMPTS = 40;
+
+/** The Google error reason of a refused call (PlatformRefused's message carries it in parentheses). */
+const refusedFor = (err: unknown, reason: string) => err instanceof PlatformRefused && err.message.includes(`(${reason})`);
 
 /**
  * YouTube (Data API v3): Google OAuth with PKCE and `access_type=offline` for a refresh token. Going
@@ -40,6 +48,9 @@ interface Session {
   destinationId: string;
   broadcastId: string;
   liveStreamId: string;
+  /** YouTube accepted the transition to live (the broadcast may still be liveStarting). */
+  started: boolean;
+  /** YouTube reports the broadcast's lifeCycleStatus as live. */
   live: boolean;
   poll: NodeJS.Timeout | null;
 }
@@ -56,10 +67,14 @@ class YouTubeBroadcasts implements LinkedPlatform {
 
   /** The chat of the broadcast this go-live created (chat.ts). */
   readonly chat;
+  /** Units of YouTube's daily quota spent today, by broadcasts and chat alike. */
+  readonly quota = new QuotaLedger();
 
   constructor(private readonly deps: LinkedPlatformDeps<YouTubeOptions>) {
     this.chat = youtubeChat({
       apiUrl: deps.settings.apiUrl,
+      quota: this.quota,
+      grpcUrl: deps.settings.options.grpcUrl,
       broadcastOf: (destinationId) => this.sessions.get(destinationId)?.broadcastId,
       minPollMs: deps.settings.options.chatPollMs,
     });
@@ -69,7 +84,9 @@ class YouTubeBroadcasts implements LinkedPlatform {
     return endpoint(this.deps.settings.apiUrl, `/youtube/v3${path}`, query);
   }
 
-  private async call<T>(api: AccountApi, what: string, path: string, query: Record<string, string>, init: { method?: string; body?: unknown } = {}): Promise<T> {
+  private async call<T>(api: AccountApi, method: QuotaMethod, what: string, path: string, query: Record<string, string>, init: { method?: string; body?: unknown } = {}): Promise<T> {
+    // While an account is being linked it has no id yet: its calls count as "linking".
+    this.quota.spend(api.account.id || "linking", method);
     const res = await api.fetch(this.url(path, query), {
       method: init.method ?? "GET",
       ...(init.body !== undefined && { headers: { "Content-Type": "application/json" }, body: JSON.stringify(init.body) }),
@@ -79,7 +96,7 @@ class YouTubeBroadcasts implements LinkedPlatform {
   }
 
   async identify(api: AccountApi) {
-    const channels = await this.call<{ items?: Array<{ id: string; snippet?: { title?: string } }> }>(api, "describe the channel", "/channels", { part: "snippet", mine: "true" });
+    const channels = await this.call<{ items?: Array<{ id: string; snippet?: { title?: string } }> }>(api, "channels.list", "describe the channel", "/channels", { part: "snippet", mine: "true" });
     const channel = channels.items?.[0];
     if (!channel) throw new PlatformRefused("This Google account has no YouTube channel: create one on youtube.com, then link the account again.");
     return { platformUserId: channel.id, displayName: channel.snippet?.title || channel.id };
@@ -90,7 +107,7 @@ class YouTubeBroadcasts implements LinkedPlatform {
     const liveStream = await this.liveStream(api, session?.liveStreamId);
     if (!session || session.liveStreamId !== liveStream.id) {
       if (session) this.stopPolling(session);
-      const broadcast = await this.call<{ id: string }>(api, "create the broadcast", "/liveBroadcasts", { part: "snippet,status,contentDetails" }, {
+      const broadcast = await this.call<{ id: string }>(api, "liveBroadcasts.insert", "create the broadcast", "/liveBroadcasts", { part: "snippet,status,contentDetails" }, {
         method: "POST",
         body: {
           snippet: { title: stream.title.slice(0, 100), description: (stream.description ?? "").slice(0, 5000), scheduledStartTime: new Date().toISOString() },
@@ -99,11 +116,11 @@ class YouTubeBroadcasts implements LinkedPlatform {
           contentDetails: { enableAutoStart: false, enableAutoStop: false, monitorStream: { enableMonitorStream: false } },
         },
       });
-      await this.call(api, "bind the broadcast to the stream", "/liveBroadcasts/bind", { id: broadcast.id, streamId: liveStream.id, part: "id,contentDetails" }, { method: "POST" });
-      session = { destinationId: stream.destinationId, broadcastId: broadcast.id, liveStreamId: liveStream.id, live: false, poll: null };
+      await this.call(api, "liveBroadcasts.bind", "bind the broadcast to the stream", "/liveBroadcasts/bind", { id: broadcast.id, streamId: liveStream.id, part: "id,contentDetails" }, { method: "POST" });
+      session = { destinationId: stream.destinationId, broadcastId: broadcast.id, liveStreamId: liveStream.id, started: false, live: false, poll: null };
       this.sessions.set(stream.destinationId, session);
     }
-    if (!session.live && !session.poll) this.goLiveWhenActive(api, session);
+    if (!session.started && !session.poll) this.goLiveWhenActive(api, session);
     const info = liveStream.cdn?.ingestionInfo;
     if (!info?.ingestionAddress || !info.streamName) throw new Error("YouTube described the live stream without its ingestion address");
     return { url: info.ingestionAddress.replace(/\/+$/, ""), streamKey: info.streamName };
@@ -114,27 +131,61 @@ class YouTubeBroadcasts implements LinkedPlatform {
     if (!session) return;
     this.sessions.delete(stream.destinationId);
     this.stopPolling(session);
-    if (session.live) {
-      await this.call(api, "complete the broadcast", "/liveBroadcasts/transition", { broadcastStatus: "complete", id: session.broadcastId, part: "status" }, { method: "POST" });
+    if (session.started) {
+      await this.complete(api, session);
     } else {
       // Never went live: leave no empty "upcoming" broadcast behind on the channel.
-      await this.call(api, "remove the unused broadcast", "/liveBroadcasts", { id: session.broadcastId }, { method: "DELETE" });
+      await this.call(api, "liveBroadcasts.delete", "remove the unused broadcast", "/liveBroadcasts", { id: session.broadcastId }, { method: "DELETE" });
     }
+  }
+
+  /**
+   * Ends the broadcast. A broadcast still liveStarting refuses `complete` (invalidTransition), so
+   * Prism asks again until YouTube accepts; if it never does, the error says so in words the streamer
+   * can act on instead of leaving a broadcast live with nothing behind it.
+   */
+  private async complete(api: AccountApi, session: Session): Promise<void> {
+    const { pollMs } = this.deps.settings.options;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.call(api, "liveBroadcasts.transition", "complete the broadcast", "/liveBroadcasts/transition", { broadcastStatus: "complete", id: session.broadcastId, part: "status" }, { method: "POST" });
+        this.deps.log.info({ broadcast: session.broadcastId }, "YouTube broadcast completed");
+        return;
+      } catch (err) {
+        // Already complete (YouTube or the streamer ended it): nothing left to do.
+        if (refusedFor(err, "redundantTransition")) return;
+        const retry = refusedFor(err, "invalidTransition") || !(err instanceof PlatformRefused);
+        if (!retry || attempt >= COMPLETE_ATTEMPTS) {
+          throw new PlatformRefused(`YouTube did not end the broadcast ${session.broadcastId} (${(err as Error).message}); it may still show as live: end it in YouTube Studio.`);
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  usage(accountId: string) {
+    const now = new Date();
+    return { quotaUnitsToday: this.quota.today(accountId), quotaDailyLimit: DAILY_QUOTA, quotaResetsAt: new Date(now.getTime() + untilQuotaReset(now)).toISOString() };
+  }
+
+  instrument(registry: Registry) {
+    quotaMetrics(registry, this.quota);
   }
 
   close() {
     for (const session of this.sessions.values()) this.stopPolling(session);
     this.sessions.clear();
+    this.chat.close();
   }
 
   /** The account's reusable RTMP liveStream: the one Prism made before if it still exists, else a new one. */
   private async liveStream(api: AccountApi, known?: string): Promise<LiveStreamResource> {
     const id = known ?? (api.data().liveStreamId as string | undefined);
     if (id) {
-      const found = await this.call<{ items?: LiveStreamResource[] }>(api, "describe the live stream", "/liveStreams", { part: "id,cdn,status", id });
+      const found = await this.call<{ items?: LiveStreamResource[] }>(api, "liveStreams.list", "describe the live stream", "/liveStreams", { part: "id,cdn,status", id });
       if (found.items?.[0]) return found.items[0];
     }
-    const created = await this.call<LiveStreamResource>(api, "create the live stream", "/liveStreams", { part: "snippet,cdn,contentDetails,status" }, {
+    const created = await this.call<LiveStreamResource>(api, "liveStreams.insert", "create the live stream", "/liveStreams", { part: "snippet,cdn,contentDetails,status" }, {
       method: "POST",
       body: {
         snippet: { title: "Prism" },
@@ -146,7 +197,10 @@ class YouTubeBroadcasts implements LinkedPlatform {
     return created;
   }
 
-  /** Polls the stream's status and switches the broadcast to live once YouTube receives the stream. */
+  /**
+   * Polls the stream's status, switches the broadcast to live once YouTube receives the stream, then
+   * polls the broadcast until it has gone through liveStarting to live.
+   */
   private goLiveWhenActive(api: AccountApi, session: Session) {
     const { pollMs } = this.deps.settings.options;
     const giveUpAt = Date.now() + MAX_WAIT_FOR_ACTIVE_MS;
@@ -154,9 +208,16 @@ class YouTubeBroadcasts implements LinkedPlatform {
       session.poll = null;
       if (this.sessions.get(session.destinationId) !== session) return;
       try {
-        const found = await this.call<{ items?: LiveStreamResource[] }>(api, "report the stream status", "/liveStreams", { part: "id,status", id: session.liveStreamId });
-        if (found.items?.[0]?.status?.streamStatus === "active") {
-          await this.call(api, "start the broadcast", "/liveBroadcasts/transition", { broadcastStatus: "live", id: session.broadcastId, part: "status" }, { method: "POST" });
+        const found = await this.call<{ items?: LiveStreamResource[] }>(api, "liveStreams.list", "report the stream status", "/liveStreams", { part: "id,status", id: session.liveStreamId });
+        if (!session.started) {
+          const found = await this.call<{ items?: LiveStreamResource[] }>(api, "liveStreams.list", "report the stream status", "/liveStreams", { part: "id,status", id: session.liveStreamId });
+          if (found.items?.[0]?.status?.streamStatus === "active") {
+            await this.call(api, "liveBroadcasts.transition", "start the broadcast", "/liveBroadcasts/transition", { broadcastStatus: "live", id: session.broadcastId, part: "status" }, { method: "POST" });
+            session.started = true;
+          }
+        }
+        // The transition answers while the broadcast is still liveStarting: it is live once YouTube says so.
+        if (session.started && (await this.lifeCycle(api, session)) === "live") {
           session.live = true;
           this.deps.log.info({ broadcast: session.broadcastId }, "YouTube broadcast is live");
           return;
@@ -172,6 +233,11 @@ class YouTubeBroadcasts implements LinkedPlatform {
       session.poll = setTimeout(tick, pollMs);
     };
     session.poll = setTimeout(tick, pollMs);
+  }
+
+  private async lifeCycle(api: AccountApi, session: Session): Promise<string | undefined> {
+    const found = await this.call<{ items?: Array<{ status?: { lifeCycleStatus?: string } }> }>(api, "liveBroadcasts.list", "report the broadcast status", "/liveBroadcasts", { part: "id,status", id: session.broadcastId });
+    return found.items?.[0]?.status?.lifeCycleStatus;
   }
 
   private stopPolling(session: Session) {

@@ -1,0 +1,101 @@
+import { fileURLToPath } from "node:url";
+import { credentials, loadPackageDefinition, Metadata, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
+import { loadSync } from "@grpc/proto-loader";
+
+/**
+ * Google's stream_list.proto (the part Prism reads), vendored next to this file; found through the
+ * repository root so the built dist/destinations/youtube/ reads the same file (as src/web/routes.ts does).
+ */
+export const STREAM_LIST_PROTO = fileURLToPath(new URL("../../../src/destinations/youtube/stream_list.proto", import.meta.url));
+
+/**
+ * Decoded as the REST API spells it (camelCase, enum names, int64 as strings), so one page type
+ * serves both liveChatMessages.list and streamList.
+ */
+export const PROTO_OPTIONS = { keepCase: false, enums: String, longs: String, defaults: false, oneofs: false } as const;
+
+/** One page pushed by StreamList, with the proto's enum names as the decoder gives them. */
+export interface StreamListPage {
+  items?: Array<{
+    id?: string;
+    snippet?: {
+      type?: string;
+      publishedAt?: string;
+      hasDisplayContent?: boolean;
+      displayMessage?: string;
+      textMessageDetails?: { messageText?: string };
+    };
+    authorDetails?: {
+      channelId?: string;
+      displayName?: string;
+      profileImageUrl?: string;
+      isChatOwner?: boolean;
+      isChatModerator?: boolean;
+      isChatSponsor?: boolean;
+      isVerified?: boolean;
+    };
+  }>;
+  nextPageToken?: string;
+  offlineAt?: string;
+}
+
+export interface StreamListRequest {
+  liveChatId: string;
+  part: string[];
+  pageToken?: string;
+  maxResults?: number;
+}
+
+type StreamListClient = {
+  StreamList(request: StreamListRequest, metadata: Metadata): ClientReadableStream<StreamListPage>;
+  close(): void;
+};
+
+/**
+ * liveChatMessages.streamList over gRPC: `youtube.googleapis.com:443` with TLS, or a plain-text
+ * endpoint (`http://host:port`, tests) when the configured URL says so.
+ */
+export function streamListConnection(url: string) {
+  const target = new URL(url);
+  const insecure = target.protocol === "http:";
+  const address = `${target.hostname}:${target.port || (insecure ? "80" : "443")}`;
+  const definition = loadPackageDefinition(loadSync(STREAM_LIST_PROTO, PROTO_OPTIONS)) as unknown as {
+    youtube: { api: { v3: { V3DataLiveChatMessageService: new (address: string, creds: ReturnType<typeof credentials.createSsl>) => StreamListClient } } };
+  };
+  let client: StreamListClient | undefined;
+  const connect = () => (client ??= new definition.youtube.api.v3.V3DataLiveChatMessageService(address, insecure ? credentials.createInsecure() : credentials.createSsl()));
+
+  return {
+    /**
+     * Opens one stream and hands each page to `onPage` until the server ends it (resolves) or it
+     * fails (rejects with the gRPC ServiceError); aborting `signal` cancels it and resolves.
+     */
+    open(accessToken: string, request: StreamListRequest, onPage: (page: StreamListPage) => void, signal: AbortSignal): Promise<void> {
+      const metadata = new Metadata();
+      metadata.set("authorization", `Bearer ${accessToken}`);
+      const call = connect().StreamList(request, metadata);
+      return new Promise((resolve, reject) => {
+        const cancel = () => call.cancel();
+        signal.addEventListener("abort", cancel, { once: true });
+        const settle = (err?: ServiceError) => {
+          signal.removeEventListener("abort", cancel);
+          if (err && !(err.code === status.CANCELLED && signal.aborted)) reject(err);
+          else resolve();
+        };
+        call.on("data", onPage);
+        call.on("error", settle);
+        call.on("end", () => settle());
+      });
+    },
+    close() {
+      client?.close();
+      client = undefined;
+    },
+  };
+}
+
+/** The proto's enum name of a message type as the REST API spells it: TEXT_MESSAGE_EVENT → textMessageEvent. */
+export const restTypeName = (protoName: string) => protoName.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export type StreamListConnection = ReturnType<typeof streamListConnection>;
+export { status as grpcStatus, type ServiceError };

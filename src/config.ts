@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
+import { parseAddressPolicy, type AddressPolicy } from "./net/address-policy.js";
 
 const port = (name: string, fallback: number) =>
   z.coerce
@@ -41,6 +42,9 @@ function platformSettings<P extends string>(prefix: P, label: string, urls: { au
   } & { [K in `PRISM_${P}_TOKEN_URL`]: z.ZodOptional<z.ZodURL> } & { [K in `PRISM_${P}_AUTH_URL` | `PRISM_${P}_API_URL`]: z.ZodDefault<z.ZodURL> };
 }
 
+/** Public addresses and the private ranges (a LAN encoder or recorder); loopback, link-local and the rest need saying. */
+export const DEFAULT_DESTINATION_ALLOW = "public,private";
+
 /** Every setting, read from the environment once at start; the names are what `prism start --help` lists. */
 const EnvSchema = z.object({
   PRISM_HOST: z.string().min(1).default("0.0.0.0").describe("Address the RTMP ingest and HTTP API listen on"),
@@ -54,6 +58,10 @@ const EnvSchema = z.object({
   PRISM_LOG_FORMAT: z.enum(["json", "pretty"]).optional().describe("Log format (default: pretty in a terminal, JSON otherwise)"),
   PRISM_OUTPUT_QUEUE_MB: positive("PRISM_OUTPUT_QUEUE_MB", 8).describe("Megabytes queued for a slow destination before it is cut and reconnected"),
   PRISM_OUTPUT_CONNECT_TIMEOUT_MS: positive("PRISM_OUTPUT_CONNECT_TIMEOUT_MS", 10_000).describe("How long a destination may take to accept the stream"),
+  PRISM_DESTINATION_ALLOW: z
+    .string()
+    .default(DEFAULT_DESTINATION_ALLOW)
+    .describe("Addresses destinations may connect to: comma list of public, private, loopback, link-local and CIDRs (default: public,private)"),
   PRISM_TLS_CA_FILE: z.string().optional().describe("Extra CA certificate (PEM) trusted for rtmps:// destinations"),
   PRISM_RTMPS_PORT: z.coerce
     .number({ error: "PRISM_RTMPS_PORT must be a port number" })
@@ -150,7 +158,7 @@ export interface Config {
   secret: string | undefined;
   logLevel: Env["PRISM_LOG_LEVEL"];
   logFormat: "json" | "pretty" | undefined;
-  output: { queueLimitBytes: number; connectTimeoutMs: number; tlsCa: string | undefined };
+  output: { queueLimitBytes: number; connectTimeoutMs: number; tlsCa: string | undefined; addressPolicy: AddressPolicy };
   /** The optional RTMPS listener of the ingest. */
   rtmps: { port: number; cert: string; key: string } | undefined;
   ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number };
@@ -269,6 +277,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       throw new ConfigError([`PRISM_TLS_CA_FILE: cannot read ${e.PRISM_TLS_CA_FILE} (${(err as Error).message})`]);
     }
   }
+  let addressPolicy: AddressPolicy;
+  try {
+    addressPolicy = parseAddressPolicy(e.PRISM_DESTINATION_ALLOW, "PRISM_DESTINATION_ALLOW");
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
   return {
     host: e.PRISM_HOST,
     rtmpPort: e.PRISM_RTMP_PORT,
@@ -289,6 +303,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       queueLimitBytes: Math.round(e.PRISM_OUTPUT_QUEUE_MB * 1024 * 1024),
       connectTimeoutMs: e.PRISM_OUTPUT_CONNECT_TIMEOUT_MS,
       tlsCa,
+      addressPolicy,
     },
     webhooks: {
       allowPrivate: e.PRISM_WEBHOOK_ALLOW_PRIVATE,

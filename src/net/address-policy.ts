@@ -186,3 +186,18 @@ export function policyLookup(policy: AddressPolicy, resolve: typeof dnsLookup = 
     });
   };
 }
+
+/**
+ * Why a destination URL is refused when its host is an IP literal outside the policy, or null.
+ * Host names are checked when connecting, on what they then resolve to.
+ */
+export function refusedDestinationUrl(rawUrl: string, policy: AddressPolicy): string | null {
+  let host: string;
+  try {
+    host = new URL(rawUrl).hostname.replace(/^\[|\]$/g, "");
+  } catch {
+    return null; // malformed URLs are the URL check's business
+  }
+  if (!isIP(host) || allowsAddress(policy, host)) return null;
+  return `url: ${host} is ${describeAddress(host)}, which destinations may not connect to: PRISM_DESTINATION_ALLOW is "${policy.text}". The operator can add a keyword (loopback, link-local) or a CIDR there.`;
+}

@@ -9,8 +9,9 @@ import { maskSecret } from "../../secrets/tokens.js";
 import type { AccountsApi } from "../../oauth/index.js";
 import type { XChatRepo } from "../../db/x-chat-repo.js";
 import { xChatPatch, xChatView } from "../x-schemas.js";
+import { refusedDestinationUrl } from "../../net/address-policy.js";
 
-export function destinationRoutes({ streams, destinations, bus, accounts, x }: ApiDeps & { accounts: AccountsApi; x: { settings: XChatRepo } }) {
+export function destinationRoutes({ streams, destinations, bus, accounts, x, destinationPolicy }: ApiDeps & { accounts: AccountsApi; x: { settings: XChatRepo } }) {
   const app = newRouter();
 
   const view = (d: Destination) => ({
@@ -38,6 +39,8 @@ export function destinationRoutes({ streams, destinations, bus, accounts, x }: A
   const checkIngest = (platform: string, url: string, streamKey: string) => {
     const checked = platforms[platform as PlatformId].checkIngest({ url, streamKey });
     if (!checked.ok) throw new ApiError(400, "invalid_destination", checked.message);
+    const refused = refusedDestinationUrl(checked.url, destinationPolicy);
+    if (refused) throw new ApiError(400, "destination_not_allowed", refused);
     return checked;
   };
   /** X's chat settings need a linked X account: it is what reads the replies and posts the announcement. */

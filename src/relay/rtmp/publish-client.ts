@@ -3,7 +3,8 @@ import tls from "node:tls";
 import { randomBytes } from "node:crypto";
 import { amf, Rtmp } from "./nms.js";
 import { ChunkStream, encodeChunks, MEDIA_STREAM_ID, OUT_CHUNK_SIZE } from "./chunks.js";
-import { describeSocketError, OutputError } from "../output-error.js";
+import { couldNotConnect, describeSocketError, OutputError, policyRefusal } from "../output-error.js";
+import { AddressRefused, allowsAddress, policyLookup, type AddressPolicy } from "../../net/address-policy.js";
 
 export interface PublishTarget {
   /** rtmp(s)://host[:port]/app[/…] — the server URL without the stream key. */
@@ -15,6 +16,12 @@ export interface PublishClientOptions {
   connectTimeoutMs: number;
   /** Extra CA certificates (PEM) trusted for rtmps://, e.g. a self-hosted server's. */
   tlsCa?: string | Buffer | undefined;
+  /**
+   * Which addresses may be connected to (PRISM_DESTINATION_ALLOW); checked on the addresses the
+   * host resolves to, which are then the ones connected to. Undefined: any (only Prism's own
+   * ingest is dialled without one, in tests).
+   */
+  addressPolicy?: AddressPolicy | undefined;
 }
 
 const HANDSHAKE_SIZE = 1536;
@@ -61,8 +68,18 @@ export class RtmpPublishClient extends Rtmp {
     const app = decodeURIComponent(url.pathname.replace(/^\//, "")) + url.search;
     const tcUrl = `${url.protocol}//${url.host}${url.pathname}${url.search}`;
 
+    const policy = this.options.addressPolicy;
+    if (policy && net.isIP(host) && !allowsAddress(policy, host)) return Promise.reject(policyRefusal(this.where, new AddressRefused(host, host), policy));
+
     return new Promise<void>((resolve, reject) => {
       let settled = false;
+      /**
+       * Why the connection failed before the RTMP handshake, held back until the connect timeout:
+       * refused, filtered, unreachable and "open but not RTMP" then all look the same, at the same
+       * moment, so a destination cannot be used to map which ports of a network are open. The
+       * detail goes to the log only.
+       */
+      let early: string | null = null;
       const settle = (err: OutputError | null) => {
         if (settled) return;
         settled = true;
@@ -71,19 +88,27 @@ export class RtmpPublishClient extends Rtmp {
         else resolve();
       };
       const timer = setTimeout(() => {
-        settle(new OutputError("timeout", `${this.where} did not accept the stream within ${this.options.connectTimeoutMs / 1000} s.`));
+        settle(couldNotConnect(this.where, early ?? `nothing accepted the stream within ${this.options.connectTimeoutMs / 1000} s`));
         this.socket?.destroy();
       }, this.options.connectTimeoutMs);
+      const failEarly = (detail: string) => {
+        early ??= detail;
+        this.socket?.destroy();
+      };
 
       this.fail = (err) => {
+        if (!this.handshakeDone) return failEarly(err.message);
         if (!settled) settle(err);
         this.socket?.destroy();
       };
       this.onPublished = () => settle(null);
 
+      // With a policy, the host is resolved and checked by policyLookup and the socket connects to
+      // the checked address; TLS still verifies the certificate against the host name (servername).
+      const lookup = policy ? policyLookup(policy) : undefined;
       const socket = secure
-        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: this.options.tlsCa ? [...tls.rootCertificates, String(this.options.tlsCa)] : undefined })
-        : net.connect({ host, port });
+        ? tls.connect({ host, port, lookup, servername: net.isIP(host) ? undefined : host, ca: this.options.tlsCa ? [...tls.rootCertificates, String(this.options.tlsCa)] : undefined })
+        : net.connect({ host, port, lookup });
       this.socket = socket;
       socket.setNoDelay(true);
       socket.once(secure ? "secureConnect" : "connect", () => {
@@ -103,11 +128,14 @@ export class RtmpPublishClient extends Rtmp {
         }
       });
       socket.on("error", (err) => {
+        if (err instanceof AddressRefused && policy) return settle(policyRefusal(this.where, err, policy));
         const described = describeSocketError(err, this.where);
-        if (!settled) settle(described);
+        if (!this.handshakeDone && !this.closing) failEarly(described.message);
+        else if (!settled) settle(described);
         else this.endWith(described);
       });
       socket.on("close", () => {
+        if (!this.handshakeDone && !this.closing) return failEarly(`${this.where} closed the connection before the RTMP handshake.`);
         if (!settled) settle(new OutputError("closed", `${this.where} closed the connection before accepting the stream.`));
         this.endWith(this.closing ? null : new OutputError("closed", `${this.where} closed the connection.`));
       });

@@ -25,6 +25,8 @@ export interface PublishClientOptions {
 }
 
 const HANDSHAKE_SIZE = 1536;
+/** Pause between two dials within one connection attempt (see connect()). */
+const REDIAL_MS = 500;
 const TYPE = { setChunkSize: 1, ack: 3, userControl: 4, windowAckSize: 5, invoke: 20 } as const;
 const REFUSAL = /BadName|Rejected|Failed|Unauthorized|Denied|Invalid|Error/i;
 
@@ -74,16 +76,20 @@ export class RtmpPublishClient extends Rtmp {
     return new Promise<void>((resolve, reject) => {
       let settled = false;
       /**
-       * Why the connection failed before the RTMP handshake, held back until the connect timeout:
-       * refused, filtered, unreachable and "open but not RTMP" then all look the same, at the same
-       * moment, so a destination cannot be used to map which ports of a network are open. The
-       * detail goes to the log only.
+       * Why the connection failed before the RTMP handshake. Such a failure is not reported at once:
+       * the server is dialled again every REDIAL_MS until the connect timeout, and only then does
+       * the attempt fail, with one wording for all of them. Refused, filtered, unreachable and
+       * "open but not RTMP" thus look the same, at the same moment, so a destination cannot map
+       * which ports of a network are open; a server that comes back meanwhile is still caught
+       * within REDIAL_MS. The detail goes to the log only.
        */
       let early: string | null = null;
+      let redial: NodeJS.Timeout | null = null;
       const settle = (err: OutputError | null) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (redial) clearTimeout(redial);
         if (err) reject(err);
         else resolve();
       };
@@ -91,13 +97,17 @@ export class RtmpPublishClient extends Rtmp {
         settle(couldNotConnect(this.where, early ?? `nothing accepted the stream within ${this.options.connectTimeoutMs / 1000} s`));
         this.socket?.destroy();
       }, this.options.connectTimeoutMs);
-      const failEarly = (detail: string) => {
-        early ??= detail;
-        this.socket?.destroy();
+      const failEarly = (socket: Socket, detail: string) => {
+        if (this.socket !== socket) return;
+        early = detail;
+        this.socket = null;
+        this.handshake = Buffer.alloc(0);
+        socket.destroy();
+        if (!settled && !this.closing) redial = setTimeout(dial, REDIAL_MS);
       };
 
       this.fail = (err) => {
-        if (!this.handshakeDone) return failEarly(err.message);
+        if (!this.handshakeDone) return this.socket && failEarly(this.socket, err.message);
         if (!settled) settle(err);
         this.socket?.destroy();
       };
@@ -106,39 +116,46 @@ export class RtmpPublishClient extends Rtmp {
       // With a policy, the host is resolved and checked by policyLookup and the socket connects to
       // the checked address; TLS still verifies the certificate against the host name (servername).
       const lookup = policy ? policyLookup(policy) : undefined;
-      const socket = secure
-        ? tls.connect({ host, port, lookup, servername: net.isIP(host) ? undefined : host, ca: this.options.tlsCa ? [...tls.rootCertificates, String(this.options.tlsCa)] : undefined })
-        : net.connect({ host, port, lookup });
-      this.socket = socket;
-      socket.setNoDelay(true);
-      socket.once(secure ? "secureConnect" : "connect", () => {
-        const c1 = randomBytes(HANDSHAKE_SIZE);
-        c1.writeUInt32BE(0, 0);
-        c1.writeUInt32BE(0, 4);
-        socket.write(Buffer.concat([Buffer.from([3]), c1]));
-      });
-      socket.on("data", (data: Buffer) => {
-        try {
-          this.received += data.length;
-          if (this.handshakeDone) this.chunkRead(data, 0, data.length);
-          else this.readHandshake(data, app, tcUrl);
-          this.acknowledge();
-        } catch (err) {
-          this.fail(new OutputError("protocol", `${this.where} sent data Prism could not parse (${(err as Error).message}).`));
-        }
-      });
-      socket.on("error", (err) => {
-        if (err instanceof AddressRefused && policy) return settle(policyRefusal(this.where, err, policy));
-        const described = describeSocketError(err, this.where);
-        if (!this.handshakeDone && !this.closing) failEarly(described.message);
-        else if (!settled) settle(described);
-        else this.endWith(described);
-      });
-      socket.on("close", () => {
-        if (!this.handshakeDone && !this.closing) return failEarly(`${this.where} closed the connection before the RTMP handshake.`);
-        if (!settled) settle(new OutputError("closed", `${this.where} closed the connection before accepting the stream.`));
-        this.endWith(this.closing ? null : new OutputError("closed", `${this.where} closed the connection.`));
-      });
+      const dial = () => {
+        redial = null;
+        if (settled || this.closing) return;
+        const socket = secure
+          ? tls.connect({ host, port, lookup, servername: net.isIP(host) ? undefined : host, ca: this.options.tlsCa ? [...tls.rootCertificates, String(this.options.tlsCa)] : undefined })
+          : net.connect({ host, port, lookup });
+        this.socket = socket;
+        socket.setNoDelay(true);
+        socket.once(secure ? "secureConnect" : "connect", () => {
+          const c1 = randomBytes(HANDSHAKE_SIZE);
+          c1.writeUInt32BE(0, 0);
+          c1.writeUInt32BE(0, 4);
+          socket.write(Buffer.concat([Buffer.from([3]), c1]));
+        });
+        socket.on("data", (data: Buffer) => {
+          if (this.socket !== socket) return;
+          try {
+            this.received += data.length;
+            if (this.handshakeDone) this.chunkRead(data, 0, data.length);
+            else this.readHandshake(data, app, tcUrl);
+            this.acknowledge();
+          } catch (err) {
+            this.fail(new OutputError("protocol", `${this.where} sent data Prism could not parse (${(err as Error).message}).`));
+          }
+        });
+        socket.on("error", (err) => {
+          if (err instanceof AddressRefused && policy) return settle(policyRefusal(this.where, err, policy));
+          const described = describeSocketError(err, this.where);
+          if (!this.handshakeDone && !this.closing) failEarly(socket, described.message);
+          else if (!settled) settle(described);
+          else this.endWith(described);
+        });
+        socket.on("close", () => {
+          if (this.socket !== socket && !this.handshakeDone) return; // an abandoned early dial
+          if (!this.handshakeDone && !this.closing) return failEarly(socket, `${this.where} closed the connection before the RTMP handshake.`);
+          if (!settled) settle(new OutputError("closed", `${this.where} closed the connection before accepting the stream.`));
+          this.endWith(this.closing ? null : new OutputError("closed", `${this.where} closed the connection.`));
+        });
+      };
+      dial();
     });
   }
 

@@ -5,6 +5,7 @@ import { positive } from "./core/setting-schemas.js";
 import { platforms } from "./destinations/registry.js";
 import { envPrefix, type PlatformConfig, type PlatformSettings } from "./destinations/platform-config.js";
 import type { PlatformAdapter } from "./destinations/types.js";
+import { parseAddressPolicy, type AddressPolicy } from "./net/address-policy.js";
 
 const port = (name: string, fallback: number) =>
   z.coerce
@@ -22,6 +23,9 @@ const optionalSecret = (name: string) =>
     .optional()
     .or(z.literal("").transform(() => undefined));
 
+/** Public addresses and the private ranges (a LAN encoder or recorder); loopback, link-local and the rest need saying. */
+export const DEFAULT_DESTINATION_ALLOW = "public,private";
+
 /** Every setting, read from the environment once at start; the names are what `prism start --help` lists. */
 const EnvSchema = z.object({
   PRISM_HOST: z.string().min(1).default("0.0.0.0").describe("Address the RTMP ingest and HTTP API listen on"),
@@ -35,6 +39,10 @@ const EnvSchema = z.object({
   PRISM_LOG_FORMAT: z.enum(["json", "pretty"]).optional().describe("Log format (default: pretty in a terminal, JSON otherwise)"),
   PRISM_OUTPUT_QUEUE_MB: positive("PRISM_OUTPUT_QUEUE_MB", 8).describe("Megabytes queued for a slow destination before it is cut and reconnected"),
   PRISM_OUTPUT_CONNECT_TIMEOUT_MS: positive("PRISM_OUTPUT_CONNECT_TIMEOUT_MS", 10_000).describe("How long a destination may take to accept the stream"),
+  PRISM_DESTINATION_ALLOW: z
+    .string()
+    .default(DEFAULT_DESTINATION_ALLOW)
+    .describe("Addresses destinations may connect to: comma list of public, private, loopback, link-local and CIDRs (default: public,private)"),
   PRISM_TLS_CA_FILE: z.string().optional().describe("Extra CA certificate (PEM) trusted for rtmps:// destinations"),
   PRISM_RTMPS_PORT: z.coerce
     .number({ error: "PRISM_RTMPS_PORT must be a port number" })
@@ -142,7 +150,7 @@ export interface Config {
   secret: string | undefined;
   logLevel: Env["PRISM_LOG_LEVEL"];
   logFormat: "json" | "pretty" | undefined;
-  output: { queueLimitBytes: number; connectTimeoutMs: number; tlsCa: string | undefined };
+  output: { queueLimitBytes: number; connectTimeoutMs: number; tlsCa: string | undefined; addressPolicy: AddressPolicy };
   /** The optional RTMPS listener of the ingest. */
   rtmps: { port: number; cert: string; key: string } | undefined;
   ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number; stallMs: number };
@@ -248,6 +256,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       throw new ConfigError([`PRISM_TLS_CA_FILE: cannot read ${e.PRISM_TLS_CA_FILE} (${(err as Error).message})`]);
     }
   }
+  let addressPolicy: AddressPolicy;
+  try {
+    addressPolicy = parseAddressPolicy(e.PRISM_DESTINATION_ALLOW, "PRISM_DESTINATION_ALLOW");
+  } catch (err) {
+    throw new ConfigError([(err as Error).message]);
+  }
   return {
     host: e.PRISM_HOST,
     rtmpPort: e.PRISM_RTMP_PORT,
@@ -269,6 +283,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       queueLimitBytes: Math.round(e.PRISM_OUTPUT_QUEUE_MB * 1024 * 1024),
       connectTimeoutMs: e.PRISM_OUTPUT_CONNECT_TIMEOUT_MS,
       tlsCa,
+      addressPolicy,
     },
     webhooks: {
       allowPrivate: e.PRISM_WEBHOOK_ALLOW_PRIVATE,

@@ -154,6 +154,7 @@ export async function startPrism(
       ingestUrl,
       secureIngestUrl,
       slateImages: new SlateImageStore(config.dataDir),
+      destinationPolicy: config.output.addressPolicy,
       automation: automation.api,
       accounts: accounts.api,
       comments: comments.api,

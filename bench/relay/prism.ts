@@ -89,6 +89,8 @@ export async function launchPrism(dataDirPrefix: string, extraEnv: Record<string
       PRISM_API_TOKEN: token,
       PRISM_LOG_LEVEL: "warn",
       PRISM_LOG_FORMAT: "json",
+      // The bench receivers listen on 127.0.0.1, which the default destination policy refuses.
+      PRISM_DESTINATION_ALLOW: "public,private,loopback",
       ...extraEnv,
     },
   });

@@ -11,6 +11,7 @@ import type { TokensRepo } from "../db/tokens-repo.js";
 import type { SessionsRepo } from "../db/sessions-repo.js";
 import type { AdminToken } from "./admin-token.js";
 import type { Metrics } from "../metrics/metrics.js";
+import type { AddressPolicy } from "../net/address-policy.js";
 
 /** What the API may ask the relay: read-only views; changes go through the store and the bus. */
 export interface RelayView {
@@ -45,6 +46,8 @@ export interface ApiDeps {
   /** The same over TLS (rtmps://…), when the RTMPS ingest is on. */
   secureIngestUrl: string | null;
   slateImages: SlateImageStore;
+  /** PRISM_DESTINATION_ALLOW, checked on destination URLs with an IP literal host. */
+  destinationPolicy: AddressPolicy;
   log: Logger;
 }
 

@@ -293,7 +293,7 @@ export const StreamHealthSchema = z
           reconnects: 2,
           attempt: 3,
           nextRetryAt: "2026-11-24T06:05:02.000Z",
-          lastError: "Connection refused by rtmp://backup.example.com:1935: no RTMP server is listening there. Check the URL and port.",
+          lastError: "Could not connect to rtmp://backup.example.com:1935: no RTMP server accepted the connection. Check the host, port and rtmp:// or rtmps:// of the URL, that the server is running and reachable from the Prism machine; Prism's log has the network error.",
           uptimeMs: 0,
           transcode: { mode: "copy" },
           warnings: ["There is no audio track, and this platform silently refuses a stream without audio: add an audio source in OBS (even a muted microphone), or let Prism add silence (transcode \"auto\")."],

@@ -1,4 +1,5 @@
 import { PlatformRefused, PlatformUnavailable } from "../core/platform-errors.js";
+import { describeAddress, type AddressPolicy, type AddressRefused } from "../net/address-policy.js";
 
 /** Why an output is not live, in words a streamer can act on. `kind` drives retry policy. */
 export type OutputErrorKind =
@@ -13,10 +14,35 @@ export class OutputError extends Error {
   constructor(
     readonly kind: OutputErrorKind,
     message: string,
+    /** What really happened, for the operator's log only (see couldNotConnect). */
+    readonly detail?: string,
   ) {
     super(message);
     this.name = "OutputError";
   }
+}
+
+/**
+ * The one answer for every failure before the RTMP handshake (refused, timed out, no route, not
+ * found, TLS failed, not an RTMP server): whoever can add destinations reads lastError, and telling
+ * those apart would let them map which ports of the internal network are open. The real reason is
+ * kept in `detail` for the log, which only the operator reads.
+ */
+export function couldNotConnect(where: string, detail: string): OutputError {
+  return new OutputError(
+    "unreachable",
+    `Could not connect to ${where}: no RTMP server accepted the connection. Check the host, port and rtmp:// or rtmps:// of the URL, that the server is running and reachable from the Prism machine; Prism's log has the network error.`,
+    detail,
+  );
+}
+
+/** A destination whose address PRISM_DESTINATION_ALLOW does not allow: failed, not retried. */
+export function policyRefusal(where: string, refused: AddressRefused, policy: AddressPolicy): OutputError {
+  const address = refused.host === refused.address ? refused.address : `${refused.host} (${refused.address})`;
+  return new OutputError(
+    "rejected",
+    `${where} is refused by the destination address policy: ${address} is ${describeAddress(refused.address)}, and PRISM_DESTINATION_ALLOW is "${policy.text}". The operator can allow it there.`,
+  );
 }
 
 /** Turns a socket error into a sentence naming the host, never the stream key. */

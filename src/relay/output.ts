@@ -3,6 +3,7 @@ import type { EncodedFrame } from "./media.js";
 import type { StreamHub, HubReader } from "./hub.js";
 import { RtmpPublishClient, type PublishTarget } from "./rtmp/publish-client.js";
 import { OutputError, unresolvedTarget } from "./output-error.js";
+import type { AddressPolicy } from "../net/address-policy.js";
 import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import { kbps, RateMeter } from "./rate.js";
 
@@ -42,6 +43,8 @@ export interface OutputOptions {
   queueLimitBytes: number;
   backoff: BackoffPolicy;
   tlsCa?: string | undefined;
+  /** PRISM_DESTINATION_ALLOW: the addresses destinations may connect to. */
+  addressPolicy: AddressPolicy;
 }
 
 export interface OutputStateChange {
@@ -159,7 +162,7 @@ export class DestinationOutput implements HubReader {
   }
 
   private open(target: PublishTarget): void {
-    const client = new RtmpPublishClient(target, { connectTimeoutMs: this.options.connectTimeoutMs, tlsCa: this.options.tlsCa });
+    const client = new RtmpPublishClient(target, { connectTimeoutMs: this.options.connectTimeoutMs, tlsCa: this.options.tlsCa, addressPolicy: this.options.addressPolicy });
     this.client = client;
     client.onClose = (err) => {
       if (this.client === client && err) this.lost(err);
@@ -204,7 +207,7 @@ export class DestinationOutput implements HubReader {
     this.lastError = err.message;
     if (err.kind === "rejected") {
       // The platform said no to this key: retrying would only hammer it and risk a ban.
-      this.log.warn({ destination: this.target.name, reason: err.message }, "destination refused the stream; not retrying");
+      this.log.warn({ destination: this.target.name, reason: err.message }, "destination refused the stream or its address; not retrying");
       this.hub.detach(this);
       this.setState("failed");
       return;
@@ -212,7 +215,7 @@ export class DestinationOutput implements HubReader {
     const delay = backoffDelay(this.options.backoff, this.attempt);
     this.attempt += 1;
     this.nextRetryAt = Date.now() + delay;
-    this.log.warn({ destination: this.target.name, reason: err.message, retryInMs: delay, attempt: this.attempt }, "destination connection lost; reconnecting");
+    this.log.warn({ destination: this.target.name, reason: err.message, detail: err.detail, retryInMs: delay, attempt: this.attempt }, "destination connection lost; reconnecting");
     this.setState("reconnecting");
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }

@@ -1,6 +1,7 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { imageSize } from "image-size";
 import { checkImage } from "../media/ffmpeg.js";
 
 /** The image shipped with Prism, at the package root (two levels above src/relay and dist/relay). */
@@ -16,6 +17,15 @@ const FORMATS = [
   { ext: "jpg", mime: "image/jpeg", magic: Buffer.from([0xff, 0xd8, 0xff]) },
 ];
 
+/**
+ * Bounds on an uploaded slate: the encoder scales it to the stream's size anyway, and decoding cost
+ * follows the declared pixels, not the file size (a 31 KB PNG declaring 16000×16000 px cost ffmpeg
+ * 6.6 s and 165 MB per encode). Both are checked on the header, before anything is decoded.
+ */
+export const SLATE_LIMITS = { maxBytes: 5 * 1024 * 1024, maxPixels: 3840 * 2160, maxSide: 7680 } as const;
+// The API already caps the data URL at 250,000 characters (~180 KB, src/api/schemas.ts); maxBytes
+// bounds the store itself for any other caller.
+
 export class SlateImageError extends Error {}
 
 /** Per-stream slate images, checked to be a PNG or JPEG that ffmpeg can actually encode. */
@@ -27,10 +37,14 @@ export class SlateImageStore {
     const match = /^data:(image\/[a-z]+);base64,([A-Za-z0-9+/=\s]+)$/.exec(dataUrl);
     const format = match && FORMATS.find((f) => f.mime === match[1]);
     if (!match || !format) throw new SlateImageError("The slate image must be a data URL of a PNG or JPEG: data:image/png;base64,…");
+    // Base64 is 4 characters for 3 bytes: refuse an oversized upload before decoding it.
+    if (match[2]!.replace(/\s/g, "").length > Math.ceil(SLATE_LIMITS.maxBytes / 3) * 4) throw tooLarge();
     const bytes = Buffer.from(match[2]!, "base64");
+    if (bytes.length > SLATE_LIMITS.maxBytes) throw tooLarge();
     if (!bytes.subarray(0, format.magic.length).equals(format.magic)) {
       throw new SlateImageError(`The data is not a ${format.ext.toUpperCase()} image.`);
     }
+    checkDimensions(bytes);
     const dir = join(this.dataDir, "slates");
     await mkdir(dir, { recursive: true });
     // A fresh name per upload: a live stream may still be encoding from the previous file.
@@ -48,5 +62,26 @@ export class SlateImageStore {
 
   async remove(file: string | null): Promise<void> {
     if (file) await rm(slateImagePath(this.dataDir, file), { force: true });
+  }
+}
+
+function tooLarge(): SlateImageError {
+  return new SlateImageError(`The slate image is larger than ${SLATE_LIMITS.maxBytes / 1024 / 1024} MB; export it smaller (it is scaled to the stream's size anyway, e.g. 1920×1080).`);
+}
+
+/** Reads the size the PNG/JPEG header declares (image-size reads headers only) and refuses one too large to decode cheaply. */
+function checkDimensions(bytes: Buffer): void {
+  let size: { width?: number; height?: number };
+  try {
+    size = imageSize(bytes);
+  } catch {
+    throw new SlateImageError("Prism could not read that image's header; try exporting it again as PNG or JPEG.");
+  }
+  const { width = 0, height = 0 } = size;
+  if (width <= 0 || height <= 0) throw new SlateImageError("Prism could not read that image's size; try exporting it again as PNG or JPEG.");
+  if (width * height > SLATE_LIMITS.maxPixels || width > SLATE_LIMITS.maxSide || height > SLATE_LIMITS.maxSide) {
+    throw new SlateImageError(
+      `The slate image is ${width}×${height} pixels; the most Prism accepts is ${SLATE_LIMITS.maxPixels.toLocaleString("en")} pixels (3840×2160) and ${SLATE_LIMITS.maxSide} pixels a side. Export it at the stream's size, e.g. 1920×1080.`,
+    );
   }
 }

@@ -1,6 +1,8 @@
-import { request as httpRequest, type Agent, type IncomingMessage } from "node:http";
-import { request as httpsRequest } from "node:https";
-import { RequestFilteringHttpAgent, RequestFilteringHttpsAgent } from "request-filtering-agent";
+import { Agent as HttpAgent, request as httpRequest, type Agent, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { isIP } from "node:net";
+import type { lookup as dnsLookup } from "node:dns";
+import { AddressRefused, allowsAddress, PUBLIC_ONLY, policyLookup } from "../net/address-policy.js";
 
 export interface OutgoingWebhook {
   url: string;
@@ -21,20 +23,27 @@ export interface SendResult {
 export interface SenderOptions {
   timeoutMs: number;
   allowPrivate: boolean;
+  /** DNS resolution behind the address check; tests stand in a resolver for names pointing at odd addresses. */
+  resolve?: typeof dnsLookup;
 }
 
 /**
- * Posts webhooks. Every connection goes through request-filtering-agent, which checks the address
- * the host resolves to *at connect time*, so a URL that passed validation cannot be turned towards
- * a private address by changing its DNS afterwards. Redirects are not followed (they would dodge
- * that check and they mean the URL is stale).
+ * Posts webhooks. Unless private addresses are allowed, every connection resolves its host through
+ * policyLookup, which checks the addresses *at connect time* (the ones the socket then uses), so a
+ * URL that passed validation cannot be turned towards a private address by changing its DNS
+ * afterwards; an IP literal is checked before connecting. Both apply the same rule as the URL
+ * check, IPv4 embedded in IPv6 (mapped, compatible, NAT64, 6to4, Teredo) included, which
+ * request-filtering-agent (used before) let through for ::127.0.0.1. Redirects are not followed
+ * (they would dodge that check and they mean the URL is stale).
  */
 export class WebhookSender {
   private readonly agents: { http: Agent; https: Agent };
+  private readonly lookup: ReturnType<typeof policyLookup>;
 
   constructor(private readonly options: SenderOptions) {
-    const agentOptions = { allowPrivateIPAddress: options.allowPrivate, keepAlive: true, maxSockets: 16 };
-    this.agents = { http: new RequestFilteringHttpAgent(agentOptions), https: new RequestFilteringHttpsAgent(agentOptions) };
+    this.lookup = policyLookup(PUBLIC_ONLY, options.resolve);
+    const agentOptions = { keepAlive: true, maxSockets: 16 };
+    this.agents = { http: new HttpAgent(agentOptions), https: new HttpsAgent(agentOptions) };
   }
 
   send(webhook: OutgoingWebhook, signal?: AbortSignal): Promise<SendResult> {
@@ -42,6 +51,8 @@ export class WebhookSender {
     const elapsed = () => Math.round(performance.now() - started);
     return new Promise<SendResult>((resolve) => {
       let settled = false;
+      let timer: NodeJS.Timeout | undefined;
+      let onAbort = () => {};
       const finish = (result: Omit<SendResult, "latencyMs" | "aborted"> & { aborted?: boolean }) => {
         if (settled) return;
         settled = true;
@@ -55,17 +66,23 @@ export class WebhookSender {
       } catch {
         return finish({ ok: false, statusCode: null, error: "The webhook URL is not valid." });
       }
+      const literal = url.hostname.replace(/^\[|\]$/g, "");
+      if (!this.options.allowPrivate && isIP(literal) && !allowsAddress(PUBLIC_ONLY, literal)) {
+        // An IP literal is never looked up, so the lookup's check would not see it: refuse before connecting.
+        return finish({ ok: false, statusCode: null, error: describeNetworkError(new AddressRefused(literal, literal), url) });
+      }
       const secure = url.protocol === "https:";
       const req = (secure ? httpsRequest : httpRequest)(url, {
         method: "POST",
         agent: secure ? this.agents.https : this.agents.http,
+        ...(!this.options.allowPrivate && { lookup: this.lookup }),
         headers: { ...webhook.headers, "content-length": String(Buffer.byteLength(webhook.body)) },
       });
-      const timer = setTimeout(() => {
+      timer = setTimeout(() => {
         req.destroy();
         finish({ ok: false, statusCode: null, error: `No answer within ${formatMs(this.options.timeoutMs)}.` });
       }, this.options.timeoutMs);
-      const onAbort = () => {
+      onAbort = () => {
         req.destroy();
         finish({ ok: false, statusCode: null, error: "Prism stopped before the receiver answered.", aborted: true });
       };
@@ -103,7 +120,7 @@ function describeStatus(status: number, location: string | undefined): string {
 
 function describeNetworkError(err: NodeJS.ErrnoException, url: URL): string {
   const where = url.host;
-  if (/is not allowed\. Because/.test(err.message)) {
+  if (err instanceof AddressRefused) {
     return `${where} resolves to a private, loopback or link-local address, which Prism does not send webhooks to (PRISM_WEBHOOK_ALLOW_PRIVATE=true allows it).`;
   }
   switch (err.code) {

@@ -1,6 +1,6 @@
 import { lookup } from "node:dns/promises";
 import { isIP } from "node:net";
-import ipaddr from "ipaddr.js";
+import { allowsAddress, describeAddress, PUBLIC_ONLY } from "../net/address-policy.js";
 
 export type UrlCheck = { ok: true; url: string } | { ok: false; code: "invalid_webhook_url" | "webhook_url_not_allowed" | "webhook_url_unresolvable"; message: string };
 
@@ -16,7 +16,7 @@ const resolveAll = async (hostname: string) => (await lookup(hostname, { all: tr
 /**
  * Validates a webhook target before it is stored: http(s), a host, no credentials, and (unless
  * allowed) every address the host resolves to must be a public unicast address. Delivery checks
- * the address again at connect time (request-filtering-agent), so DNS changed later is caught too.
+ * the address again at connect time (policyLookup), so DNS changed later is caught too.
  */
 export async function checkWebhookUrl(raw: string, policy: UrlPolicy): Promise<UrlCheck> {
   let url: URL;
@@ -52,39 +52,15 @@ export async function checkWebhookUrl(raw: string, policy: UrlPolicy): Promise<U
     return {
       ok: false,
       code: "webhook_url_not_allowed",
-      message: `Prism does not send webhooks to ${where}: it is a ${describeRange(refused)} address, not a public one. The operator can allow it with PRISM_WEBHOOK_ALLOW_PRIVATE=true.`,
+      message: `Prism does not send webhooks to ${where}: it is ${describeAddress(refused)}, not a public one. The operator can allow it with PRISM_WEBHOOK_ALLOW_PRIVATE=true.`,
     };
   }
   return { ok: true, url: url.toString() };
 }
 
-/** The same rule request-filtering-agent applies at connect time: public unicast only. */
+/** The rule delivery applies again at connect time: public unicast only, embedded IPv4 included. */
 export function isPublicAddress(address: string): boolean {
-  try {
-    return ipaddr.process(address).range() === "unicast";
-  } catch {
-    return false;
-  }
-}
-
-function describeRange(address: string): string {
-  try {
-    const range = ipaddr.process(address).range();
-    const words: Record<string, string> = {
-      loopback: "loopback",
-      private: "private network",
-      linkLocal: "link-local",
-      uniqueLocal: "private network (unique local)",
-      unspecified: "unspecified",
-      carrierGradeNat: "carrier-grade NAT",
-      broadcast: "broadcast",
-      multicast: "multicast",
-      reserved: "reserved",
-    };
-    return words[range] ?? range;
-  } catch {
-    return "malformed";
-  }
+  return allowsAddress(PUBLIC_ONLY, address);
 }
 
 function shorten(text: string): string {

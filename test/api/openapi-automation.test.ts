@@ -5,7 +5,7 @@ import { startPrism, type Prism } from "../../src/service.js";
 import type { ChatSource, ChatSources } from "../../src/comments/index.js";
 import type { AccountApi } from "../../src/destinations/account-types.js";
 import type { ChatSupport } from "../../src/destinations/chat-types.js";
-import { TEST_TOKEN, waitFor } from "../support/prism.js";
+import { TEST_DESTINATION_ALLOW, TEST_TOKEN, waitFor } from "../support/prism.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 import { startHttpReceiver, type HttpReceiver } from "../webhooks/http-receiver.js";
 import { AUTOMATION_PATHS, HTTP_METHODS, OpenApiChecker } from "./openapi-check.js";
@@ -86,6 +86,8 @@ describe("the OpenAPI document describes webhooks, events, action tokens and act
       PRISM_API_RATE_LIMIT: String(RATE_LIMIT),
       // The receiver is on loopback, which webhooks refuse unless the operator allows it.
       PRISM_WEBHOOK_ALLOW_PRIVATE: "true",
+      // Destinations point at loopback receivers too, which the default address policy refuses.
+      PRISM_DESTINATION_ALLOW: TEST_DESTINATION_ALLOW,
       PRISM_IFTTT_BASE_URL: `${receiver.url}/ifttt/`,
       PRISM_WEBHOOK_RETRY_INITIAL_MS: "100",
       PRISM_WEBHOOK_RETRY_MAX_MS: "200",

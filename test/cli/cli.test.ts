@@ -99,6 +99,8 @@ describe("prism CLI against a running Prism, over HTTP", () => {
     const publisher = publishTestStream({ url: t.publishUrl(stream.streamKey), durationSec: Infinity });
     expect(await publisher.publishing).toBe(true);
     await waitFor(async () => (await t.api("GET", `/api/v1/streams/${stream.id}/health`)).body.destinations[0].state === "live", { what: "receiver live" });
+    // A failed connection is reported only once the connect timeout has passed (see couldNotConnect).
+    await waitFor(async () => (await t.api("GET", `/api/v1/streams/${stream.id}/health`)).body.destinations[1].lastError !== null, { what: "nobody home's error" });
 
     const once = await cli("status", "Status", "--once");
     expect(once.code, once.stderr).toBe(0);
@@ -106,7 +108,7 @@ describe("prism CLI against a running Prism, over HTTP", () => {
     expect(once.stdout).toMatch(/DESTINATION\s+STATE\s+BITRATE\s+SENT\s+RECONNECTS\s+UPTIME\s+LAST ERROR/);
     expect(once.stdout).toMatch(/Local receiver\s+live\s+\d+ kbps\s+[\d.]+ (B|KiB|MiB)\s+0\s+\d+s/);
     expect(once.stdout).toMatch(/Nobody home\s+(reconnecting|connecting|failed)/);
-    expect(once.stdout).toMatch(/Connection refused|no RTMP server/);
+    expect(once.stdout).toMatch(/Could not connect to rtmp:\/\/127\.0\.0\.1:1/);
     expect(once.stdout).not.toContain(receiver.key);
     expect(once.stdout).not.toMatch(/\x1b\[/); // no colour codes when stdout is not a terminal
 

@@ -74,7 +74,9 @@ describe("RTMPS", () => {
       { what: "a TLS error" },
     );
     expect(health.state).toBe("reconnecting");
-    expect(health.lastError).toMatch(/TLS with rtmps:\/\/127\.0\.0\.1:\d+ failed: .*(certificate|self.signed)/i);
+    // Like every failure before the RTMP handshake, it reads as "could not connect"; the log says why.
+    expect(health.lastError).toMatch(/^Could not connect to rtmps:\/\/127\.0\.0\.1:\d+: no RTMP server accepted the connection/);
+    expect(t.logs()).toMatch(/"detail":"TLS with rtmps:\/\/127\.0\.0\.1:\d+ failed: [^"]*(certificate|self.signed)/i);
     await publisher.stop();
   });
 });

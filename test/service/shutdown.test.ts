@@ -10,6 +10,7 @@ import { freePort, isListening, waitForListening } from "../support/ports.js";
 import { decodeErrors, probeRecording } from "../support/probe.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 import { spawnCli } from "../cli/run-cli.js";
+import { TEST_DESTINATION_ALLOW } from "../support/prism.js";
 
 const TOKEN = "shutdown-test-admin-token-0123456789";
 
@@ -30,6 +31,7 @@ describe("SIGTERM", () => {
       PRISM_HTTP_PORT: String(httpPort),
       PRISM_DATA_DIR: dataDir,
       PRISM_API_TOKEN: TOKEN,
+      PRISM_DESTINATION_ALLOW: TEST_DESTINATION_ALLOW,
       PRISM_LOG_FORMAT: "json",
       PRISM_LOG_LEVEL: "info",
     });

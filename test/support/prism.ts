@@ -28,6 +28,12 @@ export interface TestPrism {
 
 export const TEST_TOKEN = "test-admin-token-0123456789abcdef";
 
+/**
+ * The test receivers listen on 127.0.0.1, which the production default (public,private) refuses:
+ * tests allow loopback explicitly. A test of the default overrides this with its own env.
+ */
+export const TEST_DESTINATION_ALLOW = "public,private,loopback";
+
 /** The real service, in this process, on free loopback ports, logging everything into memory. */
 export async function startTestPrism(
   options: { dataDir?: string; env?: Record<string, string>; chat?: NonNullable<Parameters<typeof startPrism>[1]>["chat"] } = {},
@@ -50,6 +56,7 @@ export async function startTestPrism(
     PRISM_LOG_LEVEL: "trace",
     PRISM_LOG_FORMAT: "json",
     PRISM_OUTPUT_CONNECT_TIMEOUT_MS: "3000",
+    PRISM_DESTINATION_ALLOW: TEST_DESTINATION_ALLOW,
     ...options.env,
   });
   const prism = await startPrism(config, { logDestination: sink, ...(options.chat && { chat: options.chat }) });

@@ -9,6 +9,7 @@ import type { DestinationSettingsStore } from "../../destinations/types.js";
 import { maskSecret } from "../../secrets/tokens.js";
 import type { AccountsApi } from "../../oauth/index.js";
 import { platformsWithSettings } from "../destination-settings.js";
+import { refusedDestinationUrl } from "../../net/address-policy.js";
 
 export function destinationRoutes({
   streams,
@@ -16,6 +17,7 @@ export function destinationRoutes({
   bus,
   accounts,
   platforms,
+  destinationPolicy,
 }: ApiDeps & { accounts: AccountsApi; platforms: { destinationSettings(platform: string): DestinationSettingsStore | undefined } }) {
   const app = newRouter();
 
@@ -44,6 +46,8 @@ export function destinationRoutes({
   const checkIngest = (platform: string, url: string, streamKey: string) => {
     const checked = platformOf(platform).checkIngest({ url, streamKey });
     if (!checked.ok) throw new ApiError(400, "invalid_destination", checked.message);
+    const refused = refusedDestinationUrl(checked.url, destinationPolicy);
+    if (refused) throw new ApiError(400, "destination_not_allowed", refused);
     return checked;
   };
   /** A platform's own settings, under the field named after it. */

@@ -3,7 +3,8 @@ import tls from "node:tls";
 import { randomBytes } from "node:crypto";
 import { amf, Rtmp } from "./nms.js";
 import { ChunkStream, encodeChunks, MEDIA_STREAM_ID, OUT_CHUNK_SIZE } from "./chunks.js";
-import { describeSocketError, OutputError } from "../output-error.js";
+import { couldNotConnect, describeSocketError, OutputError, policyRefusal } from "../output-error.js";
+import { AddressRefused, allowsAddress, policyLookup, type AddressPolicy } from "../../net/address-policy.js";
 
 export interface PublishTarget {
   /** rtmp(s)://host[:port]/app[/…] — the server URL without the stream key. */
@@ -15,9 +16,17 @@ export interface PublishClientOptions {
   connectTimeoutMs: number;
   /** Extra CA certificates (PEM) trusted for rtmps://, e.g. a self-hosted server's. */
   tlsCa?: string | Buffer | undefined;
+  /**
+   * Which addresses may be connected to (PRISM_DESTINATION_ALLOW); checked on the addresses the
+   * host resolves to, which are then the ones connected to. Undefined: any (only Prism's own
+   * ingest is dialled without one, in tests).
+   */
+  addressPolicy?: AddressPolicy | undefined;
 }
 
 const HANDSHAKE_SIZE = 1536;
+/** Pause between two dials within one connection attempt (see connect()). */
+const REDIAL_MS = 500;
 const TYPE = { setChunkSize: 1, ack: 3, userControl: 4, windowAckSize: 5, invoke: 20 } as const;
 const REFUSAL = /BadName|Rejected|Failed|Unauthorized|Denied|Invalid|Error/i;
 
@@ -61,56 +70,92 @@ export class RtmpPublishClient extends Rtmp {
     const app = decodeURIComponent(url.pathname.replace(/^\//, "")) + url.search;
     const tcUrl = `${url.protocol}//${url.host}${url.pathname}${url.search}`;
 
+    const policy = this.options.addressPolicy;
+    if (policy && net.isIP(host) && !allowsAddress(policy, host)) return Promise.reject(policyRefusal(this.where, new AddressRefused(host, host), policy));
+
     return new Promise<void>((resolve, reject) => {
       let settled = false;
+      /**
+       * Why the connection failed before the RTMP handshake. Such a failure is not reported at once:
+       * the server is dialled again every REDIAL_MS until the connect timeout, and only then does
+       * the attempt fail, with one wording for all of them. Refused, filtered, unreachable and
+       * "open but not RTMP" thus look the same, at the same moment, so a destination cannot map
+       * which ports of a network are open; a server that comes back meanwhile is still caught
+       * within REDIAL_MS. The detail goes to the log only.
+       */
+      let early: string | null = null;
+      let redial: NodeJS.Timeout | null = null;
       const settle = (err: OutputError | null) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
+        if (redial) clearTimeout(redial);
         if (err) reject(err);
         else resolve();
       };
       const timer = setTimeout(() => {
-        settle(new OutputError("timeout", `${this.where} did not accept the stream within ${this.options.connectTimeoutMs / 1000} s.`));
+        settle(couldNotConnect(this.where, early ?? `nothing accepted the stream within ${this.options.connectTimeoutMs / 1000} s`));
         this.socket?.destroy();
       }, this.options.connectTimeoutMs);
+      const failEarly = (socket: Socket, detail: string) => {
+        if (this.socket !== socket) return;
+        early = detail;
+        this.socket = null;
+        this.handshake = Buffer.alloc(0);
+        socket.destroy();
+        if (!settled && !this.closing) redial = setTimeout(dial, REDIAL_MS);
+      };
 
       this.fail = (err) => {
+        if (!this.handshakeDone) return this.socket && failEarly(this.socket, err.message);
         if (!settled) settle(err);
         this.socket?.destroy();
       };
       this.onPublished = () => settle(null);
 
-      const socket = secure
-        ? tls.connect({ host, port, servername: net.isIP(host) ? undefined : host, ca: this.options.tlsCa ? [...tls.rootCertificates, String(this.options.tlsCa)] : undefined })
-        : net.connect({ host, port });
-      this.socket = socket;
-      socket.setNoDelay(true);
-      socket.once(secure ? "secureConnect" : "connect", () => {
-        const c1 = randomBytes(HANDSHAKE_SIZE);
-        c1.writeUInt32BE(0, 0);
-        c1.writeUInt32BE(0, 4);
-        socket.write(Buffer.concat([Buffer.from([3]), c1]));
-      });
-      socket.on("data", (data: Buffer) => {
-        try {
-          this.received += data.length;
-          if (this.handshakeDone) this.chunkRead(data, 0, data.length);
-          else this.readHandshake(data, app, tcUrl);
-          this.acknowledge();
-        } catch (err) {
-          this.fail(new OutputError("protocol", `${this.where} sent data Prism could not parse (${(err as Error).message}).`));
-        }
-      });
-      socket.on("error", (err) => {
-        const described = describeSocketError(err, this.where);
-        if (!settled) settle(described);
-        else this.endWith(described);
-      });
-      socket.on("close", () => {
-        if (!settled) settle(new OutputError("closed", `${this.where} closed the connection before accepting the stream.`));
-        this.endWith(this.closing ? null : new OutputError("closed", `${this.where} closed the connection.`));
-      });
+      // With a policy, the host is resolved and checked by policyLookup and the socket connects to
+      // the checked address; TLS still verifies the certificate against the host name (servername).
+      const lookup = policy ? policyLookup(policy) : undefined;
+      const dial = () => {
+        redial = null;
+        if (settled || this.closing) return;
+        const socket = secure
+          ? tls.connect({ host, port, lookup, servername: net.isIP(host) ? undefined : host, ca: this.options.tlsCa ? [...tls.rootCertificates, String(this.options.tlsCa)] : undefined })
+          : net.connect({ host, port, lookup });
+        this.socket = socket;
+        socket.setNoDelay(true);
+        socket.once(secure ? "secureConnect" : "connect", () => {
+          const c1 = randomBytes(HANDSHAKE_SIZE);
+          c1.writeUInt32BE(0, 0);
+          c1.writeUInt32BE(0, 4);
+          socket.write(Buffer.concat([Buffer.from([3]), c1]));
+        });
+        socket.on("data", (data: Buffer) => {
+          if (this.socket !== socket) return;
+          try {
+            this.received += data.length;
+            if (this.handshakeDone) this.chunkRead(data, 0, data.length);
+            else this.readHandshake(data, app, tcUrl);
+            this.acknowledge();
+          } catch (err) {
+            this.fail(new OutputError("protocol", `${this.where} sent data Prism could not parse (${(err as Error).message}).`));
+          }
+        });
+        socket.on("error", (err) => {
+          if (err instanceof AddressRefused && policy) return settle(policyRefusal(this.where, err, policy));
+          const described = describeSocketError(err, this.where);
+          if (!this.handshakeDone && !this.closing) failEarly(socket, described.message);
+          else if (!settled) settle(described);
+          else this.endWith(described);
+        });
+        socket.on("close", () => {
+          if (this.socket !== socket && !this.handshakeDone) return; // an abandoned early dial
+          if (!this.handshakeDone && !this.closing) return failEarly(socket, `${this.where} closed the connection before the RTMP handshake.`);
+          if (!settled) settle(new OutputError("closed", `${this.where} closed the connection before accepting the stream.`));
+          this.endWith(this.closing ? null : new OutputError("closed", `${this.where} closed the connection.`));
+        });
+      };
+      dial();
     });
   }
 

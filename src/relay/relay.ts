@@ -39,6 +39,10 @@ export interface IngestLimits {
   /** Refused publishes (wrong key or app) one address may make per minute before it is blocked. */
   failedPublishesPerMinute: number;
   blockSeconds: number;
+  /** Bytes of unfinished messages one connection may hold (also the largest message). */
+  maxPendingBytes: number;
+  /** Chunk streams one connection may use. */
+  maxChunkStreams: number;
 }
 
 export interface LiveStreamSnapshot {
@@ -81,6 +85,8 @@ export class Relay {
     this.refusals = new RefusalLimiter(options.ingest.failedPublishesPerMinute, 60_000, options.ingest.blockSeconds * 1000);
     this.ingest = new RtmpIngest({
       handshakeTimeoutMs: options.ingest.handshakeTimeoutMs,
+      maxPendingBytes: options.ingest.maxPendingBytes,
+      maxChunkStreams: options.ingest.maxChunkStreams,
       host: options.host,
       port: options.port,
       log: log.child({ component: "ingest" }),

@@ -32,7 +32,7 @@ describe("AMF0 decoding under fuzzing", () => {
           }
         }
       }),
-      { numRuns: fuzzRuns(300) },
+      fuzzRuns(300),
     );
   });
 
@@ -43,7 +43,7 @@ describe("AMF0 decoding under fuzzing", () => {
         const decoded = amf.decodeAmf0Cmd(amf.encodeAmf0Cmd({ cmd: "connect", transId, cmdObj }));
         expect(decoded).toMatchObject({ cmd: "connect", transId, cmdObj });
       }),
-      { numRuns: fuzzRuns(100) },
+      fuzzRuns(100),
     );
   });
 });

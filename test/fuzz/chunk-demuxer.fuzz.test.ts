@@ -48,7 +48,7 @@ describe("ChunkDemuxer under fuzzing", () => {
         );
         expect(out.peak).toBeLessThanOrEqual(LIMITS.maxAllocatedBytes);
       }),
-      { numRuns: fuzzRuns(50) },
+      fuzzRuns(50),
     );
   });
 
@@ -59,7 +59,7 @@ describe("ChunkDemuxer under fuzzing", () => {
         if (out.error !== null) expect(out.error).toBeInstanceOf(RtmpProtocolError);
         expect(out.peak).toBeLessThanOrEqual(LIMITS.maxAllocatedBytes);
       }),
-      { numRuns: fuzzRuns(200) },
+      fuzzRuns(200),
     );
   });
 
@@ -85,7 +85,7 @@ describe("ChunkDemuxer under fuzzing", () => {
         expect(out.peak).toBeLessThanOrEqual(LIMITS.maxAllocatedBytes);
         for (const m of out.messages) expect(m.payload.length).toBeLessThanOrEqual(LIMITS.maxAllocatedBytes);
       }),
-      { numRuns: fuzzRuns(200) },
+      fuzzRuns(200),
     );
   });
 });

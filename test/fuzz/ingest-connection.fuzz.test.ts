@@ -49,7 +49,7 @@ describe("RTMP ingest connection under fuzzing", () => {
         if (out.error !== null) expect(out.error).toBeInstanceOf(RtmpProtocolError);
         expect(out.peak).toBeLessThanOrEqual(LIMITS.maxAllocatedBytes);
       }),
-      { numRuns: fuzzRuns(200) },
+      fuzzRuns(200),
     );
   });
 
@@ -61,7 +61,7 @@ describe("RTMP ingest connection under fuzzing", () => {
         const out = feed([bytes.subarray(0, cut), bytes.subarray(cut)]);
         if (out.error !== null) expect(out.error).toBeInstanceOf(RtmpProtocolError);
       }),
-      { numRuns: fuzzRuns(100) },
+      fuzzRuns(100),
     );
   });
 
@@ -81,7 +81,7 @@ describe("RTMP ingest connection under fuzzing", () => {
         const out = feed([HANDSHAKE, ...messages]);
         if (out.error !== null) expect(out.error).toBeInstanceOf(RtmpProtocolError);
       }),
-      { numRuns: fuzzRuns(100) },
+      fuzzRuns(100),
     );
   });
 });

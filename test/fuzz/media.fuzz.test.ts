@@ -30,7 +30,7 @@ describe("Prism's own FLV/AVC parsing under fuzzing", () => {
         const added = sets.nalUnits.reduce((sum, nal) => sum + sets.lengthSize + nal.length, 0);
         expect(out.length).toBe(keyframe.length + added);
       }),
-      { numRuns: fuzzRuns(300) },
+      fuzzRuns(300),
     );
   });
 
@@ -44,7 +44,7 @@ describe("Prism's own FLV/AVC parsing under fuzzing", () => {
         expect(tag.subarray(11, 11 + payload.length).equals(payload)).toBe(true);
         expect(tag.readUInt32BE(11 + payload.length)).toBe(11 + payload.length);
       }),
-      { numRuns: fuzzRuns(200) },
+      fuzzRuns(200),
     );
   });
 
@@ -64,7 +64,7 @@ describe("Prism's own FLV/AVC parsing under fuzzing", () => {
           }
         }
       }),
-      { numRuns: fuzzRuns(100) },
+      fuzzRuns(100),
     );
   });
 });

@@ -62,6 +62,20 @@ const EnvSchema = z.object({
   PRISM_INGEST_STALL_MS: positive("PRISM_INGEST_STALL_MS", 2_000).describe(
     "A publisher still connected but sending no video (audio, for an audio-only stream) for this long counts as lost: its destinations go to the slate",
   ),
+  PRISM_INGEST_MAX_PENDING_BYTES: z.coerce
+    .number({ error: "PRISM_INGEST_MAX_PENDING_BYTES must be a number" })
+    .int("PRISM_INGEST_MAX_PENDING_BYTES must be a whole number")
+    .min(65_536, "PRISM_INGEST_MAX_PENDING_BYTES must be at least 65536")
+    .max(0xffffff, "PRISM_INGEST_MAX_PENDING_BYTES must be at most 16777215 (RTMP's largest message)")
+    .default(4 * 1024 * 1024)
+    .describe("Bytes of unfinished RTMP messages one ingest connection may hold (also the largest message); more closes it"),
+  PRISM_INGEST_MAX_CHUNK_STREAMS: z.coerce
+    .number({ error: "PRISM_INGEST_MAX_CHUNK_STREAMS must be a number" })
+    .int("PRISM_INGEST_MAX_CHUNK_STREAMS must be a whole number")
+    .min(8, "PRISM_INGEST_MAX_CHUNK_STREAMS must be at least 8")
+    .max(65_599, "PRISM_INGEST_MAX_CHUNK_STREAMS must be at most 65599")
+    .default(32)
+    .describe("RTMP chunk streams one ingest connection may use (encoders use a handful); more closes it"),
   PRISM_RTMPS_CERT_FILE: z.string().optional().describe("Certificate chain (PEM) of the RTMPS ingest"),
   PRISM_RTMPS_KEY_FILE: z.string().optional().describe("Private key (PEM) of the RTMPS ingest"),
   PRISM_WEBHOOK_ALLOW_PRIVATE: z
@@ -153,7 +167,7 @@ export interface Config {
   output: { queueLimitBytes: number; connectTimeoutMs: number; tlsCa: string | undefined; addressPolicy: AddressPolicy };
   /** The optional RTMPS listener of the ingest. */
   rtmps: { port: number; cert: string; key: string } | undefined;
-  ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number; stallMs: number };
+  ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number; stallMs: number; maxPendingBytes: number; maxChunkStreams: number };
   webhooks: WebhookSettings;
   api: { rateLimitPerMinute: number; maxBodyBytes: number; metricsPublic: boolean };
   accounts: AccountSettings;
@@ -271,6 +285,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       failedPublishesPerMinute: e.PRISM_INGEST_FAILED_PUBLISHES_PER_MINUTE,
       blockSeconds: e.PRISM_INGEST_BLOCK_SECONDS,
       stallMs: e.PRISM_INGEST_STALL_MS,
+      maxPendingBytes: e.PRISM_INGEST_MAX_PENDING_BYTES,
+      maxChunkStreams: e.PRISM_INGEST_MAX_CHUNK_STREAMS,
     },
     httpPort: e.PRISM_HTTP_PORT,
     dataDir: resolve(e.PRISM_DATA_DIR),

@@ -46,6 +46,10 @@ export interface IngestGuards {
   blockSeconds: number;
   /** A connected publisher silent this long counts as lost (PRISM_INGEST_STALL_MS). */
   stallMs: number;
+  /** Bytes of unfinished messages one connection may hold (also the largest message). */
+  maxPendingBytes: number;
+  /** Chunk streams one connection may use. */
+  maxChunkStreams: number;
 }
 
 /** What destinations get, as health tells it: a HubSource, or "stalled" while the publisher is connected but silent. */
@@ -96,6 +100,8 @@ export class Relay {
     this.refusals = new RefusalLimiter(options.ingest.failedPublishesPerMinute, 60_000, options.ingest.blockSeconds * 1000);
     this.ingest = new RtmpIngest({
       handshakeTimeoutMs: options.ingest.handshakeTimeoutMs,
+      maxPendingBytes: options.ingest.maxPendingBytes,
+      maxChunkStreams: options.ingest.maxChunkStreams,
       host: options.host,
       port: options.port,
       log: log.child({ component: "ingest" }),

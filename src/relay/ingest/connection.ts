@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import type AVPacket from "node-media-server/src/core/avpacket.js";
 import { Rtmp, toMediaPacket } from "../rtmp/nms.js";
+import { ChunkDemuxer, RtmpProtocolError, type ChunkLimits, type ChunkMessage } from "../rtmp/chunk-demuxer.js";
 import type { MediaPacket } from "../media.js";
 
 export interface PublishRequest {
@@ -18,26 +19,33 @@ export interface IngestSink {
 
 export type PublishDecision = { accept: true; sink: IngestSink } | { accept: false; reason: string };
 
-export interface ConnectionLimits {
-  /** Largest RTMP message accepted; the parser would otherwise allocate whatever a peer claims. */
-  maxMessageBytes: number;
-}
-
 /**
- * One RTMP connection to the ingest, on node-media-server's protocol engine. It answers connect and
- * createStream like NMS, but asks `decide` before acknowledging a publish so a wrong key gets a
- * NetStream.Publish.BadName instead of a Publish.Start followed by a hang-up; and it refuses play.
+ * One RTMP connection to the ingest, on node-media-server's protocol engine (handshake, AMF, command
+ * and media handling). It answers connect and createStream like NMS, but asks `decide` before
+ * acknowledging a publish so a wrong key gets a NetStream.Publish.BadName instead of a Publish.Start
+ * followed by a hang-up; and it refuses play. Chunks are demuxed by Prism's bounded ChunkDemuxer
+ * instead of NMS's parser, which allocates whatever length a chunk header claims.
  */
 export class IngestConnection extends Rtmp {
   private sink: IngestSink | null = null;
   private ended = false;
+  private readonly demuxer: ChunkDemuxer;
+  /** The one packet object NMS's handlers read each demuxed message from. */
+  private readonly message: Rtmp.ParserPacket = {
+    header: { fmt: 0, cid: 0, timestamp: 0, length: 0, type: 0, stream_id: 0 },
+    clock: 0,
+    payload: Buffer.alloc(0),
+    capacity: 0,
+    bytes: 0,
+  };
 
   constructor(
     private readonly socket: Socket,
-    private readonly limits: ConnectionLimits,
+    limits: ChunkLimits,
     private readonly decide: (req: PublishRequest, connection: IngestConnection) => PublishDecision,
   ) {
     super();
+    this.demuxer = new ChunkDemuxer(limits, (message) => this.handle(message));
     this.onOutputCallback = (buffer) => {
       if (!socket.destroyed) socket.write(buffer);
     };
@@ -73,14 +81,38 @@ export class IngestConnection extends Rtmp {
     this.finish("publisher stopped", true);
   }
 
-  override packetAlloc(): void {
-    if (this.parserPacket.header.length > this.limits.maxMessageBytes) {
-      throw new Error(`RTMP message of ${this.parserPacket.header.length} bytes exceeds the limit`);
+  /** Called by NMS's parserData with everything after the handshake. */
+  override chunkRead(data: Buffer, offset: number, bytes: number): null {
+    this.demuxer.push(data.subarray(offset, offset + bytes));
+    return null;
+  }
+
+  /** Bytes this connection's message buffers hold now (bounded by its ChunkLimits). */
+  get allocatedBytes(): number {
+    return this.demuxer.allocatedBytes;
+  }
+
+  /** One complete message, through NMS's handlers (commands, media) as if its own parser had read it. */
+  private handle(message: ChunkMessage): void {
+    // Timestamp deltas add up past 32 bits when the publisher's clock wraps: keep the wire value,
+    // which IngestClock unwraps (NMS's parser dropped every message after such a wrap).
+    const clock = message.timestamp % 2 ** 32;
+    const packet = this.message;
+    packet.header.cid = message.chunkStream;
+    packet.header.type = message.type;
+    packet.header.stream_id = message.streamId;
+    packet.header.length = message.payload.length;
+    packet.header.timestamp = clock;
+    packet.clock = clock;
+    packet.payload = message.payload;
+    packet.capacity = message.payload.length;
+    this.parserPacket = packet;
+    try {
+      this.packetHandler();
+    } catch (err) {
+      if (err instanceof RtmpProtocolError) throw err;
+      throw new RtmpProtocolError(`malformed RTMP message of type ${message.type}: ${(err as Error).message}`);
     }
-    // Timestamp deltas add up past 32 bits when the publisher's clock wraps, and NMS drops every
-    // message whose clock exceeds 32 bits: keep the wire value (IngestClock unwraps it).
-    this.parserPacket.clock %= 2 ** 32;
-    super.packetAlloc();
   }
 
   /** Drops the publisher for good, e.g. when its stream is deleted while live. */

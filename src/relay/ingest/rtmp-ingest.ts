@@ -12,7 +12,10 @@ export interface RtmpIngestOptions {
   handshakeTimeoutMs?: number;
   /** A publisher that sends nothing for this long is considered gone. */
   idleTimeoutMs?: number;
-  maxMessageBytes?: number;
+  /** Bytes the unfinished messages of one connection may hold together (also the largest message). */
+  maxPendingBytes?: number;
+  /** Chunk streams one connection may use; encoders use a handful. */
+  maxChunkStreams?: number;
   /** Connections one address may hold open before it is publishing (half-open handshakes, slow clients). */
   maxPendingPerAddress?: number;
   /** Also listen for RTMP over TLS. */
@@ -25,6 +28,8 @@ export interface IngestPorts {
 }
 
 const RTMP_VERSION = 3;
+export const DEFAULT_MAX_PENDING_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_MAX_CHUNK_STREAMS = 32;
 
 /** The RTMP listener OBS publishes to. Each socket is isolated: whatever it sends, only it is closed. */
 export class RtmpIngest {
@@ -93,7 +98,10 @@ export class RtmpIngest {
 
     const connection = new IngestConnection(
       socket,
-      { maxMessageBytes: this.options.maxMessageBytes ?? 8 * 1024 * 1024 },
+      {
+        maxAllocatedBytes: this.options.maxPendingBytes ?? DEFAULT_MAX_PENDING_BYTES,
+        maxChunkStreams: this.options.maxChunkStreams ?? DEFAULT_MAX_CHUNK_STREAMS,
+      },
       this.options.decide,
     );
     let first = true;

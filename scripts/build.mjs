@@ -9,7 +9,7 @@
  * Plain JavaScript on purpose: it has to run before anything is compiled.
  */
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, openSync, readdirSync, statSync, utimesSync } from "node:fs";
+import { closeSync, existsSync, openSync, readdirSync, realpathSync, statSync, utimesSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -70,7 +70,8 @@ export function ensureBuilt(force = false) {
   process.stderr.write(`Built dist/ in ${((Date.now() - t0) / 1000).toFixed(1)} s.\n`);
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+// Run as a script (not imported by start.mjs); realpath, because import.meta.url has symlinks resolved.
+if (process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   try {
     ensureBuilt(process.argv.includes("--force"));
   } catch (err) {

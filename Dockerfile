@@ -2,19 +2,22 @@
 # ffmpeg and ffprobe come from the npm packages (@ffmpeg-installer, @ffprobe-installer); nothing else
 # is needed at run time.
 
-FROM node:20-bookworm-slim AS build
+# Node 26 is the Active LTS line (since 2026-10-28; end of life 2029-04-30).
+FROM node:26-trixie-slim AS build
 WORKDIR /app
 # better-sqlite3 compiles itself when no prebuilt binary fits the platform.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# npm ci runs the `prepare` script (scripts/build.mjs), which finds no src/ yet and builds nothing.
+COPY scripts ./scripts
 RUN npm ci
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:26-trixie-slim
 ENV NODE_ENV=production \
     PRISM_HOST=0.0.0.0 \
     PRISM_DATA_DIR=/data \

@@ -21,17 +21,20 @@ export function prismRevision(): string {
   }
 }
 
-/** `npm run build` in the repository root. */
-export async function buildPrism(): Promise<void> {
-  // Under `npm run`, npm_execpath is npm's own CLI script: run it with this node, no shell.
+/** How to run npm without a shell: the command and the arguments that come before npm's own. */
+export function npmCommand(): { command: string; args: string[] } {
+  // Under `npm run`, npm_execpath is npm's own CLI script: run it with this node.
   const npmCli = process.env.npm_execpath;
-  if (npmCli && /npm-cli\.js$/.test(npmCli)) {
-    await runToEnd("npm run build", process.execPath, [npmCli, "run", "build"], { cwd: repoRoot });
-    return;
-  }
+  if (npmCli && /npm-cli\.js$/.test(npmCli)) return { command: process.execPath, args: [npmCli] };
   const npm = which("npm");
   if (!npm) throw new Error("npm not found on PATH");
-  await runToEnd("npm run build", npm, ["run", "build"], { cwd: repoRoot });
+  return { command: npm, args: [] };
+}
+
+/** `npm run build` in the repository root. */
+export async function buildPrism(): Promise<void> {
+  const npm = npmCommand();
+  await runToEnd("npm run build", npm.command, [...npm.args, "run", "build"], { cwd: repoRoot });
 }
 
 export interface DestinationHealth {
@@ -72,6 +75,26 @@ export interface LaunchedPrism {
   cleanup(): Promise<void>;
 }
 
+/** The environment a bench's Prism runs with: loopback only, its own ports, data dir and admin token, quiet JSON logs. */
+export function prismEnv(
+  at: { rtmpPort: number; httpPort: number; dataDir: string; token: string },
+  extraEnv: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    PRISM_HOST: "127.0.0.1",
+    PRISM_RTMP_PORT: String(at.rtmpPort),
+    PRISM_HTTP_PORT: String(at.httpPort),
+    PRISM_DATA_DIR: at.dataDir,
+    PRISM_API_TOKEN: at.token,
+    PRISM_LOG_LEVEL: "warn",
+    PRISM_LOG_FORMAT: "json",
+    // The bench receivers listen on 127.0.0.1, which the default destination policy refuses.
+    PRISM_DESTINATION_ALLOW: "public,private,loopback",
+    ...extraEnv,
+  };
+}
+
 /** `node dist/main.js` on free loopback ports with a fresh data dir, once both ports listen. */
 export async function launchPrism(dataDirPrefix: string, extraEnv: Record<string, string> = {}): Promise<LaunchedPrism> {
   const rtmpPort = await freePort();
@@ -80,19 +103,7 @@ export async function launchPrism(dataDirPrefix: string, extraEnv: Record<string
   const token = randomBytes(24).toString("base64url"); // 32 characters
   const proc = spawnTracked("prism", process.execPath, [join(repoRoot, "dist", "main.js")], {
     cwd: repoRoot,
-    env: {
-      ...process.env,
-      PRISM_HOST: "127.0.0.1",
-      PRISM_RTMP_PORT: String(rtmpPort),
-      PRISM_HTTP_PORT: String(httpPort),
-      PRISM_DATA_DIR: dataDir,
-      PRISM_API_TOKEN: token,
-      PRISM_LOG_LEVEL: "warn",
-      PRISM_LOG_FORMAT: "json",
-      // The bench receivers listen on 127.0.0.1, which the default destination policy refuses.
-      PRISM_DESTINATION_ALLOW: "public,private,loopback",
-      ...extraEnv,
-    },
+    env: prismEnv({ rtmpPort, httpPort, dataDir, token }, extraEnv),
   });
   const cleanup = async () => {
     await stop(proc, 12_000); // Prism's own shutdown allows itself 10 s

@@ -1,0 +1,102 @@
+/**
+ * Start-up time: how long until GET /healthz answers 200, measured from the moment the command is run.
+ *
+ *   npm run bench:startup [-- --runs=3]
+ *
+ * Three ways to start, in this order, on the same data dir (a restart, as after a crash):
+ *   1. `npm start` with sources newer than dist/ (the build stamp is removed first): tsc runs once;
+ *   2. `npm start` again on the unchanged checkout: no build;
+ *   3. `node dist/main.js start`, the floor.
+ * The first way runs once, the others --runs times. Prints figures; asserts nothing. Goal (issue #19): the second `npm start` answers within 5 s.
+ */
+import { randomBytes } from "node:crypto";
+import { rmSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { join } from "node:path";
+import { freePort, installCleanup, makeTempDir, removeTempDir, sleep, spawnTracked, stop } from "../lib/proc.js";
+import { npmCommand, prismEnv, prismRevision, repoRoot } from "../relay/prism.js";
+
+const option = (name: string, fallback: number) => {
+  const raw = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+  const n = raw === undefined ? fallback : Number(raw);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number`);
+  return n;
+};
+const RUNS = option("runs", 3);
+const HEALTHZ_TIMEOUT_MS = 300_000; // a cold tsc build on a busy 2-core machine can take minutes
+
+interface Way {
+  label: string;
+  command: string;
+  args: string[];
+  /** How many times to start this way; --runs by default. */
+  runs?: number;
+  /** Runs before each start (to make dist/ stale). */
+  before?: () => void;
+}
+
+/** Starts Prism with `way`, returns the milliseconds until /healthz answered 200, then stops it. */
+async function timeToHealthz(way: Way, env: NodeJS.ProcessEnv, origin: string): Promise<number> {
+  way.before?.();
+  const t0 = performance.now();
+  // Own process group: `npm start` is npm → sh → node, and SIGTERM must reach Prism itself.
+  const proc = spawnTracked(way.label, way.command, way.args, { cwd: repoRoot, env, group: true });
+  try {
+    for (;;) {
+      if (!proc.running()) throw new Error(`${way.label} exited before /healthz answered:\n${proc.tail()}`);
+      if (performance.now() - t0 > HEALTHZ_TIMEOUT_MS) throw new Error(`${way.label}: /healthz did not answer within ${HEALTHZ_TIMEOUT_MS / 1000} s`);
+      const ok = await fetch(`${origin}/healthz`).then((r) => r.ok, () => false);
+      if (ok) return performance.now() - t0;
+      await sleep(25);
+    }
+  } finally {
+    await stop(proc, 12_000); // Prism's own shutdown allows itself 10 s
+  }
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+async function main(): Promise<void> {
+  installCleanup();
+  const loadBefore = loadavg()[0]!;
+  const npm = npmCommand();
+  const ways: Way[] = [
+    {
+      label: "npm start, sources changed (builds)",
+      command: npm.command,
+      args: [...npm.args, "start"],
+      runs: 1, // a full tsc build each time: once is enough to show what it costs
+      before: () => rmSync(join(repoRoot, "dist", ".build-stamp"), { force: true }),
+    },
+    { label: "npm start, unchanged (no build)", command: npm.command, args: [...npm.args, "start"] },
+    { label: "node dist/main.js start", command: process.execPath, args: [join(repoRoot, "dist", "main.js"), "start"] },
+  ];
+
+  const dataDir = makeTempDir("prism-bench-startup-");
+  const rows: Array<{ label: string; ms: number[] }> = [];
+  for (const way of ways) {
+    const ms: number[] = [];
+    for (let i = 0; i < (way.runs ?? RUNS); i++) {
+      // Fresh ports each time: the previous run's sockets may linger in TIME_WAIT.
+      const rtmpPort = await freePort();
+      const httpPort = await freePort();
+      const env = prismEnv({ rtmpPort, httpPort, dataDir, token: randomBytes(24).toString("base64url") });
+      const took = await timeToHealthz(way, env, `http://127.0.0.1:${httpPort}`);
+      process.stderr.write(`${way.label}: ${seconds(took)}\n`);
+      ms.push(took);
+    }
+    rows.push({ label: way.label, ms });
+  }
+  removeTempDir(dataDir);
+
+  console.log(`\nTime from running the command to GET /healthz answering 200 (median; every run in brackets)`);
+  console.log(`Prism ${prismRevision()}, Node ${process.version}, ${cpus().length} CPUs, load average ${loadBefore.toFixed(1)} before → ${loadavg()[0]!.toFixed(1)} after\n`);
+  const width = Math.max(...rows.map((r) => r.label.length));
+  for (const row of rows) console.log(`  ${row.label.padEnd(width)}  ${seconds(median(row.ms)).padStart(7)}  [${row.ms.map(seconds).join(", ")}]`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:startup failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exitCode = 1;
+});

@@ -83,6 +83,7 @@ describe("the moderate scope", () => {
       }
     }
     // The document really has both kinds: the chat routes and the rest.
+    expect(allowed.filter((l) => l.includes("/chat-modes")).length).toBe(2);
     expect(allowed.length).toBeGreaterThanOrEqual(12);
     expect(refused.length).toBeGreaterThanOrEqual(20);
     expect(refused.some((l) => l.startsWith("POST /api/v1/streams/{id}/overlay-token"))).toBe(true);

@@ -53,6 +53,8 @@ export class ChatModeKeeper {
 
   /** Applies `modes` on each source's platform (in parallel), then takes over what they could not. */
   async apply(streamId: string, modes: ChatModes, sources: readonly ChatSource[]): Promise<ModesResult[]> {
+    // Until the platforms answer, Prism holds every platform to all it can: nothing slips through meanwhile.
+    this.rules.set(streamId, new Map(sources.map((s) => [s.platform, ruleFor(modes, activeModes(modes), s.chat.isSupporter?.bind(s.chat))])));
     const outcomes = await Promise.all(sources.map((s) => this.applyOn(s, modes)));
     const rules = new Map<string, PrismRule>();
     for (const { rule, result } of outcomes) if (rule) rules.set(result.platform, rule);
@@ -111,17 +113,20 @@ export class ChatModeKeeper {
       : k === "subscribersOnly" && chat.isSupporter ? "prism"
       : "unavailable";
     const byMode = Object.fromEntries(wanted.map((k) => [k, outcome(k)])) as ModesResult["modes"];
-    const prismHolds = (k: ChatModeKey) => byMode[k] === "prism";
-    const rule: PrismRule | null = wanted.some(prismHolds)
-      ? {
-          slowMs: prismHolds("slowSec") ? modes.slowSec! * 1000 : null,
-          emoteOnly: prismHolds("emoteOnly"),
-          supportersOnly: prismHolds("subscribersOnly") ? chat.isSupporter!.bind(chat) : null,
-        }
-      : null;
+    const prismSide = wanted.filter((k) => byMode[k] === "prism");
+    const rule = prismSide.length > 0 ? ruleFor(modes, prismSide, chat.isSupporter?.bind(chat)) : null;
     const applied = wanted.reduce<ModeOutcome>((worst, k) => (RANK[byMode[k]!] > RANK[worst] ? byMode[k]! : worst), chat.modes && !refusal ? "platform" : "prism");
     return { rule, result: { platform: source.platform, destinationId: source.destinationId, applied, modes: byMode, message: describe(source.platform, wanted, byMode, refusal, !!chat.modes) } };
   }
+}
+
+/** The rule for the modes in `held` that Prism can hold (followers-only never; subscribers-only with badges only). */
+function ruleFor(modes: ChatModes, held: readonly ChatModeKey[], isSupporter: ((badges: readonly string[]) => boolean) | undefined): PrismRule {
+  return {
+    slowMs: held.includes("slowSec") && modes.slowSec !== null ? modes.slowSec * 1000 : null,
+    emoteOnly: held.includes("emoteOnly") && modes.emoteOnly,
+    supportersOnly: held.includes("subscribersOnly") && modes.subscribersOnly && isSupporter ? isSupporter : null,
+  };
 }
 
 function describe(platform: string, wanted: ChatModeKey[], byMode: ModesResult["modes"], refusal: string, hasApi: boolean): string {

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { twitchChat } from "../../src/destinations/twitch/chat.js";
 import type { AccountApi } from "../../src/destinations/account-types.js";
 import type { ChatSource } from "../../src/comments/index.js";
-import { isEmoteOnly } from "../../src/comments/chat-modes.js";
+import { ChatModeKeeper, isEmoteOnly } from "../../src/comments/chat-modes.js";
+import { youtubeChat } from "../../src/destinations/youtube/chat.js";
+import type { NewComment } from "../../src/core/chat-comment.js";
 import { startTwitchFake, TWITCH_USER, type TwitchFake } from "../fakes/twitch.js";
 import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
 import { TestChat, goLive, message, openSse } from "../comments/support.js";
@@ -140,5 +142,29 @@ describe("emote-only as Prism tells it", () => {
     expect(isEmoteOnly("👨‍👩‍👧 🇯🇵", undefined)).toBe(true);
     expect(isEmoteOnly("123", undefined)).toBe(false);
     expect(isEmoteOnly("   ", undefined)).toBe(false);
+  });
+});
+
+describe("subscribers-only where the platform has no chat-mode API but badges its members", () => {
+  it("YouTube: members, moderators and the owner pass on Prism's feed, others are held back; followers-only is unavailable", async () => {
+    // The real YouTube adapter; applying modes asks nothing of YouTube (it has no chat-mode API).
+    const yt = youtubeChat({ apiUrl: "http://127.0.0.1:9", broadcastOf: () => undefined });
+    try {
+      const keeper = new ChatModeKeeper();
+      const [result] = await keeper.apply("s1", { slowSec: null, followersOnly: { minFollowMinutes: 0 }, subscribersOnly: true, emoteOnly: false }, [
+        { platform: "youtube", destinationId: "d-yt", chat: yt, api: noRequests, stream: { streamId: "s1", destinationId: "d-yt", title: "T", description: null } },
+      ]);
+      expect(result).toMatchObject({ applied: "unavailable", modes: { subscribersOnly: "prism", followersOnly: "unavailable" } });
+      const comment = (badges: string[]): NewComment => ({
+        platform: "youtube", platformMessageId: `m-${badges.join()}`, streamId: "s1", author: { id: "a", name: "A", badges }, text: "hi",
+        sentAt: new Date(), receivedAt: new Date(), flagged: null, hidden: null,
+      });
+      expect(keeper.flag(comment(["member"]))).toBeNull();
+      expect(keeper.flag(comment(["moderator"]))).toBeNull();
+      expect(keeper.flag(comment(["verified"]))).toBe("subscribers-only mode");
+      expect(keeper.flag({ ...comment([]), platform: "elsewhere" })).toBeNull();
+    } finally {
+      yt.close();
+    }
   });
 });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { HTTP_METHODS } from "./openapi-check.js";
 import { startTestPrism, type TestPrism } from "../support/prism.js";
 
@@ -117,5 +118,12 @@ describe("the moderate scope", () => {
     expect((await t.api("GET", "/metrics", undefined, as)).status).toBe(403);
     // The chat WebSocket's own check lets a moderator in (426 for a plain GET: it is a WebSocket route).
     expect((await t.api("GET", `/api/v1/streams/${streamId}/comments/ws`, undefined, as)).status).toBe(426);
+    const ws = new WebSocket(`ws://127.0.0.1:${t.prism.httpPort}/api/v1/streams/${streamId}/comments/ws`, ["prism.chat", `bearer.${moderator}`]);
+    await new Promise<void>((resolve, reject) => {
+      ws.once("open", () => resolve());
+      ws.once("unexpected-response", (_req, res) => reject(new Error(`the chat WebSocket refused a moderate token: ${res.statusCode}`)));
+      ws.once("error", reject);
+    });
+    ws.close();
   });
 });

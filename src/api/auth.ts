@@ -22,11 +22,33 @@ export interface AuthEnv {
 
 export const ADMIN_PRINCIPAL_ID = "admin";
 
-/** Scopes nest: admin can do everything write can, write everything read can. */
-const RANK: Record<Scope, number> = { read: 0, write: 1, admin: 2 };
+/** Scopes nest: admin can do everything write can, write everything read can. moderate is outside the ladder. */
+const RANK: Record<Scope, number> = { read: 0, write: 1, admin: 2, moderate: -1 };
 
 export function hasScope(principal: Principal, needed: Scope): boolean {
+  if (needed === "moderate") return principal.scopes.includes("moderate");
   return principal.scopes.some((s) => RANK[s] >= RANK[needed]);
+}
+
+/** Everything on a stream's chat, whatever the method: the feed, sending, hiding, blocks, filters and chat modes. */
+const CHAT_PATH = new RegExp(`^${API_PREFIX}/streams/[^/]+/(?:comments|chat-filters|chat-blocks|chat-modes)(?:/.*)?$`);
+/** What the Chat page reads besides the chat: the streams (to pick one) and their health. */
+const MODERATOR_READS = new RegExp(`^${API_PREFIX}/streams(?:/[^/]+(?:/health(?:/stream)?)?)?$`);
+
+/**
+ * What a `moderate` token may do: the chat routes and reading streams and health. An allow-list, so a
+ * route added later is closed to moderators until someone decides otherwise (the overlay token is
+ * deliberately outside: rotating it would break the streamer's OBS scene).
+ */
+export function moderatorMay(method: string, path: string): boolean {
+  const trimmed = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+  if (CHAT_PATH.test(trimmed)) return true;
+  return READ_METHODS.has(method.toUpperCase()) && MODERATOR_READS.test(trimmed);
+}
+
+/** The one access check: the scope the route needs, or the moderator's allow-list. */
+export function mayAccess(principal: Principal, method: string, path: string, needed: Scope): boolean {
+  return hasScope(principal, needed) || (principal.scopes.includes("moderate") && moderatorMay(method, path));
 }
 
 const READ_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
@@ -104,12 +126,12 @@ export function requireToken(
       return c.json(errorBody("unauthorized", "The API token is not valid: it was mistyped, deleted or rotated."), 401);
     }
     const needed = scopeFor(c);
-    if (!hasScope(principal, needed)) {
+    if (!mayAccess(principal, c.req.method, c.req.path, needed)) {
       c.header("WWW-Authenticate", `Bearer realm="prism", error="insufficient_scope", scope="${needed}"`);
       return c.json(
         errorBody(
           "forbidden",
-          `The token "${principal.name}" has the scope(s) ${principal.scopes.join(", ")}; ${c.req.method} ${c.req.path} needs ${needed}. Use a token with the ${needed} scope.`,
+          `The token "${principal.name}" has the scope(s) ${principal.scopes.join(", ")}; ${c.req.method} ${c.req.path} needs ${needed}${principal.scopes.includes("moderate") ? " (a moderate token reaches only the stream chat routes and reading streams and health)" : ""}. Use a token with the ${needed} scope.`,
           { needed, granted: principal.scopes },
         ),
         403,

@@ -29,7 +29,7 @@ export const CommentSchema = z
     emotes: z.array(z.object({ id: z.string(), name: z.string(), start: z.number().int(), end: z.number().int(), url: z.string().optional() })).optional(),
     sentAt: z.string(),
     receivedAt: z.string(),
-    flagged: z.string().nullable().openapi({ description: "The filter that caught it (only with ?include=flagged); null when clean" }),
+    flagged: z.string().nullable().openapi({ description: "The filter or chat mode that kept it off the feed (only with ?include=flagged); null when clean" }),
     hidden: z.enum(["hidden", "blocked"]).nullable(),
   })
   .openapi("Comment", { example: commentExample });
@@ -125,3 +125,51 @@ export const OverlayParams = z.object({ overlayToken: z.string().openapi({ param
 
 /** What an SSE feed sends, for the API reference. */
 export const SSE_EXAMPLE = `id: 1042\nevent: comment\ndata: ${JSON.stringify(commentExample)}\n\nevent: removed\ndata: {"ids":["cmt_8c0f3a9e2b7d4c1e9a431f0e6b7d2c11"],"reason":"blocked"}\n\n`;
+
+const chatModesExample = { slowSec: 30, followersOnly: { minFollowMinutes: 10 }, subscribersOnly: false, emoteOnly: false };
+
+export const ChatModesBody = z
+  .object({
+    slowSec: z.number().int().min(1).max(3600).nullable().optional().openapi({ description: "Seconds each author must wait between messages (1–3600); null or absent: off", example: 30 }),
+    followersOnly: z
+      .union([z.object({ minFollowMinutes: z.number().int().min(0).max(129_600).openapi({ description: "How long someone must have followed (0–129600 minutes, 90 days)", example: 10 }) }), z.literal(false)])
+      .optional()
+      .openapi({ description: "Only followers may chat; false or absent: off" }),
+    subscribersOnly: z.boolean().openapi({ description: "Only subscribers / channel members may chat" }),
+    emoteOnly: z.boolean().openapi({ description: "Only messages made of emotes (and emoji)" }),
+  })
+  .openapi("ChatModesInput", { example: chatModesExample });
+
+const ModeOutcomeSchema = z.enum(["platform", "prism", "unavailable"]).openapi({
+  description: "platform: the platform's own chat holds it · prism: Prism holds that platform's messages to it in its merged feed and overlay (the platform's own chat still shows them) · unavailable: neither can",
+});
+
+const modesResultExample = {
+  platform: example,
+  destinationId: "9a3e2c1b-7d4f-4e8a-b6c5-0f1e2d3c4b5a",
+  applied: "platform" as const,
+  modes: { slowSec: "platform" as const, followersOnly: "platform" as const },
+  message: `${example} holds slow mode, followers-only itself.`,
+};
+
+export const ChatModesSchema = z
+  .object({
+    modes: z.object({
+      slowSec: z.number().int().nullable(),
+      followersOnly: z.union([z.object({ minFollowMinutes: z.number().int() }), z.literal(false)]),
+      subscribersOnly: z.boolean(),
+      emoteOnly: z.boolean(),
+    }),
+    results: z
+      .array(
+        z.object({
+          platform: z.string(),
+          destinationId: z.string(),
+          applied: ModeOutcomeSchema.openapi({ description: "The weakest outcome among the modes switched on" }),
+          modes: z.record(z.string(), ModeOutcomeSchema).openapi({ description: "Per mode switched on: who holds it" }),
+          message: z.string(),
+        }),
+      )
+      .openapi({ description: "Per platform chat of the stream (linked-account destinations); empty until applied" }),
+  })
+  .openapi("ChatModes", { example: { modes: { ...chatModesExample }, results: [modesResultExample] } });

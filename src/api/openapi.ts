@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { requiredScope } from "./auth.js";
+import { moderatorMay, requiredScope } from "./auth.js";
 import { errorBody } from "./errors.js";
 import { ACTIONS_PREFIX, API_PREFIX, OPENAPI_PATH, isUnder } from "./paths.js";
 
@@ -85,7 +85,8 @@ export function buildOpenApiDocument(app: OpenAPIHono<any>, options: OpenApiOpti
         } else {
           const scope = requiredScope(method, honoPath);
           op.security = [{ [BEARER_SCHEME]: [scope] }];
-          op.description = [op.description, `Needs a token with the \`${scope}\` scope.`].filter(Boolean).join("\n\n");
+          const moderator = moderatorMay(method, honoPath) ? " A `moderate` token may too." : "";
+          op.description = [op.description, `Needs a token with the \`${scope}\` scope.${moderator}`].filter(Boolean).join("\n\n");
           addResponse(op, "401");
           addResponse(op, "403");
           addResponse(op, "429");

@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { SCOPES } from "../db/tokens-repo.js";
 
-export const ScopeSchema = z.enum(SCOPES).openapi({ description: "read: every GET · write: every change (implies read) · admin: token management (implies write)" });
+export const ScopeSchema = z.enum(SCOPES).openapi({ description: "read: every GET · write: every change (implies read) · admin: token management (implies write) · moderate: a chat moderator — reads streams and their health, and everything on the stream's chat (history, live feed, send, hide, blocks, filters, chat modes), nothing else" });
 
 export const CreateTokenBody = z
   .object({
     name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters").openapi({ example: "grafana" }),
-    scopes: z.array(ScopeSchema).min(1, "give at least one of read, write, admin").openapi({ example: ["read"] }),
+    scopes: z.array(ScopeSchema).min(1, "give at least one of read, write, admin, moderate").openapi({ example: ["read"] }),
   })
   .openapi("CreateToken", { example: { name: "grafana", scopes: ["read"] } });
 

@@ -10,10 +10,13 @@ import { LiveFeed } from "./feed.js";
 import { Merger } from "./merger.js";
 import { commentMetrics, type CommentsObserver } from "./metrics.js";
 import { Moderation } from "./moderation.js";
+import { ChatModeKeeper, type ModesResult } from "./chat-modes.js";
+import { activeModes, type ChatModes } from "../core/chat-modes.js";
 import { StreamReaders } from "./readers.js";
 import type { ChatComment, ChatSources, FeedEvent, NewComment } from "./types.js";
 
 export type { ChatComment, ChatSource, ChatSources, FeedEvent } from "./types.js";
+export type { ModesResult, ModeOutcome } from "./chat-modes.js";
 export { unsafeRegexReason } from "./safe-regex.js";
 
 export interface CommentSettings {
@@ -47,6 +50,10 @@ export interface CommentsApi {
   /** Also flags the stream's visible messages it matches (a `removed` event tells live clients). */
   addFilter(streamId: string, kind: "word" | "regex", pattern: string): ChatFilter;
   deleteFilter(streamId: string, id: string): boolean;
+  /** The stream's chat modes, and what each platform said when they were last applied. */
+  chatModes(streamId: string): { modes: ChatModes; results: ModesResult[] };
+  /** Stores the modes and applies them now on every platform chat of the stream (again at each go-live). */
+  setChatModes(streamId: string, modes: ChatModes): Promise<{ modes: ChatModes; results: ModesResult[] }>;
   /** A new overlay token for the stream, shown this once; the old one stops working. */
   rotateOverlayToken(streamId: string): string;
   streamForOverlayToken(token: string): string | undefined;
@@ -68,6 +75,7 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
   const moderation = new Moderation(repo);
   const live = new LiveFeed();
   const mergers = new Map<string, Merger>();
+  const modes = new ChatModeKeeper();
   const readers = new Map<string, StreamReaders>();
   const unsubscribe: Array<() => void> = [];
   const streamNames = new Map<string, string>();
@@ -77,6 +85,8 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
     for (const c of batch) {
       c.flagged = moderation.flag(c.streamId, c.text);
       if (moderation.isBlocked(c.streamId, c.platform, c.author.id)) c.hidden = "blocked";
+      // Only what would be shown counts towards an author's slow-mode interval.
+      if (!c.flagged && !c.hidden) c.flagged = modes.flag(c);
     }
     let stored: ChatComment[];
     try {
@@ -123,12 +133,18 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
     const merger = mergerFor(streamId);
     merger.expect(sources.map((s) => s.platform));
     readers.set(streamId, new StreamReaders(sources, merger, deps.log.child({ stream: streamId })));
+    // Set modes are applied again at each go-live; all off leaves the platforms' own settings alone.
+    const stored = repo.chatModes(streamId);
+    if (activeModes(stored).length > 0) {
+      void modes.apply(streamId, stored, sources).then((results) => deps.log.info({ stream: streamId, results }, "chat modes applied"));
+    }
   };
   const endStream = (streamId: string) => {
     readers.get(streamId)?.stop();
     readers.delete(streamId);
     mergers.get(streamId)?.close();
     mergers.delete(streamId);
+    modes.end(streamId);
   };
 
   const viaPlatform = async (platform: string, destinationId: string, action: () => Promise<void>): Promise<SendResult> => {
@@ -212,6 +228,12 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
       const removed = repo.deleteFilter(streamId, id);
       moderation.invalidate(streamId);
       return removed;
+    },
+    chatModes: (streamId) => ({ modes: repo.chatModes(streamId), results: modes.lastResults(streamId) }),
+    async setChatModes(streamId, wanted) {
+      repo.setChatModes(streamId, wanted);
+      const results = await modes.apply(streamId, wanted, deps.sources.forStream(streamId));
+      return { modes: wanted, results };
     },
     rotateOverlayToken(streamId) {
       const token = randomSecret("prism_ovl");

@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "./client.js";
-import { chatBlocks, chatFilters, comments, overlayTokens, type CommentRow } from "./schema/index.js";
+import { chatBlocks, chatFilters, chatModes, comments, overlayTokens, type CommentRow } from "./schema/index.js";
+import { NO_CHAT_MODES, type ChatModes } from "../core/chat-modes.js";
 import type { ChatComment, NewComment } from "../core/chat-comment.js";
 
 export interface ChatFilter {
@@ -230,5 +231,28 @@ export class CommentsRepo {
 
   streamForOverlayToken(tokenHash: string): string | undefined {
     return this.db.select({ streamId: overlayTokens.streamId }).from(overlayTokens).where(eq(overlayTokens.tokenHash, tokenHash)).get()?.streamId;
+  }
+
+  /** The stream's chat modes (all off when never set). */
+  chatModes(streamId: string): ChatModes {
+    const row = this.db.select().from(chatModes).where(eq(chatModes.streamId, streamId)).get();
+    if (!row) return NO_CHAT_MODES;
+    return {
+      slowSec: row.slowSec,
+      followersOnly: row.minFollowMinutes === null ? false : { minFollowMinutes: row.minFollowMinutes },
+      subscribersOnly: row.subscribersOnly,
+      emoteOnly: row.emoteOnly,
+    };
+  }
+
+  setChatModes(streamId: string, modes: ChatModes): void {
+    const values = {
+      slowSec: modes.slowSec,
+      minFollowMinutes: modes.followersOnly === false ? null : modes.followersOnly.minFollowMinutes,
+      subscribersOnly: modes.subscribersOnly,
+      emoteOnly: modes.emoteOnly,
+      updatedAt: Date.now(),
+    };
+    this.db.insert(chatModes).values({ streamId, ...values }).onConflictDoUpdate({ target: chatModes.streamId, set: values }).run();
   }
 }

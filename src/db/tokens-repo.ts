@@ -5,7 +5,8 @@ import { apiTokens, type ApiTokenRow } from "./schema/index.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import { newApiToken } from "../secrets/tokens.js";
 
-export const SCOPES = ["read", "write", "admin"] as const;
+/** read < write < admin nest; moderate stands apart: the Chat page (and reading streams and health) only. */
+export const SCOPES = ["read", "write", "admin", "moderate"] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface ApiToken {

@@ -1,5 +1,24 @@
 import type { Logger } from "pino";
 import type { AccountApi, StreamInfo } from "./account-api.js";
+import type { ChatModeKey, ChatModes } from "../core/chat-modes.js";
+
+export type { ChatModeKey, ChatModes } from "../core/chat-modes.js";
+
+/**
+ * Chat modes a platform's API can set (slow, followers-only, subscribers/members-only, emote-only).
+ * Optional: a platform without it gets Prism's own enforcement on the merged feed and overlay, for
+ * what Prism can tell from the messages (see `isSupporter`).
+ */
+export interface ChatModesSupport {
+  /** Whether the platform can apply `mode` as `modes` asks (e.g. a slow-mode interval within its range). */
+  supports(mode: ChatModeKey, modes: ChatModes): boolean;
+  /**
+   * Sets the platform's chat to `modes`; a mode `supports` refused arrives switched off (Prism
+   * enforces it itself). Rejects with PlatformRefused (a missing OAuth scope: say to link the
+   * account again) or PlatformUnavailable.
+   */
+  set(api: AccountApi, stream: StreamInfo, modes: ChatModes): Promise<void>;
+}
 
 /**
  * A platform's live chat, as its adapter exposes it to the comment feed (src/comments/). The reader
@@ -15,6 +34,14 @@ export interface ChatSupport {
   deleteMessage?(api: AccountApi, stream: StreamInfo, platformMessageId: string): Promise<void>;
   /** Bans an author from the stream's chat on the platform, where its API allows it. */
   banAuthor?(api: AccountApi, stream: StreamInfo, authorId: string): Promise<void>;
+  /** Chat modes set on the platform, where its API allows it. */
+  modes?: ChatModesSupport;
+  /**
+   * Whether an author's badges (as this platform's reader writes them) show a subscriber or member
+   * (or the channel's own staff, who are never held back). Lets Prism enforce subscribers-only on
+   * its feed when the platform cannot; without it, Prism cannot tell and says so.
+   */
+  isSupporter?(badges: readonly string[]): boolean;
 }
 
 /** One chat message as a platform gave it, before merging, dedup and moderation. */

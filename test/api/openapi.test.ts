@@ -20,7 +20,7 @@ type Json = Record<string, any>;
 const CHECKED_ELSEWHERE = /^\/api\/v1\/(accounts|oauth)(\/|$)/;
 
 /** The comment feed, its moderation and the overlay (issue #6): held to every rule here; real answers checked by test/comments/api-answers.test.ts. */
-const CHAT = /^\/api\/v1\/streams\/\{id\}\/(comments|chat-filters|chat-blocks|overlay-token)(\/|$)|^\/overlay\//;
+const CHAT = /^\/api\/v1\/streams\/\{id\}\/(comments|chat-filters|chat-blocks|chat-modes|overlay-token)(\/|$)|^\/overlay\//;
 
 /** X's chat webhook (issue #6): signed by X instead of a token; real answers checked by test/chat/x-webhook.test.ts. */
 const X_WEBHOOK = "/api/v1/platforms/x/webhook";

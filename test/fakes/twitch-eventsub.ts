@@ -7,6 +7,7 @@ import type {
   HelixEventSubWebSocketTransportData,
   HelixPaginatedEventSubSubscriptionsResponse,
 } from "../../node_modules/@twurple/api/lib/interfaces/endpoints/eventSub.external.js";
+import type { HelixPrivilegedChatSettingsData } from "../../node_modules/@twurple/api/lib/interfaces/endpoints/chat.external.js";
 import type { EventSubChannelChatMessageEventData } from "../../node_modules/@twurple/eventsub-base/lib/events/EventSubChannelChatMessageEvent.external.js";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { FakeAnswer, FakeRequest } from "./http.js";
@@ -74,6 +75,20 @@ export class TwitchEventSubFake {
   readonly sent: Array<{ broadcaster_id: string; sender_id: string; message: string }> = [];
   readonly deleted: string[] = [];
   readonly bans: Array<{ broadcaster_id: string; user_id: string }> = [];
+  /** Bodies of PATCH /helix/chat/settings, as sent. */
+  readonly settingsPatches: Array<Record<string, unknown>> = [];
+  /** The channel's chat settings as Twitch keeps them (a PATCH changes only the fields it names). */
+  chatSettings: Omit<HelixPrivilegedChatSettingsData, "broadcaster_id" | "moderator_id"> = {
+    slow_mode: false,
+    slow_mode_wait_time: null,
+    follower_mode: false,
+    follower_mode_duration: null,
+    subscriber_mode: false,
+    emote_mode: false,
+    unique_chat_mode: false,
+    non_moderator_chat_delay: false,
+    non_moderator_chat_delay_duration: null,
+  };
   /** Every subscription request, in order (session id). */
   readonly subscribeCalls: string[] = [];
   /** Every socket that was opened: its path and query. */
@@ -327,6 +342,33 @@ export class TwitchEventSubFake {
         if (q.get("moderator_id") !== user.id) return helixError(403, "Forbidden", "The moderator_id must match the user ID in the access token.");
         this.deleted.push(q.get("message_id") ?? "");
         return { status: 204 };
+      }
+      case "PATCH /helix/chat/settings": {
+        // Twitch's "Update Chat Settings": a missing scope is 401, a moderator other than the token's user 403, out-of-range values 400.
+        const missing = need("moderator:manage:chat_settings");
+        if (missing) return missing;
+        if (q.get("moderator_id") !== user.id) return helixError(403, "Forbidden", "The moderator_id must match the user ID in the access token.");
+        if (q.get("broadcaster_id") !== user.id) return helixError(403, "Forbidden", "The user in moderator_id is not one of the broadcaster's moderators.");
+        const input = req.json<Partial<HelixPrivilegedChatSettingsData>>();
+        this.settingsPatches.push(input as Record<string, unknown>);
+        const wait = input.slow_mode_wait_time;
+        if (wait !== undefined && wait !== null && (wait < 3 || wait > 120)) return helixError(400, "Bad Request", "The value in slow_mode_wait_time is outside the allowed range of values (3-120).");
+        const follow = input.follower_mode_duration;
+        if (follow !== undefined && follow !== null && (follow < 0 || follow > 129_600)) return helixError(400, "Bad Request", "The value in follower_mode_duration is outside the allowed range of values (0-129600).");
+        const next = { ...this.chatSettings };
+        if (input.slow_mode !== undefined) {
+          next.slow_mode = input.slow_mode;
+          next.slow_mode_wait_time = input.slow_mode ? (wait ?? 30) : null;
+        }
+        if (input.follower_mode !== undefined) {
+          next.follower_mode = input.follower_mode;
+          next.follower_mode_duration = input.follower_mode ? (follow ?? 0) : null;
+        }
+        if (input.subscriber_mode !== undefined) next.subscriber_mode = input.subscriber_mode;
+        if (input.emote_mode !== undefined) next.emote_mode = input.emote_mode;
+        this.chatSettings = next;
+        const body: { data: HelixPrivilegedChatSettingsData[] } = { data: [{ broadcaster_id: user.id, moderator_id: user.id, ...next }] };
+        return { status: 200, body };
       }
       case "POST /helix/moderation/bans": {
         const missing = need("moderator:manage:banned_users");

@@ -3,7 +3,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { StreamsRepo } from "../../db/streams-repo.js";
 import type { CommentsApi, FeedEvent } from "../../comments/index.js";
-import { hasScope, type Authenticator } from "../auth.js";
+import { mayAccess, type Authenticator } from "../auth.js";
 import { errorBody } from "../errors.js";
 import { API_PREFIX } from "../paths.js";
 import { feedJson } from "./comments-sse.js";
@@ -55,8 +55,8 @@ export function commentsWebSocket(deps: { auth: Authenticator; streams: StreamsR
         refuse(socket, 401, "Unauthorized", "unauthorized", "Send an API token as 'Authorization: Bearer <token>' or as the WebSocket subprotocol 'bearer.<token>' next to 'prism.chat'.");
         return true;
       }
-      if (!hasScope(principal, "read")) {
-        refuse(socket, 403, "Forbidden", "forbidden", `The token "${principal.name}" lacks the read scope.`);
+      if (!mayAccess(principal, "GET", url.pathname, "read")) {
+        refuse(socket, 403, "Forbidden", "forbidden", `The token "${principal.name}" lacks the read (or moderate) scope.`);
         return true;
       }
       const streamId = decodeURIComponent(match[1]!);

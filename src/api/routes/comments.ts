@@ -11,6 +11,8 @@ import {
   BlockResult,
   ChatBlockSchema,
   ChatFilterSchema,
+  ChatModesBody,
+  ChatModesSchema,
   CommentPage,
   CommentParams,
   CommentsQuery,
@@ -236,6 +238,48 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       const { id, platform, authorId } = c.req.valid("param");
       if (!comments.unblock(id, platform, authorId)) throw notFound("Block");
       return c.body(null, 204);
+    },
+  );
+
+  const CHAT_MODES_HOW =
+    "Set once for the stream; applied now on every platform chat of the stream whose API allows it, and again each time the stream goes live (unless every mode is off, which leaves the platforms' own settings alone). Where a platform cannot hold a mode, Prism holds that platform's messages to it in its merged feed and overlay where it can tell from a message: slow mode (per author), emote-only (platform emotes and emoji), subscribers-only (where the platform badges its supporters). Followers-only cannot be told from a message: it is `unavailable` where the platform does not hold it. Each platform's answer says which.";
+
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/streams/{id}/chat-modes",
+      summary: "The stream's chat modes (slow, followers-only, subscribers-only, emote-only) and who holds each, per platform",
+      description: CHAT_MODES_HOW,
+      request: { params: IdParam },
+      responses: { 200: json(ChatModesSchema, "Modes and the last answer of each platform"), ...commonErrors, ...notFoundError },
+    }),
+    (c) => {
+      const { id } = c.req.valid("param");
+      requireStream(id);
+      return c.json(comments.chatModes(id), 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "put",
+      path: "/streams/{id}/chat-modes",
+      summary: "Set the stream's chat modes on every platform that allows it; Prism holds the rest in its feed and overlay",
+      description: CHAT_MODES_HOW,
+      request: { params: IdParam, ...body(ChatModesBody) },
+      responses: { 200: json(ChatModesSchema, "Stored, with each platform's answer"), ...commonErrors, ...notFoundError },
+    }),
+    async (c) => {
+      const { id } = c.req.valid("param");
+      const input = c.req.valid("json");
+      requireStream(id);
+      const result = await comments.setChatModes(id, {
+        slowSec: input.slowSec ?? null,
+        followersOnly: input.followersOnly ?? false,
+        subscribersOnly: input.subscribersOnly,
+        emoteOnly: input.emoteOnly,
+      });
+      return c.json(result, 200);
     },
   );
 

@@ -13,7 +13,7 @@ export function tokenCommands(program: Command, context: CommandContext): void {
   token
     .command("create <name>")
     .description("Create a named token; prints it this once (Prism keeps only a hash)")
-    .addOption(new Option("--scopes <scopes>", "comma-separated: read (every GET), write (changes, implies read), admin (tokens, implies write)").default("read"))
+    .addOption(new Option("--scopes <scopes>", "comma-separated: read (every GET), write (changes, implies read), admin (tokens, implies write), moderate (the stream chat and reading streams and health only)").default("read"))
     .action(async (name: string, opts: { scopes: string }, cmd: Command) => {
       const { api, out } = context(cmd);
       const created = await api.request<CreatedToken>("POST", "/tokens", { name, scopes: parseScopes(opts.scopes) });

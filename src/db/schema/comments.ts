@@ -81,3 +81,17 @@ export const overlayTokens = sqliteTable("overlay_tokens", {
 export type CommentRow = typeof comments.$inferSelect;
 export type ChatFilterRow = typeof chatFilters.$inferSelect;
 export type ChatBlockRow = typeof chatBlocks.$inferSelect;
+
+/** A stream's chat modes (issue #14), re-applied at every go-live. */
+export const chatModes = sqliteTable("chat_modes", {
+  streamId: text("stream_id")
+    .primaryKey()
+    .references(() => streams.id, { onDelete: "cascade" }),
+  /** null: slow mode off. */
+  slowSec: integer("slow_sec"),
+  /** null: followers-only off. */
+  minFollowMinutes: integer("min_follow_minutes"),
+  subscribersOnly: integer("subscribers_only", { mode: "boolean" }).notNull(),
+  emoteOnly: integer("emote_only", { mode: "boolean" }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -18,7 +18,7 @@ export const twitchAccounts: AccountSupport<TwitchOptions> = {
     revokePath: "/oauth2/revoke",
     revokeToken: "access_token",
     // stream key, channel title; reading, writing and moderating chat for the comments feed.
-    scopes: ["channel:read:stream_key", "channel:manage:broadcast", "user:read:chat", "user:write:chat", "moderator:manage:chat_messages", "moderator:manage:banned_users"],
+    scopes: ["channel:read:stream_key", "channel:manage:broadcast", "user:read:chat", "user:write:chat", "moderator:manage:chat_messages", "moderator:manage:banned_users", "moderator:manage:chat_settings"],
     pkce: false,
     clientAuth: "body",
   },

@@ -24,6 +24,8 @@ export interface TwitchChatOptions {
 
 /** Twitch's answer when an identical subscription is still enabled (on a session it has not seen die). */
 class SubscriptionExists extends Error {}
+const CHAT_SETTINGS_SCOPE = "moderator:manage:chat_settings";
+const SUPPORTER_BADGE_SETS = new Set(["subscriber", "founder", "broadcaster", "moderator", "vip", "staff"]);
 const HOUR_MS = 3_600_000;
 
 interface Frame {
@@ -84,6 +86,19 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
     }
     await res.body?.cancel();
     if (res.status === 401) throw new PlatformRefused("Twitch no longer accepts Prism's access to this account (the token was revoked or the app disconnected): connect the account again under Accounts");
+  }
+
+  /**
+   * A scope added after accounts were linked (chat modes) is missing from their grant. Asked first
+   * through /oauth2/validate, which lists the grant's scopes: a Helix 401 for a missing scope would
+   * otherwise read as a revoked grant and mark the whole account for reconnection.
+   */
+  async function requireScope(api: AccountApi, scope: string, what: string): Promise<void> {
+    const res = await api.fetch(endpoint(options.authUrl, "/oauth2/validate"), { scheme: "OAuth" });
+    const info = await readJson<{ scopes?: string[] }>(res, "Twitch", "check the account's permissions", helixMessage);
+    if (!info.scopes?.includes(scope)) {
+      throw new PlatformRefused(`This Twitch account was linked before Prism could ${what} (it lacks the ${scope} permission): connect it again under Accounts to grant it.`);
+    }
   }
 
   /**
@@ -257,6 +272,30 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
       const me = api.account.platformUserId;
       await helixCall(api, "delete the chat message", "DELETE", "/moderation/chat", { broadcaster_id: me, moderator_id: me, message_id: platformMessageId });
     },
+
+    modes: {
+      // Twitch's ranges: slow mode 3–120 s, follower age 0–129600 minutes (90 days).
+      supports: (mode, modes) =>
+        mode === "slowSec" ? modes.slowSec === null || (modes.slowSec >= 3 && modes.slowSec <= 120)
+        : mode === "followersOnly" ? modes.followersOnly === false || modes.followersOnly.minFollowMinutes <= 129_600
+        : true,
+      /** PATCH /helix/chat/settings, scope moderator:manage:chat_settings; every mode is named, so switched-off ones go off too. */
+      async set(api, _stream, modes) {
+        await requireScope(api, CHAT_SETTINGS_SCOPE, "set chat modes");
+        const me = api.account.platformUserId;
+        await helixCall(api, "set the chat modes", "PATCH", "/chat/settings", { broadcaster_id: me, moderator_id: me }, {
+          slow_mode: modes.slowSec !== null,
+          ...(modes.slowSec !== null && { slow_mode_wait_time: modes.slowSec }),
+          follower_mode: modes.followersOnly !== false,
+          ...(modes.followersOnly !== false && { follower_mode_duration: modes.followersOnly.minFollowMinutes }),
+          subscriber_mode: modes.subscribersOnly,
+          emote_mode: modes.emoteOnly,
+        });
+      },
+    },
+
+    // Twitch badges are "set_id/version"; staff are never held back by subscribers-only.
+    isSupporter: (badges) => badges.some((b) => SUPPORTER_BADGE_SETS.has(b.split("/")[0]!)),
 
     /** Scope moderator:manage:banned_users. */
     async banAuthor(api, _stream, authorId) {

@@ -245,6 +245,9 @@ export function youtubeChat(options: YouTubeChatOptions): ChatSupport & { close(
       grpc?.close();
     },
 
+    // YouTube's API has no chat-mode settings (slow, members-only...): no `modes`. Members are badged, so Prism can hold to members-only itself.
+    isSupporter: (badges) => badges.some((b) => b === "member" || b === "owner" || b === "moderator"),
+
     async banAuthor(api, stream, authorId) {
       await call(api, "liveChatBans.insert", "ban the chat author", "/liveChat/bans", { part: "snippet" }, {
         method: "POST",

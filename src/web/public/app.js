@@ -99,19 +99,23 @@ function App() {
     await call("DELETE", "/session").catch(() => {});
     setWho(null);
   }
-  const [section, id] = route;
+  // A moderate-only login reaches the chat (and reading streams) and nothing else: it sees the Chat page only.
+  const moderator = who.scopes.includes("moderate") && !who.scopes.some((s) => s === "read" || s === "write" || s === "admin");
+  const nav = moderator ? NAV.filter(([key]) => key === "chat") : NAV;
+  const [section, id] = moderator ? ["chat", route[0] === "chat" ? route[1] : undefined] : route;
   let page;
   if (section === "streams" && id) page = html`<${StreamPage} id=${id} key=${id} />`;
   else if (section === "accounts") page = html`<${AccountsPage} notice=${oauthReturn} />`;
   else if (section === "webhooks") page = html`<${WebhooksPage} />`;
-  else if (section === "chat") page = html`<${ChatPage} id=${id} key=${id ?? ""} />`;
+  else if (section === "chat") page = html`<${ChatPage} id=${id} key=${id ?? ""} moderator=${moderator} />`;
   else page = html`<${StreamsPage} />`;
   const current = section || "streams";
+  const home = moderator ? "#/chat" : "#/streams";
   return html`
     <header class="top">
-      <a class="brand" href="#/streams"><span class="logo" aria-hidden="true">◆</span> Prism</a>
+      <a class="brand" href=${home}><span class="logo" aria-hidden="true">◆</span> Prism</a>
       <nav aria-label="Sections">
-        ${NAV.map(([key, label]) => html`<a href=${`#/${key}`} aria-current=${current === key ? "page" : undefined}>${label}</a>`)}
+        ${nav.map(([key, label]) => html`<a href=${`#/${key}`} aria-current=${current === key ? "page" : undefined}>${label}</a>`)}
       </nav>
       <div class="who"><span title=${who.scopes.join(", ")}>${who.name}</span> <button type="button" class="link" onClick=${logout}>Log out</button></div>
     </header>

@@ -4,6 +4,7 @@ import { html, api, openFeed } from "./api.js";
 import { useLoad, Action, Err } from "./ui.js";
 import { SendBox, FiltersPanel, BlocksPanel } from "./chat-tools.js";
 import { OverlayPanel } from "./overlay-panel.js";
+import { ChatModesPanel } from "./chat-modes.js";
 import { PlatformMark, platformName } from "./platforms.js";
 
 /** Messages kept on the page: a phone watching a busy chat for hours must not grow without end. */
@@ -19,11 +20,12 @@ function authorColor(m) {
   return `hsl(${h % 360} 70% 42%)`;
 }
 
-export function ChatPage({ id }) {
-  return id ? html`<${StreamChat} id=${id} />` : html`<${ChatStreamPicker} />`;
+/** `moderator`: a moderate-scope login, which reaches the chat but not destinations or the overlay token. */
+export function ChatPage({ id, moderator = false }) {
+  return id ? html`<${StreamChat} id=${id} moderator=${moderator} />` : html`<${ChatStreamPicker} moderator=${moderator} />`;
 }
 
-function ChatStreamPicker() {
+function ChatStreamPicker({ moderator }) {
   const [streams, error] = useLoad(() => api("GET", "/streams"));
   useEffect(() => {
     // One stream is the usual case: go straight to its chat.
@@ -31,7 +33,7 @@ function ChatStreamPicker() {
   }, [streams]);
   return html`<h1>Chat</h1>
     <${Err} error=${error} />
-    ${streams?.length === 0 && html`<p class="empty">No stream yet: create one on the <a href="#/streams">Streams</a> page.</p>`}
+    ${streams?.length === 0 && (moderator ? html`<p class="empty">No stream yet: the streamer has not created one.</p>` : html`<p class="empty">No stream yet: create one on the <a href="#/streams">Streams</a> page.</p>`)}
     <ul class="cards">${streams?.map((s) => html`<li key=${s.id}><a class="card button" href=${`#/chat/${s.id}`}>Chat of ${s.name}</a></li>`)}</ul>`;
 }
 
@@ -96,7 +98,7 @@ function useStickToBottom(ref, deps) {
   };
 }
 
-function StreamChat({ id }) {
+function StreamChat({ id, moderator }) {
   const [stream, streamError] = useLoad(() => api("GET", `/streams/${id}`), [id]);
   const [blocks, blocksError, reloadBlocks] = useLoad(() => api("GET", `/streams/${id}/chat-blocks`), [id]);
   const { messages, connected, error, remove } = useChatFeed(id);
@@ -116,7 +118,7 @@ function StreamChat({ id }) {
   }
 
   return html`
-    <p><a href="#/chat">← All chats</a> · <a href=${`#/streams/${id}`}>Destinations</a></p>
+    <p><a href="#/chat">← All chats</a>${!moderator && html` · <a href=${`#/streams/${id}`}>Destinations</a>`}</p>
     <h1>${stream?.name ?? "Stream"} <span class="sub">chat</span></h1>
     <${Err} error=${streamError || error || blocksError} />
     <div class="chat-layout">
@@ -133,7 +135,8 @@ function StreamChat({ id }) {
         <${SendBox} streamId=${id} />
       </section>
       <div class="chat-side">
-        <${OverlayPanel} streamId=${id} />
+        ${!moderator && html`<${OverlayPanel} streamId=${id} />`}
+        <${ChatModesPanel} streamId=${id} />
         <${FiltersPanel} streamId=${id} />
         <${BlocksPanel} streamId=${id} blocks=${blocks} reload=${reloadBlocks} />
       </div>

@@ -3,11 +3,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
 import { expectNoSecretLeak } from "../support/secrets.js";
 import { killAll } from "../support/children.js";
-import { releaseClosedPorts } from "../support/ports.js";
+import { closedPort, releaseClosedPorts } from "../support/ports.js";
 import { OpenApiChecker } from "../api/openapi-check.js";
 import { linkThroughBrowser } from "../oauth/support.js";
 import { KICK_USER, startKickFake, type KickDelivery, type KickFake } from "../fakes/kick.js";
 import { expectFeed, goLive } from "./x-support.js";
+import { apiFor, RecordingSink, STREAM } from "./support.js";
+import { kickChat } from "../../src/destinations/kick/chat.js";
 
 const PATH = "/api/v1/platforms/kick/webhook";
 
@@ -122,5 +124,46 @@ describe("Kick chat: subscribed while live, read from Kick's signed webhook, sen
 
     await publisher.stop();
     expectNoSecretLeak(t, kick.oauth.issued);
+  });
+});
+
+describe("Kick's chat subscription and webhook when Kick is unkind", () => {
+  const cleanup: Array<() => Promise<unknown>> = [];
+  afterEach(async () => {
+    for (const c of cleanup.splice(0).reverse()) await c();
+  });
+
+  it("subscribes again when Kick dropped the subscription (its webhook kept failing), waits out a 429, and removes its subscription when the stream ends", async () => {
+    const kick = await startKickFake();
+    cleanup.push(() => kick.close());
+    const api = apiFor(kick.oauth, KICK_USER, ["events:subscribe"]);
+    const sink = new RecordingSink();
+    const stop = new AbortController();
+    kick.rateLimitNext(1);
+    const reading = kickChat({ apiUrl: `${kick.url}/public/v1`, checkMs: 50, backoff: { initialMs: 20, maxMs: 50 } }).read(api, STREAM, sink, stop.signal);
+    await waitFor(() => kick.subscriptions.size === 1, { what: "subscribed after the 429" });
+    expect(sink.states.map((s) => s.state)).toEqual(expect.arrayContaining(["connecting", "reconnecting", "live"]));
+    expect(sink.states.find((s) => s.state === "reconnecting")?.detail).toMatch(/rate limit/);
+    // Kick unsubscribes an app whose webhook failed for a day: the reader notices and subscribes again.
+    kick.subscriptions.clear();
+    await waitFor(() => kick.subscriptions.size === 1, { what: "subscribed again" });
+    expect(kick.counts.subscribe).toBe(2);
+    expect(sink.nothingToRead).toBeGreaterThan(0);
+    stop.abort();
+    await reading;
+    expect(kick.subscriptions.size).toBe(0);
+  });
+
+  it("answers 503 and takes nothing while Kick's public key cannot be fetched", async () => {
+    const kick = await startKickFake();
+    cleanup.push(() => kick.close());
+    const t = await startTestPrism({ env: { ...kick.env(), PRISM_KICK_API_URL: `http://127.0.0.1:${await closedPort()}/public/v1` } });
+    cleanup.push(() => t.stop());
+    const checker = new OpenApiChecker((await t.api("GET", "/api/v1/openapi.json", undefined, { token: null })).body);
+    const delivery = kick.chatDelivery({ text: "hello" });
+    const res = await t.api("POST", PATH, delivery.body, { token: null, headers: delivery.headers });
+    checker.check("POST", PATH, res);
+    expect(res.status).toBe(503);
+    expect(res.body.error).toMatchObject({ code: "kick_public_key_unavailable" });
   });
 });

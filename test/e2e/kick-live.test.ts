@@ -7,6 +7,7 @@ import { makeCertificate, startTlsTerminator } from "../support/tls.js";
 import { killAll, withTimeout } from "../support/children.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 import { expectNoSecretLeak } from "../support/secrets.js";
+import { parseMetrics, value } from "../support/metrics.js";
 import { KICK_USER, startKickFake, type KickFake } from "../fakes/kick.js";
 import { expectNotInDatabase, linkThroughBrowser } from "../oauth/support.js";
 
@@ -51,6 +52,8 @@ describe("going live on Kick from a linked account, end to end", () => {
     await receiver.connected;
     expect(receiver.publishedTo()).toEqual({ app: "app", key: kick.stream.key });
     expect(kick.titles.get(KICK_USER.id)).toBe("Road to 100 followers");
+    // Counted in the metrics like any destination.
+    await waitFor(async () => value(parseMetrics((await t!.api("GET", "/metrics")).text), "prism_destination_sent_bytes_total", { destination_id: destination.id }) > 0, { what: "bytes sent to Kick in the metrics" });
 
     expect((await publisher.exited).code).toBe(0);
     await withTimeout(receiver.exited, 10_000, "receiver end");

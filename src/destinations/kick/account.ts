@@ -33,7 +33,7 @@ export const kickAccounts: AccountSupport<KickOptions> = {
   oauth: {
     authorizePath: "/oauth/authorize",
     tokenPath: "/oauth/token",
-    // POST /oauth/revoke?token=…&token_hint_type=… (Kick documents the token in the query).
+    // Kick documents POST /oauth/revoke?token=…; Prism's OAuth client sends it as RFC 7009 form fields.
     revokePath: "/oauth/revoke",
     revokeToken: "refresh_token",
     scopes: ["user:read", "channel:read", "channel:write", "streamkey:read", "chat:write", "events:subscribe", "moderation:ban", "moderation:chat_message:manage"],

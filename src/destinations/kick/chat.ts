@@ -3,7 +3,7 @@ import type { AccountApi } from "../account-types.js";
 import { PlatformRefused } from "../account-types.js";
 import { CHAT_BACKOFF, runChatLoop } from "../chat-loop.js";
 import type { ChatSupport } from "../chat-types.js";
-import { kickCall, kickUserId } from "./api.js";
+import { kickCall, kickUserId, type KickCall } from "./api.js";
 import { KICK_CHAT_MAX, KICK_SUBSCRIPTION_CHECK_MS } from "./limits.js";
 
 /** The event Kick sends for every chat message (Kick-Event-Type), version 1. */
@@ -39,7 +39,7 @@ export interface KickChatOptions {
  */
 export function kickChat(options: KickChatOptions): ChatSupport {
   const checkMs = options.checkMs ?? KICK_SUBSCRIPTION_CHECK_MS;
-  const call = <T>(api: AccountApi, what: string, path: string, init?: Parameters<typeof kickCall>[4]) => kickCall<T>(api, options.apiUrl, what, path, init);
+  const call = <T>(api: AccountApi, what: string, path: string, init?: KickCall) => kickCall<T>(api, options.apiUrl, what, path, init);
 
   async function chatSubscription(api: AccountApi): Promise<Subscription | undefined> {
     const listed = await call<{ data: Subscription[] }>(api, "list the event subscriptions", "/events/subscriptions", {

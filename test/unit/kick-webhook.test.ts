@@ -64,6 +64,14 @@ describe("Kick's webhook deliveries", () => {
       expect(await check.verify({ ...headers, signature: "%%%" }, Buffer.from(d.body))).toBe(false);
       expect(await check.verify({ ...headers, signature: "AAAA" }, Buffer.from(d.body))).toBe(false);
       expect(kick.counts.publicKey).toBe(1);
+
+      // Kick unreachable: the failure is kept for a while, so posts cannot make Prism ask Kick again and again.
+      const fresh = kickSignatureCheck(`${kick.url}/public/v1`);
+      await kick.down();
+      await expect(fresh.verify(headers, Buffer.from(d.body))).rejects.toThrow();
+      await kick.up();
+      await expect(fresh.verify(headers, Buffer.from(d.body))).rejects.toThrow();
+      expect(kick.counts.publicKey).toBe(1);
     } finally {
       await kick.close();
     }

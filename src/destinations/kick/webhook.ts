@@ -26,14 +26,20 @@ export interface KickSignatureCheck {
   verify(headers: Pick<KickDeliveryHeaders, "messageId" | "timestamp" | "signature">, rawBody: Uint8Array): Promise<boolean>;
 }
 
+/** After a failed fetch of the public key, how long before it is asked for again. */
+const KEY_RETRY_MS = 30_000;
+
 export function kickSignatureCheck(apiUrl: string, ttlMs = KICK_PUBLIC_KEY_TTL_MS): KickSignatureCheck {
   let cached: { key: Promise<KeyObject>; at: number } | undefined;
   const publicKey = () => {
     if (!cached || Date.now() - cached.at > ttlMs) {
       const key = fetchPublicKey(apiUrl);
-      cached = { key, at: Date.now() };
-      // A failed fetch is not kept: the next delivery asks again.
-      key.catch(() => (cached = undefined));
+      const entry = { key, at: Date.now() };
+      cached = entry;
+      // A failed fetch is kept for KEY_RETRY_MS only: deliveries (or anyone posting headers) cannot make Prism hammer Kick.
+      key.catch(() => {
+        if (cached === entry) entry.at = Date.now() - ttlMs + KEY_RETRY_MS;
+      });
     }
     return cached.key;
   };

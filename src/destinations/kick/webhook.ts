@@ -22,7 +22,7 @@ export interface KickDeliveryHeaders {
  * key Kick rotates is picked up without a restart.
  */
 export interface KickSignatureCheck {
-  /** false: not signed by the key Kick publishes. Rejects (PlatformUnavailable) when the key cannot be fetched. */
+  /** false: not signed by the key Kick publishes. Rejects when the key cannot be fetched (the route answers 503). */
   verify(headers: Pick<KickDeliveryHeaders, "messageId" | "timestamp" | "signature">, rawBody: Uint8Array): Promise<boolean>;
 }
 

@@ -16,7 +16,7 @@ describe("destinations API: platforms and transcoding settings", () => {
     t.api("POST", base, { platform: "twitch", name: "Twitch", url: "rtmp://ingest.global-contribute.live-video.net/app", streamKey: "live_1_abc", ...body });
 
   it("adds a destination of each platform by URL and key, auto by default", async () => {
-    for (const platform of ["twitch", "youtube", "x", "twitcasting"]) {
+    for (const platform of ["twitch", "youtube", "x", "twitcasting", "kick"]) {
       const res = await create({ platform, name: platform });
       expect(res.status, res.text).toBe(201);
       expect(res.body).toMatchObject({ platform, transcode: "auto" });

@@ -22,8 +22,11 @@ const CHECKED_ELSEWHERE = /^\/api\/v1\/(accounts|oauth)(\/|$)/;
 /** The comment feed, its moderation and the overlay (issue #6): held to every rule here; real answers checked by test/comments/api-answers.test.ts. */
 const CHAT = /^\/api\/v1\/streams\/\{id\}\/(comments|chat-filters|chat-blocks|chat-modes|overlay-token)(\/|$)|^\/overlay\//;
 
-/** X's chat webhook (issue #6): signed by X instead of a token; real answers checked by test/chat/x-webhook.test.ts. */
-const X_WEBHOOK = "/api/v1/platforms/x/webhook";
+/**
+ * Platforms' chat webhooks (X's, issue #6; Kick's): signed by the platform instead of a token; real
+ * answers checked by test/chat/x-webhook.test.ts and test/chat/kick-chat.test.ts.
+ */
+const PLATFORM_WEBHOOK = /^\/api\/v1\/platforms\/[a-z0-9]+\/webhook$/;
 
 describe("the OpenAPI 3.1 document", () => {
   let t: TestPrism;
@@ -68,7 +71,7 @@ describe("the OpenAPI 3.1 document", () => {
   });
 
   it("gives every operation a summary, the scope it needs and the errors the middleware can give", () => {
-    const publicPaths = new Set(["/api/v1/openapi.json", "/healthz", "/docs", "/docs/scalar.js", "/docs/init.js", "/api/v1/oauth/{platform}/callback", "/overlay/chat/{overlayToken}", "/overlay/chat/{overlayToken}/feed", X_WEBHOOK]);
+    const publicPaths = new Set(["/api/v1/openapi.json", "/healthz", "/docs", "/docs/scalar.js", "/docs/init.js", "/api/v1/oauth/{platform}/callback", "/overlay/chat/{overlayToken}", "/overlay/chat/{overlayToken}/feed"]);
     for (const { path, method, op, key } of operations()) {
       expect(op.summary, key).toBeTruthy();
       expect(op.tags?.length, key).toBeGreaterThan(0);
@@ -80,7 +83,7 @@ describe("the OpenAPI 3.1 document", () => {
         else expect(op.responses["415"], key).toBeDefined();
       }
       if (path.startsWith("/api/v1/actions")) continue; // action URLs carry their own token
-      if (publicPaths.has(path)) {
+      if (publicPaths.has(path) || PLATFORM_WEBHOOK.test(path)) {
         expect(op.security, key).toEqual([]);
         continue;
       }
@@ -198,7 +201,7 @@ describe("the OpenAPI 3.1 document", () => {
     await call("DELETE", `/api/v1/streams/${stream.id}`);
     await call("DELETE", `/api/v1/streams/${stream.id}`);
 
-    const mine = operations().filter(({ path }) => !AUTOMATION_PATHS.test(path) && !CHECKED_ELSEWHERE.test(path) && !CHAT.test(path) && path !== X_WEBHOOK);
+    const mine = operations().filter(({ path }) => !AUTOMATION_PATHS.test(path) && !CHECKED_ELSEWHERE.test(path) && !CHAT.test(path) && !PLATFORM_WEBHOOK.test(path));
     const unexercised = mine.map((o) => o.key).filter((key) => !checker.exercised.has(key));
     expect(unexercised, "operations no real answer was checked for").toEqual([]);
   });

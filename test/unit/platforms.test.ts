@@ -3,11 +3,11 @@ import { platforms, platformIds } from "../../src/destinations/registry.js";
 
 describe("platform adapters", () => {
   it("lists every platform once, keyed by its own id", () => {
-    expect(platformIds).toEqual(["custom", "twitch", "youtube", "x", "twitcasting"]);
+    expect(platformIds).toEqual(["custom", "twitch", "youtube", "x", "twitcasting", "kick"]);
     for (const id of platformIds) expect(platforms[id].id).toBe(id);
   });
 
-  it.each(["twitch", "youtube", "x", "twitcasting"] as const)("%s takes a pasted RTMP(S) URL + key and says what is wrong", (id) => {
+  it.each(["twitch", "youtube", "x", "twitcasting", "kick"] as const)("%s takes a pasted RTMP(S) URL + key and says what is wrong", (id) => {
     const adapter = platforms[id];
     expect(adapter.checkIngest({ url: " rtmps://ingest.example.net:443/app/ ", streamKey: "live_123_abc" })).toEqual({
       ok: true,
@@ -33,6 +33,7 @@ describe("platform adapters", () => {
     expect(platforms.youtube.limits.maxVideoKbps).toBeGreaterThanOrEqual(50_000);
     expect(platforms.x.limits.videoCodecs).toEqual(["H264"]);
     expect(platforms.twitcasting.limits.maxVideoKbps! + platforms.twitcasting.limits.maxAudioKbps!).toBeLessThanOrEqual(6000);
+    expect(platforms.kick.limits).toMatchObject({ maxKeyframeIntervalSec: 2, videoCodecs: ["H264"], audioCodecs: ["AAC"] });
     expect(platforms.custom.limits).toBeNull();
   });
 });

@@ -4,6 +4,7 @@ import { twitch } from "./twitch/index.js";
 import { youtube } from "./youtube/index.js";
 import { x } from "./x/index.js";
 import { twitcasting } from "./twitcasting/index.js";
+import { facebook } from "./facebook/index.js";
 
 /** Every platform Prism can stream to. Adding one: its folder, and one line here. */
 export const platforms = {
@@ -12,6 +13,7 @@ export const platforms = {
   youtube,
   x,
   twitcasting,
+  facebook,
 } as const satisfies Record<string, PlatformAdapter>;
 
 export type PlatformId = keyof typeof platforms;

@@ -52,7 +52,12 @@ export class OAuthClient {
 
   async exchange(code: string, redirectUri: string, codeVerifier: string | null): Promise<TokenSet> {
     const params = { code, redirect_uri: redirectUri, ...(codeVerifier && { code_verifier: codeVerifier }) };
-    return tokenSet(await this.attempt("exchange the sign-in code", () => this.client.getToken(params, { timeout: this.timeoutMs })));
+    const token = await this.attempt("exchange the sign-in code", () => this.client.getToken(params, { timeout: this.timeoutMs }));
+    const swap = this.profile.exchangeGrant;
+    if (!swap) return tokenSet(token);
+    // simple-oauth2 lets a parameter replace its grant_type: the same client, endpoint and client authentication.
+    const longer = { grant_type: swap.grantType, [swap.tokenField]: token.token.access_token } as unknown as Parameters<AuthorizationCode["getToken"]>[0];
+    return tokenSet(await this.attempt("exchange the token for a long-lived one", () => this.client.getToken(longer, { timeout: this.timeoutMs })));
   }
 
   /** A new access token; platforms that rotate refresh tokens  hand out a new one too. */

@@ -7,6 +7,7 @@ import { OpenApiChecker } from "../api/openapi-check.js";
 import { FACEBOOK_PAGE, FACEBOOK_USER, GRAPH, startFacebookFake, type FacebookFake } from "../fakes/facebook.js";
 import { expectNotInDatabase, linkThroughBrowser } from "./support.js";
 import type { PrismEvents } from "../../src/bus.js";
+import { runCli } from "../cli/run-cli.js";
 
 const SCOPES = ["pages_show_list", "pages_read_engagement", "pages_manage_posts", "publish_video", "pages_read_user_content", "pages_manage_engagement"];
 const DAY_MS = 86_400_000;
@@ -77,6 +78,19 @@ describe("linking a Facebook account", () => {
       fb.pages.push(...pages);
     }
   });
+
+  it("the CLI adds a typed-in Facebook destination (RTMPS only) and `prism start --help` names its settings", async () => {
+    const cli = (...args: string[]) => runCli(["--url", `http://127.0.0.1:${t.prism.httpPort}`, "--token", t.token, ...args]);
+    await t.api("POST", "/api/v1/streams", { name: "Typed" });
+    const added = await cli("destination", "add", "Typed", "--platform", "facebook", "--name", "Page", "--server", "rtmps://live-api-s.facebook.com:443/rtmp/", "--key", "FB-1-0-AbCd");
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/^Added "Page" \(.+\) to "Typed": rtmps:\/\/live-api-s\.facebook\.com:443\/rtmp enabled/);
+    const plain = await cli("destination", "add", "Typed", "--platform", "facebook", "--name", "Plain", "--server", "rtmp://live-api-s.facebook.com:80/rtmp", "--key", "FB-1-0-AbCd");
+    expect(plain.code).not.toBe(0);
+    expect(plain.stderr).toMatch(/RTMPS only/);
+    const help = await runCli(["start", "--help"]);
+    for (const name of ["PRISM_FACEBOOK_CLIENT_ID", "PRISM_FACEBOOK_CLIENT_SECRET", "PRISM_FACEBOOK_API_URL", "PRISM_FACEBOOK_PAGE_ID", "PRISM_FACEBOOK_CHAT_POLL_MS"]) expect(help.stdout).toContain(name);
+  }, 60_000);
 
   it("a token Facebook calls dead (code 190) marks the account needs_reconnect, announced once, and fails only its destination", async () => {
     const { location } = await linkThroughBrowser(t, "facebook", fb.oauth);

@@ -105,7 +105,9 @@ function platformWords(payload: unknown): string | undefined {
   }
   if (typeof body !== "object" || body === null) return undefined;
   const b = body as { error_description?: unknown; message?: unknown; error?: unknown };
-  const text = [b.error_description, b.message, b.error].find((v) => typeof v === "string" && v.length > 0) as string | undefined;
+  // Some platforms nest their words: {"error":{"message":"…","code":100}}.
+  const nested = typeof b.error === "object" && b.error !== null ? (b.error as { message?: unknown }).message : undefined;
+  const text = [b.error_description, b.message, b.error, nested].find((v) => typeof v === "string" && v.length > 0) as string | undefined;
   return text?.slice(0, 300);
 }
 

@@ -42,6 +42,8 @@ export interface FacebookFake extends FakeServer {
   /** Every Graph call: method, path and the status answered. */
   calls: Array<{ method: string; path: string; status: number; at: number }>;
   counts: { longLivedExchanges: number };
+  /** Set to refuse the next fb_exchange_token (the app is not allowed long-lived tokens, or Facebook is unwell). */
+  refuseNextExchange: boolean;
   /** A viewer comments on a live video. */
   comment(videoId: string, from: { id: string; name: string }, message: string): GraphComment;
   /** Every user and Page token stops working now (expired, password changed, app removed). */
@@ -90,6 +92,10 @@ export async function startFacebookFake(): Promise<FacebookFake> {
     const current = oauth.authenticate(form.get("fb_exchange_token") ?? undefined);
     if (!current.ok) return graphError(400, 190, "Error validating access token: Session has expired.", 463);
     counts.longLivedExchanges += 1;
+    if (fake.refuseNextExchange) {
+      fake.refuseNextExchange = false;
+      return graphError(400, 100, "(#100) Invalid fb_exchange_token for this application");
+    }
     const ttl = oauth.dialect.accessTtlSec;
     oauth.dialect.accessTtlSec = LONG_TTL_SEC;
     try {
@@ -216,8 +222,9 @@ export async function startFacebookFake(): Promise<FacebookFake> {
     return answer;
   });
 
-  return {
+  const fake: FacebookFake = {
     ...server,
+    refuseNextExchange: false,
     oauth,
     pages,
     ingest,
@@ -238,4 +245,5 @@ export async function startFacebookFake(): Promise<FacebookFake> {
       PRISM_FACEBOOK_API_URL: `${server.url}${GRAPH}`,
     }),
   };
+  return fake;
 }

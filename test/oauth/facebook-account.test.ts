@@ -68,6 +68,15 @@ describe("linking a Facebook account", () => {
     expectNoSecretLeak(t, fb.oauth.issued);
   });
 
+  it("links nothing when Facebook refuses the long-lived exchange: an hour-long token would only fail later", async () => {
+    const before = (await t.api("GET", "/api/v1/accounts")).body.length;
+    fb.refuseNextExchange = true;
+    const { location } = await linkThroughBrowser(t, "facebook", fb.oauth);
+    expect(location.searchParams.get("account_error")).toBe("token_exchange_failed");
+    expect(t.logs()).toMatch(/Facebook refused to exchange the token for a long-lived one: \(#100\) Invalid fb_exchange_token for this application/);
+    expect((await t.api("GET", "/api/v1/accounts")).body).toHaveLength(before);
+  });
+
   it("refuses to link an account that manages no Page, and says what to do", async () => {
     const pages = fb.pages.splice(0);
     try {

@@ -68,6 +68,25 @@ describe("Facebook live video: going live, title, comments read and written as t
     expect(fb.calls.filter((c) => c.method === "POST" && c.path === `/${video!.id}`)).toHaveLength(2);
   });
 
+  it("a restart mid-stream carries on in the same live video (its id is kept with the account), and ends it; an ended one is not reused", async () => {
+    const first = await platform.ingest!(api, STREAM);
+    expect(api.data()).toEqual({ liveVideos: { [STREAM.destinationId]: { id: [...fb.liveVideos.keys()][0], pageId: FACEBOOK_PAGE.id } } });
+    const restarted = facebookAccounts.create({ settings: { clientId: "id", clientSecret: "secret", authUrl: "", tokenUrl: "", apiUrl: fb.url + GRAPH, options: { pageId: undefined, chatPollMs: 30 } }, log: pino({ level: "silent" }) });
+    expect(await restarted.ingest!(api, STREAM)).toEqual(first);
+    expect(fb.liveVideos.size).toBe(1);
+    await restarted.ended!(api, STREAM);
+    expect([...fb.liveVideos.values()][0]!.status).toBe("VOD");
+    expect(api.data()).toEqual({ liveVideos: {} });
+
+    // Ended on Facebook while Prism was away: a fresh live video, not the finished one.
+    await platform.ingest!(api, { ...STREAM, destinationId: "dst-2" });
+    fb.liveVideos.get([...fb.liveVideos.keys()][1]!)!.status = "VOD";
+    const again = facebookAccounts.create({ settings: { clientId: "id", clientSecret: "secret", authUrl: "", tokenUrl: "", apiUrl: fb.url + GRAPH, options: { pageId: undefined, chatPollMs: 30 } }, log: pino({ level: "silent" }) });
+    const fresh = await again.ingest!(api, { ...STREAM, destinationId: "dst-2" });
+    expect(fb.liveVideos.size).toBe(3);
+    expect(fresh.streamKey).toBe([...fb.liveVideos.values()][2]!.streamKey);
+  });
+
   it("refuses a live video Facebook hands out without an RTMPS URL: plain RTMP is not taken", async () => {
     fb.ingest.secureBase = "rtmp://127.0.0.1:1935/rtmp";
     await expect(platform.ingest!(api, STREAM)).rejects.toThrow(/without an RTMPS ingest URL Prism can use.*accepts no plain RTMP/);

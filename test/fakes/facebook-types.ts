@@ -44,6 +44,8 @@ export interface GraphLiveVideo {
   status: GraphLiveVideoStatus;
   title?: string;
   description?: string;
+  stream_url?: string;
+  secure_stream_url?: string;
 }
 
 export interface GraphComment {

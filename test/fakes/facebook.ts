@@ -115,7 +115,7 @@ export async function startFacebookFake(): Promise<FacebookFake> {
 
   function liveVideoCall(req: FakeRequest, video: FakeLiveVideo, rest: string): FakeAnswer | null {
     if (req.method === "GET" && rest === "") {
-      return { status: 200, body: { id: video.id, status: video.status, title: video.title, description: video.description } satisfies GraphLiveVideo };
+      return { status: 200, body: { id: video.id, status: video.status, title: video.title, description: video.description, ...urls(video) } satisfies GraphLiveVideo };
     }
     if (req.method === "POST" && rest === "") {
       const form = req.form();
@@ -135,6 +135,10 @@ export async function startFacebookFake(): Promise<FacebookFake> {
       return { status: 200, body: { id: addComment(video, { id: page.id, name: page.name }, message).id } };
     }
     return null;
+  }
+
+  function urls(video: FakeLiveVideo) {
+    return { stream_url: `rtmp://127.0.0.1:1/rtmp/${video.streamKey}`, secure_stream_url: `${ingest.secureBase}/${video.streamKey}` };
   }
 
   function listComments(req: FakeRequest, video: FakeLiveVideo): GraphCommentList {
@@ -192,7 +196,7 @@ export async function startFacebookFake(): Promise<FacebookFake> {
       const title = form.get("title") ?? "";
       liveVideos.set(id, { id, pageId: page.id, status: form.get("status") === "LIVE_NOW" ? "LIVE" : "UNPUBLISHED", title, description: form.get("description") ?? "", streamKey, titles: [title], comments: [] });
       // The plain-RTMP URL goes nowhere: Facebook takes RTMPS only.
-      return { status: 200, body: { id, stream_url: `rtmp://127.0.0.1:1/rtmp/${streamKey}`, secure_stream_url: `${ingest.secureBase}/${streamKey}` } satisfies GraphLiveVideoCreated };
+      return { status: 200, body: { id, ...urls(liveVideos.get(id)!) } satisfies GraphLiveVideoCreated };
     }
     const node = /^\/(\d+)(\/comments)?$/.exec(path);
     const video = node && liveVideos.get(node[1]!);

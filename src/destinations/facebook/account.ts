@@ -23,7 +23,8 @@ const DESCRIPTION_MAX = 5_000;
  * swapped at once for a long-lived one (about 60 days); Facebook issues no refresh token, so when
  * it expires or is refused (code 190) the account needs connecting again. Live videos and comments
  * belong to a Page and are made with that Page's token, asked from /me/accounts at each go-live
- * and kept only in memory.
+ * and kept only in memory; the live video's id is kept with the account, so a restart carries on
+ * in the same broadcast.
  */
 export const facebookAccounts: AccountSupport<FacebookOptions> = {
   oauth: {
@@ -70,7 +71,7 @@ class FacebookLive implements LinkedPlatform {
   async ingest(api: AccountApi, stream: StreamInfo) {
     const title = stream.title.slice(0, TITLE_MAX);
     const description = (stream.description ?? "").slice(0, DESCRIPTION_MAX);
-    const known = this.sessions.get(stream.destinationId);
+    const known = this.sessions.get(stream.destinationId) ?? (await this.resume(api, stream.destinationId));
     if (known) {
       if (known.title !== title || known.description !== description) await this.pushTitle(api, known, title, description);
       return known.ingest;
@@ -82,21 +83,57 @@ class FacebookLive implements LinkedPlatform {
       form: { status: "LIVE_NOW", title, description },
     });
     const session: Session = { liveVideoId: video.id, page, ingest: secureIngest(video, page), title, description };
-    this.sessions.set(stream.destinationId, session);
+    this.keep(api, stream.destinationId, session);
     this.deps.log.info({ liveVideo: video.id, page: page.id }, "Facebook live video created");
     return session.ingest;
   }
 
   async ended(api: AccountApi, stream: StreamInfo) {
-    const session = this.sessions.get(stream.destinationId);
+    const session = this.sessions.get(stream.destinationId) ?? (await this.resume(api, stream.destinationId));
     if (!session) return;
-    this.sessions.delete(stream.destinationId);
+    this.forget(api, stream.destinationId);
     await graph(api, this.apiUrl, "end the live video", `/${encodeURIComponent(session.liveVideoId)}`, { method: "POST", page: session.page, form: { end_live_video: "true" } });
     this.deps.log.info({ liveVideo: session.liveVideoId }, "Facebook live video ended");
   }
 
   close() {
     this.sessions.clear();
+  }
+
+  /**
+   * The live video a previous run of Prism made for the destination (its id is kept with the
+   * account), while Facebook still has it live: a restart mid-stream carries on in the same
+   * broadcast instead of leaving it behind and starting another.
+   */
+  private async resume(api: AccountApi, destinationId: string): Promise<Session | undefined> {
+    const left = leftovers(api)[destinationId];
+    if (!left) return undefined;
+    const page = await this.page(api, api.account.displayName);
+    const video = page.id === left.pageId
+      ? await graph<LiveVideoCreated & { status?: string; title?: string; description?: string }>(api, this.apiUrl, "describe the live video", `/${encodeURIComponent(left.id)}`, {
+          page,
+          query: { fields: "id,status,title,description,secure_stream_url" },
+        }).catch((err: Error) => this.deps.log.warn({ liveVideo: left.id, reason: err.message }, "Facebook live video of a previous run is gone"))
+      : undefined;
+    if (!video || !RESUMABLE.has(video.status ?? "")) {
+      this.forget(api, destinationId);
+      return undefined;
+    }
+    const session: Session = { liveVideoId: video.id, page, ingest: secureIngest(video, page), title: video.title ?? "", description: video.description ?? "" };
+    this.sessions.set(destinationId, session);
+    this.deps.log.info({ liveVideo: video.id }, "Facebook live video of a previous run resumed");
+    return session;
+  }
+
+  private keep(api: AccountApi, destinationId: string, session: Session) {
+    this.sessions.set(destinationId, session);
+    api.saveData({ ...api.data(), liveVideos: { ...leftovers(api), [destinationId]: { id: session.liveVideoId, pageId: session.page.id } } });
+  }
+
+  private forget(api: AccountApi, destinationId: string) {
+    this.sessions.delete(destinationId);
+    const { [destinationId]: _gone, ...rest } = leftovers(api);
+    api.saveData({ ...api.data(), liveVideos: rest });
   }
 
   private get apiUrl() {
@@ -131,6 +168,14 @@ class FacebookLive implements LinkedPlatform {
     return { id: found.id, name: found.name, token: found.access_token };
   }
 }
+
+/** Live videos kept with the account by destination: ids only (their stream URLs are secrets, asked again). */
+function leftovers(api: AccountApi): Record<string, { id: string; pageId: string }> {
+  return (api.data().liveVideos as Record<string, { id: string; pageId: string }> | undefined) ?? {};
+}
+
+/** Statuses of a live video that can still take the stream. */
+const RESUMABLE = new Set(["LIVE", "LIVE_NOW", "UNPUBLISHED"]);
 
 /** Facebook takes live video over RTMPS only: the secure URL, split into server and stream key. */
 function secureIngest(video: LiveVideoCreated, page: Page): { url: string; streamKey: string } {

@@ -12,6 +12,12 @@ export interface AccountApi {
    * `refresh`: the platform refused the last one, mint a new one. Absent where no token is kept.
    */
   accessToken?(refresh?: boolean): Promise<string>;
+  /**
+   * The platform said in its own words (not with a 401) that the account's token is dead: marks
+   * the account as needing to be connected again (announced once) and gives the error to throw.
+   * Absent where no account is kept.
+   */
+  tokenRefused?(reason: string): Error;
   /** Small non-secret platform objects kept with the account (e.g. a reusable live stream id). */
   data(): Record<string, unknown>;
   saveData(data: Record<string, unknown>): void;

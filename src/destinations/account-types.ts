@@ -31,6 +31,13 @@ export interface OAuthProfile<Options = unknown> {
   clientAuth: "body" | "header";
   /** Extra authorize parameters, e.g. Google's access_type=offline to get a refresh token. */
   authorizeParams?: Readonly<Record<string, string>>;
+  /**
+   * For platforms whose code exchange hands out a short-lived token and no refresh token, but
+   * swap it for a longer-lived one: the token from the code is sent at once to the token endpoint
+   * again with this grant_type, in the form field `tokenField` (client authenticated as for the
+   * code), and the longer-lived token is the one Prism keeps.
+   */
+  exchangeGrant?: { grantType: string; tokenField: string };
 }
 
 export interface LinkedPlatformDeps<Options = unknown> {

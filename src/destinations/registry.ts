@@ -1,20 +1,11 @@
 import type { PlatformAdapter } from "./types.js";
-import { custom } from "./custom/index.js";
-import { twitch } from "./twitch/index.js";
-import { youtube } from "./youtube/index.js";
-import { x } from "./x/index.js";
-import { twitcasting } from "./twitcasting/index.js";
-import { kick } from "./kick/index.js";
+import * as listed from "./platform-list.js";
 
-/** Every platform Prism can stream to. Adding one: its folder, and one line here. */
-export const platforms = {
-  custom,
-  twitch,
-  youtube,
-  x,
-  twitcasting,
-  kick,
-} as const satisfies Record<string, PlatformAdapter>;
+/**
+ * Every platform Prism can stream to, from platform-list.ts (one line each), in the order of their ids
+ * (a module's exports are sorted by name). Adding one: its folder, and one line in platform-list.ts.
+ */
+export const platforms = { ...listed } as const satisfies Record<string, PlatformAdapter>;
 
 export type PlatformId = keyof typeof platforms;
 export const platformIds = Object.keys(platforms) as [PlatformId, ...PlatformId[]];

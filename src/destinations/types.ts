@@ -10,7 +10,7 @@ export type IngestCheck = { ok: true; url: string; streamKey: string } | { ok: f
 
 /**
  * One streaming platform: everything Prism knows about it lives in its folder
- * (src/destinations/<id>/) behind this interface, and the folder is listed once in registry.ts.
+ * (src/destinations/<id>/) behind this interface, and the folder is listed once in platform-list.ts (one line), which registry.ts reads.
  * Nothing outside the folder and the registry names the platform (test/unit/platform-names.test.ts);
  * the rest of Prism derives what it needs from the registry:
  *

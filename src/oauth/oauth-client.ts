@@ -52,7 +52,12 @@ export class OAuthClient {
 
   async exchange(code: string, redirectUri: string, codeVerifier: string | null): Promise<TokenSet> {
     const params = { code, redirect_uri: redirectUri, ...(codeVerifier && { code_verifier: codeVerifier }) };
-    return tokenSet(await this.attempt("exchange the sign-in code", () => this.client.getToken(params, { timeout: this.timeoutMs })));
+    const token = await this.attempt("exchange the sign-in code", () => this.client.getToken(params, { timeout: this.timeoutMs }));
+    const swap = this.profile.exchangeGrant;
+    if (!swap) return tokenSet(token);
+    // simple-oauth2 lets a parameter replace its grant_type: the same client, endpoint and client authentication.
+    const longer = { grant_type: swap.grantType, [swap.tokenField]: token.token.access_token } as unknown as Parameters<AuthorizationCode["getToken"]>[0];
+    return tokenSet(await this.attempt("exchange the token for a long-lived one", () => this.client.getToken(longer, { timeout: this.timeoutMs })));
   }
 
   /** A new access token; platforms that rotate refresh tokens  hand out a new one too. */
@@ -100,7 +105,9 @@ function platformWords(payload: unknown): string | undefined {
   }
   if (typeof body !== "object" || body === null) return undefined;
   const b = body as { error_description?: unknown; message?: unknown; error?: unknown };
-  const text = [b.error_description, b.message, b.error].find((v) => typeof v === "string" && v.length > 0) as string | undefined;
+  // Some platforms nest their words: {"error":{"message":"…","code":100}}.
+  const nested = typeof b.error === "object" && b.error !== null ? (b.error as { message?: unknown }).message : undefined;
+  const text = [b.error_description, b.message, b.error, nested].find((v) => typeof v === "string" && v.length > 0) as string | undefined;
   return text?.slice(0, 300);
 }
 

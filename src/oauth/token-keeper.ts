@@ -79,6 +79,7 @@ export class TokenKeeper {
         return res;
       },
       accessToken: async (refresh = false) => (await this.fresh(id, refresh)).accessToken,
+      tokenRefused: (reason) => this.needsReconnect(this.repo.get(id) ?? account, reason),
       data: () => this.repo.get(id)?.platformData ?? {},
       saveData: (data) => this.repo.saveData(id, data),
     };
@@ -91,6 +92,7 @@ export class TokenKeeper {
     return {
       account: { id: "", ...user },
       fetch: (url, init = {}) => this.request(label, accessToken, url, init),
+      tokenRefused: (reason) => new AccountNeedsReconnect(`${label} refused the token it had just issued (${reason}); link the account again.`),
       data: () => data,
       saveData: (d) => (data = d),
     };

@@ -3,7 +3,7 @@ import { platforms, platformIds } from "../../src/destinations/registry.js";
 
 describe("platform adapters", () => {
   it("lists every platform once, keyed by its own id", () => {
-    expect(platformIds).toEqual(["custom", "twitch", "youtube", "x", "twitcasting", "kick"]);
+    expect(platformIds).toEqual(["custom", "facebook", "kick", "twitcasting", "twitch", "x", "youtube"]);
     for (const id of platformIds) expect(platforms[id].id).toBe(id);
   });
 
@@ -19,6 +19,17 @@ describe("platform adapters", () => {
     expect(!badUrl.ok && badUrl.message).toMatch(/Only rtmp/);
     const badKey = adapter.checkIngest({ url: "rtmp://example.net/app", streamKey: "has space" });
     expect(!badKey.ok && badKey.message).toMatch(/spaces/);
+  });
+
+  it("takes only rtmps:// for Facebook, which refuses plain RTMP, and hints at its server", () => {
+    expect(platforms.facebook.checkIngest({ url: "rtmps://live-api-s.facebook.com:443/rtmp/", streamKey: "FB-1-0-Ab?s_bl=1" })).toEqual({
+      ok: true,
+      url: "rtmps://live-api-s.facebook.com:443/rtmp",
+      streamKey: "FB-1-0-Ab?s_bl=1",
+    });
+    const plain = platforms.facebook.checkIngest({ url: "rtmp://live-api-s.facebook.com:80/rtmp", streamKey: "k" });
+    expect(!plain.ok && plain.message).toMatch(/RTMPS only.*rtmps:\/\/live-api-s\.facebook\.com:443\/rtmp/);
+    expect(platforms.facebook.limits).toMatchObject({ maxVideoKbps: 9000, maxKeyframeIntervalSec: 4, audioCodecs: ["AAC"] });
   });
 
   it("hints at the platform's own server when the URL is wrong", () => {

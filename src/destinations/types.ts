@@ -50,9 +50,9 @@ export interface PlatformAdapter<Options = any> {
    */
   typedIngest?: string;
   /**
-   * Settings a destination of this platform keeps besides URL and key (e.g. where its chat is read).
-   * Not yet open to new platforms: their storage is still one platform's own table, so Prism refuses
-   * to start when another platform declares them (src/oauth/index.ts) until a generic store exists.
+   * Settings a destination of this platform keeps besides URL and key (e.g. where its chat is read),
+   * kept as JSON in the generic destination_settings table; its chat reader reads them back through
+   * its stream's `live` (account-api.ts).
    */
   destinationSettings?: DestinationSettingsSupport;
   /** Extra HTTP routes (e.g. a webhook the platform posts to), under /api/v1/platforms/<id>/; documented in the OpenAPI document. */
@@ -75,7 +75,9 @@ export interface DestinationSettingsSupport<Input = any, Stored = any, View = an
   describe: { input: string; view: string };
   /** They need a linked account: why, for the message when accountId is missing. */
   needsAccount: string;
-  /** What to store for an accepted input (fields left out keep their value). */
+  /** What a destination that never stored any has: every stored field, so `show` and readers see all of them. */
+  defaults: Stored;
+  /** What to store for an accepted input (fields left out keep their value; a JSON object). */
   patch(input: Input): Partial<Stored>;
   show(stored: Stored): View;
 }

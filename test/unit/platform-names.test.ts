@@ -13,12 +13,7 @@ const SOURCES = filesUnder(ROOT, "src");
  * "custom" (any RTMP server) is the registry's fallback and a plain word, so it is not checked.
  */
 const NOT_YET_SEALED: Record<string, string> = {
-  // X's per-destination chat settings: their storage (a table of their own), the reader's go-live
-  // state and the dashboard panel have not moved into src/destinations/x/ yet.
-  "src/db/x-chat-repo.ts": "X chat settings storage → a generic destination-settings store",
-  "src/db/schema/x-chat.ts": "X chat settings table → a generic destination-settings table (migration)",
-  "src/oauth/x-chat.ts": "X reader's go-live state → src/destinations/x/",
-  "src/oauth/index.ts": "wires X's chat state and settings store",
+  // X's dashboard panel has not moved into src/destinations/x/ yet.
   "src/web/public/x-chat.js": "X's dashboard panel → served from src/destinations/x/",
   "src/web/public/destinations.js": "renders X's panel by name",
 };

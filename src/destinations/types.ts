@@ -55,6 +55,12 @@ export interface PlatformAdapter<Options = any> {
    * its stream's `live` (account-api.ts).
    */
   destinationSettings?: DestinationSettingsSupport;
+  /**
+   * Its folder holds panel.js: a dashboard module (Preact + htm, importing the dashboard's own by
+   * absolute path, e.g. /assets/api.js) exporting `Panel({ streamId, dest, onSaved })`, which the
+   * dashboard shows on each of its destinations' cards (served at /assets/platforms/<id>/panel.js).
+   */
+  dashboardPanel?: boolean;
   /** Extra HTTP routes (e.g. a webhook the platform posts to), under /api/v1/platforms/<id>/; documented in the OpenAPI document. */
   routes?(deps: PlatformRouteDeps<Options>): PlatformRoutes;
 }

@@ -22,6 +22,8 @@ export type IngestCheck = { ok: true; url: string; streamKey: string } | { ok: f
  * - the API:                GET /api/v1/platforms lists every platform (the dashboard reads it);
  *                           /api/v1/accounts/<id>/… exists for platforms with `accounts`;
  *                           `routes` are mounted under /api/v1/platforms/<id>/
+ * - per destination:        `destinationSettings` → the API's `<id>` field, kept in destination_settings;
+ *                           `dashboardPanel` (panel.js) → its part of the dashboard's destination card
  *
  * Options left out are capabilities the platform does not have.
  */

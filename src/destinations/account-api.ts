@@ -29,4 +29,19 @@ export interface StreamInfo {
   destinationId: string;
   title: string;
   description: string | null;
+  /** The destination during this go-live, for chat readers (absent outside a linked destination's chat). */
+  live?: DestinationLive;
+}
+
+/**
+ * A destination during one go-live, whatever its platform: its own settings (its adapter's
+ * `destinationSettings`, read again at every call so a change made while live is followed), and
+ * whether the platform's once-per-go-live step (e.g. posting an announcement) already ran.
+ */
+export interface DestinationLive {
+  settings(): unknown;
+  updateSettings(patch: unknown): void;
+  /** True outside a go-live Prism saw start: nothing is done once-per-go-live for a stream that did not start. */
+  doneThisGoLive(): boolean;
+  markDoneThisGoLive(): void;
 }

@@ -22,6 +22,8 @@ export type IngestCheck = { ok: true; url: string; streamKey: string } | { ok: f
  * - the API:                GET /api/v1/platforms lists every platform (the dashboard reads it);
  *                           /api/v1/accounts/<id>/… exists for platforms with `accounts`;
  *                           `routes` are mounted under /api/v1/platforms/<id>/
+ * - per destination:        `destinationSettings` → the API's `<id>` field, kept in destination_settings;
+ *                           `dashboardPanel` (panel.js) → its part of the dashboard's destination card
  *
  * Options left out are capabilities the platform does not have.
  */
@@ -50,11 +52,17 @@ export interface PlatformAdapter<Options = any> {
    */
   typedIngest?: string;
   /**
-   * Settings a destination of this platform keeps besides URL and key (e.g. where its chat is read).
-   * Not yet open to new platforms: their storage is still one platform's own table, so Prism refuses
-   * to start when another platform declares them (src/oauth/index.ts) until a generic store exists.
+   * Settings a destination of this platform keeps besides URL and key (e.g. where its chat is read),
+   * kept as JSON in the generic destination_settings table; its chat reader reads them back through
+   * its stream's `live` (account-api.ts).
    */
   destinationSettings?: DestinationSettingsSupport;
+  /**
+   * Its folder holds panel.js: a dashboard module (Preact + htm, importing the dashboard's own by
+   * absolute path, e.g. /assets/api.js) exporting `Panel({ streamId, dest, onSaved })`, which the
+   * dashboard shows on each of its destinations' cards (served at /assets/platforms/<id>/panel.js).
+   */
+  dashboardPanel?: boolean;
   /** Extra HTTP routes (e.g. a webhook the platform posts to), under /api/v1/platforms/<id>/; documented in the OpenAPI document. */
   routes?(deps: PlatformRouteDeps<Options>): PlatformRoutes;
 }
@@ -75,7 +83,9 @@ export interface DestinationSettingsSupport<Input = any, Stored = any, View = an
   describe: { input: string; view: string };
   /** They need a linked account: why, for the message when accountId is missing. */
   needsAccount: string;
-  /** What to store for an accepted input (fields left out keep their value). */
+  /** What a destination that never stored any has: every stored field, so `show` and readers see all of them. */
+  defaults: Stored;
+  /** What to store for an accepted input (fields left out keep their value; a JSON object). */
   patch(input: Input): Partial<Stored>;
   show(stored: Stored): View;
 }

@@ -18,8 +18,8 @@ import { AccountLinking, type CallbackQuery } from "./linking.js";
 import { LinkedDestinations } from "./linked-destinations.js";
 import { LinkError } from "./errors.js";
 import type { ChatSource } from "../comments/types.js";
-import { XChatRepo } from "../db/x-chat-repo.js";
-import { XChats } from "./x-chat.js";
+import { DestinationSettingsRepo } from "../db/destination-settings-repo.js";
+import { GoLives } from "./go-lives.js";
 
 export { LinkError } from "./errors.js";
 export { LinkDeclined } from "./linking.js";
@@ -99,13 +99,8 @@ export function createAccounts(deps: {
     pkce: (platform) => supported.find((p) => p.id === platform)?.support.oauth.pkce ?? false,
     log,
   });
-  const xSettings = new XChatRepo(deps.db);
-  // Until destination settings have a generic store, only X's own table exists: refuse to start
-  // rather than silently drop another platform's settings.
-  for (const p of Object.values(platforms as Record<string, PlatformAdapter>)) {
-    if (p.destinationSettings && p.id !== "x") throw new Error(`${p.id} declares destinationSettings, but Prism has no store for them yet (only X's chat settings table)`);
-  }
-  const xChats = new XChats({ settings: xSettings, destinations: deps.destinations, accounts: repo, bus: deps.bus });
+  const settingsStores = destinationSettingsStores(new DestinationSettingsRepo(deps.db));
+  const goLives = new GoLives(deps.bus);
   const destinations = new LinkedDestinations({ accounts: repo, streams: deps.streams, platforms: linked, labels, keeper, bus: deps.bus, log });
   let sweeper: NodeJS.Timeout | null = null;
 
@@ -159,15 +154,14 @@ export function createAccounts(deps: {
           destinationId: d.id,
           title: stream?.title ?? stream?.name ?? "Live",
           description: stream?.description ?? null,
-          ...(d.platform === "x" && { x: xChats.chatFor(streamId, d.id) }),
+          live: goLives.destination(streamId, d.id, settingsStores.get(d.platform)),
         };
         return [{ platform: d.platform, destinationId: d.id, chat, api: keeper.api(account), stream: info }];
       });
     },
-    // X's chat settings are the only destination settings so far, in a table of their own.
-    destinationSettings: (platform) => (platform === "x" ? xSettings : undefined),
+    destinationSettings: (platform) => settingsStores.get(platform),
     liveStreamsLinkedTo: (platform, platformUserId, accepts = () => true) =>
-      xChats.liveStreams().filter((streamId) =>
+      goLives.liveStreams().filter((streamId) =>
         deps.destinations
           .list(streamId)
           .some((d) => d.platform === platform && d.enabled && d.accountId !== null && repo.summary(d.accountId)?.platformUserId === platformUserId && accepts(d.id)),
@@ -177,7 +171,7 @@ export function createAccounts(deps: {
       for (const platform of linked.values()) platform.instrument?.(registry);
     },
     start() {
-      xChats.start();
+      goLives.start();
       destinations.start();
       sweeper = setInterval(() => void keeper.sweep(), settings.refreshCheckMs);
       sweeper.unref();
@@ -186,8 +180,23 @@ export function createAccounts(deps: {
       if (sweeper) clearInterval(sweeper);
       sweeper = null;
       destinations.stop();
-      xChats.stop();
+      goLives.stop();
       for (const platform of linked.values()) platform.close?.();
     },
   };
+}
+
+/** Each platform that declares destination settings gets them kept in the one generic table, its defaults filled in. */
+function destinationSettingsStores(repo: DestinationSettingsRepo): Map<string, DestinationSettingsStore> {
+  return new Map(
+    Object.values(platforms as Record<string, PlatformAdapter>).flatMap((p) => {
+      const defaults = p.destinationSettings?.defaults as Record<string, unknown> | undefined;
+      if (!defaults) return [];
+      const store: DestinationSettingsStore = {
+        get: (id) => ({ ...defaults, ...repo.get(id) }),
+        update: (id, patch) => ({ ...defaults, ...repo.update(id, patch as Record<string, unknown>) }),
+      };
+      return [[p.id, store] as const];
+    }),
+  );
 }

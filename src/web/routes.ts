@@ -10,6 +10,7 @@ import { getCookie } from "hono/cookie";
 import { CSRF_COOKIE, SESSION_COOKIE, type DashboardSessions } from "./session.js";
 import { platforms } from "../destinations/registry.js";
 import { platformInfo } from "../api/routes/platforms.js";
+import type { PlatformAdapter } from "../destinations/types.js";
 
 /** The page's own files (one HTML shell, its ES modules, one CSS file), found from src/ and from dist/ alike. */
 const PUBLIC_DIR = fileURLToPath(new URL("../../src/web/public/", import.meta.url));
@@ -21,10 +22,16 @@ const VENDOR: Record<string, () => string> = {
   "hooks.mjs": () => require.resolve("preact/hooks"),
   "htm.mjs": () => require.resolve("htm").replace(/htm\.js$/, "htm.module.js"),
 };
-const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "chat-modes.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "x-chat.js", "style.css"]);
+const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "chat-modes.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "style.css"]);
 const TYPES: Record<string, string> = { js: "text/javascript; charset=utf-8", mjs: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", html: "text/html; charset=utf-8" };
 
-const PLATFORM_LIST = `// Generated from Prism's platform registry (src/destinations/registry.ts).\nexport const PLATFORMS = ${JSON.stringify(Object.values(platforms).map(platformInfo))};\n`;
+const PLATFORM_LIST = `// Generated from Prism's platform registry (src/destinations/registry.ts).\nexport const PLATFORMS = ${JSON.stringify(
+  (Object.values(platforms) as PlatformAdapter[]).map((p) => ({ ...platformInfo(p), panel: p.dashboardPanel === true })),
+)};\n`;
+
+/** A platform's dashboard panel (its adapter's `dashboardPanel`), read from its folder under src/ from src/ and dist/ alike. */
+const panelFile = (id: string) => fileURLToPath(new URL(`../../src/destinations/${id}/panel.js`, import.meta.url));
+const withPanel = new Set((Object.values(platforms) as PlatformAdapter[]).filter((p) => p.dashboardPanel).map((p) => p.id));
 
 const cache = new Map<string, string>();
 async function load(path: string): Promise<string> {
@@ -75,6 +82,12 @@ function dashboardRoutes({ auth, sessions }: { auth: Authenticator; sessions: Da
   app.get("/assets/platform-list.js", (c) => {
     c.header("Cache-Control", "no-cache");
     return c.body(PLATFORM_LIST, 200, { "Content-Type": TYPES.js! });
+  });
+  app.get("/assets/platforms/:id/panel.js", async (c) => {
+    const id = c.req.param("id");
+    if (!withPanel.has(id)) return c.json(errorBody("not_found", `No dashboard panel for platform ${id}.`), 404);
+    c.header("Cache-Control", "no-cache");
+    return c.body(await load(panelFile(id)), 200, { "Content-Type": TYPES.js! });
   });
   app.get("/assets/:file", async (c) => {
     const file = c.req.param("file");

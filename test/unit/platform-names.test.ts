@@ -7,22 +7,7 @@ import { filesUnder, mentions, namePatterns } from "../support/platform-names.js
 const ROOT = resolve(import.meta.dirname, "../..");
 const SOURCES = filesUnder(ROOT, "src");
 
-/**
- * Files that still name a platform outside its folder, each with what is left to do. This list only
- * shrinks: a file that no longer names one must leave it (the second test), a new one may not join.
- * "custom" (any RTMP server) is the registry's fallback and a plain word, so it is not checked.
- */
-const NOT_YET_SEALED: Record<string, string> = {
-  // X's per-destination chat settings: their storage (a table of their own), the reader's go-live
-  // state and the dashboard panel have not moved into src/destinations/x/ yet.
-  "src/db/x-chat-repo.ts": "X chat settings storage → a generic destination-settings store",
-  "src/db/schema/x-chat.ts": "X chat settings table → a generic destination-settings table (migration)",
-  "src/oauth/x-chat.ts": "X reader's go-live state → src/destinations/x/",
-  "src/oauth/index.ts": "wires X's chat state and settings store",
-  "src/web/public/x-chat.js": "X's dashboard panel → served from src/destinations/x/",
-  "src/web/public/destinations.js": "renders X's panel by name",
-};
-
+/** "custom" (any RTMP server) is the registry's fallback and a plain word, so it is not checked. */
 const checked = (Object.values(platforms) as PlatformAdapter[]).filter((p) => p.id !== "custom");
 const ownFiles = (file: string, id: string) => file.startsWith(`src/destinations/${id}/`) || file === "src/destinations/platform-list.ts";
 
@@ -42,12 +27,7 @@ describe("platform names stay in their folders", () => {
   const found = mentionsOutsideFolders();
 
   it("no platform is named outside src/destinations/<id>/ and the registry (code, strings, comments, the dashboard)", () => {
-    const unexpected = [...found].filter(([file]) => !(file in NOT_YET_SEALED)).flatMap(([, lines]) => lines);
-    expect(unexpected).toEqual([]);
-  });
-
-  it("the list of files not yet sealed holds only files that still name a platform", () => {
-    expect(Object.keys(NOT_YET_SEALED).filter((file) => !found.has(file))).toEqual([]);
+    expect([...found].flatMap(([, lines]) => lines)).toEqual([]);
   });
 
   it("the check finds a platform's name where it would be written", () => {

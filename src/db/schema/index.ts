@@ -4,5 +4,5 @@ export * from "./tokens.js";
 export * from "./webhooks.js";
 export * from "./accounts.js";
 export * from "./comments.js";
-export * from "./x-chat.js";
+export * from "./destination-settings.js";
 export * from "./sessions.js";

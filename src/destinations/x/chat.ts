@@ -4,6 +4,7 @@ import { PlatformRefused } from "../account-types.js";
 import { CHAT_BACKOFF, ChatSlowDown, ChatWaiting, runChatLoop } from "../chat-loop.js";
 import type { ChatSupport, IncomingChatMessage } from "../chat-types.js";
 import { endpoint, readJson } from "../platform-http.js";
+import type { XChatSettings } from "./settings.js";
 import { X_BROADCAST_CHAT_MAX, X_SEARCH_POLL_MS, xUsageCapMessage, xWeightedLength } from "./limits.js";
 
 const xMessage = (body: { detail?: string; title?: string }) => body.detail ?? body.title;
@@ -27,6 +28,20 @@ export interface XStreamChat {
   announcedThisGoLive(): boolean;
   /** The announcement Prism just posted: it becomes the post whose replies are read. */
   announced(postId: string): void;
+}
+
+/** The destination during this go-live (Prism's generic `live`, or `x` given directly) as X's chat sees it. */
+function liveChat(stream: StreamInfo): XStreamChat | undefined {
+  const { x, live } = stream as XChatStream;
+  if (x || !live) return x;
+  return {
+    current: () => live.settings() as XChatSettings,
+    announcedThisGoLive: () => live.doneThisGoLive(),
+    announced: (postId) => {
+      live.markDoneThisGoLive();
+      live.updateSettings({ postId });
+    },
+  };
 }
 
 const NO_POST = "no announcement post is set for this stream, so there are no replies to read (X has no public live chat API)";
@@ -69,8 +84,8 @@ export function xChat(options: XChatOptions): ChatSupport {
   const pollMs = options.pollMs ?? X_SEARCH_POLL_MS;
   /** The stream's chat as it is set now: the live settings when the stream has them, else the fixed post. */
   const chatOf = (stream: StreamInfo) => {
-    const { x, xPostId } = stream as XChatStream;
-    return x ? x.current() : { postId: xPostId ?? null, announceText: null, broadcastId: null };
+    const x = liveChat(stream);
+    return x ? x.current() : { postId: (stream as XChatStream).xPostId ?? null, announceText: null, broadcastId: null };
   };
 
   async function get<T>(api: AccountApi, what: string, path: string, query: Record<string, string>): Promise<{ body: T; res: Response }> {
@@ -128,7 +143,7 @@ export function xChat(options: XChatOptions): ChatSupport {
 
   return {
     async read(api, stream, sink, signal) {
-      const live = (stream as XChatStream).x;
+      const live = liveChat(stream);
       if (!live && !chatOf(stream).postId) {
         sink.state("failed", NO_POST);
         return;

@@ -18,5 +18,6 @@ export const x = {
   config: xConfig,
   typedIngest: "X offers no API that hands out Media Studio stream keys; copy the RTMP(S) URL and key from Media Studio.",
   destinationSettings: xDestinationSettings,
+  dashboardPanel: true,
   routes: xRoutes,
 } satisfies PlatformAdapter;

@@ -3,7 +3,7 @@ import { BROADCAST_ID, parsePostRef, postUrl } from "./post-ref.js";
 import type { DestinationSettingsSupport } from "../types.js";
 
 /** An X destination's chat settings as Prism keeps them. */
-interface XChatSettings {
+export interface XChatSettings {
   postId: string | null;
   announceText: string | null;
   broadcastId: string | null;
@@ -83,6 +83,7 @@ export const xDestinationSettings: DestinationSettingsSupport<z.infer<typeof XCh
   label: "X chat settings",
   describe: { input: "X destinations with a linked account: where the X chat is read", view: "X destinations only: where the X chat is read" },
   needsAccount: "reading X replies or posting the announcement needs a linked X account",
+  defaults: { postId: null, announceText: null, broadcastId: null },
   patch: xChatPatch,
   show: xChatView,
 };

@@ -3,7 +3,6 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { html, api, openFeed } from "./api.js";
 import { useLoad, Action, Err } from "./ui.js";
 import { TranscodeSettings } from "./transcode.js";
-import { XChatSettings } from "./x-chat.js";
 import { platformList, platformName } from "./platforms.js";
 
 /** Platforms whose destinations take a typed-in URL and key even with a linked account. */
@@ -79,6 +78,28 @@ export function StreamPage({ id }) {
     <${AddDestination} streamId=${id} onAdded=${reload} />`;
 }
 
+/** Platforms whose folder provides a dashboard panel (their registry entry says `panel`), loaded once each. */
+const PANELS = new Map();
+const panelOf = (platform) => {
+  if (!platformList.some((p) => p.id === platform && p.panel)) return null;
+  if (!PANELS.has(platform)) PANELS.set(platform, import(`/assets/platforms/${encodeURIComponent(platform)}/panel.js`));
+  return PANELS.get(platform);
+};
+
+/** The platform's own part of a destination's card (e.g. where its chat is read), if its folder has one. */
+function PlatformPanel({ streamId, dest, onSaved }) {
+  const [loaded, setLoaded] = useState(null);
+  useEffect(() => {
+    const pending = panelOf(dest.platform);
+    if (!pending) return;
+    let current = true;
+    pending.then((module) => current && setLoaded({ Panel: module.Panel }), (error) => current && setLoaded({ error }));
+    return () => void (current = false);
+  }, [dest.platform]);
+  if (loaded?.error) return html`<${Err} error=${`This platform's panel did not load: ${loaded.error.message}`} />`;
+  return loaded ? html`<${loaded.Panel} streamId=${streamId} dest=${dest} onSaved=${onSaved} />` : null;
+}
+
 function DestinationCard({ streamId, dest, health, samples, reload }) {
   const [enabled, setEnabled] = useState(dest.enabled);
   const [error, setError] = useState("");
@@ -115,10 +136,7 @@ function DestinationCard({ streamId, dest, health, samples, reload }) {
       ${health?.lastError && html`<p class="error last-error"><strong>Last error:</strong> ${health.lastError}</p>`}
       ${health?.warnings?.length > 0 && html`<ul class="warnings">${health.warnings.map((w) => html`<li>⚠ ${w}</li>`)}</ul>`}
       ${health?.transcode && html`<p class="hint">${health.transcode.mode === "transcode" ? `Re-encoding (${Math.round(health.transcode.fps ?? 0)} fps, ${Math.round(health.transcode.bitrateKbps ?? 0)} kbps)` : "Relayed as is"}</p>`}
-      ${dest.platform === "x" &&
-      (dest.accountId && dest.x
-        ? html`<${XChatSettings} streamId=${streamId} dest=${dest} onSaved=${reload} />`
-        : html`<p class="hint">X chat: add this destination from a linked X account (Accounts page) so Prism can read the replies to your announcement post.</p>`)}
+      <${PlatformPanel} streamId=${streamId} dest=${dest} onSaved=${reload} />
       <${TranscodeSettings} streamId=${streamId} dest=${dest} onSaved=${reload} />
       <div class="row">
         <${Action} className="danger" confirm=${`Remove ${dest.name}?`} run=${async () => {

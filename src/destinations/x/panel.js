@@ -1,8 +1,9 @@
 // Where an X destination's chat comes from: the replies to the announcement post (pasted, or posted by
 // Prism at go-live), or, with X Enterprise, a broadcast's chat. Without one of them Prism reads no X chat.
 import { useEffect, useState } from "preact/hooks";
-import { html, api } from "./api.js";
-import { Err } from "./ui.js";
+// Served at /assets/platforms/x/panel.js (its adapter's `dashboardPanel`): the dashboard's modules by absolute path.
+import { html, api } from "/assets/api.js";
+import { Err } from "/assets/ui.js";
 
 /** X's limit for a post; the API refuses longer announcements. */
 const ANNOUNCE_MAX = 280;
@@ -40,7 +41,15 @@ function FieldError({ id, error }) {
   return error ? html`<p class="error field-error" id=${id} role="alert">${error}</p>` : null;
 }
 
-export function XChatSettings({ streamId, dest, onSaved }) {
+/** What the dashboard shows on an X destination's card (destinations.js loads it for any platform that has one). */
+export function Panel({ streamId, dest, onSaved }) {
+  if (!(dest.accountId && dest.x)) {
+    return html`<p class="hint">X chat: add this destination from a linked X account (Accounts page) so Prism can read the replies to your announcement post.</p>`;
+  }
+  return html`<${XChatSettings} streamId=${streamId} dest=${dest} onSaved=${onSaved} />`;
+}
+
+function XChatSettings({ streamId, dest, onSaved }) {
   const [x, setX] = useState(dest.x);
   useEffect(() => setX(dest.x), [JSON.stringify(dest.x)]);
   const [mode, setMode] = useState(dest.x.announce ? "announce" : "post");

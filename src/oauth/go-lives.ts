@@ -1,0 +1,41 @@
+import type { EventBus } from "../bus.js";
+import type { DestinationLive } from "../destinations/account-api.js";
+import type { DestinationSettingsStore } from "../destinations/types.js";
+
+/**
+ * Which streams are live now, and for each, the destinations whose platform already did its
+ * once-per-go-live step (e.g. posted an announcement): what a chat reader needs across its retries.
+ */
+export class GoLives {
+  /** Live streams → destinations whose once-per-go-live step ran during this go-live. */
+  private readonly done = new Map<string, Set<string>>();
+  private readonly unsubscribe: Array<() => void> = [];
+
+  constructor(private readonly bus: EventBus) {}
+
+  /** Before the comment feed subscribes, so a go-live is known here when its readers start. */
+  start(): void {
+    this.unsubscribe.push(this.bus.on("stream.started", ({ streamId }) => void this.done.set(streamId, new Set())));
+    this.unsubscribe.push(this.bus.on("stream.ended", ({ streamId }) => void this.done.delete(streamId)));
+  }
+
+  stop(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+  }
+
+  /** One destination of a stream during its go-live, its settings kept in `store` (if its platform has any). */
+  destination(streamId: string, destinationId: string, store: DestinationSettingsStore | undefined): DestinationLive {
+    return {
+      settings: () => store?.get(destinationId),
+      updateSettings: (patch) => void store?.update(destinationId, patch),
+      // Outside a known go-live nothing is done: a post goes out only for a stream that started.
+      doneThisGoLive: () => this.done.get(streamId)?.has(destinationId) ?? true,
+      markDoneThisGoLive: () => void this.done.get(streamId)?.add(destinationId),
+    };
+  }
+
+  /** The streams live now (started since Prism started, not ended). */
+  liveStreams(): string[] {
+    return [...this.done.keys()];
+  }
+}

@@ -6,6 +6,7 @@ import { pathToFileURL } from "node:url";
 import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 import { startHttpReceiver, type HttpReceiver } from "./http-receiver.js";
+import { otherExamplePlatform } from "../../src/api/platform-examples.js";
 
 /** Delays short enough for tests; the defaults (5 s → 1 h for 24 h) are the same code with other numbers. */
 const FAST_RETRIES = {
@@ -398,7 +399,7 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
     expect(fired.status).toBe(200);
     expect(fired.body).toMatchObject({ status: "delivered", test: true, eventType: "destination.failed", lastStatusCode: 200 });
     expect(r.requests[0]!.headers["prism-test"]).toBe("true");
-    expect(JSON.parse(r.requests[0]!.body)).toMatchObject({ type: "destination.failed", data: { destinationName: "YouTube", state: "reconnecting" } });
+    expect(JSON.parse(r.requests[0]!.body)).toMatchObject({ type: "destination.failed", data: { destinationName: otherExamplePlatform.displayName, state: "reconnecting" } });
     // A failing test-fire is reported, not retried.
     const failing = await t.api("POST", `/api/v1/webhooks/${id}/test`, { type: "stream.started" });
     expect(failing.body).toMatchObject({ status: "dead", eventType: "stream.started", lastStatusCode: 500, lastError: "The receiver answered HTTP 500." });

@@ -11,6 +11,7 @@ const streamExample = {
   ingestUrl: "rtmp://192.168.1.10:1935/live",
   secureIngestUrl: null,
   streamKey: "••••••••Qx7a",
+  backupStreamKey: "••••••••Vb3d",
   live: true,
   slate: { enabled: true, maxSeconds: 300, customImage: false },
   title: "Friday speedrun: any% in under an hour",
@@ -88,6 +89,12 @@ export const UpdateStreamBody = z
   .refine((b) => b.name !== undefined || b.slate !== undefined || b.title !== undefined || b.description !== undefined, "give name, slate, title and/or description")
   .openapi("UpdateStream", { example: { name: "Main (backup)", slate: { enabled: true, maxSeconds: 600 } } });
 
+export const RotateKeyBody = z
+  .strictObject({
+    which: z.enum(["primary", "backup"], { error: 'must be "primary" or "backup"' }).default("primary").openapi({ description: "Which key to replace: the main encoder's (default) or the backup encoder's" }),
+  })
+  .openapi("RotateKey", { example: { which: "backup" } });
+
 export const StreamSchema = z
   .object({
     id: z.string(),
@@ -95,6 +102,11 @@ export const StreamSchema = z
     ingestUrl: z.string().openapi({ description: "OBS → Settings → Stream → Custom → Server", example: "rtmp://192.168.1.10:1935/live" }),
     secureIngestUrl: z.string().nullable().openapi({ description: "The same over TLS (rtmps://), when the RTMPS ingest is enabled", example: null }),
     streamKey: z.string().openapi({ description: "OBS → Stream Key. Shown in full only when created or rotated; masked elsewhere." }),
+    backupStreamKey: z.string().openapi({
+      description:
+        "The stream key of a second (backup) encoder, publishing to ingestUrl + \"/\" + backupStreamKey while the main one is live: Prism switches to it when the main encoder drops or stalls and back once the main one is steady. Shown in full only when created or rotated (which: \"backup\"); masked elsewhere.",
+      example: "••••••••Vb3d",
+    }),
     live: z.boolean(),
     slate: z.object({
       enabled: z.boolean(),

@@ -73,6 +73,9 @@ const EnvSchema = z.object({
   PRISM_INGEST_STALL_MS: positive("PRISM_INGEST_STALL_MS", 2_000).describe(
     "A publisher still connected but sending no video (audio, for an audio-only stream) for this long counts as lost: its destinations go to the slate",
   ),
+  PRISM_INGEST_PRIMARY_STEADY_SEC: positive("PRISM_INGEST_PRIMARY_STEADY_SEC", 10).describe(
+    "While the backup encoder is on air, the primary must publish this long without dropping or stalling before Prism switches back to it (a flapping primary causes no switch storm)",
+  ),
   PRISM_RTMPS_CERT_FILE: z.string().optional().describe("Certificate chain (PEM) of the RTMPS ingest"),
   PRISM_RTMPS_KEY_FILE: z.string().optional().describe("Private key (PEM) of the RTMPS ingest"),
   PRISM_WEBHOOK_ALLOW_PRIVATE: z
@@ -156,7 +159,7 @@ export interface Config {
   output: { queueLimitBytes: number; connectTimeoutMs: number; tlsCa: string | undefined };
   /** The optional RTMPS listener of the ingest. */
   rtmps: { port: number; cert: string; key: string } | undefined;
-  ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number; stallMs: number };
+  ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number; stallMs: number; primarySteadyMs: number };
   webhooks: WebhookSettings;
   api: { rateLimitPerMinute: number; maxBodyBytes: number; metricsPublic: boolean };
   accounts: AccountSettings;
@@ -281,6 +284,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       failedPublishesPerMinute: e.PRISM_INGEST_FAILED_PUBLISHES_PER_MINUTE,
       blockSeconds: e.PRISM_INGEST_BLOCK_SECONDS,
       stallMs: e.PRISM_INGEST_STALL_MS,
+      primarySteadyMs: e.PRISM_INGEST_PRIMARY_STEADY_SEC * 1000,
     },
     httpPort: e.PRISM_HTTP_PORT,
     dataDir: resolve(e.PRISM_DATA_DIR),

@@ -237,12 +237,32 @@ export const DestinationHealthSchema = z
   })
   .openapi("DestinationHealth", { example: destinationHealthExample });
 
+const inputHealthExample = {
+  connected: true,
+  bitrateKbps: 6150,
+  fps: 30,
+  codecs: { video: "H264", audio: "AAC" },
+  size: { width: 1920, height: 1080 },
+  lastMediaAt: "2026-11-24T06:05:01.250Z",
+};
+
+const InputHealthSchema = z
+  .object({
+    connected: z.boolean().openapi({ description: "Whether this encoder is publishing now" }),
+    bitrateKbps: z.number(),
+    fps: z.number(),
+    codecs: z.object({ video: z.string().nullable(), audio: z.string().nullable() }),
+    size: z.object({ width: z.number(), height: z.number() }).nullable(),
+    lastMediaAt: z.string().nullable().openapi({ description: "When its last audio or video frame arrived" }),
+  })
+  .openapi("EncoderHealth", { example: inputHealthExample });
+
 export const StreamHealthSchema = z
   .object({
     live: z.boolean(),
-    ingestState: z.enum(["publisher", "slate", "stalled", "resuming", "offline"]).openapi({
+    ingestState: z.enum(["publisher", "backup", "slate", "stalled", "resuming", "offline"]).openapi({
       description:
-        "What destinations receive: the publisher; the slate while the publisher is away; the slate while the publisher is connected but has sent nothing for PRISM_INGEST_STALL_MS (or nothing, when the slate is off); the slate until a returning publisher's first keyframe; nothing",
+        "What destinations receive: the publisher (the primary encoder); the backup encoder (publishing with backupStreamKey) while the primary is lost or not yet steady; the slate while the publisher is away; the slate while the publisher is connected but has sent nothing for PRISM_INGEST_STALL_MS (or nothing, when the slate is off); the slate until a returning publisher's first keyframe; nothing",
     }),
     ingestWarnings: z.array(z.string()).openapi({
       description: "What is wrong with the ingest, in words (e.g. a publisher connected but silent); empty when all is well",
@@ -258,8 +278,11 @@ export const StreamHealthSchema = z
         width: z.number().nullable(),
         height: z.number().nullable(),
         uptimeMs: z.number(),
+        primary: InputHealthSchema.openapi({ description: "The primary encoder (streamKey), on air or not" }),
+        backup: InputHealthSchema.openapi({ description: "The backup encoder (backupStreamKey), on air or not" }),
       })
-      .nullable(),
+      .nullable()
+      .openapi({ description: "What goes on air (bitrateKbps…uptimeMs), and each encoder's own figures; null while offline" }),
     destinations: z.array(DestinationHealthSchema),
   })
   .openapi("StreamHealth", {
@@ -268,7 +291,17 @@ export const StreamHealthSchema = z
       ingestState: "publisher",
       slateUntil: null,
       ingestWarnings: [],
-      ingest: { bitrateKbps: 6150, fps: 30, videoCodec: "h264", audioCodec: "aac", width: 1920, height: 1080, uptimeMs: 302_000 },
+      ingest: {
+        bitrateKbps: 6150,
+        fps: 30,
+        videoCodec: "h264",
+        audioCodec: "aac",
+        width: 1920,
+        height: 1080,
+        uptimeMs: 302_000,
+        primary: inputHealthExample,
+        backup: { ...inputHealthExample, bitrateKbps: 3020, codecs: { video: "H264", audio: "AAC" }, size: { width: 1280, height: 720 } },
+      },
       destinations: [
         destinationHealthExample,
         {

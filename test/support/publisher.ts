@@ -32,6 +32,8 @@ export interface PublishOptions {
   bFrames?: number;
   /** Shift every output timestamp by this many seconds (ffmpeg -output_ts_offset), e.g. to start near a wrap. */
   tsOffsetSec?: number;
+  /** A solid colour (ffmpeg colour syntax, e.g. "0xC02020") instead of the testsrc2 pattern: tells two encoders apart in a recording. */
+  color?: string;
   /** Extra ffmpeg output options inserted before the URL (e.g. ["-metadata", "title=x"]). */
   extraOutputArgs?: string[];
 }
@@ -75,7 +77,8 @@ export function publisherArgs(options: PublishOptions): string[] {
   // -nostats: progress lines would crowd real errors out of the kept stderr tail.
   const args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"];
   // -re on every input: otherwise lavfi generates as fast as the CPU allows and starves the rest.
-  args.push("-re", "-f", "lavfi", "-i", `testsrc2=size=${size}:rate=${fps}`);
+  const picture = options.color ? `color=c=${options.color}:size=${size}:rate=${fps}` : `testsrc2=size=${size}:rate=${fps}`;
+  args.push("-re", "-f", "lavfi", "-i", picture);
   if (audio) args.push("-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100");
   // lavfi sources never end, so -t is what makes a finite publish.
   if (Number.isFinite(durationSec)) args.push("-t", String(durationSec));

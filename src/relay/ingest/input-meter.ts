@@ -1,0 +1,62 @@
+import type { MediaPacket } from "../media.js";
+import { kbps, RateMeter } from "../rate.js";
+import { describeCodecs, emptyStreamInfo, type StreamInfo } from "../stream-info.js";
+
+/** One encoder's ingest as health shows it, whether or not it is on air. */
+export interface InputHealth {
+  connected: boolean;
+  bitrateKbps: number;
+  fps: number;
+  codecs: { video: string | null; audio: string | null };
+  size: { width: number; height: number } | null;
+  /** When its last audio or video frame arrived; null if none yet. */
+  lastMediaAt: string | null;
+}
+
+/** Measures one encoder (primary or backup) from what it sends, on air or not. */
+export class InputMeter {
+  private readonly bytes = new RateMeter();
+  private readonly frames = new RateMeter();
+  private info: StreamInfo = emptyStreamInfo();
+  private lastMediaAt: number | null = null;
+  connected = false;
+
+  /** A new connection on this input: its encoder (and so its format) may differ from the last one's. */
+  connect(): void {
+    this.connected = true;
+    this.info = emptyStreamInfo();
+  }
+
+  packet(packet: MediaPacket): void {
+    this.bytes.add(packet.payload.length);
+    if (packet.kind === "video" && !packet.isHeader) this.frames.add(0);
+    if (!packet.isHeader && packet.kind !== "data") this.lastMediaAt = Date.now();
+    describeCodecs(this.info, packet);
+  }
+
+  /** Whether this encoder sends pictures, as far as its headers or frames tell; null until known. */
+  get hasVideo(): boolean | null {
+    if (this.info.videoCodec !== null) return true;
+    return this.info.audioCodec !== null ? false : null;
+  }
+
+  /** Codecs and size in words, e.g. "H264 1280x720 + AAC", or null until anything is known. */
+  describe(): string | null {
+    const { videoCodec, audioCodec, width, height } = this.info;
+    if (videoCodec === null && audioCodec === null) return null;
+    const video = videoCodec === null ? "no video" : width && height ? `${videoCodec} ${width}x${height}` : videoCodec;
+    return `${video} + ${audioCodec ?? "no audio"}`;
+  }
+
+  health(): InputHealth {
+    const { videoCodec, audioCodec, width, height } = this.info;
+    return {
+      connected: this.connected,
+      bitrateKbps: this.connected ? kbps(this.bytes.perSecond().bytes) : 0,
+      fps: this.connected ? Math.round(this.frames.perSecond().count * 10) / 10 : 0,
+      codecs: { video: videoCodec, audio: audioCodec },
+      size: width && height ? { width, height } : null,
+      lastMediaAt: this.lastMediaAt === null ? null : new Date(this.lastMediaAt).toISOString(),
+    };
+  }
+}

@@ -8,6 +8,7 @@ import { averageColors } from "../support/frames.js";
 import { withTimeout } from "../support/children.js";
 import { makeTempDir } from "../support/tmp.js";
 import { recordEvents } from "../support/events.js";
+import { parseMetrics, value } from "../support/metrics.js";
 
 const SLATE_RGB = [0x15, 0x1a, 0x2e]; // assets/slate.png's background
 const BACKUP_RGB = [0xc0, 0x20, 0x20]; // the backup encoder's solid colour
@@ -59,6 +60,12 @@ describe("a backup encoder", () => {
     await new Promise((r) => setTimeout(r, 2_000));
     const before = await health();
     expect(before.destinations.map((d: { reconnects: number }) => d.reconnects)).toEqual([0, 0]);
+    const samples = parseMetrics((await t.api("GET", "/metrics")).text);
+    for (const [from, to] of [["primary", "backup"], ["backup", "primary"]]) {
+      expect(value(samples, "prism_ingest_switches_total", { stream_id: stream.id, from: from!, to: to! })).toBe(1);
+    }
+    const logged = (await t.api("GET", "/api/v1/events?type=stream.ingest_switched")).body as Array<{ data: { streamId: string; from: string; to: string } }>;
+    expect(logged.filter((e) => e.data.streamId === stream.id).map((e) => `${e.data.from}→${e.data.to}`)).toEqual(["backup→primary", "primary→backup"]);
 
     await back.stop();
     await backup.stop();

@@ -443,7 +443,10 @@ export class Relay {
     this.live.delete(live.id);
     if (live.steady) clearTimeout(live.steady);
     // A stalled encoder may still be connected when the slate runs out: it is done too.
-    for (const slot of [live.inputs.primary, live.inputs.backup]) {
+    const slots = [live.inputs.primary, live.inputs.backup];
+    // Cleared first, so the connections' ends are not taken for encoder losses of a running stream.
+    live.inputs = { primary: null, backup: null };
+    for (const slot of slots) {
       slot?.stall.stop();
       slot?.connection.disconnect(reason);
     }

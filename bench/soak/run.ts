@@ -163,7 +163,8 @@ async function sample(
   };
   const h = await health();
   const sentAt = Date.now();
-  await sleep(DELIVERY_GRACE_MS);
+  // Past the grace period by more than one progress interval, so a report from after it is in.
+  await sleep(DELIVERY_GRACE_MS + 600);
   // What each healthy receiver got, from its progress reports after the grace period.
   let healthyLost = 0;
   for (const [i, port] of healthy.ports.entries()) {
@@ -191,12 +192,12 @@ async function sample(
 const COLUMNS = ["min", "RSS MiB", "heap MiB", "loop p99 ms", "reconnects", "switches", "healthy lost B", "healthy conns", "on air"];
 
 function header(): string {
-  return `${COLUMNS.map((c) => c.padStart(12)).join("")}\n`;
+  return `${COLUMNS.map((c) => c.padStart(16)).join("")}\n`;
 }
 
 function line(r: Row): string {
   const cells = [r.minute, r.rssMiB, r.heapMiB, r.loopP99Ms, r.reconnects, r.switches, r.healthyLost, r.healthyConnections, r.ingestState];
-  return `${cells.map((c) => String(c).padStart(12)).join("")}\n`;
+  return `${cells.map((c) => String(c).padStart(16)).join("")}\n`;
 }
 
 main().catch(async (err: unknown) => {

@@ -254,6 +254,7 @@ export class Relay {
       packet: (packet) => {
         stall.media(packet);
         meter.packet(packet);
+        if (live.hub.target === input && live.hub.currentSource === "resuming" && !this.usable(live, input)) this.cannotStandIn(live, input);
         live.hub.push({ ...packet, dts: clock.unwrap(packet.dts) }, input);
       },
       end: (reason, deliberate) => {
@@ -342,6 +343,17 @@ export class Relay {
     live.hub.switchTo(to, { fresh: false });
     this.log.warn({ stream: live.name, from, to, reason }, "switching encoders at the next keyframe");
     this.bus.emit("stream.ingest_switched", { streamId: live.id, name: live.name, at: new Date().toISOString(), from, to, reason });
+  }
+
+  /**
+   * The hub was switching to an encoder that turns out to send no pictures for a stream with
+   * pictures (its keyframe would never come): the slate goes on, with its deadline, instead.
+   */
+  private cannotStandIn(live: LiveStream, input: InputId): void {
+    const reason = `${encoderName(input)} sends no pictures (${live.meters[input].describe() ?? "format unknown"}), so it cannot carry this stream`;
+    if (live.slate.enabled) this.holdOnSlate(live, reason, "disconnected");
+    else live.hub.showSlate(null);
+    this.log.warn({ stream: live.name, input, reason }, "not switching to an encoder without pictures");
   }
 
   /** An encoder dropped or stalled. Off air that only matters to health; on air the other one or the slate takes over. */

@@ -13,18 +13,24 @@ export interface InputHealth {
   lastMediaAt: string | null;
 }
 
+/** ~0.2 s of AAC at 48 kHz: an encoder with pictures has sent its video header well before this. */
+const AUDIO_ONLY_AFTER_FRAMES = 10;
+
 /** Measures one encoder (primary or backup) from what it sends, on air or not. */
 export class InputMeter {
   private readonly bytes = new RateMeter();
   private readonly frames = new RateMeter();
   private info: StreamInfo = emptyStreamInfo();
   private lastMediaAt: number | null = null;
+  /** Audio frames since it connected, before any sign of video. */
+  private audioOnlyFrames = 0;
   connected = false;
 
   /** A new connection on this input: its encoder (and so its format) may differ from the last one's. */
   connect(): void {
     this.connected = true;
     this.info = emptyStreamInfo();
+    this.audioOnlyFrames = 0;
   }
 
   packet(packet: MediaPacket): void {
@@ -32,12 +38,17 @@ export class InputMeter {
     if (packet.kind === "video" && !packet.isHeader) this.frames.add(0);
     if (!packet.isHeader && packet.kind !== "data") this.lastMediaAt = Date.now();
     describeCodecs(this.info, packet);
+    if (packet.kind === "audio" && !packet.isHeader && this.info.videoCodec === null) this.audioOnlyFrames++;
   }
 
-  /** Whether this encoder sends pictures, as far as its headers or frames tell; null until known. */
+  /**
+   * Whether this encoder sends pictures: true once a video header, frame or metadata size says so;
+   * false only after a run of audio frames with no sign of video (headers may come in any order);
+   * null until then.
+   */
   get hasVideo(): boolean | null {
-    if (this.info.videoCodec !== null) return true;
-    return this.info.audioCodec !== null ? false : null;
+    if (this.info.videoCodec !== null || this.info.width !== null) return true;
+    return this.audioOnlyFrames >= AUDIO_ONLY_AFTER_FRAMES ? false : null;
   }
 
   /** Codecs and size in words, e.g. "H264 1280x720 + AAC", or null until anything is known. */

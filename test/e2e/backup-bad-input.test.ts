@@ -54,7 +54,7 @@ describe("backup encoders that are wrong", () => {
 
   it("says so when the backup's format differs, and does not put an audio-only backup on air for a stream with pictures", async () => {
     const a = await liveStream("Audio-only backup");
-    const events = recordEvents(t.prism.bus, a.stream.id, ["stream.ingest_switched", "stream.ingest_lost"]);
+    const events = recordEvents(t.prism.bus, a.stream.id, ["stream.ingest_switched", "stream.ingest_lost", "stream.ingest_resumed"]);
     const backup = publishTestStream({ url: t.publishUrl(a.stream.backupStreamKey), durationSec: Infinity, video: false });
     expect(await backup.publishing).toBe(true);
     const warned = await waitFor(async () => {
@@ -73,11 +73,21 @@ describe("backup encoders that are wrong", () => {
     await waitFor(async () => (await a.health()).ingestState === "slate", { what: "slate" });
     expect((await a.health()).destinations[0]).toMatchObject({ state: "live", reconnects: 0 });
 
+    // An audio-only backup connecting while the slate holds is tried, found to have no pictures, and the slate goes on.
+    backup.process.kill("SIGKILL");
+    await waitFor(async () => (await a.health()).ingest.backup.connected === false, { what: "backup gone" });
+    const again = publishTestStream({ url: t.publishUrl(a.stream.backupStreamKey), durationSec: Infinity, video: false });
+    expect(await again.publishing).toBe(true);
+    await events.until(3, 10_000, "slate again");
+    expect(events.seen.map((e) => e.type)).toEqual(["stream.ingest_lost", "stream.ingest_resumed", "stream.ingest_lost"]);
+    expect(events.seen[2]!.data).toMatchObject({ reason: expect.stringMatching(/backup encoder sends no pictures/) });
+    await waitFor(async () => (await a.health()).ingestState === "slate", { what: "slate again" });
+
     // The primary returns: on air again, from the slate.
     const back = publishTestStream({ url: t.publishUrl(a.stream.streamKey), durationSec: 2 });
     await waitFor(async () => (await a.health()).ingestState === "publisher", { what: "primary back" });
     expect((await back.exited).code).toBe(0);
-    await backup.stop();
+    await again.stop();
     events.stop();
     expect((await withTimeout(a.receiver.exited, 15_000, "receiver end")).code).toBe(0);
     expect(await decodeErrors(a.receiver.file)).toEqual([]);

@@ -223,7 +223,10 @@ export class Relay {
       occupied.stall.stop();
       occupied.connection.disconnect("replaced by a new publish");
     } else if (occupied) {
-      this.log.warn({ peer, stream: stream.name, input }, "publish refused: that key is already publishing");
+      this.log.warn(
+        { peer, stream: stream.name, input },
+        input === "primary" ? "publish refused: the stream already has a publisher" : "publish refused: the stream already has a backup encoder",
+      );
       return {
         accept: false,
         reason:

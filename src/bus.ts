@@ -11,6 +11,8 @@ export interface PrismEvents {
   /** The publisher dropped off; destinations stay connected on the slate until it returns or time runs out. */
   "stream.ingest_lost": { streamId: string; name: string; at: string; reason: string; cause: "disconnected" | "stalled"; slateUntil: string };
   "stream.ingest_resumed": { streamId: string; name: string; at: string };
+  /** Destinations went from one encoder to the other (primary ↔ backup), at the new one's keyframe. */
+  "stream.ingest_switched": { streamId: string; name: string; at: string; from: "primary" | "backup"; to: "primary" | "backup"; reason: string };
   "destination.state": {
     streamId: string;
     destinationId: string;

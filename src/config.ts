@@ -76,6 +76,9 @@ const EnvSchema = z.object({
     .max(65_599, "PRISM_INGEST_MAX_CHUNK_STREAMS must be at most 65599")
     .default(32)
     .describe("RTMP chunk streams one ingest connection may use (encoders use a handful); more closes it"),
+  PRISM_INGEST_PRIMARY_STEADY_SEC: positive("PRISM_INGEST_PRIMARY_STEADY_SEC", 10).describe(
+    "While the backup encoder is on air, the primary must publish this long without dropping or stalling before Prism switches back to it (a flapping primary causes no switch storm)",
+  ),
   PRISM_RTMPS_CERT_FILE: z.string().optional().describe("Certificate chain (PEM) of the RTMPS ingest"),
   PRISM_RTMPS_KEY_FILE: z.string().optional().describe("Private key (PEM) of the RTMPS ingest"),
   PRISM_WEBHOOK_ALLOW_PRIVATE: z
@@ -167,7 +170,7 @@ export interface Config {
   output: { queueLimitBytes: number; connectTimeoutMs: number; tlsCa: string | undefined; addressPolicy: AddressPolicy };
   /** The optional RTMPS listener of the ingest. */
   rtmps: { port: number; cert: string; key: string } | undefined;
-  ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number; stallMs: number; maxPendingBytes: number; maxChunkStreams: number };
+  ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number; stallMs: number; primarySteadyMs: number; maxPendingBytes: number; maxChunkStreams: number };
   webhooks: WebhookSettings;
   api: { rateLimitPerMinute: number; maxBodyBytes: number; metricsPublic: boolean };
   accounts: AccountSettings;
@@ -287,6 +290,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       stallMs: e.PRISM_INGEST_STALL_MS,
       maxPendingBytes: e.PRISM_INGEST_MAX_PENDING_BYTES,
       maxChunkStreams: e.PRISM_INGEST_MAX_CHUNK_STREAMS,
+      primarySteadyMs: e.PRISM_INGEST_PRIMARY_STEADY_SEC * 1000,
     },
     httpPort: e.PRISM_HTTP_PORT,
     dataDir: resolve(e.PRISM_DATA_DIR),

@@ -76,6 +76,8 @@ export async function startPrism(
   const box = new SecretBox(masterSecret);
   const database = openDatabase(join(config.dataDir, "prism.sqlite"));
   const streams = new StreamsRepo(database.db, box);
+  const keyed = streams.fillMissingBackupKeys();
+  if (keyed > 0) log.info({ streams: keyed }, "gave streams from before backup ingest their backup stream key");
   const destinations = new DestinationsRepo(database.db, box);
   const bus = new EventBus((event, err) => log.error({ err, event }, "event subscriber failed"));
   const tokens = new TokensRepo(database.db, box);

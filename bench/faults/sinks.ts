@@ -24,12 +24,13 @@ export interface SinkProcess {
   waitListening(timeoutMs: number): Promise<void>;
 }
 
-export function startSinks(name: string, ports: number[], opts: { keepMessages?: boolean; standby?: boolean } = {}): SinkProcess {
+export function startSinks(name: string, ports: number[], opts: { keepMessages?: boolean; standby?: boolean; progressMs?: number } = {}): SinkProcess {
   const events: SinkEvent[] = [];
   const closed: ConnectionStats[] = [];
   const args = ["--import", "tsx", SINK_SCRIPT];
   if (opts.keepMessages) args.push("--keep-messages");
   if (opts.standby) args.push("--standby");
+  if (opts.progressMs) args.push(`--progress-ms=${opts.progressMs}`);
   args.push(...ports.map(String));
   const proc = spawnTracked(name, process.execPath, args, {
     onStdoutLine: (line) => {

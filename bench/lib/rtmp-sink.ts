@@ -11,7 +11,8 @@
  * It reports on stdout, one event per line, each `@sink {json}` (see SinkEvent): when each port
  * listens, when a connection is accepted, publishes, carries its first media message and its first
  * keyframe, and when it closes (with the connection's counts). With --standby it loads, reports
- * `ready` and listens only on SIGUSR2. SIGTERM/SIGINT close it; SIGKILL is how the fault bench takes
+ * `ready` and listens only on SIGUSR2. With --progress-ms=<n> it reports every open connection's
+ * media bytes so far every n ms (`progress`), for benches that compare while the stream runs. SIGTERM/SIGINT close it; SIGKILL is how the fault bench takes
  * a receiver down.
  */
 import net, { type Server, type Socket } from "node:net";
@@ -77,6 +78,7 @@ export type SinkEvent =
   | { ev: "media"; port: number; conn: number; at: number; type: number; dts: number }
   | { ev: "keyframe"; port: number; conn: number; at: number; dts: number }
   | { ev: "closed"; port: number; conn: number; at: number; stats: ConnectionStats }
+  | { ev: "progress"; port: number; conn: number; at: number; mediaBytes: number }
   | { ev: "error"; port: number; at: number; message: string };
 
 function newTrack(): TrackStats {
@@ -99,6 +101,7 @@ export interface RtmpSinkOptions {
 export class RtmpSink {
   private server: Server | null = null;
   private readonly sockets = new Set<Socket>();
+  private readonly open = new Map<number, ConnectionStats>();
   private conns = 0;
 
   constructor(
@@ -117,6 +120,11 @@ export class RtmpSink {
         resolve();
       });
     });
+  }
+
+  /** Reports each open connection's media bytes so far. */
+  progress(): void {
+    for (const stats of this.open.values()) this.options.onEvent({ ev: "progress", port: this.port, conn: stats.conn, at: Date.now(), mediaBytes: stats.mediaBytes });
   }
 
   /** Stops listening; open connections end gracefully (their counts are still reported). */
@@ -154,6 +162,7 @@ export class RtmpSink {
       keyframes: 0,
       ...(this.options.keepMessages ? { messages: [] } : {}),
     };
+    this.open.set(conn, stats);
     emit({ ev: "accepted", port, conn, at: stats.acceptedAt });
 
     const rtmp = new Rtmp();
@@ -212,6 +221,7 @@ export class RtmpSink {
       if (done) return;
       done = true;
       this.sockets.delete(socket);
+      this.open.delete(conn);
       stats.closedAt = Date.now();
       emit({ ev: "closed", port, conn, at: stats.closedAt, stats });
     };
@@ -246,7 +256,7 @@ async function main(argv: string[]): Promise<void> {
   const standby = argv.includes("--standby");
   const keepMessages = argv.includes("--keep-messages");
   const ports = argv.filter((a) => /^\d+$/.test(a)).map(Number);
-  if (ports.length === 0) throw new Error("usage: rtmp-sink.ts [--standby] [--keep-messages] <port>…");
+  if (ports.length === 0) throw new Error("usage: rtmp-sink.ts [--standby] [--keep-messages] [--progress-ms=<n>] <port>…");
 
   const onEvent = (event: SinkEvent) => process.stdout.write(`${SINK_EVENT_PREFIX}${JSON.stringify(event)}\n`);
   const sinks = ports.map((port) => new RtmpSink(port, { keepMessages, onEvent }));
@@ -262,6 +272,8 @@ async function main(argv: string[]): Promise<void> {
     clearInterval(keepAlive);
   }
   await Promise.all(sinks.map((s) => s.listen()));
+  const progressMs = Number(argv.find((a) => a.startsWith("--progress-ms="))?.slice("--progress-ms=".length) ?? 0);
+  if (progressMs > 0) setInterval(() => sinks.forEach((s) => s.progress()), progressMs);
 
   let closing = false;
   for (const sig of ["SIGTERM", "SIGINT"] as const) {

@@ -1,7 +1,8 @@
 import type { EventBus } from "../bus.js";
 import type { StreamsRepo } from "../db/streams-repo.js";
 import type { DestinationsRepo } from "../db/destinations-repo.js";
-import type { IngestHealth } from "../relay/hub.js";
+import type { IngestHealth, InputId } from "../relay/hub.js";
+import type { InputHealth } from "../relay/ingest/input-meter.js";
 import type { OutputHealth } from "../relay/output.js";
 import type { IngestState, LiveStreamSnapshot } from "../relay/relay.js";
 import type { DestinationTranscode } from "../relay/transcode/transcoding.js";
@@ -16,7 +17,7 @@ import type { AddressPolicy } from "../net/address-policy.js";
 /** What the API may ask the relay: read-only views; changes go through the store and the bus. */
 export interface RelayView {
   isLive(streamId: string): boolean;
-  ingestHealth(streamId: string): IngestHealth | null;
+  ingestHealth(streamId: string): (IngestHealth & Record<InputId, InputHealth>) | null;
   outputHealth(streamId: string, destinationId: string): OutputHealth | undefined;
   destinationTranscode(streamId: string, destinationId: string): DestinationTranscode | undefined;
   liveStreams(): LiveStreamSnapshot[];

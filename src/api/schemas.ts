@@ -11,6 +11,7 @@ const streamExample = {
   ingestUrl: "rtmp://192.168.1.10:1935/live",
   secureIngestUrl: null,
   streamKey: "••••••••Qx7a",
+  backupStreamKey: "••••••••Vb3d",
   live: true,
   slate: { enabled: true, maxSeconds: 300, customImage: false },
   title: "Friday speedrun: any% in under an hour",
@@ -91,6 +92,12 @@ export const UpdateStreamBody = z
   .refine((b) => b.name !== undefined || b.slate !== undefined || b.title !== undefined || b.description !== undefined, "give name, slate, title and/or description")
   .openapi("UpdateStream", { example: { name: "Main (backup)", slate: { enabled: true, maxSeconds: 600 } } });
 
+export const RotateKeyBody = z
+  .strictObject({
+    which: z.enum(["primary", "backup"], { error: 'must be "primary" or "backup"' }).default("primary").openapi({ description: "Which key to replace: the main encoder's (default) or the backup encoder's" }),
+  })
+  .openapi("RotateKey", { example: { which: "backup" } });
+
 export const StreamSchema = z
   .object({
     id: z.string(),
@@ -98,6 +105,11 @@ export const StreamSchema = z
     ingestUrl: z.string().openapi({ description: "OBS → Settings → Stream → Custom → Server", example: "rtmp://192.168.1.10:1935/live" }),
     secureIngestUrl: z.string().nullable().openapi({ description: "The same over TLS (rtmps://), when the RTMPS ingest is enabled", example: null }),
     streamKey: z.string().openapi({ description: "OBS → Stream Key. Shown in full only when created or rotated; masked elsewhere." }),
+    backupStreamKey: z.string().openapi({
+      description:
+        "The stream key of a second (backup) encoder, publishing to ingestUrl + \"/\" + backupStreamKey while the main one is live: Prism switches to it when the main encoder drops or stalls and back once the main one is steady. Shown in full only when created or rotated (which: \"backup\"); masked elsewhere.",
+      example: "••••••••Vb3d",
+    }),
     live: z.boolean(),
     slate: z.object({
       enabled: z.boolean(),
@@ -249,12 +261,32 @@ export const DestinationHealthSchema = z
   })
   .openapi("DestinationHealth", { example: destinationHealthExample });
 
+const inputHealthExample = {
+  connected: true,
+  bitrateKbps: 6150,
+  fps: 30,
+  codecs: { video: "H264", audio: "AAC" },
+  size: { width: 1920, height: 1080 },
+  lastMediaAt: "2026-11-24T06:05:01.250Z",
+};
+
+const InputHealthSchema = z
+  .object({
+    connected: z.boolean().openapi({ description: "Whether this encoder is publishing now" }),
+    bitrateKbps: z.number(),
+    fps: z.number(),
+    codecs: z.object({ video: z.string().nullable(), audio: z.string().nullable() }),
+    size: z.object({ width: z.number(), height: z.number() }).nullable(),
+    lastMediaAt: z.string().nullable().openapi({ description: "When its last audio or video frame arrived" }),
+  })
+  .openapi("EncoderHealth", { example: inputHealthExample });
+
 export const StreamHealthSchema = z
   .object({
     live: z.boolean(),
-    ingestState: z.enum(["publisher", "slate", "stalled", "resuming", "offline"]).openapi({
+    ingestState: z.enum(["publisher", "backup", "slate", "stalled", "resuming", "offline"]).openapi({
       description:
-        "What destinations receive: the publisher; the slate while the publisher is away; the slate while the publisher is connected but has sent nothing for PRISM_INGEST_STALL_MS (or nothing, when the slate is off); the slate until a returning publisher's first keyframe; nothing",
+        "What destinations receive: the publisher (the primary encoder); the backup encoder (publishing with backupStreamKey) while the primary is lost or not yet steady; the slate while the publisher is away; the slate while the publisher is connected but has sent nothing for PRISM_INGEST_STALL_MS (or nothing, when the slate is off); the slate until a returning publisher's first keyframe; nothing",
     }),
     ingestWarnings: z.array(z.string()).openapi({
       description: "What is wrong with the ingest, in words (e.g. a publisher connected but silent); empty when all is well",
@@ -270,8 +302,11 @@ export const StreamHealthSchema = z
         width: z.number().nullable(),
         height: z.number().nullable(),
         uptimeMs: z.number(),
+        primary: InputHealthSchema.openapi({ description: "The primary encoder (streamKey), on air or not" }),
+        backup: InputHealthSchema.openapi({ description: "The backup encoder (backupStreamKey), on air or not" }),
       })
-      .nullable(),
+      .nullable()
+      .openapi({ description: "What goes on air (bitrateKbps…uptimeMs), and each encoder's own figures; null while offline" }),
     destinations: z.array(DestinationHealthSchema),
   })
   .openapi("StreamHealth", {
@@ -280,7 +315,17 @@ export const StreamHealthSchema = z
       ingestState: "publisher",
       slateUntil: null,
       ingestWarnings: [],
-      ingest: { bitrateKbps: 6150, fps: 30, videoCodec: "h264", audioCodec: "aac", width: 1920, height: 1080, uptimeMs: 302_000 },
+      ingest: {
+        bitrateKbps: 6150,
+        fps: 30,
+        videoCodec: "h264",
+        audioCodec: "aac",
+        width: 1920,
+        height: 1080,
+        uptimeMs: 302_000,
+        primary: inputHealthExample,
+        backup: { ...inputHealthExample, bitrateKbps: 3020, codecs: { video: "H264", audio: "AAC" }, size: { width: 1280, height: 720 } },
+      },
       destinations: [
         destinationHealthExample,
         {

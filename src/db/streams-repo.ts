@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { asc, count, eq, sql } from "drizzle-orm";
+import { asc, count, eq, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { streams, type StreamRow } from "./schema/index.js";
 import type { SecretBox } from "../secrets/secret-box.js";
@@ -17,12 +17,25 @@ export interface Stream {
   id: string;
   name: string;
   streamKey: string;
+  /** The key a second (backup) encoder publishes with; null only before fillMissingBackupKeys ran. */
+  backupStreamKey: string | null;
   slate: SlateConfig;
   /** What platforms that take a title show (a channel or broadcast title); null: the name. */
   title: string | null;
   description: string | null;
   createdAt: Date;
   updatedAt: Date;
+}
+
+/** Which of a stream's two ingest keys: the main encoder's, or the backup encoder's. */
+export type IngestKeyKind = "primary" | "backup";
+
+/** A stream found by an ingest key, and which of its keys it was. */
+export interface KeyedStream {
+  id: string;
+  name: string;
+  slate: SlateConfig;
+  input: IngestKeyKind;
 }
 
 export type StreamPatch = { name?: string; slate?: Partial<SlateConfig>; title?: string | null; description?: string | null };
@@ -38,17 +51,20 @@ export class StreamsRepo {
     private readonly box: SecretBox,
   ) {
     this.byId = db.select().from(streams).where(eq(streams.id, sql.placeholder("id"))).prepare();
-    this.byKeyHash = db.select().from(streams).where(eq(streams.streamKeyHash, sql.placeholder("hash"))).prepare();
+    this.byKeyHash = db
+      .select()
+      .from(streams)
+      .where(or(eq(streams.streamKeyHash, sql.placeholder("hash")), eq(streams.backupStreamKeyHash, sql.placeholder("hash"))))
+      .prepare();
   }
 
   create(name: string): Stream {
     const now = Date.now();
-    const streamKey = newStreamKey();
     const row: StreamRow = {
       id: randomUUID(),
       name,
-      streamKeyHash: this.box.lookupHash(streamKey),
-      streamKeyEnc: this.box.encrypt(streamKey),
+      ...this.newKey("primary"),
+      ...this.newKey("backup"),
       slateEnabled: true,
       slateMaxSeconds: 300,
       slateImage: null,
@@ -74,9 +90,20 @@ export class StreamsRepo {
     return row && this.toStream(row);
   }
 
-  findByKey(streamKey: string): { id: string; name: string; slate: SlateConfig } | undefined {
-    const row = this.byKeyHash.get({ hash: this.box.lookupHash(streamKey) });
-    return row && { id: row.id, name: row.name, slate: slateOf(row) };
+  findByKey(streamKey: string): KeyedStream | undefined {
+    const hash = this.box.lookupHash(streamKey);
+    const row = this.byKeyHash.get({ hash });
+    return row && { id: row.id, name: row.name, slate: slateOf(row), input: row.streamKeyHash === hash ? "primary" : "backup" };
+  }
+
+  /**
+   * Gives every stream created before backup keys existed its backup key. The key hash is keyed
+   * with the server's secret, so the migration cannot do this in SQL; the server calls it at start.
+   */
+  fillMissingBackupKeys(): number {
+    const missing = this.db.select({ id: streams.id }).from(streams).where(isNull(streams.backupStreamKeyHash)).all();
+    for (const { id } of missing) this.db.update(streams).set(this.newKey("backup")).where(eq(streams.id, id)).run();
+    return missing.length;
   }
 
   update(id: string, patch: StreamPatch): Stream | undefined {
@@ -97,11 +124,10 @@ export class StreamsRepo {
     return this.get(id);
   }
 
-  rotateKey(id: string): Stream | undefined {
-    const streamKey = newStreamKey();
+  rotateKey(id: string, which: IngestKeyKind = "primary"): Stream | undefined {
     const result = this.db
       .update(streams)
-      .set({ streamKeyHash: this.box.lookupHash(streamKey), streamKeyEnc: this.box.encrypt(streamKey), updatedAt: Date.now() })
+      .set({ ...this.newKey(which), updatedAt: Date.now() })
       .where(eq(streams.id, id))
       .run();
     return result.changes > 0 ? this.get(id) : undefined;
@@ -121,7 +147,20 @@ export class StreamsRepo {
       createdAt: new Date(row.createdAt),
       updatedAt: new Date(row.updatedAt),
     };
-    return withLazySecret(stream, "streamKey", () => this.box.decrypt(row.streamKeyEnc));
+    const withKey = withLazySecret(stream, "streamKey", () => this.box.decrypt(row.streamKeyEnc));
+    const backupEnc = row.backupStreamKeyEnc;
+    return withLazySecret(withKey, "backupStreamKey", () => (backupEnc === null ? null : this.box.decrypt(backupEnc)));
+  }
+
+  /** A fresh key's columns, for the primary or the backup key. */
+  private newKey(which: "primary"): { streamKeyHash: string; streamKeyEnc: string };
+  private newKey(which: "backup"): { backupStreamKeyHash: string; backupStreamKeyEnc: string };
+  private newKey(which: IngestKeyKind): Partial<StreamRow>;
+  private newKey(which: IngestKeyKind): Partial<StreamRow> {
+    const key = newStreamKey();
+    const hash = this.box.lookupHash(key);
+    const enc = this.box.encrypt(key);
+    return which === "primary" ? { streamKeyHash: hash, streamKeyEnc: enc } : { backupStreamKeyHash: hash, backupStreamKeyEnc: enc };
   }
 }
 

@@ -162,6 +162,12 @@ export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
     labelNames: destLabels,
     registers: [registry],
   });
+  const ingestSwitches = new Counter({
+    name: "prism_ingest_switches_total",
+    help: "Times destinations went from one encoder to the other (primary ↔ backup)",
+    labelNames: [...streamLabels, "from", "to"],
+    registers: [registry],
+  });
   const http = new Histogram({
     name: "prism_http_request_duration_seconds",
     help: "API request duration, by route pattern",
@@ -176,6 +182,7 @@ export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
       streamNames.set(streamId, name);
       streamStarts.inc({ stream: name, stream_id: streamId });
     }),
+    bus.on("stream.ingest_switched", ({ streamId, name, from, to }) => ingestSwitches.inc({ stream: name, stream_id: streamId, from, to })),
     bus.on("destination.state", ({ streamId, destinationId, name, state, previous }) => {
       const labels = { stream: streamNames.get(streamId) ?? "", stream_id: streamId, destination: name, destination_id: destinationId };
       if (state === "reconnecting" && previous !== "reconnecting") reconnects.inc(labels);

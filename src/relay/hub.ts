@@ -27,10 +27,11 @@ export interface IngestHealth {
 }
 
 /**
- * A live input of the hub: the publisher ("primary"). A second publisher (a backup encoder) slots
- * in as another id; the hub keeps every input's codec headers and forwards only the selected one.
+ * A live input of the hub: the main encoder ("primary") or a second one publishing with the
+ * stream's backup key ("backup"). The hub keeps every input's codec headers and forwards only the
+ * selected one.
  */
-export type InputId = "primary";
+export type InputId = "primary" | "backup";
 
 /** What the hub forwards: one of its inputs, or the slate. */
 export type SourceId = InputId | "slate";
@@ -40,7 +41,7 @@ export type SourceId = InputId | "slate";
  * publisher is away; "resuming" when the hub is switching to an input and the previous source
  * runs on until that input's first keyframe.
  */
-export type HubSource = "publisher" | "slate" | "resuming";
+export type HubSource = "publisher" | "backup" | "slate" | "resuming";
 
 /** Past this, the current GOP is not cached: late joiners then wait for the next keyframe. */
 const GOP_CACHE_MAX_BYTES = 32 * 1024 * 1024;
@@ -78,11 +79,12 @@ export class StreamHub {
 
   /** From an input (the publisher). Only the active input reaches the readers. */
   push(packet: MediaPacket, input: InputId = "primary"): void {
+    if (packet.isHeader) this.keepHeader(input, packet);
+    if (input !== this.switchingTo && input !== this.active) return;
+    // Measured is what is (about to be) on air; each encoder's own figures are measured upstream.
     this.bytesIn.add(packet.payload.length);
     if (packet.kind === "video" && !packet.isHeader) this.videoFrames.add(0);
-    if (packet.isHeader) this.keepHeader(input, packet);
     if (input === this.switchingTo) return this.switchAt(input, packet);
-    if (input !== this.active) return;
     describeCodecs(this.info, packet);
     this.emit(packet);
   }
@@ -109,9 +111,19 @@ export class StreamHub {
     if (fresh) this.inputHeaders.delete(input);
   }
 
+  /** A new encoder on `input` whose old codec headers no longer apply; it is not switched to. */
+  forgetInput(input: InputId): void {
+    this.inputHeaders.delete(input);
+  }
+
+  /** What the hub forwards, or is switching to at its next keyframe. */
+  get target(): SourceId {
+    return this.switchingTo ?? this.active;
+  }
+
   get currentSource(): HubSource {
     if (this.switchingTo) return "resuming";
-    return this.active === "slate" ? "slate" : "publisher";
+    return this.active === "slate" ? "slate" : this.active === "backup" ? "backup" : "publisher";
   }
 
   /** What the slate must look like to pass for this stream; null until the stream's format is known. */

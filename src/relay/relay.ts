@@ -1,8 +1,10 @@
 import type { Logger } from "pino";
 import type { EventBus } from "../bus.js";
 import { RtmpIngest, type IngestPorts } from "./ingest/rtmp-ingest.js";
-import type { IngestConnection, PublishDecision, PublishRequest } from "./ingest/connection.js";
-import { StreamHub, type HubSource, type IngestHealth } from "./hub.js";
+import type { IngestConnection, IngestSink, PublishDecision, PublishRequest } from "./ingest/connection.js";
+import { StreamHub, type HubSource, type IngestHealth, type InputId } from "./hub.js";
+import { InputMeter, type InputHealth } from "./ingest/input-meter.js";
+import { formatMismatch } from "./ingest/format-mismatch.js";
 import { IngestClock } from "./ingest/clock.js";
 import { StallWatch } from "./ingest/stall-watch.js";
 import { SlateHold, type SlateSettings } from "./slate-hold.js";
@@ -21,7 +23,8 @@ export interface RelayTarget extends OutputTarget {
 
 /** What the relay needs to know about configuration; the database answers it. */
 export interface RelayConfigSource {
-  streamByKey(streamKey: string): { id: string; name: string; slate: SlateSettings } | undefined;
+  /** The stream a key publishes to, and whether it is the stream's primary or backup key. */
+  streamByKey(streamKey: string): { id: string; name: string; slate: SlateSettings; input: InputId } | undefined;
   enabledTargets(streamId: string): RelayTarget[];
 }
 
@@ -50,6 +53,8 @@ export interface IngestGuards {
   maxPendingBytes: number;
   /** Chunk streams one connection may use. */
   maxChunkStreams: number;
+  /** With the backup on air, the primary must publish this long without a drop or stall before it is switched back to. */
+  primarySteadyMs: number;
 }
 
 /** What destinations get, as health tells it: a HubSource, or "stalled" while the publisher is connected but silent. */
@@ -65,19 +70,31 @@ export interface LiveStreamSnapshot {
   outputs: Array<{ id: string; name: string; health: OutputHealth }>;
 }
 
+/** An encoder publishing to a stream (with its primary or its backup key). */
+interface InputSlot {
+  connection: IngestConnection;
+  /** Notices the encoder going silent while connected. */
+  stall: StallWatch;
+}
+
 interface LiveStream {
   id: string;
   name: string;
   hub: StreamHub;
-  /** null while the publisher is away and the slate holds the destinations. */
-  publisher: IngestConnection | null;
-  /** Watches the current publisher for a stall; null without a publisher. */
-  stall: StallWatch | null;
+  /** The encoders publishing now; null where none is (a lost one, or a backup never started). */
+  inputs: Record<InputId, InputSlot | null>;
+  /** Each encoder's own figures for health, whether on air or not. */
+  meters: Record<InputId, InputMeter>;
+  /** While the backup is on air: switches back to the primary once it has been steady long enough. */
+  steady: NodeJS.Timeout | null;
   outputs: Map<string, DestinationOutput>;
   /** Measures the ingest and runs the ffmpegs of destinations that do not take a copy. */
   transcoding: StreamTranscoding;
   slate: SlateHold;
 }
+
+const otherInput = (input: InputId): InputId => (input === "primary" ? "backup" : "primary");
+const encoderName = (input: InputId) => (input === "primary" ? "the primary encoder" : "the backup encoder");
 
 /**
  * Ingest → hub → outputs for every live stream. It reads configuration through RelayConfigSource,
@@ -116,8 +133,7 @@ export class Relay {
       this.bus.on("config.stream", ({ streamId, change }) => {
         if (change !== "deleted") return;
         const live = this.live.get(streamId);
-        if (live?.publisher) live.publisher.disconnect("stream deleted");
-        else if (live) this.end(live, "stream deleted");
+        if (live) this.end(live, "stream deleted");
       }),
     );
     return this.ingest.listen();
@@ -133,23 +149,37 @@ export class Relay {
     return this.live.has(streamId);
   }
 
-  ingestHealth(streamId: string): IngestHealth | null {
-    return this.live.get(streamId)?.hub.health() ?? null;
+  /** What goes on air, and each encoder's own figures. */
+  ingestHealth(streamId: string): (IngestHealth & Record<InputId, InputHealth>) | null {
+    const live = this.live.get(streamId);
+    if (!live) return null;
+    return { ...live.hub.health(), primary: live.meters.primary.health(), backup: live.meters.backup.health() };
   }
 
   /** What the destinations see, until when the slate may run, and what is wrong with the ingest, in words. */
   ingestSource(streamId: string): { source: IngestState; slateUntil: string | null; warnings: string[] } | null {
     const live = this.live.get(streamId);
     if (!live) return null;
-    const silentMs = live.stall?.silentForMs() ?? null;
-    if (silentMs === null) return { source: live.hub.currentSource, slateUntil: live.slate.slateUntil, warnings: [] };
-    const meanwhile = live.slate.holding
-      ? "destinations show the slate until it sends again"
-      : live.slate.enabled
-        ? "a stream without video has no slate, so destinations get nothing meanwhile"
-        : "the slate is off, so destinations get nothing meanwhile";
-    const warning = `OBS is connected but has sent nothing for ${(silentMs / 1000).toFixed(1)} s; ${meanwhile}.`;
-    return { source: "stalled", slateUntil: live.slate.slateUntil, warnings: [warning] };
+    const warnings: string[] = [];
+    let source: IngestState = live.hub.currentSource;
+    for (const input of ["primary", "backup"] as const) {
+      const silentMs = live.inputs[input]?.stall.silentForMs() ?? null;
+      if (silentMs === null) continue;
+      // On air, or what the slate stands in for: no other encoder carries the stream.
+      const onAir = live.hub.target === input || live.hub.target === "slate";
+      if (onAir) source = "stalled";
+      warnings.push(`${input === "primary" ? "OBS" : "The backup encoder"} is connected but has sent nothing for ${(silentMs / 1000).toFixed(1)} s; ${this.meanwhile(live, input, onAir)}.`);
+    }
+    const mismatch = formatMismatch(live.meters);
+    if (mismatch) warnings.push(mismatch);
+    return { source, slateUntil: live.slate.slateUntil, warnings };
+  }
+
+  private meanwhile(live: LiveStream, input: InputId, onAir: boolean): string {
+    if (!onAir && live.hub.target === otherInput(input)) return `destinations get ${encoderName(otherInput(input))}`;
+    if (!onAir && input === "backup") return "it cannot stand in for the primary until it sends again";
+    if (live.slate.holding) return "destinations show the slate until it sends again";
+    return live.slate.enabled ? "a stream without video has no slate, so destinations get nothing meanwhile" : "the slate is off, so destinations get nothing meanwhile";
   }
 
   /** Every live stream with its ingest and outputs, e.g. for metrics scrapes. */
@@ -192,44 +222,59 @@ export class Relay {
       else this.log.warn({ peer }, "publish refused: unknown stream key");
       return { accept: false, reason: "Unknown stream key." };
     }
+    const input = stream.input;
     const current = this.live.get(stream.id);
-    if (current?.publisher && current.stall?.stalled) {
+    const occupied = current?.inputs[input];
+    if (occupied?.stall.stalled) {
       // OBS restarted after hanging: its old connection may stay open, silent, for a while yet.
-      this.log.warn({ peer, stream: stream.name }, "a new publish replaces the stalled publisher");
-      const stalled = current.publisher;
-      current.publisher = null;
-      current.stall = null;
-      stalled.disconnect("replaced by a new publish");
-    }
-    if (current?.publisher) {
-      this.log.warn({ peer, stream: stream.name }, "publish refused: the stream already has a publisher");
-      return { accept: false, reason: "This stream is already being published; only one publisher at a time." };
+      this.log.warn({ peer, stream: stream.name, input }, "a new publish replaces the stalled encoder");
+      current!.inputs[input] = null;
+      occupied.stall.stop();
+      occupied.connection.disconnect("replaced by a new publish");
+    } else if (occupied) {
+      this.log.warn(
+        { peer, stream: stream.name, input },
+        input === "primary" ? "publish refused: the stream already has a publisher" : "publish refused: the stream already has a backup encoder",
+      );
+      return {
+        accept: false,
+        reason:
+          input === "primary"
+            ? "This stream is already being published; only one publisher at a time."
+            : "This stream's backup key is already publishing; only one backup encoder at a time.",
+      };
     }
     const live = current ?? this.begin(stream);
-    live.publisher = connection;
+    return { accept: true, sink: this.attach(live, input, connection, current === undefined) };
+  }
+
+  /** Connects an encoder as the stream's `input` and decides whether it goes on air. */
+  private attach(live: LiveStream, input: InputId, connection: IngestConnection, newStream: boolean): IngestSink {
     const stall = new StallWatch(this.options.ingest.stallMs, {
-      stalled: () => this.stalled(live, stall),
-      resumed: () => this.unstalled(live),
+      stalled: () => {
+        if (live.inputs[input]?.stall === stall) this.inputLost(live, input, `${encoderName(input)} is connected but sent nothing for ${(this.options.ingest.stallMs / 1000).toFixed(1)} s`, "stalled");
+      },
+      resumed: () => this.inputReady(live, input, false, false),
     });
-    live.stall = stall;
-    if (current) this.resume(live, true);
+    live.inputs[input] = { connection, stall };
+    const meter = live.meters[input];
+    meter.connect();
+    live.hub.forgetInput(input);
+    this.inputReady(live, input, true, newStream);
     const clock = new IngestClock();
     return {
-      accept: true,
-      sink: {
-        packet: (packet) => {
-          stall.media(packet);
-          live.hub.push({ ...packet, dts: clock.unwrap(packet.dts) });
-        },
-        end: (reason, deliberate) => {
-          stall.stop();
-          if (live.publisher !== connection) return;
-          live.publisher = null;
-          live.stall = null;
-          if (deliberate || !live.slate.enabled || !live.hub.hasVideo) this.end(live, reason);
-          else if (stall.stalled && live.slate.holding) this.log.info({ stream: live.name, reason }, "the stalled publisher's connection closed; the slate goes on");
-          else this.holdOnSlate(live, reason, "disconnected");
-        },
+      packet: (packet) => {
+        stall.media(packet);
+        meter.packet(packet);
+        if (live.hub.target === input && live.hub.currentSource === "resuming" && !this.usable(live, input)) this.cannotStandIn(live, input);
+        live.hub.push({ ...packet, dts: clock.unwrap(packet.dts) }, input);
+      },
+      end: (reason, deliberate) => {
+        stall.stop();
+        if (live.inputs[input]?.connection !== connection) return;
+        live.inputs[input] = null;
+        meter.connected = false;
+        this.inputEnded(live, input, reason, deliberate, stall.stalled);
       },
     };
   }
@@ -241,8 +286,9 @@ export class Relay {
       id: stream.id,
       name: stream.name,
       hub,
-      publisher: null,
-      stall: null,
+      inputs: { primary: null, backup: null },
+      meters: { primary: new InputMeter(), backup: new InputMeter() },
+      steady: null,
       outputs: new Map(),
       transcoding: new StreamTranscoding(hub, { backoff, queueLimitBytes, rulesOf: this.options.platformRules }, this.log.child({ component: "transcode", stream: stream.name })),
       slate: new SlateHold(stream.slate, hub, this.log.child({ component: "slate", stream: stream.name }), (reason) => this.end(live, reason)),
@@ -261,27 +307,112 @@ export class Relay {
     this.bus.emit("stream.ingest_lost", { streamId: live.id, name: live.name, at: new Date().toISOString(), reason, cause, slateUntil });
   }
 
-  /** The publisher is connected but silent: for destinations that is the same as a drop. */
-  private stalled(live: LiveStream, stall: StallWatch): void {
-    if (live.stall !== stall) return;
-    const reason = `the publisher is connected but sent nothing for ${(this.options.ingest.stallMs / 1000).toFixed(1)} s`;
-    if (live.slate.enabled && live.hub.hasVideo) this.holdOnSlate(live, reason, "stalled");
-    else this.log.warn({ stream: live.name, reason }, "publisher stalled; no slate to show meanwhile");
+  /** Whether `input` is publishing, not stalled, and could stand in for the stream (pictures for a stream with pictures). */
+  private usable(live: LiveStream, input: InputId): boolean {
+    const slot = live.inputs[input];
+    if (!slot || slot.stall.stalled) return false;
+    return !live.hub.hasVideo || live.meters[input].hasVideo !== false;
   }
 
-  /** Media again on the stalled connection: it takes over at its next keyframe, like a returning publisher. */
-  private unstalled(live: LiveStream): void {
-    if (live.slate.holding) this.resume(live, false);
-    else this.log.info({ stream: live.name }, "the stalled publisher is sending again");
+  /**
+   * An encoder is (again) sending: a new connection (`fresh`) or a stalled one sending again. It
+   * goes on air if nothing better is; a primary returning while the backup is on air must first
+   * stay steady.
+   */
+  private inputReady(live: LiveStream, input: InputId, fresh: boolean, newStream: boolean): void {
+    const target = live.hub.target;
+    if (target === "slate") return this.resume(live, input, fresh);
+    if (target === input) {
+      if (fresh && !newStream) live.hub.switchTo(input, { fresh });
+      else if (!fresh) this.log.info({ stream: live.name, input }, "the stalled encoder is sending again");
+      return;
+    }
+    if (!this.usable(live, target)) {
+      // The encoder on air is gone or silent without a slate to cover it: take this one now.
+      if (newStream && input === "backup") live.hub.switchTo("backup", { fresh });
+      else this.switchInputs(live, input, `${encoderName(target)} is not sending`);
+      return;
+    }
+    if (input === "primary") this.awaitSteadyPrimary(live);
   }
 
-  /** `fresh`: a new connection (its encoder may differ); else the stalled one sending again. */
-  private resume(live: LiveStream, fresh: boolean): void {
+  /** The backup is on air and the primary is back: switch back once it has been steady for PRISM_INGEST_PRIMARY_STEADY_SEC. */
+  private awaitSteadyPrimary(live: LiveStream): void {
+    if (live.steady) clearTimeout(live.steady);
+    const steadyMs = this.options.ingest.primarySteadyMs;
+    this.log.info({ stream: live.name, steadyMs }, "the primary encoder is back; switching to it once it has been steady");
+    live.steady = setTimeout(() => {
+      live.steady = null;
+      if (live.hub.target === "backup" && this.usable(live, "primary")) this.switchInputs(live, "primary", `the primary encoder was steady for ${steadyMs / 1000} s`);
+    }, steadyMs);
+    live.steady.unref();
+  }
+
+  /** Destinations go to encoder `to` at its next keyframe; the slate (if ready) covers the wait. */
+  private switchInputs(live: LiveStream, to: InputId, reason: string): void {
+    const from = otherInput(to);
+    if (to === "backup" || !live.inputs.backup || live.inputs.backup.stall.stalled) live.slate.bridge();
+    live.hub.switchTo(to, { fresh: false });
+    this.log.warn({ stream: live.name, from, to, reason }, "switching encoders at the next keyframe");
+    this.bus.emit("stream.ingest_switched", { streamId: live.id, name: live.name, at: new Date().toISOString(), from, to, reason });
+  }
+
+  /**
+   * The hub was switching to an encoder that turns out to send no pictures for a stream with
+   * pictures (its keyframe would never come): the slate goes on, with its deadline, instead.
+   */
+  private cannotStandIn(live: LiveStream, input: InputId): void {
+    const reason = `${encoderName(input)} sends no pictures (${live.meters[input].describe() ?? "format unknown"}), so it cannot carry this stream`;
+    if (live.slate.enabled) this.holdOnSlate(live, reason, "disconnected");
+    else live.hub.showSlate(null);
+    this.log.warn({ stream: live.name, input, reason }, "not switching to an encoder without pictures");
+  }
+
+  /** An encoder dropped or stalled. Off air that only matters to health; on air the other one or the slate takes over. */
+  private inputLost(live: LiveStream, input: InputId, reason: string, cause: IngestLossCause): boolean {
+    if (input === "primary" && live.steady) {
+      clearTimeout(live.steady);
+      live.steady = null;
+    }
+    if (live.hub.target !== input) {
+      this.log.warn({ stream: live.name, input, reason }, "an encoder that is not on air was lost");
+      return true;
+    }
+    const other = otherInput(input);
+    if (this.usable(live, other)) {
+      this.switchInputs(live, other, reason);
+      return true;
+    }
+    if (live.inputs[other]) this.log.warn({ stream: live.name, other, format: live.meters[other].describe() }, "the other encoder cannot stand in (no pictures, or silent)");
+    if (live.slate.enabled && live.hub.hasVideo) {
+      this.holdOnSlate(live, reason, cause);
+      return true;
+    }
+    if (cause === "stalled") this.log.warn({ stream: live.name, reason }, "publisher stalled; no slate to show meanwhile");
+    return false;
+  }
+
+  /** An encoder's connection ended: on purpose (unpublish) or not. The stream ends when nothing can carry it on. */
+  private inputEnded(live: LiveStream, input: InputId, reason: string, deliberate: boolean, wasStalled: boolean): void {
+    const noneLeft = !live.inputs.primary && !live.inputs.backup;
+    if (live.hub.target === "slate") {
+      if (noneLeft && deliberate) this.end(live, reason);
+      else this.log.info({ stream: live.name, input, reason }, "an encoder's connection closed while the slate is on; the slate goes on");
+      return;
+    }
+    if (wasStalled && live.hub.target !== input) return; // already handled as lost
+    if (deliberate && noneLeft) return this.end(live, reason);
+    const covered = this.inputLost(live, input, reason, "disconnected");
+    if (!covered && (noneLeft || live.hub.target === input)) this.end(live, reason);
+  }
+
+  /** `fresh`: a new connection (its encoder may differ); else a stalled one sending again. */
+  private resume(live: LiveStream, input: InputId, fresh: boolean): void {
     const wasHolding = live.slate.holding;
-    live.hub.switchTo("primary", { fresh });
+    live.hub.switchTo(input, { fresh });
     live.slate.release();
     if (!wasHolding) return; // a stall with no slate to show: nothing was announced as lost
-    this.log.info({ stream: live.name, fresh }, "publisher back; switching from the slate at its first keyframe");
+    this.log.info({ stream: live.name, input, fresh }, "encoder back; switching from the slate at its first keyframe");
     this.bus.emit("stream.ingest_resumed", { streamId: live.id, name: live.name, at: new Date().toISOString() });
   }
 
@@ -334,9 +465,15 @@ export class Relay {
   private end(live: LiveStream, reason: string): void {
     if (this.live.get(live.id) !== live) return;
     this.live.delete(live.id);
-    live.stall?.stop();
-    // A stalled publisher may still be connected when the slate runs out: it is done too.
-    live.publisher?.disconnect(reason);
+    if (live.steady) clearTimeout(live.steady);
+    // A stalled encoder may still be connected when the slate runs out: it is done too.
+    const slots = [live.inputs.primary, live.inputs.backup];
+    // Cleared first, so the connections' ends are not taken for encoder losses of a running stream.
+    live.inputs = { primary: null, backup: null };
+    for (const slot of slots) {
+      slot?.stall.stop();
+      slot?.connection.disconnect(reason);
+    }
     live.slate.close();
     live.hub.close();
     live.transcoding.close();

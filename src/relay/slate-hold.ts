@@ -59,6 +59,14 @@ export class SlateHold {
   }
 
   /**
+   * Switching from a lost encoder to the other one: the slate covers the wait for its keyframe (no
+   * deadline: the other encoder is publishing). Without a ready slate the destinations just wait.
+   */
+  bridge(): void {
+    if (this.settings.enabled && this.ready) this.hub.showSlate(this.ready);
+  }
+
+  /**
    * The publisher is back (the hub switches to it at its keyframe). Its format may differ from the
    * last one's, so the clip is prepared again.
    */
@@ -79,7 +87,8 @@ export class SlateHold {
     if (this.preparing) clearInterval(this.preparing);
     this.preparing = setInterval(() => {
       const format = this.hub.slateFormat();
-      if (!format || this.hub.currentSource !== "publisher") return;
+      const source = this.hub.currentSource;
+      if (!format || (source !== "publisher" && source !== "backup")) return;
       clearInterval(this.preparing!);
       this.preparing = null;
       const clip = loadSlateClip(this.settings.image, format);

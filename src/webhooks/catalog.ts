@@ -11,6 +11,7 @@ export const EVENT_TYPES = [
   "stream.ended",
   "stream.ingest_lost",
   "stream.ingest_resumed",
+  "stream.ingest_switched",
   "destination.live",
   "destination.failed",
   "destination.recovered",
@@ -41,6 +42,7 @@ export interface EventData {
     slateUntil: string;
   };
   "stream.ingest_resumed": { streamId: string; streamName: string; resumedAt: string; awaySec: number | null };
+  "stream.ingest_switched": { streamId: string; streamName: string; from: "primary" | "backup"; to: "primary" | "backup"; reason: string; switchedAt: string };
   "destination.live": DestinationRef;
   "destination.failed": DestinationRef & {
     /** `failed`: the platform refused the stream, Prism stopped trying. `reconnecting`: still retrying. */
@@ -120,6 +122,19 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
     description: "The publisher is back (reconnected, or sending again after a stall) after stream.ingest_lost; destinations switch from the slate to it at its first keyframe.",
     example: { streamId: destinationExample.streamId, streamName: "Friday speedrun", resumedAt: "2025-06-06T20:10:31.902Z", awaySec: 28 },
     iftttValues: (d) => [d.streamName, "publisher back", d.awaySec === null ? "" : `after ${d.awaySec} s`],
+  },
+  "stream.ingest_switched": {
+    description:
+      "Destinations went from one encoder to the other: to the backup encoder (backupStreamKey) when the primary dropped or stalled, back to the primary once it had been steady for PRISM_INGEST_PRIMARY_STEADY_SEC. The switch happens at the new encoder's next keyframe; destinations stay connected.",
+    example: {
+      streamId: destinationExample.streamId,
+      streamName: "Friday speedrun",
+      from: "primary",
+      to: "backup",
+      reason: "the primary encoder is connected but sent nothing for 2.0 s",
+      switchedAt: "2025-06-06T20:10:03.118Z",
+    },
+    iftttValues: (d) => [d.streamName, `${d.from} → ${d.to}`, d.reason],
   },
   "destination.live": {
     description:

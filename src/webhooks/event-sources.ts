@@ -26,6 +26,9 @@ export function connectEventSources(bus: EventBus, publish: Publish, lookup: Des
       lostAt.set(e.streamId, Date.parse(e.at));
       publish("stream.ingest_lost", { streamId: e.streamId, streamName: e.name, lostAt: e.at, reason: e.reason, cause: e.cause, slateUntil: e.slateUntil }, new Date(e.at));
     }),
+    bus.on("stream.ingest_switched", (e) =>
+      publish("stream.ingest_switched", { streamId: e.streamId, streamName: e.name, from: e.from, to: e.to, reason: e.reason, switchedAt: e.at }, new Date(e.at)),
+    ),
     bus.on("stream.ingest_resumed", (e) => {
       const lost = lostAt.get(e.streamId);
       lostAt.delete(e.streamId);

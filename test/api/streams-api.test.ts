@@ -1,5 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
+import Database from "better-sqlite3";
 import { startTestPrism, type TestPrism } from "../support/prism.js";
+import { makeTempDir } from "../support/tmp.js";
 
 describe("streams and destinations API", () => {
   let t: TestPrism;
@@ -35,7 +38,50 @@ describe("streams and destinations API", () => {
     expect(list.text).not.toContain(key);
 
     const revealed = await t.api("POST", `/api/v1/streams/${created.body.id}/reveal-key`);
-    expect(revealed.body).toEqual({ streamKey: key });
+    expect(revealed.body).toEqual({ streamKey: key, backupStreamKey: created.body.backupStreamKey });
+  });
+
+  it("gives every stream a separate backup key, masked after creation and rotated on its own", async () => {
+    const { body: s } = await t.api("POST", "/api/v1/streams", { name: "With backup" });
+    expect(s.backupStreamKey).toMatch(/^live_[A-Za-z0-9_-]{32}$/);
+    expect(s.backupStreamKey).not.toBe(s.streamKey);
+    const got = await t.api("GET", `/api/v1/streams/${s.id}`);
+    expect(got.body.backupStreamKey).toBe(`••••••••${s.backupStreamKey.slice(-4)}`);
+    expect(got.text).not.toContain(s.backupStreamKey);
+
+    const rotated = await t.api("POST", `/api/v1/streams/${s.id}/rotate-key`, { which: "backup" });
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.streamKey).toBe(s.streamKey);
+    expect(rotated.body.backupStreamKey).toMatch(/^live_/);
+    expect(rotated.body.backupStreamKey).not.toBe(s.backupStreamKey);
+
+    const primary = await t.api("POST", `/api/v1/streams/${s.id}/rotate-key`, { which: "primary" });
+    expect(primary.body.backupStreamKey).toBe(rotated.body.backupStreamKey);
+    expect(primary.body.streamKey).not.toBe(s.streamKey);
+
+    const bad = await t.api("POST", `/api/v1/streams/${s.id}/rotate-key`, { which: "both" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.message).toMatch(/which: must be "primary" or "backup"/);
+  });
+
+  it("gives streams created before backup keys existed a backup key at start", async () => {
+    const dataDir = await makeTempDir("prism-backup-key-");
+    const first = await startTestPrism({ dataDir });
+    const { body: s } = await first.api("POST", "/api/v1/streams", { name: "Old" });
+    await first.stop();
+    const db = new Database(join(dataDir, "prism.sqlite"));
+    db.prepare("UPDATE streams SET backup_stream_key_hash = NULL, backup_stream_key_enc = NULL").run();
+    db.close();
+
+    const again = await startTestPrism({ dataDir });
+    try {
+      const revealed = await again.api("POST", `/api/v1/streams/${s.id}/reveal-key`);
+      expect(revealed.body.streamKey).toBe(s.streamKey);
+      expect(revealed.body.backupStreamKey).toMatch(/^live_[A-Za-z0-9_-]{32}$/);
+      expect(revealed.body.backupStreamKey).not.toBe(s.backupStreamKey);
+    } finally {
+      await again.stop();
+    }
   });
 
   it("rotates a key, renames and deletes a stream", async () => {

@@ -47,6 +47,15 @@ describe("prism CLI against a running Prism, over HTTP", () => {
     const newKey = /: (live_\S+)/.exec(rotated.stdout)?.[1];
     expect(newKey).not.toBe(key);
     expect((await t.api("POST", `/api/v1/streams/${stream.id}/reveal-key`)).body.streamKey).toBe(newKey);
+
+    const backupKey = /Backup Key: (live_\S+)/.exec(created.stdout)?.[1];
+    expect(backupKey).toBeDefined();
+    const rotatedBackup = await cli("stream", "rotate-key", "CLI main", "--backup");
+    expect(rotatedBackup.code, rotatedBackup.stderr).toBe(0);
+    const newBackup = /backup stream key for "CLI main": (live_\S+)/.exec(rotatedBackup.stdout)?.[1];
+    expect(newBackup).toBeDefined();
+    expect(newBackup).not.toBe(backupKey);
+    expect((await t.api("POST", `/api/v1/streams/${stream.id}/reveal-key`)).body).toEqual({ streamKey: newKey, backupStreamKey: newBackup });
   });
 
   it("adds, lists, disables and enables destinations by name", async () => {
@@ -105,6 +114,8 @@ describe("prism CLI against a running Prism, over HTTP", () => {
     const once = await cli("status", "Status", "--once");
     expect(once.code, once.stderr).toBe(0);
     expect(once.stdout).toMatch(/Status\s+● live\s+\d+ kbps\s+\d+(\.\d)? fps\s+h264\/aac\s+320x240/i);
+    expect(once.stdout).toMatch(/PRIMARY\s+● on air\s+\d+ kbps\s+[\d.]+ fps\s+H264\/AAC\s+320x240/);
+    expect(once.stdout).toMatch(/BACKUP\s+○ not connected/);
     expect(once.stdout).toMatch(/DESTINATION\s+STATE\s+BITRATE\s+SENT\s+RECONNECTS\s+UPTIME\s+LAST ERROR/);
     expect(once.stdout).toMatch(/Local receiver\s+live\s+\d+ kbps\s+[\d.]+ (B|KiB|MiB)\s+0\s+\d+s/);
     expect(once.stdout).toMatch(/Nobody home\s+(reconnecting|connecting|failed)/);

@@ -47,6 +47,9 @@ describe("logs at trace level never carry a key or a token", () => {
     const { body: rekeyed } = await call("POST", `/api/v1/streams/${stream.id}/rotate-key`);
     const streamKey = keep(rekeyed.streamKey);
     expect((await call("POST", `/api/v1/streams/${stream.id}/reveal-key`)).body.streamKey).toBe(streamKey);
+    keep(stream.backupStreamKey);
+    const { body: rebacked } = await call("POST", `/api/v1/streams/${stream.id}/rotate-key`, { which: "backup" });
+    const backupKey = keep(rebacked.backupStreamKey);
     const dir = await makeTempDir("prism-redaction-");
     const receiver = await startRtmpReceiver({ dir, key: keep(`destkey${Date.now()}abcdef`) });
     const { body: dest } = await call("POST", `/api/v1/streams/${stream.id}/destinations`, { platform: "custom", name: "Receiver", url: receiver.url, streamKey: receiver.key });
@@ -61,7 +64,12 @@ describe("logs at trace level never carry a key or a token", () => {
     expect(await publisher.publishing).toBe(true);
     await waitFor(async () => (await call("GET", `/api/v1/streams/${stream.id}/health`)).body.destinations[0].state === "live", { what: "receiver live" });
     await receiver.connected;
+    // A backup encoder too: its key is as secret as the primary's.
+    const backup = publishTestStream({ url: t.publishUrl(backupKey), durationSec: Infinity });
+    expect(await backup.publishing).toBe(true);
+    await waitFor(async () => (await call("GET", `/api/v1/streams/${stream.id}/health`)).body.ingest.backup.connected, { what: "backup connected" });
     expect((await call("GET", "/metrics")).status).toBe(200);
+    await backup.stop();
     await publisher.stop();
     await waitFor(async () => !(await call("GET", `/api/v1/streams/${stream.id}`)).body.live, { what: "stream ended" });
 

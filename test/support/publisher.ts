@@ -20,6 +20,8 @@ export interface PublishOptions {
   keyframeIntervalSec?: number;
   /** false publishes a video-only stream. Default true. */
   audio?: boolean;
+  /** false publishes an audio-only stream. Default true. */
+  video?: boolean;
   /** x264 preset, default "ultrafast": the suite runs several publishers at once on 2 cores. */
   preset?: string;
   /**
@@ -32,6 +34,8 @@ export interface PublishOptions {
   bFrames?: number;
   /** Shift every output timestamp by this many seconds (ffmpeg -output_ts_offset), e.g. to start near a wrap. */
   tsOffsetSec?: number;
+  /** A solid colour (ffmpeg colour syntax, e.g. "0xC02020") instead of the testsrc2 pattern: tells two encoders apart in a recording. */
+  color?: string;
   /** Extra ffmpeg output options inserted before the URL (e.g. ["-metadata", "title=x"]). */
   extraOutputArgs?: string[];
 }
@@ -70,18 +74,20 @@ export function publisherArgs(options: PublishOptions): string[] {
   const videoKbps = options.videoBitrateKbps ?? 500;
   const gop = Math.max(1, Math.round(fps * (options.keyframeIntervalSec ?? 1)));
   const audio = options.audio ?? true;
+  const video = options.video ?? true;
   const ioTimeoutUs = Math.round((options.ioTimeoutSec ?? 10) * 1_000_000);
 
   // -nostats: progress lines would crowd real errors out of the kept stderr tail.
   const args = ["-hide_banner", "-nostdin", "-nostats", "-loglevel", "info"];
   // -re on every input: otherwise lavfi generates as fast as the CPU allows and starves the rest.
-  args.push("-re", "-f", "lavfi", "-i", `testsrc2=size=${size}:rate=${fps}`);
+  const picture = options.color ? `color=c=${options.color}:size=${size}:rate=${fps}` : `testsrc2=size=${size}:rate=${fps}`;
+  if (video) args.push("-re", "-f", "lavfi", "-i", picture);
   if (audio) args.push("-re", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100");
   // lavfi sources never end, so -t is what makes a finite publish.
   if (Number.isFinite(durationSec)) args.push("-t", String(durationSec));
-  args.push("-map", "0:v");
-  if (audio) args.push("-map", "1:a");
-  args.push(
+  if (video) args.push("-map", "0:v");
+  if (audio) args.push("-map", `${video ? 1 : 0}:a`);
+  if (video) args.push(
     "-c:v", "libx264",
     "-preset", options.preset ?? "ultrafast",
     // zerolatency turns B-frames off; a stream that wants them keeps x264's lookahead.

@@ -81,6 +81,9 @@ describe("dashboard in a real browser (Debian's Chromium through playwright-core
     await expect.poll(() => badge("Receiver one").textContent(), { timeout: 20_000 }).toBe("live");
     await expect.poll(() => badge("Receiver two").textContent(), { timeout: 20_000 }).toBe("live");
     await expect.poll(() => page.locator('[data-testid="stream-state"]').textContent(), { timeout: 5_000 }).toBe("live");
+    // Both encoders are listed; the primary is on air, no backup is publishing.
+    await expect.poll(() => page.locator('[data-testid="encoder-primary"] .badge').textContent(), { timeout: 5_000 }).toBe("on air");
+    expect(await page.locator('[data-testid="encoder-backup"] .badge').textContent()).toBe("not connected");
     // A few seconds of sparkline and figures.
     await expect.poll(async () => Number((await page.locator('article[data-destination="Receiver one"] .metrics dd').first().textContent())?.split(" ")[0]), { timeout: 10_000 }).toBeGreaterThan(0);
     await page.waitForTimeout(3_000);

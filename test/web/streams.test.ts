@@ -61,6 +61,17 @@ describe("dashboard stream settings in a real browser", () => {
     const rotated = await revealKey(stream.id);
     await expect.poll(() => shown.textContent()).toBe(rotated);
 
+    // The backup key: its own row, shown and rotated on its own (the main key stays).
+    const backupShown = card.locator("code.backup-key");
+    const backupKey = (await t.api("POST", `/api/v1/streams/${stream.id}/reveal-key`)).body.backupStreamKey as string;
+    expect(await backupShown.textContent()).toBe(`••••••••${backupKey.slice(-4)}`);
+    await card.getByRole("button", { name: "Show backup stream key" }).click();
+    await expect.poll(() => backupShown.textContent()).toBe(backupKey);
+    await card.getByRole("button", { name: "Rotate backup key" }).click();
+    await card.getByRole("group", { name: /Rotate the backup key\?/ }).getByRole("button", { name: "Yes" }).click();
+    await expect.poll(async () => (await t.api("POST", `/api/v1/streams/${stream.id}/reveal-key`)).body.backupStreamKey).not.toBe(backupKey);
+    expect(await revealKey(stream.id)).toBe(rotated);
+
     // Slate: longest break and an image of our own (a real PNG: a screenshot of this page), then back to the default.
     await card.locator("summary", { hasText: "Slate settings" }).click();
     const slate = card.getByRole("form", { name: "Slate settings of Evening show" });

@@ -373,6 +373,7 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
       "stream.ended",
       "stream.ingest_lost",
       "stream.ingest_resumed",
+      "stream.ingest_switched",
       "destination.live",
       "destination.failed",
       "destination.recovered",

@@ -4,13 +4,22 @@ import type { Stream } from "../../db/streams-repo.js";
 import { body, json, newRouter } from "../router.js";
 import { ApiError, commonErrors, notFound, notFoundError } from "../errors.js";
 import { SlateImageError } from "../../relay/slate-image.js";
-import { CreateStreamBody, IdParam, StreamSchema, UpdateStreamBody } from "../schemas.js";
+import { CreateStreamBody, IdParam, RotateKeyBody, StreamSchema, UpdateStreamBody } from "../schemas.js";
 import { maskSecret } from "../../secrets/tokens.js";
 
 /** POST /streams/{id}/reveal-key. The example is a placeholder, not a key: real ones are live_ and 32 random characters. */
 const RevealedKeySchema = z
-  .object({ streamKey: z.string().openapi({ description: "OBS → Settings → Stream → Stream Key" }) })
-  .openapi({ example: { streamKey: "live_EXAMPLE-not-a-real-key-Qx7a" } });
+  .object({
+    streamKey: z.string().openapi({ description: "OBS → Settings → Stream → Stream Key" }),
+    backupStreamKey: z.string().openapi({ description: "The backup encoder's Stream Key (a second OBS profile or machine)" }),
+  })
+  .openapi({ example: { streamKey: "live_EXAMPLE-not-a-real-key-Qx7a", backupStreamKey: "live_EXAMPLE-not-a-real-key-Vb3d" } });
+
+/** Every stream has its backup key once the server has started (StreamsRepo.fillMissingBackupKeys). */
+function backupKeyOf(s: Stream): string {
+  if (s.backupStreamKey === null) throw new Error(`stream ${s.id} has no backup key; fillMissingBackupKeys did not run`);
+  return s.backupStreamKey;
+}
 
 export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, slateImages }: ApiDeps) {
   const app = newRouter();
@@ -21,6 +30,7 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
     ingestUrl,
     secureIngestUrl,
     streamKey: reveal ? s.streamKey : maskSecret(s.streamKey),
+    backupStreamKey: reveal ? backupKeyOf(s) : maskSecret(backupKeyOf(s)),
     live: relay.isLive(s.id),
     slate: { enabled: s.slate.enabled, maxSeconds: s.slate.maxSeconds, customImage: s.slate.image !== null },
     title: s.title,
@@ -102,13 +112,14 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
     createRoute({
       method: "post",
       path: "/streams/{id}/rotate-key",
-      summary: "Replace the stream key (the old one stops working for new publishes)",
-      request: { params: IdParam },
+      summary: "Replace the stream key or the backup stream key (the old one stops working for new publishes)",
+      request: { params: IdParam, body: { required: false, content: { "application/json": { schema: RotateKeyBody } } } },
       responses: { 200: json(StreamSchema, "The stream with its new key in full"), ...commonErrors, ...notFoundError },
     }),
     (c) => {
       const { id } = c.req.valid("param");
-      const stream = found(streams.rotateKey(id));
+      const { which } = c.req.valid("json") ?? { which: "primary" as const };
+      const stream = found(streams.rotateKey(id, which ?? "primary"));
       bus.emit("config.stream", { streamId: id, change: "key_rotated" });
       return c.json(view(stream, true), 200);
     },
@@ -122,7 +133,10 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
       request: { params: IdParam },
       responses: { 200: json(RevealedKeySchema, "The stream key"), ...commonErrors, ...notFoundError },
     }),
-    (c) => c.json({ streamKey: found(streams.get(c.req.valid("param").id)).streamKey }, 200),
+    (c) => {
+      const stream = found(streams.get(c.req.valid("param").id));
+      return c.json({ streamKey: stream.streamKey, backupStreamKey: backupKeyOf(stream) }, 200);
+    },
   );
 
   return app;

@@ -34,6 +34,8 @@ export function renderStatus(url: string, statuses: StreamStatus[], paint: Paint
       ? `${paint.green("● live")}  ${formatKbps(ingest.bitrateKbps)}  ${ingest.fps} fps  ${[ingest.videoCodec, ingest.audioCodec].filter(Boolean).join("/")}${ingest.width ? `  ${ingest.width}x${ingest.height}` : ""}  up ${formatDuration(ingest.uptimeMs)}`
       : paint.dim("○ offline");
     lines.push(`${paint.bold(stream.name)}  ${summary}`);
+    if (ingest) lines.push(...encoderLines(health, paint));
+    for (const warning of health.ingestWarnings) lines.push(paint.yellow(`  ! ${warning}`));
     if (health.destinations.length === 0) {
       lines.push(paint.dim("  no destinations"), "");
       continue;
@@ -50,6 +52,19 @@ export function renderStatus(url: string, statuses: StreamStatus[], paint: Paint
     lines.push(table(["DESTINATION", "STATE", "BITRATE", "SENT", "RECONNECTS", "UPTIME", "LAST ERROR"], rows, "  "), "");
   }
   return lines.join("\n");
+}
+
+/** Both encoders, and which one destinations get. */
+function encoderLines(health: StreamHealth, paint: Paint): string[] {
+  const onAir = health.ingestState === "backup" ? "backup" : health.ingestState === "publisher" ? "primary" : null;
+  return (["primary", "backup"] as const).map((input) => {
+    const e = health.ingest![input];
+    const label = input === "primary" ? "PRIMARY" : "BACKUP ";
+    if (!e.connected) return `  ${label}  ${paint.dim("○ not connected")}`;
+    const state = onAir === input ? paint.green("● on air") : paint.dim("● standby");
+    const codecs = [e.codecs.video, e.codecs.audio].filter(Boolean).join("/");
+    return `  ${label}  ${state}  ${formatKbps(e.bitrateKbps)}  ${e.fps} fps  ${codecs}${e.size ? `  ${e.size.width}x${e.size.height}` : ""}`;
+  });
 }
 
 const seconds = (value: string) => {

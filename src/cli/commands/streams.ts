@@ -14,7 +14,9 @@ export function streamCommands(program: Command, context: CommandContext): void 
       const { api, out } = context(cmd);
       const created = await api.request<Stream>("POST", "/streams", { name });
       if (out.json) return out.data(created);
-      out.print(`Created stream "${created.name}" (${created.id})\n  Server:     ${created.ingestUrl}\n  Stream Key: ${created.streamKey}`);
+      out.print(
+        `Created stream "${created.name}" (${created.id})\n  Server:     ${created.ingestUrl}\n  Stream Key: ${created.streamKey}\n  Backup Key: ${created.backupStreamKey}  (for a second, backup encoder; optional)`,
+      );
     });
 
   stream
@@ -30,12 +32,15 @@ export function streamCommands(program: Command, context: CommandContext): void 
 
   stream
     .command("rotate-key <stream>")
-    .description("Give a stream (id or name) a new key; the old one stops working for new publishes")
-    .action(async (ref: string, _opts, cmd: Command) => {
+    .description("Give a stream (id or name) a new key (--backup: a new backup key); the old one stops working for new publishes")
+    .option("--backup", "rotate the backup encoder's key instead of the primary's")
+    .action(async (ref: string, opts: { backup?: boolean }, cmd: Command) => {
       const { api, out } = context(cmd);
       const target = await findStream(api, ref);
-      const rotated = await api.request<Stream>("POST", `/streams/${target.id}/rotate-key`);
+      const which = opts.backup ? "backup" : "primary";
+      const rotated = await api.request<Stream>("POST", `/streams/${target.id}/rotate-key`, { which });
       if (out.json) return out.data(rotated);
+      if (opts.backup) return out.print(`New backup stream key for "${rotated.name}": ${rotated.backupStreamKey}\nPaste it into the backup encoder's OBS → Settings → Stream → Stream Key.`);
       out.print(`New stream key for "${rotated.name}": ${rotated.streamKey}\nPaste it into OBS → Settings → Stream → Stream Key.`);
     });
 }

@@ -10,6 +10,13 @@ export const streams = sqliteTable("streams", {
   streamKeyHash: text("stream_key_hash").notNull().unique(),
   /** The ingest key, encrypted (the streamer must be able to see it again). */
   streamKeyEnc: text("stream_key_enc").notNull(),
+  /**
+   * The backup encoder's key, hashed and encrypted like the primary's. Nullable only because the
+   * hash is keyed (it cannot be computed in SQL): rows from before the column existed get a key
+   * when the server starts (StreamsRepo.fillMissingBackupKeys), so every stream has one in use.
+   */
+  backupStreamKeyHash: text("backup_stream_key_hash").unique(),
+  backupStreamKeyEnc: text("backup_stream_key_enc"),
   /** Show the slate when the publisher drops off (rather than ending the stream at once). */
   slateEnabled: integer("slate_enabled", { mode: "boolean" }).notNull().default(true),
   slateMaxSeconds: integer("slate_max_seconds").notNull().default(300),

@@ -55,6 +55,22 @@ const STATE_WORDS = {
   stopped: "off",
 };
 
+/** Both encoders (primary and backup) and which one the destinations get. */
+function Encoders({ health }) {
+  const onAir = health.ingestState === "backup" ? "backup" : health.ingestState === "publisher" ? "primary" : null;
+  return html`<ul class="encoders" aria-label="Encoders">
+    ${["primary", "backup"].map((input) => {
+      const e = health.ingest[input];
+      const name = input === "primary" ? "Primary" : "Backup";
+      const state = !e.connected ? "not connected" : onAir === input ? "on air" : "standby";
+      return html`<li key=${input} data-testid=${`encoder-${input}`} class=${onAir === input ? "on-air" : ""}>
+        <strong>${name}</strong> <span class="badge ${onAir === input ? "live" : "idle"}">${state}</span>
+        ${e.connected && html` <span>${[e.codecs.video, e.codecs.audio].filter(Boolean).join("/")}${e.size ? ` ${e.size.width}×${e.size.height}` : ""} · ${Math.round(e.fps)} fps · ${Math.round(e.bitrateKbps)} kbps</span>`}
+      </li>`;
+    })}
+  </ul>`;
+}
+
 export function StreamPage({ id }) {
   const [stream, streamError] = useLoad(() => api("GET", `/streams/${id}`), [id]);
   const [dests, destError, reload] = useLoad(() => api("GET", `/streams/${id}/destinations`), [id]);
@@ -65,8 +81,9 @@ export function StreamPage({ id }) {
     <h1>${stream?.name ?? "Stream"} <span class="sub">destinations</span></h1>
     <${Err} error=${streamError || destError} />
     <section class="card ingest" aria-label="Ingest">
-      <span class=${`badge ${health?.live ? "live" : "idle"}`} data-testid="stream-state">${health ? (health.live ? (["slate", "stalled"].includes(health.ingestState) ? health.ingestState : "live") : "offline") : "…"}</span>
+      <span class=${`badge ${health?.live ? "live" : "idle"}`} data-testid="stream-state">${health ? (health.live ? (["slate", "stalled", "backup"].includes(health.ingestState) ? health.ingestState : "live") : "offline") : "…"}</span>
       ${health?.ingest && html`<span>${health.ingest.width}×${health.ingest.height} · ${Math.round(health.ingest.fps)} fps · ${Math.round(health.ingest.bitrateKbps ?? 0)} kbps in</span>`}
+      ${health?.ingest && html`<${Encoders} health=${health} />`}
       ${!health?.live && html`<span class="hint">Start streaming in OBS to go live on every enabled destination.</span>`}
       ${health?.ingestWarnings?.map((w) => html`<span class="warnings" role="alert" data-testid="ingest-warning">${w}</span>`)}
       <span class=${`conn ${connected ? "on" : "off"}`} aria-live="polite">${connected ? "● updating live" : "○ reconnecting to Prism…"}</span>

@@ -33,12 +33,35 @@ export function StreamsPage() {
     <ul class="cards">${streams?.map((s) => html`<li key=${s.id}><${StreamCard} stream=${s} reload=${reload} /></li>`)}</ul>`;
 }
 
+/** One of the stream's two keys: the main encoder's, or the backup encoder's (a second OBS publishing at the same time). */
+function KeyRow({ stream, which, setError }) {
+  const [key, setKey] = useState(null);
+  const field = which === "primary" ? "streamKey" : "backupStreamKey";
+  const what = which === "primary" ? "stream key" : "backup stream key";
+  const reveal = async () => (await api("POST", `/streams/${stream.id}/reveal-key`))[field];
+  const keyId = `${which}-key-${stream.id}`;
+  const confirm =
+    which === "primary"
+      ? "Rotate the key? OBS stops working until you paste the new one."
+      : "Rotate the backup key? The backup encoder stops working until you paste the new one.";
+  return html`
+    <dt id=${keyId}>${which === "primary" ? "Stream key" : "Backup stream key"}</dt>
+    <dd>
+      <code class=${which === "primary" ? "key" : "backup-key"} aria-labelledby=${keyId}>${key ?? stream[field]}</code>
+      <button type="button" aria-label=${`Show ${what}`} aria-pressed=${key ? "true" : "false"} onClick=${async () => setKey(key ? null : await reveal().catch((err) => (setError(err.message), null)))}>${key ? "Hide" : "Show"}</button>
+      <${CopyButton} text=${() => key ?? reveal()} label=${`Copy ${what} of ${stream.name}`} />
+      <${Action} confirm=${confirm} run=${async () => {
+        const rotated = await api("POST", `/streams/${stream.id}/rotate-key`, { which });
+        setKey(rotated[field]);
+      }}>${which === "primary" ? "Rotate key" : "Rotate backup key"}</${Action}>
+      ${which === "backup" && html`<p class="hint">Optional: a second encoder (another OBS profile or machine) publishing to the same server with this key takes over if the main one drops or freezes.</p>`}
+    </dd>`;
+}
+
 function StreamCard({ stream, reload }) {
   const [renaming, setRenaming] = useState(false);
   const [name, setName] = useState(stream.name);
-  const [key, setKey] = useState(null);
   const [error, setError] = useState("");
-  const reveal = async () => (await api("POST", `/streams/${stream.id}/reveal-key`)).streamKey;
   async function rename(e) {
     e.preventDefault();
     try {
@@ -63,7 +86,6 @@ function StreamCard({ stream, reload }) {
       setError(err.message);
     }
   }
-  const keyId = `key-${stream.id}`;
   return html`
     <article class="card stream" aria-labelledby=${`title-${stream.id}`}>
       <div class="row spread">
@@ -84,16 +106,8 @@ function StreamCard({ stream, reload }) {
         <dt>Server</dt>
         <dd><code>${stream.ingestUrl}</code> <${CopyButton} text=${stream.ingestUrl} label=${`Copy server of ${stream.name}`} /></dd>
         ${stream.secureIngestUrl && html`<dt>Server (TLS)</dt><dd><code>${stream.secureIngestUrl}</code> <${CopyButton} text=${stream.secureIngestUrl} label="Copy RTMPS server" /></dd>`}
-        <dt id=${keyId}>Stream key</dt>
-        <dd>
-          <code class="key" aria-labelledby=${keyId}>${key ?? stream.streamKey}</code>
-          <button type="button" aria-label="Show stream key" aria-pressed=${key ? "true" : "false"} onClick=${async () => setKey(key ? null : await reveal().catch((err) => (setError(err.message), null)))}>${key ? "Hide" : "Show"}</button>
-          <${CopyButton} text=${() => key ?? reveal()} label=${`Copy stream key of ${stream.name}`} />
-          <${Action} confirm="Rotate the key? OBS stops working until you paste the new one." run=${async () => {
-            const rotated = await api("POST", `/streams/${stream.id}/rotate-key`);
-            setKey(rotated.streamKey);
-          }}>Rotate key</${Action}>
-        </dd>
+        <${KeyRow} stream=${stream} which="primary" setError=${setError} />
+        <${KeyRow} stream=${stream} which="backup" setError=${setError} />
       </dl>
       <div class="row">
         <label class="switch"><input type="checkbox" role="switch" checked=${slateOn} onChange=${toggleSlate} /> Slate when the publisher drops (up to ${formatMinutes(stream.slate.maxSeconds)})</label>

@@ -240,8 +240,12 @@ export class StreamHub {
     }
   }
 
+  /**
+   * The gap a new source starts after: at least one whole frame (rounded up), since a decoder that
+   * places frames on a 1/fps grid would put a frame 33 ms after another at 30 fps in the same slot.
+   */
   private frameDurationMs(): number {
-    return Math.round(1000 / (this.slateFormat()?.fps ?? 30));
+    return Math.ceil(1000 / (this.slateFormat()?.fps ?? 30));
   }
 
   private remember(frame: EncodedFrame): void {

@@ -6,13 +6,17 @@ import type { OutputState } from "./core/output-state.js";
  * live feeds only know each other through these; a message broker can stand behind `emit`/`on`.
  */
 export interface PrismEvents {
-  "stream.started": { streamId: string; name: string; at: string };
-  "stream.ended": { streamId: string; name: string; at: string; reason: string };
+  /**
+   * A broadcast session began: publish to final end, across publisher drops, the slate and encoder
+   * switches. `sessionId` names it in every stream.* event until stream.ended.
+   */
+  "stream.started": { streamId: string; sessionId: string; name: string; at: string };
+  "stream.ended": { streamId: string; sessionId: string; name: string; at: string; reason: string };
   /** The publisher dropped off; destinations stay connected on the slate until it returns or time runs out. */
-  "stream.ingest_lost": { streamId: string; name: string; at: string; reason: string; cause: "disconnected" | "stalled"; slateUntil: string };
-  "stream.ingest_resumed": { streamId: string; name: string; at: string };
+  "stream.ingest_lost": { streamId: string; sessionId: string; name: string; at: string; reason: string; cause: "disconnected" | "stalled"; slateUntil: string };
+  "stream.ingest_resumed": { streamId: string; sessionId: string; name: string; at: string };
   /** Destinations went from one encoder to the other (primary ↔ backup), at the new one's keyframe. */
-  "stream.ingest_switched": { streamId: string; name: string; at: string; from: "primary" | "backup"; to: "primary" | "backup"; reason: string };
+  "stream.ingest_switched": { streamId: string; sessionId: string; name: string; at: string; from: "primary" | "backup"; to: "primary" | "backup"; reason: string };
   "destination.state": {
     streamId: string;
     destinationId: string;

@@ -58,7 +58,7 @@ async function scenario(windowMs: number) {
   for (const body of [{ kind: "word", pattern: "spoiler" }, { kind: "regex", pattern: "buy (cheap )?followers" }]) {
     await fetch(`${base}/api/v1/streams/${streamId}/chat-filters`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" }, body: JSON.stringify(body) });
   }
-  prism.bus.emit("stream.started", { streamId, name: "Bench", at: new Date().toISOString() });
+  prism.bus.emit("stream.started", { streamId, sessionId: "session-1", name: "Bench", at: new Date().toISOString() });
 
   const clients = spawn(process.execPath, ["--import", "tsx", fileURLToPath(new URL("./clients.ts", import.meta.url)), JSON.stringify({ url: `${base}/api/v1/streams/${streamId}/comments/stream`, token: TOKEN, clients: CLIENTS })], {
     stdio: ["pipe", "pipe", "inherit"],

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
 import type { EventBus } from "../bus.js";
 import { RtmpIngest, type IngestPorts } from "./ingest/rtmp-ingest.js";
@@ -79,6 +80,8 @@ interface InputSlot {
 
 interface LiveStream {
   id: string;
+  /** This broadcast session: from the first publish to the end, across drops and the slate. */
+  sessionId: string;
   name: string;
   hub: StreamHub;
   /** The encoders publishing now; null where none is (a lost one, or a backup never started). */
@@ -147,6 +150,19 @@ export class Relay {
 
   isLive(streamId: string): boolean {
     return this.live.has(streamId);
+  }
+
+  /** The broadcast session of a live stream; null when it is not live. */
+  sessionOf(streamId: string): string | null {
+    return this.live.get(streamId)?.sessionId ?? null;
+  }
+
+  /**
+   * The live stream's hub, for readers beyond the destinations (recorder, preview). They attach
+   * on stream.started (the hub exists by then) and are dropped with the hub at stream.ended.
+   */
+  hubOf(streamId: string): StreamHub | null {
+    return this.live.get(streamId)?.hub ?? null;
   }
 
   /** What goes on air, and each encoder's own figures. */
@@ -284,6 +300,7 @@ export class Relay {
     const { backoff, queueLimitBytes } = this.options.output;
     const live: LiveStream = {
       id: stream.id,
+      sessionId: randomUUID(),
       name: stream.name,
       hub,
       inputs: { primary: null, backup: null },
@@ -296,7 +313,7 @@ export class Relay {
     this.live.set(stream.id, live);
     this.finished.delete(stream.id);
     this.log.info({ stream: stream.name }, "stream started");
-    this.bus.emit("stream.started", { streamId: stream.id, name: stream.name, at: new Date().toISOString() });
+    this.bus.emit("stream.started", { streamId: stream.id, sessionId: live.sessionId, name: stream.name, at: new Date().toISOString() });
     this.reconcile(stream.id);
     return live;
   }
@@ -304,7 +321,7 @@ export class Relay {
   private holdOnSlate(live: LiveStream, reason: string, cause: IngestLossCause): void {
     const slateUntil = live.slate.hold();
     this.log.warn({ stream: live.name, reason, cause, slateUntil }, "publisher lost; destinations stay connected on the slate");
-    this.bus.emit("stream.ingest_lost", { streamId: live.id, name: live.name, at: new Date().toISOString(), reason, cause, slateUntil });
+    this.bus.emit("stream.ingest_lost", { streamId: live.id, sessionId: live.sessionId, name: live.name, at: new Date().toISOString(), reason, cause, slateUntil });
   }
 
   /** Whether `input` is publishing, not stalled, and could stand in for the stream (pictures for a stream with pictures). */
@@ -354,7 +371,7 @@ export class Relay {
     if (to === "backup" || !live.inputs.backup || live.inputs.backup.stall.stalled) live.slate.bridge();
     live.hub.switchTo(to, { fresh: false });
     this.log.warn({ stream: live.name, from, to, reason }, "switching encoders at the next keyframe");
-    this.bus.emit("stream.ingest_switched", { streamId: live.id, name: live.name, at: new Date().toISOString(), from, to, reason });
+    this.bus.emit("stream.ingest_switched", { streamId: live.id, sessionId: live.sessionId, name: live.name, at: new Date().toISOString(), from, to, reason });
   }
 
   /**
@@ -413,7 +430,7 @@ export class Relay {
     live.slate.release();
     if (!wasHolding) return; // a stall with no slate to show: nothing was announced as lost
     this.log.info({ stream: live.name, input, fresh }, "encoder back; switching from the slate at its first keyframe");
-    this.bus.emit("stream.ingest_resumed", { streamId: live.id, name: live.name, at: new Date().toISOString() });
+    this.bus.emit("stream.ingest_resumed", { streamId: live.id, sessionId: live.sessionId, name: live.name, at: new Date().toISOString() });
   }
 
   /** Brings a live stream's outputs in line with its enabled destinations, touching only what changed. */
@@ -484,6 +501,6 @@ export class Relay {
     }
     this.finished.set(live.id, last);
     this.log.info({ stream: live.name, reason }, "stream ended");
-    this.bus.emit("stream.ended", { streamId: live.id, name: live.name, at: new Date().toISOString(), reason });
+    this.bus.emit("stream.ended", { streamId: live.id, sessionId: live.sessionId, name: live.name, at: new Date().toISOString(), reason });
   }
 }

@@ -183,7 +183,7 @@ describe("the OpenAPI document describes webhooks, events, action tokens and act
     await expectStatus(404, call("POST", "/api/v1/webhooks/no-such-webhook/test"));
 
     // A real event: the event log has it, and it is delivered (a pending delivery shows its own shape).
-    prism.bus.emit("stream.started", { streamId: stream.id, name: stream.name, at: new Date().toISOString() });
+    prism.bus.emit("stream.started", { streamId: stream.id, sessionId: "session-1", name: stream.name, at: new Date().toISOString() });
     await receiver.waitForRequests(4);
     const deliveries = `/api/v1/webhooks/${hook.id}/deliveries`;
     await waitFor(async () => (await call("GET", `${deliveries}?status=delivered`)).body.filter((d: Json) => !d.test).length === 1, { what: "the real event delivered" });

@@ -108,5 +108,5 @@ describe("the merged comment feed", () => {
 });
 
 function prismStreamEnded(t: ChatPrism, streamId: string) {
-  t.prism.bus.emit("stream.ended", { streamId, name: "Test", at: new Date().toISOString(), reason: "publisher stopped" });
+  t.prism.bus.emit("stream.ended", { streamId, sessionId: "session-1", name: "Test", at: new Date().toISOString(), reason: "publisher stopped" });
 }

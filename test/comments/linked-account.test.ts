@@ -27,7 +27,7 @@ describe("the feed reads linked-account destinations", () => {
     tc.chat.comment(movie, viewer("100001", "Hanako"), "こんばんは");
     tc.chat.comment(movie, viewer("100002", "Taro"), "わこつ");
 
-    t.prism.bus.emit("stream.started", { streamId: stream.id, name: stream.name, at: new Date().toISOString() });
+    t.prism.bus.emit("stream.started", { streamId: stream.id, sessionId: "session-1", name: stream.name, at: new Date().toISOString() });
     const page = await waitFor(async () => {
       const { body } = await t!.api("GET", `/api/v1/streams/${stream.id}/comments`);
       return body.comments.length === 2 ? body : undefined;
@@ -52,7 +52,7 @@ describe("the feed reads linked-account destinations", () => {
     expect(((await viaAction.json()) as { results: unknown }).results).toEqual([{ platform: "twitcasting", destinationId: expect.any(String), ok: true }]);
     expect(tc.chat.movies.get(movie)!.comments.map((c) => c.message)).toContain("すぐ戻ります");
 
-    t.prism.bus.emit("stream.ended", { streamId: stream.id, name: stream.name, at: new Date().toISOString(), reason: "test" });
+    t.prism.bus.emit("stream.ended", { streamId: stream.id, sessionId: "session-1", name: stream.name, at: new Date().toISOString(), reason: "test" });
     await new Promise((r) => setTimeout(r, 100));
     const calls = tc.chat.listCalls.length;
     await new Promise((r) => setTimeout(r, 4_500));

@@ -119,7 +119,7 @@ export async function startChatPrism(chats: Record<string, ChatSupport>, options
 
 /** Announces a stream as live the way the relay does, so the feed opens its readers. */
 export function goLive(prism: Prism, streamId: string): void {
-  prism.bus.emit("stream.started", { streamId, name: "Test", at: new Date().toISOString() });
+  prism.bus.emit("stream.started", { streamId, sessionId: "session-1", name: "Test", at: new Date().toISOString() });
 }
 
 /** A real HTTP client reading an SSE response: parsed events as they arrive. */

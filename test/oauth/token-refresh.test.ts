@@ -183,7 +183,7 @@ describe("linked accounts keep their tokens usable", () => {
     const deadline = Date.now() + 3000;
     while (yt.transitions.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
     expect(yt.transitions).toEqual([{ id: broadcast!.id, status: "live" }]);
-    bus.emit("stream.ended", { streamId: stream.id, name: stream.name, at: new Date().toISOString(), reason: "publisher disconnected" });
+    bus.emit("stream.ended", { streamId: stream.id, sessionId: "session-1", name: stream.name, at: new Date().toISOString(), reason: "publisher disconnected" });
     while (yt.transitions.length === 1 && Date.now() < deadline + 3000) await new Promise((r) => setTimeout(r, 25));
     expect(yt.transitions).toEqual([
       { id: broadcast!.id, status: "live" },

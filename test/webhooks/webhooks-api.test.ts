@@ -67,7 +67,7 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
   }
   const deliveries = async (id: string, on: TestPrism = t) => (await on.api("GET", `/api/v1/webhooks/${id}/deliveries`)).body as any[];
   const startStream = (streamId: string, name = "Friday speedrun", on: TestPrism = t) =>
-    on.prism.bus.emit("stream.started", { streamId, name, at: new Date().toISOString() });
+    on.prism.bus.emit("stream.started", { streamId, sessionId: "session-1", name, at: new Date().toISOString() });
 
   it("signs every delivery so that the README's recipe verifies it, and rejects tampering and replays", async () => {
     const verify = await documentedVerifier();
@@ -106,7 +106,7 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
     // A secret of the subscriber's own choosing works the same way.
     const own = await subscribe({ url: r.url, events: ["stream.ended"], secret: "my-own-secret-0123456789" });
     expect(own.secret).toBe("my-own-secret-0123456789");
-    t.prism.bus.emit("stream.ended", { streamId, name: "Friday speedrun", at: new Date().toISOString(), reason: "publisher disconnected" });
+    t.prism.bus.emit("stream.ended", { streamId, sessionId: "session-1", name: "Friday speedrun", at: new Date().toISOString(), reason: "publisher disconnected" });
     const [, ended] = await r.waitForRequests(2);
     expect(JSON.parse(ended!.body)).toMatchObject({ type: "stream.ended", data: { streamId, reason: "publisher disconnected", durationSec: expect.any(Number) } });
     expect(verify(ended!.body, ended!.headers["prism-signature"], own.secret)).toBe(true);
@@ -350,7 +350,7 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
   it("keeps an event log for polling: newest first, filtered by type, with the catalog and its examples", async () => {
     const streamId = fakeStreamId();
     startStream(streamId, "Polled");
-    t.prism.bus.emit("stream.ended", { streamId, name: "Polled", at: new Date().toISOString(), reason: "publisher disconnected" });
+    t.prism.bus.emit("stream.ended", { streamId, sessionId: "session-1", name: "Polled", at: new Date().toISOString(), reason: "publisher disconnected" });
     const both = await waitFor(async () => {
       const res = await t.api("GET", "/api/v1/events?type=stream.started,stream.ended&limit=2");
       return res.body.length === 2 && res.body[0].data.streamId === streamId && res.body;

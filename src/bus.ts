@@ -42,10 +42,47 @@ export interface PrismEvents {
     author: { id: string; name: string };
     text: string;
     sentAt: string;
+    /** What it is: a plain chat message, or an engagement event (issue #17). Absent means "message". */
+    kind?: CommentKind;
+    /** Money or platform currency attached (Super Chat, cheer bits): value in whole units, ISO 4217 or "BITS". */
+    amount?: { value: number; currency: string };
   };
+  /**
+   * One poll of a destination's live viewer count (issue #17): a count, or why there is none
+   * ("hidden" by the owner, "not available" on that platform, an error while it backs off).
+   */
+  "audience.viewers": {
+    streamId: string;
+    sessionId: string;
+    destinationId: string;
+    platform: string;
+    viewers: { count: number; at: string } | { unavailable: string };
+    at: string;
+  };
+  /**
+   * A scheduled event's timeline (issue #18). `event.started` is what starts a media source; a
+   * "live" event starts when its publisher does.
+   */
+  "event.scheduled": ScheduledEventPayload;
+  "event.starting_soon": ScheduledEventPayload;
+  "event.started": ScheduledEventPayload;
+  "event.cancelled": ScheduledEventPayload;
+  "event.missed": ScheduledEventPayload & { reason: string };
   /** Configuration written through the API; the relay reconciles live streams with it. */
   "config.stream": { streamId: string; change: "created" | "updated" | "deleted" | "key_rotated" };
   "config.destinations": { streamId: string };
+}
+
+export type CommentKind = "message" | "paid" | "membership" | "raid" | "gift";
+
+export interface ScheduledEventPayload {
+  eventId: string;
+  streamId: string;
+  title: string;
+  startsAt: string;
+  endsAt: string | null;
+  source: { type: "live" } | { type: "media"; mediaId: string; loop: boolean };
+  at: string;
 }
 
 export type EventName = keyof PrismEvents;

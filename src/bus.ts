@@ -68,9 +68,43 @@ export interface PrismEvents {
   "event.started": ScheduledEventPayload;
   "event.cancelled": ScheduledEventPayload;
   "event.missed": ScheduledEventPayload & { reason: string };
+  /**
+   * Recordings (issue #16): a session's MP4 is ready (or could not be made), a clip is ready, and
+   * recording paused (free disk below PRISM_RECORDINGS_MIN_FREE_MB) or resumed. Relaying never stops.
+   */
+  "recording.ready": RecordingPayload;
+  "recording.failed": RecordingPayload & { reason: string };
+  "recording.paused": { streamId: string; sessionId: string; recordingId: string; name: string; reason: string; freeBytes: number; at: string };
+  "recording.resumed": { streamId: string; sessionId: string; recordingId: string; name: string; at: string };
+  "clip.ready": {
+    clipId: string;
+    recordingId: string;
+    streamId: string;
+    title: string | null;
+    startSec: number;
+    endSec: number;
+    durationSec: number;
+    sizeBytes: number;
+    precise: boolean;
+    at: string;
+  };
   /** Configuration written through the API; the relay reconciles live streams with it. */
   "config.stream": { streamId: string; change: "created" | "updated" | "deleted" | "key_rotated" };
   "config.destinations": { streamId: string };
+}
+
+export interface RecordingPayload {
+  recordingId: string;
+  streamId: string;
+  sessionId: string;
+  name: string;
+  startedAt: string;
+  endedAt: string | null;
+  durationSec: number | null;
+  sizeBytes: number;
+  /** The recording was made whole again at start after Prism stopped without finishing it. */
+  repaired: boolean;
+  at: string;
 }
 
 export type CommentKind = "message" | "paid" | "membership" | "raid" | "gift";

@@ -123,6 +123,23 @@ const EnvSchema = z.object({
     .default(300)
     .describe("Refresh a linked account's access token when it expires within this many seconds"),
   PRISM_OAUTH_REFRESH_CHECK_SECONDS: positive("PRISM_OAUTH_REFRESH_CHECK_SECONDS", 60).describe("How often linked accounts are checked for tokens about to expire"),
+  PRISM_RECORDINGS_DIR: z.string().optional().describe("Where recordings and clips are written (default: <data dir>/recordings)"),
+  PRISM_RECORDINGS_MIN_FREE_MB: z.coerce
+    .number({ error: "PRISM_RECORDINGS_MIN_FREE_MB must be a number" })
+    .min(0, "PRISM_RECORDINGS_MIN_FREE_MB must be 0 or more")
+    .default(1024)
+    .describe("Recording pauses (relaying goes on) while the recordings disk has less free space than this, in MiB"),
+  PRISM_RECORDINGS_RETAIN_DAYS: z.coerce
+    .number({ error: "PRISM_RECORDINGS_RETAIN_DAYS must be a number" })
+    .positive("PRISM_RECORDINGS_RETAIN_DAYS must be greater than 0")
+    .optional()
+    .describe("Delete recordings (with their clips) older than this many days, every stream (default: keep)"),
+  PRISM_RECORDINGS_MAX_GB: z.coerce
+    .number({ error: "PRISM_RECORDINGS_MAX_GB must be a number" })
+    .positive("PRISM_RECORDINGS_MAX_GB must be greater than 0")
+    .optional()
+    .describe("Keep all recordings and clips together under this many GB, deleting the oldest recordings first (default: no limit)"),
+  PRISM_RECORDINGS_QUEUE_MB: positive("PRISM_RECORDINGS_QUEUE_MB", 32).describe("Megabytes a recording may queue for a slow disk before it drops frames (to its next keyframe)"),
   PRISM_PLATFORM_API_TIMEOUT_MS: positive("PRISM_PLATFORM_API_TIMEOUT_MS", 10_000).describe("How long one call to a platform's API may take"),
 });
 
@@ -175,8 +192,18 @@ export interface Config {
   api: { rateLimitPerMinute: number; maxBodyBytes: number; metricsPublic: boolean };
   accounts: AccountSettings;
   chat: { reorderWindowMs: number };
+  recordings: RecordingsSettings;
   /** The prism.config.json that was read, if any. */
   configFile: string | undefined;
+}
+
+export interface RecordingsSettings {
+  dir: string;
+  minFreeBytes: number;
+  /** Global retention, over every stream's recordings together; null: none. */
+  retainDays: number | null;
+  maxBytes: number | null;
+  queueLimitBytes: number;
 }
 
 export interface AccountSettings {
@@ -316,6 +343,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       maxEvents: Math.round(e.PRISM_EVENTS_MAX),
     },
     chat: { reorderWindowMs: e.PRISM_CHAT_REORDER_MS },
+    recordings: {
+      dir: resolve(e.PRISM_RECORDINGS_DIR || resolve(e.PRISM_DATA_DIR, "recordings")),
+      minFreeBytes: Math.round(e.PRISM_RECORDINGS_MIN_FREE_MB * 1024 * 1024),
+      retainDays: e.PRISM_RECORDINGS_RETAIN_DAYS ?? null,
+      maxBytes: e.PRISM_RECORDINGS_MAX_GB === undefined ? null : Math.round(e.PRISM_RECORDINGS_MAX_GB * 1024 ** 3),
+      queueLimitBytes: Math.round(e.PRISM_RECORDINGS_QUEUE_MB * 1024 * 1024),
+    },
     api: {
       rateLimitPerMinute: e.PRISM_API_RATE_LIMIT,
       maxBodyBytes: Math.round(e.PRISM_API_MAX_BODY_KB * 1024),

@@ -30,6 +30,7 @@ import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
 import { createAccounts } from "./oauth/index.js";
 import { oauthCallbackPath } from "./api/paths.js";
 import { createComments, type ChatSources } from "./comments/index.js";
+import { createRecordings, type RecordingsOptions } from "./recordings/index.js";
 
 export const INGEST_APP = "live";
 
@@ -61,6 +62,8 @@ export async function startPrism(
     logDestination?: DestinationStream;
     /** Stand-ins for the platform chats (tests, benchmarks); by default the linked accounts' destinations. */
     chat?: { sources?: ChatSources; reorderWindowMs?: number };
+    /** A stand-in for the recordings disk's free space (tests of the floor), and how often it is read. */
+    recordings?: Pick<RecordingsOptions, "freeSpace" | "checkEveryMs">;
   } = {},
 ): Promise<Prism> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -126,9 +129,18 @@ export async function startPrism(
     bus,
     log.child({ component: "relay" }),
   );
+  const recordings = createRecordings({
+    db: database.db,
+    bus,
+    hubs: relay,
+    options: { ...config.recordings, ...options.recordings },
+    log: log.child({ component: "recordings" }),
+  });
   let http: ServerType | undefined;
   let closeApi = () => {};
   try {
+    // Before the relay starts, so no stream.started is missed.
+    await recordings.start();
     const { rtmp: rtmpPort, rtmps: rtmpsPort } = await relay.start();
     const publicHost = publicHostFor(config.host, config.publicHost);
     const ingestUrl = `rtmp://${hostPort(publicHost, rtmpPort)}/${INGEST_APP}`;
@@ -137,6 +149,7 @@ export async function startPrism(
     automation.instrument(metrics.registry);
     comments.instrument(metrics.registry);
     accounts.instrument(metrics.registry);
+    recordings.instrument(metrics.registry);
     const api = createApi({
       platformHealth(streamId, destinationId) {
         const destination = destinations.get(streamId, destinationId);
@@ -160,6 +173,7 @@ export async function startPrism(
       automation: automation.api,
       accounts: accounts.api,
       comments: comments.api,
+      recordings: recordings.api,
       oauthRedirectUri,
       publicUrl: () => config.accounts.publicUrl ?? httpBase,
       platforms: {
@@ -218,6 +232,8 @@ export async function startPrism(
           await closed;
           closeApi();
           await relay.stop();
+          // After the relay (its stream.ended closes live recordings), before the database: the MP4s are made now.
+          await recordings.stop();
           comments.stop();
           accounts.stop();
           // After the relay, so its last events (stream.ended) are in the outbox for the next start.
@@ -231,6 +247,7 @@ export async function startPrism(
     http?.close();
     closeApi();
     await relay.stop();
+    await recordings.stop();
     comments.stop();
     accounts.stop();
     await automation.stop();

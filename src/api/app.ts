@@ -32,6 +32,7 @@ import { OVERLAY_DOC_PATHS, overlayRoutes } from "./routes/overlay.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { healthStreamRoutes } from "./routes/health-stream.js";
+import { recordingRoutes } from "./routes/recordings.js";
 import { mountPlatformRoutes, platformCatalogRoutes } from "./routes/platforms.js";
 import { dashboard } from "../web/routes.js";
 import { dashboardSessions } from "../web/session.js";
@@ -101,6 +102,7 @@ export function createApi(
   app.route(API_PREFIX, accountRoutes({ accounts: deps.accounts, redirectUri: deps.oauthRedirectUri }));
   app.route(API_PREFIX, oauthCallbackRoutes({ accounts: deps.accounts }));
   app.route(API_PREFIX, platformCatalogRoutes());
+  app.route(API_PREFIX, recordingRoutes(deps));
   // A platform's own routes (a webhook it signs) may authenticate on their own, instead of the Bearer token.
   for (const path of mountPlatformRoutes(app, deps.platforms)) publicPaths.add(path);
   app.route(API_PREFIX, commentRoutes({ streams: deps.streams, comments: deps.comments, publicUrl: deps.publicUrl }));

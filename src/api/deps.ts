@@ -13,6 +13,7 @@ import type { SessionsRepo } from "../db/sessions-repo.js";
 import type { AdminToken } from "./admin-token.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { AddressPolicy } from "../net/address-policy.js";
+import type { RecordingsApi } from "../recordings/index.js";
 
 /** What the API may ask the relay: read-only views; changes go through the store and the bus. */
 export interface RelayView {
@@ -49,6 +50,8 @@ export interface ApiDeps {
   slateImages: SlateImageStore;
   /** PRISM_DESTINATION_ALLOW, checked on destination URLs with an IP literal host. */
   destinationPolicy: AddressPolicy;
+  /** Recordings, clips and markers (issue #16), and each stream's recording settings. */
+  recordings: RecordingsApi;
   log: Logger;
 }
 

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { platformIds } from "../destinations/registry.js";
 import { destinationSettingsFields, platformNames } from "./destination-settings.js";
+import { RecordingSettingsBody, RecordingSettingsSchema, StreamRecordingStatusSchema } from "./recording-schemas.js";
 
 const name = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
 
@@ -14,6 +15,7 @@ const streamExample = {
   backupStreamKey: "••••••••Vb3d",
   live: true,
   slate: { enabled: true, maxSeconds: 300, customImage: false },
+  recording: { enabled: true, includeSlate: false, retention: { days: 30, maxGb: null } },
   title: "Friday speedrun: any% in under an hour",
   description: null,
   createdAt: "2026-11-24T06:00:00.000Z",
@@ -88,8 +90,11 @@ const streamTitle = z.string().trim().min(1, "must not be empty").max(140, "must
 const streamDescription = z.string().max(5000, "must be at most 5000 characters (a platform's broadcast description limit)").nullable().optional().openapi({ description: "Broadcast description, for linked destinations whose platform takes one" });
 
 export const UpdateStreamBody = z
-  .object({ name: name.optional(), slate: SlateSettingsBody.optional(), title: streamTitle, description: streamDescription })
-  .refine((b) => b.name !== undefined || b.slate !== undefined || b.title !== undefined || b.description !== undefined, "give name, slate, title and/or description")
+  .object({ name: name.optional(), slate: SlateSettingsBody.optional(), title: streamTitle, description: streamDescription, recording: RecordingSettingsBody.optional() })
+  .refine(
+    (b) => b.name !== undefined || b.slate !== undefined || b.title !== undefined || b.description !== undefined || b.recording !== undefined,
+    "give name, slate, title, description and/or recording",
+  )
   .openapi("UpdateStream", { example: { name: "Main (backup)", slate: { enabled: true, maxSeconds: 600 } } });
 
 export const RotateKeyBody = z
@@ -116,6 +121,7 @@ export const StreamSchema = z
       maxSeconds: z.number(),
       customImage: z.boolean().openapi({ description: "false: Prism's default 'Be right back' image" }),
     }),
+    recording: RecordingSettingsSchema,
     title: z.string().nullable().openapi({ description: "Pushed at go-live to linked destinations whose platform takes a title; null: the name is used" }),
     description: z.string().nullable(),
     createdAt: z.string(),
@@ -293,6 +299,7 @@ export const StreamHealthSchema = z
       example: ["OBS is connected but has sent nothing for 2.4 s; destinations show the slate until it sends again."],
     }),
     slateUntil: z.string().nullable().openapi({ description: "While on the slate: when the stream ends unless the publisher returns" }),
+    recording: StreamRecordingStatusSchema,
     ingest: z
       .object({
         bitrateKbps: z.number(),

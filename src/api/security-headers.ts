@@ -30,9 +30,9 @@ const STRICT: Csp = {
 
 /**
  * The dashboard (and every API answer, where a CSP costs nothing): its only inline script is the
- * import map (browsers load no external one), allowed by hash; it frames only its own overlay preview.
+ * import map (browsers load no external one), allowed by hash; it frames only its own overlay preview and plays only its own recordings.
  */
-const DASHBOARD: Csp = { ...STRICT, scriptSrc: ["'self'", cspHash(DASHBOARD_IMPORT_MAP)], frameSrc: ["'self'"] };
+const DASHBOARD: Csp = { ...STRICT, scriptSrc: ["'self'", cspHash(DASHBOARD_IMPORT_MAP)], frameSrc: ["'self'"], mediaSrc: ["'self'"] };
 
 /**
  * Scalar's reference: its script comes from /docs/scalar.js and its start from /docs/init.js; but the

@@ -121,6 +121,15 @@ export class StreamHub {
     return this.switchingTo ?? this.active;
   }
 
+  /**
+   * The source whose frames the hub is emitting now (during a switch, the old one until the new
+   * one's keyframe). Readers ask it from frame(), which the hub calls as it emits: the recorder
+   * leaves the slate out this way.
+   */
+  get onAir(): SourceId {
+    return this.active;
+  }
+
   get currentSource(): HubSource {
     if (this.switchingTo) return "resuming";
     return this.active === "slate" ? "slate" : this.active === "backup" ? "backup" : "publisher";

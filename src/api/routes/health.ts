@@ -5,7 +5,7 @@ import { commonErrors, notFound, notFoundError } from "../errors.js";
 import { IdParam, StreamHealthSchema } from "../schemas.js";
 import type { DestinationTranscode } from "../../relay/transcode/transcoding.js";
 
-export function healthRoutes({ streams, destinations, relay, platformHealth }: ApiDeps) {
+export function healthRoutes({ streams, destinations, relay, platformHealth, recordings }: ApiDeps) {
   const app = newRouter();
 
   app.openapi(
@@ -27,6 +27,7 @@ export function healthRoutes({ streams, destinations, relay, platformHealth }: A
           ingestState: source?.source ?? ("offline" as const),
           slateUntil: source?.slateUntil ?? null,
           ingestWarnings: source?.warnings ?? [],
+          recording: recordings.status(id),
           ingest: relay.ingestHealth(id),
           destinations: destinations.summaries(id).map((d) => {
             const runtime = relay.outputHealth(id, d.id);

@@ -21,7 +21,7 @@ function backupKeyOf(s: Stream): string {
   return s.backupStreamKey;
 }
 
-export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, slateImages }: ApiDeps) {
+export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, slateImages, recordings }: ApiDeps) {
   const app = newRouter();
 
   const view = (s: Stream, reveal = false) => ({
@@ -33,6 +33,7 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
     backupStreamKey: reveal ? backupKeyOf(s) : maskSecret(backupKeyOf(s)),
     live: relay.isLive(s.id),
     slate: { enabled: s.slate.enabled, maxSeconds: s.slate.maxSeconds, customImage: s.slate.image !== null },
+    recording: recordings.settings(s.id),
     title: s.title,
     description: s.description,
     createdAt: s.createdAt.toISOString(),
@@ -72,13 +73,13 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
     createRoute({
       method: "patch",
       path: "/streams/{id}",
-      summary: "Rename a stream or change its slate (what destinations see while the publisher is away)",
+      summary: "Rename a stream, change its slate (what destinations see while the publisher is away) or its recording",
       request: { params: IdParam, ...body(UpdateStreamBody) },
       responses: { 200: json(StreamSchema, "The stream"), ...commonErrors, ...notFoundError },
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const { name, slate, title, description } = c.req.valid("json");
+      const { name, slate, title, description, recording } = c.req.valid("json");
       const current = found(streams.get(id));
       let image: string | null | undefined;
       if (slate?.image !== undefined) {
@@ -91,6 +92,7 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
       }
       const stream = found(streams.update(id, { name, slate: { enabled: slate?.enabled, maxSeconds: slate?.maxSeconds, image }, title, description }));
       if (image !== undefined) await slateImages.remove(current.slate.image);
+      if (recording) recordings.updateSettings(id, recording);
       bus.emit("config.stream", { streamId: id, change: "updated" });
       return c.json(view(stream), 200);
     },

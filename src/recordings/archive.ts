@@ -1,0 +1,134 @@
+import { rename, stat } from "node:fs/promises";
+import type { EventBus, RecordingPayload } from "../bus.js";
+import type { Logger } from "../log.js";
+import type { RecordingRow } from "../db/schema/index.js";
+import type { RecordingsRepo } from "../db/recordings-repo.js";
+import { probeMedia, remuxToMp4 } from "../media/recording.js";
+import type { RecordingFiles } from "./files.js";
+
+/** An FLV header (9) and PreviousTagSize0 (4): a raw file this long or shorter holds no tag. */
+const EMPTY_FLV_BYTES = 13;
+
+/**
+ * Finished recordings: the crash-safe FLV turned into a faststart MP4 (no re-encoding), a session
+ * left unfinished by a crash repaired the same way at start, and files removed with their rows.
+ * Remuxes run one at a time: a few sessions ending together wait seconds, not the disk.
+ */
+export class RecordingArchive {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly repo: RecordingsRepo,
+    private readonly files: RecordingFiles,
+    private readonly bus: EventBus,
+    private readonly log: Logger,
+  ) {}
+
+  /** Serialises `job` behind the other remuxes. */
+  private enqueue<T>(job: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(job, job);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  /** The session ended and its FLV is closed: make the MP4. */
+  finalize(recordingId: string, endedAt: number): Promise<RecordingRow | undefined> {
+    this.repo.update(recordingId, { state: "finalizing", endedAt });
+    return this.enqueue(() => this.makeMp4(recordingId, false));
+  }
+
+  /** Every recording a crash left as recording or finalizing: remuxed from what reached the disk, or failed with why. */
+  async repairUnfinished(): Promise<void> {
+    for (const row of this.repo.unfinished()) {
+      const raw = await stat(this.files.path(row.rawFile)).catch(() => null);
+      this.repo.update(row.id, { state: "finalizing", endedAt: row.endedAt ?? (raw ? Math.round(raw.mtimeMs) : row.startedAt) });
+      // "recording": Prism died mid-session; "finalizing": it stopped (or died) before the MP4 was made.
+      const crashed = row.state === "recording";
+      this.log.warn({ recordingId: row.id, stream: row.streamName, crashed }, "finishing a recording left unfinished when Prism stopped");
+      await this.enqueue(() => this.makeMp4(row.id, crashed));
+    }
+  }
+
+  private async makeMp4(recordingId: string, repaired: boolean): Promise<RecordingRow | undefined> {
+    const row = this.repo.get(recordingId);
+    if (!row) return undefined; // deleted meanwhile
+    const rawPath = this.files.path(row.rawFile);
+    const raw = await stat(rawPath).catch(() => null);
+    if (!raw || raw.size <= EMPTY_FLV_BYTES) {
+      const reason = repaired
+        ? "Prism stopped before anything of this session reached the disk."
+        : raw
+          ? "Nothing was recorded: no media arrived while recording was on (or the disk was too full the whole time)."
+          : "The recording's file is missing from the recordings directory.";
+      return this.fail(row, reason, repaired);
+    }
+    const mp4 = this.files.mp4(row.id);
+    const partial = `${this.files.path(mp4)}.part`;
+    try {
+      await remuxToMp4(rawPath, partial + ".mp4");
+      await rename(partial + ".mp4", this.files.path(mp4));
+      const facts = await probeMedia(this.files.path(mp4));
+      if (facts.durationSec <= 0) throw new Error("the MP4 holds no media");
+      const size = (await stat(this.files.path(mp4))).size;
+      if (!this.repo.get(row.id)) {
+        await this.files.remove(mp4); // deleted while it was being made
+        return undefined;
+      }
+      const ready = this.repo.update(row.id, {
+        state: "ready",
+        mp4File: mp4,
+        sizeBytes: size,
+        durationSec: facts.durationSec,
+        videoCodec: facts.videoCodec,
+        audioCodec: facts.audioCodec,
+        width: facts.width,
+        height: facts.height,
+        note: repaired ? "Repaired at start: Prism stopped during this session; it is recorded up to that moment." : null,
+      })!;
+      await this.files.remove(row.rawFile);
+      this.log.info({ recordingId: row.id, stream: row.streamName, durationSec: facts.durationSec, sizeBytes: size, repaired }, "recording ready");
+      this.bus.emit("recording.ready", this.payload(ready, repaired));
+      return ready;
+    } catch (err) {
+      await this.files.remove(`${mp4}.part.mp4`).catch(() => {});
+      const reason = `Could not turn the recording into an MP4 (${firstLine((err as Error).message)}); its raw FLV is kept as ${row.rawFile} in the recordings directory.`;
+      return this.fail(row, reason, repaired);
+    }
+  }
+
+  private fail(row: RecordingRow, reason: string, repaired: boolean): RecordingRow | undefined {
+    const failed = this.repo.update(row.id, { state: "failed", note: reason });
+    this.log.warn({ recordingId: row.id, stream: row.streamName, reason }, "recording failed");
+    if (failed) this.bus.emit("recording.failed", { ...this.payload(failed, repaired), reason });
+    return failed;
+  }
+
+  payload(row: RecordingRow, repaired: boolean): RecordingPayload {
+    return {
+      recordingId: row.id,
+      streamId: row.streamId,
+      sessionId: row.sessionId,
+      name: row.streamName,
+      startedAt: new Date(row.startedAt).toISOString(),
+      endedAt: row.endedAt === null ? null : new Date(row.endedAt).toISOString(),
+      durationSec: row.durationSec,
+      sizeBytes: row.sizeBytes,
+      repaired,
+      at: new Date().toISOString(),
+    };
+  }
+
+  /** The recording's files (MP4, raw FLV, its clips) and then its rows. */
+  async remove(row: RecordingRow): Promise<void> {
+    const clipFiles = this.repo.clipsOf(row.id).map((c) => c.file);
+    this.repo.delete(row.id);
+    for (const name of [row.mp4File, row.rawFile, ...clipFiles]) await this.files.remove(name);
+  }
+
+  /** Bytes a recording takes with its clips. */
+  footprint(row: RecordingRow): number {
+    return row.sizeBytes + this.repo.clipsOf(row.id).reduce((sum, c) => sum + c.sizeBytes, 0);
+  }
+}
+
+const firstLine = (text: string) => text.split("\n").find((l) => l.trim())?.trim() ?? text;

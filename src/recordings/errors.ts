@@ -1,0 +1,10 @@
+/** A request the recordings service refuses, in words a person can act on; the API maps `kind` to a status. */
+export class RecordingsError extends Error {
+  constructor(
+    readonly kind: "not_found" | "conflict" | "invalid" | "busy",
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -18,10 +18,10 @@ export function byteRange(header: string | undefined, size: number): [number, nu
     end = size - 1;
   } else {
     start = Number(m[1]);
+    if (start >= size) return "unsatisfiable";
     end = m[2] === "" ? size - 1 : Math.min(Number(m[2]), size - 1);
     if (end < start) return null;
   }
-  if (start >= size) return "unsatisfiable";
   return [start, end];
 }
 

@@ -37,3 +37,28 @@ export async function playThroughErrors(file: string): Promise<string> {
   const run = await runToCompletion(ffmpegPath(), ["-nostdin", "-v", "error", "-i", file, "-f", "null", "-"]);
   return `${run.stderr}`.trim() + (run.code === 0 ? "" : `\n(exit ${run.code})`);
 }
+
+/** Every video packet's presentation time and the MD5 of its bytes, in file order: a copied clip's run is a run of its recording's. */
+export async function videoPacketHashes(file: string): Promise<Array<{ ptsSec: number; hash: string }>> {
+  const run = await runToCompletion(ffmpegPath(), ["-nostdin", "-v", "error", "-i", file, "-map", "0:v:0", "-c", "copy", "-f", "framemd5", "-"]);
+  if (run.code !== 0) throw new Error(`framemd5 of ${file}: ${run.stderr}`);
+  let timebase = 1;
+  const out: Array<{ ptsSec: number; hash: string }> = [];
+  for (const line of run.stdout.split("\n")) {
+    const tb = /^#tb 0: (\d+)\/(\d+)/.exec(line);
+    if (tb) timebase = Number(tb[1]) / Number(tb[2]);
+    if (line.startsWith("#") || !line.trim()) continue;
+    const fields = line.split(",").map((f) => f.trim());
+    out.push({ ptsSec: Number(fields[2]) * timebase, hash: fields[5]! });
+  }
+  return out;
+}
+
+/** Where `part` occurs as a contiguous run in `whole` (by hash), or -1. */
+export function runIndex(whole: Array<{ hash: string }>, part: Array<{ hash: string }>): number {
+  outer: for (let i = 0; i + part.length <= whole.length; i++) {
+    for (let j = 0; j < part.length; j++) if (whole[i + j]!.hash !== part[j]!.hash) continue outer;
+    return i;
+  }
+  return -1;
+}

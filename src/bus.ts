@@ -80,6 +80,7 @@ export interface PrismEvents {
     clipId: string;
     recordingId: string;
     streamId: string;
+    name: string;
     title: string | null;
     startSec: number;
     endSec: number;

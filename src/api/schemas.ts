@@ -322,6 +322,7 @@ export const StreamHealthSchema = z
       ingestState: "publisher",
       slateUntil: null,
       ingestWarnings: [],
+      recording: { state: "recording", recordingId: "rec_4f1c2a9e7a514c0e9d0b2f8e5c1b7a10", bytesWritten: 1_386_000_000, durationSec: 1802.4, warnings: [] },
       ingest: {
         bitrateKbps: 6150,
         fps: 30,

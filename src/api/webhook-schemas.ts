@@ -244,7 +244,9 @@ export const TestFireBody = z
   .object({ type: eventType.optional().openapi({ description: "Which example event to send; default the subscription's first type." }) })
   .openapi("WebhookTestFire", { example: { type: "stream.started" } });
 
-export const ACTIONS = ["start-destination", "stop-destination", "toggle-destination", "send-comment"] as const;
+export const DESTINATION_ACTIONS = ["start-destination", "stop-destination", "toggle-destination"] as const;
+/** clip-live and add-marker: "clip that" and a marker on the live recording (issue #16), e.g. from a Stream Deck. */
+export const ACTIONS = [...DESTINATION_ACTIONS, "send-comment", "clip-live", "add-marker"] as const;
 export type ActionName = (typeof ACTIONS)[number];
 
 export const CreateActionTokenBody = z
@@ -326,7 +328,7 @@ export const DestinationActionResult = z
   .openapi("DestinationActionResult", { example: destinationActionExample("stop-destination") });
 
 /** What an action answers: here on the catalog's destination while the stream is live (toggle: it was disabled). */
-export function destinationActionExample(action: Exclude<ActionName, "send-comment">) {
+export function destinationActionExample(action: (typeof DESTINATION_ACTIONS)[number]) {
   const enabled = action !== "stop-destination";
   return { action, streamId, streamLive: true, destination: { ...destination, enabled, state: enabled ? "connecting" : "stopped" } };
 }

@@ -107,8 +107,8 @@ export class ClipMaker {
       });
       this.made(kind);
       this.log.info({ clipId: id, recordingId: row.id, kind, startSec: clip.startSec, durationSec: clip.durationSec }, "clip made");
-      const { file: _file, createdAt, requestedStartSec: _r, ...rest } = clip;
-      this.bus.emit("clip.ready", { clipId: id, ...withoutId(rest), at: new Date(createdAt).toISOString() });
+      const { recordingId, streamId, startSec, endSec, durationSec } = clip;
+      this.bus.emit("clip.ready", { clipId: id, recordingId, streamId, name: row.streamName, title, startSec, endSec, durationSec, sizeBytes, precise: clip.precise, at: new Date(clip.createdAt).toISOString() });
       return clip;
     } catch (err) {
       await this.files.remove(file).catch(() => {});
@@ -120,7 +120,6 @@ export class ClipMaker {
   }
 }
 
-const withoutId = <T extends { id: string }>({ id: _id, ...rest }: T) => rest;
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 function checkRange({ startSec, endSec }: ClipRequest, durationSec: number, precise: boolean): void {

@@ -17,6 +17,9 @@ export const EVENT_TYPES = [
   "destination.recovered",
   "account.needs_reconnect",
   "comment.received",
+  "recording.ready",
+  "recording.paused",
+  "clip.ready",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -61,6 +64,32 @@ export interface EventData {
     text: string;
     sentAt: string;
   };
+  "recording.ready": RecordingRef & {
+    startedAt: string;
+    endedAt: string | null;
+    durationSec: number | null;
+    sizeBytes: number;
+    /** true: Prism stopped during the session; the recording was made at its next start, up to that moment. */
+    repaired: boolean;
+    downloadUrl: string;
+  };
+  "recording.paused": RecordingRef & { reason: string; freeBytes: number; pausedAt: string };
+  "clip.ready": RecordingRef & {
+    clipId: string;
+    title: string | null;
+    startSec: number;
+    endSec: number;
+    durationSec: number;
+    precise: boolean;
+    sizeBytes: number;
+    downloadUrl: string;
+  };
+}
+
+export interface RecordingRef {
+  recordingId: string;
+  streamId: string;
+  streamName: string;
 }
 
 export interface PrismEvent<T extends EventType = EventType> {
@@ -87,6 +116,8 @@ const destinationExample: DestinationRef = {
   destinationName: otherExamplePlatform!.displayName,
   platform: otherExamplePlatform!.id,
 };
+
+const recordingExample: RecordingRef = { recordingId: "rec_4f1c2a9e7a514c0e9d0b2f8e5c1b7a10", streamId: destinationExample.streamId, streamName: "Friday speedrun" };
 
 export const catalog: { [T in EventType]: CatalogEntry<T> } = {
   "stream.started": {
@@ -175,6 +206,47 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
       sentAt: "2025-06-06T19:42:10.031Z",
     },
     iftttValues: (d) => [d.author.name, d.text, d.platform],
+  },
+  "recording.ready": {
+    description:
+      "A broadcast session's recording is ready to download and clip: an MP4 (faststart, not re-encoded) of the whole session, across publisher drops and the slate. Also sent when a recording left unfinished by a crash was repaired at start (repaired: true).",
+    example: {
+      ...recordingExample,
+      startedAt: "2025-06-06T19:00:02.114Z",
+      endedAt: "2025-06-06T21:14:40.020Z",
+      durationSec: 8077.9,
+      sizeBytes: 6_062_000_000,
+      repaired: false,
+      downloadUrl: "/api/v1/recordings/rec_4f1c2a9e7a514c0e9d0b2f8e5c1b7a10/download",
+    },
+    iftttValues: (d) => [d.streamName, "recording ready", d.downloadUrl],
+  },
+  "recording.paused": {
+    description:
+      "Recording paused because the recordings disk has less free space than PRISM_RECORDINGS_MIN_FREE_MB; relaying goes on. Recording resumes by itself (at the next keyframe) once there is room again.",
+    example: {
+      ...recordingExample,
+      reason: "Recording is paused: the recordings disk has 812 MiB free, below PRISM_RECORDINGS_MIN_FREE_MB (1024 MiB). Relaying goes on; free some space (or delete recordings) and recording resumes.",
+      freeBytes: 851_443_712,
+      pausedAt: "2025-06-06T20:41:12.000Z",
+    },
+    iftttValues: (d) => [d.streamName, "recording paused", d.reason],
+  },
+  "clip.ready": {
+    description:
+      "A clip is ready to download: cut from a recording (POST /recordings/:id/clips) or from the live session (POST /streams/:id/clips, the 'clip that' action). A copied clip starts at the keyframe at or before the start asked for (startSec says where).",
+    example: {
+      ...recordingExample,
+      clipId: "clip_9b7d4e210c3a4f5e8a6b1d2c3e4f5a6b",
+      title: "Clutch!",
+      startSec: 754,
+      endSec: 785,
+      durationSec: 31,
+      precise: false,
+      sizeBytes: 23_500_000,
+      downloadUrl: "/api/v1/clips/clip_9b7d4e210c3a4f5e8a6b1d2c3e4f5a6b/download",
+    },
+    iftttValues: (d) => [d.title ?? d.streamName, "clip ready", d.downloadUrl],
   },
 };
 

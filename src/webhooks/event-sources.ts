@@ -39,6 +39,45 @@ export function connectEventSources(bus: EventBus, publish: Publish, lookup: Des
     bus.on("account.needs_reconnect", (e) =>
       publish("account.needs_reconnect", { accountId: e.accountId, platform: e.platform, displayName: e.displayName, reason: e.reason }, new Date(e.at)),
     ),
+    bus.on("recording.ready", (e) =>
+      publish(
+        "recording.ready",
+        {
+          recordingId: e.recordingId,
+          streamId: e.streamId,
+          streamName: e.name,
+          startedAt: e.startedAt,
+          endedAt: e.endedAt,
+          durationSec: e.durationSec,
+          sizeBytes: e.sizeBytes,
+          repaired: e.repaired,
+          downloadUrl: `/api/v1/recordings/${e.recordingId}/download`,
+        },
+        new Date(e.at),
+      ),
+    ),
+    bus.on("recording.paused", (e) =>
+      publish("recording.paused", { recordingId: e.recordingId, streamId: e.streamId, streamName: e.name, reason: e.reason, freeBytes: e.freeBytes, pausedAt: e.at }, new Date(e.at)),
+    ),
+    bus.on("clip.ready", (e) =>
+      publish(
+        "clip.ready",
+        {
+          recordingId: e.recordingId,
+          streamId: e.streamId,
+          streamName: e.name,
+          clipId: e.clipId,
+          title: e.title,
+          startSec: e.startSec,
+          endSec: e.endSec,
+          durationSec: e.durationSec,
+          precise: e.precise,
+          sizeBytes: e.sizeBytes,
+          downloadUrl: `/api/v1/clips/${e.clipId}/download`,
+        },
+        new Date(e.at),
+      ),
+    ),
     bus.on("comment.received", (e) =>
       publish("comment.received", {
         streamId: e.streamId,

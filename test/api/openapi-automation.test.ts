@@ -7,6 +7,8 @@ import type { AccountApi } from "../../src/destinations/account-types.js";
 import type { ChatSupport } from "../../src/destinations/chat-types.js";
 import { TEST_DESTINATION_ALLOW, TEST_TOKEN, waitFor } from "../support/prism.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { publishTestStream } from "../support/publisher.js";
+import { killAll } from "../support/children.js";
 import { startHttpReceiver, type HttpReceiver } from "../webhooks/http-receiver.js";
 import { AUTOMATION_PATHS, HTTP_METHODS, OpenApiChecker } from "./openapi-check.js";
 
@@ -37,6 +39,8 @@ const EXPECTED: Record<string, string[]> = {
   "post /api/v1/actions/{actionToken}/stop-destination": ["200", "400", "401", "403", "404"],
   "post /api/v1/actions/{actionToken}/toggle-destination": ["200", "400", "401", "403", "404", "409"],
   "post /api/v1/actions/{actionToken}/send-comment": ["200", "400", "401", "403", "409"],
+  "post /api/v1/actions/{actionToken}/clip-live": ["201", "400", "401", "403", "409"],
+  "post /api/v1/actions/{actionToken}/add-marker": ["201", "400", "401", "403", "409"],
 };
 
 /** Low enough to reach with one token in a test, high enough that the admin token never does. */
@@ -99,6 +103,7 @@ describe("the OpenAPI document describes webhooks, events, action tokens and act
     checker = new OpenApiChecker(doc, { strict: true });
   });
   afterAll(async () => {
+    await killAll();
     await prism?.stop();
     await receiver?.close();
     await removeTempDirs();
@@ -266,6 +271,26 @@ describe("the OpenAPI document describes webhooks, events, action tokens and act
     await expectStatus(403, act(onOff.token, "send-comment", { json: { text: "hi" } }));
     await expectStatus(409, act(quietChat.token, "send-comment", { json: { text: "hi" } }));
     await expectStatus(409, act(all.token, "send-comment", { json: { text: "hi", platforms: ["youtube"] } }));
+
+    // Recording actions ("clip that", a marker) on a live, recorded stream.
+    const recorded = (await expectStatus(201, call("POST", "/api/v1/streams", { json: { name: "Recorded" } }))).body;
+    await expectStatus(200, call("PATCH", `/api/v1/streams/${recorded.id}`, { json: { recording: { enabled: true } } }));
+    const deck = (await expectStatus(201, call("POST", `/api/v1/streams/${recorded.id}/action-tokens`, { json: { name: "Stream Deck", actions: ["clip-live", "add-marker"] } }))).body;
+    await expectStatus(409, act(deck.token, "clip-live", { json: { lastSec: 5 } }));
+    await expectStatus(409, act(deck.token, "add-marker"));
+    const publisher = publishTestStream({ url: `rtmp://127.0.0.1:${prism.rtmpPort}/live/${recorded.streamKey}`, durationSec: Infinity, keyframeIntervalSec: 1 });
+    expect(await publisher.publishing).toBe(true);
+    await waitFor(async () => (await act(deck.token, "add-marker", { json: { label: "Go" } })).status === 201, { what: "a marker on the live recording" });
+    await expectStatus(201, act(deck.token, "add-marker", { text: "", type: "text/plain" }));
+    await waitFor(async () => (await act(deck.token, "clip-live", { json: { lastSec: 1 } })).status === 201, { what: "a live clip" });
+    await expectStatus(201, act(deck.token, "clip-live", { text: JSON.stringify({ lastSec: 1, title: "Deck" }), type: "text/plain" }));
+    await expectStatus(400, act(deck.token, "clip-live", { json: { lastSec: 601 } }));
+    await expectStatus(400, act(deck.token, "add-marker", { json: { label: 5 } }));
+    await expectStatus(401, act("prism_act_unknown", "clip-live", { json: {} }));
+    await expectStatus(401, act("prism_act_unknown", "add-marker", { json: {} }));
+    await expectStatus(403, act(all.token, "clip-live", { json: {} }));
+    await expectStatus(403, act(all.token, "add-marker", { json: {} }));
+    await publisher.stop();
 
     // Unsubscribing, by a token allowed to and by one that is not.
     await expectStatus(403, call("DELETE", `/api/v1/webhooks/${hook.id}`, { token: reader }));

@@ -15,6 +15,9 @@ export const HTTP_METHODS = ["get", "put", "post", "delete", "patch", "head", "o
  */
 export const AUTOMATION_PATHS = /^\/api\/v1\/(webhooks|events|actions)(\/|$)|\/action-tokens(\/|$)/;
 
+/** Recordings, clips and markers (issue #16): their real answers are checked by test/recordings/api-answers.test.ts. */
+export const RECORDINGS_PATHS = /^\/api\/v1\/(recordings|clips)\/|^\/api\/v1\/streams\/\{id\}\/(recordings|clips|markers)$/;
+
 /**
  * Checks real API answers against the OpenAPI document Prism serves: the status must be one the
  * operation documents, and the body must validate against the schema documented for it.

@@ -379,6 +379,9 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
       "destination.recovered",
       "account.needs_reconnect",
       "comment.received",
+      "recording.ready",
+      "recording.paused",
+      "clip.ready",
     ]);
     for (const entry of catalog) {
       expect(entry.description.length).toBeGreaterThan(20);

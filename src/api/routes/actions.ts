@@ -10,7 +10,10 @@ import { SendCommentBody, SendCommentResult } from "../comment-schemas.js";
 import type { RelayView } from "../deps.js";
 import { json, newRouter } from "../router.js";
 import { ApiError, ErrorSchema, errorBody } from "../errors.js";
-import { ACTIONS, ActionParams, DestinationActionBody, DestinationActionResult, destinationActionExample, type ActionName } from "../webhook-schemas.js";
+import { ACTIONS, ActionParams, DESTINATION_ACTIONS, DestinationActionBody, DestinationActionResult, destinationActionExample, type ActionName } from "../webhook-schemas.js";
+import type { RecordingsApi } from "../../recordings/index.js";
+import { ClipSchema, LiveClipBody, MarkerBody, MarkerSchema } from "../recording-schemas.js";
+import { asApiError, clipView } from "./recordings.js";
 
 /**
  * An action's body: JSON, also when sent as text/plain (IFTTT's "Make a web request" and some shortcut
@@ -31,6 +34,8 @@ const SUMMARIES: Record<ActionName, string> = {
   "stop-destination": "Disable a destination (it stops at once if the stream is live)",
   "toggle-destination": "Enable a disabled destination, disable an enabled one",
   "send-comment": "Post a chat message to the stream's platforms (every platform whose chat Prism reads, or those named); reports each platform's answer",
+  "clip-live": "Clip that: the last lastSec seconds (default 30) of the live recording, as an MP4 ready to download (clip.ready follows)",
+  "add-marker": "Drop a marker at this moment of the live recording, to clip around later",
 };
 
 export interface ActionRoutesDeps {
@@ -39,6 +44,7 @@ export interface ActionRoutesDeps {
   destinations: DestinationsRepo;
   relay: RelayView;
   bus: EventBus;
+  recordings: Pick<RecordingsApi, "liveClip" | "marker">;
   log: Logger;
 }
 
@@ -48,7 +54,7 @@ export interface ActionRoutesDeps {
  * Destinations change exactly as through PATCH /streams/:id/destinations/:destId: the store, then
  * `config.destinations` on the bus, which the relay reconciles.
  */
-export function actionRoutes({ automation, comments, destinations, relay, bus, log }: ActionRoutesDeps) {
+export function actionRoutes({ automation, comments, destinations, relay, bus, recordings, log }: ActionRoutesDeps) {
   const { actionTokens } = automation;
   const app = newRouter();
 
@@ -74,7 +80,7 @@ export function actionRoutes({ automation, comments, destinations, relay, bus, l
     });
   }
 
-  for (const action of ACTIONS.filter((a) => a !== "send-comment")) {
+  for (const action of DESTINATION_ACTIONS) {
     app.openapi(
       createRoute({
         method: "post",
@@ -133,6 +139,57 @@ export function actionRoutes({ automation, comments, destinations, relay, bus, l
       }
       log.info({ streamId: token.streamId, action: "send-comment", actionTokenName: token.name, platforms: results.map((r) => `${r.platform}:${r.ok ? "ok" : "failed"}`) }, "action run");
       return c.json({ results }, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/actions/{actionToken}/clip-live",
+      summary: SUMMARIES["clip-live"],
+      security: [],
+      request: { params: ActionParams, body: jsonOrText(LiveClipBody) },
+      responses: {
+        201: json(ClipSchema, "The clip, ready to download (with the API token)"),
+        400: error("The body is not { lastSec?, title? }"),
+        401: error("Unknown or revoked action token"),
+        403: error("The token does not allow this action"),
+        409: error("The stream is not being recorded right now"),
+        429: error("Clips are being made already"),
+      },
+    }),
+    async (c) => {
+      const token = authorise(c, "clip-live");
+      const { lastSec, title } = parseJson(await c.req.text(), LiveClipBody, '{"lastSec": 30}');
+      const clip = await asApiError(() => recordings.liveClip(token.streamId, lastSec, title ?? null));
+      actionTokens.touch(token.id, new Date());
+      log.info({ streamId: token.streamId, action: "clip-live", actionTokenName: token.name, clipId: clip.id }, "action run");
+      return c.json(clipView(clip), 201);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: "post",
+      path: "/actions/{actionToken}/add-marker",
+      summary: SUMMARIES["add-marker"],
+      security: [],
+      request: { params: ActionParams, body: jsonOrText(MarkerBody) },
+      responses: {
+        201: json(MarkerSchema.extend({ recordingId: z.string() }), "The marker"),
+        400: error("The body is not { label? }"),
+        401: error("Unknown or revoked action token"),
+        403: error("The token does not allow this action"),
+        409: error("The stream is not being recorded right now"),
+      },
+    }),
+    async (c) => {
+      const token = authorise(c, "add-marker");
+      const { label } = parseJson(await c.req.text(), MarkerBody, '{"label": "Boss fight"}');
+      const marker = await asApiError(() => recordings.marker(token.streamId, label ?? null));
+      actionTokens.touch(token.id, new Date());
+      log.info({ streamId: token.streamId, action: "add-marker", actionTokenName: token.name }, "action run");
+      return c.json({ id: marker.id, recordingId: marker.recordingId, atSec: marker.atSec, label: marker.label, createdAt: new Date(marker.createdAt).toISOString() }, 201);
     },
   );
 

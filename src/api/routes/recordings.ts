@@ -12,10 +12,19 @@ import { ClipParam, ClipSchema, CreateClipBody, LiveClipBody, MarkerBody, Marker
 const errorContent = { "application/json": { schema: ErrorSchema } };
 const conflict = { 409: { description: "Not possible in the recording's or stream's current state", content: errorContent } } as const;
 const busy = { 429: { description: "Clips are being made already; try again shortly", content: errorContent } } as const;
+const binary = z.string().openapi({ format: "binary", example: "(the MP4's bytes)" });
 const mp4 = (description: string) => ({
-  200: { description, content: { "video/mp4": { schema: z.string().openapi({ format: "binary" }) } } },
-  206: { description: "The byte range asked for (Range: bytes=…)", content: { "video/mp4": { schema: z.string().openapi({ format: "binary" }) } } },
-  416: { description: "The range lies past the end of the file", content: errorContent },
+  200: { description, content: { "video/mp4": { schema: binary } } },
+  206: { description: "The byte range asked for (Range: bytes=…)", content: { "video/mp4": { schema: binary } } },
+  416: {
+    description: "The range lies past the end of the file",
+    content: {
+      "application/json": {
+        schema: ErrorSchema,
+        example: { error: { code: "range_not_satisfiable", message: "The file has 6062000000 bytes; ask for a range within bytes=0-6061999999.", details: { size: 6062000000 } } },
+      },
+    },
+  },
 });
 
 const STATUS = { not_found: 404, conflict: 409, invalid: 400, busy: 429 } as const;

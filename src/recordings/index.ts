@@ -138,26 +138,26 @@ export function createRecordings(deps: { db: Db; bus: EventBus; hubs: HubSource;
   }
 
   let retaining: Promise<void> | null = null;
-  /** Deletes what a stream's own limits and then the global ones leave no room for, oldest first. */
+  /** Deletes what a stream's own limits and then the global ones leave no room for, oldest first; one run at a time. */
   function applyRetention(): Promise<void> {
-    retaining ??= (async () => {
-      try {
-        const all = repo.listAll();
-        const doomed = new Set<RecordingRow>();
-        for (const streamId of new Set(all.map((r) => r.streamId))) {
-          for (const r of overLimits(all.filter((x) => x.streamId === streamId), streamLimits(repo.settings(streamId)), (x) => archive.footprint(x))) doomed.add(r);
-        }
-        const rest = all.filter((r) => !doomed.has(r));
-        for (const r of overLimits(rest, { days: options.retainDays, maxBytes: options.maxBytes }, (x) => archive.footprint(x))) doomed.add(r);
-        for (const r of doomed) {
-          log.info({ recordingId: r.id, stream: r.streamName, startedAt: new Date(r.startedAt).toISOString() }, "retention: recording deleted");
-          await archive.remove(r);
-        }
-      } finally {
-        retaining = null;
-      }
-    })();
+    // Cleared in a later tick (finally), so a run that had nothing to delete cannot leave itself behind.
+    retaining ??= deleteOverLimits().finally(() => {
+      retaining = null;
+    });
     return retaining;
+  }
+  async function deleteOverLimits(): Promise<void> {
+    const all = repo.listAll();
+    const doomed = new Set<RecordingRow>();
+    for (const streamId of new Set(all.map((r) => r.streamId))) {
+      for (const r of overLimits(all.filter((x) => x.streamId === streamId), streamLimits(repo.settings(streamId)), (x) => archive.footprint(x))) doomed.add(r);
+    }
+    const rest = all.filter((r) => !doomed.has(r));
+    for (const r of overLimits(rest, { days: options.retainDays, maxBytes: options.maxBytes }, (x) => archive.footprint(x))) doomed.add(r);
+    for (const r of doomed) {
+      log.info({ recordingId: r.id, stream: r.streamName, startedAt: new Date(r.startedAt).toISOString() }, "retention: recording deleted");
+      await archive.remove(r);
+    }
   }
 
   const view = (row: RecordingRow): RecordingView => {

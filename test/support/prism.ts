@@ -36,7 +36,13 @@ export const TEST_DESTINATION_ALLOW = "public,private,loopback";
 
 /** The real service, in this process, on free loopback ports, logging everything into memory. */
 export async function startTestPrism(
-  options: { dataDir?: string; env?: Record<string, string>; chat?: NonNullable<Parameters<typeof startPrism>[1]>["chat"] } = {},
+  options: {
+    dataDir?: string;
+    env?: Record<string, string>;
+    chat?: NonNullable<Parameters<typeof startPrism>[1]>["chat"];
+    /** A stand-in for the recordings disk's free space, and how often it is read. */
+    recordings?: NonNullable<Parameters<typeof startPrism>[1]>["recordings"];
+  } = {},
 ): Promise<TestPrism> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), "prism-test-"));
   const lines: string[] = [];
@@ -59,7 +65,7 @@ export async function startTestPrism(
     PRISM_DESTINATION_ALLOW: TEST_DESTINATION_ALLOW,
     ...options.env,
   });
-  const prism = await startPrism(config, { logDestination: sink, ...(options.chat && { chat: options.chat }) });
+  const prism = await startPrism(config, { logDestination: sink, ...(options.chat && { chat: options.chat }), ...(options.recordings && { recordings: options.recordings }) });
   const base = `http://127.0.0.1:${prism.httpPort}`;
 
   return {

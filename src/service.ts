@@ -30,6 +30,8 @@ import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
 import { createAccounts } from "./oauth/index.js";
 import { oauthCallbackPath } from "./api/paths.js";
 import { createComments, type ChatSources } from "./comments/index.js";
+import { BroadcastSessionsRepo } from "./db/broadcast-sessions-repo.js";
+import { SessionRecorder } from "./sessions/recorder.js";
 
 export const INGEST_APP = "live";
 
@@ -126,6 +128,17 @@ export async function startPrism(
     bus,
     log.child({ component: "relay" }),
   );
+  // Not the relay's concern: a bus subscriber that samples the relay's read-only figures.
+  const recorder = new SessionRecorder({
+    bus,
+    repo: new BroadcastSessionsRepo(database.db),
+    relay,
+    platformOf: (streamId, destinationId) => destinations.get(streamId, destinationId)?.platform,
+    settings: { bucketMs: config.sessions.bucketMs, retentionMs: config.webhooks.eventRetentionMs },
+    log: log.child({ component: "sessions" }),
+  });
+  // After the webhooks subscribed (a session a crash left open is reported now), before the relay starts.
+  recorder.start();
   let http: ServerType | undefined;
   let closeApi = () => {};
   try {
@@ -160,6 +173,7 @@ export async function startPrism(
       automation: automation.api,
       accounts: accounts.api,
       comments: comments.api,
+      sessions: recorder,
       oauthRedirectUri,
       publicUrl: () => config.accounts.publicUrl ?? httpBase,
       platforms: {
@@ -218,6 +232,8 @@ export async function startPrism(
           await closed;
           closeApi();
           await relay.stop();
+          // After the relay, so the sessions it ended are reported; before the webhooks, so the reports go out.
+          recorder.stop();
           comments.stop();
           accounts.stop();
           // After the relay, so its last events (stream.ended) are in the outbox for the next start.
@@ -231,6 +247,7 @@ export async function startPrism(
     http?.close();
     closeApi();
     await relay.stop();
+    recorder.stop();
     comments.stop();
     accounts.stop();
     await automation.stop();

@@ -379,6 +379,7 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
       "destination.recovered",
       "account.needs_reconnect",
       "comment.received",
+      "session.report_ready",
     ]);
     for (const entry of catalog) {
       expect(entry.description.length).toBeGreaterThan(20);

@@ -53,12 +53,15 @@ export class BroadcastSessionsRepo {
     })();
   }
 
-  close(id: string, endedAt: Date, report: SessionReport): void {
-    this.db
+  /** false: the session is gone (its stream was deleted meanwhile). */
+  close(id: string, endedAt: Date, report: SessionReport): boolean {
+    return (
+      this.db
       .update(broadcastSessions)
-      .set({ endedAt: endedAt.getTime(), report: report as unknown as Record<string, unknown> })
-      .where(eq(broadcastSessions.id, id))
-      .run();
+        .set({ endedAt: endedAt.getTime(), report: report as unknown as Record<string, unknown> })
+        .where(eq(broadcastSessions.id, id))
+        .run().changes > 0
+    );
   }
 
   get(id: string): StoredSession | undefined {

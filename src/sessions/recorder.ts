@@ -149,7 +149,10 @@ export class SessionRecorder {
   private finish(tracker: SessionTracker, endedAt: number, reason: string): void {
     const report = tracker.report(endedAt, { reason });
     try {
-      this.deps.repo.close(report.id, new Date(endedAt), report);
+      if (!this.deps.repo.close(report.id, new Date(endedAt), report)) {
+        this.deps.log.info({ session: report.id, stream: report.streamId }, "no report for a session whose stream was deleted");
+        return;
+      }
     } catch (err) {
       this.deps.log.warn({ err, session: report.id }, "could not store the session report");
       return;

@@ -45,7 +45,11 @@ export interface TrackerState {
   bucket: { chat: Record<string, number>; engagement: Record<string, number> };
 }
 
+/** Distinct keys (platforms, kinds, currencies) a count keeps: what platforms send is not ours to trust without a bound. */
+export const MAX_KEYS = 50;
+
 const add = (to: Record<string, number>, key: string, n = 1) => {
+  if (!(key in to) && Object.keys(to).length >= MAX_KEYS) return;
   to[key] = (to[key] ?? 0) + n;
 };
 
@@ -116,13 +120,15 @@ export class SessionTracker {
       add(s.bucket.chat, e.platform);
     } else {
       const platform = (s.engagement.byPlatform[e.platform] ??= { events: 0, amounts: {} });
+      // A currency is an ISO 4217 code or a platform's unit (BITS): anything longer is not one.
+      const currency = e.amount?.currency.slice(0, 16);
       s.engagement.events += 1;
       platform.events += 1;
       add(s.engagement.byKind, kind);
       add(s.bucket.engagement, e.platform);
-      if (e.amount && Number.isFinite(e.amount.value)) {
-        add(s.engagement.amounts, e.amount.currency, e.amount.value);
-        add(platform.amounts, e.amount.currency, e.amount.value);
+      if (e.amount && currency && Number.isFinite(e.amount.value)) {
+        add(s.engagement.amounts, currency, e.amount.value);
+        add(platform.amounts, currency, e.amount.value);
       }
     }
     this.chatter(e.platform, e.author.id);

@@ -2,7 +2,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { SessionTracker, MAX_CHATTERS, type LiveFigures, type TrackerState } from "../../src/sessions/tracker.js";
+import { SessionTracker, MAX_CHATTERS, MAX_KEYS, type LiveFigures, type TrackerState } from "../../src/sessions/tracker.js";
 import { reportCsv } from "../../src/sessions/report-csv.js";
 import { openDatabase } from "../../src/db/client.js";
 import { BroadcastSessionsRepo } from "../../src/db/broadcast-sessions-repo.js";
@@ -93,6 +93,15 @@ describe("a session's counting (event timestamps, exact)", () => {
     const minute = t.sample(s(60), null);
     expect(minute).toMatchObject({ index: 0, chat: { twitch: 3, youtube: 1 }, engagement: { twitch: 2, youtube: 2 } });
     expect(t.sample(s(120), null)).toMatchObject({ index: 1, chat: {}, engagement: {} });
+  });
+
+  it("keeps at most MAX_KEYS currencies (what a platform sends is bounded before it is counted)", () => {
+    const t = tracker();
+    for (let i = 0; i < MAX_KEYS + 10; i++) t.comment({ platform: "youtube", author: { id: "rich" }, kind: "paid", amount: { value: 1, currency: `C${i}${"x".repeat(100)}` } });
+    const r = t.report(s(1));
+    expect(Object.keys(r.engagement.amounts)).toHaveLength(MAX_KEYS);
+    expect(Object.keys(r.engagement.amounts).every((c) => c.length <= 16)).toBe(true);
+    expect(r.engagement.events).toBe(MAX_KEYS + 10);
   });
 
   it("remembers at most MAX_CHATTERS unique chatters (a bound on memory and on the stored state)", () => {

@@ -1,5 +1,6 @@
 import { EventEmitter } from "node:events";
 import type { OutputState } from "./core/output-state.js";
+import type { SessionReport } from "./core/session-report.js";
 
 /**
  * Every event that crosses a concern, with its payload. Relay, API, and later webhooks, metrics and
@@ -59,6 +60,8 @@ export interface PrismEvents {
     viewers: { count: number; at: string } | { unavailable: string };
     at: string;
   };
+  /** A broadcast session ended (or was closed at start-up after a crash) and its report is stored (issue #17). */
+  "session.report_ready": { report: SessionReport; at: string };
   /**
    * A scheduled event's timeline (issue #18). `event.started` is what starts a media source; a
    * "live" event starts when its publisher does.

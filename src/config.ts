@@ -107,6 +107,13 @@ const EnvSchema = z.object({
     .max(10_000, "PRISM_CHAT_REORDER_MS must be at most 10000 (10 s): the feed would no longer feel live")
     .default(1_000)
     .describe("The longest the merged chat holds a message for a platform that could still hand over one sent before it (0: arrival order)"),
+  PRISM_SESSION_BUCKET_SEC: z.coerce
+    .number({ error: "PRISM_SESSION_BUCKET_SEC must be a number" })
+    .int("PRISM_SESSION_BUCKET_SEC must be a whole number of seconds")
+    .min(1, "PRISM_SESSION_BUCKET_SEC must be at least 1")
+    .max(3600, "PRISM_SESSION_BUCKET_SEC must be at most 3600 (an hour)")
+    .default(60)
+    .describe("Length of a bucket of a broadcast session's series, in seconds (kept for PRISM_EVENTS_RETENTION_DAYS)"),
   PRISM_API_MAX_BODY_KB: positive("PRISM_API_MAX_BODY_KB", 1024).describe("Largest API request body, in KiB (413 above)"),
   PRISM_METRICS_PUBLIC: z
     .stringbool({ error: "PRISM_METRICS_PUBLIC must be true or false" })
@@ -193,6 +200,8 @@ export interface Config {
   accounts: AccountSettings;
   chat: { reorderWindowMs: number };
   recordings: RecordingsSettings;
+  /** Broadcast sessions' series (issue #17). */
+  sessions: { bucketMs: number };
   /** The prism.config.json that was read, if any. */
   configFile: string | undefined;
 }
@@ -350,6 +359,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       maxBytes: e.PRISM_RECORDINGS_MAX_GB === undefined ? null : Math.round(e.PRISM_RECORDINGS_MAX_GB * 1024 ** 3),
       queueLimitBytes: Math.round(e.PRISM_RECORDINGS_QUEUE_MB * 1024 * 1024),
     },
+    sessions: { bucketMs: e.PRISM_SESSION_BUCKET_SEC * 1000 },
     api: {
       rateLimitPerMinute: e.PRISM_API_RATE_LIMIT,
       maxBodyBytes: Math.round(e.PRISM_API_MAX_BODY_KB * 1024),

@@ -31,6 +31,8 @@ import { createAccounts } from "./oauth/index.js";
 import { oauthCallbackPath } from "./api/paths.js";
 import { createComments, type ChatSources } from "./comments/index.js";
 import { createRecordings, type RecordingsOptions } from "./recordings/index.js";
+import { BroadcastSessionsRepo } from "./db/broadcast-sessions-repo.js";
+import { SessionRecorder } from "./sessions/recorder.js";
 
 export const INGEST_APP = "live";
 
@@ -136,6 +138,17 @@ export async function startPrism(
     options: { ...config.recordings, ...options.recordings },
     log: log.child({ component: "recordings" }),
   });
+  // Not the relay's concern: a bus subscriber that samples the relay's read-only figures.
+  const recorder = new SessionRecorder({
+    bus,
+    repo: new BroadcastSessionsRepo(database.db),
+    relay,
+    platformOf: (streamId, destinationId) => destinations.get(streamId, destinationId)?.platform,
+    settings: { bucketMs: config.sessions.bucketMs, retentionMs: config.webhooks.eventRetentionMs },
+    log: log.child({ component: "sessions" }),
+  });
+  // After the webhooks subscribed (a session a crash left open is reported now), before the relay starts.
+  recorder.start();
   let http: ServerType | undefined;
   let closeApi = () => {};
   try {
@@ -174,6 +187,7 @@ export async function startPrism(
       accounts: accounts.api,
       comments: comments.api,
       recordings: recordings.api,
+      sessions: recorder,
       oauthRedirectUri,
       publicUrl: () => config.accounts.publicUrl ?? httpBase,
       platforms: {
@@ -234,6 +248,8 @@ export async function startPrism(
           await relay.stop();
           // After the relay (its stream.ended closes live recordings), before the database: the MP4s are made now.
           await recordings.stop();
+          // After the relay, so the sessions it ended are reported; before the webhooks, so the reports go out.
+          recorder.stop();
           comments.stop();
           accounts.stop();
           // After the relay, so its last events (stream.ended) are in the outbox for the next start.
@@ -248,6 +264,7 @@ export async function startPrism(
     closeApi();
     await relay.stop();
     await recordings.stop();
+    recorder.stop();
     comments.stop();
     accounts.stop();
     await automation.stop();

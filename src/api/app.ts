@@ -27,6 +27,7 @@ import { oauthCallbackRoutes } from "./routes/oauth-callback.js";
 import type { AccountsApi } from "../oauth/index.js";
 import type { CommentsApi } from "../comments/index.js";
 import { commentRoutes } from "./routes/comments.js";
+import { sessionRoutes, type SessionsView } from "./routes/sessions.js";
 import { commentsWebSocket } from "./routes/comments-ws.js";
 import { OVERLAY_DOC_PATHS, overlayRoutes } from "./routes/overlay.js";
 import type { IncomingMessage } from "node:http";
@@ -56,6 +57,8 @@ export function createApi(
     automation: AutomationApi;
     accounts: AccountsApi;
     comments: CommentsApi;
+    /** Broadcast sessions and their reports (issue #17). */
+    sessions: SessionsView;
     oauthRedirectUri: (platform: string) => string;
     publicUrl: () => string;
     /** What platforms' own routes need (routes/platforms.ts). */
@@ -106,6 +109,7 @@ export function createApi(
   // A platform's own routes (a webhook it signs) may authenticate on their own, instead of the Bearer token.
   for (const path of mountPlatformRoutes(app, deps.platforms)) publicPaths.add(path);
   app.route(API_PREFIX, commentRoutes({ streams: deps.streams, comments: deps.comments, publicUrl: deps.publicUrl }));
+  app.route(API_PREFIX, sessionRoutes({ streams: deps.streams, sessions: deps.sessions }));
   // The overlay's token is its own credential (read-only, one stream), outside the Bearer-guarded prefix.
   app.route("/", overlayRoutes({ comments: deps.comments }));
   app.route("/", operationsRoutes(deps.metrics));

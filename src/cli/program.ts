@@ -8,6 +8,7 @@ import { destinationCommands } from "./commands/destinations.js";
 import { tokenCommands } from "./commands/tokens.js";
 import { statusCommand } from "./commands/status.js";
 import { recordingCommands } from "./commands/recordings.js";
+import { sessionCommands } from "./commands/sessions.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   tokenCommands(program, commandContext);
   statusCommand(program, commandContext);
   recordingCommands(program, commandContext);
+  sessionCommands(program, commandContext);
   return program;
 }
 

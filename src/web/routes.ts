@@ -16,13 +16,16 @@ import type { PlatformAdapter } from "../destinations/types.js";
 const PUBLIC_DIR = fileURLToPath(new URL("../../src/web/public/", import.meta.url));
 const require = createRequire(import.meta.url);
 
-/** Preact and htm as shipped in node_modules: ES modules the browser loads as they are, no build step, no CDN. */
+/** Preact, htm and uPlot as shipped in node_modules: ES modules (and uPlot's stylesheet) the browser loads as they are, no build step, no CDN. */
 const VENDOR: Record<string, () => string> = {
   "preact.mjs": () => require.resolve("preact"),
   "hooks.mjs": () => require.resolve("preact/hooks"),
   "htm.mjs": () => require.resolve("htm").replace(/htm\.js$/, "htm.module.js"),
+  // The Sessions page's charts (issue #17): small (50 KB), no dependencies, canvas.
+  "uplot.mjs": () => require.resolve("uplot/dist/uPlot.esm.js"),
+  "uplot.css": () => require.resolve("uplot/dist/uPlot.min.css"),
 };
-const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "chat-modes.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "style.css"]);
+const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "chat-modes.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "sessions.js", "charts.js", "style.css"]);
 const TYPES: Record<string, string> = { js: "text/javascript; charset=utf-8", mjs: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", html: "text/html; charset=utf-8" };
 
 const PLATFORM_LIST = `// Generated from Prism's platform registry (src/destinations/registry.ts).\nexport const PLATFORMS = ${JSON.stringify(
@@ -96,10 +99,11 @@ function dashboardRoutes({ auth, sessions }: { auth: Authenticator; sessions: Da
     return c.body(await load(join(PUBLIC_DIR, file)), 200, { "Content-Type": TYPES[file.split(".").pop()!]! });
   });
   app.get("/vendor/:file", async (c) => {
-    const resolve = VENDOR[c.req.param("file")];
-    if (!resolve) return c.json(errorBody("not_found", `No dashboard module ${c.req.param("file")}.`), 404);
+    const file = c.req.param("file");
+    const resolve = VENDOR[file];
+    if (!resolve) return c.json(errorBody("not_found", `No dashboard module ${file}.`), 404);
     c.header("Cache-Control", "public, max-age=3600");
-    return c.body(await load(resolve()), 200, { "Content-Type": TYPES.mjs! });
+    return c.body(await load(resolve()), 200, { "Content-Type": TYPES[file.split(".").pop()!]! });
   });
 
   app.get("/favicon.ico", (c) => {

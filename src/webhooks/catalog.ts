@@ -5,6 +5,7 @@
  */
 import { platforms } from "../destinations/registry.js";
 import type { PlatformAdapter } from "../destinations/types.js";
+import type { SessionReport } from "../core/session-report.js";
 
 export const EVENT_TYPES = [
   "stream.started",
@@ -20,6 +21,7 @@ export const EVENT_TYPES = [
   "recording.ready",
   "recording.paused",
   "clip.ready",
+  "session.report_ready",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -64,6 +66,8 @@ export interface EventData {
     text: string;
     sentAt: string;
   };
+  /** The broadcast session's report, as GET /api/v1/sessions/:sessionId answers it. */
+  "session.report_ready": SessionReport;
   "recording.ready": RecordingRef & {
     startedAt: string;
     endedAt: string | null;
@@ -118,6 +122,67 @@ const destinationExample: DestinationRef = {
 };
 
 const recordingExample: RecordingRef = { recordingId: "rec_4f1c2a9e7a514c0e9d0b2f8e5c1b7a10", streamId: destinationExample.streamId, streamName: "Friday speedrun" };
+/** A two-hour session with one outage on the second destination: the report's documented example (also the API's). */
+export const sessionReportExample: SessionReport = {
+  id: "c0a8f3e2-41d7-4b6e-9a5c-8e2f1d3b4a60",
+  streamId: destinationExample.streamId,
+  streamName: "Friday speedrun",
+  startedAt: "2025-06-06T19:00:02.114Z",
+  endedAt: "2025-06-06T21:14:40.020Z",
+  endReason: "publisher disconnected",
+  durationSec: 8077.9,
+  slateSec: 27.6,
+  switches: 2,
+  destinations: [
+    {
+      id: "4c2e6a8b-0d1f-4e3a-9b5c-7d9e1f3a5b7c",
+      name: examplePlatform!.displayName,
+      platform: examplePlatform!.id,
+      uptimePct: 99.9,
+      reconnects: 0,
+      longestOutageSec: 0,
+      avgBitrateKbps: 6012,
+      warnings: [],
+      outages: [],
+    },
+    {
+      id: destinationExample.destinationId,
+      name: destinationExample.destinationName,
+      platform: destinationExample.platform,
+      uptimePct: 99.3,
+      reconnects: 1,
+      longestOutageSec: 47.2,
+      avgBitrateKbps: 5987,
+      warnings: ["The platform closed the connection (connection reset by peer)."],
+      outages: [{ from: "2025-06-06T20:03:11.500Z", to: "2025-06-06T20:03:58.700Z", sec: 47.2 }],
+    },
+  ],
+  viewers: {
+    peak: 1342,
+    peakAt: "2025-06-06T20:41:10.000Z",
+    byPlatform: {
+      [examplePlatform!.id]: { peak: 911, peakAt: "2025-06-06T20:41:10.000Z", average: 640 },
+      [otherExamplePlatform!.id]: { peak: null, peakAt: null, average: null, unavailable: "hidden" },
+    },
+  },
+  chat: {
+    messages: 4210,
+    uniqueChatters: 388,
+    byPlatform: {
+      [examplePlatform!.id]: { messages: 3102, uniqueChatters: 270 },
+      [otherExamplePlatform!.id]: { messages: 1108, uniqueChatters: 118 },
+    },
+  },
+  engagement: {
+    events: 23,
+    byKind: { paid: 17, membership: 5, raid: 1 },
+    amounts: { USD: 84.5, BITS: 2300 },
+    byPlatform: {
+      [examplePlatform!.id]: { events: 12, amounts: { BITS: 2300 } },
+      [otherExamplePlatform!.id]: { events: 11, amounts: { USD: 84.5 } },
+    },
+  },
+};
 
 export const catalog: { [T in EventType]: CatalogEntry<T> } = {
   "stream.started": {
@@ -247,6 +312,12 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
       downloadUrl: "/api/v1/clips/clip_9b7d4e210c3a4f5e8a6b1d2c3e4f5a6b/download",
     },
     iftttValues: (d) => [d.title ?? d.streamName, "clip ready", d.downloadUrl],
+  },
+  "session.report_ready": {
+    description:
+      "A broadcast session (first publish to final end) ended and its report is stored: duration, slate time, encoder switches, each destination's uptime, reconnects, longest outage and average bitrate, viewers (peak, when, per platform), chat and engagement counts. The same report as GET /api/v1/sessions/{sessionId}; a session Prism did not get to end (a crash) is reported when it starts again, closed at its last minute.",
+    example: sessionReportExample,
+    iftttValues: (d) => [d.streamName, `${Math.round(d.durationSec / 60)} min, peak ${d.viewers.peak ?? "n/a"} viewers`, `${d.chat.messages} chat messages`],
   },
 };
 

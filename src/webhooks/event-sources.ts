@@ -88,6 +88,7 @@ export function connectEventSources(bus: EventBus, publish: Publish, lookup: Des
         sentAt: e.sentAt,
       }),
     ),
+    bus.on("session.report_ready", (e) => publish("session.report_ready", e.report, new Date(e.at))),
   ];
   return () => {
     for (const off of unsubscribe) off();

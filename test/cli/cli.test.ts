@@ -131,6 +131,26 @@ describe("prism CLI against a running Prism, over HTTP", () => {
     await publisher.stop();
   });
 
+  it("lists a stream's broadcast sessions and shows a report", async () => {
+    const { body: stream } = await t.api("POST", "/api/v1/streams", { name: "CLI sessions" });
+    // The relay's session events, as it emits them (no publisher needed to list and show a session).
+    const started = new Date(Date.now() - 65_000);
+    t.prism.bus.emit("stream.started", { streamId: stream.id, sessionId: "cli-session-1", name: "CLI sessions", at: started.toISOString() });
+    t.prism.bus.emit("stream.ended", { streamId: stream.id, sessionId: "cli-session-1", name: "CLI sessions", at: new Date().toISOString(), reason: "publisher stopped" });
+    const list = await cli("session", "list", "CLI sessions");
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toMatch(/ID\s+STARTED\s+DURATION\s+PEAK VIEWERS\s+CHAT/);
+    expect(list.stdout).toMatch(/cli-session-1\s+\S+\s+1 min 0[45] s\s+-\s+0/);
+    const show = await cli("session", "show", "cli-session-1");
+    expect(show.code, show.stderr).toBe(0);
+    expect(show.stdout).toContain("(publisher stopped)");
+    expect(show.stdout).toContain("No destination went live.");
+    expect(JSON.parse((await cli("--json", "session", "show", "cli-session-1")).stdout)).toMatchObject({ id: "cli-session-1", streamId: stream.id });
+    const missing = await cli("session", "show", "no-such-session");
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/Broadcast session not found/);
+  });
+
   it("says what went wrong and exits non-zero", async () => {
     const wrongToken = await runCli(["--url", url, "--token", "prism_not_a_real_token_000000000000", "stream", "list"]);
     expect(wrongToken.code).toBe(1);

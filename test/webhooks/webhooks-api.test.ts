@@ -382,6 +382,7 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
       "recording.ready",
       "recording.paused",
       "clip.ready",
+      "session.report_ready",
     ]);
     for (const entry of catalog) {
       expect(entry.description.length).toBeGreaterThan(20);

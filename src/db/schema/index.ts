@@ -7,3 +7,4 @@ export * from "./comments.js";
 export * from "./destination-settings.js";
 export * from "./sessions.js";
 export * from "./recordings.js";
+export * from "./broadcast-sessions.js";

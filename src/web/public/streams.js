@@ -99,6 +99,7 @@ function StreamCard({ stream, reload }) {
           : html`<h2 id=${`title-${stream.id}`}>${stream.name} <span class=${`badge ${stream.live ? "live" : "idle"}`}>${stream.live ? "live" : "offline"}</span></h2>`}
         <span class="row">
           <a class="button" href=${`#/chat/${stream.id}`}>Chat →</a>
+          <a class="button" href=${`#/sessions/${stream.id}`}>Sessions →</a>
           <a class="button primary" href=${`#/streams/${stream.id}`}>Destinations →</a>
         </span>
       </div>

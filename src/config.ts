@@ -108,6 +108,8 @@ const EnvSchema = z.object({
     .default(1_000)
     .describe("The longest the merged chat holds a message for a platform that could still hand over one sent before it (0: arrival order)"),
   PRISM_API_MAX_BODY_KB: positive("PRISM_API_MAX_BODY_KB", 1024).describe("Largest API request body, in KiB (413 above)"),
+  PRISM_MEDIA_DIR: z.string().min(1).optional().describe("Where uploaded video files are kept (default: <data dir>/media)"),
+  PRISM_MEDIA_MAX_MB: positive("PRISM_MEDIA_MAX_MB", 1024).describe("Largest video file POST /media accepts, in MB (413 above)"),
   PRISM_METRICS_PUBLIC: z
     .stringbool({ error: "PRISM_METRICS_PUBLIC must be true or false" })
     .default(false)
@@ -173,6 +175,8 @@ export interface Config {
   ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number; stallMs: number; primarySteadyMs: number; maxPendingBytes: number; maxChunkStreams: number };
   webhooks: WebhookSettings;
   api: { rateLimitPerMinute: number; maxBodyBytes: number; metricsPublic: boolean };
+  /** Uploaded videos played as live (issue #18). */
+  media: { dir: string; maxBytes: number };
   accounts: AccountSettings;
   chat: { reorderWindowMs: number };
   /** The prism.config.json that was read, if any. */
@@ -316,6 +320,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       maxEvents: Math.round(e.PRISM_EVENTS_MAX),
     },
     chat: { reorderWindowMs: e.PRISM_CHAT_REORDER_MS },
+    media: {
+      dir: resolve(e.PRISM_MEDIA_DIR ?? resolve(e.PRISM_DATA_DIR, "media")),
+      maxBytes: Math.round(e.PRISM_MEDIA_MAX_MB * 1024 * 1024),
+    },
     api: {
       rateLimitPerMinute: e.PRISM_API_RATE_LIMIT,
       maxBodyBytes: Math.round(e.PRISM_API_MAX_BODY_KB * 1024),

@@ -30,6 +30,7 @@ import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
 import { createAccounts } from "./oauth/index.js";
 import { oauthCallbackPath } from "./api/paths.js";
 import { createComments, type ChatSources } from "./comments/index.js";
+import { createMedia } from "./media-library/index.js";
 
 export const INGEST_APP = "live";
 
@@ -48,6 +49,11 @@ export interface Prism {
   /** The HTTP app, for tests that compare its routing table with the OpenAPI document. */
   httpApp: Api["app"];
   streams: StreamsRepo;
+  /**
+   * Plays an uploaded video into a stream as if OBS published it (issue #18): play({ eventId,
+   * streamId, mediaId, loop, endsAt }) and stop(eventId, reason). event.started does the same.
+   */
+  media: ReturnType<typeof createMedia>["player"];
   /** The event bus, for tests that stand in for producers that do not exist yet (chat, OAuth). */
   bus: EventBus;
   log: Logger;
@@ -126,6 +132,16 @@ export async function startPrism(
     bus,
     log.child({ component: "relay" }),
   );
+  // Plays uploaded videos into streams through the relay's ingest, as the media player.
+  const media = createMedia({
+    db: database.db,
+    bus,
+    ingest: relay,
+    streamKeyOf: (streamId) => streams.get(streamId)?.streamKey,
+    settings: config.media,
+    log: log.child({ component: "media" }),
+  });
+  media.start();
   let http: ServerType | undefined;
   let closeApi = () => {};
   try {
@@ -160,6 +176,7 @@ export async function startPrism(
       automation: automation.api,
       accounts: accounts.api,
       comments: comments.api,
+      media: media.api,
       oauthRedirectUri,
       publicUrl: () => config.accounts.publicUrl ?? httpBase,
       platforms: {
@@ -208,6 +225,7 @@ export async function startPrism(
       adminToken,
       httpApp: api.app,
       streams,
+      media: media.player,
       bus,
       log,
       stop: () =>
@@ -217,6 +235,7 @@ export async function startPrism(
           for (const socket of upgraded) socket.destroy();
           await closed;
           closeApi();
+          media.stop();
           await relay.stop();
           comments.stop();
           accounts.stop();
@@ -230,6 +249,7 @@ export async function startPrism(
   } catch (err) {
     http?.close();
     closeApi();
+    media.stop();
     await relay.stop();
     comments.stop();
     accounts.stop();

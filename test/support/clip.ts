@@ -47,5 +47,5 @@ export async function uploadClip(t: TestPrism, file: string, field = "file") {
   form.append(field, new Blob([await readFile(file)]), file.split("/").pop());
   const res = await fetch(`http://127.0.0.1:${t.prism.httpPort}/api/v1/media`, { method: "POST", headers: { authorization: `Bearer ${t.token}` }, body: form });
   const text = await res.text();
-  return { status: res.status, body: JSON.parse(text), text };
+  return { status: res.status, body: JSON.parse(text), text, headers: res.headers };
 }

@@ -7,6 +7,7 @@ import { streamCommands } from "./commands/streams.js";
 import { destinationCommands } from "./commands/destinations.js";
 import { tokenCommands } from "./commands/tokens.js";
 import { statusCommand } from "./commands/status.js";
+import { mediaCommands } from "./commands/media.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   destinationCommands(program, commandContext);
   tokenCommands(program, commandContext);
   statusCommand(program, commandContext);
+  mediaCommands(program, commandContext);
   return program;
 }
 

@@ -94,6 +94,22 @@ describe("a media file played into a stream as a live publisher", () => {
     expect(await decodeErrors(receiver.file)).toEqual([]);
   });
 
+  it("plays an HEVC file as H.264 (FLV over RTMP carries no HEVC here), for its length", async () => {
+    const { dir, stream, receiver } = await streamWithReceiver("HEVC");
+    const { body: media } = await uploadClip(t, await makeClip({ dir, durationSec: 4, container: "mkv", videoCodec: "libx265", name: "hevc" }));
+    expect(media.video.codec).toBe("hevc");
+    const started = await t.prism.media.play({ eventId: "sev_hevc", streamId: stream.id, mediaId: media.id, loop: false, endsAt: null });
+    if (!started.ok) throw new Error(started.reason);
+    expect(await withTimeout(started.ended, 20_000, "playback end")).toEqual({ outcome: "finished", reason: "the file ended" });
+    await withTimeout(receiver.exited, 10_000, "receiver end");
+    const rec = await probeRecording(receiver.file);
+    expect(rec.video?.codec).toBe("h264");
+    expect(rec.audio?.codec).toBe("aac");
+    expect(rec.durationSec).toBeGreaterThan(3.5);
+    expect(rec.durationSec).toBeLessThan(4.5);
+    expect(await decodeErrors(receiver.file)).toEqual([]);
+  });
+
   it("hands over to OBS publishing the stream's key during playback: at its first keyframe, in one session per receiver", async () => {
     const { dir, stream, receiver, health } = await streamWithReceiver("Handover");
     const { body: media } = await uploadClip(t, await makeClip({ dir, durationSec: 2, color: "red", name: "red" }));

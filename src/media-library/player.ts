@@ -146,7 +146,8 @@ export class MediaPlayer {
 
   /** event.started of a media-source event: play it, or say on the bus why it cannot be. */
   private async startEvent(event: ScheduledEventPayload): Promise<void> {
-    if (event.source.type !== "media") return;
+    // Already playing: the scheduler called play() itself as well; one playback per event.
+    if (event.source.type !== "media" || this.playing.has(event.eventId)) return;
     const { mediaId, loop } = event.source;
     const started = await this.play({ eventId: event.eventId, streamId: event.streamId, mediaId, loop, endsAt: event.endsAt });
     if (started.ok) return;

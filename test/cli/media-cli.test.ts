@@ -9,7 +9,7 @@ import { runCli } from "./run-cli.js";
 
 describe("prism media upload|list|delete", () => {
   let t!: TestPrism;
-  usePrism((p) => (t = p));
+  usePrism((p) => (t = p), { PRISM_MEDIA_MAX_MB: "1" });
   const cli = (...args: string[]) => runCli(["--url", `http://127.0.0.1:${t.prism.httpPort}`, "--token", t.token, ...args]);
 
   it("uploads a video (streamed), lists it and deletes it by name", async () => {
@@ -40,6 +40,12 @@ describe("prism media upload|list|delete", () => {
     const refused = await cli("media", "upload", notVideo);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/POST \/media\?name=notes\.mp4 failed \(422\): ffprobe cannot read this file/);
+    // Over PRISM_MEDIA_MAX_MB: Prism answers on the declared length, before the file is sent.
+    const big = join(dir, "big.mp4");
+    await writeFile(big, Buffer.alloc(3 * 1024 * 1024));
+    const tooBig = await cli("media", "upload", big);
+    expect(tooBig.code).toBe(1);
+    expect(tooBig.stderr).toMatch(/failed \(413\): The file is larger than the 1 MB limit \(PRISM_MEDIA_MAX_MB\)/);
     const missing = await cli("media", "upload", join(dir, "nope.mp4"));
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/Cannot read .*nope\.mp4/);

@@ -36,7 +36,8 @@ export function probeVideoFile(file: string): Promise<VideoFileInfo> {
   const args = ["-v", "error", "-show_format", "-show_streams", "-of", "json", file];
   return new Promise((resolve, reject) => {
     execFile(ffprobePath(), args, { timeout: PROBE_TIMEOUT_MS, maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(String(stderr).trim().split("\n").pop() || err.message));
+      // ffprobe names the file in its messages: the server's paths are not the uploader's business.
+      if (err) return reject(new Error((String(stderr).trim().split("\n").pop() || err.message).split(file).join("the file")));
       try {
         const data = JSON.parse(stdout) as { format?: { format_name?: string; duration?: string }; streams?: ProbeStream[] };
         const streams = data.streams ?? [];

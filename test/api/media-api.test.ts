@@ -117,6 +117,9 @@ describe("POST /media, GET /media, DELETE /media/:mediaId", () => {
     const corrupt = await upload(garbage);
     expect(corrupt.status).toBe(422);
     expect(corrupt.body.error.code).toBe("unreadable_media");
+    // ffprobe's words, without the server's paths.
+    expect(corrupt.body.error.message).toMatch(/ffprobe cannot read this file \(the file: Invalid data found when processing input\)/);
+    expect(corrupt.text).not.toContain(t.dataDir);
 
     // An MP4 cut short before its index (moov at the end): unreadable.
     const whole = await readFile(await makeClip({ dir, durationSec: 2, name: "whole" }));

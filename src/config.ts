@@ -115,6 +115,8 @@ const EnvSchema = z.object({
     .default(60)
     .describe("Length of a bucket of a broadcast session's series, in seconds (kept for PRISM_EVENTS_RETENTION_DAYS)"),
   PRISM_API_MAX_BODY_KB: positive("PRISM_API_MAX_BODY_KB", 1024).describe("Largest API request body, in KiB (413 above)"),
+  PRISM_MEDIA_DIR: z.string().min(1).optional().describe("Where uploaded video files are kept (default: <data dir>/media)"),
+  PRISM_MEDIA_MAX_MB: positive("PRISM_MEDIA_MAX_MB", 1024).describe("Largest video file POST /media accepts, in MB (413 above)"),
   PRISM_METRICS_PUBLIC: z
     .stringbool({ error: "PRISM_METRICS_PUBLIC must be true or false" })
     .default(false)
@@ -197,6 +199,8 @@ export interface Config {
   ingest: { handshakeTimeoutMs: number; failedPublishesPerMinute: number; blockSeconds: number; stallMs: number; primarySteadyMs: number; maxPendingBytes: number; maxChunkStreams: number };
   webhooks: WebhookSettings;
   api: { rateLimitPerMinute: number; maxBodyBytes: number; metricsPublic: boolean };
+  /** Uploaded videos played as live (issue #18). */
+  media: { dir: string; maxBytes: number };
   accounts: AccountSettings;
   chat: { reorderWindowMs: number };
   recordings: RecordingsSettings;
@@ -360,6 +364,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       queueLimitBytes: Math.round(e.PRISM_RECORDINGS_QUEUE_MB * 1024 * 1024),
     },
     sessions: { bucketMs: e.PRISM_SESSION_BUCKET_SEC * 1000 },
+    media: {
+      dir: resolve(e.PRISM_MEDIA_DIR ?? resolve(e.PRISM_DATA_DIR, "media")),
+      maxBytes: Math.round(e.PRISM_MEDIA_MAX_MB * 1024 * 1024),
+    },
     api: {
       rateLimitPerMinute: e.PRISM_API_RATE_LIMIT,
       maxBodyBytes: Math.round(e.PRISM_API_MAX_BODY_KB * 1024),

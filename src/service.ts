@@ -33,6 +33,7 @@ import { createComments, type ChatSources } from "./comments/index.js";
 import { createRecordings, type RecordingsOptions } from "./recordings/index.js";
 import { BroadcastSessionsRepo } from "./db/broadcast-sessions-repo.js";
 import { SessionRecorder } from "./sessions/recorder.js";
+import { createMedia } from "./media-library/index.js";
 
 export const INGEST_APP = "live";
 
@@ -51,6 +52,11 @@ export interface Prism {
   /** The HTTP app, for tests that compare its routing table with the OpenAPI document. */
   httpApp: Api["app"];
   streams: StreamsRepo;
+  /**
+   * Plays an uploaded video into a stream as if OBS published it (issue #18): play({ eventId,
+   * streamId, mediaId, loop, endsAt }) and stop(eventId, reason). event.started does the same.
+   */
+  media: ReturnType<typeof createMedia>["player"];
   /** The event bus, for tests that stand in for producers that do not exist yet (chat, OAuth). */
   bus: EventBus;
   log: Logger;
@@ -149,6 +155,16 @@ export async function startPrism(
   });
   // After the webhooks subscribed (a session a crash left open is reported now), before the relay starts.
   recorder.start();
+  // Plays uploaded videos into streams through the relay's ingest, as the media player.
+  const media = createMedia({
+    db: database.db,
+    bus,
+    ingest: relay,
+    streamKeyOf: (streamId) => streams.get(streamId)?.streamKey,
+    settings: config.media,
+    log: log.child({ component: "media" }),
+  });
+  media.start();
   let http: ServerType | undefined;
   let closeApi = () => {};
   try {
@@ -188,6 +204,7 @@ export async function startPrism(
       comments: comments.api,
       recordings: recordings.api,
       sessions: recorder,
+      media: media.api,
       oauthRedirectUri,
       publicUrl: () => config.accounts.publicUrl ?? httpBase,
       platforms: {
@@ -236,6 +253,7 @@ export async function startPrism(
       adminToken,
       httpApp: api.app,
       streams,
+      media: media.player,
       bus,
       log,
       stop: () =>
@@ -245,6 +263,7 @@ export async function startPrism(
           for (const socket of upgraded) socket.destroy();
           await closed;
           closeApi();
+          media.stop();
           await relay.stop();
           // After the relay (its stream.ended closes live recordings), before the database: the MP4s are made now.
           await recordings.stop();
@@ -262,6 +281,7 @@ export async function startPrism(
   } catch (err) {
     http?.close();
     closeApi();
+    media.stop();
     await relay.stop();
     await recordings.stop();
     recorder.stop();

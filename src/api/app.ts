@@ -36,6 +36,8 @@ import { healthStreamRoutes } from "./routes/health-stream.js";
 import { recordingRoutes } from "./routes/recordings.js";
 import { mountPlatformRoutes, platformCatalogRoutes } from "./routes/platforms.js";
 import { dashboard } from "../web/routes.js";
+import { MEDIA_UPLOAD_PATH, mediaRoutes } from "./routes/media.js";
+import type { MediaApi } from "../media-library/index.js";
 import { dashboardSessions } from "../web/session.js";
 
 export { API_PREFIX };
@@ -59,6 +61,7 @@ export function createApi(
     comments: CommentsApi;
     /** Broadcast sessions and their reports (issue #17). */
     sessions: SessionsView;
+    media: MediaApi;
     oauthRedirectUri: (platform: string) => string;
     publicUrl: () => string;
     /** What platforms' own routes need (routes/platforms.ts). */
@@ -84,7 +87,9 @@ export function createApi(
   app.use("*", securityHeaders());
   // Only requests that can carry a body: for a GET, merely asking for the body would make the node
   // adapter build a full Request object, a cost every read would pay.
-  app.use("*", onlyMethods(["POST", "PUT", "PATCH", "DELETE"], limitBody(deps.http.maxBodyBytes)));
+  // A video upload streams to disk under its own limit (PRISM_MEDIA_MAX_MB), checked as it arrives.
+  const smallBody = (path: string) => path !== MEDIA_UPLOAD_PATH;
+  app.use("*", onlyMethods(["POST", "PUT", "PATCH", "DELETE"], only(smallBody, limitBody(deps.http.maxBodyBytes))));
   // Action URLs carry their own token: registered before the Bearer-token middleware so they work
   // whatever that middleware becomes.
   app.route(API_PREFIX, actionRoutes(deps));
@@ -92,7 +97,7 @@ export function createApi(
   app.use(METRICS_PATH, guarded);
   app.use(`${API_PREFIX}/*`, only(needsToken, rateLimit.middleware));
   app.use(METRICS_PATH, only(needsToken, rateLimit.middleware));
-  app.use(`${API_PREFIX}/*`, only((path) => !isUnder(path, ACTIONS_PREFIX), requireJsonBody()));
+  app.use(`${API_PREFIX}/*`, only((path) => !isUnder(path, ACTIONS_PREFIX) && smallBody(path), requireJsonBody()));
 
   app.route(API_PREFIX, streamRoutes(deps));
   app.route(API_PREFIX, destinationRoutes(deps));
@@ -106,6 +111,7 @@ export function createApi(
   app.route(API_PREFIX, oauthCallbackRoutes({ accounts: deps.accounts }));
   app.route(API_PREFIX, platformCatalogRoutes());
   app.route(API_PREFIX, recordingRoutes(deps));
+  app.route(API_PREFIX, mediaRoutes({ media: deps.media }));
   // A platform's own routes (a webhook it signs) may authenticate on their own, instead of the Bearer token.
   for (const path of mountPlatformRoutes(app, deps.platforms)) publicPaths.add(path);
   app.route(API_PREFIX, commentRoutes({ streams: deps.streams, comments: deps.comments, publicUrl: deps.publicUrl }));

@@ -2,6 +2,7 @@ import type { z } from "@hono/zod-openapi";
 import type { DestinationSchema, StreamHealthSchema, StreamSchema } from "../api/schemas.js";
 import type { CreatedTokenSchema, TokenSchema } from "../api/token-schemas.js";
 import type { SessionReportSchema } from "../api/session-schemas.js";
+import type { MediaSchema } from "../api/media-schemas.js";
 
 // The CLI speaks the same API as everyone else; its types come from the API's own schemas.
 export type Stream = z.infer<typeof StreamSchema>;
@@ -10,3 +11,4 @@ export type StreamHealth = z.infer<typeof StreamHealthSchema>;
 export type Token = z.infer<typeof TokenSchema>;
 export type CreatedToken = z.infer<typeof CreatedTokenSchema>;
 export type SessionReport = z.infer<typeof SessionReportSchema>;
+export type Media = z.infer<typeof MediaSchema>;

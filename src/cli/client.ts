@@ -47,27 +47,37 @@ export class ApiClient {
   ) {}
 
   async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+    const init = {
+      method,
+      headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(15_000),
+    };
+    return this.answer<T>(method, path, await this.send(path, init, "no answer within 15 s"));
+  }
+
+  /** Streams `body` (e.g. a video file) as the request body, however long it takes. */
+  async upload<T>(path: string, body: ReadableStream<Uint8Array>, headers: Record<string, string>): Promise<T> {
+    const init = { method: "POST", headers: { authorization: `Bearer ${this.token}`, ...headers }, body, duplex: "half" } as RequestInit;
+    return this.answer<T>("POST", path, await this.send(path, init, "no answer"));
+  }
+
+  private async send(path: string, init: RequestInit, timedOut: string): Promise<Response> {
     try {
-      res = await fetch(`${this.url}/api/v1${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          ...(body === undefined ? {} : { "content-type": "application/json" }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(15_000),
-      });
+      return await fetch(`${this.url}/api/v1${path}`, init);
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why =
         cause?.code === "ECONNREFUSED"
           ? "connection refused (is Prism running?)"
           : (err as Error).name === "TimeoutError"
-            ? "no answer within 15 s"
+            ? timedOut
             : (cause?.code ?? cause?.message ?? (err as Error).message);
       throw new CliError(`Cannot reach Prism at ${this.url}: ${why}. Use --url or PRISM_URL to point at another Prism.`);
     }
+  }
+
+  private async answer<T>(method: string, path: string, res: Response): Promise<T> {
     const text = await res.text();
     let parsed: unknown;
     try {

@@ -9,6 +9,7 @@ import { tokenCommands } from "./commands/tokens.js";
 import { statusCommand } from "./commands/status.js";
 import { recordingCommands } from "./commands/recordings.js";
 import { sessionCommands } from "./commands/sessions.js";
+import { mediaCommands } from "./commands/media.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   statusCommand(program, commandContext);
   recordingCommands(program, commandContext);
   sessionCommands(program, commandContext);
+  mediaCommands(program, commandContext);
   return program;
 }
 

@@ -1,5 +1,5 @@
-// The one module that drives ffmpeg. fluent-ffmpeg is archived upstream, so nothing else imports
-// it: replacing it with another wrapper or plain spawn() touches this file only. fluent-ffmpeg
+// The module that drives live ffmpegs. fluent-ffmpeg is archived upstream, so nothing outside src/media imports
+// it: replacing it with another wrapper or plain spawn() touches this folder only. fluent-ffmpeg
 // spawns ffmpeg with an argument list, never through a shell.
 import { PassThrough, type Readable, type Writable } from "node:stream";
 import ffmpeg from "fluent-ffmpeg";

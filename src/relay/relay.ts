@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import type { EventBus } from "../bus.js";
 import { RtmpIngest, type IngestPorts } from "./ingest/rtmp-ingest.js";
@@ -10,6 +10,8 @@ import { IngestClock } from "./ingest/clock.js";
 import { StallWatch } from "./ingest/stall-watch.js";
 import { SlateHold, type SlateSettings } from "./slate-hold.js";
 import { RefusalLimiter } from "./ingest/refusal-limiter.js";
+import { HandoffSink } from "./ingest/handoff.js";
+import { hostPort } from "../net/addresses.js";
 import { DestinationOutput, type OutputHealth, type OutputOptions, type OutputTarget } from "./output.js";
 import { StreamTranscoding, type DestinationTranscode } from "./transcode/transcoding.js";
 import type { TranscodeSetting } from "../core/transcode-setting.js";
@@ -76,6 +78,8 @@ interface InputSlot {
   connection: IngestConnection;
   /** Notices the encoder going silent while connected. */
   stall: StallWatch;
+  /** Prism's own media player (a file played as live): a publisher on the same key takes over from it. */
+  media: boolean;
 }
 
 interface LiveStream {
@@ -94,6 +98,8 @@ interface LiveStream {
   /** Measures the ingest and runs the ffmpegs of destinations that do not take a copy. */
   transcoding: StreamTranscoding;
   slate: SlateHold;
+  /** A publisher is taking over from the media player, at its first keyframe. */
+  handoff: boolean;
 }
 
 const otherInput = (input: InputId): InputId => (input === "primary" ? "backup" : "primary");
@@ -110,6 +116,9 @@ export class Relay {
   private readonly finished = new Map<string, Map<string, OutputHealth>>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly refusals: RefusalLimiter;
+  /** Marks the in-process media player's publishes (mediaPublishUrl); never leaves this process. */
+  private readonly mediaMark = randomBytes(24).toString("base64url");
+  private ports: IngestPorts | null = null;
 
   constructor(
     private readonly options: RelayOptions,
@@ -139,7 +148,30 @@ export class Relay {
         if (live) this.end(live, "stream deleted");
       }),
     );
-    return this.ingest.listen();
+    this.ports = await this.ingest.listen();
+    return this.ports;
+  }
+
+  /**
+   * Where the media player publishes a file as the stream `streamKey` (loopback, marked as the
+   * player): it goes on air exactly like OBS, and OBS publishing the same key takes over from it.
+   */
+  mediaPublishUrl(streamKey: string): string {
+    if (!this.ports) throw new Error("the ingest is not listening yet");
+    const host = ["0.0.0.0", "::", ""].includes(this.options.host) ? "127.0.0.1" : this.options.host;
+    return `rtmp://${hostPort(host, this.ports.rtmp)}/${this.options.app}/${streamKey}?prism_media=${this.mediaMark}`;
+  }
+
+  /** Who publishes the stream's primary input now: an encoder (OBS), Prism's media player, or nobody. */
+  publisherOf(streamId: string): "encoder" | "media" | null {
+    const slot = this.live.get(streamId)?.inputs.primary;
+    return slot ? (slot.media ? "media" : "encoder") : null;
+  }
+
+  private isMediaPublish(req: PublishRequest): boolean {
+    const mark = Buffer.from(new URLSearchParams(req.query).get("prism_media") ?? "");
+    const expected = Buffer.from(this.mediaMark);
+    return mark.length === expected.length && timingSafeEqual(mark, expected);
   }
 
   async stop(): Promise<void> {
@@ -241,6 +273,11 @@ export class Relay {
     const input = stream.input;
     const current = this.live.get(stream.id);
     const occupied = current?.inputs[input];
+    const media = this.isMediaPublish(req);
+    if (occupied?.media && !media && current) {
+      if (current.handoff) return { accept: false, reason: "Another publisher is already taking this stream over from the file being played; only one publisher at a time." };
+      return { accept: true, sink: this.handOver(current, stream, input, connection) };
+    }
     if (occupied?.stall.stalled) {
       // OBS restarted after hanging: its old connection may stay open, silent, for a while yet.
       this.log.warn({ peer, stream: stream.name, input }, "a new publish replaces the stalled encoder");
@@ -261,18 +298,48 @@ export class Relay {
       };
     }
     const live = current ?? this.begin(stream);
-    return { accept: true, sink: this.attach(live, input, connection, current === undefined) };
+    return { accept: true, sink: this.attach(live, input, connection, current === undefined, media) };
+  }
+
+  /**
+   * A publisher (OBS) on the key the media player publishes: the file stays on air until the
+   * publisher's first keyframe, then the publisher replaces the player like a returning encoder
+   * (same session, no gap in timestamps) and the player's connection is closed.
+   */
+  private handOver(live: LiveStream, stream: { id: string; name: string; slate: SlateSettings }, input: InputId, connection: IngestConnection): IngestSink {
+    live.handoff = true;
+    this.log.info({ stream: live.name, input }, "a publisher is taking over from the file being played, at its first keyframe");
+    return new HandoffSink(
+      () => {
+        live.handoff = false;
+        // The file may have ended meanwhile (and with it the session): then this is a new one.
+        const existing = this.live.get(stream.id);
+        const target = existing ?? this.begin(stream);
+        const slot = target.inputs[input];
+        if (slot) {
+          target.inputs[input] = null;
+          slot.stall.stop();
+          slot.connection.disconnect("a publisher took over from the file being played");
+        }
+        this.log.info({ stream: live.name, input }, "the publisher took over from the file being played");
+        return this.attach(target, input, connection, existing === undefined);
+      },
+      (reason) => {
+        live.handoff = false;
+        this.log.info({ stream: live.name, input, reason }, "the publisher left before its first keyframe; the file plays on");
+      },
+    );
   }
 
   /** Connects an encoder as the stream's `input` and decides whether it goes on air. */
-  private attach(live: LiveStream, input: InputId, connection: IngestConnection, newStream: boolean): IngestSink {
+  private attach(live: LiveStream, input: InputId, connection: IngestConnection, newStream: boolean, media = false): IngestSink {
     const stall = new StallWatch(this.options.ingest.stallMs, {
       stalled: () => {
         if (live.inputs[input]?.stall === stall) this.inputLost(live, input, `${encoderName(input)} is connected but sent nothing for ${(this.options.ingest.stallMs / 1000).toFixed(1)} s`, "stalled");
       },
       resumed: () => this.inputReady(live, input, false, false),
     });
-    live.inputs[input] = { connection, stall };
+    live.inputs[input] = { connection, stall, media };
     const meter = live.meters[input];
     meter.connect();
     live.hub.forgetInput(input);
@@ -309,6 +376,7 @@ export class Relay {
       outputs: new Map(),
       transcoding: new StreamTranscoding(hub, { backoff, queueLimitBytes, rulesOf: this.options.platformRules }, this.log.child({ component: "transcode", stream: stream.name })),
       slate: new SlateHold(stream.slate, hub, this.log.child({ component: "slate", stream: stream.name }), (reason) => this.end(live, reason)),
+      handoff: false,
     };
     this.live.set(stream.id, live);
     this.finished.delete(stream.id);

@@ -31,6 +31,9 @@ const SESSIONS = /^\/api\/v1\/sessions\/|^\/api\/v1\/streams\/\{id\}\/sessions$/
  */
 const PLATFORM_WEBHOOK = /^\/api\/v1\/platforms\/[a-z0-9]+\/webhook$/;
 
+/** Uploaded videos (issue #18): held to every rule here; real answers checked by test/api/media-api.test.ts. */
+const MEDIA = /^\/api\/v1\/media(\/|$)/;
+
 describe("the OpenAPI 3.1 document", () => {
   let t: TestPrism;
   let doc: Json;
@@ -204,7 +207,7 @@ describe("the OpenAPI 3.1 document", () => {
     await call("DELETE", `/api/v1/streams/${stream.id}`);
     await call("DELETE", `/api/v1/streams/${stream.id}`);
 
-    const mine = operations().filter(({ path }) => !AUTOMATION_PATHS.test(path) && !CHECKED_ELSEWHERE.test(path) && !CHAT.test(path) && !SESSIONS.test(path) && !PLATFORM_WEBHOOK.test(path) && !RECORDINGS_PATHS.test(path));
+    const mine = operations().filter(({ path }) => !AUTOMATION_PATHS.test(path) && !CHECKED_ELSEWHERE.test(path) && !CHAT.test(path) && !SESSIONS.test(path) && !PLATFORM_WEBHOOK.test(path) && !RECORDINGS_PATHS.test(path) && !MEDIA.test(path));
     const unexercised = mine.map((o) => o.key).filter((key) => !checker.exercised.has(key));
     expect(unexercised, "operations no real answer was checked for").toEqual([]);
   });

@@ -8,3 +8,4 @@ export * from "./destination-settings.js";
 export * from "./sessions.js";
 export * from "./recordings.js";
 export * from "./broadcast-sessions.js";
+export * from "./media.js";

@@ -7,6 +7,8 @@ import type { MediaPacket } from "../media.js";
 export interface PublishRequest {
   app: string;
   streamKey: string;
+  /** What followed the key after a "?" (e.g. the in-process media player's mark); "" if nothing. */
+  query: string;
   remoteAddress: string;
 }
 
@@ -57,10 +59,10 @@ export class IngestConnection extends Rtmp {
   }
 
   override onPublish(message: Rtmp.InvokeMessage): void {
-    const [streamKey = ""] = String(message.streamName ?? "").split("?");
+    const [streamKey = "", query = ""] = String(message.streamName ?? "").split("?");
     this.streamId = this.parserPacket.header.stream_id;
     const decision = this.decide(
-      { app: this.streamApp ?? "", streamKey, remoteAddress: this.socket.remoteAddress ?? "" },
+      { app: this.streamApp ?? "", streamKey, query, remoteAddress: this.socket.remoteAddress ?? "" },
       this,
     );
     if (!decision.accept) {

@@ -75,3 +75,32 @@ export async function copyText(text) {
     return ok;
   }
 }
+
+/**
+ * POSTs a form with a file, reporting upload progress (fetch cannot): onProgress(sentBytes, totalBytes).
+ * Returns { done: Promise of the JSON answer, abort() }.
+ */
+export function uploadForm(path, form, onProgress) {
+  const xhr = new XMLHttpRequest();
+  const done = new Promise((resolve, reject) => {
+    xhr.open("POST", `/api/v1${path}`);
+    xhr.setRequestHeader("Accept", "application/json");
+    xhr.setRequestHeader("X-CSRF-Token", csrfToken());
+    xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded, e.total);
+    xhr.onload = () => {
+      let data = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        data = null;
+      }
+      if (xhr.status === 401) onLoggedOut.dispatchEvent(new Event("logout"));
+      if (xhr.status >= 200 && xhr.status < 300) resolve(data);
+      else reject(new ApiError(xhr.status, data));
+    };
+    xhr.onerror = () => reject(new Error("The upload failed: the connection to Prism broke off (a file over the size limit is cut off too)."));
+    xhr.onabort = () => reject(new Error("Upload cancelled."));
+    xhr.send(form);
+  });
+  return { done, abort: () => xhr.abort() };
+}

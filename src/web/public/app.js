@@ -8,6 +8,7 @@ import { AccountsPage } from "./accounts.js";
 import { WebhooksPage } from "./webhooks.js";
 import { ChatPage } from "./chat.js";
 import { SessionsPage } from "./sessions.js";
+import { MediaPage } from "./media.js";
 import { platformName } from "./platforms.js";
 
 /** Back from a platform's consent page, Prism's OAuth callback lands on /?account_linked=… or /?account_error=…: show it on Accounts. */
@@ -69,6 +70,7 @@ function Login({ onLogin, notice }) {
 const NAV = [
   ["streams", "Streams"],
   ["accounts", "Accounts"],
+  ["media", "Videos"],
   ["webhooks", "Webhooks"],
   ["chat", "Chat"],
   ["sessions", "Sessions"],
@@ -110,6 +112,7 @@ function App() {
   else if (section === "accounts") page = html`<${AccountsPage} notice=${oauthReturn} />`;
   else if (section === "webhooks") page = html`<${WebhooksPage} />`;
   else if (section === "sessions") page = html`<${SessionsPage} streamId=${id} sessionId=${route[2]} key=${route.join("/")} />`;
+  else if (section === "media") page = html`<${MediaPage} />`;
   else if (section === "chat") page = html`<${ChatPage} id=${id} key=${id ?? ""} moderator=${moderator} />`;
   else page = html`<${StreamsPage} />`;
   const current = section || "streams";

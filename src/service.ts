@@ -30,6 +30,7 @@ import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
 import { createAccounts } from "./oauth/index.js";
 import { oauthCallbackPath } from "./api/paths.js";
 import { createComments, type ChatSources } from "./comments/index.js";
+import { createSchedule, type Schedule } from "./schedule/index.js";
 
 export const INGEST_APP = "live";
 
@@ -87,6 +88,8 @@ export async function startPrism(
   // The API's address is known once it listens; PRISM_PUBLIC_URL wins when set.
   let httpBase = "";
   const oauthRedirectUri = (platform: string) => `${config.accounts.publicUrl ?? httpBase}${oauthCallbackPath(platform)}`;
+  // Go-lives ask the schedule (made below, once the relay exists) which event they belong to.
+  let schedule: Schedule | undefined;
   const accounts = createAccounts({
     db: database.db,
     box,
@@ -95,6 +98,7 @@ export async function startPrism(
     destinations,
     settings: config.accounts,
     redirectUri: oauthRedirectUri,
+    scheduledFor: (streamId, accountId) => schedule?.scheduledFor(streamId, accountId),
     log: log.child({ component: "accounts" }),
   });
   accounts.start();
@@ -126,10 +130,21 @@ export async function startPrism(
     bus,
     log.child({ component: "relay" }),
   );
+  schedule = createSchedule({
+    db: database.db,
+    bus,
+    streams,
+    announcements: accounts.announcements,
+    isLive: (streamId) => relay.isLive(streamId),
+    settings: config.schedule,
+    log: log.child({ component: "schedule" }),
+  });
   let http: ServerType | undefined;
   let closeApi = () => {};
   try {
     const { rtmp: rtmpPort, rtmps: rtmpsPort } = await relay.start();
+    // After the relay, so a start-up that starts an event finds it listening; before the API, so nothing is scheduled unarmed.
+    schedule.start();
     const publicHost = publicHostFor(config.host, config.publicHost);
     const ingestUrl = `rtmp://${hostPort(publicHost, rtmpPort)}/${INGEST_APP}`;
     const secureIngestUrl = rtmpsPort === null ? null : `rtmps://${hostPort(publicHost, rtmpsPort)}/${INGEST_APP}`;
@@ -160,6 +175,7 @@ export async function startPrism(
       automation: automation.api,
       accounts: accounts.api,
       comments: comments.api,
+      schedule: schedule.api,
       oauthRedirectUri,
       publicUrl: () => config.accounts.publicUrl ?? httpBase,
       platforms: {
@@ -217,6 +233,7 @@ export async function startPrism(
           for (const socket of upgraded) socket.destroy();
           await closed;
           closeApi();
+          schedule?.stop();
           await relay.stop();
           comments.stop();
           accounts.stop();
@@ -230,6 +247,7 @@ export async function startPrism(
   } catch (err) {
     http?.close();
     closeApi();
+    schedule.stop();
     await relay.stop();
     comments.stop();
     accounts.stop();

@@ -6,3 +6,4 @@ export * from "./accounts.js";
 export * from "./comments.js";
 export * from "./destination-settings.js";
 export * from "./sessions.js";
+export * from "./scheduled-events.js";

@@ -19,7 +19,8 @@ export class Announcer {
     await Promise.all(
       targets.map(async (target) => {
         const before = this.repo.announcement(event.id, target.accountId);
-        const existing = before?.state === "announced" ? before.externalId : null;
+        // Kept through a refusal: what the platform made before is updated, never made twice.
+        const existing = before && before.state !== "withdrawn" ? before.externalId : null;
         this.save(event.id, await this.platforms.announce(target, planned(event), existing));
       }),
     );
@@ -30,7 +31,7 @@ export class Announcer {
   async withdraw(event: ScheduledEvent): Promise<Announcement[]> {
     await Promise.all(
       this.repo.announcements(event.id).map(async (a) => {
-        if (a.state !== "announced" || !a.externalId) return;
+        if (a.state === "withdrawn" || !a.externalId) return;
         this.save(event.id, await this.platforms.withdraw({ accountId: a.accountId, platform: a.platform }, planned(event), a.externalId));
       }),
     );

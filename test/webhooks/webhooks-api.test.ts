@@ -379,6 +379,11 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
       "destination.recovered",
       "account.needs_reconnect",
       "comment.received",
+      "event.scheduled",
+      "event.starting_soon",
+      "event.started",
+      "event.cancelled",
+      "event.missed",
     ]);
     for (const entry of catalog) {
       expect(entry.description.length).toBeGreaterThan(20);

@@ -7,6 +7,7 @@ import { StreamPage } from "./destinations.js";
 import { AccountsPage } from "./accounts.js";
 import { WebhooksPage } from "./webhooks.js";
 import { ChatPage } from "./chat.js";
+import { EventsPage } from "./events.js";
 import { platformName } from "./platforms.js";
 
 /** Back from a platform's consent page, Prism's OAuth callback lands on /?account_linked=… or /?account_error=…: show it on Accounts. */
@@ -67,6 +68,7 @@ function Login({ onLogin, notice }) {
 
 const NAV = [
   ["streams", "Streams"],
+  ["events", "Events"],
   ["accounts", "Accounts"],
   ["webhooks", "Webhooks"],
   ["chat", "Chat"],
@@ -105,6 +107,7 @@ function App() {
   const [section, id] = moderator ? ["chat", route[0] === "chat" ? route[1] : undefined] : route;
   let page;
   if (section === "streams" && id) page = html`<${StreamPage} id=${id} key=${id} />`;
+  else if (section === "events") page = html`<${EventsPage} id=${id} key=${id ?? ""} />`;
   else if (section === "accounts") page = html`<${AccountsPage} notice=${oauthReturn} />`;
   else if (section === "webhooks") page = html`<${WebhooksPage} />`;
   else if (section === "chat") page = html`<${ChatPage} id=${id} key=${id ?? ""} moderator=${moderator} />`;

@@ -92,6 +92,10 @@ const EnvSchema = z.object({
   PRISM_WEBHOOK_RETRY_FOR_MS: positive("PRISM_WEBHOOK_RETRY_FOR_MS", 86_400_000).describe("How long a webhook is retried before it is dead-lettered"),
   PRISM_IFTTT_BASE_URL: z.url({ error: "PRISM_IFTTT_BASE_URL must be a URL" }).default("https://maker.ifttt.com").describe("Base URL of IFTTT Webhooks (…/trigger/<event>/with/key/<key>)"),
   PRISM_DESTINATION_FAILED_AFTER_MS: positive("PRISM_DESTINATION_FAILED_AFTER_MS", 30_000).describe("How long a destination may keep reconnecting before destination.failed is sent"),
+  PRISM_EVENT_STARTING_SOON_MIN: positive("PRISM_EVENT_STARTING_SOON_MIN", 15).describe("Minutes before a scheduled event's start that event.starting_soon is sent"),
+  PRISM_EVENT_MISSED_GRACE_SEC: positive("PRISM_EVENT_MISSED_GRACE_SEC", 600).describe(
+    "Seconds a scheduled live event waits for its publisher after its start before event.missed is sent",
+  ),
   PRISM_EVENTS_RETENTION_DAYS: positive("PRISM_EVENTS_RETENTION_DAYS", 30).describe("Days the event log and webhook delivery log are kept"),
   PRISM_EVENTS_MAX: positive("PRISM_EVENTS_MAX", 10_000).describe("Most events kept in the event log"),
   PRISM_API_RATE_LIMIT: z.coerce
@@ -206,6 +210,8 @@ export interface Config {
   recordings: RecordingsSettings;
   /** Broadcast sessions' series (issue #17). */
   sessions: { bucketMs: number };
+  /** Scheduled events (issue #18): when starting_soon goes out, how long a live event waits for its publisher. */
+  schedule: { startingSoonLeadMs: number; missedGraceMs: number };
   /** The prism.config.json that was read, if any. */
   configFile: string | undefined;
 }
@@ -368,6 +374,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       dir: resolve(e.PRISM_MEDIA_DIR ?? resolve(e.PRISM_DATA_DIR, "media")),
       maxBytes: Math.round(e.PRISM_MEDIA_MAX_MB * 1024 * 1024),
     },
+    schedule: { startingSoonLeadMs: Math.round(e.PRISM_EVENT_STARTING_SOON_MIN * 60_000), missedGraceMs: Math.round(e.PRISM_EVENT_MISSED_GRACE_SEC * 1000) },
     api: {
       rateLimitPerMinute: e.PRISM_API_RATE_LIMIT,
       maxBodyBytes: Math.round(e.PRISM_API_MAX_BODY_KB * 1024),

@@ -34,6 +34,7 @@ import { createRecordings, type RecordingsOptions } from "./recordings/index.js"
 import { BroadcastSessionsRepo } from "./db/broadcast-sessions-repo.js";
 import { SessionRecorder } from "./sessions/recorder.js";
 import { createMedia } from "./media-library/index.js";
+import { createSchedule, type Schedule } from "./schedule/index.js";
 
 export const INGEST_APP = "live";
 
@@ -98,6 +99,8 @@ export async function startPrism(
   // The API's address is known once it listens; PRISM_PUBLIC_URL wins when set.
   let httpBase = "";
   const oauthRedirectUri = (platform: string) => `${config.accounts.publicUrl ?? httpBase}${oauthCallbackPath(platform)}`;
+  // Go-lives ask the schedule (made below, once the relay exists) which event they belong to.
+  let schedule: Schedule | undefined;
   const accounts = createAccounts({
     db: database.db,
     box,
@@ -106,6 +109,7 @@ export async function startPrism(
     destinations,
     settings: config.accounts,
     redirectUri: oauthRedirectUri,
+    scheduledFor: (streamId, accountId) => schedule?.scheduledFor(streamId, accountId),
     log: log.child({ component: "accounts" }),
   });
   accounts.start();
@@ -165,12 +169,23 @@ export async function startPrism(
     log: log.child({ component: "media" }),
   });
   media.start();
+  schedule = createSchedule({
+    db: database.db,
+    bus,
+    streams,
+    announcements: accounts.announcements,
+    isLive: (streamId) => relay.isLive(streamId),
+    settings: config.schedule,
+    log: log.child({ component: "schedule" }),
+  });
   let http: ServerType | undefined;
   let closeApi = () => {};
   try {
     // Before the relay starts, so no stream.started is missed.
     await recordings.start();
     const { rtmp: rtmpPort, rtmps: rtmpsPort } = await relay.start();
+    // After the relay, so a start-up that starts an event finds it listening; before the API, so nothing is scheduled unarmed.
+    schedule.start();
     const publicHost = publicHostFor(config.host, config.publicHost);
     const ingestUrl = `rtmp://${hostPort(publicHost, rtmpPort)}/${INGEST_APP}`;
     const secureIngestUrl = rtmpsPort === null ? null : `rtmps://${hostPort(publicHost, rtmpsPort)}/${INGEST_APP}`;
@@ -205,6 +220,7 @@ export async function startPrism(
       recordings: recordings.api,
       sessions: recorder,
       media: media.api,
+      schedule: schedule.api,
       oauthRedirectUri,
       publicUrl: () => config.accounts.publicUrl ?? httpBase,
       platforms: {
@@ -264,6 +280,7 @@ export async function startPrism(
           await closed;
           closeApi();
           media.stop();
+          schedule?.stop();
           await relay.stop();
           // After the relay (its stream.ended closes live recordings), before the database: the MP4s are made now.
           await recordings.stop();
@@ -282,6 +299,7 @@ export async function startPrism(
     http?.close();
     closeApi();
     media.stop();
+    schedule.stop();
     await relay.stop();
     await recordings.stop();
     recorder.stop();

@@ -19,6 +19,8 @@ import { securityHeaders } from "./security-headers.js";
 import { HEALTHZ_PATH, METRICS_PATH, operationsRoutes } from "./routes/operations.js";
 import { webhookRoutes } from "./routes/webhooks.js";
 import { eventRoutes } from "./routes/events.js";
+import { scheduledEventRoutes } from "./routes/scheduled-events.js";
+import type { ScheduleApi } from "../schedule/index.js";
 import { actionTokenRoutes } from "./routes/action-tokens.js";
 import { actionRoutes } from "./routes/actions.js";
 import type { AutomationApi } from "../webhooks/index.js";
@@ -62,6 +64,7 @@ export function createApi(
     /** Broadcast sessions and their reports (issue #17). */
     sessions: SessionsView;
     media: MediaApi;
+    schedule: ScheduleApi;
     oauthRedirectUri: (platform: string) => string;
     publicUrl: () => string;
     /** What platforms' own routes need (routes/platforms.ts). */
@@ -106,6 +109,8 @@ export function createApi(
   app.route(API_PREFIX, tokenRoutes(deps));
   app.route(API_PREFIX, webhookRoutes(deps));
   app.route(API_PREFIX, eventRoutes(deps));
+  // After the event log's routes: /events/types is matched before /events/{eventId} (whose ids start with sev_ anyway).
+  app.route(API_PREFIX, scheduledEventRoutes({ schedule: deps.schedule, streamExists: (id) => deps.streams.get(id) !== undefined }));
   app.route(API_PREFIX, actionTokenRoutes(deps));
   app.route(API_PREFIX, accountRoutes({ accounts: deps.accounts, redirectUri: deps.oauthRedirectUri }));
   app.route(API_PREFIX, oauthCallbackRoutes({ accounts: deps.accounts }));

@@ -244,10 +244,21 @@ export const TestFireBody = z
   .object({ type: eventType.optional().openapi({ description: "Which example event to send; default the subscription's first type." }) })
   .openapi("WebhookTestFire", { example: { type: "stream.started" } });
 
-export const DESTINATION_ACTIONS = ["start-destination", "stop-destination", "toggle-destination"] as const;
 /** clip-live and add-marker: "clip that" and a marker on the live recording (issue #16), e.g. from a Stream Deck. */
-export const ACTIONS = [...DESTINATION_ACTIONS, "send-comment", "clip-live", "add-marker"] as const;
+export const ACTIONS = ["start-destination", "stop-destination", "toggle-destination", "send-comment", "clip-live", "add-marker", "start-event", "cancel-event"] as const;
 export type ActionName = (typeof ACTIONS)[number];
+/** The actions that enable or disable a destination. */
+export const DESTINATION_ACTIONS = ["start-destination", "stop-destination", "toggle-destination"] as const;
+/** The actions on the stream's scheduled events (issue #18). */
+export const EVENT_ACTIONS = ["start-event", "cancel-event"] as const;
+
+export const EventActionBody = z
+  .object({
+    eventId: z.string().regex(/^sev_[0-9a-f]{32}$/, "not a scheduled event's id (sev_ and 32 hex digits)").optional().openapi({
+      description: "The event; left out: the stream's next event still scheduled",
+    }),
+  })
+  .openapi("EventAction", { example: { eventId: "sev_4b1e0c9d2a3f4e5d8c7b6a5f4e3d2c1b" } });
 
 export const CreateActionTokenBody = z
   .object({

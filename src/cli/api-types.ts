@@ -3,6 +3,7 @@ import type { DestinationSchema, StreamHealthSchema, StreamSchema } from "../api
 import type { CreatedTokenSchema, TokenSchema } from "../api/token-schemas.js";
 import type { SessionReportSchema } from "../api/session-schemas.js";
 import type { MediaSchema } from "../api/media-schemas.js";
+import type { ScheduledEventSchema } from "../api/schedule-schemas.js";
 
 // The CLI speaks the same API as everyone else; its types come from the API's own schemas.
 export type Stream = z.infer<typeof StreamSchema>;
@@ -12,3 +13,4 @@ export type Token = z.infer<typeof TokenSchema>;
 export type CreatedToken = z.infer<typeof CreatedTokenSchema>;
 export type SessionReport = z.infer<typeof SessionReportSchema>;
 export type Media = z.infer<typeof MediaSchema>;
+export type ScheduledEvent = z.infer<typeof ScheduledEventSchema>;

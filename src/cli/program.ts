@@ -10,6 +10,7 @@ import { statusCommand } from "./commands/status.js";
 import { recordingCommands } from "./commands/recordings.js";
 import { sessionCommands } from "./commands/sessions.js";
 import { mediaCommands } from "./commands/media.js";
+import { eventCommands } from "./commands/events.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   streamCommands(program, commandContext);
   destinationCommands(program, commandContext);
   tokenCommands(program, commandContext);
+  eventCommands(program, commandContext);
   statusCommand(program, commandContext);
   recordingCommands(program, commandContext);
   sessionCommands(program, commandContext);

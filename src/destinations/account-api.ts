@@ -29,6 +29,11 @@ export interface StreamInfo {
   destinationId: string;
   title: string;
   description: string | null;
+  /**
+   * The scheduled event whose window this go-live falls in, and what the account's platform made of
+   * its announcement (`externalId`, e.g. an upcoming broadcast to go live in instead of a new one).
+   */
+  scheduled?: { eventId: string; externalId: string };
   /** The destination during this go-live, for chat readers (absent outside a linked destination's chat). */
   live?: DestinationLive;
 }

@@ -77,6 +77,11 @@ export interface LinkedPlatform {
   ended?(api: AccountApi, stream: StreamInfo): Promise<void>;
   /** Reading and writing the stream's live chat (chat-types.ts); absent: the platform's chat is not read. */
   chat?: ChatSupport;
+  /**
+   * Announcing broadcasts planned ahead (issue #18) on the platform, or why it cannot, said plainly.
+   * Absent: Prism says the platform offers no way to announce one.
+   */
+  schedule?: ScheduleSupport;
   /** What the account spent of the platform's daily API allowance (a quota), for health. */
   usage?(accountId: string): PlatformUsage;
   /** Registers the platform's own metrics (e.g. the quota spent today) on the service's registry. */
@@ -84,6 +89,38 @@ export interface LinkedPlatform {
   /** Stops background work (shutdown). */
   close?(): void;
 }
+
+/** A broadcast planned ahead, as a platform is told about it. */
+export interface PlannedBroadcast {
+  eventId: string;
+  title: string;
+  description: string | null;
+  startsAt: Date;
+  /** null: open-ended (platforms that need a length get their own default). */
+  endsAt: Date | null;
+}
+
+/** What a platform kept of an announcement: its own object's id, and a page viewers can open. */
+export interface PlatformAnnouncement {
+  externalId: string;
+  url?: string;
+}
+
+/**
+ * A platform that can announce a planned broadcast: creates it (or updates the one it made before,
+ * `existing`), and withdraws it when the event is cancelled. Refusals are PlatformRefused (the
+ * streamer must act: a scope, a quota) or PlatformUnavailable; Prism records them per platform and
+ * tries again at the event's next change.
+ */
+export interface ScheduleAnnouncer {
+  /** Why this Prism cannot announce on the platform (a setting it lacks), in words; null when it can. */
+  unavailable?(): string | null;
+  announce(api: AccountApi, event: PlannedBroadcast, existing: string | null): Promise<PlatformAnnouncement>;
+  withdraw(api: AccountApi, event: PlannedBroadcast, externalId: string): Promise<void>;
+}
+
+/** `unsupported`: the platform's API has no way to do it, and why (shown as the platform's answer). */
+export type ScheduleSupport = ScheduleAnnouncer | { unsupported: string };
 
 // Platform code imports its error types from here, next to the rest of its vocabulary.
 export { PlatformRefused, PlatformUnavailable } from "../core/platform-errors.js";

@@ -20,6 +20,10 @@ import { LinkError } from "./errors.js";
 import type { ChatSource } from "../comments/types.js";
 import { DestinationSettingsRepo } from "../db/destination-settings-repo.js";
 import { GoLives } from "./go-lives.js";
+import { EventAnnouncements } from "./announcements.js";
+
+export type { AnnouncementOutcome } from "./announcements.js";
+export type { EventAnnouncements } from "./announcements.js";
 
 export { LinkError } from "./errors.js";
 export { LinkDeclined } from "./linking.js";
@@ -53,6 +57,8 @@ export interface Accounts {
   usage(destination: Pick<Destination, "platform" | "accountId">): PlatformUsage | undefined;
   /** Registers each platform's own metrics (e.g. a quota) on the service's registry. */
   instrument(registry: Registry): void;
+  /** Announcing scheduled events on the platforms of a stream's linked accounts (issue #18). */
+  announcements: EventAnnouncements;
   start(): void;
   stop(): void;
 }
@@ -67,6 +73,8 @@ export function createAccounts(deps: {
   settings: AccountSettings;
   /** Where the browser comes back after signing in, e.g. https://prism.example.com/api/v1/oauth/<platform>/callback. */
   redirectUri: (platform: string) => string;
+  /** The scheduled event a go-live of the stream falls in, and the account's platform's announcement of it. */
+  scheduledFor?: (streamId: string, accountId: string) => { eventId: string; externalId: string } | undefined;
   log: Logger;
 }): Accounts {
   const { settings, log } = deps;
@@ -101,7 +109,8 @@ export function createAccounts(deps: {
   });
   const settingsStores = destinationSettingsStores(new DestinationSettingsRepo(deps.db));
   const goLives = new GoLives(deps.bus);
-  const destinations = new LinkedDestinations({ accounts: repo, streams: deps.streams, platforms: linked, labels, keeper, bus: deps.bus, log });
+  const destinations = new LinkedDestinations({ accounts: repo, streams: deps.streams, platforms: linked, labels, keeper, bus: deps.bus, log, scheduledFor: deps.scheduledFor });
+  const announcements = new EventAnnouncements({ accounts: repo, destinations: deps.destinations, platforms: linked, labels, keeper, log });
   let sweeper: NodeJS.Timeout | null = null;
 
   const api: AccountsApi = {
@@ -167,6 +176,7 @@ export function createAccounts(deps: {
           .some((d) => d.platform === platform && d.enabled && d.accountId !== null && repo.summary(d.accountId)?.platformUserId === platformUserId && accepts(d.id)),
       ),
     usage: (d) => (d.accountId ? linked.get(d.platform)?.usage?.(d.accountId) : undefined),
+    announcements,
     instrument(registry) {
       for (const platform of linked.values()) platform.instrument?.(registry);
     },

@@ -27,6 +27,7 @@ export class LinkedDestinations {
       keeper: TokenKeeper;
       bus: EventBus;
       log: Logger;
+      scheduledFor?: (streamId: string, accountId: string) => { eventId: string; externalId: string } | undefined;
     },
   ) {}
 
@@ -54,7 +55,8 @@ export class LinkedDestinations {
       throw new PlatformRefused("The account linked to this destination was unlinked from Prism: link it again and add the destination anew, or remove this destination.");
     }
     const label = this.deps.labels.get(account.platform) ?? account.platform;
-    const info: StreamInfo = { streamId, destinationId, title: stream?.title ?? stream?.name ?? "Live", description: stream?.description ?? null };
+    const scheduled = this.deps.scheduledFor?.(streamId, accountId);
+    const info: StreamInfo = { streamId, destinationId, title: stream?.title ?? stream?.name ?? "Live", description: stream?.description ?? null, ...(scheduled && { scheduled }) };
     try {
       const target = await linked.ingest!(this.deps.keeper.api(account), info);
       if (linked.ended) {

@@ -22,6 +22,11 @@ export const EVENT_TYPES = [
   "recording.paused",
   "clip.ready",
   "session.report_ready",
+  "event.scheduled",
+  "event.starting_soon",
+  "event.started",
+  "event.cancelled",
+  "event.missed",
 ] as const;
 
 export type EventType = (typeof EVENT_TYPES)[number];
@@ -32,6 +37,16 @@ interface DestinationRef {
   destinationId: string;
   destinationName: string;
   platform: string;
+}
+
+/** A scheduled event (issue #18) as automations see it. */
+interface ScheduledEventRef {
+  eventId: string;
+  streamId: string;
+  title: string;
+  startsAt: string;
+  endsAt: string | null;
+  source: { type: "live" } | { type: "media"; mediaId: string; loop: boolean };
 }
 
 export interface EventData {
@@ -66,6 +81,11 @@ export interface EventData {
     text: string;
     sentAt: string;
   };
+  "event.scheduled": ScheduledEventRef;
+  "event.starting_soon": ScheduledEventRef;
+  "event.started": ScheduledEventRef & { startedAt: string };
+  "event.cancelled": ScheduledEventRef;
+  "event.missed": ScheduledEventRef & { reason: string };
   /** The broadcast session's report, as GET /api/v1/sessions/:sessionId answers it. */
   "session.report_ready": SessionReport;
   "recording.ready": RecordingRef & {
@@ -121,6 +141,14 @@ const destinationExample: DestinationRef = {
   platform: otherExamplePlatform!.id,
 };
 
+const scheduledExample: ScheduledEventRef = {
+  eventId: "sev_4b1e0c9d2a3f4e5d8c7b6a5f4e3d2c1b",
+  streamId: destinationExample.streamId,
+  title: "Friday speedrun: any% attempts",
+  startsAt: "2025-06-06T19:00:00.000Z",
+  endsAt: "2025-06-06T22:00:00.000Z",
+  source: { type: "live" },
+};
 const recordingExample: RecordingRef = { recordingId: "rec_4f1c2a9e7a514c0e9d0b2f8e5c1b7a10", streamId: destinationExample.streamId, streamName: "Friday speedrun" };
 /** A two-hour session with one outage on the second destination: the report's documented example (also the API's). */
 export const sessionReportExample: SessionReport = {
@@ -319,7 +347,35 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
     example: sessionReportExample,
     iftttValues: (d) => [d.streamName, `${Math.round(d.durationSec / 60)} min, peak ${d.viewers.peak ?? "n/a"} viewers`, `${d.chat.messages} chat messages`],
   },
+  "event.scheduled": {
+    description: "A broadcast was planned on a stream (POST /streams/:id/events), or changed (PATCH /events/:eventId): sent again with the new title and times.",
+    example: scheduledExample,
+    iftttValues: (d) => [d.title, "scheduled", d.startsAt],
+  },
+  "event.starting_soon": {
+    description: "A scheduled event starts within PRISM_EVENT_STARTING_SOON_MIN minutes (15 by default): time to post a reminder. Sent once per start time.",
+    example: scheduledExample,
+    iftttValues: (d) => [d.title, "starting soon", d.startsAt],
+  },
+  "event.started": {
+    description:
+      "A scheduled event started: a media event at its start time (its file starts playing into the stream), a live event once its publisher is live at or after its start time.",
+    example: { ...scheduledExample, startedAt: "2025-06-06T19:00:00.412Z" },
+    iftttValues: (d) => [d.title, "started", d.startedAt],
+  },
+  "event.cancelled": {
+    description: "A scheduled event was cancelled (DELETE /events/:eventId or the cancel-event action); each platform's announcement is taken back.",
+    example: scheduledExample,
+    iftttValues: (d) => [d.title, "cancelled", d.startsAt],
+  },
+  "event.missed": {
+    description:
+      "A scheduled live event's start passed and nothing published to the stream within PRISM_EVENT_MISSED_GRACE_SEC seconds (600 by default), or Prism was not running at its start.",
+    example: { ...scheduledExample, reason: "nobody published to the stream within the grace period after its start" },
+    iftttValues: (d) => [d.title, "missed", d.reason],
+  },
 };
+
 
 export function isEventType(value: string): value is EventType {
   return (EVENT_TYPES as readonly string[]).includes(value);

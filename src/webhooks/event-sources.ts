@@ -1,4 +1,4 @@
-import type { EventBus } from "../bus.js";
+import type { EventBus, ScheduledEventPayload } from "../bus.js";
 import { DestinationEventDeriver, type DestinationLookup } from "./destination-events.js";
 import type { Publish } from "./event-publisher.js";
 
@@ -89,9 +89,19 @@ export function connectEventSources(bus: EventBus, publish: Publish, lookup: Des
       }),
     ),
     bus.on("session.report_ready", (e) => publish("session.report_ready", e.report, new Date(e.at))),
+    bus.on("event.scheduled", (e) => publish("event.scheduled", scheduledRef(e), new Date(e.at))),
+    bus.on("event.starting_soon", (e) => publish("event.starting_soon", scheduledRef(e), new Date(e.at))),
+    bus.on("event.started", (e) => publish("event.started", { ...scheduledRef(e), startedAt: e.at }, new Date(e.at))),
+    bus.on("event.cancelled", (e) => publish("event.cancelled", scheduledRef(e), new Date(e.at))),
+    bus.on("event.missed", (e) => publish("event.missed", { ...scheduledRef(e), reason: e.reason }, new Date(e.at))),
   ];
   return () => {
     for (const off of unsubscribe) off();
     destinations.stop();
   };
+}
+
+/** A scheduled event as the catalog shows it: the bus payload without its emission time. */
+function scheduledRef(e: ScheduledEventPayload) {
+  return { eventId: e.eventId, streamId: e.streamId, title: e.title, startsAt: e.startsAt, endsAt: e.endsAt, source: e.source };
 }

@@ -19,6 +19,12 @@ export const AUTOMATION_PATHS = /^\/api\/v1\/(webhooks|events|actions)(\/|$)|\/a
 export const RECORDINGS_PATHS = /^\/api\/v1\/(recordings|clips)\/|^\/api\/v1\/streams\/\{id\}\/(recordings|clips|markers)$/;
 
 /**
+ * Scheduled events and their action URLs (issue #18): real answers checked by
+ * test/schedule/openapi-schedule.test.ts, which fails when one of them is left unexercised.
+ */
+export const SCHEDULE_PATHS = /^\/api\/v1\/(streams\/\{id\}\/events|events\/\{eventId\}|actions\/\{actionToken\}\/(start|cancel)-event)$/;
+
+/**
  * Checks real API answers against the OpenAPI document Prism serves: the status must be one the
  * operation documents, and the body must validate against the schema documented for it.
  */

@@ -4,6 +4,8 @@ import type { TokenInfoData } from "@twurple/auth";
 import type { DataObject } from "@twurple/common";
 // twurple marks the raw stream-key type @private and exports only its package root; the file is read by path.
 import type { HelixGetStreamKeyData } from "../../node_modules/@twurple/api/lib/interfaces/endpoints/stream.external.js";
+import type { HelixScheduleResponse, HelixScheduleSegmentData } from "../../node_modules/@twurple/api/lib/interfaces/endpoints/schedule.external.js";
+import type { HelixCreateScheduleSegmentData } from "@twurple/api";
 import { bearer, startFakeServer, type FakeAnswer, type FakeRequest, type FakeServer } from "./http.js";
 import { OAuthServer, type FakeUser, type OAuthTokenResponse } from "./oauth-server.js";
 import { TwitchEventSubFake } from "./twitch-eventsub.js";
@@ -12,6 +14,18 @@ import { TwitchEventSubFake } from "./twitch-eventsub.js";
 type Raw<C> = C extends DataObject<infer D> ? D : never;
 type HelixUserData = Raw<HelixUser>;
 type HelixChannelData = Raw<HelixChannel>;
+/**
+ * The segment body on the wire, as twurple's createScheduleSegmentBody maps its input onto it
+ * (duration: Twitch documents a string, twurple sends a number; both are taken).
+ */
+interface SegmentBody {
+  start_time?: HelixCreateScheduleSegmentData["startDate"];
+  timezone?: HelixCreateScheduleSegmentData["timezone"];
+  is_recurring?: HelixCreateScheduleSegmentData["isRecurring"];
+  duration?: string | number;
+  category_id?: string;
+  title?: HelixCreateScheduleSegmentData["title"];
+}
 
 /** Helix error body: {"error":"Unauthorized","status":401,"message":"Invalid OAuth token"}. */
 interface HelixError {
@@ -33,6 +47,10 @@ export interface TwitchFake extends FakeServer {
   helixTokens: string[];
   /** Answers to GET /oauth2/validate, in order (200 or 401). */
   validations: number[];
+  /** The channel's stream schedule segments (POST/PATCH/DELETE /helix/schedule/segment), by id. */
+  segments: Map<string, HelixScheduleSegmentData>;
+  /** Refuse schedules as Twitch does for a channel that is neither Affiliate nor Partner. */
+  scheduleNotAllowed: boolean;
   /** EventSub's WebSocket and the Helix chat calls (twitch-eventsub.ts). */
   eventsub: TwitchEventSubFake;
   env(): Record<string, string>;
@@ -61,7 +79,7 @@ export async function startTwitchFake(options: { accessTtlSec?: number } = {}): 
     },
     TWITCH_USER,
   );
-  const state = { streamKey: newKey(), titles: new Map<string, string>(), helixTokens: [] as string[], validations: [] as number[] };
+  const state = { streamKey: newKey(), titles: new Map<string, string>(), helixTokens: [] as string[], validations: [] as number[], segments: new Map<string, HelixScheduleSegmentData>(), scheduleNotAllowed: false };
 
   const eventsub = await TwitchEventSubFake.start(TWITCH_USER);
   const helixUser = (req: FakeRequest) => {
@@ -125,6 +143,13 @@ export async function startTwitchFake(options: { accessTtlSec?: number } = {}): 
         if (patch.title !== undefined) state.titles.set(who.user.id, patch.title);
         return { status: 204 };
       }
+      case "POST /helix/schedule/segment":
+      case "PATCH /helix/schedule/segment":
+      case "DELETE /helix/schedule/segment": {
+        const who = helixUser(req);
+        if (who.fail) return who.fail;
+        return scheduleSegment(req, who.user, who.scopes);
+      }
       default: {
         if (!path.includes(" /helix/")) return helixError(404, "Not Found", `no route ${path}`);
         const who = helixUser(req);
@@ -134,9 +159,53 @@ export async function startTwitchFake(options: { accessTtlSec?: number } = {}): 
     }
   });
 
+  /** Helix's schedule segment routes, checked as Twitch documents them (dev.twitch.tv/docs/api/reference#create-channel-stream-schedule-segment). */
+  function scheduleSegment(req: FakeRequest, user: FakeUser, scopes: string[]): FakeAnswer {
+    if (!scopes.includes("channel:manage:schedule")) return helixError(401, "Unauthorized", "Missing scope: channel:manage:schedule");
+    if (req.url.searchParams.get("broadcaster_id") !== user.id) return helixError(403, "Forbidden", "The ID in broadcaster_id must match the user ID found in the request's OAuth token.");
+    if (state.scheduleNotAllowed) return helixError(403, "Forbidden", "Only partners and affiliates may add non-recurring broadcast segments.");
+    const id = req.url.searchParams.get("id");
+    const existing = id ? state.segments.get(id) : undefined;
+    if (req.method !== "POST" && !existing) return helixError(404, "Not Found", "Segment not found.");
+    if (req.method === "DELETE") {
+      state.segments.delete(id!);
+      return { status: 204 };
+    }
+    const input = req.json<SegmentBody>();
+    if (req.method === "POST" && (!input.start_time || !input.timezone || input.is_recurring === undefined)) return helixError(400, "Bad Request", "Missing required parameter: start_time, timezone and is_recurring are required.");
+    if (input.start_time !== undefined && Number.isNaN(Date.parse(input.start_time))) return helixError(400, "Bad Request", "start_time must be RFC3339.");
+    const minutes = input.duration === undefined ? undefined : Number(input.duration);
+    if (minutes !== undefined && !(Number.isInteger(minutes) && minutes >= 30 && minutes <= 1380)) return helixError(400, "Bad Request", "duration must be between 30 and 1380 minutes.");
+    if (input.title !== undefined && input.title.length > 140) return helixError(400, "Bad Request", "title must be at most 140 characters.");
+    const start = input.start_time ?? existing!.start_time;
+    const length = minutes ?? (existing ? (Date.parse(existing.end_time) - Date.parse(existing.start_time)) / 60_000 : 240);
+    const segment: HelixScheduleSegmentData = {
+      id: existing?.id ?? `eyJzZWdtZW50SUQiOiI${Math.random().toString(36).slice(2, 12)}`,
+      start_time: new Date(start).toISOString(),
+      end_time: new Date(Date.parse(start) + length * 60_000).toISOString(),
+      title: input.title ?? existing?.title ?? "",
+      canceled_until: null,
+      category: null,
+      is_recurring: false,
+    };
+    state.segments.set(segment.id, segment);
+    const body: HelixScheduleResponse = {
+      data: { segments: [segment], broadcaster_id: user.id, broadcaster_name: user.displayName, broadcaster_login: user.login, vacation: null },
+      pagination: {},
+    };
+    return { status: 200, body };
+  }
+
   return {
     ...server,
     close: () => Promise.all([server.close(), eventsub.close()]).then(() => undefined),
+    segments: state.segments,
+    get scheduleNotAllowed() {
+      return state.scheduleNotAllowed;
+    },
+    set scheduleNotAllowed(on: boolean) {
+      state.scheduleNotAllowed = on;
+    },
     oauth,
     eventsub,
     get streamKey() {

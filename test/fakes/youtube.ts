@@ -32,6 +32,8 @@ export interface YouTubeFake extends FakeServer {
   /** How long a broadcast stays liveStarting after the transition to live (Infinity: for ever). */
   liveStartingMs: number;
   deleted: string[];
+  /** While true, every Data API call answers 403 quotaExceeded, as YouTube does once the project's daily quota is spent. */
+  quotaExceeded: boolean;
   /** The broadcasts' live chats (youtube-chat.ts). */
   chat: YouTubeChatFake;
   /** liveChatMessages.streamList over gRPC, when started with `grpc: true` (youtube-chat-stream.ts). */
@@ -44,7 +46,7 @@ export const YOUTUBE_CHANNEL: FakeUser = { id: "UCX6b17PVsYBQ0ip5gyeme-Q", login
 /**
  * Google's OAuth (PKCE S256 supported, client secret in the form, refresh tokens kept and not
  * re-sent on refresh) and the YouTube Data API v3 calls Prism makes for a go-live: channels.list,
- * liveStreams.list/insert, liveBroadcasts.insert/bind/transition/delete. Responses are typed with
+ * liveStreams.list/insert, liveBroadcasts.insert/update/bind/transition/delete; and the daily quota running out. Responses are typed with
  * @googleapis/youtube's own schema types.
  */
 export async function startYouTubeFake(options: { accessTtlSec?: number; liveStartingMs?: number; grpc?: boolean } = {}): Promise<YouTubeFake> {
@@ -80,6 +82,7 @@ export async function startYouTubeFake(options: { accessTtlSec?: number; liveSta
     }
   };
   const deleted: string[] = [];
+  const state = { quotaExceeded: false };
   const chat = new YouTubeChatFake();
   const ingest = { address: "rtmp://127.0.0.1:1/live2", streamName: `abcd-efgh-${randomBytes(3).toString("hex")}` };
 
@@ -97,6 +100,8 @@ export async function startYouTubeFake(options: { accessTtlSec?: number; liveSta
     const auth = authorized(req);
     if (!auth.ok) return unauthorized;
     if (!q.get("part") && req.method !== "DELETE") return googleError(400, "required", "Required parameter: part", "global");
+
+    if (state.quotaExceeded) return googleError(403, "quotaExceeded", "The request cannot be completed because you have exceeded your <a href=\"/youtube/v3/getting-started#quota\">quota</a>.", "youtube.quota");
 
     settle();
     switch (path) {
@@ -151,6 +156,16 @@ export async function startYouTubeFake(options: { accessTtlSec?: number; liveSta
         };
         broadcasts.set(broadcast.id!, broadcast);
         chat.chats.set(broadcast.snippet!.liveChatId!, []);
+        return { status: 200, body: broadcast };
+      }
+      case "PUT /youtube/v3/liveBroadcasts": {
+        // liveBroadcasts.update: id and snippet.scheduledStartTime are required with part=snippet; omitted title/description keep theirs.
+        const input = req.json<LiveBroadcast>();
+        const broadcast = broadcasts.get(input.id ?? "");
+        if (!broadcast) return googleError(404, "liveBroadcastNotFound", "Broadcast not found");
+        if (q.get("part")?.includes("snippet") && !input.snippet?.scheduledStartTime) return googleError(400, "invalidScheduledStartTime", "The scheduled start time is required.");
+        if (broadcast.status?.lifeCycleStatus === "complete") return googleError(403, "invalidTransition", "The broadcast is complete and cannot be updated.");
+        broadcast.snippet = { ...broadcast.snippet, ...Object.fromEntries(Object.entries(input.snippet ?? {}).filter(([, v]) => v !== undefined)) };
         return { status: 200, body: broadcast };
       }
       case "POST /youtube/v3/liveBroadcasts/bind": {
@@ -217,6 +232,12 @@ export async function startYouTubeFake(options: { accessTtlSec?: number; liveSta
       timing.liveStartingMs = ms;
     },
     deleted,
+    get quotaExceeded() {
+      return state.quotaExceeded;
+    },
+    set quotaExceeded(on: boolean) {
+      state.quotaExceeded = on;
+    },
     chat,
     setStreamStatus(streamId, status) {
       const stream = streams.get(streamId);

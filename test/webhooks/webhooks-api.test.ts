@@ -383,6 +383,11 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
       "recording.paused",
       "clip.ready",
       "session.report_ready",
+      "event.scheduled",
+      "event.starting_soon",
+      "event.started",
+      "event.cancelled",
+      "event.missed",
     ]);
     for (const entry of catalog) {
       expect(entry.description.length).toBeGreaterThan(20);

@@ -10,7 +10,10 @@ import { SendCommentBody, SendCommentResult } from "../comment-schemas.js";
 import type { RelayView } from "../deps.js";
 import { json, newRouter } from "../router.js";
 import { ApiError, ErrorSchema, errorBody } from "../errors.js";
-import { ACTIONS, ActionParams, DESTINATION_ACTIONS, DestinationActionBody, DestinationActionResult, destinationActionExample, type ActionName } from "../webhook-schemas.js";
+import { ACTIONS, DESTINATION_ACTIONS, EVENT_ACTIONS, ActionParams, DestinationActionBody, DestinationActionResult, EventActionBody, destinationActionExample, type ActionName } from "../webhook-schemas.js";
+import type { ScheduleApi } from "../../schedule/index.js";
+import { ScheduledEventSchema } from "../schedule-schemas.js";
+import { scheduleCall, viewScheduledEvent } from "./scheduled-events.js";
 import type { RecordingsApi } from "../../recordings/index.js";
 import { ClipSchema, LiveClipBody, MarkerBody, MarkerSchema } from "../recording-schemas.js";
 import { asApiError, clipView } from "./recordings.js";
@@ -36,11 +39,14 @@ const SUMMARIES: Record<ActionName, string> = {
   "send-comment": "Post a chat message to the stream's platforms (every platform whose chat Prism reads, or those named); reports each platform's answer",
   "clip-live": "Clip that: the last lastSec seconds (default 30) of the live recording, as an MP4 ready to download (clip.ready follows)",
   "add-marker": "Drop a marker at this moment of the live recording, to clip around later",
+  "start-event": "Start a scheduled event of the stream now (its media plays; a live event needs its publisher live)",
+  "cancel-event": "Cancel a scheduled event of the stream (taken back from each platform)",
 };
 
 export interface ActionRoutesDeps {
   automation: AutomationApi;
   comments: Pick<CommentsApi, "send">;
+  schedule: ScheduleApi;
   destinations: DestinationsRepo;
   relay: RelayView;
   bus: EventBus;
@@ -54,7 +60,7 @@ export interface ActionRoutesDeps {
  * Destinations change exactly as through PATCH /streams/:id/destinations/:destId: the store, then
  * `config.destinations` on the bus, which the relay reconciles.
  */
-export function actionRoutes({ automation, comments, destinations, relay, bus, recordings, log }: ActionRoutesDeps) {
+export function actionRoutes({ automation, comments, schedule, destinations, relay, bus, recordings, log }: ActionRoutesDeps) {
   const { actionTokens } = automation;
   const app = newRouter();
 
@@ -192,6 +198,37 @@ export function actionRoutes({ automation, comments, destinations, relay, bus, r
       return c.json({ id: marker.id, recordingId: marker.recordingId, atSec: marker.atSec, label: marker.label, createdAt: new Date(marker.createdAt).toISOString() }, 201);
     },
   );
+  for (const action of EVENT_ACTIONS) {
+    app.openapi(
+      createRoute({
+        method: "post",
+        path: `/actions/{actionToken}/${action}`,
+        summary: SUMMARIES[action],
+        security: [],
+        request: { params: ActionParams, body: jsonOrText(EventActionBody) },
+        responses: {
+          200: json(ScheduledEventSchema, "The event, started or cancelled"),
+          400: error("Invalid body"),
+          401: error("Unknown or revoked action token"),
+          403: error("The token does not allow this action"),
+          404: error("No such event on the token's stream, or none still scheduled"),
+          409: error("The event is no longer scheduled, or (start-event) its publisher is not live"),
+        },
+      }),
+      async (c) => {
+        const token = authorise(c, action);
+        const { eventId } = parseJson(await c.req.text(), EventActionBody, '{"eventId": "sev_…"} or {}');
+        const event = eventId ? schedule.get(eventId) : schedule.list(token.streamId).find((e) => e.status === "scheduled");
+        if (!event || event.streamId !== token.streamId) {
+          throw new ApiError(404, "not_found", eventId ? `The stream of this action URL has no scheduled event ${eventId}.` : "The stream of this action URL has no event still scheduled.");
+        }
+        const done = await scheduleCall(() => (action === "start-event" ? schedule.startNow(event.id) : schedule.cancel(event.id)));
+        actionTokens.touch(token.id, new Date());
+        log.info({ streamId: token.streamId, event: event.id, action, actionTokenName: token.name }, "action run");
+        return c.json(viewScheduledEvent(done), 200);
+      },
+    );
+  }
 
   return app;
 }

@@ -9,3 +9,4 @@ export * from "./sessions.js";
 export * from "./recordings.js";
 export * from "./broadcast-sessions.js";
 export * from "./media.js";
+export * from "./scheduled-events.js";

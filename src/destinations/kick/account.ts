@@ -44,6 +44,8 @@ export const kickAccounts: AccountSupport<KickOptions> = {
     const call = <T>(api: AccountApi, what: string, path: string, options?: KickCall) => kickCall<T>(api, settings.apiUrl, what, path, options);
     return {
       chat: kickChat({ apiUrl: settings.apiUrl }),
+      // docs.kick.com's public API covers channels, chat, livestream status and moderation; it has no schedule.
+      schedule: { unsupported: "Kick's public API has no way to announce a planned stream." },
 
       async identify(api) {
         const users = await call<{ data: KickUser[] }>(api, "describe the account", "/users");

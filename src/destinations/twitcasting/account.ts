@@ -23,6 +23,10 @@ export const twitcastingAccounts: AccountSupport = {
   create({ settings }) {
     return {
       chat: twitcastingChat({ apiUrl: settings.apiUrl }),
+      // API v2's changelog (2025-12-25) added reading a user's upcoming live schedules and webhook events for them: nothing to create one.
+      schedule: {
+        unsupported: "TwitCasting's API can only read live schedules (added 2025-12-25), not create them: add the event on twitcasting.tv yourself.",
+      },
 
       async identify(api) {
         const me = await readJson<{ user?: { id: string; screen_id: string; name: string } }>(

@@ -2,6 +2,7 @@ import type { AccountSupport, LinkedPlatform } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { twitchChat } from "./chat.js";
 import type { TwitchOptions } from "./config.js";
+import { twitchSchedule } from "./schedule.js";
 
 /** Helix errors: {"error":"Unauthorized","status":401,"message":"Invalid OAuth token"}. */
 const helixMessage = (body: { message?: string; error?: string }) => body.message ?? body.error;
@@ -17,8 +18,8 @@ export const twitchAccounts: AccountSupport<TwitchOptions> = {
     tokenPath: "/oauth2/token",
     revokePath: "/oauth2/revoke",
     revokeToken: "access_token",
-    // stream key, channel title; reading, writing and moderating chat for the comments feed.
-    scopes: ["channel:read:stream_key", "channel:manage:broadcast", "user:read:chat", "user:write:chat", "moderator:manage:chat_messages", "moderator:manage:banned_users", "moderator:manage:chat_settings"],
+    // stream key, channel title; scheduled events; reading, writing and moderating chat for the comments feed.
+    scopes: ["channel:read:stream_key", "channel:manage:broadcast", "channel:manage:schedule", "user:read:chat", "user:write:chat", "moderator:manage:chat_messages", "moderator:manage:banned_users", "moderator:manage:chat_settings"],
     pkce: false,
     clientAuth: "body",
   },
@@ -26,6 +27,7 @@ export const twitchAccounts: AccountSupport<TwitchOptions> = {
     const helix = (path: string, query: Record<string, string>) => endpoint(settings.apiUrl, `/helix${path}`, query);
     const clientId = { "Client-Id": settings.clientId ?? "" };
     return {
+      schedule: twitchSchedule({ apiUrl: settings.apiUrl, clientId: settings.clientId ?? "" }),
       chat: twitchChat({ apiUrl: settings.apiUrl, authUrl: settings.authUrl, clientId: settings.clientId ?? "", eventsubUrl: settings.options.eventsubUrl }),
 
       async identify(api) {

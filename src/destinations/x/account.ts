@@ -2,6 +2,7 @@ import type { AccountSupport } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { xChat } from "./chat.js";
 import type { XOptions } from "./config.js";
+import { xSchedule } from "./schedule.js";
 
 /** X API v2 errors: {"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}. */
 const xMessage = (body: { detail?: string; title?: string }) => body.detail ?? body.title;
@@ -30,6 +31,8 @@ export const xAccounts: AccountSupport<XOptions> = {
   create({ settings }) {
     return {
       chat: xChat({ apiUrl: settings.apiUrl, pollMs: settings.options.chatPollMs }),
+      // The Enterprise scopes (broadcast.read/write) come with the consumer secret: scheduling needs both.
+      schedule: xSchedule({ apiUrl: settings.apiUrl, sourceId: settings.options.livestreamSourceId, enterprise: Boolean(settings.options.consumerSecret) }),
 
       async identify(api) {
         const me = await readJson<{ data?: { id: string; name: string; username: string } }>(

@@ -14,9 +14,14 @@ export const xConfig = platformConfig({
       .string()
       .optional()
       .describe("X app's consumer secret (API key secret): signs the CRC answers and checks the signatures of X's Enterprise chat webhook"),
+    PRISM_X_LIVESTREAM_SOURCE_ID: z
+      .string()
+      .regex(/^[\w-]{1,128}$/, "letters, digits, _ and - only")
+      .optional()
+      .describe("Enterprise Livestream API: the stream source scheduled events are announced on (POST /2/broadcasts/scheduled); unset, X gets no announcement"),
   },
   /** consumerSecret: undefined turns X's webhook (Enterprise chat) off. */
-  options: (env) => ({ chatPollMs: env.PRISM_X_CHAT_POLL_MS, consumerSecret: env.PRISM_X_CONSUMER_SECRET || undefined }),
+  options: (env) => ({ chatPollMs: env.PRISM_X_CHAT_POLL_MS, consumerSecret: env.PRISM_X_CONSUMER_SECRET || undefined, livestreamSourceId: env.PRISM_X_LIVESTREAM_SOURCE_ID || undefined }),
 });
 
 export type XOptions = ReturnType<typeof xConfig.options>;

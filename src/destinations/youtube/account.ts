@@ -6,6 +6,7 @@ import { youtubeChat } from "./chat.js";
 import type { YouTubeOptions } from "./config.js";
 import { DAILY_QUOTA, QuotaLedger, untilQuotaReset, type QuotaMethod } from "./quota.js";
 import { quotaMetrics } from "./quota-metrics.js";
+import { youtubeSchedule } from "./schedule.js";
 
 /** Google API errors: {"error":{"code":403,"message":"…","errors":[{"reason":"liveStreamingNotEnabled"}]}}. */
 const googleMessage = (body: { error?: { message?: string; errors?: Array<{ reason?: string }> } }) => {
@@ -52,6 +53,8 @@ interface Session {
   started: boolean;
   /** YouTube reports the broadcast's lifeCycleStatus as live. */
   live: boolean;
+  /** The upcoming broadcast of a scheduled event: left for the event when this go-live never started it. */
+  scheduled: boolean;
   poll: NodeJS.Timeout | null;
 }
 
@@ -69,6 +72,8 @@ class YouTubeBroadcasts implements LinkedPlatform {
   readonly chat;
   /** Units of YouTube's daily quota spent today, by broadcasts and chat alike. */
   readonly quota = new QuotaLedger();
+  /** Upcoming broadcasts for scheduled events (schedule.ts). */
+  readonly schedule;
 
   constructor(private readonly deps: LinkedPlatformDeps<YouTubeOptions>) {
     this.chat = youtubeChat({
@@ -77,6 +82,11 @@ class YouTubeBroadcasts implements LinkedPlatform {
       grpcUrl: deps.settings.options.grpcUrl,
       broadcastOf: (destinationId) => this.sessions.get(destinationId)?.broadcastId,
       minPollMs: deps.settings.options.chatPollMs,
+    });
+    this.schedule = youtubeSchedule({
+      call: (api, method, what, path, query, init) => this.call(api, method, what, path, query, init),
+      liveStreamId: async (api) => (await this.liveStream(api)).id,
+      privacy: deps.settings.options.privacy,
     });
   }
 
@@ -107,7 +117,8 @@ class YouTubeBroadcasts implements LinkedPlatform {
     const liveStream = await this.liveStream(api, session?.liveStreamId);
     if (!session || session.liveStreamId !== liveStream.id) {
       if (session) this.stopPolling(session);
-      const broadcast = await this.call<{ id: string }>(api, "liveBroadcasts.insert", "create the broadcast", "/liveBroadcasts", { part: "snippet,status,contentDetails" }, {
+      const scheduled = stream.scheduled && (await this.bindScheduled(api, stream.scheduled.externalId, liveStream.id));
+      const broadcast = scheduled ? { id: scheduled } : await this.call<{ id: string }>(api, "liveBroadcasts.insert", "create the broadcast", "/liveBroadcasts", { part: "snippet,status,contentDetails" }, {
         method: "POST",
         body: {
           snippet: { title: stream.title.slice(0, 100), description: (stream.description ?? "").slice(0, 5000), scheduledStartTime: new Date().toISOString() },
@@ -116,8 +127,8 @@ class YouTubeBroadcasts implements LinkedPlatform {
           contentDetails: { enableAutoStart: false, enableAutoStop: false, monitorStream: { enableMonitorStream: false } },
         },
       });
-      await this.call(api, "liveBroadcasts.bind", "bind the broadcast to the stream", "/liveBroadcasts/bind", { id: broadcast.id, streamId: liveStream.id, part: "id,contentDetails" }, { method: "POST" });
-      session = { destinationId: stream.destinationId, broadcastId: broadcast.id, liveStreamId: liveStream.id, started: false, live: false, poll: null };
+      if (!scheduled) await this.call(api, "liveBroadcasts.bind", "bind the broadcast to the stream", "/liveBroadcasts/bind", { id: broadcast.id, streamId: liveStream.id, part: "id,contentDetails" }, { method: "POST" });
+      session = { destinationId: stream.destinationId, broadcastId: broadcast.id, liveStreamId: liveStream.id, started: false, live: false, poll: null, scheduled: Boolean(scheduled) };
       this.sessions.set(stream.destinationId, session);
     }
     if (!session.started && !session.poll) this.goLiveWhenActive(api, session);
@@ -133,7 +144,7 @@ class YouTubeBroadcasts implements LinkedPlatform {
     this.stopPolling(session);
     if (session.started) {
       await this.complete(api, session);
-    } else {
+    } else if (!session.scheduled) {
       // Never went live: leave no empty "upcoming" broadcast behind on the channel.
       await this.call(api, "liveBroadcasts.delete", "remove the unused broadcast", "/liveBroadcasts", { id: session.broadcastId }, { method: "DELETE" });
     }
@@ -176,6 +187,22 @@ class YouTubeBroadcasts implements LinkedPlatform {
     for (const session of this.sessions.values()) this.stopPolling(session);
     this.sessions.clear();
     this.chat.close();
+  }
+
+  /**
+   * The scheduled event's upcoming broadcast, bound (again) to the account's stream so this go-live
+   * lands in it: its id, or undefined when YouTube no longer has it (deleted in Studio, already
+   * complete), and a fresh broadcast is made as for any go-live.
+   */
+  private async bindScheduled(api: AccountApi, broadcastId: string, liveStreamId: string): Promise<string | undefined> {
+    try {
+      const bound = await this.call<{ status?: { lifeCycleStatus?: string } }>(api, "liveBroadcasts.bind", "bind the upcoming broadcast to the stream", "/liveBroadcasts/bind", { id: broadcastId, streamId: liveStreamId, part: "id,status" }, { method: "POST" });
+      if (bound.status?.lifeCycleStatus === "complete" || bound.status?.lifeCycleStatus === "revoked") return undefined;
+      return broadcastId;
+    } catch (err) {
+      if (refusedFor(err, "liveBroadcastNotFound")) return undefined;
+      throw err;
+    }
   }
 
   /** The account's reusable RTMP liveStream: the one Prism made before if it still exists, else a new one. */

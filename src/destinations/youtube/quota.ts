@@ -9,6 +9,7 @@ export const QUOTA_COST = {
   "liveStreams.insert": 50,
   "liveBroadcasts.list": 1,
   "liveBroadcasts.insert": 50,
+  "liveBroadcasts.update": 50,
   "liveBroadcasts.bind": 50,
   "liveBroadcasts.transition": 50,
   "liveBroadcasts.delete": 50,

@@ -9,6 +9,7 @@ import { WebhooksPage } from "./webhooks.js";
 import { ChatPage } from "./chat.js";
 import { SessionsPage } from "./sessions.js";
 import { MediaPage } from "./media.js";
+import { EventsPage } from "./events.js";
 import { platformName } from "./platforms.js";
 
 /** Back from a platform's consent page, Prism's OAuth callback lands on /?account_linked=… or /?account_error=…: show it on Accounts. */
@@ -69,6 +70,7 @@ function Login({ onLogin, notice }) {
 
 const NAV = [
   ["streams", "Streams"],
+  ["events", "Events"],
   ["accounts", "Accounts"],
   ["media", "Videos"],
   ["webhooks", "Webhooks"],
@@ -109,6 +111,7 @@ function App() {
   const [section, id] = moderator ? ["chat", route[0] === "chat" ? route[1] : undefined] : route;
   let page;
   if (section === "streams" && id) page = html`<${StreamPage} id=${id} key=${id} />`;
+  else if (section === "events") page = html`<${EventsPage} id=${id} key=${id ?? ""} />`;
   else if (section === "accounts") page = html`<${AccountsPage} notice=${oauthReturn} />`;
   else if (section === "webhooks") page = html`<${WebhooksPage} />`;
   else if (section === "sessions") page = html`<${SessionsPage} streamId=${id} sessionId=${route[2]} key=${route.join("/")} />`;

@@ -3,7 +3,7 @@ import { useState } from "preact/hooks";
 import { html, api } from "./api.js";
 import { useLoad, Action, CopyButton, Err } from "./ui.js";
 
-const EVENT_TYPES = ["stream.started", "stream.ended", "stream.ingest_lost", "stream.ingest_resumed", "destination.live", "destination.failed", "destination.recovered", "account.needs_reconnect", "comment.received"];
+const EVENT_TYPES = ["stream.started", "stream.ended", "stream.ingest_lost", "stream.ingest_resumed", "destination.live", "destination.failed", "destination.recovered", "account.needs_reconnect", "comment.received", "event.scheduled", "event.starting_soon", "event.started", "event.cancelled", "event.missed"];
 
 export function WebhooksPage() {
   const [hooks, error, reload] = useLoad(() => api("GET", "/webhooks"));

@@ -1,0 +1,162 @@
+import { randomUUID } from "node:crypto";
+import { and, asc, eq, inArray } from "drizzle-orm";
+import type { Db } from "./client.js";
+import { scheduledEventAnnouncements, scheduledEvents, type AnnouncementRow, type ScheduledEventRow } from "./schema/index.js";
+
+export type EventSource = { type: "live" } | { type: "media"; mediaId: string; loop: boolean };
+export type EventStatus = "scheduled" | "started" | "ended" | "cancelled" | "missed";
+export type AnnouncementState = "announced" | "refused" | "unavailable" | "not_available" | "withdrawn";
+
+export interface ScheduledEvent {
+  id: string;
+  streamId: string;
+  title: string;
+  description: string | null;
+  startsAt: Date;
+  endsAt: Date | null;
+  source: EventSource;
+  status: EventStatus;
+  statusReason: string | null;
+  soonSentAt: Date | null;
+  startedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface Announcement {
+  accountId: string;
+  platform: string;
+  state: AnnouncementState;
+  externalId: string | null;
+  url: string | null;
+  message: string | null;
+  attemptedAt: Date;
+}
+
+/** The statuses whose timers are still ahead (the scheduler re-arms them on start). */
+export const PENDING_STATUSES: readonly EventStatus[] = ["scheduled", "started"];
+
+const date = (ms: number | null) => (ms === null ? null : new Date(ms));
+
+function toEvent(row: ScheduledEventRow): ScheduledEvent {
+  return {
+    id: row.id,
+    streamId: row.streamId,
+    title: row.title,
+    description: row.description,
+    startsAt: new Date(row.startsAt),
+    endsAt: date(row.endsAt),
+    source: JSON.parse(row.source) as EventSource,
+    status: row.status as EventStatus,
+    statusReason: row.statusReason,
+    soonSentAt: date(row.soonSentAt),
+    startedAt: date(row.startedAt),
+    createdAt: new Date(row.createdAt),
+    updatedAt: new Date(row.updatedAt),
+  };
+}
+
+function toAnnouncement(row: AnnouncementRow): Announcement {
+  return {
+    accountId: row.accountId,
+    platform: row.platform,
+    state: row.state as AnnouncementState,
+    externalId: row.externalId,
+    url: row.url,
+    message: row.message,
+    attemptedAt: new Date(row.attemptedAt),
+  };
+}
+
+/** Scheduled events and what each platform answered when they were announced. */
+export class ScheduledEventsRepo {
+  constructor(private readonly db: Db) {}
+
+  create(input: { streamId: string; title: string; description: string | null; startsAt: Date; endsAt: Date | null; source: EventSource }): ScheduledEvent {
+    const now = Date.now();
+    const row: ScheduledEventRow = {
+      id: `sev_${randomUUID().replace(/-/g, "")}`,
+      streamId: input.streamId,
+      title: input.title,
+      description: input.description,
+      startsAt: input.startsAt.getTime(),
+      endsAt: input.endsAt?.getTime() ?? null,
+      source: JSON.stringify(input.source),
+      status: "scheduled",
+      statusReason: null,
+      soonSentAt: null,
+      startedAt: null,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.db.insert(scheduledEvents).values(row).run();
+    return toEvent(row);
+  }
+
+  get(id: string): ScheduledEvent | undefined {
+    const row = this.db.select().from(scheduledEvents).where(eq(scheduledEvents.id, id)).get();
+    return row && toEvent(row);
+  }
+
+  list(streamId: string): ScheduledEvent[] {
+    return this.db.select().from(scheduledEvents).where(eq(scheduledEvents.streamId, streamId)).orderBy(asc(scheduledEvents.startsAt)).all().map(toEvent);
+  }
+
+  /** Every event whose timers may still be ahead, soonest first. */
+  pending(): ScheduledEvent[] {
+    return this.db
+      .select()
+      .from(scheduledEvents)
+      .where(inArray(scheduledEvents.status, [...PENDING_STATUSES]))
+      .orderBy(asc(scheduledEvents.startsAt))
+      .all()
+      .map(toEvent);
+  }
+
+  /** Fields left out keep their value. */
+  update(
+    id: string,
+    patch: Partial<Pick<ScheduledEvent, "title" | "description" | "startsAt" | "endsAt" | "source" | "status" | "statusReason" | "soonSentAt" | "startedAt">>,
+  ): ScheduledEvent | undefined {
+    const set: Partial<ScheduledEventRow> = { updatedAt: Date.now() };
+    if (patch.title !== undefined) set.title = patch.title;
+    if (patch.description !== undefined) set.description = patch.description;
+    if (patch.startsAt !== undefined) set.startsAt = patch.startsAt.getTime();
+    if (patch.endsAt !== undefined) set.endsAt = patch.endsAt?.getTime() ?? null;
+    if (patch.source !== undefined) set.source = JSON.stringify(patch.source);
+    if (patch.status !== undefined) set.status = patch.status;
+    if (patch.statusReason !== undefined) set.statusReason = patch.statusReason;
+    if (patch.soonSentAt !== undefined) set.soonSentAt = patch.soonSentAt?.getTime() ?? null;
+    if (patch.startedAt !== undefined) set.startedAt = patch.startedAt?.getTime() ?? null;
+    this.db.update(scheduledEvents).set(set).where(eq(scheduledEvents.id, id)).run();
+    return this.get(id);
+  }
+
+  announcements(eventId: string): Announcement[] {
+    return this.db
+      .select()
+      .from(scheduledEventAnnouncements)
+      .where(eq(scheduledEventAnnouncements.eventId, eventId))
+      .orderBy(asc(scheduledEventAnnouncements.platform))
+      .all()
+      .map(toAnnouncement);
+  }
+
+  announcement(eventId: string, accountId: string): Announcement | undefined {
+    const row = this.db
+      .select()
+      .from(scheduledEventAnnouncements)
+      .where(and(eq(scheduledEventAnnouncements.eventId, eventId), eq(scheduledEventAnnouncements.accountId, accountId)))
+      .get();
+    return row && toAnnouncement(row);
+  }
+
+  saveAnnouncement(eventId: string, a: Announcement): void {
+    const row: AnnouncementRow = { eventId, ...a, attemptedAt: a.attemptedAt.getTime() };
+    this.db
+      .insert(scheduledEventAnnouncements)
+      .values(row)
+      .onConflictDoUpdate({ target: [scheduledEventAnnouncements.eventId, scheduledEventAnnouncements.accountId], set: row })
+      .run();
+  }
+}

@@ -1,0 +1,166 @@
+import type { EventBus } from "../bus.js";
+import type { Logger } from "../log.js";
+import type { Db } from "../db/client.js";
+import type { StreamsRepo } from "../db/streams-repo.js";
+import { ScheduledEventsRepo, type Announcement, type EventSource, type ScheduledEvent } from "../db/scheduled-events-repo.js";
+import type { EventAnnouncements } from "../oauth/index.js";
+import { Announcer } from "./announcer.js";
+import { payloadOf, Scheduler, type SchedulerSettings } from "./scheduler.js";
+
+export type { ScheduledEvent, Announcement, EventSource };
+
+/** A request the schedule cannot take, with the HTTP status and code the API answers it with. */
+export class ScheduleError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ScheduleError";
+  }
+}
+
+export interface EventInput {
+  title: string;
+  description?: string | null | undefined;
+  startsAt: Date;
+  endsAt?: Date | null | undefined;
+  source?: EventSource | undefined;
+}
+
+export interface ScheduleApi {
+  list(streamId: string): Array<ScheduledEvent & { announcements: Announcement[] }>;
+  get(eventId: string): (ScheduledEvent & { announcements: Announcement[] }) | undefined;
+  create(streamId: string, input: EventInput): Promise<ScheduledEvent & { announcements: Announcement[] }>;
+  update(eventId: string, patch: Partial<EventInput>): Promise<ScheduledEvent & { announcements: Announcement[] }>;
+  cancel(eventId: string): Promise<ScheduledEvent & { announcements: Announcement[] }>;
+  /** Starts a scheduled event now (the start-event action). */
+  startNow(eventId: string): ScheduledEvent & { announcements: Announcement[] };
+}
+
+export interface Schedule {
+  api: ScheduleApi;
+  /** For go-lives: the event a go-live of the stream falls in now, and what the account's platform made of it. */
+  scheduledFor(streamId: string, accountId: string): { eventId: string; externalId: string } | undefined;
+  start(): void;
+  stop(): void;
+}
+
+/**
+ * Scheduled events (issue #18): the store, each platform's announcement of them, and their timeline
+ * on the bus (event.scheduled, starting_soon, started, cancelled, missed).
+ */
+export function createSchedule(deps: {
+  db: Db;
+  bus: EventBus;
+  streams: StreamsRepo;
+  announcements: EventAnnouncements;
+  isLive(streamId: string): boolean;
+  settings: SchedulerSettings;
+  log: Logger;
+}): Schedule {
+  const repo = new ScheduledEventsRepo(deps.db);
+  const announcer = new Announcer(repo, deps.announcements);
+  const scheduler = new Scheduler({ repo, bus: deps.bus, isLive: deps.isLive, settings: deps.settings, log: deps.log });
+  const withAnswers = (event: ScheduledEvent) => ({ ...event, announcements: repo.announcements(event.id) });
+  const found = (eventId: string) => {
+    const event = repo.get(eventId);
+    if (!event) throw new ScheduleError(404, "not_found", `No scheduled event ${eventId}: list a stream's events with GET /api/v1/streams/:id/events.`);
+    return event;
+  };
+  const stillScheduled = (event: ScheduledEvent, doing: string) => {
+    if (event.status !== "scheduled") throw new ScheduleError(409, "event_not_scheduled", `The event is ${event.status}; only an event still scheduled can be ${doing}.`);
+  };
+
+  const api: ScheduleApi = {
+    list: (streamId) => repo.list(streamId).map(withAnswers),
+    get: (eventId) => {
+      const event = repo.get(eventId);
+      return event && withAnswers(event);
+    },
+
+    async create(streamId, input) {
+      if (!deps.streams.get(streamId)) throw new ScheduleError(404, "not_found", "Stream not found.");
+      checkTimes(input.startsAt, input.endsAt ?? null);
+      const event = repo.create({
+        streamId,
+        title: input.title,
+        description: input.description ?? null,
+        startsAt: input.startsAt,
+        endsAt: input.endsAt ?? null,
+        source: input.source ?? { type: "live" },
+      });
+      deps.bus.emit("event.scheduled", payloadOf(event));
+      scheduler.arm(event);
+      await announcer.announce(event);
+      return withAnswers(repo.get(event.id)!);
+    },
+
+    async update(eventId, patch) {
+      const event = found(eventId);
+      stillScheduled(event, "changed");
+      const startsAt = patch.startsAt ?? event.startsAt;
+      const endsAt = patch.endsAt === undefined ? event.endsAt : patch.endsAt;
+      if (patch.startsAt !== undefined || patch.endsAt !== undefined) checkTimes(startsAt, endsAt, patch.startsAt === undefined);
+      const moved = patch.startsAt !== undefined && patch.startsAt.getTime() !== event.startsAt.getTime();
+      const updated = repo.update(eventId, {
+        ...(patch.title !== undefined && { title: patch.title }),
+        ...(patch.description !== undefined && { description: patch.description }),
+        ...(patch.source !== undefined && { source: patch.source }),
+        startsAt,
+        endsAt,
+        // Moved: starting_soon is due again before the new time.
+        ...(moved && { soonSentAt: null }),
+      })!;
+      deps.bus.emit("event.scheduled", payloadOf(updated));
+      scheduler.arm(updated);
+      await announcer.announce(updated);
+      return withAnswers(repo.get(eventId)!);
+    },
+
+    async cancel(eventId) {
+      const event = found(eventId);
+      stillScheduled(event, "cancelled");
+      scheduler.disarm(eventId);
+      const cancelled = repo.update(eventId, { status: "cancelled", statusReason: "cancelled by the streamer" })!;
+      deps.bus.emit("event.cancelled", payloadOf(cancelled));
+      await announcer.withdraw(cancelled);
+      return withAnswers(repo.get(eventId)!);
+    },
+
+    startNow(eventId) {
+      const event = found(eventId);
+      stillScheduled(event, "started");
+      if (event.source.type === "live" && !deps.isLive(event.streamId)) {
+        throw new ScheduleError(409, "no_publisher", "This event's source is the live publisher, and nothing is publishing to the stream: start OBS, then start the event.");
+      }
+      return withAnswers(scheduler.startNow(eventId)!);
+    },
+  };
+
+  return {
+    api,
+    scheduledFor(streamId, accountId) {
+      const now = Date.now();
+      const current = repo
+        .list(streamId)
+        .find((e) => e.status === "started" || (e.status === "scheduled" && e.startsAt.getTime() - deps.settings.startingSoonLeadMs <= now));
+      if (!current) return undefined;
+      const answer = repo.announcement(current.id, accountId);
+      return answer?.state === "announced" && answer.externalId ? { eventId: current.id, externalId: answer.externalId } : undefined;
+    },
+    start: () => scheduler.start(),
+    stop: () => scheduler.stop(),
+  };
+}
+
+/** startsAt ahead (unless it is kept as it was), endsAt after it. */
+function checkTimes(startsAt: Date, endsAt: Date | null, startKept = false): void {
+  if (!startKept && startsAt.getTime() <= Date.now()) {
+    throw new ScheduleError(400, "starts_in_past", `startsAt (${startsAt.toISOString()}) has passed: give a time ahead, e.g. ${new Date(Date.now() + 3_600_000).toISOString()}.`);
+  }
+  if (endsAt && endsAt.getTime() <= startsAt.getTime()) {
+    throw new ScheduleError(400, "ends_before_start", `endsAt (${endsAt.toISOString()}) must be after startsAt (${startsAt.toISOString()}).`);
+  }
+}

@@ -1,0 +1,145 @@
+import type { EventBus, ScheduledEventPayload } from "../bus.js";
+import type { Logger } from "../log.js";
+import type { ScheduledEvent, ScheduledEventsRepo } from "../db/scheduled-events-repo.js";
+import { Timers } from "./timers.js";
+
+export interface SchedulerSettings {
+  /** How long before the start event.starting_soon goes out. */
+  startingSoonLeadMs: number;
+  /** How long after the start a live event waits for its publisher before event.missed. */
+  missedGraceMs: number;
+}
+
+export function payloadOf(event: ScheduledEvent, at = new Date()): ScheduledEventPayload {
+  return {
+    eventId: event.id,
+    streamId: event.streamId,
+    title: event.title,
+    startsAt: event.startsAt.toISOString(),
+    endsAt: event.endsAt?.toISOString() ?? null,
+    source: event.source,
+    at: at.toISOString(),
+  };
+}
+
+/**
+ * The timeline of scheduled events: starting_soon, start, missed and end, armed as timers from the
+ * database (the truth), so a restart re-arms what is ahead and marks what passed meanwhile. A media
+ * event starts at its time (event.started is what plays it); a live event starts when its publisher
+ * is live at or after its time, or is missed once the grace period passes without one.
+ */
+export class Scheduler {
+  private readonly timers = new Timers();
+  private unsubscribe: Array<() => void> = [];
+
+  constructor(
+    private readonly deps: {
+      repo: ScheduledEventsRepo;
+      bus: EventBus;
+      /** The stream has a publisher now. */
+      isLive(streamId: string): boolean;
+      settings: SchedulerSettings;
+      log: Logger;
+    },
+  ) {}
+
+  start(): void {
+    const { bus } = this.deps;
+    this.unsubscribe.push(bus.on("stream.started", ({ streamId }) => this.publisherStarted(streamId)));
+    this.unsubscribe.push(bus.on("stream.ended", ({ streamId }) => this.streamEnded(streamId)));
+    for (const event of this.deps.repo.pending()) this.recover(event);
+  }
+
+  stop(): void {
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.timers.stop();
+  }
+
+  /** (Re-)arms an event's timers after it was created or changed. */
+  arm(event: ScheduledEvent): void {
+    this.timers.clearAll(event.id);
+    if (event.status === "started") return this.armEnd(event);
+    if (event.status !== "scheduled") return;
+    const { startingSoonLeadMs, missedGraceMs } = this.deps.settings;
+    const start = event.startsAt.getTime();
+    if (!event.soonSentAt) this.timers.at(`${event.id}:soon`, start - startingSoonLeadMs, () => this.startingSoon(event.id));
+    this.timers.at(`${event.id}:start`, start, () => this.due(event.id));
+    if (event.source.type === "live") this.timers.at(`${event.id}:missed`, start + missedGraceMs, () => this.missed(event.id, "nobody published to the stream within the grace period after its start"));
+  }
+
+  /** Stops an event's timers (cancelled). */
+  disarm(eventId: string): void {
+    this.timers.clearAll(eventId);
+  }
+
+  /** Starts a scheduled event now, whatever its time (the start-event action). */
+  startNow(eventId: string): ScheduledEvent | undefined {
+    this.due(eventId, true);
+    return this.deps.repo.get(eventId);
+  }
+
+  /** At start-up: what is ahead is armed; what passed while Prism was down is started late or marked missed. */
+  private recover(event: ScheduledEvent): void {
+    if (event.status === "started") {
+      // The relay started afresh: whatever was playing or publishing then is gone.
+      return this.finish(event, "Prism restarted during the event");
+    }
+    const start = event.startsAt.getTime();
+    if (start + this.deps.settings.missedGraceMs <= Date.now()) {
+      return this.missed(event.id, "Prism was not running at its start time");
+    }
+    this.arm(event);
+  }
+
+  private startingSoon(eventId: string): void {
+    const event = this.deps.repo.get(eventId);
+    if (!event || event.status !== "scheduled" || event.soonSentAt) return;
+    const at = new Date();
+    this.deps.repo.update(event.id, { soonSentAt: at });
+    this.deps.bus.emit("event.starting_soon", payloadOf(event, at));
+  }
+
+  /** The start time came (or a publisher arrived after it): a media event starts; a live one if its publisher is live. */
+  private due(eventId: string, force = false): void {
+    const event = this.deps.repo.get(eventId);
+    if (!event || event.status !== "scheduled") return;
+    if (event.source.type === "live" && !this.deps.isLive(event.streamId) && !force) return;
+    const at = new Date();
+    const started = this.deps.repo.update(event.id, { status: "started", startedAt: at, ...(!event.soonSentAt && { soonSentAt: at }) })!;
+    this.timers.clearAll(event.id);
+    this.armEnd(started);
+    this.deps.log.info({ event: event.id, stream: event.streamId, source: event.source.type }, "scheduled event started");
+    this.deps.bus.emit("event.started", payloadOf(started, at));
+  }
+
+  private missed(eventId: string, reason: string): void {
+    const event = this.deps.repo.get(eventId);
+    if (!event || event.status !== "scheduled") return;
+    this.timers.clearAll(event.id);
+    const missed = this.deps.repo.update(event.id, { status: "missed", statusReason: reason })!;
+    this.deps.log.warn({ event: event.id, stream: event.streamId, reason }, "scheduled event missed");
+    this.deps.bus.emit("event.missed", { ...payloadOf(missed), reason });
+  }
+
+  private armEnd(event: ScheduledEvent): void {
+    if (event.endsAt) this.timers.at(`${event.id}:end`, event.endsAt.getTime(), () => this.finish(this.deps.repo.get(event.id), "its end time came"));
+  }
+
+  private finish(event: ScheduledEvent | undefined, reason: string): void {
+    if (!event || event.status !== "started") return;
+    this.timers.clearAll(event.id);
+    this.deps.repo.update(event.id, { status: "ended", statusReason: reason });
+  }
+
+  /** A publisher went live: live events of the stream whose start has passed (within the grace period) start now. */
+  private publisherStarted(streamId: string): void {
+    const now = Date.now();
+    for (const event of this.deps.repo.list(streamId)) {
+      if (event.status === "scheduled" && event.source.type === "live" && event.startsAt.getTime() <= now) this.due(event.id);
+    }
+  }
+
+  private streamEnded(streamId: string): void {
+    for (const event of this.deps.repo.list(streamId)) if (event.status === "started") this.finish(event, "the stream ended");
+  }
+}

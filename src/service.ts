@@ -30,6 +30,8 @@ import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
 import { createAccounts } from "./oauth/index.js";
 import { oauthCallbackPath } from "./api/paths.js";
 import { createComments, type ChatSources } from "./comments/index.js";
+import { createPreview, MAX_PREVIEW_VIEWERS_PER_STREAM, PREVIEW_QUEUE_LIMIT_BYTES, THUMBNAIL_REFRESH_MS, HISTORY_INTERVAL_MS } from "./relay/preview/index.js";
+import { previewMetrics } from "./metrics/preview.js";
 
 export const INGEST_APP = "live";
 
@@ -137,6 +139,9 @@ export async function startPrism(
     automation.instrument(metrics.registry);
     comments.instrument(metrics.registry);
     accounts.instrument(metrics.registry);
+    const preview = createPreview(relay, bus);
+    preview.observe(previewMetrics(metrics.registry, () => preview.viewerCounts()));
+    preview.start();
     const api = createApi({
       platformHealth(streamId, destinationId) {
         const destination = destinations.get(streamId, destinationId);
@@ -157,6 +162,16 @@ export async function startPrism(
       secureIngestUrl,
       slateImages: new SlateImageStore(config.dataDir),
       destinationPolicy: config.output.addressPolicy,
+      preview: {
+        isLive: (streamId) => relay.isLive(streamId),
+        thumbnail: (streamId) => preview.thumbnail(streamId),
+        thumbnailRefreshSeconds: THUMBNAIL_REFRESH_MS / 1000,
+        openLive: (streamId) => preview.openLive(streamId),
+        maxViewersPerStream: MAX_PREVIEW_VIEWERS_PER_STREAM,
+        queueLimitBytes: PREVIEW_QUEUE_LIMIT_BYTES,
+        history: (streamId) => preview.history(streamId),
+        historyIntervalMs: HISTORY_INTERVAL_MS,
+      },
       automation: automation.api,
       accounts: accounts.api,
       comments: comments.api,
@@ -175,6 +190,7 @@ export async function startPrism(
       log: log.child({ component: "api" }),
     });
     closeApi = () => {
+      preview.stop();
       api.close();
       metrics.close();
     };

@@ -32,6 +32,7 @@ import { OVERLAY_DOC_PATHS, overlayRoutes } from "./routes/overlay.js";
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { healthStreamRoutes } from "./routes/health-stream.js";
+import { previewRoutes } from "./routes/preview.js";
 import { mountPlatformRoutes, platformCatalogRoutes } from "./routes/platforms.js";
 import { dashboard } from "../web/routes.js";
 import { dashboardSessions } from "../web/session.js";
@@ -94,6 +95,7 @@ export function createApi(
   app.route(API_PREFIX, destinationRoutes(deps));
   app.route(API_PREFIX, healthRoutes(deps));
   app.route(API_PREFIX, healthStreamRoutes(deps));
+  app.route(API_PREFIX, previewRoutes(deps));
   app.route(API_PREFIX, tokenRoutes(deps));
   app.route(API_PREFIX, webhookRoutes(deps));
   app.route(API_PREFIX, eventRoutes(deps));

@@ -13,6 +13,9 @@ import type { SessionsRepo } from "../db/sessions-repo.js";
 import type { AdminToken } from "./admin-token.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { AddressPolicy } from "../net/address-policy.js";
+import type { Thumbnail } from "../relay/preview/thumbnails.js";
+import type { OpenPreview } from "../relay/preview/live-preview.js";
+import type { StreamBitrateHistory } from "../relay/bitrate-history.js";
 
 /** What the API may ask the relay: read-only views; changes go through the store and the bus. */
 export interface RelayView {
@@ -49,7 +52,20 @@ export interface ApiDeps {
   slateImages: SlateImageStore;
   /** PRISM_DESTINATION_ALLOW, checked on destination URLs with an IP literal host. */
   destinationPolicy: AddressPolicy;
+  preview: PreviewApi;
   log: Logger;
+}
+
+/** The preview of what Prism receives (routes/preview.ts). */
+export interface PreviewApi {
+  isLive(streamId: string): boolean;
+  thumbnail(streamId: string): Promise<Thumbnail | null>;
+  thumbnailRefreshSeconds: number;
+  openLive(streamId: string): OpenPreview;
+  maxViewersPerStream: number;
+  queueLimitBytes: number;
+  history(streamId: string): StreamBitrateHistory | null;
+  historyIntervalMs: number;
 }
 
 export interface HttpSettings {

@@ -184,6 +184,13 @@ describe("the OpenAPI 3.1 document", () => {
     await waitFor(async () => (await t.api("GET", `/api/v1/streams/${stream.id}/health`)).body.destinations[0]?.state === "live", { what: "destination live" });
     const live = await call("GET", `/api/v1/streams/${stream.id}/health`);
     expect(live.body.ingest).not.toBeNull();
+    // The preview: a thumbnail (once the first keyframe is in), the live FLV's first bytes, the kept bitrates.
+    await raw(`/api/v1/streams/${stream.id}/thumbnail.jpg`);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${t.prism.httpPort}/api/v1/streams/${stream.id}/thumbnail.jpg`, { headers: { authorization: `Bearer ${t.token}` } })).ok, { what: "a thumbnail" });
+    await raw(`/api/v1/streams/${stream.id}/thumbnail.jpg`);
+    await sseHead(`/api/v1/streams/${stream.id}/preview.flv`);
+    await call("GET", `/api/v1/streams/${stream.id}/health/history`);
+    await call("GET", "/api/v1/streams/no-such-stream/health/history");
     await raw("/metrics");
     await publisher.stop();
     await call("DELETE", `${base}/${dest.id}`);

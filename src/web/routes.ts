@@ -21,8 +21,10 @@ const VENDOR: Record<string, () => string> = {
   "preact.mjs": () => require.resolve("preact"),
   "hooks.mjs": () => require.resolve("preact/hooks"),
   "htm.mjs": () => require.resolve("htm").replace(/htm\.js$/, "htm.module.js"),
+  // The live preview's player: a UMD bundle the page loads as a classic script when a preview starts.
+  "mpegts.js": () => require.resolve("mpegts.js"),
 };
-const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "chat-modes.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "style.css"]);
+const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "chat-modes.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "scope.js", "preview.js", "tokens.js", "events.js", "style.css"]);
 const TYPES: Record<string, string> = { js: "text/javascript; charset=utf-8", mjs: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", html: "text/html; charset=utf-8" };
 
 const PLATFORM_LIST = `// Generated from Prism's platform registry (src/destinations/registry.ts).\nexport const PLATFORMS = ${JSON.stringify(

@@ -34,6 +34,10 @@ describe("stream preview", () => {
     expect(offline.status).toBe(404);
     expect(((await offline.json()) as { error: { message: string } }).error.message).toMatch(/not live/);
     expect((await get(`/api/v1/streams/nope/thumbnail.jpg`)).status).toBe(404);
+    // For pages that poll: no picture is a 204, which browsers do not log as an error.
+    const quiet = await get(`/api/v1/streams/${stream.id}/thumbnail.jpg?quiet=1`);
+    expect(quiet.status).toBe(204);
+    expect(await quiet.text()).toBe("");
 
     const { stream: live } = await liveStream("Thumbs");
     const path = `/api/v1/streams/${live.id}/thumbnail.jpg`;

@@ -12,6 +12,13 @@ const BitrateHistorySchema = z
   })
   .openapi("BitrateHistory", { example: { intervalMs: 1000, ingest: [6012, 6120, 5980], destinations: [{ id: "9f1e…", samples: [6010, 6115, 0] }] } });
 
+const ThumbnailQuery = z.object({
+  quiet: z
+    .enum(["1", "true"])
+    .optional()
+    .openapi({ param: { name: "quiet", in: "query" }, description: "Answer 204 instead of 404 when there is no picture", example: "1" }),
+});
+
 const unavailable = {
   503: {
     description: "The stream's preview is at its viewer limit",
@@ -37,10 +44,11 @@ export function previewRoutes({ streams, preview }: ApiDeps) {
       method: "get",
       path: "/streams/{id}/thumbnail.jpg",
       summary: "A JPEG of the stream's latest keyframe",
-      description: `Decoded from the latest keyframe at most once every ${preview.thumbnailRefreshSeconds} s however many clients ask (they share one decode); 404 when the stream is not live or has sent no keyframe yet.`,
-      request: { params: IdParam },
+      description: `Decoded from the latest keyframe at most once every ${preview.thumbnailRefreshSeconds} s however many clients ask (they share one decode); 404 when the stream is not live or has sent no keyframe yet, or 204 with \`?quiet=1\` (for pages that poll: browsers log every 404 as an error).`,
+      request: { params: IdParam, query: ThumbnailQuery },
       responses: {
         200: { description: "The picture", content: { "image/jpeg": { schema: z.string().openapi({ format: "binary" }), example: "(JPEG bytes)" } } },
+        204: { description: "No picture (offline, or no keyframe yet), asked with ?quiet=1" },
         ...commonErrors,
         ...notFoundError,
       },
@@ -49,6 +57,7 @@ export function previewRoutes({ streams, preview }: ApiDeps) {
       const { id } = c.req.valid("param");
       const stream = streamOf(id);
       const thumbnail = await preview.thumbnail(id);
+      if (!thumbnail && c.req.valid("query").quiet) return c.body(null, 204, { "Cache-Control": "no-store" }) as any;
       if (!thumbnail) {
         if (!preview.isLive(id)) throw offline(stream.name);
         throw new ApiError(404, "no_picture_yet", `${stream.name} is live but has sent no keyframe yet; ask again in a few seconds.`);

@@ -7,6 +7,9 @@ import { StreamPage } from "./destinations.js";
 import { AccountsPage } from "./accounts.js";
 import { WebhooksPage } from "./webhooks.js";
 import { ChatPage } from "./chat.js";
+import { TokensPage } from "./tokens.js";
+import { EventsPage } from "./events.js";
+import { Session } from "./scope.js";
 import { platformName } from "./platforms.js";
 
 /** Back from a platform's consent page, Prism's OAuth callback lands on /?account_linked=… or /?account_error=…: show it on Accounts. */
@@ -70,6 +73,8 @@ const NAV = [
   ["accounts", "Accounts"],
   ["webhooks", "Webhooks"],
   ["chat", "Chat"],
+  ["tokens", "Tokens"],
+  ["events", "Events"],
 ];
 
 function App() {
@@ -107,11 +112,13 @@ function App() {
   if (section === "streams" && id) page = html`<${StreamPage} id=${id} key=${id} />`;
   else if (section === "accounts") page = html`<${AccountsPage} notice=${oauthReturn} />`;
   else if (section === "webhooks") page = html`<${WebhooksPage} />`;
+  else if (section === "tokens") page = html`<${TokensPage} />`;
+  else if (section === "events") page = html`<${EventsPage} />`;
   else if (section === "chat") page = html`<${ChatPage} id=${id} key=${id ?? ""} moderator=${moderator} />`;
   else page = html`<${StreamsPage} />`;
   const current = section || "streams";
   const home = moderator ? "#/chat" : "#/streams";
-  return html`
+  return html`<${Session.Provider} value=${who}>
     <header class="top">
       <a class="brand" href=${home}><span class="logo" aria-hidden="true">◆</span> Prism</a>
       <nav aria-label="Sections">
@@ -119,7 +126,8 @@ function App() {
       </nav>
       <div class="who"><span title=${who.scopes.join(", ")}>${who.name}</span> <button type="button" class="link" onClick=${logout}>Log out</button></div>
     </header>
-    <main class="page">${page}</main>`;
+    <main class="page">${page}</main>
+  </${Session.Provider}>`;
 }
 
 render(html`<${App} />`, document.getElementById("app"));

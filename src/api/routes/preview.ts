@@ -93,7 +93,7 @@ export function previewRoutes({ streams, preview }: ApiDeps) {
         c.header("Retry-After", "10");
         throw new ApiError(503, "preview_full", `${stream.name} already has ${preview.maxViewersPerStream} preview players open, the most Prism serves per stream; close one and try again.`);
       }
-      return c.body(opened.body, 200, { "Content-Type": "video/x-flv", "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" }) as any;
+      return c.body(opened.body, 200, { "Content-Type": "video/x-flv", "Cache-Control": "no-store" }) as any;
     },
   );
 

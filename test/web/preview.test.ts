@@ -122,6 +122,13 @@ describe("dashboard preview and scopes in a real browser", () => {
     expect(await page.locator("main button:enabled").count()).toBe(0);
     await page.screenshot({ path: `${ARTIFACTS}/scope-read-destinations.png`, fullPage: true });
 
+    // The chat: sending, filters, modes and the overlay URL need write (or moderate); reading the filtered messages does not.
+    await page.goto(`${base()}/#/chat/${stream.id}`);
+    await page.getByRole("heading", { name: "Live chat" }).waitFor();
+    for (const name of ["Send", "Add filter", "Apply chat modes", "Create overlay URL"]) expect(await page.getByRole("button", { name }).isDisabled(), name).toBe(true);
+    expect(await page.locator("main button:enabled").allTextContents()).toEqual(["Show filtered messages"]);
+    await page.screenshot({ path: `${ARTIFACTS}/scope-read-chat.png`, fullPage: true });
+
     // Tokens need admin: said, and nothing to press.
     await page.getByRole("link", { name: "Tokens" }).click();
     await page.getByRole("heading", { name: "API tokens" }).waitFor();

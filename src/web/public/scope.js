@@ -9,13 +9,18 @@ export const Session = createContext({ name: "", scopes: ["admin"] });
 /** Scopes nest as on the server (src/api/auth.ts): admin ⊃ write ⊃ read; moderate is beside them. */
 const RANK = { read: 0, write: 1, admin: 2 };
 
-const needs = { write: "change anything", admin: "manage API tokens" };
+const needs = { write: "change anything", admin: "manage API tokens", chat: "act on the chat" };
 
-/** Why the session may not do what `scope` allows, in words; null when it may. */
+/**
+ * Why the session may not do what `scope` allows, in words; null when it may. "chat": what the chat
+ * routes allow (sending, hiding, blocks, filters, modes): a write token or a moderate one.
+ */
 export function useDenied(scope = "write") {
   const { name, scopes } = useContext(Session);
-  if (scopes.some((s) => (RANK[s] ?? -1) >= RANK[scope])) return null;
-  return `Your token "${name}" has the ${scopes.join(", ")} scope: it cannot ${needs[scope]} (that needs ${scope}). Log in with a ${scope} token to do this.`;
+  const may = scope === "chat" ? scopes.includes("moderate") || scopes.some((s) => (RANK[s] ?? -1) >= RANK.write) : scopes.some((s) => (RANK[s] ?? -1) >= RANK[scope]);
+  if (may) return null;
+  const wanted = scope === "chat" ? "write or moderate" : scope;
+  return `Your token "${name}" has the ${scopes.join(", ")} scope: it cannot ${needs[scope]} (that needs ${wanted}). Log in with a ${wanted} token to do this.`;
 }
 
 /**

@@ -35,6 +35,8 @@ import { BroadcastSessionsRepo } from "./db/broadcast-sessions-repo.js";
 import { SessionRecorder } from "./sessions/recorder.js";
 import { createMedia } from "./media-library/index.js";
 import { createSchedule, type Schedule } from "./schedule/index.js";
+import { createPreview, MAX_PREVIEW_VIEWERS_PER_STREAM, PREVIEW_QUEUE_LIMIT_BYTES, THUMBNAIL_REFRESH_MS, HISTORY_INTERVAL_MS } from "./relay/preview/index.js";
+import { previewMetrics } from "./metrics/preview.js";
 
 export const INGEST_APP = "live";
 
@@ -194,6 +196,9 @@ export async function startPrism(
     comments.instrument(metrics.registry);
     accounts.instrument(metrics.registry);
     recordings.instrument(metrics.registry);
+    const preview = createPreview(relay, bus);
+    preview.observe(previewMetrics(metrics.registry, () => preview.viewerCounts()));
+    preview.start();
     const api = createApi({
       platformHealth(streamId, destinationId) {
         const destination = destinations.get(streamId, destinationId);
@@ -214,6 +219,16 @@ export async function startPrism(
       secureIngestUrl,
       slateImages: new SlateImageStore(config.dataDir),
       destinationPolicy: config.output.addressPolicy,
+      preview: {
+        isLive: (streamId) => relay.isLive(streamId),
+        thumbnail: (streamId) => preview.thumbnail(streamId),
+        thumbnailRefreshSeconds: THUMBNAIL_REFRESH_MS / 1000,
+        openLive: (streamId) => preview.openLive(streamId),
+        maxViewersPerStream: MAX_PREVIEW_VIEWERS_PER_STREAM,
+        queueLimitBytes: PREVIEW_QUEUE_LIMIT_BYTES,
+        history: (streamId) => preview.history(streamId),
+        historyIntervalMs: HISTORY_INTERVAL_MS,
+      },
       automation: automation.api,
       accounts: accounts.api,
       comments: comments.api,
@@ -236,6 +251,7 @@ export async function startPrism(
       log: log.child({ component: "api" }),
     });
     closeApi = () => {
+      preview.stop();
       api.close();
       metrics.close();
     };

@@ -36,6 +36,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { healthStreamRoutes } from "./routes/health-stream.js";
 import { recordingRoutes } from "./routes/recordings.js";
+import { previewRoutes } from "./routes/preview.js";
 import { mountPlatformRoutes, platformCatalogRoutes } from "./routes/platforms.js";
 import { dashboard } from "../web/routes.js";
 import { MEDIA_UPLOAD_PATH, mediaRoutes } from "./routes/media.js";
@@ -106,6 +107,7 @@ export function createApi(
   app.route(API_PREFIX, destinationRoutes(deps));
   app.route(API_PREFIX, healthRoutes(deps));
   app.route(API_PREFIX, healthStreamRoutes(deps));
+  app.route(API_PREFIX, previewRoutes(deps));
   app.route(API_PREFIX, tokenRoutes(deps));
   app.route(API_PREFIX, webhookRoutes(deps));
   app.route(API_PREFIX, eventRoutes(deps));

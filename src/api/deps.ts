@@ -14,6 +14,9 @@ import type { AdminToken } from "./admin-token.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { AddressPolicy } from "../net/address-policy.js";
 import type { RecordingsApi } from "../recordings/index.js";
+import type { Thumbnail } from "../relay/preview/thumbnails.js";
+import type { OpenPreview } from "../relay/preview/live-preview.js";
+import type { StreamBitrateHistory } from "../relay/bitrate-history.js";
 
 /** What the API may ask the relay: read-only views; changes go through the store and the bus. */
 export interface RelayView {
@@ -52,7 +55,20 @@ export interface ApiDeps {
   destinationPolicy: AddressPolicy;
   /** Recordings, clips and markers (issue #16), and each stream's recording settings. */
   recordings: RecordingsApi;
+  preview: PreviewApi;
   log: Logger;
+}
+
+/** The preview of what Prism receives (routes/preview.ts). */
+export interface PreviewApi {
+  isLive(streamId: string): boolean;
+  thumbnail(streamId: string): Promise<Thumbnail | null>;
+  thumbnailRefreshSeconds: number;
+  openLive(streamId: string): OpenPreview;
+  maxViewersPerStream: number;
+  queueLimitBytes: number;
+  history(streamId: string): StreamBitrateHistory | null;
+  historyIntervalMs: number;
 }
 
 export interface HttpSettings {

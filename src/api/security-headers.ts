@@ -31,8 +31,10 @@ const STRICT: Csp = {
 /**
  * The dashboard (and every API answer, where a CSP costs nothing): its only inline script is the
  * import map (browsers load no external one), allowed by hash; it frames only its own overlay preview and plays only its own recordings.
+ * The live preview plays through Media Source Extensions, whose media URL is a blob: (media only;
+ * the player runs without a worker, so scripts and workers stay 'self').
  */
-const DASHBOARD: Csp = { ...STRICT, scriptSrc: ["'self'", cspHash(DASHBOARD_IMPORT_MAP)], frameSrc: ["'self'"], mediaSrc: ["'self'"] };
+const DASHBOARD: Csp = { ...STRICT, scriptSrc: ["'self'", cspHash(DASHBOARD_IMPORT_MAP)], frameSrc: ["'self'"], mediaSrc: ["'self'", "blob:"] };
 
 /**
  * Scalar's reference: its script comes from /docs/scalar.js and its start from /docs/init.js; but the

@@ -206,3 +206,32 @@ export function spawnTranscoder(format: TranscodeFormat, handlers: TranscodeHand
     },
   };
 }
+
+/**
+ * Decodes the first picture of a short FLV (codec headers and one keyframe) into a JPEG at most
+ * `maxWidth` wide: the stream's preview thumbnail. FLV in on stdin, JPEG out on stdout; bounded in
+ * time, since a broken keyframe must not keep an ffmpeg around.
+ */
+export function keyframeToJpeg(flv: Buffer, maxWidth: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const input = new PassThrough();
+    const chunks: Buffer[] = [];
+    let stderr = "";
+    const command = ffmpeg({ timeout: 10 })
+      .setFfmpegPath(ffmpegPath())
+      .input(input)
+      .inputFormat("flv")
+      .inputOptions(["-hide_banner", "-loglevel", "error"])
+      .outputOptions(["-map", "0:v:0", "-frames:v", "1", "-vf", `scale='min(${maxWidth},iw)':-2`, "-q:v", "5", "-c:v", "mjpeg"])
+      .format("image2pipe")
+      .on("stderr", (line: string) => {
+        stderr = `${stderr}\n${line}`.slice(-2000);
+      })
+      .on("error", (err: Error) => reject(new Error(`ffmpeg could not decode the keyframe: ${err.message}${stderr}`)))
+      .on("end", () => (chunks.length > 0 ? resolve(Buffer.concat(chunks)) : reject(new Error(`ffmpeg made no picture from the keyframe.${stderr}`))));
+    const out = command.pipe();
+    out.on("data", (chunk: Buffer) => chunks.push(chunk));
+    input.on("error", () => {}); // EPIPE if ffmpeg dies first; reported through "error"
+    input.end(flv);
+  });
+}

@@ -24,8 +24,10 @@ const VENDOR: Record<string, () => string> = {
   // The Sessions page's charts (issue #17): small (50 KB), no dependencies, canvas.
   "uplot.mjs": () => require.resolve("uplot/dist/uPlot.esm.js"),
   "uplot.css": () => require.resolve("uplot/dist/uPlot.min.css"),
+  // The live preview's player: a UMD bundle the page loads as a classic script when a preview starts.
+  "mpegts.js": () => require.resolve("mpegts.js"),
 };
-const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "chat-modes.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "sessions.js", "charts.js", "style.css", "media.js", "events.js"]);
+const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "chat-modes.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "sessions.js", "charts.js", "style.css", "media.js", "events.js", "event-log.js", "scope.js", "preview.js", "tokens.js"]);
 const TYPES: Record<string, string> = { js: "text/javascript; charset=utf-8", mjs: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", html: "text/html; charset=utf-8" };
 
 const PLATFORM_LIST = `// Generated from Prism's platform registry (src/destinations/registry.ts).\nexport const PLATFORMS = ${JSON.stringify(

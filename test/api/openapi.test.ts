@@ -185,11 +185,23 @@ describe("the OpenAPI 3.1 document", () => {
     await call("GET", `/api/v1/streams/${stream.id}/health`);
     await sseHead(`/api/v1/streams/${stream.id}/health/stream`);
     await sseHead("/api/v1/streams/no-such-stream/health/stream");
+    await raw(`/api/v1/streams/${stream.id}/thumbnail.jpg?quiet=1`);
+    await raw(`/api/v1/streams/${stream.id}/thumbnail.jpg`);
+    await raw(`/api/v1/streams/${stream.id}/preview.flv`);
     const publisher = publishTestStream({ url: t.publishUrl(key.streamKey), durationSec: Infinity });
     expect(await publisher.publishing).toBe(true);
     await waitFor(async () => (await t.api("GET", `/api/v1/streams/${stream.id}/health`)).body.destinations[0]?.state === "live", { what: "destination live" });
     const live = await call("GET", `/api/v1/streams/${stream.id}/health`);
     expect(live.body.ingest).not.toBeNull();
+    // The preview: a thumbnail (once the first keyframe is in), the live FLV's first bytes, the kept bitrates.
+    await raw(`/api/v1/streams/${stream.id}/thumbnail.jpg`);
+    await raw(`/api/v1/streams/no-such-stream/thumbnail.jpg?quiet=1`);
+    await raw(`/api/v1/streams/${stream.id}/thumbnail.jpg?quiet=1`);
+    await waitFor(async () => (await fetch(`http://127.0.0.1:${t.prism.httpPort}/api/v1/streams/${stream.id}/thumbnail.jpg`, { headers: { authorization: `Bearer ${t.token}` } })).ok, { what: "a thumbnail" });
+    await raw(`/api/v1/streams/${stream.id}/thumbnail.jpg`);
+    await sseHead(`/api/v1/streams/${stream.id}/preview.flv`);
+    await call("GET", `/api/v1/streams/${stream.id}/health/history`);
+    await call("GET", "/api/v1/streams/no-such-stream/health/history");
     await raw("/metrics");
     await publisher.stop();
     await call("DELETE", `${base}/${dest.id}`);

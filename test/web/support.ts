@@ -8,7 +8,8 @@ export const ARTIFACTS = "test-results";
 export interface TestBrowser {
   /** Every console error and uncaught exception of every page opened through newPage. */
   consoleErrors: string[];
-  newPage(viewport?: { width: number; height: number }, permissions?: string[]): Promise<Page>;
+  /** `locale`: the browser's language (navigator.languages, Accept-Language), e.g. "de-DE". */
+  newPage(viewport?: { width: number; height: number }, permissions?: string[], locale?: string): Promise<Page>;
 }
 
 /** One headless Debian Chromium for a describe block; each newPage is its own context (own cookies). */
@@ -31,8 +32,8 @@ export function useBrowser(): TestBrowser {
   });
   return {
     consoleErrors,
-    async newPage(viewport = { width: 1280, height: 900 }, permissions = []) {
-      const context = await browser!.newContext({ viewport });
+    async newPage(viewport = { width: 1280, height: 900 }, permissions = [], locale?: string) {
+      const context = await browser!.newContext({ viewport, ...(locale && { locale }) });
       if (permissions.length > 0) await context.grantPermissions(permissions);
       const page = await context.newPage();
       page.on("console", (m) => {

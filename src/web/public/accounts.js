@@ -2,6 +2,7 @@
 import { useEffect } from "preact/hooks";
 import { html, api } from "./api.js";
 import { useLoad, Action, Err } from "./ui.js";
+import { Guard, ScopeNotice } from "./scope.js";
 
 export function AccountsPage({ notice }) {
   const [platforms, pError] = useLoad(() => api("GET", "/accounts/platforms"));
@@ -21,6 +22,7 @@ export function AccountsPage({ notice }) {
   }
   return html`
     <h1>Accounts</h1>
+    <${ScopeNotice} />
     <p class="hint">Linked accounts let Prism fetch each platform's ingest URL and key at every go-live, set titles and read chat.</p>
     ${notice && html`<p class=${`card ${notice.ok ? "notice" : "error"}`} role="status">${notice.text}</p>`}
     <${Err} error=${pError || aError} />
@@ -31,7 +33,7 @@ export function AccountsPage({ notice }) {
           <div class="row spread">
             <h2 id=${`pf-${p.platform}`}>${p.displayName}</h2>
             ${p.configured
-              ? html`<${Action} className="primary" run=${() => connect(p.platform)}>${linked.length ? "Connect another" : "Connect"}</${Action}>`
+              ? html`<${Guard} className="inline"><${Action} className="primary" run=${() => connect(p.platform)}>${linked.length ? "Connect another" : "Connect"}</${Action}></${Guard}>`
               : html`<span class="hint">Set PRISM_${p.platform.toUpperCase()}_CLIENT_ID and _CLIENT_SECRET to connect (redirect URI <code>${p.redirectUri}</code>).</span>`}
           </div>
           ${linked.length === 0 && html`<p class="empty">Not connected.</p>`}
@@ -40,12 +42,12 @@ export function AccountsPage({ notice }) {
               <strong>${a.displayName}</strong>
               ${a.status === "needs_reconnect"
                 ? html`<span class="badge failed">needs reconnect</span> <span class="hint">${a.statusReason ?? ""}</span>
-                    <${Action} className="primary" run=${() => connect(a.platform)}>Reconnect</${Action}>`
+                    <${Guard} className="inline"><${Action} className="primary" run=${() => connect(a.platform)}>Reconnect</${Action}></${Guard}>`
                 : html`<span class="badge live">connected</span>`}
-              <${Action} className="danger" confirm=${`Disconnect ${a.displayName}?`} run=${async () => {
+              <${Guard} className="inline"><${Action} className="danger" confirm=${`Disconnect ${a.displayName}?`} run=${async () => {
                 await api("DELETE", `/accounts/${a.id}`);
                 reload();
-              }}>Disconnect</${Action}>
+              }}>Disconnect</${Action}></${Guard}>
             </li>`)}
           </ul>
         </article></li>`;

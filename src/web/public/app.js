@@ -10,6 +10,9 @@ import { ChatPage } from "./chat.js";
 import { SessionsPage } from "./sessions.js";
 import { MediaPage } from "./media.js";
 import { EventsPage } from "./events.js";
+import { TokensPage } from "./tokens.js";
+import { EventLogPage } from "./event-log.js";
+import { Session } from "./scope.js";
 import { platformName } from "./platforms.js";
 
 /** Back from a platform's consent page, Prism's OAuth callback lands on /?account_linked=… or /?account_error=…: show it on Accounts. */
@@ -76,6 +79,8 @@ const NAV = [
   ["webhooks", "Webhooks"],
   ["chat", "Chat"],
   ["sessions", "Sessions"],
+  ["tokens", "Tokens"],
+  ["log", "Event log"],
 ];
 
 function App() {
@@ -116,11 +121,13 @@ function App() {
   else if (section === "webhooks") page = html`<${WebhooksPage} />`;
   else if (section === "sessions") page = html`<${SessionsPage} streamId=${id} sessionId=${route[2]} key=${route.join("/")} />`;
   else if (section === "media") page = html`<${MediaPage} />`;
+  else if (section === "tokens") page = html`<${TokensPage} />`;
+  else if (section === "log") page = html`<${EventLogPage} />`;
   else if (section === "chat") page = html`<${ChatPage} id=${id} key=${id ?? ""} moderator=${moderator} />`;
   else page = html`<${StreamsPage} />`;
   const current = section || "streams";
   const home = moderator ? "#/chat" : "#/streams";
-  return html`
+  return html`<${Session.Provider} value=${who}>
     <header class="top">
       <a class="brand" href=${home}><span class="logo" aria-hidden="true">◆</span> Prism</a>
       <nav aria-label="Sections">
@@ -128,7 +135,8 @@ function App() {
       </nav>
       <div class="who"><span title=${who.scopes.join(", ")}>${who.name}</span> <button type="button" class="link" onClick=${logout}>Log out</button></div>
     </header>
-    <main class="page">${page}</main>`;
+    <main class="page">${page}</main>
+  </${Session.Provider}>`;
 }
 
 render(html`<${App} />`, document.getElementById("app"));

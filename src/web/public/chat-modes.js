@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { html, api } from "./api.js";
 import { useLoad, Err } from "./ui.js";
 import { PlatformMark, platformName } from "./platforms.js";
+import { Guard } from "./scope.js";
 
 const WHO = { platform: "on the platform", prism: "by Prism (feed and overlay)", unavailable: "not available" };
 
@@ -49,6 +50,7 @@ export function ChatModesPanel({ streamId }) {
     <h2 id="modes-title">Chat modes</h2>
     <p class="hint">Applied on every platform whose API allows it, again at each go-live; where one cannot, Prism holds its messages to the rule in the feed and the overlay.</p>
     <form class="modes-form" onSubmit=${apply}>
+      <${Guard} scope="chat" className="modes-form">
       <label><input type="checkbox" checked=${form.slow} onChange=${set("slow")} /> Slow mode</label>
       <label for="slow-sec">Seconds between messages</label>
       <input id="slow-sec" type="number" min="1" max="3600" value=${form.slowSec} disabled=${!form.slow} onInput=${set("slowSec")} />
@@ -59,6 +61,7 @@ export function ChatModesPanel({ streamId }) {
       <label><input type="checkbox" checked=${form.emoteOnly} onChange=${set("emoteOnly")} /> Emote only</label>
       <${Err} error=${error} />
       <button type="submit" disabled=${busy}>Apply chat modes</button>
+      </${Guard}>
     </form>
     ${results.length > 0 &&
     html`<ul class="plain modes-results" aria-label="Chat modes per platform">

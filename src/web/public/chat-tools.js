@@ -3,6 +3,7 @@ import { useState } from "preact/hooks";
 import { html, api } from "./api.js";
 import { useLoad, Action, Err } from "./ui.js";
 import { PlatformMark, platformName } from "./platforms.js";
+import { Guard } from "./scope.js";
 
 export function SendBox({ streamId }) {
   const [text, setText] = useState("");
@@ -27,10 +28,10 @@ export function SendBox({ streamId }) {
   }
   return html`<form class="send" onSubmit=${send}>
     <label for="chat-send">Send to every platform</label>
-    <div class="row">
+    <${Guard} scope="chat" className="row">
       <input id="chat-send" required maxlength="500" autocomplete="off" value=${text} onInput=${(e) => setText(e.currentTarget.value)} placeholder="Thanks for watching!" />
       <button type="submit" class="primary" disabled=${busy}>Send</button>
-    </div>
+    </${Guard}>
     <${Err} error=${error} />
     ${results &&
     html`<ul class="send-results" aria-label="Sent to">
@@ -71,13 +72,14 @@ export function FiltersPanel({ streamId }) {
       ${filters?.length === 0 && html`<li class="empty">No filter.</li>`}
       ${filters?.map((f) => html`<li key=${f.id} class="row">
         <span class="tag">${f.kind === "regex" ? "regex" : "word"}</span> <code>${f.pattern}</code>
-        <${Action} label=${`Remove filter ${f.pattern}`} run=${async () => {
+        <${Guard} scope="chat" className="inline"><${Action} label=${`Remove filter ${f.pattern}`} run=${async () => {
           await api("DELETE", `/streams/${streamId}/chat-filters/${f.id}`);
           reload();
-        }}>Remove</${Action}>
+        }}>Remove</${Action}></${Guard}>
       </li>`)}
     </ul>
     <form class="filter-form" onSubmit=${add}>
+      <${Guard} scope="chat" className="filter-form">
       <label for="filter-kind">Match</label>
       <select id="filter-kind" value=${kind} onChange=${(e) => setKind(e.currentTarget.value)}>
         <option value="word">A word or phrase (any case)</option>
@@ -87,6 +89,7 @@ export function FiltersPanel({ streamId }) {
       <input id="filter-pattern" required maxlength="200" value=${pattern} onInput=${(e) => setPattern(e.currentTarget.value)} placeholder=${kind === "regex" ? "buy (cheap )?followers" : "spoiler"} />
       <${Err} error=${formError} />
       <button type="submit">Add filter</button>
+      </${Guard}>
     </form>
     <div class="row">
       <${Action} run=${review}>${caught ? "Hide filtered messages" : "Show filtered messages"}</${Action}>
@@ -106,10 +109,10 @@ export function BlocksPanel({ streamId, blocks, reload }) {
       ${blocks?.length === 0 && html`<li class="empty">Nobody is blocked.</li>`}
       ${blocks?.map((b) => html`<li key=${`${b.platform}/${b.authorId}`} class="row">
         <${PlatformMark} platform=${b.platform} /> ${b.authorName ?? b.authorId}
-        <${Action} label=${`Unblock ${b.authorName ?? b.authorId}`} run=${async () => {
+        <${Guard} scope="chat" className="inline"><${Action} label=${`Unblock ${b.authorName ?? b.authorId}`} run=${async () => {
           await api("DELETE", `/streams/${streamId}/chat-blocks/${encodeURIComponent(b.platform)}/${encodeURIComponent(b.authorId)}`);
           reload();
-        }}>Unblock</${Action}>
+        }}>Unblock</${Action}></${Guard}>
       </li>`)}
     </ul>
     <p class="hint">Unblocking shows their new messages again; a ban on the platform stays until lifted there.</p>

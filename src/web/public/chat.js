@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { html, api, openFeed } from "./api.js";
 import { useLoad, Action, Err } from "./ui.js";
+import { Guard } from "./scope.js";
 import { SendBox, FiltersPanel, BlocksPanel } from "./chat-tools.js";
 import { OverlayPanel } from "./overlay-panel.js";
 import { ChatModesPanel } from "./chat-modes.js";
@@ -158,9 +159,9 @@ function Message({ m, hide, block }) {
       <time datetime=${m.sentAt} class="hint">${time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}</time>
       <p class="text">${m.text}</p>
     </div>
-    <div class="msg-actions">
+    <${Guard} scope="chat" className="msg-actions">
       <${Action} label=${`Hide this message from ${m.author.name}`} run=${() => hide(m)}>Hide</${Action}>
       <${Action} className="danger" label=${`Block ${m.author.name}`} confirm=${`Block ${m.author.name} on ${platformName(m.platform)}?`} run=${() => block(m)}>Block</${Action}>
-    </div>
+    </${Guard}>
   </li>`;
 }

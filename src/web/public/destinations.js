@@ -4,6 +4,8 @@ import { html, api, openFeed } from "./api.js";
 import { useLoad, Action, Err } from "./ui.js";
 import { TranscodeSettings } from "./transcode.js";
 import { platformList, platformName } from "./platforms.js";
+import { LivePreview } from "./preview.js";
+import { Guard, ScopeNotice } from "./scope.js";
 
 /** Platforms whose destinations take a typed-in URL and key even with a linked account. */
 const typedIngest = new Set(platformList.filter((p) => p.ingest === "typed").map((p) => p.id));
@@ -16,7 +18,15 @@ function useHealth(streamId) {
   const [connected, setConnected] = useState(false);
   const history = useRef(new Map());
   useEffect(() => {
-    const source = openFeed(`/api/v1/streams/${streamId}/health/stream`, {
+    let source = null;
+    let current = true;
+    // The last five minutes Prism kept, so the sparklines start full; then the live feed adds to them.
+    api("GET", `/streams/${streamId}/health/history`).catch(() => null).then((kept) => {
+      if (!current) return;
+      for (const d of kept?.destinations ?? []) history.current.set(d.id, d.samples.slice(-HISTORY));
+      source = follow();
+    });
+    const follow = () => openFeed(`/api/v1/streams/${streamId}/health/stream`, {
       health: (h) => {
         for (const d of h.destinations) {
           const samples = history.current.get(d.id) ?? [];
@@ -27,9 +37,12 @@ function useHealth(streamId) {
         setConnected(true);
         setHealth(h);
       },
-      end: () => source.close(),
+      end: () => source?.close(),
     }, { onState: (up) => !up && setConnected(false) });
-    return () => source.close();
+    return () => {
+      current = false;
+      source?.close();
+    };
   }, [streamId]);
   return { health, connected, history: history.current };
 }
@@ -79,6 +92,7 @@ export function StreamPage({ id }) {
   return html`
     <p><a href="#/streams">← Streams</a></p>
     <h1>${stream?.name ?? "Stream"} <span class="sub">destinations</span></h1>
+    <${ScopeNotice} />
     <${Err} error=${streamError || destError} />
     <section class="card ingest" aria-label="Ingest">
       <span class=${`badge ${health?.live ? "live" : "idle"}`} data-testid="stream-state">${health ? (health.live ? (["slate", "stalled", "backup"].includes(health.ingestState) ? health.ingestState : "live") : "offline") : "…"}</span>
@@ -88,11 +102,12 @@ export function StreamPage({ id }) {
       ${health?.ingestWarnings?.map((w) => html`<span class="warnings" role="alert" data-testid="ingest-warning">${w}</span>`)}
       <span class=${`conn ${connected ? "on" : "off"}`} aria-live="polite">${connected ? "● updating live" : "○ reconnecting to Prism…"}</span>
     </section>
+    <${LivePreview} streamId=${id} live=${!!health?.live} name=${stream?.name ?? "the stream"} />
     <ul class="cards">
       ${dests?.map((d) => html`<li key=${d.id}><${DestinationCard} streamId=${id} dest=${d} health=${byId.get(d.id)} samples=${history.get(d.id) ?? []} reload=${reload} /></li>`)}
     </ul>
     ${dests?.length === 0 && html`<p class="empty">No destination yet: add one below.</p>`}
-    <${AddDestination} streamId=${id} onAdded=${reload} />`;
+    <${Guard}><${AddDestination} streamId=${id} onAdded=${reload} /></${Guard}>`;
 }
 
 /** Platforms whose folder provides a dashboard panel (their registry entry says `panel`), loaded once each. */
@@ -138,9 +153,9 @@ function DestinationCard({ streamId, dest, health, samples, reload }) {
         <span class=${`badge ${state}`} data-testid="state" role="status">${STATE_WORDS[state] ?? state}</span>
       </div>
       <p class="url"><code>${dest.url ?? "URL from the linked account"}</code></p>
-      <div class="row">
+      <${Guard} className="row">
         <label class="switch"><input type="checkbox" role="switch" checked=${enabled} onChange=${toggle} /> ${enabled ? "Enabled" : "Disabled"}</label>
-      </div>
+      </${Guard}>
       <div class="metrics">
         <${Sparkline} samples=${samples} label=${`Bitrate of ${dest.name} over the last minutes`} />
         <dl>
@@ -153,14 +168,16 @@ function DestinationCard({ streamId, dest, health, samples, reload }) {
       ${health?.lastError && html`<p class="error last-error"><strong>Last error:</strong> ${health.lastError}</p>`}
       ${health?.warnings?.length > 0 && html`<ul class="warnings">${health.warnings.map((w) => html`<li>⚠ ${w}</li>`)}</ul>`}
       ${health?.transcode && html`<p class="hint">${health.transcode.mode === "transcode" ? `Re-encoding (${Math.round(health.transcode.fps ?? 0)} fps, ${Math.round(health.transcode.bitrateKbps ?? 0)} kbps)` : "Relayed as is"}</p>`}
-      <${PlatformPanel} streamId=${streamId} dest=${dest} onSaved=${reload} />
-      <${TranscodeSettings} streamId=${streamId} dest=${dest} onSaved=${reload} />
-      <div class="row">
-        <${Action} className="danger" confirm=${`Remove ${dest.name}?`} run=${async () => {
-          await api("DELETE", `/streams/${streamId}/destinations/${dest.id}`);
-          reload();
-        }}>Remove</${Action}>
-      </div>
+      <${Guard}>
+        <${PlatformPanel} streamId=${streamId} dest=${dest} onSaved=${reload} />
+        <${TranscodeSettings} streamId=${streamId} dest=${dest} onSaved=${reload} />
+        <div class="row">
+          <${Action} className="danger" confirm=${`Remove ${dest.name}?`} run=${async () => {
+            await api("DELETE", `/streams/${streamId}/destinations/${dest.id}`);
+            reload();
+          }}>Remove</${Action}>
+        </div>
+      </${Guard}>
       <${Err} error=${error} />
     </article>`;
 }

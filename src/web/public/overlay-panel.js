@@ -3,6 +3,7 @@
 import { useState } from "preact/hooks";
 import { html, api } from "./api.js";
 import { Action, CopyButton } from "./ui.js";
+import { Guard } from "./scope.js";
 
 export function OverlayPanel({ streamId }) {
   const [overlay, setOverlay] = useState(null);
@@ -22,9 +23,9 @@ export function OverlayPanel({ streamId }) {
         <div class="overlay-preview">
           <iframe title="Overlay preview" src=${preview} loading="lazy"></iframe>
         </div>
-        <${Action} confirm="Make a new URL? The one in OBS stops working." run=${make}>Make a new URL (the old one stops working)</${Action}>`
+        <${Guard}><${Action} confirm="Make a new URL? The one in OBS stops working." run=${make}>Make a new URL (the old one stops working)</${Action}></${Guard}>`
       : html`
         <p class="hint">Prism shows an overlay URL only when it makes it. If OBS already has one from before, it keeps working until you make a new one here.</p>
-        <${Action} className="primary" confirm="Make an overlay URL? One made before (if OBS has it) stops working." run=${make}>Create overlay URL</${Action}>`}
+        <${Guard}><${Action} className="primary" confirm="Make an overlay URL? One made before (if OBS has it) stops working." run=${make}>Create overlay URL</${Action}></${Guard}>`}
   </section>`;
 }

@@ -4,6 +4,8 @@ import { html, api } from "./api.js";
 import { useLoad, Action, CopyButton, Err } from "./ui.js";
 import { SlateSettings, formatMinutes } from "./slate.js";
 import { TitleSettings } from "./title.js";
+import { Thumbnail } from "./preview.js";
+import { Guard, ScopeNotice } from "./scope.js";
 
 export function StreamsPage() {
   const [streams, error, reload] = useLoad(() => api("GET", "/streams"));
@@ -22,10 +24,13 @@ export function StreamsPage() {
   }
   return html`
     <h1>Streams</h1>
+    <${ScopeNotice} />
     <form class="card inline-form" onSubmit=${create}>
-      <label for="new-stream">New stream</label>
-      <input id="new-stream" value=${name} required maxlength="100" placeholder="e.g. Main" onInput=${(e) => setName(e.currentTarget.value)} />
-      <button type="submit" class="primary">Create stream</button>
+      <${Guard} className="inline-form">
+        <label for="new-stream">New stream</label>
+        <input id="new-stream" value=${name} required maxlength="100" placeholder="e.g. Main" onInput=${(e) => setName(e.currentTarget.value)} />
+        <button type="submit" class="primary">Create stream</button>
+      </${Guard}>
       <${Err} error=${formError} />
     </form>
     <${Err} error=${error} />
@@ -48,12 +53,14 @@ function KeyRow({ stream, which, setError }) {
     <dt id=${keyId}>${which === "primary" ? "Stream key" : "Backup stream key"}</dt>
     <dd>
       <code class=${which === "primary" ? "key" : "backup-key"} aria-labelledby=${keyId}>${key ?? stream[field]}</code>
+      <${Guard} className="inline">
       <button type="button" aria-label=${`Show ${what}`} aria-pressed=${key ? "true" : "false"} onClick=${async () => setKey(key ? null : await reveal().catch((err) => (setError(err.message), null)))}>${key ? "Hide" : "Show"}</button>
       <${CopyButton} text=${() => key ?? reveal()} label=${`Copy ${what} of ${stream.name}`} />
       <${Action} confirm=${confirm} run=${async () => {
         const rotated = await api("POST", `/streams/${stream.id}/rotate-key`, { which });
         setKey(rotated[field]);
       }}>${which === "primary" ? "Rotate key" : "Rotate backup key"}</${Action}>
+      </${Guard}>
       ${which === "backup" && html`<p class="hint">Optional: a second encoder (another OBS profile or machine) publishing to the same server with this key takes over if the main one drops or freezes.</p>`}
     </dd>`;
 }
@@ -103,6 +110,7 @@ function StreamCard({ stream, reload }) {
           <a class="button primary" href=${`#/streams/${stream.id}`}>Destinations →</a>
         </span>
       </div>
+      <${Thumbnail} streamId=${stream.id} live=${stream.live} name=${stream.name} />
       <dl class="obs">
         <dt>Server</dt>
         <dd><code>${stream.ingestUrl}</code> <${CopyButton} text=${stream.ingestUrl} label=${`Copy server of ${stream.name}`} /></dd>
@@ -110,6 +118,7 @@ function StreamCard({ stream, reload }) {
         <${KeyRow} stream=${stream} which="primary" setError=${setError} />
         <${KeyRow} stream=${stream} which="backup" setError=${setError} />
       </dl>
+      <${Guard}>
       <div class="row">
         <label class="switch"><input type="checkbox" role="switch" checked=${slateOn} onChange=${toggleSlate} /> Slate when the publisher drops (up to ${formatMinutes(stream.slate.maxSeconds)})</label>
       </div>
@@ -122,6 +131,7 @@ function StreamCard({ stream, reload }) {
           reload();
         }}>Delete</${Action}>
       </div>
+      </${Guard}>
       <${Err} error=${error} />
     </article>`;
 }

@@ -54,3 +54,7 @@ export function CopyButton({ text, label }) {
 }
 
 export const Err = ({ error }) => (error ? html`<p class="error" role="alert">${error}</p>` : null);
+
+/** A date and time in the user's own locale and time zone (the browser's languages), e.g. 06/12/2026, 14:05:09. */
+const TIME = new Intl.DateTimeFormat(navigator.languages, { dateStyle: "short", timeStyle: "medium" });
+export const formatTime = (iso) => TIME.format(new Date(iso));

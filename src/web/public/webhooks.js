@@ -2,6 +2,7 @@
 import { useState } from "preact/hooks";
 import { html, api } from "./api.js";
 import { useLoad, Action, CopyButton, Err } from "./ui.js";
+import { Guard, ScopeNotice } from "./scope.js";
 
 const EVENT_TYPES = ["stream.started", "stream.ended", "stream.ingest_lost", "stream.ingest_resumed", "destination.live", "destination.failed", "destination.recovered", "account.needs_reconnect", "comment.received", "event.scheduled", "event.starting_soon", "event.started", "event.cancelled", "event.missed"];
 
@@ -10,6 +11,7 @@ export function WebhooksPage() {
   const [created, setCreated] = useState(null);
   return html`
     <h1>Webhooks</h1>
+    <${ScopeNotice} />
     <${Err} error=${error} />
     ${created && html`<p class="card notice" role="status">Created. Its signing secret, shown only now: <code>${created.secret}</code> <${CopyButton} text=${created.secret} label="Copy signing secret" /></p>`}
     ${hooks?.length === 0 && html`<p class="empty">No webhook yet.</p>`}
@@ -26,19 +28,19 @@ function WebhookCard({ hook, reload }) {
     <p class="url"><code>${hook.kind === "ifttt" ? `IFTTT ${hook.ifttt?.event}` : hook.url}</code></p>
     <p class="tags">${hook.events.map((e) => html`<span class="tag">${e}</span>`)}</p>
     <div class="row">
-      <${Action} run=${async () => {
+      <${Guard} className="inline"><${Action} run=${async () => {
         await api("POST", `/webhooks/${hook.id}/test`, {});
         setOpen(true);
         await load();
-      }}>Send test event</${Action}>
+      }}>Send test event</${Action}></${Guard}>
       <button type="button" aria-expanded=${open ? "true" : "false"} onClick=${async () => {
         setOpen(!open);
         if (!open) await load();
       }}>Delivery log</button>
-      <${Action} className="danger" confirm="Delete this webhook?" run=${async () => {
+      <${Guard} className="inline"><${Action} className="danger" confirm="Delete this webhook?" run=${async () => {
         await api("DELETE", `/webhooks/${hook.id}`);
         reload();
-      }}>Delete</${Action}>
+      }}>Delete</${Action}></${Guard}>
     </div>
     ${open && deliveries &&
     html`<table class="deliveries">
@@ -52,10 +54,10 @@ function WebhookCard({ hook, reload }) {
           <td><span class=${`badge ${d.status === "delivered" ? "live" : d.status === "dead" ? "failed" : "connecting"}`}>${d.status}</span></td>
           <td>${d.lastStatusCode ?? "–"}</td>
           <td>${d.lastError ?? ""}</td>
-          <td>${d.status === "dead" && html`<${Action} run=${async () => {
+          <td>${d.status === "dead" && html`<${Guard} className="inline"><${Action} run=${async () => {
             await api("POST", `/webhooks/${hook.id}/deliveries/${d.id}/redeliver`);
             await load();
-          }}>Redeliver</${Action}>`}</td>
+          }}>Redeliver</${Action}></${Guard}>`}</td>
         </tr>`)}
       </tbody>
     </table>`}
@@ -81,6 +83,7 @@ function AddWebhook({ onAdded }) {
   }
   return html`<form class="card add" onSubmit=${submit} aria-labelledby="wh-title">
     <h2 id="wh-title">Add a webhook</h2>
+    <${Guard}>
     <label for="wh-url">URL</label>
     <input id="wh-url" required inputmode="url" value=${url} onInput=${(e) => setUrl(e.currentTarget.value)} placeholder="https://hooks.zapier.com/…" />
     <label for="wh-desc">Description (optional)</label>
@@ -91,5 +94,6 @@ function AddWebhook({ onAdded }) {
     </fieldset>
     <${Err} error=${error} />
     <button type="submit" class="primary">Add webhook</button>
+    </${Guard}>
   </form>`;
 }

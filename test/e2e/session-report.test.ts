@@ -7,6 +7,7 @@ import { killAll } from "../support/children.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 import { TestChat, message, sourcesOf } from "../comments/support.js";
 import { OpenApiChecker } from "../api/openapi-check.js";
+import { retryFarEnough } from "../support/retry-window.js";
 import type { PrismEvents } from "../../src/bus.js";
 
 /**
@@ -98,6 +99,7 @@ describe("a broadcast session's report", () => {
       amount: { value: 5, currency: "USD" },
     });
     await sleep(Math.max(0, killedAt + 5_000 - Date.now()));
+    await retryFarEnough(() => health(flakyDest.id));
     flaky = await startRtmpReceiver({ dir, name: "flaky-1", port: flaky.port, key: flaky.key });
     await waitFor(async () => (await health(flakyDest.id)).state === "live", { timeoutMs: 15_000, intervalMs: 20, what: "flaky live again" });
     const backAt = Date.now();
@@ -110,8 +112,9 @@ describe("a broadcast session's report", () => {
 
     // A 30 s broadcast from the publisher's start.
     await sleep(Math.max(0, publishedAt + 30_000 - Date.now()));
-    const stoppedAt = Date.now();
     await publisher.stop();
+    // ffmpeg has unpublished and exited: the stream (and the destinations' live time) ends about now.
+    const stoppedAt = Date.now();
     await waitFor(() => ready.length === 1, { timeoutMs: 15_000, what: "session.report_ready" });
     const { body: report } = await call(`/api/v1/sessions/${sessionId}`);
     expect(report).toEqual(ready[0]!.report);

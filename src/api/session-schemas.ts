@@ -66,6 +66,7 @@ const minuteExample = {
   index: 63,
   at: "2025-06-06T20:04:02.114Z",
   ingest: { bitrateKbps: 6034, fps: 60, source: "publisher" },
+  slateSec: 0,
   destinations: { [first!.id]: { state: "live" as const, bitrateKbps: 6021 }, [second!.id]: { state: "live" as const, bitrateKbps: 5890 } },
   viewers: { [platformA]: 884 },
   chat: { [platformA]: 41, [second!.platform]: 12 },
@@ -81,7 +82,8 @@ export const SessionSeries = z
       z.object({
         index: z.number().int(),
         at: z.string().openapi({ description: "End of the bucket" }),
-        ingest: z.object({ bitrateKbps: z.number(), fps: z.number(), source: z.string() }).nullable(),
+        ingest: z.object({ bitrateKbps: z.number(), fps: z.number(), source: z.string() }).nullable().openapi({ description: "At the end of the bucket; source: publisher, backup, slate, resuming or stalled" }),
+        slateSec: z.number().openapi({ description: "Seconds of the bucket the destinations were shown the slate" }),
         destinations: z.record(z.string(), z.object({ state: OutputStateSchema, bitrateKbps: z.number() })),
         viewers: z.record(z.string(), z.number()).openapi({ description: "Per platform, at the end of the bucket" }),
         chat: z.record(z.string(), z.number()).openapi({ description: "Chat messages per platform in the bucket" }),

@@ -80,6 +80,8 @@ export interface SessionMinute {
   /** End of the bucket (or the session's end, for the last one). */
   at: string;
   ingest: { bitrateKbps: number; fps: number; source: string } | null;
+  /** Seconds of the bucket the destinations were shown the slate. */
+  slateSec: number;
   destinations: Record<string, { state: OutputState; bitrateKbps: number }>;
   /** Viewers per platform at the end of the bucket (platforms with a count only). */
   viewers: Record<string, number>;

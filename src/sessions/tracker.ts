@@ -31,6 +31,8 @@ export interface TrackerState {
   bucketIndex: number;
   slateSince: number | null;
   slateMs: number;
+  /** Slate time up to the last bucket's end, so each bucket gets its own share. */
+  slateMsAtLastSample: number;
   switches: number;
   destinations: Record<string, DestinationTrack>;
   /** The latest poll of each destination. */
@@ -79,6 +81,7 @@ export class SessionTracker {
       bucketIndex: 0,
       slateSince: null,
       slateMs: 0,
+      slateMsAtLastSample: 0,
       switches: 0,
       destinations: {},
       latestViewers: {},
@@ -198,10 +201,12 @@ export class SessionTracker {
       track.sum += count;
       track.buckets += 1;
     }
+    const slateMs = this.slateMsUntil(at);
     const minute: SessionMinute = {
       index: s.bucketIndex,
       at: new Date(at).toISOString(),
       ingest: live?.ingest ? { bitrateKbps: Math.round(live.ingest.bitrateKbps), fps: round1(live.ingest.fps), source: live.ingest.source } : null,
+      slateSec: round1((slateMs - (s.slateMsAtLastSample ?? 0)) / 1000),
       destinations,
       viewers,
       chat: s.bucket.chat,
@@ -211,16 +216,22 @@ export class SessionTracker {
         .map(([id]) => id),
     };
     s.bucket = { chat: {}, engagement: {} };
+    s.slateMsAtLastSample = slateMs;
     s.bucketIndex += 1;
     s.lastSampleAt = at;
     return minute;
+  }
+
+  private slateMsUntil(at: number): number {
+    const s = this.state;
+    return s.slateMs + (s.slateSince === null ? 0 : Math.max(0, at - s.slateSince));
   }
 
   /** The report as of `at`: the final one when `ended` is given. */
   report(at: number, ended?: { reason: string }): SessionReport {
     const s = this.state;
     const sessionMs = Math.max(0, at - s.startedAt);
-    const slateMs = s.slateMs + (s.slateSince === null ? 0 : Math.max(0, at - s.slateSince));
+    const slateMs = this.slateMsUntil(at);
     const chatters = [...this.chatterSets.values()].reduce((n, set) => n + set.size, 0);
     const platforms = new Set([...Object.keys(s.messages), ...this.chatterSets.keys()]);
     return {

@@ -7,6 +7,7 @@ import { killAll } from "../support/children.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 import { TestChat, message, sourcesOf } from "../comments/support.js";
 import { OpenApiChecker } from "../api/openapi-check.js";
+import { retryFarEnough } from "../support/retry-window.js";
 import type { PrismEvents } from "../../src/bus.js";
 
 /**
@@ -98,6 +99,7 @@ describe("a broadcast session's report", () => {
       amount: { value: 5, currency: "USD" },
     });
     await sleep(Math.max(0, killedAt + 5_000 - Date.now()));
+    await retryFarEnough(() => health(flakyDest.id));
     flaky = await startRtmpReceiver({ dir, name: "flaky-1", port: flaky.port, key: flaky.key });
     await waitFor(async () => (await health(flakyDest.id)).state === "live", { timeoutMs: 15_000, intervalMs: 20, what: "flaky live again" });
     const backAt = Date.now();
@@ -110,8 +112,9 @@ describe("a broadcast session's report", () => {
 
     // A 30 s broadcast from the publisher's start.
     await sleep(Math.max(0, publishedAt + 30_000 - Date.now()));
-    const stoppedAt = Date.now();
     await publisher.stop();
+    // ffmpeg has unpublished and exited: the stream (and the destinations' live time) ends about now.
+    const stoppedAt = Date.now();
     await waitFor(() => ready.length === 1, { timeoutMs: 15_000, what: "session.report_ready" });
     const { body: report } = await call(`/api/v1/sessions/${sessionId}`);
     expect(report).toEqual(ready[0]!.report);
@@ -187,5 +190,44 @@ describe("a broadcast session's report", () => {
     const { body: events } = await t.api("GET", "/api/v1/events?type=session.report_ready");
     expect(events.map((e: any) => e.data.id)).toEqual([sessionId]);
     expect(events[0].data.chat.messages).toBe(sent.twitch + sent.youtube);
+  });
+
+  it("slate time: the publisher lost for ~4 s (the slate on air) is the report's slateSec within 1 s, and the series shows the slate", async () => {
+    const dir = await makeTempDir("prism-session-slate-");
+    const { body: stream } = await t.api("POST", "/api/v1/streams", { name: "Slate run" });
+    const receiver = await startRtmpReceiver({ dir });
+    await t.api("POST", `/api/v1/streams/${stream.id}/destinations`, { name: "Receiver", url: receiver.url, streamKey: receiver.key });
+    const health = async () => (await t.api("GET", `/api/v1/streams/${stream.id}/health`)).body;
+    let sessionId = "";
+    const off = t.prism.bus.on("stream.started", (e) => (sessionId = e.sessionId));
+    const first = publishTestStream({ url: t.publishUrl(stream.streamKey), durationSec: Infinity });
+    await waitFor(async () => (await health()).destinations[0]?.state === "live", { what: "live" });
+    off();
+    await sleep(3_000);
+    // OBS crashes: no unpublish, the slate goes on air.
+    await first.process.kill("SIGKILL");
+    await first.exited;
+    const lostAt = Date.now();
+    await waitFor(async () => (await health()).ingestState === "slate", { timeoutMs: 3_000, what: "slate on" });
+    await sleep(Math.max(0, lostAt + 4_000 - Date.now()));
+    const second = publishTestStream({ url: t.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await second.publishing).toBe(true);
+    const backAt = Date.now();
+    await waitFor(async () => (await health()).ingestState === "publisher", { timeoutMs: 5_000, what: "publisher back" });
+    await sleep(6_000);
+    await second.stop();
+    const report = await waitFor(async () => {
+      const { body } = await call(`/api/v1/sessions/${sessionId}`);
+      return body.endedAt ? body : undefined;
+    }, { timeoutMs: 15_000, what: "report" });
+    const measured = (backAt - lostAt) / 1000;
+    expect(Math.abs(report.slateSec - measured), `slate ${report.slateSec} s, measured ${measured} s`).toBeLessThanOrEqual(1);
+    expect(report.destinations[0]).toMatchObject({ reconnects: 0, outages: [] });
+    const { body: series } = await call(`/api/v1/sessions/${sessionId}/series`);
+    // Each bucket has its share of the slate time: they add up to the report's.
+    const perBucket = series.minutes.map((m: { slateSec: number }) => m.slateSec);
+    expect(perBucket.filter((sec: number) => sec > 0).length).toBeGreaterThanOrEqual(1);
+    expect(Math.abs(perBucket.reduce((a: number, b: number) => a + b, 0) - report.slateSec)).toBeLessThanOrEqual(0.2);
+    expect(series.minutes.at(-2).ingest.source).toBe("publisher");
   });
 });

@@ -45,10 +45,13 @@ describe("a session's counting (event timestamps, exact)", () => {
     const t = tracker();
     t.ingestLost(s(5));
     t.ingestLost(s(6)); // a stall noticed after the drop: still the same slate stretch
+    expect(t.sample(s(7), null).slateSec).toBe(2);
     t.ingestResumed(s(8));
     t.switched();
     t.switched();
+    expect(t.sample(s(20), null).slateSec).toBe(1);
     t.ingestLost(s(25));
+    expect(t.sample(s(28), null).slateSec).toBe(3);
     expect(t.report(s(30), { reason: "slate ran out" })).toMatchObject({ slateSec: 8, switches: 2 });
   });
 

@@ -7,6 +7,7 @@ import { killAll } from "../support/children.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 import { TestChat, message, sourcesOf } from "../comments/support.js";
 import { ARTIFACTS, expectPng, logIn, useBrowser } from "./support.js";
+import { retryFarEnough } from "../support/retry-window.js";
 
 /**
  * The Sessions page in Chromium, on a real session: a short broadcast (1 s buckets) to two
@@ -54,7 +55,10 @@ describe("the Sessions page: a session's report and its charts", () => {
         await flaky.process.kill("SIGKILL");
         await flaky.exited;
       }
-      if (second === 5) flaky = await startRtmpReceiver({ dir, name: "flaky-again", port: flaky.port, key: flaky.key });
+      if (second === 5) {
+        await retryFarEnough(health);
+        flaky = await startRtmpReceiver({ dir, name: "flaky-again", port: flaky.port, key: flaky.key });
+      }
       await sleep(1_000);
     }
     await waitFor(async () => (await health()).state === "live", { timeoutMs: 15_000, what: "back live" });

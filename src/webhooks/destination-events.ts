@@ -58,7 +58,8 @@ export class DestinationEventDeriver {
         this.cancelTimer(t);
         if (t.failedAnnounced) {
           const since = Date.parse(t.troubleSince ?? change.at);
-          this.publish("destination.recovered", { ...this.ref(change), downtimeSec: Math.max(0, Math.round((Date.parse(change.at) - since) / 1000)) }, new Date(change.at));
+          const downtimeSec = Math.max(0, Math.round((Date.parse(change.at) - since) / 1000));
+          this.publish("destination.recovered", { ...this.ref(change), downtimeSec, reconnects: change.reconnects }, new Date(change.at));
         } else if (!t.liveAnnounced) {
           this.publish("destination.live", this.ref(change), new Date(change.at));
         }

@@ -1,6 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import type { DestinationSchema, StreamHealthSchema, StreamSchema } from "../api/schemas.js";
 import type { CreatedTokenSchema, TokenSchema } from "../api/token-schemas.js";
+import type { DeliverySchema, EventSchema, WebhookSchema } from "../api/webhook-schemas.js";
 
 // The CLI speaks the same API as everyone else; its types come from the API's own schemas.
 export type Stream = z.infer<typeof StreamSchema>;
@@ -8,3 +9,6 @@ export type Destination = z.infer<typeof DestinationSchema>;
 export type StreamHealth = z.infer<typeof StreamHealthSchema>;
 export type Token = z.infer<typeof TokenSchema>;
 export type CreatedToken = z.infer<typeof CreatedTokenSchema>;
+export type Webhook = z.infer<typeof WebhookSchema>;
+export type Delivery = z.infer<typeof DeliverySchema>;
+export type PrismEventView = z.infer<typeof EventSchema>;

@@ -7,6 +7,8 @@ import { streamCommands } from "./commands/streams.js";
 import { destinationCommands } from "./commands/destinations.js";
 import { tokenCommands } from "./commands/tokens.js";
 import { statusCommand } from "./commands/status.js";
+import { webhookCommands } from "./commands/webhooks.js";
+import { eventCommands } from "./commands/events.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -25,6 +27,8 @@ export function buildProgram(): Command {
   streamCommands(program, commandContext);
   destinationCommands(program, commandContext);
   tokenCommands(program, commandContext);
+  webhookCommands(program, commandContext);
+  eventCommands(program, commandContext);
   statusCommand(program, commandContext);
   return program;
 }

@@ -8,6 +8,7 @@ import { AccountsPage } from "./accounts.js";
 import { WebhooksPage } from "./webhooks.js";
 import { ChatPage } from "./chat.js";
 import { platformName } from "./platforms.js";
+import { Alerts } from "./alerts.js";
 
 /** Back from a platform's consent page, Prism's OAuth callback lands on /?account_linked=… or /?account_error=…: show it on Accounts. */
 const returned = new URLSearchParams(location.search);
@@ -117,7 +118,7 @@ function App() {
       <nav aria-label="Sections">
         ${nav.map(([key, label]) => html`<a href=${`#/${key}`} aria-current=${current === key ? "page" : undefined}>${label}</a>`)}
       </nav>
-      <div class="who"><span title=${who.scopes.join(", ")}>${who.name}</span> <button type="button" class="link" onClick=${logout}>Log out</button></div>
+      <div class="who">${!moderator && html`<${Alerts} />`} <span title=${who.scopes.join(", ")}>${who.name}</span> <button type="button" class="link" onClick=${logout}>Log out</button></div>
     </header>
     <main class="page">${page}</main>`;
 }

@@ -18,7 +18,7 @@ export function userLocale(env: NodeJS.ProcessEnv = process.env): string | undef
 function formatter(options: Intl.DateTimeFormatOptions, env: NodeJS.ProcessEnv): Intl.DateTimeFormat {
   const locale = userLocale(env);
   // Without a locale, ISO-like 24-hour times rather than en-US's "1:22:33 AM".
-  return locale ? new Intl.DateTimeFormat(locale, options) : new Intl.DateTimeFormat("en-GB", { ...options, hourCycle: "h23" });
+  return locale ? new Intl.DateTimeFormat(locale, options) : new Intl.DateTimeFormat("en-GB", { ...options, ...(options.hour && { hour: "2-digit" }), hourCycle: "h23" });
 }
 
 /** A time of day, e.g. 14:03:12 (de, en-GB, C) or 2:03:12 PM (en-US). */

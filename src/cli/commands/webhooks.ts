@@ -37,25 +37,25 @@ export function webhookCommands(program: Command, context: CommandContext): void
       const { api, out } = context(cmd);
       const hooks = await api.request<Webhook[]>("GET", "/webhooks");
       if (out.json) return out.data(hooks);
-      if (hooks.length === 0) return out.print("No webhooks. Add one with: prism webhook create --url https://… --events stream.started,destination.failed");
+      if (hooks.length === 0) return out.print("No webhooks. Add one with: prism webhook create --to https://… --events stream.started,destination.failed");
       out.print(table(["ID", "TARGET", "EVENTS", "DESCRIPTION", "CREATED"], hooks.map((h) => [h.id, target(h), h.events.join(","), h.description ?? "", formatDateTime(h.createdAt)])));
     });
 
   webhook
     .command("create")
     .description("Subscribe a URL (or an IFTTT applet) to events; prints the signing secret this once")
-    .option("--url <url>", "where Prism POSTs each event")
-    .option("--ifttt-event <name>", "an IFTTT Webhooks event name (instead of --url)")
+    .option("--to <url>", "where Prism POSTs each event (--url is where Prism is)")
+    .option("--ifttt-event <name>", "an IFTTT Webhooks event name (instead of --to)")
     .option("--ifttt-key <key>", "your IFTTT Webhooks key (with --ifttt-event)")
     .requiredOption("--events <types>", "comma-separated event types (prism event types lists them)", list)
     .option("--secret <secret>", "signing secret (16+ characters); generated when absent")
     .option("--description <text>", "what it is for, e.g. \"Discord via Zapier\"")
-    .action(async (opts: { url?: string; iftttEvent?: string; iftttKey?: string; events: string[]; secret?: string; description?: string }, cmd: Command) => {
+    .action(async (opts: { to?: string; iftttEvent?: string; iftttKey?: string; events: string[]; secret?: string; description?: string }, cmd: Command) => {
       const { api, out } = context(cmd);
       const ifttt = opts.iftttEvent !== undefined || opts.iftttKey !== undefined;
       const created = await api.request<Webhook>("POST", "/webhooks", {
         kind: ifttt ? "ifttt" : "standard",
-        ...(opts.url !== undefined && { url: opts.url }),
+        ...(opts.to !== undefined && { url: opts.to }),
         ...(ifttt && { ifttt: { event: opts.iftttEvent ?? "", key: opts.iftttKey ?? "" } }),
         events: opts.events,
         ...(opts.secret !== undefined && { secret: opts.secret }),

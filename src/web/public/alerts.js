@@ -18,8 +18,9 @@ function alertOfEvent(e) {
     return { key: e.id, title: `${d.destinationName} failed (${d.streamName})`, body: `${d.reason} (${how})` };
   }
   if (e.type === "stream.ingest_lost") {
-    const cause = d.cause === "stalled" ? "OBS is connected but sends nothing" : "OBS is gone";
-    return { key: e.id, title: `Ingest lost: ${d.streamName}`, body: `${cause}: ${d.reason}. Showing the slate; the stream ends at ${new Date(d.slateUntil).toLocaleTimeString()} unless it comes back.` };
+    // A stall's reason says it all ("the primary encoder is connected but sent nothing for 2 s"); a drop's is technical.
+    const what = d.cause === "stalled" ? d.reason.charAt(0).toUpperCase() + d.reason.slice(1) : `OBS is gone (${d.reason})`;
+    return { key: e.id, title: `Ingest lost: ${d.streamName}`, body: `${what}. Showing the slate; the stream ends at ${new Date(d.slateUntil).toLocaleTimeString()} unless it comes back.` };
   }
   return null;
 }
@@ -105,9 +106,9 @@ export function Alerts() {
   return html`
     <span class="alerts-toggle">
       ${permission === "granted"
-        ? html`<span title="A notification when a destination fails, the ingest is lost or a chat reader fails">🔔 Alerts on</span>`
+        ? html`<span title="A notification when a destination fails, the ingest is lost or a chat reader fails">● Alerts on</span>`
         : permission === "denied"
-          ? html`<span title="The browser blocks notifications for this site; alerts show in the page only">🔕 Notifications blocked</span>`
+          ? html`<span title="The browser blocks notifications for this site; alerts show in the page only">Notifications blocked</span>`
           : supported && html`<button type="button" class="link" onClick=${enable}>Enable alerts</button>`}
       <label><input type="checkbox" checked=${sound} onChange=${toggleSound} /> Sound</label>
     </span>

@@ -25,6 +25,10 @@ export interface PrismEvents {
     state: OutputState;
     previous: OutputState;
     lastError: string | null;
+    /** The counters as src/core/destination-tally.ts defines them, at this change. */
+    lastErrorAt: string | null;
+    reconnects: number;
+    attempt: number;
     at: string;
   };
   /**

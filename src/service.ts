@@ -96,7 +96,17 @@ export async function startPrism(
   const bus = new EventBus((event, err) => log.error({ err, event }, "event subscriber failed"));
   const tokens = new TokensRepo(database.db, box);
   // Listening before the relay starts, so no stream or destination event goes unannounced.
-  const automation = createAutomation({ db: database.db, box, bus, streams, destinations, settings: config.webhooks, log: log.child({ component: "webhooks" }) });
+  const automation = createAutomation({
+    db: database.db,
+    box,
+    bus,
+    streams,
+    destinations,
+    settings: config.webhooks,
+    log: log.child({ component: "webhooks" }),
+    // Read only once the relay runs (a destination.failed comes after a destination.state from it).
+    destinationError: (streamId, destinationId) => relay.outputHealth(streamId, destinationId)?.lastError,
+  });
   automation.start();
   // The API's address is known once it listens; PRISM_PUBLIC_URL wins when set.
   let httpBase = "";

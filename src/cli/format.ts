@@ -43,6 +43,9 @@ export function table(header: string[], rows: string[][], indent = ""): string {
 }
 
 export interface Paint {
+  /** White on red: the ingest lost, the one thing that must not be missed. */
+  alarm(s: string): string;
+  cyan(s: string): string;
   green(s: string): string;
   yellow(s: string): string;
   red(s: string): string;
@@ -51,5 +54,5 @@ export interface Paint {
 }
 
 const wrap = (code: number, reset: number) => (s: string) => `\x1b[${code}m${s}\x1b[${reset}m`;
-export const colours: Paint = { green: wrap(32, 39), yellow: wrap(33, 39), red: wrap(31, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
-export const plain: Paint = { green: (s) => s, yellow: (s) => s, red: (s) => s, dim: (s) => s, bold: (s) => s };
+export const colours: Paint = { alarm: (s) => `\x1b[1;97;41m${s}\x1b[0m`, cyan: wrap(36, 39), green: wrap(32, 39), yellow: wrap(33, 39), red: wrap(31, 39), dim: wrap(2, 22), bold: wrap(1, 22) };
+export const plain: Paint = { alarm: (s) => s, cyan: (s) => s, green: (s) => s, yellow: (s) => s, red: (s) => s, dim: (s) => s, bold: (s) => s };

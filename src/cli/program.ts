@@ -10,7 +10,9 @@ import { statusCommand } from "./commands/status.js";
 import { recordingCommands } from "./commands/recordings.js";
 import { sessionCommands } from "./commands/sessions.js";
 import { mediaCommands } from "./commands/media.js";
+import { webhookCommands } from "./commands/webhooks.js";
 import { eventCommands } from "./commands/events.js";
+import { eventLogCommands } from "./commands/event-log.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
@@ -29,7 +31,9 @@ export function buildProgram(): Command {
   streamCommands(program, commandContext);
   destinationCommands(program, commandContext);
   tokenCommands(program, commandContext);
+  webhookCommands(program, commandContext);
   eventCommands(program, commandContext);
+  eventLogCommands(program, commandContext);
   statusCommand(program, commandContext);
   recordingCommands(program, commandContext);
   sessionCommands(program, commandContext);

@@ -60,25 +60,30 @@ function stopOnSignals(prism: Prism): void {
 }
 
 /**
- * What to paste into OBS and which token to use. Secrets are shown in full only to a person at a
- * terminal: when stdout is a file or a log collector, they are masked and the banner says where to
- * find them instead.
+ * What to paste into OBS (every stream's key), where the dashboard is and which token to use.
+ * Secrets are shown in full only to a person at a terminal: when stdout is a file or a log
+ * collector, they are masked and the banner says where to find them instead.
  */
 function printBanner(prism: Prism, configFile: string | undefined): void {
-  const stream = prism.streams.list()[0] ?? prism.streams.create("My stream");
+  const streams = prism.streams.list();
+  if (streams.length === 0) streams.push(prism.streams.create("My stream"));
   const tty = process.stdout.isTTY === true;
   const show = (secret: string) => (tty ? secret : maskSecret(secret));
   const token = prism.adminToken;
   const tokenHint = tty ? "" : token.source === "file" ? `  (in ${token.path})` : "  (from PRISM_API_TOKEN)";
-  const keyHint = tty ? "" : `  (POST ${prism.apiUrl}/api/v1/streams/${stream.id}/reveal-key)`;
+  const keyHint = tty ? "" : `  (prism stream reveal-key <name>)`;
+  const width = Math.max(...streams.map((s) => s.name.length));
   process.stdout.write(
     [
       "",
       "  Prism is running.",
       "",
+      `  Dashboard:    ${prism.apiUrl}/`,
+      "",
       `  OBS → Settings → Stream → Service: Custom…`,
       `    Server:     ${prism.ingestUrl}`,
-      `    Stream Key: ${show(stream.streamKey)}${keyHint}      ("${stream.name}")`,
+      `    Stream Key${streams.length > 1 ? "s" : ""}:${keyHint}`,
+      ...streams.map((s) => `      ${s.name.padEnd(width)}  ${show(s.streamKey)}`),
       "",
       `  API:          ${prism.apiUrl}/api/v1   (Authorization: Bearer <token>)`,
       `  API token:    ${show(token.value)}${tokenHint}`,

@@ -98,6 +98,18 @@ export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
       for (const s of live()) for (const o of s.outputs) this.inc(dest(s, o), o.health.bytesOut);
     },
   });
+  // The counters of src/core/destination-tally.ts, read from the relay like the API health reads them.
+  new Counter({
+    name: "prism_destination_reconnects_total",
+    help: "Drops after which the destination came back, during the current run of its stream (the API health's reconnects)",
+    labelNames: destLabels,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const s of live()) for (const o of s.outputs) this.inc(dest(s, o), o.health.reconnects);
+    },
+  });
+  perDestination("prism_destination_retry_attempt", "Retry number within the destination's current outage (the API health's attempt); 0 when not reconnecting", (h) => h.attempt);
 
   // Transcoding destinations: the ffmpeg that serves them (shared by destinations with equal profiles).
   const transcodes = () =>
@@ -150,12 +162,6 @@ export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
 
   // Counters of events: they keep counting across runs of a stream.
   const streamStarts = new Counter({ name: "prism_stream_starts_total", help: "Times a publisher went live", labelNames: streamLabels, registers: [registry] });
-  const reconnects = new Counter({
-    name: "prism_destination_reconnects_total",
-    help: "Times a destination's connection dropped and Prism began reconnecting",
-    labelNames: destLabels,
-    registers: [registry],
-  });
   const failures = new Counter({
     name: "prism_destination_failures_total",
     help: "Times a destination failed for good (e.g. the platform refused the stream key)",
@@ -185,7 +191,6 @@ export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
     bus.on("stream.ingest_switched", ({ streamId, name, from, to }) => ingestSwitches.inc({ stream: name, stream_id: streamId, from, to })),
     bus.on("destination.state", ({ streamId, destinationId, name, state, previous }) => {
       const labels = { stream: streamNames.get(streamId) ?? "", stream_id: streamId, destination: name, destination_id: destinationId };
-      if (state === "reconnecting" && previous !== "reconnecting") reconnects.inc(labels);
       if (state === "failed" && previous !== "failed") failures.inc(labels);
     }),
   ];

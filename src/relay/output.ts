@@ -6,6 +6,7 @@ import { OutputError, unresolvedTarget } from "./output-error.js";
 import type { AddressPolicy } from "../net/address-policy.js";
 import { backoffDelay, type BackoffPolicy } from "../core/backoff.js";
 import { kbps, RateMeter } from "./rate.js";
+import { DestinationTally, type DestinationTallyView } from "../core/destination-tally.js";
 
 import type { OutputState } from "../core/output-state.js";
 
@@ -23,16 +24,13 @@ export interface OutputTarget extends PublishTarget {
   resolve?: () => Promise<PublishTarget>;
 }
 
-export interface OutputHealth {
+/** Live figures plus the counters of src/core/destination-tally.ts (their one definition). */
+export interface OutputHealth extends DestinationTallyView {
   state: OutputState;
   bitrateKbps: number;
   bytesOut: number;
   fps: number;
-  reconnects: number;
-  /** Retry number of the next attempt while reconnecting, else 0. */
-  attempt: number;
   nextRetryAt: string | null;
-  lastError: string | null;
   uptimeMs: number;
   queuedBytes: number;
 }
@@ -51,6 +49,9 @@ export interface OutputStateChange {
   state: OutputState;
   previous: OutputState;
   lastError: string | null;
+  lastErrorAt: string | null;
+  reconnects: number;
+  attempt: number;
 }
 
 /**
@@ -63,13 +64,10 @@ export class DestinationOutput implements HubReader {
   private client: RtmpPublishClient | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
   private synced = false;
-  private attempt = 0;
   private nextRetryAt: number | null = null;
-  private reconnects = 0;
+  private readonly tally = new DestinationTally();
   /** Connection attempts started; a resolution that comes back for an older attempt is ignored. */
   private connectSeq = 0;
-  private everLive = false;
-  private lastError: string | null = null;
   private liveSince = 0;
   private bytesOut = 0;
   private readonly sent = new RateMeter();
@@ -124,7 +122,7 @@ export class DestinationOutput implements HubReader {
     client?.destroy(new OutputError("protocol", "internal error"));
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = null;
-    this.lastError = "Prism hit an internal error on this destination; disable and re-enable it to retry.";
+    this.tally.failed("Prism hit an internal error on this destination; disable and re-enable it to retry.");
     this.setState("failed");
   }
 
@@ -135,10 +133,8 @@ export class DestinationOutput implements HubReader {
       bitrateKbps: this.state === "live" ? kbps(sent.bytes) : 0,
       bytesOut: this.bytesOut,
       fps: this.state === "live" ? Math.round(this.videoSent.perSecond().count * 10) / 10 : 0,
-      reconnects: this.reconnects,
-      attempt: this.state === "reconnecting" ? this.attempt : 0,
+      ...this.tally.view(this.state),
       nextRetryAt: this.nextRetryAt ? new Date(this.nextRetryAt).toISOString() : null,
-      lastError: this.lastError,
       uptimeMs: this.state === "live" ? Date.now() - this.liveSince : 0,
       queuedBytes: this.client?.queuedBytes ?? 0,
     };
@@ -181,9 +177,10 @@ export class DestinationOutput implements HubReader {
   }
 
   private goLive(): void {
-    if (this.everLive) this.reconnects += 1;
-    this.everLive = true;
-    this.attempt = 0;
+    const outageMs = this.tally.outageMs();
+    const retries = this.tally.view(this.state).attempt;
+    if (this.tally.live()) this.log.info({ destination: this.target.name, retries, outageMs }, "destination back after a drop");
+    else if (retries > 0) this.log.info({ destination: this.target.name, retries }, "destination connected after retries");
     this.liveSince = Date.now();
     this.synced = false;
     this.setState("live");
@@ -204,18 +201,21 @@ export class DestinationOutput implements HubReader {
   private lost(err: OutputError): void {
     if (this.state === "stopped") return;
     this.client = null;
-    this.lastError = err.message;
     if (err.kind === "rejected") {
+      this.tally.failed(err.message);
       // The platform said no to this key: retrying would only hammer it and risk a ban.
       this.log.warn({ destination: this.target.name, reason: err.message }, "destination refused the stream or its address; not retrying");
       this.hub.detach(this);
       this.setState("failed");
       return;
     }
-    const delay = backoffDelay(this.options.backoff, this.attempt);
-    this.attempt += 1;
+    const attempt = this.tally.dropped(err.message);
+    const delay = backoffDelay(this.options.backoff, attempt - 1);
     this.nextRetryAt = Date.now() + delay;
-    this.log.warn({ destination: this.target.name, reason: err.message, detail: err.detail, retryInMs: delay, attempt: this.attempt }, "destination connection lost; reconnecting");
+    // One line when the trouble starts (state change); each further refused retry only at debug,
+    // with its detail on one line: an outage of minutes must not flood the log.
+    if (this.state !== "reconnecting") this.log.warn({ destination: this.target.name, reason: err.message, retryInMs: delay }, "destination connection lost; reconnecting");
+    else this.log.debug({ destination: this.target.name, reason: err.message, detail: oneLine(err.detail), retryInMs: delay, attempt }, "destination retry failed");
     this.setState("reconnecting");
     this.retryTimer = setTimeout(() => this.connect(), delay);
   }
@@ -224,6 +224,9 @@ export class DestinationOutput implements HubReader {
     const previous = this.state;
     if (previous === state) return;
     this.state = state;
-    this.onStateChange({ state, previous, lastError: this.lastError });
+    const { lastError, lastErrorAt, reconnects, attempt } = this.tally.view(state);
+    this.onStateChange({ state, previous, lastError, lastErrorAt, reconnects, attempt });
   }
 }
+
+const oneLine = (detail: unknown) => (typeof detail === "string" ? detail.replace(/\s*\n\s*/g, " | ") : detail);

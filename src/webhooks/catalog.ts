@@ -71,7 +71,8 @@ export interface EventData {
     /** When the trouble began (the first drop or refusal). */
     since: string;
   };
-  "destination.recovered": DestinationRef & { downtimeSec: number };
+  /** `reconnects`: the destination's count of drops it came back from in this run (src/core/destination-tally.ts), as health and /metrics report it. */
+  "destination.recovered": DestinationRef & { downtimeSec: number; reconnects: number };
   "account.needs_reconnect": { accountId: string; platform: string; displayName: string; reason: string };
   "comment.received": {
     streamId: string;
@@ -279,7 +280,7 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
   },
   "destination.recovered": {
     description: "A destination that was announced as failed is live again. Only follows a destination.failed.",
-    example: { ...destinationExample, downtimeSec: 47 },
+    example: { ...destinationExample, downtimeSec: 47, reconnects: 1 },
     iftttValues: (d) => [d.destinationName, d.streamName, `back after ${d.downtimeSec} s`],
   },
   "account.needs_reconnect": {

@@ -5,6 +5,8 @@ import type { Publish } from "./event-publisher.js";
 export interface DestinationLookup {
   streamName(streamId: string): string | undefined;
   platform(streamId: string, destinationId: string): string | undefined;
+  /** The destination's lastError now (the relay's, as health reports it): a late announcement tells the current reason. */
+  lastError?(streamId: string, destinationId: string): string | null | undefined;
 }
 
 interface Tracked {
@@ -58,7 +60,8 @@ export class DestinationEventDeriver {
         this.cancelTimer(t);
         if (t.failedAnnounced) {
           const since = Date.parse(t.troubleSince ?? change.at);
-          this.publish("destination.recovered", { ...this.ref(change), downtimeSec: Math.max(0, Math.round((Date.parse(change.at) - since) / 1000)) }, new Date(change.at));
+          const downtimeSec = Math.max(0, Math.round((Date.parse(change.at) - since) / 1000));
+          this.publish("destination.recovered", { ...this.ref(change), downtimeSec, reconnects: change.reconnects }, new Date(change.at));
         } else if (!t.liveAnnounced) {
           this.publish("destination.live", this.ref(change), new Date(change.at));
         }
@@ -98,7 +101,7 @@ export class DestinationEventDeriver {
     const data: EventData["destination.failed"] = {
       ...this.ref(change),
       state,
-      reason: t.lastError ?? "The destination stopped receiving the stream.",
+      reason: this.lookup.lastError?.(change.streamId, change.destinationId) ?? t.lastError ?? "The destination stopped receiving the stream.",
       since: t.troubleSince ?? change.at,
     };
     this.publish("destination.failed", data, state === "failed" ? new Date(change.at) : new Date());

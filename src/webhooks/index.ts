@@ -45,10 +45,12 @@ export interface AutomationDeps {
   destinations: DestinationsRepo;
   settings: WebhookSettings;
   log: Logger;
+  /** A destination's lastError now, as the relay keeps it (see DestinationLookup). */
+  destinationError?: (streamId: string, destinationId: string) => string | null | undefined;
 }
 
 /** Events out (catalog, log, signed webhooks through the outbox) and actions in (action tokens). */
-export function createAutomation({ db, box, bus, streams, destinations, settings, log }: AutomationDeps): Automation {
+export function createAutomation({ db, box, bus, streams, destinations, settings, log, destinationError }: AutomationDeps): Automation {
   const events = new EventsRepo(db);
   const subscriptions = new WebhookSubscriptionsRepo(db, box);
   const deliveries = new WebhookDeliveriesRepo(db);
@@ -73,6 +75,7 @@ export function createAutomation({ db, box, bus, streams, destinations, settings
         {
           streamName: (id) => streams.get(id)?.name,
           platform: (streamId, destinationId) => destinations.get(streamId, destinationId)?.platform,
+          ...(destinationError && { lastError: destinationError }),
         },
         { failedAfterMs: settings.destinationFailedAfterMs },
       );

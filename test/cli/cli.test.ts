@@ -113,7 +113,8 @@ describe("prism CLI against a running Prism, over HTTP", () => {
 
     const once = await cli("status", "Status", "--once");
     expect(once.code, once.stderr).toBe(0);
-    expect(once.stdout).toMatch(/Status\s+● live\s+\d+ kbps\s+\d+(\.\d)? fps\s+h264\/aac\s+320x240/i);
+    expect(once.stdout).toMatch(/Status\s+\[LIVE\]\s+Live from OBS; every enabled destination gets OBS's stream\./);
+    expect(once.stdout).toMatch(/in: \d+ kbps\s+\d+(\.\d)? fps\s+h264\/aac\s+320x240/i);
     expect(once.stdout).toMatch(/PRIMARY\s+● on air\s+\d+ kbps\s+[\d.]+ fps\s+H264\/AAC\s+320x240/);
     expect(once.stdout).toMatch(/BACKUP\s+○ not connected/);
     expect(once.stdout).toMatch(/DESTINATION\s+STATE\s+BITRATE\s+SENT\s+RECONNECTS\s+UPTIME\s+LAST ERROR/);

@@ -27,7 +27,7 @@ describe("destination events: what a streamer hears about a destination, once ea
   });
 
   const to = (state: OutputState, lastError: string | null = null, destinationId = "d1") => {
-    const change: PrismEvents["destination.state"] = { streamId: "s1", destinationId, name: "YouTube", state, previous, lastError, at: new Date().toISOString() };
+    const change: PrismEvents["destination.state"] = { streamId: "s1", destinationId, name: "YouTube", state, previous, lastError, lastErrorAt: null, reconnects: 0, attempt: 0, at: new Date().toISOString() };
     previous = state;
     deriver.onState(change);
   };

@@ -301,6 +301,9 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
         state: "failed",
         previous: "connecting",
         lastError: "The server refused the stream key.",
+        lastErrorAt: new Date().toISOString(),
+        reconnects: 0,
+        attempt: 0,
         at: new Date().toISOString(),
       });
       const [req] = await ifttt.waitForRequests(1);

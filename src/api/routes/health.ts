@@ -4,6 +4,8 @@ import { json, newRouter } from "../router.js";
 import { commonErrors, notFound, notFoundError } from "../errors.js";
 import { IdParam, StreamHealthSchema } from "../schemas.js";
 import type { DestinationTranscode } from "../../relay/transcode/transcoding.js";
+import { EMPTY_TALLY } from "../../core/destination-tally.js";
+import { describeIngest } from "../../core/ingest-status.js";
 
 export function healthRoutes({ streams, destinations, relay, platformHealth, recordings }: ApiDeps) {
   const app = newRouter();
@@ -21,11 +23,14 @@ export function healthRoutes({ streams, destinations, relay, platformHealth, rec
       if (!streams.get(id)) throw notFound("Stream");
       const live = relay.isLive(id);
       const source = relay.ingestSource(id);
+      const ingestState = source?.source ?? ("offline" as const);
+      const slateUntil = source?.slateUntil ?? null;
       return c.json(
         {
           live,
-          ingestState: source?.source ?? ("offline" as const),
-          slateUntil: source?.slateUntil ?? null,
+          ingestState,
+          slateUntil,
+          ingestStatus: describeIngest(ingestState, slateUntil),
           ingestWarnings: source?.warnings ?? [],
           recording: recordings.status(id),
           ingest: relay.ingestHealth(id),
@@ -63,10 +68,8 @@ const idleHealth = {
   bitrateKbps: 0,
   bytesOut: 0,
   fps: 0,
-  reconnects: 0,
-  attempt: 0,
+  ...EMPTY_TALLY,
   nextRetryAt: null,
-  lastError: null,
   uptimeMs: 0,
   queuedBytes: 0,
 };

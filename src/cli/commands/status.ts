@@ -4,6 +4,7 @@ import { CliError } from "../client.js";
 import type { Stream, StreamHealth } from "../api-types.js";
 import { colours, formatBytes, formatDuration, formatKbps, plain, table, type Paint } from "../format.js";
 import type { CommandContext } from "../context.js";
+import { formatTime } from "../time.js";
 
 interface StreamStatus {
   stream: Stream;
@@ -24,31 +25,54 @@ function paintState(state: string, paint: Paint): string {
   return paint.dim(state);
 }
 
-/** One frame: per stream, its ingest on one line and a table of its destinations. */
+const INGEST_LABEL: Record<StreamHealth["ingestState"], string> = {
+  publisher: "LIVE",
+  backup: "BACKUP",
+  slate: "SLATE",
+  stalled: "STALLED",
+  resuming: "RESUMING",
+  offline: "OFFLINE",
+};
+
+/** The ingest first, in its own colour: what is on air, and what happens next (with the slate's countdown). */
+function ingestLine(health: StreamHealth, paint: Paint): string {
+  const { tone, headline, next } = health.ingestStatus;
+  const label = ` ${INGEST_LABEL[health.ingestState]} `;
+  const badge = tone === "alert" ? paint.alarm(label) : tone === "warn" ? paint.bold(paint.yellow(`[${label.trim()}]`)) : tone === "ok" ? paint.bold(paint.cyan(`[${label.trim()}]`)) : paint.dim(`[${label.trim()}]`);
+  const words = `${headline}; ${next}.`;
+  return `${badge}  ${tone === "alert" ? paint.bold(paint.red(words)) : tone === "off" ? paint.dim(words) : words}`;
+}
+
+/** The last error: red while it is the current problem, dimmed with its time once it is history. */
+function lastErrorCell(d: StreamHealth["destinations"][number], paint: Paint): string {
+  if (!d.lastError) return "";
+  const text = d.lastError.length > 80 ? `${d.lastError.slice(0, 79)}…` : d.lastError;
+  const at = d.lastErrorAt ? formatTime(d.lastErrorAt) : "";
+  return d.lastErrorCurrent ? paint.red(`${at ? `${at} ` : ""}${text}`) : paint.dim(`earlier${at ? ` (${at})` : ""}: ${text}`);
+}
+
+const stateCell = (d: StreamHealth["destinations"][number], paint: Paint) =>
+  paintState(d.state, paint) + (d.state === "reconnecting" && d.attempt > 0 ? paint.dim(` (retry ${d.attempt}${d.nextRetryAt ? ` at ${formatTime(d.nextRetryAt)}` : ""})`) : "");
+
+/** One frame: per stream, its ingest state in words, its encoders, and a table of its destinations. */
 export function renderStatus(url: string, statuses: StreamStatus[], paint: Paint, now = new Date()): string {
-  const lines = [paint.bold(`Prism at ${url}`) + paint.dim(`  ${now.toLocaleTimeString()}`), ""];
+  const lines = [paint.bold(`Prism at ${url}`) + paint.dim(`  ${formatTime(now)}`), ""];
   if (statuses.length === 0) lines.push('No streams yet. Create one with: prism stream create "My stream"');
   for (const { stream, health } of statuses) {
+    lines.push(`${paint.bold(stream.name)}  ${ingestLine(health, paint)}`);
     const ingest = health.ingest;
-    const summary = ingest
-      ? `${paint.green("● live")}  ${formatKbps(ingest.bitrateKbps)}  ${ingest.fps} fps  ${[ingest.videoCodec, ingest.audioCodec].filter(Boolean).join("/")}${ingest.width ? `  ${ingest.width}x${ingest.height}` : ""}  up ${formatDuration(ingest.uptimeMs)}`
-      : paint.dim("○ offline");
-    lines.push(`${paint.bold(stream.name)}  ${summary}`);
-    if (ingest) lines.push(...encoderLines(health, paint));
+    if (ingest) {
+      lines.push(
+        paint.dim(`  in: ${formatKbps(ingest.bitrateKbps)}  ${ingest.fps} fps  ${[ingest.videoCodec, ingest.audioCodec].filter(Boolean).join("/")}${ingest.width ? `  ${ingest.width}x${ingest.height}` : ""}  up ${formatDuration(ingest.uptimeMs)}`),
+        ...encoderLines(health, paint),
+      );
+    }
     for (const warning of health.ingestWarnings) lines.push(paint.yellow(`  ! ${warning}`));
     if (health.destinations.length === 0) {
       lines.push(paint.dim("  no destinations"), "");
       continue;
     }
-    const rows = health.destinations.map((d) => [
-      d.name,
-      paintState(d.state, paint) + (d.state === "reconnecting" && d.attempt > 0 ? paint.dim(` #${d.attempt}`) : ""),
-      formatKbps(d.bitrateKbps),
-      formatBytes(d.bytesOut),
-      String(d.reconnects),
-      formatDuration(d.uptimeMs),
-      d.lastError ? paint.red(d.lastError.length > 80 ? `${d.lastError.slice(0, 79)}…` : d.lastError) : "",
-    ]);
+    const rows = health.destinations.map((d) => [d.name, stateCell(d, paint), formatKbps(d.bitrateKbps), formatBytes(d.bytesOut), String(d.reconnects), formatDuration(d.uptimeMs), lastErrorCell(d, paint)]);
     lines.push(table(["DESTINATION", "STATE", "BITRATE", "SENT", "RECONNECTS", "UPTIME", "LAST ERROR"], rows, "  "), "");
   }
   return lines.join("\n");

@@ -2,6 +2,7 @@ import { Option, type Command } from "commander";
 import type { CreatedToken, Token } from "../api-types.js";
 import { CliError } from "../client.js";
 import { table } from "../format.js";
+import { formatDateTime } from "../time.js";
 import type { CommandContext } from "../context.js";
 
 // Prism validates the scope names itself and says which ones it takes.
@@ -29,7 +30,7 @@ export function tokenCommands(program: Command, context: CommandContext): void {
       const tokens = await api.request<Token[]>("GET", "/tokens");
       if (out.json) return out.data(tokens);
       if (tokens.length === 0) return out.print("No named tokens. Create one with: prism token create grafana --scopes read");
-      out.print(table(["ID", "NAME", "SCOPES", "ENDS IN", "LAST USED"], tokens.map((t) => [t.id, t.name, t.scopes.join(","), t.hint, t.lastUsedAt ?? "never"])));
+      out.print(table(["ID", "NAME", "SCOPES", "ENDS IN", "LAST USED"], tokens.map((t) => [t.id, t.name, t.scopes.join(","), t.hint, t.lastUsedAt ? formatDateTime(t.lastUsedAt) : "never"])));
     });
 
   token

@@ -14,6 +14,7 @@ import { TokensPage } from "./tokens.js";
 import { EventLogPage } from "./event-log.js";
 import { Session } from "./scope.js";
 import { platformName } from "./platforms.js";
+import { Alerts } from "./alerts.js";
 
 /** Back from a platform's consent page, Prism's OAuth callback lands on /?account_linked=… or /?account_error=…: show it on Accounts. */
 const returned = new URLSearchParams(location.search);
@@ -133,7 +134,7 @@ function App() {
       <nav aria-label="Sections">
         ${nav.map(([key, label]) => html`<a href=${`#/${key}`} aria-current=${current === key ? "page" : undefined}>${label}</a>`)}
       </nav>
-      <div class="who"><span title=${who.scopes.join(", ")}>${who.name}</span> <button type="button" class="link" onClick=${logout}>Log out</button></div>
+      <div class="who">${!moderator && html`<${Alerts} />`} <span title=${who.scopes.join(", ")}>${who.name}</span> <button type="button" class="link" onClick=${logout}>Log out</button></div>
     </header>
     <main class="page">${page}</main>
   </${Session.Provider}>`;

@@ -100,7 +100,12 @@ function useStickToBottom(ref, deps) {
 }
 
 function StreamChat({ id, moderator }) {
-  const [stream, streamError] = useLoad(() => api("GET", `/streams/${id}`), [id]);
+  const [stream, streamError, reloadStream] = useLoad(() => api("GET", `/streams/${id}`), [id]);
+  // Whether the stream is live changes under the page: asked again every few seconds.
+  useEffect(() => {
+    const timer = setInterval(reloadStream, 5_000);
+    return () => clearInterval(timer);
+  }, [id]);
   const [blocks, blocksError, reloadBlocks] = useLoad(() => api("GET", `/streams/${id}/chat-blocks`), [id]);
   const { messages, connected, error, remove } = useChatFeed(id);
   const [notice, setNotice] = useState("");
@@ -126,7 +131,10 @@ function StreamChat({ id, moderator }) {
       <section class="card chat" aria-labelledby="feed-title">
         <div class="row spread">
           <h2 id="feed-title">Live chat</h2>
-          <span class=${`conn ${connected ? "on" : "off"}`}>${connected ? "● live" : "○ reconnecting to Prism…"}</span>
+          <span class="row">
+            ${stream && html`<span class=${`badge ${stream.live ? "live" : "idle"}`} data-testid="chat-stream-state">${stream.live ? "stream live" : "stream offline"}</span>`}
+            <span class=${`conn ${connected ? "on" : "off"}`}>${connected ? "● feed connected" : "○ reconnecting to Prism…"}</span>
+          </span>
         </div>
         ${notice && html`<p class="notice-line" role="status">${notice}</p>`}
         <ol class="feed" role="log" aria-live="polite" aria-label="Chat messages" ref=${list} onScroll=${onScroll} tabindex="0">

@@ -6,6 +6,7 @@ import { TranscodeSettings } from "./transcode.js";
 import { platformList, platformName } from "./platforms.js";
 import { LivePreview } from "./preview.js";
 import { Guard, ScopeNotice } from "./scope.js";
+import { IngestBanner } from "./ingest.js";
 
 /** Platforms whose destinations take a typed-in URL and key even with a linked account. */
 const typedIngest = new Set(platformList.filter((p) => p.ingest === "typed").map((p) => p.id));
@@ -94,11 +95,10 @@ export function StreamPage({ id }) {
     <h1>${stream?.name ?? "Stream"} <span class="sub">destinations</span></h1>
     <${ScopeNotice} />
     <${Err} error=${streamError || destError} />
+    <${IngestBanner} health=${health} />
     <section class="card ingest" aria-label="Ingest">
-      <span class=${`badge ${health?.live ? "live" : "idle"}`} data-testid="stream-state">${health ? (health.live ? (["slate", "stalled", "backup"].includes(health.ingestState) ? health.ingestState : "live") : "offline") : "…"}</span>
       ${health?.ingest && html`<span>${health.ingest.width}×${health.ingest.height} · ${Math.round(health.ingest.fps)} fps · ${Math.round(health.ingest.bitrateKbps ?? 0)} kbps in</span>`}
       ${health?.ingest && html`<${Encoders} health=${health} />`}
-      ${!health?.live && html`<span class="hint">Start streaming in OBS to go live on every enabled destination.</span>`}
       ${health?.ingestWarnings?.map((w) => html`<span class="warnings" role="alert" data-testid="ingest-warning">${w}</span>`)}
       <span class=${`conn ${connected ? "on" : "off"}`} aria-live="polite">${connected ? "● updating live" : "○ reconnecting to Prism…"}</span>
     </section>
@@ -161,11 +161,12 @@ function DestinationCard({ streamId, dest, health, samples, reload }) {
         <dl>
           <dt>Bitrate</dt><dd>${Math.round(health?.bitrateKbps ?? 0)} kbps</dd>
           <dt>FPS</dt><dd>${Math.round(health?.fps ?? 0)}</dd>
-          <dt>Reconnects</dt><dd>${health?.reconnects ?? 0}</dd>
+          <dt title="Drops after which this destination came back">Reconnects</dt><dd data-testid="reconnects">${health?.reconnects ?? 0}</dd>
+          ${health?.attempt > 0 && html`<dt title="Retry number within this outage">Retry</dt><dd data-testid="attempt">#${health.attempt}</dd>`}
           ${health?.nextRetryAt && html`<dt>Next try</dt><dd>${new Date(health.nextRetryAt).toLocaleTimeString()}</dd>`}
         </dl>
       </div>
-      ${health?.lastError && html`<p class="error last-error"><strong>Last error:</strong> ${health.lastError}</p>`}
+      <${LastError} health=${health} />
       ${health?.warnings?.length > 0 && html`<ul class="warnings">${health.warnings.map((w) => html`<li>⚠ ${w}</li>`)}</ul>`}
       ${health?.transcode && html`<p class="hint">${health.transcode.mode === "transcode" ? `Re-encoding (${Math.round(health.transcode.fps ?? 0)} fps, ${Math.round(health.transcode.bitrateKbps ?? 0)} kbps)` : "Relayed as is"}</p>`}
       <${Guard}>
@@ -180,6 +181,15 @@ function DestinationCard({ streamId, dest, health, samples, reload }) {
       </${Guard}>
       <${Err} error=${error} />
     </article>`;
+}
+
+/** The current problem in red; once the destination is fine again, the same error as history, with its time. */
+function LastError({ health }) {
+  if (!health?.lastError) return null;
+  const at = health.lastErrorAt ? new Date(health.lastErrorAt).toLocaleTimeString() : "";
+  return health.lastErrorCurrent
+    ? html`<p class="error last-error" data-testid="last-error"><strong>Error${at && ` (${at})`}:</strong> ${health.lastError}</p>`
+    : html`<p class="last-error history" data-testid="last-error"><strong>Earlier${at && `, at ${at}`}:</strong> ${health.lastError}</p>`;
 }
 
 function AddDestination({ streamId, onAdded }) {

@@ -6,7 +6,13 @@ import { Action, Err } from "./ui.js";
 /** The API takes the image as a data URL of at most 250,000 characters: about 180 KB of PNG or JPEG. */
 const MAX_DATA_URL = 250_000;
 
-export const formatMinutes = (sec) => (sec % 60 === 0 ? `${sec / 60} min` : `${(sec / 60).toFixed(1)} min`);
+/** A slate length as a person says it: "15 s", "2 min", "1 min 30 s" (never "0.3 min"). */
+export function formatMinutes(sec) {
+  const m = Math.floor(sec / 60);
+  const s = Math.round(sec % 60);
+  if (m === 0) return `${s} s`;
+  return s === 0 ? `${m} min` : `${m} min ${s} s`;
+}
 
 function readAsDataUrl(file) {
   return new Promise((resolve, reject) => {

@@ -9,6 +9,9 @@ import { payloadOf, Scheduler, type SchedulerSettings } from "./scheduler.js";
 
 export type { ScheduledEvent, Announcement, EventSource };
 
+/** Events still scheduled on one stream at once: each holds timers, so a token cannot make Prism hold millions. */
+export const MAX_SCHEDULED_PER_STREAM = 100;
+
 /** A request the schedule cannot take, with the HTTP status and code the API answers it with. */
 export class ScheduleError extends Error {
   constructor(
@@ -91,6 +94,9 @@ export function createSchedule(deps: {
 
     async create(streamId, input) {
       if (!deps.streams.get(streamId)) throw new ScheduleError(404, "not_found", "Stream not found.");
+      if (repo.list(streamId).filter((e) => e.status === "scheduled").length >= MAX_SCHEDULED_PER_STREAM) {
+        throw new ScheduleError(409, "too_many_events", `This stream already has ${MAX_SCHEDULED_PER_STREAM} events scheduled, the most it may have: cancel some first.`);
+      }
       checkTimes(input.startsAt, input.endsAt ?? null);
       usable(input.source);
       const event = repo.create({

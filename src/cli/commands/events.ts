@@ -4,7 +4,7 @@ import { table } from "../format.js";
 import { findStream } from "../lookup.js";
 import type { CommandContext } from "../context.js";
 
-/** What each platform answered, in one cell: "youtube:announced twitch:refused". */
+/** What each platform answered, in one cell: "<platform>:announced <platform>:refused". */
 const answers = (e: ScheduledEvent) => e.announcements.map((a) => `${a.platform}:${a.state}`).join(" ") || "-";
 
 /** The refusals in words, one line each, for the streamer to act on. */

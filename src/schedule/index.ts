@@ -9,6 +9,9 @@ import { payloadOf, Scheduler, type SchedulerSettings } from "./scheduler.js";
 
 export type { ScheduledEvent, Announcement, EventSource };
 
+/** Events still scheduled on one stream at once: each holds timers, so a token cannot make Prism hold millions. */
+export const MAX_SCHEDULED_PER_STREAM = 100;
+
 /** A request the schedule cannot take, with the HTTP status and code the API answers it with. */
 export class ScheduleError extends Error {
   constructor(
@@ -57,6 +60,11 @@ export function createSchedule(deps: {
   streams: StreamsRepo;
   announcements: EventAnnouncements;
   isLive(streamId: string): boolean;
+  /**
+   * Why a source cannot be used (e.g. a media file that does not exist), or null. The API checks a
+   * mediaId's form only; the media library answers whether the file is there.
+   */
+  checkSource?(source: EventSource): string | null;
   settings: SchedulerSettings;
   log: Logger;
 }): Schedule {
@@ -68,6 +76,10 @@ export function createSchedule(deps: {
     const event = repo.get(eventId);
     if (!event) throw new ScheduleError(404, "not_found", `No scheduled event ${eventId}: list a stream's events with GET /api/v1/streams/:id/events.`);
     return event;
+  };
+  const usable = (source: EventSource | undefined) => {
+    const why = source && deps.checkSource?.(source);
+    if (why) throw new ScheduleError(400, "bad_source", why);
   };
   const stillScheduled = (event: ScheduledEvent, doing: string) => {
     if (event.status !== "scheduled") throw new ScheduleError(409, "event_not_scheduled", `The event is ${event.status}; only an event still scheduled can be ${doing}.`);
@@ -82,7 +94,11 @@ export function createSchedule(deps: {
 
     async create(streamId, input) {
       if (!deps.streams.get(streamId)) throw new ScheduleError(404, "not_found", "Stream not found.");
+      if (repo.list(streamId).filter((e) => e.status === "scheduled").length >= MAX_SCHEDULED_PER_STREAM) {
+        throw new ScheduleError(409, "too_many_events", `This stream already has ${MAX_SCHEDULED_PER_STREAM} events scheduled, the most it may have: cancel some first.`);
+      }
       checkTimes(input.startsAt, input.endsAt ?? null);
+      usable(input.source);
       const event = repo.create({
         streamId,
         title: input.title,
@@ -103,6 +119,7 @@ export function createSchedule(deps: {
       const startsAt = patch.startsAt ?? event.startsAt;
       const endsAt = patch.endsAt === undefined ? event.endsAt : patch.endsAt;
       if (patch.startsAt !== undefined || patch.endsAt !== undefined) checkTimes(startsAt, endsAt, patch.startsAt === undefined);
+      usable(patch.source);
       const moved = patch.startsAt !== undefined && patch.startsAt.getTime() !== event.startsAt.getTime();
       const updated = repo.update(eventId, {
         ...(patch.title !== undefined && { title: patch.title }),

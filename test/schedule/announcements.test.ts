@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPrism, waitFor as waitUntil, type TestPrism } from "../support/prism.js";
 import { startYouTubeFake, type YouTubeFake } from "../fakes/youtube.js";
 import { startTwitchFake, TWITCH_USER, type TwitchFake } from "../fakes/twitch.js";
+import { startXFake, type XFake } from "../fakes/x.js";
+import { startTwitCastingFake, type TwitCastingFake } from "../fakes/twitcasting.js";
 import { linkThroughBrowser } from "../oauth/support.js";
 import { removeTempDirs } from "../support/tmp.js";
 import { publishTestStream } from "../support/publisher.js";
@@ -28,12 +30,16 @@ describe("scheduled event announcements", () => {
   let t: TestPrism;
   let yt: YouTubeFake;
   let twitch: TwitchFake;
+  let x: XFake;
+  let twitcasting: TwitCastingFake;
   let streamId: string;
 
   beforeAll(async () => {
     yt = await startYouTubeFake();
     twitch = await startTwitchFake();
-    t = await startTestPrism({ env: { ...yt.env(), ...twitch.env(), PRISM_YOUTUBE_POLL_MS: "50" } });
+    x = await startXFake();
+    twitcasting = await startTwitCastingFake();
+    t = await startTestPrism({ env: { ...yt.env(), ...twitch.env(), ...x.env(), ...twitcasting.env(), PRISM_YOUTUBE_POLL_MS: "50" } });
     const { body: stream } = await t.api("POST", "/api/v1/streams", { name: "Main" });
     streamId = stream.id;
     for (const [platform, oauth] of [["youtube", yt.oauth], ["twitch", twitch.oauth]] as const) {
@@ -41,12 +47,20 @@ describe("scheduled event announcements", () => {
       const added = await t.api("POST", `/api/v1/streams/${streamId}/destinations`, { platform, accountId: location.searchParams.get("account") });
       expect(added.status, added.text).toBe(201);
     }
+    // Platforms that cannot take an announcement here: X without its Enterprise Livestream API, TwitCasting at all.
+    const xAccount = (await linkThroughBrowser(t, "x", x.oauth)).location.searchParams.get("account");
+    const xAdded = await t.api("POST", `/api/v1/streams/${streamId}/destinations`, { platform: "x", accountId: xAccount, url: "rtmps://127.0.0.1:1/x", streamKey: "x-media-studio-key" });
+    expect(xAdded.status, xAdded.text).toBe(201);
+    const tcAccount = (await linkThroughBrowser(t, "twitcasting", twitcasting.oauth)).location.searchParams.get("account");
+    expect((await t.api("POST", `/api/v1/streams/${streamId}/destinations`, { platform: "twitcasting", accountId: tcAccount })).status).toBe(201);
   });
   afterAll(async () => {
     await killAll();
     await t?.stop();
     await yt?.close();
     await twitch?.close();
+    await x?.close();
+    await twitcasting?.close();
     await removeTempDirs();
   });
 
@@ -54,14 +68,19 @@ describe("scheduled event announcements", () => {
 
   it("announces, records a refusal without losing the event, retries it on the next change, updates in place and withdraws on cancel", async () => {
     yt.quotaExceeded = true;
-    const startsAt = inMs(3 * 3_600_000);
-    const endsAt = inMs(5 * 3_600_000);
+    // One instant for both, so the length is exactly two hours (Twitch's segment counts whole minutes).
+    const base = Date.now();
+    const startsAt = new Date(base + 3 * 3_600_000).toISOString();
+    const endsAt = new Date(base + 5 * 3_600_000).toISOString();
     const created = await t.api("POST", `/api/v1/streams/${streamId}/events`, { title: "Friday speedrun", description: "any%", startsAt, endsAt });
     expect(created.status, created.text).toBe(201);
     const first = byPlatform(created.body.announcements);
     expect(first.youtube).toMatchObject({ state: "refused", externalId: null });
     expect(first.youtube!.message).toMatch(/^YouTube refused to schedule the broadcast: The request cannot be completed because you have exceeded your .*quota.* \(quotaExceeded\)\.$/);
     expect(first.twitch).toMatchObject({ state: "announced", message: null });
+    expect(first.x).toMatchObject({ state: "not_available", externalId: null });
+    expect(first.x!.message).toMatch(/^X announces planned broadcasts only through its Enterprise Livestream API/);
+    expect(first.twitcasting).toMatchObject({ state: "not_available", message: expect.stringMatching(/^TwitCasting's API can only read live schedules/) });
     const segment = twitch.segments.get(first.twitch!.externalId!)!;
     expect(segment).toMatchObject({ title: "Friday speedrun", start_time: new Date(startsAt).toISOString(), end_time: new Date(endsAt).toISOString(), is_recurring: false });
     expect(yt.broadcasts.size).toBe(0);

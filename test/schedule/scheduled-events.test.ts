@@ -78,6 +78,13 @@ describe("scheduled events", () => {
     expect(again.status).toBe(409);
     expect(again.body.error.message).toMatch(/The event is cancelled; only an event still scheduled can be cancelled/);
     expect((await t.api("PATCH", `/api/v1/events/${created.body.id}`, { title: "x" })).status).toBe(409);
+
+    // Each scheduled event holds timers: a stream may have 100 at once.
+    for (let i = 0; i < 100; i++) expect((await post({ title: `Episode ${i}`, startsAt: inMs(86_400_000 + i * 60_000) })).status).toBe(201);
+    const tooMany = await post({ title: "One more", startsAt: inMs(86_400_000) });
+    expect(tooMany.status).toBe(409);
+    expect(tooMany.body.error).toMatchObject({ code: "too_many_events" });
+    expect(tooMany.body.error.message).toMatch(/already has 100 events scheduled, the most it may have: cancel some first/);
   });
 
   it("runs a media event's timeline on time: scheduled, starting_soon, started at startsAt (within 1 s); each also in the event log", async () => {

@@ -50,7 +50,12 @@ export function scheduledEventRoutes({ schedule, streamExists }: { schedule: Sch
       path: "/streams/{id}/events",
       summary: "Plan a broadcast: announced on each linked platform that can take it; its timeline goes on the bus and to webhooks",
       request: { params: IdParam, ...body(CreateScheduledEventBody) },
-      responses: { 201: json(ScheduledEventSchema, "Scheduled; announcements holds each platform's answer"), ...commonErrors, ...notFoundError },
+      responses: {
+        201: json(ScheduledEventSchema, "Scheduled; announcements holds each platform's answer"),
+        ...commonErrors,
+        ...notFoundError,
+        409: { description: "The stream already has the most events scheduled it may have (100)", content: { "application/json": { schema: ErrorSchema } } },
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

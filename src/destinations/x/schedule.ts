@@ -3,9 +3,12 @@ import { endpoint, readJson } from "../platform-http.js";
 
 const xMessage = (body: { detail?: string; title?: string }) => body.detail ?? body.title;
 
-interface ScheduledBroadcastAnswer {
-  data?: { broadcast_id?: string; scheduled_broadcast_id?: string };
+interface ScheduledBroadcastIds {
+  broadcast_id?: string;
+  scheduled_broadcast_id?: string;
 }
+/** The created broadcast; whether X wraps it in `data` like its other v2 answers is not shown in its docs, so both are read. */
+type ScheduledBroadcastAnswer = ScheduledBroadcastIds & { data?: ScheduledBroadcastIds };
 
 /**
  * X announces planned broadcasts only through the Enterprise Livestream API's scheduling routes
@@ -23,7 +26,7 @@ export function xSchedule(settings: { apiUrl: string; sourceId: string | undefin
   });
   const json = { "Content-Type": "application/json" };
   const ids = (answer: ScheduledBroadcastAnswer) => {
-    const { broadcast_id: broadcast, scheduled_broadcast_id: scheduled } = answer.data ?? {};
+    const { broadcast_id: broadcast, scheduled_broadcast_id: scheduled } = answer.data ?? answer;
     if (!broadcast || !scheduled) throw new Error("X answered without the scheduled broadcast's ids");
     return { externalId: `${broadcast}:${scheduled}`, url: `https://x.com/i/broadcasts/${encodeURIComponent(broadcast)}` };
   };

@@ -187,6 +187,9 @@ export async function startPrism(
     streams,
     announcements: accounts.announcements,
     isLive: (streamId) => relay.isLive(streamId),
+    // A media event must name an uploaded video; whether it is still there at the start is the player's to say.
+    checkSource: (source) =>
+      source.type === "media" && !media.library.get(source.mediaId) ? `No uploaded video ${source.mediaId}: upload one with POST /api/v1/media (GET /api/v1/media lists them).` : null,
     settings: config.schedule,
     log: log.child({ component: "schedule" }),
   });

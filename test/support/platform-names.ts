@@ -49,7 +49,9 @@ export function mentions(root: string, file: string, patterns: RegExp[]): string
  * hono's secureHeaders spells its options. Taken out before matching, so only Prism's own words count.
  */
 const FOREIGN_NAMES = /\bx(?:FrameOptions|ContentTypeOptions|XssProtection|DnsPrefetchControl|DownloadOptions|PermittedCrossDomainPolicies)\b/g;
+/** uPlot (the Sessions page's charts) names its horizontal scale "x": u.scales.x, valToPos(v, "x"), scales: { x: … }. */
+const UPLOT_SCALE = /\bu\.scales\.x\b|\bvalToPos\([^)]*"x"|\bscales: \{ x:/g;
 
 function withoutForeignNames(line: string): string {
-  return line.replace(FOREIGN_NAMES, "");
+  return line.replace(FOREIGN_NAMES, "").replace(UPLOT_SCALE, "");
 }

@@ -36,13 +36,13 @@ function outagesPlugin(outages) {
 }
 
 /**
- * One chart: `x` in seconds, `lines` [{ label, color, values }]. Stacked charts draw running sums
+ * One chart: `times` in seconds, `lines` [{ label, color, values }]. Stacked charts draw running sums
  * (the legend still shows each line's own value), biggest first so each band shows.
  */
-export function Chart({ title, x, lines, outages = [], stacked = false, unit = "", testid }) {
+export function Chart({ title, times, lines, outages = [], stacked = false, unit = "", testid }) {
   const box = useRef(null);
   useEffect(() => {
-    if (!box.current || x.length === 0) return undefined;
+    if (!box.current || times.length === 0) return undefined;
     const own = lines.map((l) => l.values);
     let drawn = own;
     if (stacked) {
@@ -70,7 +70,7 @@ export function Chart({ title, x, lines, outages = [], stacked = false, unit = "
         axes: [{}, { size: 60 }],
         plugins: [outagesPlugin(outages)],
       },
-      [x, ...order.map((i) => drawn[i])],
+      [times, ...order.map((i) => drawn[i])],
       box.current,
     );
     const resize = () => plot.setSize({ width: Math.max(320, box.current?.clientWidth || 640), height: 220 });
@@ -79,6 +79,6 @@ export function Chart({ title, x, lines, outages = [], stacked = false, unit = "
       removeEventListener("resize", resize);
       plot.destroy();
     };
-  }, [x, lines, outages, stacked]);
+  }, [times, lines, outages, stacked]);
   return html`<figure class="chart" data-testid=${testid} aria-label=${title} ref=${box}></figure>`;
 }

@@ -69,7 +69,7 @@ function StreamSessions({ streamId }) {
 /** What the charts draw, from the series and the report (outages at their exact times). */
 function chartData(report, series) {
   const minutes = series.minutes;
-  const x = minutes.map((m) => Date.parse(m.at) / 1000);
+  const times = minutes.map((m) => Date.parse(m.at) / 1000);
   const keys = (field) => [...new Set(minutes.flatMap((m) => Object.keys(m[field])))].sort();
   const perMinute = 60 / series.bucketSec;
   const names = new Map(report.destinations.map((d) => [d.id, d.name]));
@@ -80,7 +80,7 @@ function chartData(report, series) {
     ...keys("destinations").map((id, i) => ({ label: names.get(id) ?? id, color: colorOf(i + 1), values: minutes.map((m) => m.destinations[id]?.bitrateKbps ?? null) })),
   ];
   const outages = report.destinations.flatMap((d) => d.outages.map((o) => ({ from: Date.parse(o.from) / 1000, to: Date.parse(o.to) / 1000 })));
-  return { x, viewers, chat, bitrate, outages };
+  return { times, viewers, chat, bitrate, outages };
 }
 
 function SessionReport({ streamId, sessionId }) {
@@ -150,11 +150,11 @@ function SessionReport({ streamId, sessionId }) {
     ${data &&
     html`<section class="charts" aria-label="Charts">
       <h2>Over the session <span class="hint">(outages shaded red)</span></h2>
-      ${data.x.length === 0 && html`<p class="empty">No minute recorded yet.</p>`}
-      ${data.x.length > 0 &&
+      ${data.times.length === 0 && html`<p class="empty">No minute recorded yet.</p>`}
+      ${data.times.length > 0 &&
       html`
-        <${Chart} testid="chart-viewers" title="Viewers per platform (stacked)" x=${data.x} lines=${data.viewers} outages=${data.outages} stacked=${true} />
-        <${Chart} testid="chart-bitrate" title="Bitrate (kbps)" x=${data.x} lines=${data.bitrate} outages=${data.outages} unit=" kbps" />
-        <${Chart} testid="chart-chat" title="Chat messages per minute" x=${data.x} lines=${data.chat} outages=${data.outages} />`}
+        <${Chart} testid="chart-viewers" title="Viewers per platform (stacked)" times=${data.times} lines=${data.viewers} outages=${data.outages} stacked=${true} />
+        <${Chart} testid="chart-bitrate" title="Bitrate (kbps)" times=${data.times} lines=${data.bitrate} outages=${data.outages} unit=" kbps" />
+        <${Chart} testid="chart-chat" title="Chat messages per minute" times=${data.times} lines=${data.chat} outages=${data.outages} />`}
     </section>`}`;
 }

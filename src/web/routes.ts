@@ -22,7 +22,7 @@ const VENDOR: Record<string, () => string> = {
   "hooks.mjs": () => require.resolve("preact/hooks"),
   "htm.mjs": () => require.resolve("htm").replace(/htm\.js$/, "htm.module.js"),
 };
-const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "chat-modes.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "style.css"]);
+const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "chat-modes.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "recordings.js", "style.css"]);
 const TYPES: Record<string, string> = { js: "text/javascript; charset=utf-8", mjs: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", html: "text/html; charset=utf-8" };
 
 const PLATFORM_LIST = `// Generated from Prism's platform registry (src/destinations/registry.ts).\nexport const PLATFORMS = ${JSON.stringify(

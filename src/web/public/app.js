@@ -7,6 +7,7 @@ import { StreamPage } from "./destinations.js";
 import { AccountsPage } from "./accounts.js";
 import { WebhooksPage } from "./webhooks.js";
 import { ChatPage } from "./chat.js";
+import { RecordingsPage } from "./recordings.js";
 import { platformName } from "./platforms.js";
 
 /** Back from a platform's consent page, Prism's OAuth callback lands on /?account_linked=… or /?account_error=…: show it on Accounts. */
@@ -70,6 +71,7 @@ const NAV = [
   ["accounts", "Accounts"],
   ["webhooks", "Webhooks"],
   ["chat", "Chat"],
+  ["recordings", "Recordings"],
 ];
 
 function App() {
@@ -107,6 +109,7 @@ function App() {
   if (section === "streams" && id) page = html`<${StreamPage} id=${id} key=${id} />`;
   else if (section === "accounts") page = html`<${AccountsPage} notice=${oauthReturn} />`;
   else if (section === "webhooks") page = html`<${WebhooksPage} />`;
+  else if (section === "recordings") page = html`<${RecordingsPage} id=${id} key=${id ?? ""} />`;
   else if (section === "chat") page = html`<${ChatPage} id=${id} key=${id ?? ""} moderator=${moderator} />`;
   else page = html`<${StreamsPage} />`;
   const current = section || "streams";

@@ -4,6 +4,16 @@ import { waitFor, type TestPrism } from "../support/prism.js";
 import { publishTestStream } from "../support/publisher.js";
 import { logIn, useBrowser } from "./support.js";
 
+/** What the test reads of the page's <video> (the test code is typed without the DOM library). */
+interface VideoElement {
+  readyState: number;
+  duration: number;
+  currentTime: number;
+  muted: boolean;
+  play(): Promise<void>;
+  pause(): void;
+}
+
 /** The Recordings page in Chromium: settings, live clip and marker, a player that really plays, clips, delete. */
 describe("dashboard Recordings page in a real browser", () => {
   let t!: TestPrism;
@@ -43,19 +53,19 @@ describe("dashboard Recordings page in a real browser", () => {
 
     // The player really plays: it loads the MP4 (ranges), reaches playable data and its clock runs.
     const video = page.getByRole("region", { name: "Player" }).locator("video");
-    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.readyState), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
-    expect(await video.evaluate((v: HTMLVideoElement) => v.duration)).toBeCloseTo(recording.durationSec, 0);
-    await video.evaluate((v: HTMLVideoElement) => {
+    await expect.poll(() => video.evaluate((v: VideoElement) => v.readyState), { timeout: 15_000 }).toBeGreaterThanOrEqual(2);
+    expect(await video.evaluate((v: VideoElement) => v.duration)).toBeCloseTo(recording.durationSec, 0);
+    await video.evaluate((v: VideoElement) => {
       v.muted = true;
       return v.play();
     });
-    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime), { timeout: 10_000 }).toBeGreaterThan(0.5);
-    await video.evaluate((v: HTMLVideoElement) => v.pause());
+    await expect.poll(() => video.evaluate((v: VideoElement) => v.currentTime), { timeout: 10_000 }).toBeGreaterThan(0.5);
+    await video.evaluate((v: VideoElement) => v.pause());
 
     // The marker sits on the timeline; clicking it seeks there.
     const marker = recording.markers[0];
     await page.getByRole("button", { name: /^Marker/ }).click();
-    await expect.poll(() => video.evaluate((v: HTMLVideoElement) => v.currentTime)).toBeCloseTo(marker.atSec, 0);
+    await expect.poll(() => video.evaluate((v: VideoElement) => v.currentTime)).toBeCloseTo(marker.atSec, 0);
 
     // A clip from the player.
     const form = page.getByRole("form", { name: "Make a clip" });

@@ -85,9 +85,9 @@ export class RecordingArchive {
         height: facts.height,
         note: repaired ? "Repaired at start: Prism stopped during this session; it is recorded up to that moment." : null,
       })!;
-      await this.files.remove(row.rawFile);
       this.log.info({ recordingId: row.id, stream: row.streamName, durationSec: facts.durationSec, sizeBytes: size, repaired }, "recording ready");
       this.bus.emit("recording.ready", this.payload(ready, repaired));
+      await this.files.remove(row.rawFile);
       return ready;
     } catch (err) {
       await this.files.remove(`${mp4}.part.mp4`).catch(() => {});

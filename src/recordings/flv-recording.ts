@@ -66,6 +66,7 @@ export class FlvRecording implements HubReader {
   private readonly headers = new Map<string, Buffer>();
   private readonly keyframes: KeyframeEntry[] = [];
   private idle: Array<() => void> = [];
+  /** Frames not written because the disk could not keep up (and those after them until a keyframe). */
   droppedFrames = 0;
 
   constructor(private readonly options: FlvRecordingOptions) {
@@ -98,7 +99,10 @@ export class FlvRecording implements HubReader {
     if (frame.isHeader) return this.header(frame);
     if (frame.kind === "video") this.hasVideo = true;
     const isSync = frame.kind === "video" ? frame.isKeyframe : !this.hasVideo;
-    if (this.awaitingKeyframe && !isSync) return;
+    if (this.awaitingKeyframe && !isSync) {
+      this.droppedFrames++; // undecodable without the keyframe the drop (or pause) cost
+      return;
+    }
     this.awaitingKeyframe = false;
     if (this.queuedBytes > this.options.queueLimitBytes) return this.drop("the disk is not keeping up");
     const dts = this.timeOf(frame);

@@ -83,6 +83,7 @@ export function createRecordings(deps: { db: Db; bus: EventBus; hubs: HubSource;
   let lowDiskReason: string | null = null;
   const pending = new Set<Promise<unknown>>();
   let stopping = false;
+  const deletedStreams = new Set<string>();
   const track = <T>(p: Promise<T>) => {
     pending.add(p);
     void p.finally(() => pending.delete(p)).catch(() => {});
@@ -102,6 +103,10 @@ export function createRecordings(deps: { db: Db; bus: EventBus; hubs: HubSource;
           .finish()
           .catch((err: unknown) => log.error({ err, recordingId: session.recordingId }, "the recording's file could not be closed cleanly"))
           .then(() => archive.finalize(session.recordingId, endedAt))
+          .then(async (row) => {
+            // The stream was deleted while live (which ended the session): its recording goes with it.
+            if (row && deletedStreams.has(row.streamId)) await archive.remove(row);
+          })
           .then(() => applyRetention())
           .catch((err: unknown) => log.error({ err, recordingId: session.recordingId }, "finalizing the recording failed")),
       );
@@ -249,6 +254,7 @@ export function createRecordings(deps: { db: Db; bus: EventBus; hubs: HubSource;
       recorder.start();
       unsubscribe = bus.on("config.stream", ({ streamId, change }) => {
         if (change !== "deleted") return;
+        deletedStreams.add(streamId);
         repo.deleteSettings(streamId);
         void track((async () => {
           for (const r of repo.listByStream(streamId)) if (r.state === "ready" || r.state === "failed") await archive.remove(r);

@@ -27,7 +27,7 @@ const VENDOR: Record<string, () => string> = {
   // The live preview's player: a UMD bundle the page loads as a classic script when a preview starts.
   "mpegts.js": () => require.resolve("mpegts.js"),
 };
-const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "chat-modes.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "sessions.js", "charts.js", "style.css", "media.js", "events.js", "event-log.js", "scope.js", "preview.js", "tokens.js", "ingest.js", "alerts.js"]);
+const ASSETS = new Set(["app.js", "api.js", "ui.js", "streams.js", "destinations.js", "accounts.js", "webhooks.js", "chat.js", "chat-tools.js", "chat-modes.js", "overlay-panel.js", "platforms.js", "slate.js", "title.js", "transcode.js", "sessions.js", "charts.js", "style.css", "media.js", "events.js", "event-log.js", "scope.js", "preview.js", "tokens.js", "ingest.js", "alerts.js", "recordings.js"]);
 const TYPES: Record<string, string> = { js: "text/javascript; charset=utf-8", mjs: "text/javascript; charset=utf-8", css: "text/css; charset=utf-8", html: "text/html; charset=utf-8" };
 
 const PLATFORM_LIST = `// Generated from Prism's platform registry (src/destinations/registry.ts).\nexport const PLATFORMS = ${JSON.stringify(

@@ -3,6 +3,7 @@ import { type TestPrism } from "../support/prism.js";
 import { usePrism } from "../support/lifecycle.js";
 import { publishTestStream } from "../support/publisher.js";
 import { HTTP_METHODS, OpenApiChecker, RECORDINGS_PATHS } from "../api/openapi-check.js";
+import { parseMetrics, value } from "../support/metrics.js";
 import { recordedStream, settledRecordings } from "./support.js";
 
 describe("the recordings API answers as its OpenAPI document says", () => {
@@ -69,6 +70,11 @@ describe("the recordings API answers as its OpenAPI document says", () => {
     await expectStatus(206, call("GET", `/api/v1/clips/${clip.id}/download`, undefined, { range: "bytes=-100" }));
     await expectStatus(416, call("GET", `/api/v1/clips/${clip.id}/download`, undefined, { range: `bytes=${clip.sizeBytes}-` }));
     await expectStatus(404, call("GET", `/api/v1/clips/clip_${"f".repeat(32)}/download`));
+    const metrics = parseMetrics((await t.api("GET", "/metrics")).text);
+    expect(value(metrics, "prism_clips_made_total", { kind: "live" })).toBe(1);
+    expect(value(metrics, "prism_clips_made_total", { kind: "copy" })).toBe(1);
+    expect(value(metrics, "prism_recording_bytes_written_total", { stream_id: stream.id })).toBeGreaterThan(100_000);
+    expect(value(metrics, "prism_recordings_disk_free_bytes")).toBeGreaterThan(0);
     await expectStatus(204, call("DELETE", `/api/v1/clips/${clip.id}`));
     await expectStatus(404, call("DELETE", `/api/v1/clips/${clip.id}`));
     await expectStatus(204, call("DELETE", `/api/v1/recordings/${recording.id}`));

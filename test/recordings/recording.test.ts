@@ -41,7 +41,8 @@ describe("recording a broadcast session", () => {
     const [recording, ...others] = await settledRecordings(t, stream.id, 8_000);
     expect(others).toEqual([]);
     expect(recording).toMatchObject({ state: "ready", sessionId: started.sessionId, videoCodec: "h264", audioCodec: "aac", width: 320, height: 240, note: null });
-    expect(events.seen.some((e) => e.type === "recording.ready")).toBe(true);
+    await events.until(5, 5_000, "recording.ready");
+    expect(events.seen.find((e) => e.type === "recording.ready")!.data).toMatchObject({ recordingId: recording.id, repaired: false });
 
     const file = await download(t, recording.downloadUrl, dir, "session.mp4");
     expect(await playThroughErrors(file)).toBe("");

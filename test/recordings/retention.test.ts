@@ -56,6 +56,16 @@ describe("retention", () => {
     expect(after).toEqual(before);
   });
 
+  it("deletes a stream's recordings, files and all, with the stream", async () => {
+    const stream = await recordedStream(t, "Short-lived");
+    await session(stream.streamKey);
+    const [recording] = await settledRecordings(t, stream.id);
+    expect(filesOnDisk()).toContain(`${recording.id}.mp4`);
+    expect((await t.api("DELETE", `/api/v1/streams/${stream.id}`)).status).toBe(204);
+    await expect.poll(() => filesOnDisk().includes(`${recording.id}.mp4`)).toBe(false);
+    expect((await t.api("GET", `/api/v1/recordings/${recording.id}`)).status).toBe(404);
+  });
+
   it("refuses retention settings that make no sense", async () => {
     const { body: stream } = await t.api("POST", "/api/v1/streams", { name: "Bad retention" });
     for (const recording of [{ retention: { days: 0 } }, { retention: { maxGb: -1 } }, { enabled: "yes" }, { retention: { weeks: 2 } }, { extra: true }]) {

@@ -13,6 +13,7 @@ import { EventsPage } from "./events.js";
 import { TokensPage } from "./tokens.js";
 import { EventLogPage } from "./event-log.js";
 import { Session } from "./scope.js";
+import { RecordingsPage } from "./recordings.js";
 import { platformName } from "./platforms.js";
 import { Alerts } from "./alerts.js";
 
@@ -79,6 +80,7 @@ const NAV = [
   ["media", "Videos"],
   ["webhooks", "Webhooks"],
   ["chat", "Chat"],
+  ["recordings", "Recordings"],
   ["sessions", "Sessions"],
   ["tokens", "Tokens"],
   ["log", "Event log"],
@@ -124,6 +126,7 @@ function App() {
   else if (section === "media") page = html`<${MediaPage} />`;
   else if (section === "tokens") page = html`<${TokensPage} />`;
   else if (section === "log") page = html`<${EventLogPage} />`;
+  else if (section === "recordings") page = html`<${RecordingsPage} id=${id} key=${id ?? ""} />`;
   else if (section === "chat") page = html`<${ChatPage} id=${id} key=${id ?? ""} moderator=${moderator} />`;
   else page = html`<${StreamsPage} />`;
   const current = section || "streams";

@@ -30,6 +30,7 @@ import { SlateImageStore, slateImagePath } from "./relay/slate-image.js";
 import { createAccounts } from "./oauth/index.js";
 import { oauthCallbackPath } from "./api/paths.js";
 import { createComments, type ChatSources } from "./comments/index.js";
+import { createAudience, type ViewerSources } from "./audience/index.js";
 
 export const INGEST_APP = "live";
 
@@ -61,6 +62,8 @@ export async function startPrism(
     logDestination?: DestinationStream;
     /** Stand-ins for the platform chats (tests, benchmarks); by default the linked accounts' destinations. */
     chat?: { sources?: ChatSources; reorderWindowMs?: number };
+    /** Stand-ins for the platforms' viewer counts (tests); by default the linked accounts' destinations. */
+    viewers?: { sources?: ViewerSources };
   } = {},
 ): Promise<Prism> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -108,6 +111,12 @@ export async function startPrism(
   });
   // Before the relay starts, so no stream.started is missed.
   comments.start();
+  const audience = createAudience({
+    bus,
+    sources: options.viewers?.sources ?? { forStream: (streamId) => accounts.viewerSources(streamId) },
+    log: log.child({ component: "audience" }),
+  });
+  audience.start();
 
   const relay = new Relay(
     { host: config.host, port: config.rtmpPort, tls: config.rtmps, ingest: config.ingest, app: INGEST_APP, platformRules: platformOf, output: { ...config.output, backoff: DEFAULT_BACKOFF } },
@@ -136,6 +145,7 @@ export async function startPrism(
     const metrics = createMetrics(relay, bus);
     automation.instrument(metrics.registry);
     comments.instrument(metrics.registry);
+    audience.instrument(metrics.registry);
     accounts.instrument(metrics.registry);
     const api = createApi({
       platformHealth(streamId, destinationId) {
@@ -144,8 +154,10 @@ export async function startPrism(
         return {
           chat: comments.api.readerState(streamId, destinationId) ?? null,
           quota: usage ? { unitsToday: usage.quotaUnitsToday, dailyLimit: usage.quotaDailyLimit, resetsAt: usage.quotaResetsAt } : null,
+          viewers: audience.api.viewers(streamId, destinationId),
         };
       },
+      viewersTotal: (streamId) => audience.api.total(streamId),
       streams,
       destinations,
       relay,
@@ -219,6 +231,7 @@ export async function startPrism(
           closeApi();
           await relay.stop();
           comments.stop();
+          audience.stop();
           accounts.stop();
           // After the relay, so its last events (stream.ended) are in the outbox for the next start.
           await automation.stop();
@@ -232,6 +245,7 @@ export async function startPrism(
     closeApi();
     await relay.stop();
     comments.stop();
+    audience.stop();
     accounts.stop();
     await automation.stop();
     database.close();

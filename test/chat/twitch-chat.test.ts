@@ -202,7 +202,7 @@ describe("Twitch chat reader (EventSub WebSocket)", () => {
 
   it("is what a linked Twitch account offers, on the configured EventSub URL", async () => {
     const platform = twitchAccounts.create({
-      settings: { clientId: tw.oauth.dialect.clientId, clientSecret: "s", authUrl: tw.url, tokenUrl: tw.url, apiUrl: tw.url, options: { ingestUrl: "rtmp://127.0.0.1:1/app", eventsubUrl: tw.eventsub.url } },
+      settings: { clientId: tw.oauth.dialect.clientId, clientSecret: "s", authUrl: tw.url, tokenUrl: tw.url, apiUrl: tw.url, options: { ingestUrl: "rtmp://127.0.0.1:1/app", eventsubUrl: tw.eventsub.url, viewersPollMs: 30_000 } },
       log: pino({ level: "silent" }),
     });
     const sink = new RecordingSink();

@@ -5,7 +5,7 @@ import { commonErrors, notFound, notFoundError } from "../errors.js";
 import { IdParam, StreamHealthSchema } from "../schemas.js";
 import type { DestinationTranscode } from "../../relay/transcode/transcoding.js";
 
-export function healthRoutes({ streams, destinations, relay, platformHealth }: ApiDeps) {
+export function healthRoutes({ streams, destinations, relay, platformHealth, viewersTotal }: ApiDeps) {
   const app = newRouter();
 
   app.openapi(
@@ -28,6 +28,7 @@ export function healthRoutes({ streams, destinations, relay, platformHealth }: A
           slateUntil: source?.slateUntil ?? null,
           ingestWarnings: source?.warnings ?? [],
           ingest: relay.ingestHealth(id),
+          viewers: (live && viewersTotal?.(id)) || null,
           destinations: destinations.summaries(id).map((d) => {
             const runtime = relay.outputHealth(id, d.id);
             const view = live ? relay.destinationTranscode(id, d.id) : undefined;
@@ -42,7 +43,7 @@ export function healthRoutes({ streams, destinations, relay, platformHealth }: A
               state: runtime && live ? runtime.state : measuring ? ("connecting" as const) : d.enabled ? ("idle" as const) : ("stopped" as const),
               warnings: view?.warnings ?? [],
               transcode: view ? withoutWarnings(view) : null,
-              ...(platformHealth?.(id, d.id) ?? { chat: null, quota: null }),
+              ...(platformHealth?.(id, d.id) ?? { chat: null, quota: null, viewers: null }),
             };
           }),
         },

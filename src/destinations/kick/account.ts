@@ -2,6 +2,7 @@ import type { AccountApi, AccountSupport } from "../account-types.js";
 import { PlatformRefused } from "../account-types.js";
 import { kickCall, type KickCall } from "./api.js";
 import { kickChat } from "./chat.js";
+import { kickViewers } from "./viewers.js";
 import type { KickOptions } from "./config.js";
 
 interface KickUser {
@@ -44,6 +45,7 @@ export const kickAccounts: AccountSupport<KickOptions> = {
     const call = <T>(api: AccountApi, what: string, path: string, options?: KickCall) => kickCall<T>(api, settings.apiUrl, what, path, options);
     return {
       chat: kickChat({ apiUrl: settings.apiUrl }),
+      viewers: kickViewers({ apiUrl: settings.apiUrl, intervalMs: settings.options.viewersPollMs }),
 
       async identify(api) {
         const users = await call<{ data: KickUser[] }>(api, "describe the account", "/users");

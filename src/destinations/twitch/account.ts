@@ -1,6 +1,7 @@
 import type { AccountSupport, LinkedPlatform } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { twitchChat } from "./chat.js";
+import { twitchViewers } from "./viewers.js";
 import type { TwitchOptions } from "./config.js";
 
 /** Helix errors: {"error":"Unauthorized","status":401,"message":"Invalid OAuth token"}. */
@@ -27,6 +28,7 @@ export const twitchAccounts: AccountSupport<TwitchOptions> = {
     const clientId = { "Client-Id": settings.clientId ?? "" };
     return {
       chat: twitchChat({ apiUrl: settings.apiUrl, authUrl: settings.authUrl, clientId: settings.clientId ?? "", eventsubUrl: settings.options.eventsubUrl }),
+      viewers: twitchViewers({ apiUrl: settings.apiUrl, clientId: settings.clientId ?? "", intervalMs: settings.options.viewersPollMs }),
 
       async identify(api) {
         // /oauth2/validate names the token's user; Twitch asks apps to validate tokens they are given.

@@ -1,6 +1,7 @@
 import type { AccountSupport } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { xChat } from "./chat.js";
+import { xViewers } from "./viewers.js";
 import type { XOptions } from "./config.js";
 
 /** X API v2 errors: {"title":"Unauthorized","type":"about:blank","status":401,"detail":"Unauthorized"}. */
@@ -30,6 +31,7 @@ export const xAccounts: AccountSupport<XOptions> = {
   create({ settings }) {
     return {
       chat: xChat({ apiUrl: settings.apiUrl, pollMs: settings.options.chatPollMs }),
+      viewers: xViewers({ apiUrl: settings.apiUrl, intervalMs: settings.options.viewersPollMs }),
 
       async identify(api) {
         const me = await readJson<{ data?: { id: string; name: string; username: string } }>(

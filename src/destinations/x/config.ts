@@ -10,13 +10,16 @@ export const xConfig = platformConfig({
     PRISM_X_CHAT_POLL_MS: positive("PRISM_X_CHAT_POLL_MS", X_SEARCH_POLL_MS).describe(
       "Wait between two searches for replies to an X announcement post (recent search: 300 calls per 15 minutes per user)",
     ),
+    PRISM_X_VIEWERS_POLL_MS: positive("PRISM_X_VIEWERS_POLL_MS", 30_000).describe(
+      "How often an X destination with an Enterprise broadcast id has its viewer count read (GET /2/broadcasts/:id)",
+    ),
     PRISM_X_CONSUMER_SECRET: z
       .string()
       .optional()
       .describe("X app's consumer secret (API key secret): signs the CRC answers and checks the signatures of X's Enterprise chat webhook"),
   },
   /** consumerSecret: undefined turns X's webhook (Enterprise chat) off. */
-  options: (env) => ({ chatPollMs: env.PRISM_X_CHAT_POLL_MS, consumerSecret: env.PRISM_X_CONSUMER_SECRET || undefined }),
+  options: (env) => ({ chatPollMs: env.PRISM_X_CHAT_POLL_MS, viewersPollMs: env.PRISM_X_VIEWERS_POLL_MS, consumerSecret: env.PRISM_X_CONSUMER_SECRET || undefined }),
 });
 
 export type XOptions = ReturnType<typeof xConfig.options>;

@@ -6,6 +6,7 @@ import { youtubeChat } from "./chat.js";
 import type { YouTubeOptions } from "./config.js";
 import { DAILY_QUOTA, QuotaLedger, untilQuotaReset, type QuotaMethod } from "./quota.js";
 import { quotaMetrics } from "./quota-metrics.js";
+import { youtubeViewers } from "./viewers.js";
 
 /** Google API errors: {"error":{"code":403,"message":"…","errors":[{"reason":"liveStreamingNotEnabled"}]}}. */
 const googleMessage = (body: { error?: { message?: string; errors?: Array<{ reason?: string }> } }) => {
@@ -67,8 +68,10 @@ class YouTubeBroadcasts implements LinkedPlatform {
 
   /** The chat of the broadcast this go-live created (chat.ts). */
   readonly chat;
-  /** Units of YouTube's daily quota spent today, by broadcasts and chat alike. */
+  /** Units of YouTube's daily quota spent today, by broadcasts, chat and viewer counts alike. */
   readonly quota = new QuotaLedger();
+  /** The go-live broadcast's concurrent viewers (viewers.ts). */
+  readonly viewers;
 
   constructor(private readonly deps: LinkedPlatformDeps<YouTubeOptions>) {
     this.chat = youtubeChat({
@@ -77,6 +80,11 @@ class YouTubeBroadcasts implements LinkedPlatform {
       grpcUrl: deps.settings.options.grpcUrl,
       broadcastOf: (destinationId) => this.sessions.get(destinationId)?.broadcastId,
       minPollMs: deps.settings.options.chatPollMs,
+    });
+    this.viewers = youtubeViewers({
+      intervalMs: deps.settings.options.viewersPollMs,
+      call: (api, method, what, path, query) => this.call(api, method, what, path, query),
+      broadcastOf: (destinationId) => this.sessions.get(destinationId)?.broadcastId,
     });
   }
 

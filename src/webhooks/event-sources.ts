@@ -47,6 +47,8 @@ export function connectEventSources(bus: EventBus, publish: Publish, lookup: Des
         author: { id: e.author.id, name: e.author.name },
         text: e.text,
         sentAt: e.sentAt,
+        kind: e.kind ?? "message",
+        ...(e.amount && { amount: { ...e.amount } }),
       }),
     ),
   ];

@@ -18,8 +18,19 @@ export const twitchAccounts: AccountSupport<TwitchOptions> = {
     tokenPath: "/oauth2/token",
     revokePath: "/oauth2/revoke",
     revokeToken: "access_token",
-    // stream key, channel title; reading, writing and moderating chat for the comments feed.
-    scopes: ["channel:read:stream_key", "channel:manage:broadcast", "user:read:chat", "user:write:chat", "moderator:manage:chat_messages", "moderator:manage:banned_users", "moderator:manage:chat_settings"],
+    // stream key, channel title; reading, writing and moderating chat for the comments feed; cheers
+    // (bits:read) and subscriptions, resubscriptions and gifts (channel:read:subscriptions) in it. Raids need no scope.
+    scopes: [
+      "channel:read:stream_key",
+      "channel:manage:broadcast",
+      "user:read:chat",
+      "user:write:chat",
+      "moderator:manage:chat_messages",
+      "moderator:manage:banned_users",
+      "moderator:manage:chat_settings",
+      "bits:read",
+      "channel:read:subscriptions",
+    ],
     pkce: false,
     clientAuth: "body",
   },

@@ -84,6 +84,7 @@ export function StreamPage({ id }) {
       <span class=${`badge ${health?.live ? "live" : "idle"}`} data-testid="stream-state">${health ? (health.live ? (["slate", "stalled", "backup"].includes(health.ingestState) ? health.ingestState : "live") : "offline") : "…"}</span>
       ${health?.ingest && html`<span>${health.ingest.width}×${health.ingest.height} · ${Math.round(health.ingest.fps)} fps · ${Math.round(health.ingest.bitrateKbps ?? 0)} kbps in</span>`}
       ${health?.ingest && html`<${Encoders} health=${health} />`}
+      ${health?.live && html`<span data-testid="viewers-total" title="Live viewers, every platform's count added up">👁 ${health.viewers ? health.viewers.count.toLocaleString() : "–"} watching</span>`}
       ${!health?.live && html`<span class="hint">Start streaming in OBS to go live on every enabled destination.</span>`}
       ${health?.ingestWarnings?.map((w) => html`<span class="warnings" role="alert" data-testid="ingest-warning">${w}</span>`)}
       <span class=${`conn ${connected ? "on" : "off"}`} aria-live="polite">${connected ? "● updating live" : "○ reconnecting to Prism…"}</span>
@@ -147,6 +148,7 @@ function DestinationCard({ streamId, dest, health, samples, reload }) {
           <dt>Bitrate</dt><dd>${Math.round(health?.bitrateKbps ?? 0)} kbps</dd>
           <dt>FPS</dt><dd>${Math.round(health?.fps ?? 0)}</dd>
           <dt>Reconnects</dt><dd>${health?.reconnects ?? 0}</dd>
+          ${health?.viewers && html`<dt>Viewers</dt><dd data-testid="viewers" title=${health.viewers.unavailable ?? `read at ${new Date(health.viewers.at).toLocaleTimeString()}`}>${"count" in health.viewers ? health.viewers.count.toLocaleString() : health.viewers.unavailable === "hidden" ? "hidden" : "n/a"}</dd>`}
           ${health?.nextRetryAt && html`<dt>Next try</dt><dd>${new Date(health.nextRetryAt).toLocaleTimeString()}</dd>`}
         </dl>
       </div>

@@ -13,7 +13,7 @@ const commentExample = {
   author: { id: "141981764", name: "speedfan42", badges: ["subscriber/12"], color: "#1E90FF" },
   text: "that skip was clean!",
   kind: "paid" as const,
-  amount: { value: 100, currency: "BITS" },
+  amount: { value: 5, currency: "USD" },
   sentAt: "2026-11-24T19:02:03.114Z",
   receivedAt: "2026-11-24T19:02:03.380Z",
   flagged: null,
@@ -33,7 +33,7 @@ export const CommentSchema = z
         "message: plain chat. Engagement events: paid (Super Chat, Super Sticker, cheer), membership (a new, upgraded or renewed membership or subscription, a milestone, a gifted membership received), gift (memberships or subscriptions gifted to others), raid",
     }),
     amount: z
-      .object({ value: z.number().openapi({ description: "Whole units: 5.5 is 5.50" }), currency: z.string().openapi({ description: "ISO 4217 code, or BITS for Twitch cheers" }) })
+      .object({ value: z.number().openapi({ description: "Whole units: 5.5 is 5.50" }), currency: z.string().openapi({ description: "ISO 4217 code, or a platform currency such as BITS" }) })
       .optional()
       .openapi({ description: "Money or platform currency attached, where there is some" }),
     emotes: z.array(z.object({ id: z.string(), name: z.string(), start: z.number().int(), end: z.number().int(), url: z.string().optional() })).optional(),

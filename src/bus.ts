@@ -115,7 +115,9 @@ export interface RecordingPayload {
   at: string;
 }
 
-export type CommentKind = "message" | "paid" | "membership" | "raid" | "gift";
+// Declared with the comment itself (core), where the platform readers can name it too.
+export type { CommentKind } from "./core/chat-comment.js";
+import type { CommentKind } from "./core/chat-comment.js";
 
 export interface ScheduledEventPayload {
   eventId: string;

@@ -37,6 +37,7 @@ import { createMedia } from "./media-library/index.js";
 import { createSchedule, type Schedule } from "./schedule/index.js";
 import { createPreview, MAX_PREVIEW_VIEWERS_PER_STREAM, PREVIEW_QUEUE_LIMIT_BYTES, THUMBNAIL_REFRESH_MS, HISTORY_INTERVAL_MS } from "./relay/preview/index.js";
 import { previewMetrics } from "./metrics/preview.js";
+import { createAudience, type ViewerSources } from "./audience/index.js";
 
 export const INGEST_APP = "live";
 
@@ -75,6 +76,8 @@ export async function startPrism(
     chat?: { sources?: ChatSources; reorderWindowMs?: number };
     /** A stand-in for the recordings disk's free space (tests of the floor), and how often it is read. */
     recordings?: Pick<RecordingsOptions, "freeSpace" | "checkEveryMs">;
+    /** Stand-ins for the platforms' viewer counts (tests); by default the linked accounts' destinations. */
+    viewers?: { sources?: ViewerSources };
   } = {},
 ): Promise<Prism> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -135,6 +138,12 @@ export async function startPrism(
   });
   // Before the relay starts, so no stream.started is missed.
   comments.start();
+  const audience = createAudience({
+    bus,
+    sources: options.viewers?.sources ?? { forStream: (streamId) => accounts.viewerSources(streamId) },
+    log: log.child({ component: "audience" }),
+  });
+  audience.start();
 
   const relay = new Relay(
     { host: config.host, port: config.rtmpPort, tls: config.rtmps, ingest: config.ingest, app: INGEST_APP, platformRules: platformOf, output: { ...config.output, backoff: DEFAULT_BACKOFF } },
@@ -207,6 +216,7 @@ export async function startPrism(
     const metrics = createMetrics(relay, bus);
     automation.instrument(metrics.registry);
     comments.instrument(metrics.registry);
+    audience.instrument(metrics.registry);
     accounts.instrument(metrics.registry);
     recordings.instrument(metrics.registry);
     const preview = createPreview(relay, bus);
@@ -219,8 +229,10 @@ export async function startPrism(
         return {
           chat: comments.api.readerState(streamId, destinationId) ?? null,
           quota: usage ? { unitsToday: usage.quotaUnitsToday, dailyLimit: usage.quotaDailyLimit, resetsAt: usage.quotaResetsAt } : null,
+          viewers: audience.api.viewers(streamId, destinationId),
         };
       },
+      viewersTotal: (streamId) => audience.api.total(streamId),
       streams,
       destinations,
       relay,
@@ -316,6 +328,7 @@ export async function startPrism(
           // After the relay, so the sessions it ended are reported; before the webhooks, so the reports go out.
           recorder.stop();
           comments.stop();
+          audience.stop();
           accounts.stop();
           // After the relay, so its last events (stream.ended) are in the outbox for the next start.
           await automation.stop();
@@ -333,6 +346,7 @@ export async function startPrism(
     await recordings.stop();
     recorder.stop();
     comments.stop();
+    audience.stop();
     accounts.stop();
     await automation.stop();
     database.close();

@@ -12,6 +12,8 @@ const commentExample = {
   streamId: "5b0c8f8e-2d7a-4c1e-9a43-1f0e6b7d2c11",
   author: { id: "141981764", name: "speedfan42", badges: ["subscriber/12"], color: "#1E90FF" },
   text: "that skip was clean!",
+  kind: "paid" as const,
+  amount: { value: 5, currency: "USD" },
   sentAt: "2026-11-24T19:02:03.114Z",
   receivedAt: "2026-11-24T19:02:03.380Z",
   flagged: null,
@@ -25,7 +27,15 @@ export const CommentSchema = z
     platform: z.string(),
     streamId: z.string(),
     author: z.object({ id: z.string(), name: z.string(), avatarUrl: z.string().optional(), badges: z.array(z.string()), color: z.string().optional() }),
-    text: z.string(),
+    text: z.string().openapi({ description: "What the viewer wrote; for an engagement event without a message, what the platform says happened (e.g. \"raided with 42 viewers\")" }),
+    kind: z.enum(["message", "paid", "membership", "raid", "gift"]).openapi({
+      description:
+        "message: plain chat. Engagement events: paid (Super Chat, Super Sticker, cheer), membership (a new, upgraded or renewed membership or subscription, a milestone, a gifted membership received), gift (memberships or subscriptions gifted to others), raid",
+    }),
+    amount: z
+      .object({ value: z.number().openapi({ description: "Whole units: 5.5 is 5.50" }), currency: z.string().openapi({ description: "ISO 4217 code, or a platform currency such as BITS" }) })
+      .optional()
+      .openapi({ description: "Money or platform currency attached, where there is some" }),
     emotes: z.array(z.object({ id: z.string(), name: z.string(), start: z.number().int(), end: z.number().int(), url: z.string().optional() })).optional(),
     sentAt: z.string(),
     receivedAt: z.string(),

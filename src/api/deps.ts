@@ -28,15 +28,19 @@ export interface RelayView {
   ingestSource(streamId: string): { source: IngestState; slateUntil: string | null; warnings: string[] } | null;
 }
 
-/** What a linked-account destination's platform adds to its health: its chat reader, and its API quota. */
+/** What a destination's platform adds to its health: its chat reader, its API quota, and its live viewers. */
 export interface DestinationPlatformHealth {
   chat: { state: "connecting" | "live" | "reconnecting" | "failed"; detail?: string } | null;
   quota: { unitsToday: number; dailyLimit: number; resetsAt: string } | null;
+  /** The last viewer count while live, or why there is none; null while the stream is not live. */
+  viewers: { count: number; at: string; totalViews?: number } | { unavailable: string } | null;
 }
 
 export interface ApiDeps {
   /** The chat reader and quota of a destination, for its health (absent: null for both). */
   platformHealth?: (streamId: string, destinationId: string) => DestinationPlatformHealth;
+  /** The live stream's viewers, its destinations' counts added up (absent or null: none counted). */
+  viewersTotal?: (streamId: string) => { count: number; at: string } | null;
   streams: StreamsRepo;
   destinations: DestinationsRepo;
   relay: RelayView;

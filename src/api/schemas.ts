@@ -54,6 +54,7 @@ const destinationHealthExample = {
   warnings: [] as string[],
   chat: { state: "live" as const },
   quota: null,
+  viewers: { count: 412, at: "2026-11-24T06:05:00.512Z" },
   transcode: {
     mode: "transcode" as const,
     profile: { video: { codec: "h264" as const, width: 1280, height: 720, fps: 30, kbps: 4500, keyframeIntervalSec: 2 }, audio: { codec: "copy" as const } },
@@ -234,6 +235,23 @@ const DestinationTranscodeSchema = z
   })
   .openapi("DestinationTranscode");
 
+const DestinationViewersSchema = z
+  .union([
+    z.object({
+      count: z.number().int().openapi({ description: "Viewers the platform counted at its last read" }),
+      at: z.string().openapi({ description: "When Prism read it (each platform is read at its own pace)" }),
+      totalViews: z.number().int().optional().openapi({ description: "Views of the whole broadcast so far, where the platform reports them" }),
+    }),
+    z.object({
+      unavailable: z.string().openapi({
+        description:
+          'Why there is no count, in words: "hidden" (the channel owner hides it; a platform may also leave it out while nobody watches), not live on the platform yet, not available on that platform or without a linked account, or the error the platform gave while Prism backs off',
+      }),
+    }),
+    z.null(),
+  ])
+  .openapi({ description: "The destination's live viewers while the stream is live; null otherwise", example: { count: 412, at: "2026-11-24T06:05:00.512Z" } });
+
 export const DestinationHealthSchema = z
   .object({
     id: z.string(),
@@ -270,6 +288,7 @@ export const DestinationHealthSchema = z
       })
       .nullable()
       .openapi({ description: "The linked account's API quota, where the platform counts one; null otherwise" }),
+    viewers: DestinationViewersSchema,
   })
   .openapi("DestinationHealth", { example: destinationHealthExample });
 
@@ -328,6 +347,10 @@ export const StreamHealthSchema = z
       })
       .nullable()
       .openapi({ description: "What goes on air (bitrateKbps…uptimeMs), and each encoder's own figures; null while offline" }),
+    viewers: z
+      .object({ count: z.number().int(), at: z.string() })
+      .nullable()
+      .openapi({ description: "The stream's live viewers: its destinations' counts added up (at: the newest read); null when none has a count or the stream is offline" }),
     destinations: z.array(DestinationHealthSchema),
   })
   .openapi("StreamHealth", {
@@ -349,6 +372,7 @@ export const StreamHealthSchema = z
         primary: inputHealthExample,
         backup: { ...inputHealthExample, bitrateKbps: 3020, codecs: { video: "H264", audio: "AAC" }, size: { width: 1280, height: 720 } },
       },
+      viewers: { count: 412, at: "2026-11-24T06:05:00.512Z" },
       destinations: [
         destinationHealthExample,
         {
@@ -366,6 +390,7 @@ export const StreamHealthSchema = z
           outageSince: "2026-11-24T06:04:40.000Z",
           lastError: "Could not connect to rtmp://backup.example.com:1935: no RTMP server accepted the connection. Check the host, port and rtmp:// or rtmps:// of the URL, that the server is running and reachable from the Prism machine; Prism's log has the network error.",
           uptimeMs: 0,
+          viewers: { unavailable: "a custom RTMP(S) server tells Prism nothing about who watches" },
           transcode: { mode: "copy" },
           warnings: ["There is no audio track, and this platform silently refuses a stream without audio: add an audio source in OBS (even a muted microphone), or let Prism add silence (transcode \"auto\")."],
         },

@@ -72,7 +72,8 @@ export class ChatModeKeeper {
   /** Why a message breaks a chat mode Prism holds for its platform, or null. Call in sentAt order. */
   flag(c: NewComment): string | null {
     const rule = this.rules.get(c.streamId)?.get(c.platform);
-    if (!rule) return null;
+    // Chat modes restrain chatting; a Super Chat, a cheer or a raid is never held back by them.
+    if (!rule || c.kind !== "message") return null;
     if (rule.supportersOnly && !rule.supportersOnly(c.author.badges)) return "subscribers-only mode";
     if (rule.emoteOnly && !isEmoteOnly(c.text, c.emotes)) return "emote-only mode";
     if (rule.slowMs !== null) {

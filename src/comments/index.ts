@@ -111,6 +111,8 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
         author: { id: comment.author.id, name: comment.author.name },
         text: comment.text,
         sentAt: comment.sentAt.toISOString(),
+        kind: comment.kind,
+        ...(comment.amount && { amount: { ...comment.amount } }),
       });
     }
   };

@@ -77,6 +77,8 @@ export class Merger {
         streamId: this.streamId,
         author: { ...m.author, badges: [...m.author.badges] },
         text: m.text.length > MAX_TEXT ? m.text.slice(0, MAX_TEXT) : m.text,
+        kind: m.kind ?? "message",
+        ...(m.amount ? { amount: { ...m.amount } } : {}),
         ...(m.emotes ? { emotes: m.emotes } : {}),
         sentAt,
         receivedAt: new Date(now),

@@ -43,9 +43,24 @@ export function commentMetrics(registry: Registry, readerStates: () => ReaderSta
       }
     },
   });
+  const engagement = new Counter({
+    name: "prism_engagement_events_total",
+    help: "Engagement events shown in a stream's feed (Super Chats, cheers, memberships, gifts, raids), by platform and kind",
+    labelNames: ["stream", "stream_id", "platform", "kind"],
+    registers: [registry],
+  });
+  const amounts = new Counter({
+    name: "prism_engagement_amount_total",
+    help: "Money and platform currency of the engagement events shown in a stream's feed, in whole units, by platform and currency (ISO 4217, or BITS)",
+    labelNames: ["stream", "stream_id", "platform", "currency"],
+    registers: [registry],
+  });
   return {
     stored(streamName, c, outcome) {
       comments.inc({ stream: streamName, stream_id: c.streamId, platform: c.platform, outcome });
+      if (c.kind === "message" || outcome !== "shown") return;
+      engagement.inc({ stream: streamName, stream_id: c.streamId, platform: c.platform, kind: c.kind });
+      if (c.amount) amounts.inc({ stream: streamName, stream_id: c.streamId, platform: c.platform, currency: c.amount.currency }, c.amount.value);
     },
   };
 }

@@ -1,3 +1,16 @@
+/**
+ * What a feed item is: a plain chat message, or an engagement event (issue #17): money or platform
+ * currency ("paid": a Super Chat or Super Sticker, a cheer), a new or renewed membership or
+ * subscription, gifted memberships or subscriptions, a raid.
+ */
+export type CommentKind = "message" | "paid" | "membership" | "raid" | "gift";
+
+/** Money or platform currency attached: value in whole units (5.5 = 5.50), an ISO 4217 code or "BITS". */
+export interface CommentAmount {
+  value: number;
+  currency: string;
+}
+
 /** One message of the merged feed, whatever platform it came from. */
 export interface ChatComment {
   id: string;
@@ -7,6 +20,9 @@ export interface ChatComment {
   streamId: string;
   author: { id: string; name: string; avatarUrl?: string; badges: string[]; color?: string };
   text: string;
+  /** "message" for plain chat; anything else is an engagement event. */
+  kind: CommentKind;
+  amount?: CommentAmount;
   emotes?: Array<{ id: string; name: string; start: number; end: number; url?: string }>;
   sentAt: Date;
   receivedAt: Date;

@@ -35,6 +35,8 @@ const toComment = (r: CommentRow): ChatComment => ({
     ...(r.authorColor ? { color: r.authorColor } : {}),
   },
   text: r.text,
+  kind: r.kind,
+  ...(r.amountValue !== null && r.amountCurrency !== null ? { amount: { value: r.amountValue, currency: r.amountCurrency } } : {}),
   ...(r.emotes ? { emotes: r.emotes } : {}),
   sentAt: new Date(r.sentAt),
   receivedAt: new Date(r.receivedAt),
@@ -59,8 +61,8 @@ export class CommentsRepo {
    */
   insertBatch(batch: NewComment[]): ChatComment[] {
     const stmt = (this.insertStmt ??= this.sqlite.prepare(
-      `INSERT INTO comments (id, stream_id, platform, platform_message_id, author_id, author_name, author_avatar_url, author_color, author_badges, text, emotes, sent_at, received_at, flagged, hidden)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
+      `INSERT INTO comments (id, stream_id, platform, platform_message_id, author_id, author_name, author_avatar_url, author_color, author_badges, text, kind, amount_value, amount_currency, emotes, sent_at, received_at, flagged, hidden)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING seq`,
     ));
     const insertMany = (this.insertMany ??= this.sqlite.transaction((rows: NewComment[]) => {
       const stored: ChatComment[] = [];
@@ -77,6 +79,9 @@ export class CommentsRepo {
           c.author.color ?? null,
           JSON.stringify(c.author.badges),
           c.text,
+          c.kind,
+          c.amount?.value ?? null,
+          c.amount?.currency ?? null,
           c.emotes ? JSON.stringify(c.emotes) : null,
           c.sentAt.getTime(),
           c.receivedAt.getTime(),

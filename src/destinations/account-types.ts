@@ -2,6 +2,7 @@ import type { PlatformSettings } from "./platform-config.js";
 import type { Registry } from "prom-client";
 import type { Logger } from "pino";
 import type { ChatSupport } from "./chat-types.js";
+import type { ViewerCountSupport } from "./viewer-types.js";
 
 /**
  * What a platform adapter adds when its accounts can be linked with OAuth: the OAuth dialect it
@@ -82,6 +83,8 @@ export interface LinkedPlatform {
    * Absent: Prism says the platform offers no way to announce one.
    */
   schedule?: ScheduleSupport;
+  /** The live viewer count of a destination of this account (viewer-types.ts); absent: the platform exposes none. */
+  viewers?: ViewerCountSupport;
   /** What the account spent of the platform's daily API allowance (a quota), for health. */
   usage?(accountId: string): PlatformUsage;
   /** Registers the platform's own metrics (e.g. the quota spent today) on the service's registry. */

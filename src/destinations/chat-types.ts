@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import type { AccountApi, StreamInfo } from "./account-api.js";
 import type { ChatModeKey, ChatModes } from "../core/chat-modes.js";
+import type { CommentAmount, CommentKind } from "../core/chat-comment.js";
 
 export type { ChatModeKey, ChatModes } from "../core/chat-modes.js";
 
@@ -52,6 +53,10 @@ export interface IncomingChatMessage {
   text: string;
   emotes?: Array<{ id: string; name: string; start: number; end: number; url?: string }>;
   sentAt: Date;
+  /** An engagement event (a Super Chat, a cheer, a raid…); absent: a plain chat message. */
+  kind?: CommentKind;
+  /** Money or platform currency attached, where there is some. */
+  amount?: CommentAmount;
 }
 
 export type ChatReaderState = "connecting" | "live" | "reconnecting" | "failed";

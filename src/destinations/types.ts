@@ -18,6 +18,8 @@ export type IngestCheck = { ok: true; url: string; streamKey: string } | { ok: f
  *                           _API_URL and the platform's own PRISM_<ID>_… settings (platform-config.ts)
  * - accounts (account.ts):  `accounts` → OAuth profile and scopes, identity, ingest resolution,
  *                           go-live wrap-up, chat (read, send, moderate) (account-types.ts, chat-types.ts)
+ * - viewers:                `accounts`' `viewers` reads a linked destination's live viewer count
+ *                           (viewer-types.ts); `noViewerCount` says why a platform has none
  * - limits (limits.ts):     `limits` → transcoding plans and ingest warnings
  * - the API:                GET /api/v1/platforms lists every platform (the dashboard reads it);
  *                           /api/v1/accounts/<id>/… exists for platforms with `accounts`;
@@ -63,6 +65,11 @@ export interface PlatformAdapter<Options = any> {
    * dashboard shows on each of its destinations' cards (served at /assets/platforms/<id>/panel.js).
    */
   dashboardPanel?: boolean;
+  /**
+   * Why this platform's destinations never have a live viewer count (e.g. a plain RTMP server), as
+   * health says it; platforms whose linked accounts read one (`accounts`' viewers) leave it out.
+   */
+  noViewerCount?: string;
   /** Extra HTTP routes (e.g. a webhook the platform posts to), under /api/v1/platforms/<id>/; documented in the OpenAPI document. */
   routes?(deps: PlatformRouteDeps<Options>): PlatformRoutes;
 }

@@ -8,7 +8,7 @@ import { AccountsRepo, type AccountSummary } from "../db/accounts-repo.js";
 import { OAuthStatesRepo } from "../db/oauth-states-repo.js";
 import type { Destination, DestinationsRepo } from "../db/destinations-repo.js";
 import type { StreamsRepo } from "../db/streams-repo.js";
-import { platforms } from "../destinations/registry.js";
+import { platformOf, platforms } from "../destinations/registry.js";
 import type { PlatformAdapter } from "../destinations/types.js";
 import type { LinkedPlatform, PlatformUsage } from "../destinations/account-types.js";
 import type { DestinationSettingsStore } from "../destinations/types.js";
@@ -18,6 +18,7 @@ import { AccountLinking, type CallbackQuery } from "./linking.js";
 import { LinkedDestinations } from "./linked-destinations.js";
 import { LinkError } from "./errors.js";
 import type { ChatSource } from "../comments/types.js";
+import type { ViewerSource } from "../audience/types.js";
 import { DestinationSettingsRepo } from "../db/destination-settings-repo.js";
 import { GoLives } from "./go-lives.js";
 import { EventAnnouncements } from "./announcements.js";
@@ -46,6 +47,8 @@ export interface Accounts {
   resolverFor(destination: Pick<Destination, "id" | "streamId" | "platform" | "accountId">): (() => Promise<{ url: string; streamKey: string }>) | undefined;
   /** The chats the comment feed reads for a stream: its enabled linked-account destinations whose platform has chat. */
   chatSources(streamId: string): ChatSource[];
+  /** Each enabled destination of a stream with what reads its live viewer count, or why nothing can. */
+  viewerSources(streamId: string): ViewerSource[];
   /** Where a platform's destinations keep their own settings (its adapter's destinationSettings), if it has any. */
   destinationSettings(platform: string): DestinationSettingsStore | undefined;
   /**
@@ -149,24 +152,45 @@ export function createAccounts(deps: {
     },
   };
 
+  /** The stream as a linked destination's platform code sees it during this go-live. */
+  const streamInfo = (streamId: string, d: Destination) => {
+    const stream = deps.streams.get(streamId);
+    return {
+      streamId,
+      destinationId: d.id,
+      title: stream?.title ?? stream?.name ?? "Live",
+      description: stream?.description ?? null,
+      live: goLives.destination(streamId, d.id, settingsStores.get(d.platform)),
+    };
+  };
+
   return {
     api,
     resolverFor: (d) => destinations.resolverFor(d),
     chatSources(streamId) {
-      const stream = deps.streams.get(streamId);
       return deps.destinations.list(streamId).flatMap((d) => {
         const chat = linked.get(d.platform)?.chat;
         const account = d.accountId && d.enabled ? repo.get(d.accountId) : undefined;
         if (!chat || !account) return [];
-        const info = {
-          streamId,
-          destinationId: d.id,
-          title: stream?.title ?? stream?.name ?? "Live",
-          description: stream?.description ?? null,
-          live: goLives.destination(streamId, d.id, settingsStores.get(d.platform)),
-        };
-        return [{ platform: d.platform, destinationId: d.id, chat, api: keeper.api(account), stream: info }];
+        return [{ platform: d.platform, destinationId: d.id, chat, api: keeper.api(account), stream: streamInfo(streamId, d) }];
       });
+    },
+    viewerSources(streamId) {
+      return deps.destinations
+        .list(streamId)
+        .filter((d) => d.enabled)
+        .map((d) => {
+          const adapter = platformOf(d.platform);
+          const name = adapter.name ?? adapter.displayName;
+          const viewers = linked.get(d.platform)?.viewers;
+          const account = d.accountId ? repo.get(d.accountId) : undefined;
+          const reader = !viewers
+            ? { unavailable: adapter.noViewerCount ?? `${name} exposes no viewer count to Prism` }
+            : !account
+              ? { unavailable: `link a ${name} account to this destination to see its viewer count` }
+              : { viewers, api: keeper.api(account), stream: streamInfo(streamId, d) };
+          return { destinationId: d.id, platform: d.platform, reader };
+        });
     },
     destinationSettings: (platform) => settingsStores.get(platform),
     liveStreamsLinkedTo: (platform, platformUserId, accepts = () => true) =>

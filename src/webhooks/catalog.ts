@@ -81,6 +81,10 @@ export interface EventData {
     author: { id: string; name: string };
     text: string;
     sentAt: string;
+    /** message: plain chat; paid, membership, gift, raid: an engagement event (issue #17). */
+    kind: "message" | "paid" | "membership" | "raid" | "gift";
+    /** Money or platform currency attached (whole units; ISO 4217 or BITS), where there is some. */
+    amount?: { value: number; currency: string };
   };
   "event.scheduled": ScheduledEventRef;
   "event.starting_soon": ScheduledEventRef;
@@ -290,7 +294,7 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
   },
   "comment.received": {
     description:
-      "A chat message on one of the stream's platforms, after moderation. Subscriptions can filter by platform and keyword.",
+      "A chat message on one of the stream's platforms, after moderation, or an engagement event in the chat (kind paid, membership, gift, raid, with the amount and currency where there is one: a Super Chat, a cheer). Subscriptions can filter by platform and keyword.",
     example: {
       streamId: destinationExample.streamId,
       commentId: `${examplePlatform!.id}:5e0a1b2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c`,
@@ -298,8 +302,10 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
       author: { id: "123456789", name: "chat_fan" },
       text: "!discord please",
       sentAt: "2025-06-06T19:42:10.031Z",
+      kind: "paid",
+      amount: { value: 5, currency: "USD" },
     },
-    iftttValues: (d) => [d.author.name, d.text, d.platform],
+    iftttValues: (d) => [d.author.name, d.amount ? `${d.text} (${d.amount.value} ${d.amount.currency})` : d.text, d.platform],
   },
   "recording.ready": {
     description:

@@ -86,6 +86,8 @@ export function connectEventSources(bus: EventBus, publish: Publish, lookup: Des
         author: { id: e.author.id, name: e.author.name },
         text: e.text,
         sentAt: e.sentAt,
+        kind: e.kind ?? "message",
+        ...(e.amount && { amount: { ...e.amount } }),
       }),
     ),
     bus.on("session.report_ready", (e) => publish("session.report_ready", e.report, new Date(e.at))),

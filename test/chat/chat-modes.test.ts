@@ -156,7 +156,7 @@ describe("subscribers-only where the platform has no chat-mode API but badges it
       ]);
       expect(result).toMatchObject({ applied: "unavailable", modes: { subscribersOnly: "prism", followersOnly: "unavailable" } });
       const comment = (badges: string[]): NewComment => ({
-        platform: "youtube", platformMessageId: `m-${badges.join()}`, streamId: "s1", author: { id: "a", name: "A", badges }, text: "hi",
+        platform: "youtube", platformMessageId: `m-${badges.join()}`, streamId: "s1", author: { id: "a", name: "A", badges }, text: "hi", kind: "message",
         sentAt: new Date(), receivedAt: new Date(), flagged: null, hidden: null,
       });
       expect(keeper.flag(comment(["member"]))).toBeNull();

@@ -25,7 +25,7 @@ describe("Facebook live video: going live, title, comments read and written as t
     refusedTokens = [];
     api = { ...apiFor(fb.oauth, FACEBOOK_USER), tokenRefused: (reason) => (refusedTokens.push(reason), new PlatformRefused(`reconnect: ${reason}`)) };
     platform = facebookAccounts.create({
-      settings: { clientId: "id", clientSecret: "secret", authUrl: fb.url + GRAPH, tokenUrl: fb.url + GRAPH, apiUrl: fb.url + GRAPH, options: { pageId: undefined, chatPollMs: 30 } },
+      settings: { clientId: "id", clientSecret: "secret", authUrl: fb.url + GRAPH, tokenUrl: fb.url + GRAPH, apiUrl: fb.url + GRAPH, options: { pageId: undefined, chatPollMs: 30, viewersPollMs: 30_000 } },
       log: pino({ level: "silent" }),
     });
   });
@@ -71,7 +71,7 @@ describe("Facebook live video: going live, title, comments read and written as t
   it("a restart mid-stream carries on in the same live video (its id is kept with the account), and ends it; an ended one is not reused", async () => {
     const first = await platform.ingest!(api, STREAM);
     expect(api.data()).toEqual({ liveVideos: { [STREAM.destinationId]: { id: [...fb.liveVideos.keys()][0], pageId: FACEBOOK_PAGE.id } } });
-    const restarted = facebookAccounts.create({ settings: { clientId: "id", clientSecret: "secret", authUrl: "", tokenUrl: "", apiUrl: fb.url + GRAPH, options: { pageId: undefined, chatPollMs: 30 } }, log: pino({ level: "silent" }) });
+    const restarted = facebookAccounts.create({ settings: { clientId: "id", clientSecret: "secret", authUrl: "", tokenUrl: "", apiUrl: fb.url + GRAPH, options: { pageId: undefined, chatPollMs: 30, viewersPollMs: 30_000 } }, log: pino({ level: "silent" }) });
     expect(await restarted.ingest!(api, STREAM)).toEqual(first);
     expect(fb.liveVideos.size).toBe(1);
     await restarted.ended!(api, STREAM);
@@ -81,7 +81,7 @@ describe("Facebook live video: going live, title, comments read and written as t
     // Ended on Facebook while Prism was away: a fresh live video, not the finished one.
     await platform.ingest!(api, { ...STREAM, destinationId: "dst-2" });
     fb.liveVideos.get([...fb.liveVideos.keys()][1]!)!.status = "VOD";
-    const again = facebookAccounts.create({ settings: { clientId: "id", clientSecret: "secret", authUrl: "", tokenUrl: "", apiUrl: fb.url + GRAPH, options: { pageId: undefined, chatPollMs: 30 } }, log: pino({ level: "silent" }) });
+    const again = facebookAccounts.create({ settings: { clientId: "id", clientSecret: "secret", authUrl: "", tokenUrl: "", apiUrl: fb.url + GRAPH, options: { pageId: undefined, chatPollMs: 30, viewersPollMs: 30_000 } }, log: pino({ level: "silent" }) });
     const fresh = await again.ingest!(api, { ...STREAM, destinationId: "dst-2" });
     expect(fb.liveVideos.size).toBe(3);
     expect(fresh.streamKey).toBe([...fb.liveVideos.values()][2]!.streamKey);

@@ -61,6 +61,20 @@ describe("YouTube chat over liveChatMessages.streamList (gRPC)", () => {
     expect(quota.methods().find((m) => m.method === "liveChatMessages.streamList")!.units).toBe(5 * quota.methods().find((m) => m.method === "liveChatMessages.streamList")!.calls);
   });
 
+  it("reads engagement events over the stream: a Super Chat's amount (uint64 micros), a new member, a milestone", async () => {
+    const { sink } = start();
+    yt.chat.superChat(CHAT, BOB, 12.5, "EUR", "for the speedrun fund");
+    yt.chat.engage(CHAT, ALICE, { type: "newSponsorEvent", displayMessage: "Welcome to Speedy Streams!", newSponsorDetails: { memberLevelName: "Fan", isUpgrade: false } });
+    yt.chat.engage(CHAT, BOB, { type: "memberMilestoneChatEvent", displayMessage: "Member for 6 months", memberMilestoneChatDetails: { memberLevelName: "Fan", memberMonth: 6, userComment: "half a year!" } });
+    await waitFor(() => sink.received.length === 3, "the three events");
+    expect(yt.chat.listCalls).toEqual([]);
+    expect(sink.received.map((m) => [m.kind, m.amount ?? null, m.text])).toEqual([
+      ["paid", { value: 12.5, currency: "EUR" }, "for the speedrun fund"],
+      ["membership", null, "Welcome to Speedy Streams!"],
+      ["membership", null, "half a year!"],
+    ]);
+  });
+
   it("falls back to polling liveChatMessages.list where the stream is not served", async () => {
     grpc.faults.push("unimplemented");
     yt.chat.post(CHAT, ALICE, "hello");

@@ -200,7 +200,7 @@ describe("YouTube chat reader", () => {
 
   it("is the chat of the broadcast the account's go-live created", async () => {
     const platform = youtubeAccounts.create({
-      settings: { clientId: "id", clientSecret: "secret", authUrl: yt.url, tokenUrl: yt.url, apiUrl: yt.url, options: { privacy: "unlisted", pollMs: 60_000, chatPollMs: 5_000, grpcUrl: undefined } },
+      settings: { clientId: "id", clientSecret: "secret", authUrl: yt.url, tokenUrl: yt.url, apiUrl: yt.url, options: { privacy: "unlisted", pollMs: 60_000, chatPollMs: 5_000, viewersPollMs: 60_000, grpcUrl: undefined } },
       log: pino({ level: "silent" }),
     });
     const api = apiFor(yt.oauth, YOUTUBE_CHANNEL);

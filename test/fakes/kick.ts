@@ -31,6 +31,8 @@ export interface KickFake extends FakeServer {
   oauth: OAuthServer;
   /** What GET /channels hands out with streamkey:read (tests point it at a receiver). */
   stream: { url: string; key: string };
+  /** Whether the channel is live on Kick, and how many watch (GET /channels' stream.is_live and viewer_count). */
+  live: { isLive: boolean; viewers: number };
   titles: Map<string, string>;
   sent: Array<{ userId: string; body: KickPostChat }>;
   bans: Array<{ userId: string; body: KickPostBan }>;
@@ -80,6 +82,7 @@ export async function startKickFake(): Promise<KickFake> {
   const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
   const publicPem = publicKey.export({ type: "spki", format: "pem" }).toString();
   const stream = { url: "rtmps://127.0.0.1:1/app", key: "sk_us-west-2_fake0123456789" };
+  const live = { isLive: false, viewers: 0 };
   const titles = new Map<string, string>();
   const sent: KickFake["sent"] = [];
   const bans: KickFake["bans"] = [];
@@ -114,7 +117,7 @@ export async function startKickFake(): Promise<KickFake> {
           banner_picture: "",
           stream_title: titles.get(userId) ?? "",
           category: { id: 15, name: "Just Chatting", thumbnail: "" },
-          stream: { url: keyed ? stream.url : "", key: keyed ? stream.key : "", is_live: false, is_mature: false, language: "en", start_time: "0001-01-01T00:00:00Z", viewer_count: 0, thumbnail: "", custom_tags: [] },
+          stream: { url: keyed ? stream.url : "", key: keyed ? stream.key : "", is_live: live.isLive, is_mature: false, language: "en", start_time: live.isLive ? new Date().toISOString() : "0001-01-01T00:00:00Z", viewer_count: live.isLive ? live.viewers : 0, thumbnail: "", custom_tags: [] },
         };
         return need("channel:read") ?? ok([channel]);
       }
@@ -210,6 +213,7 @@ export async function startKickFake(): Promise<KickFake> {
     ...server,
     oauth,
     stream,
+    live,
     titles,
     sent,
     bans,

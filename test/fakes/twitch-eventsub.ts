@@ -9,11 +9,33 @@ import type {
 } from "../../node_modules/@twurple/api/lib/interfaces/endpoints/eventSub.external.js";
 import type { HelixPrivilegedChatSettingsData } from "../../node_modules/@twurple/api/lib/interfaces/endpoints/chat.external.js";
 import type { EventSubChannelChatMessageEventData } from "../../node_modules/@twurple/eventsub-base/lib/events/EventSubChannelChatMessageEvent.external.js";
+import type { EventSubChannelCheerEventData } from "../../node_modules/@twurple/eventsub-base/lib/events/EventSubChannelCheerEvent.external.js";
+import type { EventSubChannelRaidEventData } from "../../node_modules/@twurple/eventsub-base/lib/events/EventSubChannelRaidEvent.external.js";
+import type { EventSubChannelSubscriptionEventData } from "../../node_modules/@twurple/eventsub-base/lib/events/EventSubChannelSubscriptionEvent.external.js";
+import type { EventSubChannelSubscriptionGiftEventData } from "../../node_modules/@twurple/eventsub-base/lib/events/EventSubChannelSubscriptionGiftEvent.external.js";
+import type { EventSubChannelSubscriptionMessageEventData } from "../../node_modules/@twurple/eventsub-base/lib/events/EventSubChannelSubscriptionMessageEvent.external.js";
 import { WebSocketServer, type WebSocket } from "ws";
 import type { FakeAnswer, FakeRequest } from "./http.js";
 import type { FakeUser } from "./oauth-server.js";
 
 export type ChatMessageEventData = EventSubChannelChatMessageEventData;
+
+/** The engagement events Twitch sends over the same socket, with their wire types (twurple's) and the scope each needs. */
+export interface EngagementEvents {
+  "channel.cheer": EventSubChannelCheerEventData;
+  "channel.subscribe": EventSubChannelSubscriptionEventData;
+  "channel.subscription.gift": EventSubChannelSubscriptionGiftEventData;
+  "channel.subscription.message": EventSubChannelSubscriptionMessageEventData;
+  "channel.raid": EventSubChannelRaidEventData;
+}
+/** Twitch's "EventSub subscription types": the authorization each needs (raids none). */
+const ENGAGEMENT_SCOPES: Record<keyof EngagementEvents, string | null> = {
+  "channel.cheer": "bits:read",
+  "channel.subscribe": "channel:read:subscriptions",
+  "channel.subscription.gift": "channel:read:subscriptions",
+  "channel.subscription.message": "channel:read:subscriptions",
+  "channel.raid": null,
+};
 
 /** EventSub WebSocket frames (Twitch's reference, "EventSub WebSocket messages"). */
 interface Frame {
@@ -66,8 +88,10 @@ export class TwitchEventSubFake {
   /** Every subscription Twitch holds for the app, whatever its status (disabled ones stay listed). */
   readonly subscriptions: Subscription[] = [];
   readonly limits: EventSubLimits = { noticeDeadSocketMs: 60_000, transportsPerUser: 3, subscriptionsPerSession: 300 };
-  /** Every answer to a subscription request, in order. */
+  /** Every answer to a chat (channel.chat.message) subscription request, in order. */
   readonly subscribeAnswers: number[] = [];
+  /** Every answer to an engagement subscription request (cheers, subscriptions, gifts, raids), in order. */
+  readonly engagementAnswers: Array<{ type: string; status: number }> = [];
   readonly deletedSubscriptions: string[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   /** The network is cut just as the next subscription request arrives: its session is gone (400). */
@@ -89,7 +113,7 @@ export class TwitchEventSubFake {
     non_moderator_chat_delay: false,
     non_moderator_chat_delay_duration: null,
   };
-  /** Every subscription request, in order (session id). */
+  /** Every chat subscription request, in order (session id). */
   readonly subscribeCalls: string[] = [];
   /** Every socket that was opened: its path and query. */
   readonly connections: string[] = [];
@@ -247,6 +271,38 @@ export class TwitchEventSubFake {
     }
   }
 
+  /** An engagement event on the streamer's channel (a cheer, a subscription, a gift, a raid), to every session subscribed to it. */
+  engage<T extends keyof EngagementEvents>(type: T, event: EngagementEvents[T], times = 1): void {
+    const target = type === "channel.raid" ? (event as EventSubChannelRaidEventData).to_broadcaster_user_id : (event as { broadcaster_user_id: string }).broadcaster_user_id;
+    for (const sub of this.liveSubscriptions()) {
+      if (sub.type !== type || !Object.values(sub.condition).includes(target)) continue;
+      const session = this.sessions.get(sub.transport.session_id)!;
+      // A redelivery repeats the notification's message id (EventSub delivers at least once).
+      const frame: Frame = {
+        metadata: { message_id: randomUUID(), message_type: "notification", message_timestamp: new Date().toISOString(), subscription_type: sub.type, subscription_version: sub.version },
+        payload: { subscription: sub, event },
+      };
+      for (let i = 0; i < times; i++) if (session.socket.readyState === session.socket.OPEN) session.socket.send(JSON.stringify(frame));
+    }
+  }
+
+  /** The streamer's channel as engagement events name it. */
+  get broadcaster() {
+    return { broadcaster_user_id: this.streamer.id, broadcaster_user_login: this.streamer.login, broadcaster_user_name: this.streamer.displayName };
+  }
+
+  /** Twitch's checks for an engagement subscription: the scope its type needs (403), a condition on the token's own channel, then as for chat. */
+  private subscribeEngagement(type: keyof EngagementEvents, condition: Record<string, string>, transport: { method: string; session_id?: string }, user: FakeUser, scopes: string[]): FakeAnswer {
+    const scope = ENGAGEMENT_SCOPES[type];
+    if (scope && !scopes.includes(scope)) return helixError(403, "Forbidden", "subscription missing proper authorization");
+    const channel = type === "channel.raid" ? (condition.to_broadcaster_user_id ?? condition.from_broadcaster_user_id) : condition.broadcaster_user_id;
+    if (!channel) return helixError(400, "Bad Request", "condition is missing a required field");
+    if (scope && channel !== user.id) return helixError(403, "Forbidden", "subscription missing proper authorization");
+    const session = transport.method === "websocket" ? this.sessions.get(transport.session_id ?? "") : undefined;
+    if (!session) return helixError(400, "Bad Request", "websocket transport session does not exist or has already disconnected");
+    return this.subscribe(type, condition, session.id, user.id);
+  }
+
   /** Twitch moves the client: `session_reconnect` with a URL that takes the subscriptions along. */
   requestReconnect() {
     for (const session of this.sessions.values()) {
@@ -286,6 +342,11 @@ export class TwitchEventSubFake {
     switch (`${req.method} ${req.url.pathname}`) {
       case "POST /helix/eventsub/subscriptions": {
         const input = req.json<{ type: string; version: string; condition: Record<string, string>; transport: { method: string; session_id?: string } }>();
+        if (input.type in ENGAGEMENT_SCOPES && input.version === "1") {
+          const answer = this.subscribeEngagement(input.type as keyof EngagementEvents, input.condition, input.transport, user, scopes);
+          this.engagementAnswers.push({ type: input.type, status: answer.status });
+          return answer;
+        }
         this.subscribeCalls.push(input.transport.session_id ?? "");
         if (input.type !== "channel.chat.message" || input.version !== "1") return helixError(400, "Bad Request", "unsupported type/version");
         const missing = need("user:read:chat");
@@ -309,7 +370,7 @@ export class TwitchEventSubFake {
         if (filters.length > 1) return helixError(400, "Bad Request", "only one filter query parameter may be specified");
         const data = this.subscriptions.filter(
           (s) =>
-            s.condition.user_id === user.id || s.condition.broadcaster_user_id === user.id
+            Object.values(s.condition).includes(user.id)
               ? (!q.has("status") || s.status === q.get("status")) &&
                 (!q.has("type") || s.type === q.get("type")) &&
                 (!q.has("user_id") || Object.values(s.condition).includes(q.get("user_id")!)) &&
@@ -320,7 +381,7 @@ export class TwitchEventSubFake {
         return { status: 200, body };
       }
       case "DELETE /helix/eventsub/subscriptions": {
-        const at = this.subscriptions.findIndex((s) => s.id === q.get("id") && (s.condition.user_id === user.id || s.condition.broadcaster_user_id === user.id));
+        const at = this.subscriptions.findIndex((s) => s.id === q.get("id") && Object.values(s.condition).includes(user.id));
         if (at < 0) return helixError(404, "Not Found", "subscription not found");
         this.deletedSubscriptions.push(this.subscriptions[at]!.id);
         this.subscriptions.splice(at, 1);

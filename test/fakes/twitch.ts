@@ -3,7 +3,7 @@ import type { HelixChannel, HelixUser } from "@twurple/api";
 import type { TokenInfoData } from "@twurple/auth";
 import type { DataObject } from "@twurple/common";
 // twurple marks the raw stream-key type @private and exports only its package root; the file is read by path.
-import type { HelixGetStreamKeyData } from "../../node_modules/@twurple/api/lib/interfaces/endpoints/stream.external.js";
+import type { HelixGetStreamKeyData, HelixStreamData } from "../../node_modules/@twurple/api/lib/interfaces/endpoints/stream.external.js";
 import type { HelixScheduleResponse, HelixScheduleSegmentData } from "../../node_modules/@twurple/api/lib/interfaces/endpoints/schedule.external.js";
 import type { HelixCreateScheduleSegmentData } from "@twurple/api";
 import { bearer, startFakeServer, type FakeAnswer, type FakeRequest, type FakeServer } from "./http.js";
@@ -53,6 +53,12 @@ export interface TwitchFake extends FakeServer {
   scheduleNotAllowed: boolean;
   /** EventSub's WebSocket and the Helix chat calls (twitch-eventsub.ts). */
   eventsub: TwitchEventSubFake;
+  /** The channel's live viewer count (GET /helix/streams), or null while Twitch does not list it as live. */
+  viewers: number | null;
+  /** Answers queued for the next GET /helix/streams calls: 429 (Helix's rate limit, with Ratelimit-Reset) or 503. */
+  streamsFaults: Array<429 | 503>;
+  /** Every GET /helix/streams call: when, and its status. */
+  streamsCalls: Array<{ at: number; status: number }>;
   env(): Record<string, string>;
 }
 
@@ -79,7 +85,39 @@ export async function startTwitchFake(options: { accessTtlSec?: number } = {}): 
     },
     TWITCH_USER,
   );
-  const state = { streamKey: newKey(), titles: new Map<string, string>(), helixTokens: [] as string[], validations: [] as number[], segments: new Map<string, HelixScheduleSegmentData>(), scheduleNotAllowed: false };
+  const state = { streamKey: newKey(), titles: new Map<string, string>(), helixTokens: [] as string[], validations: [] as number[], segments: new Map<string, HelixScheduleSegmentData>(), scheduleNotAllowed: false, viewers: null as number | null };
+  const streamsFaults: Array<429 | 503> = [];
+  const streamsCalls: Array<{ at: number; status: number }> = [];
+  /** Helix's "Get Streams": live channels only; 429 carries Ratelimit-Reset (unix seconds) like Twitch's. */
+  const streamsAnswer = (req: FakeRequest, who: FakeUser): FakeAnswer => {
+    const fault = streamsFaults.shift();
+    if (fault === 429) return { ...helixError(429, "Too Many Requests", "Too Many Requests"), headers: { "Ratelimit-Limit": "800", "Ratelimit-Remaining": "0", "Ratelimit-Reset": String(Math.ceil(Date.now() / 1000)) } };
+    if (fault === 503) return helixError(503, "Service Unavailable", "Service Unavailable");
+    const ids = req.url.searchParams.getAll("user_id");
+    const data: HelixStreamData[] =
+      ids.includes(who.id) && state.viewers !== null
+        ? [
+            {
+              id: "40952121085",
+              user_id: who.id,
+              user_login: who.login,
+              user_name: who.displayName,
+              game_id: "509658",
+              game_name: "Just Chatting",
+              community_ids: [],
+              type: "live",
+              title: state.titles.get(who.id) ?? "",
+              tags: [],
+              viewer_count: state.viewers,
+              started_at: new Date().toISOString(),
+              language: "en",
+              thumbnail_url: "https://static-cdn.jtvnw.net/previews-ttv/live_user_speedy_streams-{width}x{height}.jpg",
+              is_mature: false,
+            },
+          ]
+        : [];
+    return { status: 200, body: { data, pagination: {} } satisfies HelixResponse<HelixStreamData> & { pagination: object } };
+  };
 
   const eventsub = await TwitchEventSubFake.start(TWITCH_USER);
   const helixUser = (req: FakeRequest) => {
@@ -133,6 +171,13 @@ export async function startTwitchFake(options: { accessTtlSec?: number } = {}): 
         if (!who.scopes.includes("channel:read:stream_key")) return helixError(401, "Unauthorized", "Missing scope: channel:read:stream_key");
         if (req.url.searchParams.get("broadcaster_id") !== who.user.id) return helixError(403, "Forbidden", "The ID in broadcaster_id must match the user ID found in the request's OAuth token.");
         return { status: 200, body: { data: [{ stream_key: state.streamKey }] } satisfies HelixResponse<HelixGetStreamKeyData> };
+      }
+      case "GET /helix/streams": {
+        const who = helixUser(req);
+        if (who.fail) return who.fail;
+        const answer = streamsAnswer(req, who.user);
+        streamsCalls.push({ at: Date.now(), status: answer.status });
+        return answer;
       }
       case "PATCH /helix/channels": {
         const who = helixUser(req);
@@ -212,6 +257,14 @@ export async function startTwitchFake(options: { accessTtlSec?: number } = {}): 
       return state.streamKey;
     },
     rotateKey: () => (state.streamKey = newKey()),
+    get viewers() {
+      return state.viewers;
+    },
+    set viewers(n: number | null) {
+      state.viewers = n;
+    },
+    streamsFaults,
+    streamsCalls,
     titles: state.titles,
     helixTokens: state.helixTokens,
     validations: state.validations,

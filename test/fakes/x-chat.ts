@@ -39,6 +39,14 @@ export interface BroadcastChatSent {
  * (`usageCapped`) every call answers 429 with X's usage-capped problem while the rate-limit headers
  * still show room, as X does (xdevplatform/xdk#25).
  */
+/** An Enterprise Livestream API broadcast, as far as Prism reads it (twitter-api-v2 has no type for it). */
+export interface XBroadcast {
+  id: string;
+  state: string;
+  total_watching?: number;
+  total_watched?: number;
+}
+
 export class XChatFake {
   readonly tweets: TweetV2[] = [];
   readonly users = new Map<string, UserV2>();
@@ -46,6 +54,8 @@ export class XChatFake {
   rateLimit = { limit: 300, windowMs: 15 * 60_000 };
   /** The app's monthly post cap is used up. */
   usageCapped = false;
+  /** Enterprise broadcasts (GET /2/broadcasts/:id): how many watch now, and in all. */
+  readonly broadcasts = new Map<string, { totalWatching: number; totalWatched: number }>();
   /** Enterprise: chat messages sent with POST /2/broadcasts/:id/chat. */
   readonly broadcastChat: BroadcastChatSent[] = [];
   readonly searchCalls: Array<{ at: number; sinceId: string | null; nextToken: string | null; status: number; resetAt: number }> = [];
@@ -68,6 +78,25 @@ export class XChatFake {
     };
     this.tweets.push(tweet);
     return tweet;
+  }
+
+  /**
+   * The Livestream API's "Get Broadcast by ID" (docs.x.com/livestream-api/broadcasts/get-broadcast-by-id):
+   * `{ data: Broadcast }`, with the fields `broadcast.fields` asks for (viewer counts among them).
+   */
+  private broadcast(id: string, q: URLSearchParams): FakeAnswer {
+    const found = this.broadcasts.get(id);
+    if (!found) return problem(404, "Not Found Error", `Could not find broadcast with id: [${id}].`);
+    const fields = (q.get("broadcast.fields") ?? "").split(",");
+    const body: { data: XBroadcast } = {
+      data: {
+        id,
+        state: "RUNNING",
+        ...(fields.includes("total_watching") && { total_watching: found.totalWatching }),
+        ...(fields.includes("total_watched") && { total_watched: found.totalWatched }),
+      },
+    };
+    return { status: 200, body };
   }
 
   handle(req: FakeRequest, user: FakeUser, scopes: string[]): FakeAnswer | undefined {
@@ -95,6 +124,8 @@ export class XChatFake {
       const body: TweetV2PostTweetResult = { data: { id: tweet.id, text: tweet.text } };
       return { status: 201, body };
     }
+    const lookedUp = req.method === "GET" ? /^\/2\/broadcasts\/([a-zA-Z0-9]{1,13})$/.exec(req.url.pathname)?.[1] : undefined;
+    if (lookedUp) return this.broadcast(lookedUp, req.url.searchParams);
     const broadcast = req.method === "POST" ? /^\/2\/broadcasts\/([a-zA-Z0-9]{1,13})\/chat$/.exec(req.url.pathname)?.[1] : undefined;
     if (broadcast) {
       const input = req.json<{ text?: string; reply_to?: string }>();

@@ -30,9 +30,40 @@ export class YouTubeChatFake {
   /** Told of every message written, so a stream can push it (youtube-chat-stream.ts). */
   readonly written = new Set<(liveChatId: string) => void>();
 
+  /**
+   * A viewer's engagement event in a chat (superChatEvent, superStickerEvent, newSponsorEvent,
+   * memberMilestoneChatEvent, membershipGiftingEvent, giftMembershipReceivedEvent): the snippet's
+   * type, its details object and the line YouTube displays for it.
+   */
+  engage(liveChatId: string, author: { channelId: string; displayName: string }, event: Pick<youtube_v3.Schema$LiveChatMessageSnippet, "type" | "displayMessage"> & Partial<youtube_v3.Schema$LiveChatMessageSnippet>): LiveChatMessage {
+    const message = this.message(liveChatId, author, event.displayMessage ?? "");
+    const { textMessageDetails: _none, ...snippet } = message.snippet!;
+    message.snippet = { ...snippet, ...event, hasDisplayContent: true };
+    if (event.type === "newSponsorEvent" || event.type === "memberMilestoneChatEvent") message.authorDetails!.isChatSponsor = true;
+    return this.add(liveChatId, message);
+  }
+
+  /** A Super Chat of `amount` (in the currency's whole units) with the viewer's comment, as YouTube sends it. */
+  superChat(liveChatId: string, author: { channelId: string; displayName: string }, amount: number, currency: string, comment: string): LiveChatMessage {
+    const display = `${new Intl.NumberFormat("en-US", { style: "currency", currency }).format(amount)}`;
+    const details: youtube_v3.Schema$LiveChatSuperChatDetails = { amountMicros: String(Math.round(amount * 1_000_000)), currency, amountDisplayString: display, userComment: comment, tier: 2 };
+    return this.engage(liveChatId, author, { type: "superChatEvent", displayMessage: `${display} from ${author.displayName}: "${comment}"`, superChatDetails: details });
+  }
+
   /** A viewer writes in a chat. */
   post(liveChatId: string, author: { channelId: string; displayName: string; moderator?: boolean; sponsor?: boolean }, text: string): LiveChatMessage {
-    const message: LiveChatMessage = {
+    return this.add(liveChatId, this.message(liveChatId, author, text));
+  }
+
+  /** A message in the chat's history, and a push to the streams reading it. */
+  private add(liveChatId: string, message: LiveChatMessage): LiveChatMessage {
+    this.chat(liveChatId).push(message);
+    for (const tell of this.written) tell(liveChatId);
+    return message;
+  }
+
+  private message(liveChatId: string, author: { channelId: string; displayName: string; moderator?: boolean; sponsor?: boolean }, text: string): LiveChatMessage {
+    return {
       kind: "youtube#liveChatMessage",
       etag: randomBytes(6).toString("hex"),
       id: `LCC.${randomBytes(12).toString("base64url")}`,
@@ -56,9 +87,6 @@ export class YouTubeChatFake {
         isChatModerator: author.moderator ?? false,
       },
     };
-    this.chat(liveChatId).push(message);
-    for (const tell of this.written) tell(liveChatId);
-    return message;
   }
 
   private chat(liveChatId: string): LiveChatMessage[] {

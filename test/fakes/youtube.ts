@@ -36,6 +36,12 @@ export interface YouTubeFake extends FakeServer {
   quotaExceeded: boolean;
   /** The broadcasts' live chats (youtube-chat.ts). */
   chat: YouTubeChatFake;
+  /** Each broadcast video's concurrent viewers (videos.list liveStreamingDetails); null: the owner hides the count. */
+  concurrentViewers: Map<string, number | null>;
+  /** Faults queued for the next videos.list calls. */
+  videoFaults: Array<"quotaExceeded" | "backendError">;
+  /** Every videos.list call: when, and its status. */
+  videoCalls: Array<{ at: number; status: number }>;
   /** liveChatMessages.streamList over gRPC, when started with `grpc: true` (youtube-chat-stream.ts). */
   chatStream: YouTubeChatStreamFake | undefined;
   env(): Record<string, string>;
@@ -83,6 +89,36 @@ export async function startYouTubeFake(options: { accessTtlSec?: number; liveSta
   };
   const deleted: string[] = [];
   const state = { quotaExceeded: false };
+  const concurrentViewers = new Map<string, number | null>();
+  const videoFaults: Array<"quotaExceeded" | "backendError"> = [];
+  const videoCalls: Array<{ at: number; status: number }> = [];
+  /**
+   * videos.list?part=liveStreamingDetails: a broadcast's video (same id). actualStartTime once it went
+   * live, actualEndTime once complete; concurrentViewers (a string, as the API sends uint64) only
+   * while live and not hidden by the owner.
+   */
+  const videos = (q: URLSearchParams): FakeAnswer => {
+    const fault = videoFaults.shift();
+    if (fault === "quotaExceeded") return googleError(403, "quotaExceeded", "The request cannot be completed because you have exceeded your quota.", "youtube.quota");
+    if (fault === "backendError") return googleError(503, "backendError", "Backend Error", "global");
+    if (!q.get("part")!.split(",").includes("liveStreamingDetails")) return googleError(400, "invalidPart", "part", "youtube.part");
+    const items: youtube_v3.Schema$Video[] = (q.get("id") ?? "").split(",").flatMap((videoId) => {
+      const b = broadcasts.get(videoId);
+      if (!b) return [];
+      const life = b.status?.lifeCycleStatus;
+      const viewers = concurrentViewers.get(videoId);
+      const details: youtube_v3.Schema$VideoLiveStreamingDetails = {
+        ...(b.snippet?.actualStartTime && { actualStartTime: b.snippet.actualStartTime }),
+        ...(b.snippet?.actualEndTime && { actualEndTime: b.snippet.actualEndTime }),
+        ...(b.snippet?.scheduledStartTime && { scheduledStartTime: b.snippet.scheduledStartTime }),
+        ...(life === "live" && b.snippet?.liveChatId && { activeLiveChatId: b.snippet.liveChatId }),
+        ...(life === "live" && viewers !== null && viewers !== undefined && { concurrentViewers: String(viewers) }),
+      };
+      return [{ kind: "youtube#video", etag: randomBytes(6).toString("hex"), id: videoId, liveStreamingDetails: details }];
+    });
+    const body: youtube_v3.Schema$VideoListResponse = { kind: "youtube#videoListResponse", etag: randomBytes(6).toString("hex"), items, pageInfo: { totalResults: items.length, resultsPerPage: items.length } };
+    return { status: 200, body };
+  };
   const chat = new YouTubeChatFake();
   const ingest = { address: "rtmp://127.0.0.1:1/live2", streamName: `abcd-efgh-${randomBytes(3).toString("hex")}` };
 
@@ -198,7 +234,14 @@ export async function startYouTubeFake(options: { accessTtlSec?: number; liveSta
         // Going live passes through liveStarting: the answer comes back before the broadcast is live.
         broadcast.status = { ...broadcast.status, lifeCycleStatus: to === "live" ? "liveStarting" : to };
         if (to === "live") startedAt.set(broadcast.id!, Date.now());
+        if (to === "live") broadcast.snippet = { ...broadcast.snippet, actualStartTime: new Date().toISOString() };
+        if (to === "complete") broadcast.snippet = { ...broadcast.snippet, actualEndTime: new Date().toISOString() };
         return { status: 200, body: broadcast };
+      }
+      case "GET /youtube/v3/videos": {
+        const answer = videos(q);
+        videoCalls.push({ at: Date.now(), status: answer.status });
+        return answer;
       }
       case "DELETE /youtube/v3/liveBroadcasts": {
         if (!broadcasts.delete(q.get("id") ?? "")) return googleError(404, "liveBroadcastNotFound", "Broadcast not found");
@@ -239,6 +282,9 @@ export async function startYouTubeFake(options: { accessTtlSec?: number; liveSta
       state.quotaExceeded = on;
     },
     chat,
+    concurrentViewers,
+    videoFaults,
+    videoCalls,
     setStreamStatus(streamId, status) {
       const stream = streams.get(streamId);
       if (stream) stream.status = { ...stream.status, streamStatus: status };

@@ -34,7 +34,7 @@ describe("linking platform accounts over real HTTP redirects", () => {
 
   it("links Twitch, YouTube, X and TwitCasting: state checked by each fake, PKCE S256 where the platform has it, accounts listed without tokens", async () => {
     const cases = [
-      { platform: "twitch", oauth: twitch.oauth, user: TWITCH_USER, name: "Speedy_Streams", pkce: false, scopes: ["channel:read:stream_key", "channel:manage:broadcast", "channel:manage:schedule", "user:read:chat", "user:write:chat", "moderator:manage:chat_messages", "moderator:manage:banned_users", "moderator:manage:chat_settings"] },
+      { platform: "twitch", oauth: twitch.oauth, user: TWITCH_USER, name: "Speedy_Streams", pkce: false, scopes: ["channel:read:stream_key", "channel:manage:broadcast", "channel:manage:schedule", "user:read:chat", "user:write:chat", "moderator:manage:chat_messages", "moderator:manage:banned_users", "moderator:manage:chat_settings", "bits:read", "channel:read:subscriptions"] },
       { platform: "youtube", oauth: youtube.oauth, user: YOUTUBE_CHANNEL, name: "Speedy Streams", pkce: true, scopes: ["https://www.googleapis.com/auth/youtube", "https://www.googleapis.com/auth/youtube.force-ssl"] },
       { platform: "x", oauth: x.oauth, user: X_USER, name: "@speedy_streams", pkce: true, scopes: ["tweet.read", "users.read", "tweet.write", "offline.access"] },
       { platform: "twitcasting", oauth: twitcasting.oauth, user: TWITCASTING_USER, name: "ツイキャス公式", pkce: false, scopes: [] },

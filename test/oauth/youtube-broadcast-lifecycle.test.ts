@@ -21,7 +21,7 @@ describe("YouTube broadcast lifecycle", () => {
   const setup = async (liveStartingMs: number) => {
     yt = await startYouTubeFake({ liveStartingMs });
     platform = youtubeAccounts.create({
-      settings: { clientId: "id", clientSecret: "secret", authUrl: yt.url, tokenUrl: yt.url, apiUrl: yt.url, options: { privacy: "unlisted", pollMs: 50, chatPollMs: 5_000, grpcUrl: undefined } },
+      settings: { clientId: "id", clientSecret: "secret", authUrl: yt.url, tokenUrl: yt.url, apiUrl: yt.url, options: { privacy: "unlisted", pollMs: 50, chatPollMs: 5_000, viewersPollMs: 60_000, grpcUrl: undefined } },
       log: pino({ level: "silent" }),
     });
     const api = apiFor(yt.oauth, YOUTUBE_CHANNEL);

@@ -15,6 +15,8 @@ export const commentView = (c: ChatComment) => ({
   streamId: c.streamId,
   author: c.author,
   text: c.text,
+  kind: c.kind,
+  ...(c.amount ? { amount: c.amount } : {}),
   ...(c.emotes ? { emotes: c.emotes } : {}),
   sentAt: c.sentAt.toISOString(),
   receivedAt: c.receivedAt.toISOString(),

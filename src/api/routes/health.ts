@@ -7,7 +7,7 @@ import type { DestinationTranscode } from "../../relay/transcode/transcoding.js"
 import { EMPTY_TALLY } from "../../core/destination-tally.js";
 import { describeIngest } from "../../core/ingest-status.js";
 
-export function healthRoutes({ streams, destinations, relay, platformHealth, recordings }: ApiDeps) {
+export function healthRoutes({ streams, destinations, relay, platformHealth, recordings, viewersTotal }: ApiDeps) {
   const app = newRouter();
 
   app.openapi(
@@ -34,6 +34,7 @@ export function healthRoutes({ streams, destinations, relay, platformHealth, rec
           ingestWarnings: source?.warnings ?? [],
           recording: recordings.status(id),
           ingest: relay.ingestHealth(id),
+          viewers: (live && viewersTotal?.(id)) || null,
           destinations: destinations.summaries(id).map((d) => {
             const runtime = relay.outputHealth(id, d.id);
             const view = live ? relay.destinationTranscode(id, d.id) : undefined;
@@ -48,7 +49,7 @@ export function healthRoutes({ streams, destinations, relay, platformHealth, rec
               state: runtime && live ? runtime.state : measuring ? ("connecting" as const) : d.enabled ? ("idle" as const) : ("stopped" as const),
               warnings: view?.warnings ?? [],
               transcode: view ? withoutWarnings(view) : null,
-              ...(platformHealth?.(id, d.id) ?? { chat: null, quota: null }),
+              ...(platformHealth?.(id, d.id) ?? { chat: null, quota: null, viewers: null }),
             };
           }),
         },

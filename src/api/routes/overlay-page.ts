@@ -17,6 +17,10 @@ export const OVERLAY_STYLE = `
   .icon { flex: none; display: inline-block; min-width: 22px; padding: 0 4px; border-radius: 4px; font-size: 12px; line-height: 20px; text-align: center; text-shadow: none; color: #fff; background: #555; border: 1px solid rgba(255, 255, 255, 0.6); }
   .name { flex: none; }
   .text { font-weight: 500; }
+  .msg.engagement { padding: 4px 8px; border-radius: 6px; background: rgba(245, 179, 1, 0.35); border-left: 4px solid #f5b301; }
+  .msg.kind-membership { background: rgba(43, 166, 64, 0.35); border-left-color: #2ba640; }
+  .msg.kind-raid { background: rgba(138, 92, 246, 0.4); border-left-color: #8a5cf6; }
+  .amount { flex: none; font-weight: 800; color: #ffd54a; }
 `;
 
 export const OVERLAY_SCRIPT = `
@@ -26,10 +30,16 @@ export const OVERLAY_SCRIPT = `
   const chat = document.getElementById("chat");
   const safeColor = (c) => (typeof c === "string" && /^#[0-9a-fA-F]{3,8}$/.test(c) ? c : null);
   const hue = (s) => { let h = 0; for (const ch of s) h = (h * 31 + ch.charCodeAt(0)) >>> 0; return "hsl(" + (h % 360) + ", 80%, 70%)"; };
+  const money = (a) => {
+    if (a.currency === "BITS") return a.value + " bits";
+    try { return new Intl.NumberFormat(undefined, { style: "currency", currency: a.currency }).format(a.value); } catch { return a.value + " " + a.currency; }
+  };
   const add = (m) => {
     const row = document.createElement("div");
-    row.className = "msg";
+    const kind = m.kind && m.kind !== "message" ? m.kind : null;
+    row.className = kind ? "msg engagement kind-" + kind : "msg";
     row.dataset.id = m.id;
+    row.dataset.kind = m.kind || "message";
     const icon = document.createElement("span");
     const badge = badges[m.platform];
     icon.className = "icon";
@@ -43,7 +53,14 @@ export const OVERLAY_SCRIPT = `
     const text = document.createElement("span");
     text.className = "text";
     text.textContent = m.text;
-    row.append(icon, name, text);
+    row.append(icon, name);
+    if (m.amount) {
+      const amount = document.createElement("span");
+      amount.className = "amount";
+      amount.textContent = money(m.amount);
+      row.append(amount);
+    }
+    row.append(text);
     chat.append(row);
     while (chat.children.length > KEEP) chat.firstElementChild.remove();
     setTimeout(() => row.classList.add("old"), FADE_AFTER_MS);

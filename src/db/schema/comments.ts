@@ -1,4 +1,4 @@
-import { sqliteTable, text, integer, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
+import { sqliteTable, text, integer, real, index, uniqueIndex, primaryKey } from "drizzle-orm/sqlite-core";
 import { streams } from "./relay.js";
 
 // Same portability rules as relay.ts: text ids, integer millisecond timestamps, JSON in text columns.
@@ -23,6 +23,11 @@ export const comments = sqliteTable(
     authorColor: text("author_color"),
     authorBadges: text("author_badges", { mode: "json" }).notNull().$type<string[]>(),
     text: text("text").notNull(),
+    /** "message", or the engagement event it is (issue #17): paid, membership, gift, raid. */
+    kind: text("kind", { enum: ["message", "paid", "membership", "raid", "gift"] }).notNull().default("message"),
+    /** Money or platform currency attached: whole units (5.5 = 5.50) and an ISO 4217 code or "BITS"; both null otherwise. */
+    amountValue: real("amount_value"),
+    amountCurrency: text("amount_currency"),
     emotes: text("emotes", { mode: "json" }).$type<Array<{ id: string; name: string; start: number; end: number; url?: string }>>(),
     sentAt: integer("sent_at").notNull(),
     receivedAt: integer("received_at").notNull(),

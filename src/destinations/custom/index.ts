@@ -6,6 +6,7 @@ export const custom: PlatformAdapter = {
   id: "custom",
   displayName: "Custom RTMP(S)",
   limits: null,
+  noViewerCount: "a custom RTMP(S) server tells Prism nothing about who watches",
   checkIngest({ url, streamKey }) {
     const u = checkRtmpUrl(url);
     if (!u.ok) return u;

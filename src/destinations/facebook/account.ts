@@ -4,6 +4,7 @@ import { checkRtmpIngest } from "../rtmp-ingest-check.js";
 import { facebookChat, type LiveVideoRef } from "./chat.js";
 import type { FacebookOptions } from "./config.js";
 import { graph, type Page } from "./graph.js";
+import { facebookViewers } from "./viewers.js";
 
 /**
  * What each call needs (developers.facebook.com/docs/permissions): the Pages the person manages
@@ -55,9 +56,11 @@ class FacebookLive implements LinkedPlatform {
   /** One live video per destination per go-live; reconnects reuse it. */
   private readonly sessions = new Map<string, Session>();
   readonly chat;
+  readonly viewers;
 
   constructor(private readonly deps: LinkedPlatformDeps<FacebookOptions>) {
     this.chat = facebookChat({ apiUrl: deps.settings.apiUrl, pollMs: deps.settings.options.chatPollMs, liveVideoOf: (destinationId) => this.sessions.get(destinationId) });
+    this.viewers = facebookViewers({ apiUrl: deps.settings.apiUrl, intervalMs: deps.settings.options.viewersPollMs, liveVideoOf: (destinationId) => this.sessions.get(destinationId) });
   }
 
   async identify(api: AccountApi) {

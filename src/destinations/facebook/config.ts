@@ -18,8 +18,9 @@ export const facebookConfig = platformConfig({
       .optional()
       .describe("The Page Prism goes live on, among those the linked Facebook account manages (default: the first one Facebook lists)"),
     PRISM_FACEBOOK_CHAT_POLL_MS: positive("PRISM_FACEBOOK_CHAT_POLL_MS", 3_000).describe("How often the comments of a Facebook live video are read"),
+    PRISM_FACEBOOK_VIEWERS_POLL_MS: positive("PRISM_FACEBOOK_VIEWERS_POLL_MS", 30_000).describe("How often a live Facebook video's viewer count (live_views) is read"),
   },
-  options: (env) => ({ pageId: env.PRISM_FACEBOOK_PAGE_ID, chatPollMs: env.PRISM_FACEBOOK_CHAT_POLL_MS }),
+  options: (env) => ({ pageId: env.PRISM_FACEBOOK_PAGE_ID, chatPollMs: env.PRISM_FACEBOOK_CHAT_POLL_MS, viewersPollMs: env.PRISM_FACEBOOK_VIEWERS_POLL_MS }),
 });
 
 export type FacebookOptions = ReturnType<typeof facebookConfig.options>;

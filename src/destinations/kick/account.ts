@@ -2,6 +2,7 @@ import type { AccountApi, AccountSupport } from "../account-types.js";
 import { PlatformRefused } from "../account-types.js";
 import { kickCall, type KickCall } from "./api.js";
 import { kickChat } from "./chat.js";
+import { kickViewers } from "./viewers.js";
 import type { KickOptions } from "./config.js";
 
 interface KickUser {
@@ -46,6 +47,7 @@ export const kickAccounts: AccountSupport<KickOptions> = {
       chat: kickChat({ apiUrl: settings.apiUrl }),
       // docs.kick.com's public API covers channels, chat, livestream status and moderation; it has no schedule.
       schedule: { unsupported: "Kick's public API has no way to announce a planned stream." },
+      viewers: kickViewers({ apiUrl: settings.apiUrl, intervalMs: settings.options.viewersPollMs }),
 
       async identify(api) {
         const users = await call<{ data: KickUser[] }>(api, "describe the account", "/users");

@@ -13,8 +13,9 @@ export const kickConfig = platformConfig({
     PRISM_KICK_WEBHOOK_WINDOW_MS: positive("PRISM_KICK_WEBHOOK_WINDOW_MS", KICK_DELIVERY_WINDOW_MS).describe(
       "How far a Kick webhook delivery's Kick-Event-Message-Timestamp may be from now before it is refused as a replay",
     ),
+    PRISM_KICK_VIEWERS_POLL_MS: positive("PRISM_KICK_VIEWERS_POLL_MS", 30_000).describe("How often a live Kick destination's viewer count is read (GET /channels)"),
   },
-  options: (env) => ({ deliveryWindowMs: env.PRISM_KICK_WEBHOOK_WINDOW_MS }),
+  options: (env) => ({ deliveryWindowMs: env.PRISM_KICK_WEBHOOK_WINDOW_MS, viewersPollMs: env.PRISM_KICK_VIEWERS_POLL_MS }),
 });
 
 export type KickOptions = ReturnType<typeof kickConfig.options>;

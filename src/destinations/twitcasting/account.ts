@@ -2,6 +2,8 @@ import type { AccountSupport } from "../account-types.js";
 import { PlatformRefused } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { twitcastingChat } from "./chat.js";
+import type { TwitCastingOptions } from "./config.js";
+import { twitcastingViewers } from "./viewers.js";
 
 /** TwitCasting API v2 errors: {"error":{"code":1000,"message":"Invalid token"}}. */
 const tcMessage = (body: { error?: { code?: number; message?: string } }) => body.error?.message;
@@ -12,7 +14,7 @@ const V2 = { "X-Api-Version": "2.0", Accept: "application/json" };
  * refresh token (an access token lasts about 180 days), so an expired account is linked again.
  * The RTMP URL and key come from GET /rtmp_url, never a hard-coded host.
  */
-export const twitcastingAccounts: AccountSupport = {
+export const twitcastingAccounts: AccountSupport<TwitCastingOptions> = {
   oauth: {
     authorizePath: "/oauth2/authorize",
     tokenPath: "/oauth2/access_token",
@@ -27,6 +29,7 @@ export const twitcastingAccounts: AccountSupport = {
       schedule: {
         unsupported: "TwitCasting's API can only read live schedules (added 2025-12-25), not create them: add the event on twitcasting.tv yourself.",
       },
+      viewers: twitcastingViewers({ apiUrl: settings.apiUrl, intervalMs: settings.options.viewersPollMs }),
 
       async identify(api) {
         const me = await readJson<{ user?: { id: string; screen_id: string; name: string } }>(

@@ -120,7 +120,7 @@ export function twitcastingChat(options: TwitCastingChatOptions): ChatSupport {
 }
 
 /** Milliseconds until X-RateLimit-Reset (unix seconds), when TwitCasting sent it. */
-function untilReset(res: Response): number | undefined {
+export function untilReset(res: Response): number | undefined {
   const reset = Number(res.headers.get("x-ratelimit-reset"));
   return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - Date.now()) : undefined;
 }

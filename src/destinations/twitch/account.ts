@@ -1,6 +1,7 @@
 import type { AccountSupport, LinkedPlatform } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { twitchChat } from "./chat.js";
+import { twitchViewers } from "./viewers.js";
 import type { TwitchOptions } from "./config.js";
 import { twitchSchedule } from "./schedule.js";
 
@@ -18,8 +19,21 @@ export const twitchAccounts: AccountSupport<TwitchOptions> = {
     tokenPath: "/oauth2/token",
     revokePath: "/oauth2/revoke",
     revokeToken: "access_token",
-    // stream key, channel title; scheduled events; reading, writing and moderating chat for the comments feed.
-    scopes: ["channel:read:stream_key", "channel:manage:broadcast", "channel:manage:schedule", "user:read:chat", "user:write:chat", "moderator:manage:chat_messages", "moderator:manage:banned_users", "moderator:manage:chat_settings"],
+    // stream key, channel title; scheduled events; reading, writing and moderating chat for the comments
+    // feed; cheers (bits:read) and subscriptions, resubscriptions and gifts (channel:read:subscriptions) in it.
+    // Raids need no scope.
+    scopes: [
+      "channel:read:stream_key",
+      "channel:manage:broadcast",
+      "channel:manage:schedule",
+      "user:read:chat",
+      "user:write:chat",
+      "moderator:manage:chat_messages",
+      "moderator:manage:banned_users",
+      "moderator:manage:chat_settings",
+      "bits:read",
+      "channel:read:subscriptions",
+    ],
     pkce: false,
     clientAuth: "body",
   },
@@ -29,6 +43,7 @@ export const twitchAccounts: AccountSupport<TwitchOptions> = {
     return {
       schedule: twitchSchedule({ apiUrl: settings.apiUrl, clientId: settings.clientId ?? "" }),
       chat: twitchChat({ apiUrl: settings.apiUrl, authUrl: settings.authUrl, clientId: settings.clientId ?? "", eventsubUrl: settings.options.eventsubUrl }),
+      viewers: twitchViewers({ apiUrl: settings.apiUrl, clientId: settings.clientId ?? "", intervalMs: settings.options.viewersPollMs }),
 
       async identify(api) {
         // /oauth2/validate names the token's user; Twitch asks apps to validate tokens they are given.

@@ -5,6 +5,7 @@ import { CHAT_BACKOFF } from "../chat-loop.js";
 import type { ChatSupport } from "../chat-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { RecentIds, toIncoming, type ChatMessageEvent } from "./chat-message.js";
+import { ENGAGEMENT_SUBSCRIPTIONS, toEngagement } from "./engagement.js";
 
 const helixMessage = (body: { message?: string; error?: string }) => body.message ?? body.error;
 
@@ -33,6 +34,7 @@ interface Frame {
   payload: {
     session?: { id: string; keepalive_timeout_seconds: number | null; reconnect_url: string | null };
     subscription?: { type: string; status: string };
+    /** channel.chat.message's, or an engagement event's (engagement.ts). */
     event?: ChatMessageEvent;
   };
 }
@@ -105,12 +107,12 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
    * Deletes this user's chat subscriptions that are not on `sessionId`: left over from a socket that
    * died without a close frame, which Twitch has not noticed yet and still counts as live.
    */
-  async function deleteStale(api: AccountApi, me: string, sessionId: string): Promise<void> {
-    const listed = (await helixCall(api, "list the chat subscriptions", "GET", "/eventsub/subscriptions", { type: "channel.chat.message" })) as {
+  async function deleteStale(api: AccountApi, me: string, sessionId: string, type: string): Promise<void> {
+    const listed = (await helixCall(api, "list the chat subscriptions", "GET", "/eventsub/subscriptions", { type })) as {
       data: Array<{ id: string; status: string; condition: Record<string, string>; transport: { session_id?: string } }>;
     };
     for (const sub of listed.data) {
-      if (sub.condition.broadcaster_user_id !== me || sub.condition.user_id !== me || sub.transport.session_id === sessionId) continue;
+      if (!Object.values(sub.condition).includes(me) || sub.transport.session_id === sessionId) continue;
       await helixCall(api, "delete a stale chat subscription", "DELETE", "/eventsub/subscriptions", { id: sub.id });
     }
   }
@@ -192,9 +194,15 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
               }
               case "notification": {
                 const event = frame.payload.event;
-                if (frame.payload.subscription?.type !== "channel.chat.message" || !event) return;
-                if (!seen.fresh(event.message_id)) return;
-                sink.messages([toIncoming(event, new Date(frame.metadata.message_timestamp))]);
+                const type = frame.payload.subscription?.type;
+                if (!event) return;
+                if (type === "channel.chat.message") {
+                  if (seen.fresh(event.message_id)) sink.messages([toIncoming(event, new Date(frame.metadata.message_timestamp))]);
+                  return;
+                }
+                // Engagement events carry no message id of their own: the notification's is unique, and repeated on redelivery.
+                const engagement = type && seen.fresh(frame.metadata.message_id) ? toEngagement(type, event, frame.metadata.message_id, new Date(frame.metadata.message_timestamp)) : undefined;
+                if (engagement) sink.messages([engagement]);
                 return;
               }
               case "session_reconnect": {
@@ -234,13 +242,22 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
         }
 
         async function subscribeOn(sessionId: string) {
+          await subscribeTo(sessionId, "channel.chat.message", { broadcaster_user_id: me, user_id: me });
+          // Cheers, subscriptions, gifts and raids: an account linked before Prism asked for their
+          // scopes lacks them, which costs those events only, never the chat.
+          for (const { type, scope, condition } of ENGAGEMENT_SUBSCRIPTIONS) {
+            try {
+              await subscribeTo(sessionId, type, condition(me));
+            } catch (err) {
+              if (!(err instanceof PlatformRefused)) throw err;
+              sink.log.warn({ type, scope, reason: err.message }, "Twitch refused an engagement subscription; connect the account again to grant its scope");
+            }
+          }
+        }
+
+        async function subscribeTo(sessionId: string, type: string, condition: Record<string, string>) {
           const subscribe = () =>
-            helixCall(api, "subscribe to the chat", "POST", "/eventsub/subscriptions", {}, {
-              type: "channel.chat.message",
-              version: "1",
-              condition: { broadcaster_user_id: me, user_id: me },
-              transport: { method: "websocket", session_id: sessionId },
-            });
+            helixCall(api, `subscribe to ${type}`, "POST", "/eventsub/subscriptions", {}, { type, version: "1", condition, transport: { method: "websocket", session_id: sessionId } });
           try {
             await subscribe();
           } catch (err) {
@@ -248,7 +265,7 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
             if (err instanceof PlatformRefused && /session does not exist|already disconnected/.test(err.message)) throw new PlatformUnavailable(err.message);
             if (!(err instanceof SubscriptionExists)) throw err;
             // The socket before this one died without Twitch noticing: its subscription still counts.
-            await deleteStale(api, me, sessionId);
+            await deleteStale(api, me, sessionId, type);
             await subscribe().catch((again: Error) => {
               throw again instanceof SubscriptionExists ? new PlatformUnavailable(`${again.message}; Prism will try again`) : again;
             });

@@ -1,6 +1,7 @@
 import type { AccountSupport } from "../account-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { xChat } from "./chat.js";
+import { xViewers } from "./viewers.js";
 import type { XOptions } from "./config.js";
 import { xSchedule } from "./schedule.js";
 
@@ -33,6 +34,7 @@ export const xAccounts: AccountSupport<XOptions> = {
       chat: xChat({ apiUrl: settings.apiUrl, pollMs: settings.options.chatPollMs }),
       // The Enterprise scopes (broadcast.read/write) come with the consumer secret: scheduling needs both.
       schedule: xSchedule({ apiUrl: settings.apiUrl, sourceId: settings.options.livestreamSourceId, enterprise: Boolean(settings.options.consumerSecret) }),
+      viewers: xViewers({ apiUrl: settings.apiUrl, intervalMs: settings.options.viewersPollMs }),
 
       async identify(api) {
         const me = await readJson<{ data?: { id: string; name: string; username: string } }>(

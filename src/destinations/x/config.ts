@@ -10,6 +10,9 @@ export const xConfig = platformConfig({
     PRISM_X_CHAT_POLL_MS: positive("PRISM_X_CHAT_POLL_MS", X_SEARCH_POLL_MS).describe(
       "Wait between two searches for replies to an X announcement post (recent search: 300 calls per 15 minutes per user)",
     ),
+    PRISM_X_VIEWERS_POLL_MS: positive("PRISM_X_VIEWERS_POLL_MS", 30_000).describe(
+      "How often an X destination with an Enterprise broadcast id has its viewer count read (GET /2/broadcasts/:id)",
+    ),
     PRISM_X_CONSUMER_SECRET: z
       .string()
       .optional()
@@ -21,7 +24,7 @@ export const xConfig = platformConfig({
       .describe("Enterprise Livestream API: the stream source scheduled events are announced on (POST /2/broadcasts/scheduled); unset, X gets no announcement"),
   },
   /** consumerSecret: undefined turns X's webhook (Enterprise chat) off. */
-  options: (env) => ({ chatPollMs: env.PRISM_X_CHAT_POLL_MS, consumerSecret: env.PRISM_X_CONSUMER_SECRET || undefined, livestreamSourceId: env.PRISM_X_LIVESTREAM_SOURCE_ID || undefined }),
+  options: (env) => ({ chatPollMs: env.PRISM_X_CHAT_POLL_MS, viewersPollMs: env.PRISM_X_VIEWERS_POLL_MS, consumerSecret: env.PRISM_X_CONSUMER_SECRET || undefined, livestreamSourceId: env.PRISM_X_LIVESTREAM_SOURCE_ID || undefined }),
 });
 
 export type XOptions = ReturnType<typeof xConfig.options>;

@@ -7,6 +7,7 @@ import type { YouTubeOptions } from "./config.js";
 import { DAILY_QUOTA, QuotaLedger, untilQuotaReset, type QuotaMethod } from "./quota.js";
 import { quotaMetrics } from "./quota-metrics.js";
 import { youtubeSchedule } from "./schedule.js";
+import { youtubeViewers } from "./viewers.js";
 
 /** Google API errors: {"error":{"code":403,"message":"…","errors":[{"reason":"liveStreamingNotEnabled"}]}}. */
 const googleMessage = (body: { error?: { message?: string; errors?: Array<{ reason?: string }> } }) => {
@@ -70,10 +71,12 @@ class YouTubeBroadcasts implements LinkedPlatform {
 
   /** The chat of the broadcast this go-live created (chat.ts). */
   readonly chat;
-  /** Units of YouTube's daily quota spent today, by broadcasts and chat alike. */
+  /** Units of YouTube's daily quota spent today, by broadcasts, chat and viewer counts alike. */
   readonly quota = new QuotaLedger();
   /** Upcoming broadcasts for scheduled events (schedule.ts). */
   readonly schedule;
+  /** The go-live broadcast's concurrent viewers (viewers.ts). */
+  readonly viewers;
 
   constructor(private readonly deps: LinkedPlatformDeps<YouTubeOptions>) {
     this.chat = youtubeChat({
@@ -87,6 +90,11 @@ class YouTubeBroadcasts implements LinkedPlatform {
       call: (api, method, what, path, query, init) => this.call(api, method, what, path, query, init),
       liveStreamId: async (api) => (await this.liveStream(api)).id,
       privacy: deps.settings.options.privacy,
+    });
+    this.viewers = youtubeViewers({
+      intervalMs: deps.settings.options.viewersPollMs,
+      call: (api, method, what, path, query) => this.call(api, method, what, path, query),
+      broadcastOf: (destinationId) => this.sessions.get(destinationId)?.broadcastId,
     });
   }
 

@@ -2,6 +2,7 @@ import type { BackoffPolicy } from "../../core/backoff.js";
 import { PlatformRefused, PlatformUnavailable, type AccountApi, type StreamInfo } from "../account-types.js";
 import { CHAT_BACKOFF, ChatEnded, ChatSlowDown, ChatWaiting, runChatLoop, type ChatStep } from "../chat-loop.js";
 import type { ChatSupport, IncomingChatMessage } from "../chat-types.js";
+import type { CommentAmount, CommentKind } from "../../core/chat-comment.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { untilQuotaReset, type QuotaLedger, type QuotaMethod } from "./quota.js";
 import { grpcStatus, restTypeName, streamListConnection, type ServiceError, type StreamListConnection, type StreamListPage } from "./stream-list.js";
@@ -29,6 +30,10 @@ interface LiveChatMessage {
     hasDisplayContent?: boolean | null;
     displayMessage?: string | null;
     textMessageDetails?: { messageText?: string | null } | null;
+    /** Amounts in micros of the currency, as a string (uint64 in the API). */
+    superChatDetails?: { amountMicros?: string | null; currency?: string | null; userComment?: string | null } | null;
+    superStickerDetails?: { amountMicros?: string | null; currency?: string | null; superStickerMetadata?: { altText?: string | null } | null } | null;
+    memberMilestoneChatDetails?: { userComment?: string | null } | null;
   } | null;
   authorDetails?: {
     channelId?: string | null;
@@ -257,12 +262,36 @@ export function youtubeChat(options: YouTubeChatOptions): ChatSupport & { close(
   };
 }
 
+/**
+ * The feed kind of each engagement event in liveChatMessages. A gift purchase ("gifted 5
+ * memberships") is the gift; each member it made arrives as giftMembershipReceivedEvent, a new
+ * membership like any other.
+ */
+const KINDS: Record<string, CommentKind> = {
+  superChatEvent: "paid",
+  superStickerEvent: "paid",
+  newSponsorEvent: "membership",
+  memberMilestoneChatEvent: "membership",
+  giftMembershipReceivedEvent: "membership",
+  membershipGiftingEvent: "gift",
+};
+
+/** A Super Chat's or Super Sticker's amount: micros of the currency (a uint64, as a string) in whole units. */
+function amountOf(details: { amountMicros?: string | null; currency?: string | null } | null | undefined): CommentAmount | undefined {
+  const micros = Number(details?.amountMicros);
+  if (!details?.currency || !Number.isFinite(micros) || micros <= 0) return undefined;
+  return { value: micros / 1_000_000, currency: details.currency };
+}
+
 function toIncoming(item: LiveChatMessage): IncomingChatMessage[] {
   const s = item.snippet;
   const a = item.authorDetails;
   if (!item.id || !s || !a?.channelId || HIDDEN_TYPES.has(s.type ?? "")) return [];
-  const text = s.textMessageDetails?.messageText ?? s.displayMessage ?? "";
-  if (!text && !s.hasDisplayContent) return [];
+  const kind = KINDS[s.type ?? ""];
+  const amount = amountOf(s.superChatDetails ?? s.superStickerDetails);
+  // The viewer's own words where the event carries them; otherwise YouTube's line for it ("… gifted 5 memberships").
+  const text = s.textMessageDetails?.messageText ?? s.superChatDetails?.userComment ?? s.memberMilestoneChatDetails?.userComment ?? s.displayMessage ?? "";
+  if (!text && !s.hasDisplayContent && !kind) return [];
   const badges = [a.isChatOwner && "owner", a.isChatModerator && "moderator", a.isChatSponsor && "member", a.isVerified && "verified"].filter((b): b is string => !!b);
   return [
     {
@@ -270,6 +299,8 @@ function toIncoming(item: LiveChatMessage): IncomingChatMessage[] {
       author: { id: a.channelId, name: a.displayName ?? a.channelId, ...(a.profileImageUrl && { avatarUrl: a.profileImageUrl }), badges },
       text: text || (s.displayMessage ?? ""),
       sentAt: s.publishedAt ? new Date(s.publishedAt) : new Date(),
+      ...(kind && { kind }),
+      ...(amount && { amount }),
     },
   ];
 }

@@ -16,12 +16,16 @@ export const youtubeConfig = platformConfig({
     PRISM_YOUTUBE_CHAT_POLL_MS: positive("PRISM_YOUTUBE_CHAT_POLL_MS", 5_000).describe(
       "Shortest wait between two reads of a YouTube live chat (YouTube's own pollingIntervalMillis is honoured when longer); each read costs 5 units of the daily API quota",
     ),
+    PRISM_YOUTUBE_VIEWERS_POLL_MS: positive("PRISM_YOUTUBE_VIEWERS_POLL_MS", 60_000).describe(
+      "How often a live YouTube destination's viewer count is read (videos.list: 1 unit of the daily API quota a call; every minute is 1,440 units a day)",
+    ),
   },
   /** grpcUrl: where liveChatMessages.streamList is served; undefined: chat is polled. */
   options: (env) => ({
     privacy: env.PRISM_YOUTUBE_PRIVACY,
     pollMs: env.PRISM_YOUTUBE_POLL_MS,
     chatPollMs: env.PRISM_YOUTUBE_CHAT_POLL_MS,
+    viewersPollMs: env.PRISM_YOUTUBE_VIEWERS_POLL_MS,
     grpcUrl: env.PRISM_YOUTUBE_GRPC_URL === "off" ? undefined : env.PRISM_YOUTUBE_GRPC_URL,
   }),
 });

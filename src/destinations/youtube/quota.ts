@@ -5,6 +5,7 @@
  */
 export const QUOTA_COST = {
   "channels.list": 1,
+  "videos.list": 1,
   "liveStreams.list": 1,
   "liveStreams.insert": 50,
   "liveBroadcasts.list": 1,

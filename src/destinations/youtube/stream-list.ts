@@ -24,6 +24,9 @@ export interface StreamListPage {
       hasDisplayContent?: boolean;
       displayMessage?: string;
       textMessageDetails?: { messageText?: string };
+      superChatDetails?: { amountMicros?: string; currency?: string; userComment?: string };
+      superStickerDetails?: { amountMicros?: string; currency?: string; superStickerMetadata?: { altText?: string } };
+      memberMilestoneChatDetails?: { userComment?: string };
     };
     authorDetails?: {
       channelId?: string;

@@ -158,11 +158,27 @@ function platformSays(result, platform, did, cannot) {
   return result.ok ? `${name} ${did}.` : `${name} did not: ${result.error ?? "it refused"}.`;
 }
 
+/** What an engagement event is called next to its author (a plain message has no label). */
+const KIND_LABELS = { paid: "Paid", membership: "Membership", gift: "Gift", raid: "Raid" };
+
+/** An amount as people read it: "100 bits", "$5.00", "¥500". */
+export function formatAmount(amount) {
+  if (amount.currency === "BITS") return `${amount.value} bits`;
+  try {
+    return new Intl.NumberFormat(undefined, { style: "currency", currency: amount.currency }).format(amount.value);
+  } catch {
+    return `${amount.value} ${amount.currency}`;
+  }
+}
+
 function Message({ m, hide, block }) {
   const time = new Date(m.sentAt);
-  return html`<li class="msg" data-id=${m.id} data-platform=${m.platform}>
+  const kind = m.kind && m.kind !== "message" ? m.kind : null;
+  return html`<li class=${kind ? `msg engagement kind-${kind}` : "msg"} data-id=${m.id} data-platform=${m.platform} data-kind=${m.kind ?? "message"}>
     <${PlatformMark} platform=${m.platform} />
     <div class="msg-body">
+      ${kind && html`<span class="kind-badge">${KIND_LABELS[kind] ?? kind}</span>`}
+      ${m.amount && html`<span class="amount">${formatAmount(m.amount)}</span>`}
       <span class="author" style=${{ color: authorColor(m) }}>${m.author.name}</span>
       <time datetime=${m.sentAt} class="hint">${time.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}</time>
       <p class="text">${m.text}</p>

@@ -99,6 +99,7 @@ export function StreamPage({ id }) {
     <section class="card ingest" aria-label="Ingest">
       ${health?.ingest && html`<span>${health.ingest.width}×${health.ingest.height} · ${Math.round(health.ingest.fps)} fps · ${Math.round(health.ingest.bitrateKbps ?? 0)} kbps in</span>`}
       ${health?.ingest && html`<${Encoders} health=${health} />`}
+      ${health?.live && html`<span data-testid="viewers-total" title="Live viewers, every platform's count added up">👁 ${health.viewers ? health.viewers.count.toLocaleString() : "–"} watching</span>`}
       ${health?.ingestWarnings?.map((w) => html`<span class="warnings" role="alert" data-testid="ingest-warning">${w}</span>`)}
       <span class=${`conn ${connected ? "on" : "off"}`} aria-live="polite">${connected ? "● updating live" : "○ reconnecting to Prism…"}</span>
     </section>
@@ -163,6 +164,7 @@ function DestinationCard({ streamId, dest, health, samples, reload }) {
           <dt>FPS</dt><dd>${Math.round(health?.fps ?? 0)}</dd>
           <dt title="Drops after which this destination came back">Reconnects</dt><dd data-testid="reconnects">${health?.reconnects ?? 0}</dd>
           ${health?.attempt > 0 && html`<dt title="Retry number within this outage">Retry</dt><dd data-testid="attempt">#${health.attempt}</dd>`}
+          ${health?.viewers && html`<dt>Viewers</dt><dd data-testid="viewers" title=${health.viewers.unavailable ?? `read at ${new Date(health.viewers.at).toLocaleTimeString()}`}>${"count" in health.viewers ? health.viewers.count.toLocaleString() : health.viewers.unavailable === "hidden" ? "hidden" : "n/a"}</dd>`}
           ${health?.nextRetryAt && html`<dt>Next try</dt><dd>${new Date(health.nextRetryAt).toLocaleTimeString()}</dd>`}
         </dl>
       </div>

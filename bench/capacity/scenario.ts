@@ -49,7 +49,11 @@ class ByteSeries {
   private readonly bytes: number[] = [];
 
   add(at: number, bytes: number): void {
-    if (this.bytes.length > 0 && bytes === this.bytes[this.bytes.length - 1] && at > this.at[this.at.length - 1]!) return;
+    const last = this.at.length - 1;
+    if (last >= 0 && at <= this.at[last]!) {
+      this.bytes[last] = Math.max(this.bytes[last]!, bytes); // a newer count for the same instant
+      return;
+    }
     this.at.push(at);
     this.bytes.push(bytes);
   }
@@ -104,16 +108,28 @@ export async function runCapacity(impl: Impl, streams: number, cfg: CapacityConf
   let sampler: NodeJS.Timeout | undefined;
   try {
     // Receivers: streams x destinations ports, spread over a few processes (their CPU is not counted).
-    const ports: number[][] = [];
-    for (let s = 0; s < streams; s++) {
-      const row: number[] = [];
-      for (let d = 0; d < cfg.destinations; d++) row.push(await freePort());
-      ports.push(row);
+    // A port free a moment ago may be taken by another program meanwhile: then try other ports.
+    let ports: number[][] = [];
+    for (let attempt = 1; ; attempt++) {
+      ports = [];
+      for (let s = 0; s < streams; s++) {
+        const row: number[] = [];
+        for (let d = 0; d < cfg.destinations; d++) row.push(await freePort());
+        ports.push(row);
+      }
+      const all = ports.flat();
+      const per = Math.ceil(all.length / cfg.sinkProcesses);
+      for (let i = 0; i < all.length; i += per) sinks.push(startSinks(`sinks ${i / per + 1}`, all.slice(i, i + per), { progressMs: 250 }));
+      try {
+        await Promise.all(sinks.map((s) => s.waitListening(20_000)));
+        break;
+      } catch (err) {
+        await Promise.all(sinks.splice(0).map((s) => stop(s.proc, 3000)));
+        if (attempt === 3) throw err;
+        cfg.log(`receivers could not listen (${(err as Error).message.split("\n").pop()}); other ports`);
+      }
     }
     const all = ports.flat();
-    const per = Math.ceil(all.length / cfg.sinkProcesses);
-    for (let i = 0; i < all.length; i += per) sinks.push(startSinks(`sinks ${i / per + 1}`, all.slice(i, i + per), { progressMs: 250 }));
-    await Promise.all(sinks.map((s) => s.waitListening(20_000)));
 
     let publishUrls: string[];
     let pids: () => number[];
@@ -173,19 +189,23 @@ export async function runCapacity(impl: Impl, streams: number, cfg: CapacityConf
     await poller?.stop();
     if (prism) result.loopP99Ms = await scrapeLoopP99(prism);
     const windowEnd = Date.now();
-    // Samples on both sides of the window's end, for the interpolation.
-    await sleep(1500);
+    // Samples on both sides of the window's end, for the interpolation (ffmpeg's progress lines come late under load).
+    await waitFor(() => pubSeries.every((p) => p.valueAt(windowEnd) !== undefined) && [...receiverSeries(sinks).values()].every((r) => r.valueAt(windowEnd) !== undefined), 8000, 250);
     clearInterval(sampler);
     const recv = receiverSeries(sinks);
     const delta = (s: ByteSeries | undefined) => (s?.valueAt(windowEnd) ?? 0) - (s?.valueAt(windowStart) ?? 0);
 
     let minRatio = Infinity;
+    let lowest = "";
     for (const [s, row] of ports.entries()) {
       const sent = delta(pubSeries[s]);
       for (const port of row) {
         const got = delta(recv.get(port));
         const ratio = sent > 0 ? got / sent : 0;
-        minRatio = Math.min(minRatio, ratio);
+        if (!(ratio >= minRatio)) {
+          minRatio = ratio;
+          lowest = ` (stream ${s + 1}, receiver :${port}: ${(got / 1e6).toFixed(2)} of ${(sent / 1e6).toFixed(2)} MB)`;
+        }
         if (got > 0) result.outputsLive += 1;
       }
     }
@@ -194,7 +214,7 @@ export async function runCapacity(impl: Impl, streams: number, cfg: CapacityConf
 
     const outputs = streams * cfg.destinations;
     if (result.outputsLive < outputs) fail(`${outputs - result.outputsLive} of ${outputs} outputs got nothing in the window`);
-    if (result.minBytesRatio !== null && result.minBytesRatio < GOALS.minBytesRatio) fail(`a receiver got ${(result.minBytesRatio * 100).toFixed(2)} % of its publisher's bytes`);
+    if (result.minBytesRatio !== null && result.minBytesRatio < GOALS.minBytesRatio) fail(`a receiver got ${(result.minBytesRatio * 100).toFixed(2)} % of its publisher's bytes${lowest}`);
     if (result.loopP99Ms !== null && result.loopP99Ms >= GOALS.loopP99Ms) fail(`event-loop delay p99 ${result.loopP99Ms.toFixed(1)} ms`);
     if (result.health && result.health.p99Ms >= GOALS.healthP99Ms) fail(`health p99 ${result.health.p99Ms.toFixed(1)} ms`);
     if (result.health && result.health.failed > 0) fail(`${result.health.failed} health requests failed`);

@@ -90,16 +90,17 @@ function report(results: CapacityResult[], limits: Map<Impl, { fits: number; fai
   const lines: string[] = [];
   const main = impls.map((i) => results.find((r) => r.impl === i && r.streams === streams));
   const cell = (r: CapacityResult | undefined, f: (r: CapacityResult) => string) => (r ? (r.error ? "error" : f(r)) : "–");
-  const row = (label: string, f: (r: CapacityResult) => string) => `${label.padEnd(34)}${main.map((r) => cell(r, f).padEnd(22)).join("")}`.trimEnd();
+  const row = (label: string, f: (r: CapacityResult) => string) => `${label.padEnd(38)}${main.map((r) => cell(r, f).padEnd(22)).join("")}`.trimEnd();
   lines.push(`capacity: ${streams} streams × ${cfg.destinations} destinations, 1080p30 ~6.3 Mbps copy, ${cfg.windowMs / 1000} s window after ${cfg.warmupMs / 1000} s warm-up`);
-  lines.push(`${"".padEnd(34)}${impls.map((i) => IMPL_LABEL[i].padEnd(22)).join("")}`.trimEnd());
+  lines.push(`${"".padEnd(38)}${impls.map((i) => IMPL_LABEL[i].padEnd(22)).join("")}`.trimEnd());
   lines.push(row("CPU % of one core", (r) => `${r.usage!.cpuPct.toFixed(1)} %`));
   lines.push(row("RSS", (r) => `${r.usage!.rssMiB.toFixed(0)} MiB`));
   lines.push(row("outputs with media in the window", (r) => `${r.outputsLive}/${r.streams * cfg.destinations}`));
   lines.push(row("lowest receiver bytes / publisher's", (r) => (r.minBytesRatio === null ? "n/a" : `${(r.minBytesRatio * 100).toFixed(2)} %`)));
   lines.push(row("event-loop delay p99", (r) => (r.loopP99Ms === null ? "n/a" : `${r.loopP99Ms.toFixed(1)} ms`)));
   lines.push(row(`health p50 / p99 (${cfg.healthRate} req/s)`, (r) => (r.health ? `${r.health.p50Ms.toFixed(2)} / ${r.health.p99Ms.toFixed(2)} ms` : "n/a")));
-  lines.push(row("goals met", (r) => (passed(r) ? "yes" : `NO: ${r.failures.join("; ")}`)));
+  lines.push(row("goals met", (r) => (passed(r) ? "yes" : `NO (${r.failures.length})`)));
+  for (const r of main) if (r && !passed(r)) lines.push(`${IMPL_LABEL[r.impl]} missed: ${r.error ?? r.failures.join("; ")}`);
   const [p, n] = [main[impls.indexOf("prism")], main[impls.indexOf("nginx")]];
   if (p?.usage && n?.usage) {
     lines.push(`ratio Prism / nginx: CPU ${(p.usage.cpuPct / n.usage.cpuPct).toFixed(1)}x, RSS ${(p.usage.rssMiB / n.usage.rssMiB).toFixed(1)}x`);

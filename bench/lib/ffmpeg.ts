@@ -18,12 +18,16 @@ export class Progress {
     const eq = line.indexOf("=");
     if (eq < 0) return;
     const key = line.slice(0, eq);
+    // Each block of lines ends with progress=continue|end: the block's figures are as of now.
+    if (key === "progress") {
+      this.updatedAt = Date.now();
+      return;
+    }
     const value = Number(line.slice(eq + 1));
     if (!Number.isFinite(value)) return;
     if (key === "total_size") this.bytes = value;
     else if (key === "frame") this.frames = value;
     else if (key === "out_time_us") this.outTimeUs = value;
-    else if (key === "progress") this.updatedAt = Date.now();
   };
 
   snapshot(): { bytes: number; at: number } {

@@ -95,6 +95,8 @@ export function wireSize(payload: number, chunkSize: number, dts: number): numbe
 export interface RtmpSinkOptions {
   keepMessages?: boolean;
   onEvent: (event: SinkEvent) => void;
+  /** In-process use: every audio/video/data message as it is parsed (the payload is only valid during the call). */
+  onMessage?: (port: number, conn: number, type: number, dts: number, payload: Buffer) => void;
 }
 
 /** One listening port; any number of connections over its life (one at a time in practice). */
@@ -176,6 +178,7 @@ export class RtmpSink {
     rtmp.onPacketCallback = (p) => {
       const type = p.codec_type;
       if (type !== AUDIO && type !== VIDEO && type !== DATA) return;
+      this.options.onMessage?.(port, conn, type, p.dts, p.data.subarray(0, p.size));
       stats.chunkSize = rtmp.inChunkSize;
       stats.mediaBytes += wireSize(p.size, rtmp.inChunkSize, p.dts);
       stats.payloadBytes += p.size;

@@ -60,10 +60,21 @@ export interface Nginx {
  * Start nginx-rtmp listening on 127.0.0.1:`port`, application "live"; with one `push` line per
  * entry of `pushTo` (receiver ports, pushed to rtmp://127.0.0.1:<port>/app/k).
  */
-export async function startNginx(install: NginxInstall, port: number, pushTo: number[]): Promise<Nginx> {
+export function startNginx(install: NginxInstall, port: number, pushTo: number[]): Promise<Nginx> {
+  return startNginxApps(install, port, [{ name: "live", pushTo }]);
+}
+
+/** nginx-rtmp with one application per entry of `apps`, each pushing what is published to it to its own receivers. */
+export async function startNginxApps(install: NginxInstall, port: number, apps: { name: string; pushTo: number[] }[]): Promise<Nginx> {
   const prefix = makeTempDir("prism-bench-nginx-");
   const conf = join(prefix, "nginx.conf");
-  const pushes = pushTo.map((p) => `      push rtmp://127.0.0.1:${p}/app/k;`).join("\n");
+  const applications = apps
+    .map((app) => `    application ${app.name} {
+      live on;
+      record off;
+${app.pushTo.map((p) => `      push rtmp://127.0.0.1:${p}/app/k;`).join("\n")}
+    }`)
+    .join("\n");
   writeFileSync(
     conf,
     `load_module ${install.module};
@@ -72,16 +83,12 @@ master_process on;
 worker_processes 1;
 pid ${join(prefix, "nginx.pid")};
 error_log ${join(prefix, "error.log")} warn;
-events { worker_connections 1024; }
+events { worker_connections 4096; }
 rtmp {
   server {
     listen 127.0.0.1:${port};
     chunk_size 4096;
-    application live {
-      live on;
-      record off;
-${pushes}
-    }
+${applications}
   }
 }
 `,

@@ -101,7 +101,7 @@ export async function launchPrism(dataDirPrefix: string, extraEnv: Record<string
   const httpPort = await freePort();
   const dataDir = makeTempDir(dataDirPrefix);
   const token = randomBytes(24).toString("base64url"); // 32 characters
-  const proc = spawnTracked("prism", process.execPath, [join(repoRoot, "dist", "main.js")], {
+  const proc = spawnTracked("prism", process.execPath, [...(process.env.BENCH_PRISM_NODE_ARGS?.split(" ").filter(Boolean) ?? []), join(repoRoot, "dist", "main.js")], {
     cwd: repoRoot,
     env: prismEnv({ rtmpPort, httpPort, dataDir, token }, extraEnv),
   });

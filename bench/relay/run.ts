@@ -74,6 +74,14 @@ function report(results: ScenarioResult[], info: { clipKbps: number; nginxVersio
   lines.push(`${"N".padEnd(4)}${impls.map((i) => IMPL_LABEL[i].padEnd(width)).join("")}`.trimEnd());
   for (const n of counts) lines.push(`${String(n).padEnd(4)}${impls.map((i) => cell(find(i, n)).padEnd(width)).join("")}`.trimEnd());
 
+  // Prism against nginx-rtmp push on the same receivers in the same run (issue #20's goal: CPU at most 2x at N = 8).
+  const ratios = counts.flatMap((n) => {
+    const p = find("prism", n)?.usage;
+    const x = find("nginx", n)?.usage;
+    return p && x && x.cpuPct > 0 ? [`N=${n} CPU ${(p.cpuPct / x.cpuPct).toFixed(1)}x, RSS ${(p.rssMiB / x.rssMiB).toFixed(1)}x`] : [];
+  });
+  if (ratios.length > 0) lines.push(`Prism / nginx-rtmp push: ${ratios.join("; ")}`);
+
   // Prism's marginal cost per destination, from the smallest to the largest N.
   const lo = find("prism", Math.min(...counts));
   const hi = find("prism", Math.max(...counts));

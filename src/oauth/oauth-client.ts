@@ -1,4 +1,5 @@
-import { AuthorizationCode, type AccessToken } from "simple-oauth2";
+import type { AuthorizationCode, AccessToken } from "simple-oauth2";
+import { lazyModule } from "../core/lazy-module.js";
 import type { PlatformSettings } from "../destinations/platform-config.js";
 import type { OAuthProfile } from "../destinations/account-types.js";
 import type { TokenSet } from "../db/accounts-repo.js";
@@ -9,6 +10,9 @@ import { TokenEndpointError } from "./errors.js";
  * revocation, in the dialect the platform's profile describes. It returns plain token sets and
  * throws TokenEndpointError with the platform's own words, never the tokens.
  */
+/** ~10 MiB once loaded (with wreck and joi): only a relay with a platform's OAuth settings needs it. */
+const simpleOAuth2 = lazyModule<typeof import("simple-oauth2")>(import.meta.url, "simple-oauth2");
+
 export class OAuthClient {
   private readonly client: AuthorizationCode;
 
@@ -22,7 +26,7 @@ export class OAuthClient {
     const auth = new URL(settings.authUrl);
     const token = new URL(settings.tokenUrl);
     const under = (base: URL, path: string) => `${base.pathname.replace(/\/+$/, "")}${path}`;
-    this.client = new AuthorizationCode({
+    this.client = new (simpleOAuth2().AuthorizationCode)({
       client: { id: settings.clientId, secret: settings.clientSecret },
       auth: {
         authorizeHost: auth.origin,

@@ -350,7 +350,9 @@ export class Relay {
         stall.media(packet);
         meter.packet(packet);
         if (live.hub.target === input && live.hub.currentSource === "resuming" && !this.usable(live, input)) this.cannotStandIn(live, input);
-        live.hub.push({ ...packet, dts: clock.unwrap(packet.dts) }, input);
+        // The packet is this call's own (toMediaPacket makes one per message): re-timed in place, no copy per frame.
+        packet.dts = clock.unwrap(packet.dts);
+        live.hub.push(packet, input);
       },
       end: (reason, deliberate) => {
         stall.stop();

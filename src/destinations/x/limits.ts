@@ -1,4 +1,5 @@
-import twitterText from "twitter-text";
+import type TwitterText from "twitter-text";
+import { lazyModule } from "../../core/lazy-module.js";
 import type { IngestLimits } from "../types.js";
 
 /**
@@ -38,7 +39,9 @@ export const X_BROADCAST_CHAT_MAX = 140;
  * Length the way X counts it, with twitter-text (X's own counting library): Latin letters count 1,
  * CJK characters and each emoji (a whole ZWJ sequence) 2, a URL 23 whatever its length.
  */
-export const xWeightedLength = (text: string): number => twitterText.parseTweet(text).weightedLength;
+export const xWeightedLength = (text: string): number => twitterText().parseTweet(text).weightedLength;
+/** ~6 MiB once loaded: only a relay with X chat ever counts a post. */
+const twitterText = lazyModule<typeof TwitterText>(import.meta.url, "twitter-text");
 
 /**
  * X's answer when the app's monthly usage is spent (HTTP 429 with a problem body:

@@ -1,6 +1,13 @@
 import { fileURLToPath } from "node:url";
-import { credentials, loadPackageDefinition, Metadata, status, type ClientReadableStream, type ServiceError } from "@grpc/grpc-js";
-import { loadSync } from "@grpc/proto-loader";
+import type { ClientReadableStream, Metadata, ServiceError, credentials } from "@grpc/grpc-js";
+import { lazyModule } from "../../core/lazy-module.js";
+
+/** The gRPC stack is ~12 MiB once loaded: only a relay reading YouTube chat over StreamList needs it. */
+const grpc = lazyModule<typeof import("@grpc/grpc-js")>(import.meta.url, "@grpc/grpc-js");
+const protoLoader = lazyModule<typeof import("@grpc/proto-loader")>(import.meta.url, "@grpc/proto-loader");
+
+/** gRPC status codes Prism tells apart (grpc-js's `status` enum; the numbers are gRPC's, fixed by its spec). */
+export const grpcStatus = { CANCELLED: 1, NOT_FOUND: 5, PERMISSION_DENIED: 7, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, UNAVAILABLE: 14, UNAUTHENTICATED: 16 } as const;
 
 /**
  * Google's stream_list.proto (the part Prism reads), vendored next to this file; found through the
@@ -62,7 +69,8 @@ export function streamListConnection(url: string) {
   const target = new URL(url);
   const insecure = target.protocol === "http:";
   const address = `${target.hostname}:${target.port || (insecure ? "80" : "443")}`;
-  const definition = loadPackageDefinition(loadSync(STREAM_LIST_PROTO, PROTO_OPTIONS)) as unknown as {
+  const { credentials, loadPackageDefinition, Metadata } = grpc();
+  const definition = loadPackageDefinition(protoLoader().loadSync(STREAM_LIST_PROTO, PROTO_OPTIONS)) as unknown as {
     youtube: { api: { v3: { V3DataLiveChatMessageService: new (address: string, creds: ReturnType<typeof credentials.createSsl>) => StreamListClient } } };
   };
   let client: StreamListClient | undefined;
@@ -82,7 +90,7 @@ export function streamListConnection(url: string) {
         signal.addEventListener("abort", cancel, { once: true });
         const settle = (err?: ServiceError) => {
           signal.removeEventListener("abort", cancel);
-          if (err && !(err.code === status.CANCELLED && signal.aborted)) reject(err);
+          if (err && !(err.code === grpcStatus.CANCELLED && signal.aborted)) reject(err);
           else resolve();
         };
         call.on("data", onPage);
@@ -101,4 +109,4 @@ export function streamListConnection(url: string) {
 export const restTypeName = (protoName: string) => protoName.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export type StreamListConnection = ReturnType<typeof streamListConnection>;
-export { status as grpcStatus, type ServiceError };
+export type { ServiceError };

@@ -46,6 +46,8 @@ export class RtmpPublishClient extends Rtmp {
   private received = 0;
   private acked = 0;
   private closing = false;
+  /** The socket corked until the end of this tick, if any (see write). */
+  private corked: Socket | null = null;
   private readonly where: string;
 
   /** Called once when an established or pending connection ends, with the reason unless we closed it. */
@@ -164,9 +166,28 @@ export class RtmpPublishClient extends Rtmp {
     return this.socket?.writableLength ?? 0;
   }
 
+  /**
+   * Queues bytes for the server. Everything written in one tick (the messages of one ingest read, a
+   * late joiner's catch-up) is corked and leaves in one writev at the end of the tick: one syscall
+   * per destination per ingest read instead of one per message.
+   */
   write(chunks: Buffer): void {
-    if (this.socket && !this.socket.destroyed) this.socket.write(chunks);
+    const socket = this.socket;
+    if (!socket || socket.destroyed) return;
+    if (this.corked !== socket) {
+      this.corked?.uncork();
+      this.corked = socket;
+      socket.cork();
+      process.nextTick(this.uncork);
+    }
+    socket.write(chunks);
   }
+
+  private readonly uncork = (): void => {
+    const socket = this.corked;
+    this.corked = null;
+    socket?.uncork();
+  };
 
   /** Unpublishes politely, then closes; no onClose error follows. */
   close(): void {

@@ -49,6 +49,8 @@ describe("live viewer counts per platform", () => {
         PRISM_YOUTUBE_VIEWERS_POLL_MS: String(POLL_MS),
         PRISM_TWITCASTING_VIEWERS_POLL_MS: String(POLL_MS),
         PRISM_X_VIEWERS_POLL_MS: String(POLL_MS),
+        // One-second buckets, so the session's series holds these counts within the test.
+        PRISM_SESSION_BUCKET_SEC: "1",
       },
     });
     const prism = t;
@@ -116,6 +118,21 @@ describe("live viewer counts per platform", () => {
     expect(value(samples, "prism_viewers", { platform: "twitcasting" })).toBe(37);
     expect(samples.some((s) => s.name === "prism_viewers" && s.labels.platform === "x")).toBe(false);
     expect(value(samples, "prism_youtube_quota_calls_today", { method: "videos.list" })).toBeGreaterThan(0);
+
+    // The broadcast session keeps them: its series per bucket and its report per platform.
+    const sessionId = twitchEvent.sessionId;
+    const series = await waitFor(
+      async () => {
+        const body = (await prism.api("GET", `/api/v1/sessions/${sessionId}/series`)).body;
+        return body.minutes?.some((m: any) => m.viewers.twitch === 120 && m.viewers.youtube === 55 && m.viewers.twitcasting === 37) ? body : undefined;
+      },
+      { what: "a bucket with every platform's count", timeoutMs: 15_000 },
+    );
+    expect(series.minutes.every((m: any) => m.viewers.x === undefined && m.viewers.custom === undefined)).toBe(true);
+    const report = (await prism.api("GET", `/api/v1/sessions/${sessionId}`)).body;
+    expect(report.viewers.byPlatform.twitch).toMatchObject({ peak: 120 });
+    expect(report.viewers.byPlatform.youtube).toMatchObject({ peak: 55 });
+    expect(report.viewers.peak).toBeGreaterThanOrEqual(212);
 
     // The SSE health stream carries the same.
     const sse = await openSse(`http://127.0.0.1:${prism.prism.httpPort}/api/v1/streams/${stream.id}/health/stream`, { authorization: `Bearer ${prism.token}` });

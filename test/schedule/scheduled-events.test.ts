@@ -1,3 +1,5 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startTestPrism, type TestPrism } from "../support/prism.js";
 import { recordEvents } from "../support/events.js";
@@ -176,6 +178,35 @@ describe("scheduled events", () => {
     await events.until(1, 15_000, "event.started after the restart");
     expect(events.seen[0]!.data.eventId).toBe(ahead.body.id);
     expect(Math.abs(Date.parse(events.seen[0]!.data.at) - Date.parse(startsAt))).toBeLessThan(1_000);
+  });
+
+  it("a video an event still has to play cannot be deleted (409 media_scheduled); one gone from the disk by its start makes the event missed, with the reason", async () => {
+    const t = await start();
+    const { body: stream } = await t.api("POST", "/api/v1/streams", { name: "Main" });
+    const kept = await uploadedClip(t, { durationSec: 1, name: "kept" });
+    const { body: later } = await t.api("POST", `/api/v1/streams/${stream.id}/events`, { title: "Rerun", startsAt: inMs(3_600_000), source: { type: "media", mediaId: kept.id } });
+    const refused = await t.api("DELETE", `/api/v1/media/${kept.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: "media_scheduled", details: { eventIds: [later.id] } });
+    expect(refused.body.error.message).toMatch(new RegExp(`Scheduled event ${later.id} \\(starts .*\\) will stream this file; pick another video for it or cancel it`));
+    expect((await t.api("GET", `/api/v1/media/${kept.id}`)).status).toBe(200);
+    // Another source for the event: the video is free to go.
+    expect((await t.api("PATCH", `/api/v1/events/${later.id}`, { source: { type: "live" } })).status).toBe(200);
+    expect((await t.api("DELETE", `/api/v1/media/${kept.id}`)).status).toBe(204);
+
+    // Removed behind Prism's back (not through the API): the event fails at its start, clearly.
+    const gone = await uploadedClip(t, { durationSec: 1, name: "gone" });
+    const events = recordEvents(t.prism.bus, stream.id, ["event.started", "event.missed", "stream.started"]);
+    const { body: soon } = await t.api("POST", `/api/v1/streams/${stream.id}/events`, { title: "Premiere", startsAt: inMs(1_500), source: { type: "media", mediaId: gone.id } });
+    await rm(join(t.dataDir, "media", `${gone.id}.mp4`));
+    await events.until(2, 10_000, "event.started, then event.missed");
+    expect(events.seen.map((e) => e.type)).toEqual(["event.started", "event.missed"]);
+    const reason = `Media file ${gone.id} ("gone.mp4") is missing from the media directory; upload it again.`;
+    expect(events.seen[1]!.data).toMatchObject({ eventId: soon.id, reason });
+    expect((await t.api("GET", `/api/v1/events/${soon.id}`)).body).toMatchObject({ status: "missed", statusReason: reason });
+    expect((await t.api("GET", `/api/v1/streams/${stream.id}`)).body.live).toBe(false);
+    // No longer anything's to play: it can be deleted.
+    expect((await t.api("DELETE", `/api/v1/media/${gone.id}`)).status).toBe(204);
   });
 
   it("action URLs start and cancel the stream's events, and only its own", async () => {

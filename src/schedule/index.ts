@@ -40,7 +40,7 @@ export interface ScheduleApi {
   cancel(eventId: string): Promise<ScheduledEvent & { announcements: Announcement[] }>;
   /** Starts a scheduled event now (the start-event action). */
   startNow(eventId: string): ScheduledEvent & { announcements: Announcement[] };
-  /** Events still scheduled or playing whose source is this uploaded video (it must not be deleted under them). */
+  /** Events still to start whose source is this uploaded video (it must not be deleted under them); one playing it is the player's to tell. */
   namingMedia(mediaId: string): ScheduledEvent[];
 }
 
@@ -157,7 +157,7 @@ export function createSchedule(deps: {
       return withAnswers(scheduler.startNow(eventId)!);
     },
 
-    namingMedia: (mediaId) => repo.pending().filter((e) => e.source.type === "media" && e.source.mediaId === mediaId),
+    namingMedia: (mediaId) => repo.pending().filter((e) => e.status === "scheduled" && e.source.type === "media" && e.source.mediaId === mediaId),
   };
 
   return {

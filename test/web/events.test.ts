@@ -96,7 +96,7 @@ describe("dashboard Events page in a real browser", () => {
     expect((await t.api("GET", `/api/v1/streams/${stream.id}/events`)).body).toEqual([]);
     await form.getByRole("button", { name: "Plan event" }).click();
     const card = page.locator("article.event", { hasText: "Trailer night" });
-    await card.waitFor();
+    await card.getByText("video trailer.mp4", { exact: false }).waitFor();
     const [planned] = (await t.api("GET", `/api/v1/streams/${stream.id}/events`)).body;
     expect(planned).toMatchObject({ title: "Trailer night", source: { type: "media", mediaId: uploaded.id, loop: false } });
 
@@ -110,6 +110,7 @@ describe("dashboard Events page in a real browser", () => {
     await card.getByRole("button", { name: "Save event" }).click();
     await card.getByRole("button", { name: "Save event" }).waitFor({ state: "detached" });
     expect((await t.api("GET", `/api/v1/events/${planned.id}`)).body.source).toEqual({ type: "media", mediaId: intro.id, loop: false });
+    await card.getByText("video intro.mp4", { exact: false }).waitFor();
     expect(consoleErrors).toEqual([]);
   });
 });

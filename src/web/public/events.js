@@ -25,7 +25,11 @@ function EventsStreamPicker() {
 }
 
 function StreamEvents({ id }) {
-  const [data, error, reload] = useLoad(async () => ({ stream: await api("GET", `/streams/${id}`), events: await api("GET", `/streams/${id}/events`) }), [id]);
+  const [data, error, reload] = useLoad(
+    async () => ({ stream: await api("GET", `/streams/${id}`), events: await api("GET", `/streams/${id}/events`), videos: await api("GET", "/media") }),
+    [id],
+  );
+  const videoNames = new Map(data?.videos.map((m) => [m.id, m.name]));
   const upcoming = data?.events.filter((e) => UPCOMING.has(e.status)) ?? [];
   // Most recent first among the past ones.
   const past = (data?.events.filter((e) => !UPCOMING.has(e.status)) ?? []).reverse();
@@ -34,21 +38,21 @@ function StreamEvents({ id }) {
     <${Err} error=${error} />
     <h2>Upcoming</h2>
     ${data && upcoming.length === 0 && html`<p class="empty">Nothing planned.</p>`}
-    <ul class="cards">${upcoming.map((e) => html`<li key=${e.id}><${EventCard} event=${e} reload=${reload} /></li>`)}</ul>
+    <ul class="cards">${upcoming.map((e) => html`<li key=${e.id}><${EventCard} event=${e} videoName=${videoNames.get(e.source.mediaId)} reload=${reload} /></li>`)}</ul>
     <${EventForm} streamId=${id} onSaved=${reload} />
     <h2>Past</h2>
     ${data && past.length === 0 && html`<p class="empty">No past events.</p>`}
-    <ul class="cards">${past.map((e) => html`<li key=${e.id}><${EventCard} event=${e} reload=${reload} /></li>`)}</ul>`;
+    <ul class="cards">${past.map((e) => html`<li key=${e.id}><${EventCard} event=${e} videoName=${videoNames.get(e.source.mediaId)} reload=${reload} /></li>`)}</ul>`;
 }
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
 
-function EventCard({ event, reload }) {
+function EventCard({ event, videoName, reload }) {
   const [editing, setEditing] = useState(false);
   const editable = event.status === "scheduled";
   return html`<article class="card event" aria-label=${`Event ${event.title}`}>
     <h3>${event.title} <span class=${`badge ${event.status === "started" ? "live" : event.status === "scheduled" ? "connecting" : event.status === "ended" ? "stopped" : "failed"}`}>${event.status}</span></h3>
-    <p>${when(event.startsAt)}${event.endsAt && html` – ${when(event.endsAt)}`} · ${event.source.type === "media" ? html`video <code>${event.source.mediaId}</code>${event.source.loop ? " (loop)" : ""}` : "live from OBS"}</p>
+    <p>${when(event.startsAt)}${event.endsAt && html` – ${when(event.endsAt)}`} · ${event.source.type === "media" ? html`video ${videoName ?? html`<code>${event.source.mediaId}</code> (deleted)`}${event.source.loop ? " (loop)" : ""}` : "live from OBS"}</p>
     ${event.description && html`<p class="hint">${event.description}</p>`}
     ${event.statusReason && event.status !== "cancelled" && html`<p class="hint">${event.statusReason}</p>`}
     <table class="answers">

@@ -118,7 +118,7 @@ export function createApi(
   app.route(API_PREFIX, oauthCallbackRoutes({ accounts: deps.accounts }));
   app.route(API_PREFIX, platformCatalogRoutes());
   app.route(API_PREFIX, recordingRoutes(deps));
-  app.route(API_PREFIX, mediaRoutes({ media: deps.media }));
+  app.route(API_PREFIX, mediaRoutes({ media: deps.media, eventsNaming: (mediaId) => deps.schedule.namingMedia(mediaId) }));
   // A platform's own routes (a webhook it signs) may authenticate on their own, instead of the Bearer token.
   for (const path of mountPlatformRoutes(app, deps.platforms)) publicPaths.add(path);
   app.route(API_PREFIX, commentRoutes({ streams: deps.streams, comments: deps.comments, publicUrl: deps.publicUrl }));

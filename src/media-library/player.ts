@@ -49,6 +49,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class MediaPlayer {
   private readonly playing = new Map<string, Playback>();
   private readonly unsubscribe: Array<() => void> = [];
+  /** Set by stopAll(): a start still checking its file when Prism shuts down must not go on (the database closes). */
+  private stopped = false;
 
   constructor(
     private readonly deps: {
@@ -63,13 +65,17 @@ export class MediaPlayer {
 
   /** Plays media-source events when the scheduler starts them; stops them when they are cancelled. */
   start(): void {
+    this.stopped = false;
     this.unsubscribe.push(
-      this.deps.bus.on("event.started", (event) => void this.startEvent(event)),
+      this.deps.bus.on("event.started", (event) =>
+        void this.startEvent(event).catch((err: Error) => this.deps.log.error({ eventId: event.eventId, err }, "starting a scheduled media event failed")),
+      ),
       this.deps.bus.on("event.cancelled", ({ eventId }) => this.stop(eventId, "the event was cancelled")),
     );
   }
 
   stopAll(): void {
+    this.stopped = true;
     for (const off of this.unsubscribe.splice(0)) off();
     for (const eventId of [...this.playing.keys()]) this.stop(eventId, "server shutting down");
   }
@@ -88,6 +94,7 @@ export class MediaPlayer {
     const file = library.get(request.mediaId);
     if (!file) return refuse(`Media file ${request.mediaId} no longer exists (it was deleted); pick another file for the event.`);
     if (!(await library.present(file))) return refuse(`Media file ${request.mediaId} ("${file.name}") is missing from the media directory; upload it again.`);
+    if (this.stopped) return refuse("Prism is shutting down.");
     const streamKey = this.deps.streamKeyOf(request.streamId);
     if (!streamKey) return refuse(`Stream ${request.streamId} no longer exists.`);
     if (ingest.isLive(request.streamId) || [...this.playing.values()].some((p) => p.request.streamId === request.streamId)) {
@@ -150,7 +157,8 @@ export class MediaPlayer {
     if (event.source.type !== "media" || this.playing.has(event.eventId)) return;
     const { mediaId, loop } = event.source;
     const started = await this.play({ eventId: event.eventId, streamId: event.streamId, mediaId, loop, endsAt: event.endsAt });
-    if (started.ok) return;
+    // Shutting down: the event is left started, and the next start-up marks it ended ("Prism restarted during the event").
+    if (started.ok || this.stopped) return;
     this.deps.log.warn({ eventId: event.eventId, streamId: event.streamId, mediaId, reason: started.reason }, "a scheduled media event could not start");
     this.deps.bus.emit("event.missed", { ...event, at: new Date().toISOString(), reason: started.reason });
   }

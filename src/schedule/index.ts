@@ -40,6 +40,8 @@ export interface ScheduleApi {
   cancel(eventId: string): Promise<ScheduledEvent & { announcements: Announcement[] }>;
   /** Starts a scheduled event now (the start-event action). */
   startNow(eventId: string): ScheduledEvent & { announcements: Announcement[] };
+  /** Events still to start whose source is this uploaded video (it must not be deleted under them); one playing it is the player's to tell. */
+  namingMedia(mediaId: string): ScheduledEvent[];
 }
 
 export interface Schedule {
@@ -154,6 +156,8 @@ export function createSchedule(deps: {
       }
       return withAnswers(scheduler.startNow(eventId)!);
     },
+
+    namingMedia: (mediaId) => repo.pending().filter((e) => e.status === "scheduled" && e.source.type === "media" && e.source.mediaId === mediaId),
   };
 
   return {

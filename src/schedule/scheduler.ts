@@ -47,6 +47,8 @@ export class Scheduler {
     const { bus } = this.deps;
     this.unsubscribe.push(bus.on("stream.started", ({ streamId }) => this.publisherStarted(streamId)));
     this.unsubscribe.push(bus.on("stream.ended", ({ streamId }) => this.streamEnded(streamId)));
+    // The media player could not play a started event's file (e.g. removed from the disk by hand): it did not happen.
+    this.unsubscribe.push(bus.on("event.missed", ({ eventId, reason }) => this.failedToPlay(eventId, reason)));
     for (const event of this.deps.repo.pending()) this.recover(event);
   }
 
@@ -119,6 +121,13 @@ export class Scheduler {
     const missed = this.deps.repo.update(event.id, { status: "missed", statusReason: reason })!;
     this.deps.log.warn({ event: event.id, stream: event.streamId, reason }, "scheduled event missed");
     this.deps.bus.emit("event.missed", { ...payloadOf(missed), reason });
+  }
+
+  private failedToPlay(eventId: string, reason: string): void {
+    const event = this.deps.repo.get(eventId);
+    if (!event || event.status !== "started") return;
+    this.timers.clearAll(eventId);
+    this.deps.repo.update(eventId, { status: "missed", statusReason: reason });
   }
 
   private armEnd(event: ScheduledEvent): void {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPrism, type TestPrism } from "../support/prism.js";
 import { removeTempDirs } from "../support/tmp.js";
+import { uploadedClip } from "../support/clip.js";
 import { runCli } from "./run-cli.js";
 
 describe("prism event create|list|cancel", () => {
@@ -18,8 +19,9 @@ describe("prism event create|list|cancel", () => {
   const cli = (...args: string[]) => runCli(["--url", url, "--token", t.token, ...args]);
 
   it("schedules, lists (table and --json) and cancels; bad input comes back as Prism's own message", async () => {
+    const trailer = await uploadedClip(t, { durationSec: 1, name: "trailer" });
     const startsAt = new Date(Date.now() + 86_400_000).toISOString();
-    const created = await cli("event", "create", "Shows", "--title", "Friday speedrun", "--starts", startsAt, "--media", "med_trailer", "--loop");
+    const created = await cli("event", "create", "Shows", "--title", "Friday speedrun", "--starts", startsAt, "--media", trailer.id, "--loop");
     expect(created.code, created.stderr).toBe(0);
     const id = /\((sev_[0-9a-f]{32})\)/.exec(created.stdout)?.[1];
     expect(id, created.stdout).toBeDefined();
@@ -30,7 +32,11 @@ describe("prism event create|list|cancel", () => {
     expect(table.stdout).toMatch(/ID\s+STARTS\s+STATUS\s+SOURCE\s+TITLE\s+PLATFORMS/);
     expect(table.stdout).toMatch(new RegExp(`${id}\\s+${startsAt.replace(/[.]/g, "\\.")}\\s+scheduled\\s+media\\s+Friday speedrun`));
     const listed = JSON.parse((await cli("--json", "event", "list", "Shows")).stdout);
-    expect(listed).toEqual([expect.objectContaining({ id, status: "scheduled", source: { type: "media", mediaId: "med_trailer", loop: true } })]);
+    expect(listed).toEqual([expect.objectContaining({ id, status: "scheduled", source: { type: "media", mediaId: trailer.id, loop: true } })]);
+
+    const unknownMedia = await cli("event", "create", "Shows", "--title", "Nothing", "--starts", startsAt, "--media", "med_neveruploaded");
+    expect(unknownMedia.code).not.toBe(0);
+    expect(unknownMedia.stderr).toMatch(/No uploaded video med_neveruploaded: upload one with POST/);
 
     const past = await cli("event", "create", "Shows", "--title", "Too late", "--starts", "2020-01-01T00:00:00Z");
     expect(past.code).not.toBe(0);
@@ -41,6 +47,6 @@ describe("prism event create|list|cancel", () => {
     const again = await cli("event", "cancel", id!);
     expect(again.code).not.toBe(0);
     expect(again.stderr).toMatch(/The event is cancelled; only an event still scheduled can be cancelled/);
-    // Seven CLI processes, each starting node with tsx.
+    // Eight CLI processes, each starting node with tsx.
   }, 240_000);
 });

@@ -4,31 +4,19 @@ import { describe, expect, it } from "vitest";
 import type { ScheduledEventPayload } from "../../src/bus.js";
 import { waitFor, type TestPrism } from "../support/prism.js";
 import { usePrism } from "../support/lifecycle.js";
-import { startRtmpReceiver } from "../support/receiver.js";
 import { publishTestStream } from "../support/publisher.js";
 import { decodeErrors, isMonotonic, maxGapSec, packetTimestamps, probeRecording } from "../support/probe.js";
 import { averageColors } from "../support/frames.js";
 import { recordEvents } from "../support/events.js";
 import { withTimeout } from "../support/children.js";
-import { makeTempDir } from "../support/tmp.js";
+import { isBlue, isRed, streamWithReceivers } from "../support/stream-receivers.js";
 import { makeClip, uploadClip } from "../support/clip.js";
-
-const isRed = ([r, g, b]: number[]) => r! > 150 && g! < 80 && b! < 80;
-const isBlue = ([r, g, b]: number[]) => b! > 150 && r! < 80 && g! < 80;
 
 describe("a media file played into a stream as a live publisher", () => {
   let t!: TestPrism;
   usePrism((p) => (t = p));
 
-  /** A stream with one real receiver as its destination. */
-  async function streamWithReceiver(name: string) {
-    const dir = await makeTempDir("prism-media-play-");
-    const { body: stream } = await t.api("POST", "/api/v1/streams", { name });
-    const receiver = await startRtmpReceiver({ dir, name: "receiver" });
-    const { body: destination } = await t.api("POST", `/api/v1/streams/${stream.id}/destinations`, { name: "Receiver", url: receiver.url, streamKey: receiver.key });
-    const health = async () => (await t.api("GET", `/api/v1/streams/${stream.id}/health`)).body.destinations.find((d: { id: string }) => d.id === destination.id);
-    return { dir, stream, receiver, health };
-  }
+  const streamWithReceiver = (name: string) => streamWithReceivers(t, name);
 
   const mediaEvent = (eventId: string, streamId: string, mediaId: string, loop: boolean, endsAt: string | null = null): ScheduledEventPayload => ({
     eventId,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPrism, TEST_TOKEN, type TestPrism } from "../support/prism.js";
 import { removeTempDirs } from "../support/tmp.js";
+import { uploadedClip } from "../support/clip.js";
 import { HTTP_METHODS, OpenApiChecker, SCHEDULE_PATHS } from "../api/openapi-check.js";
 
 type Json = Record<string, any>;
@@ -48,8 +49,11 @@ describe("the OpenAPI document describes scheduled events and their action URLs 
     const events = `/api/v1/streams/${stream.id}/events`;
     const missing = "/api/v1/streams/00000000-0000-4000-8000-000000000000/events";
     const live = await expectStatus(201, call("POST", events, { title: "Live", description: null, startsAt: inMs(3_600_000), endsAt: inMs(7_200_000), source: { type: "live" } }));
-    const media = await expectStatus(201, call("POST", events, { title: "Rerun", startsAt: inMs(1_800_000), source: { type: "media", mediaId: "med_rerun", loop: true } }));
+    const rerun = await uploadedClip(t, { durationSec: 1, name: "rerun" });
+    const media = await expectStatus(201, call("POST", events, { title: "Rerun", startsAt: inMs(1_800_000), source: { type: "media", mediaId: rerun.id, loop: true } }));
     await expectStatus(400, call("POST", events, { title: "Past", startsAt: inMs(-1_000) }));
+    // bad_source: a well-formed id of no uploaded video.
+    expect((await expectStatus(400, call("POST", events, { title: "Nothing", startsAt: inMs(60_000), source: { type: "media", mediaId: "med_neveruploaded" } }))).error.code).toBe("bad_source");
     await expectStatus(401, call("POST", events, { title: "Anonymous", startsAt: inMs(60_000) }, null));
     await expectStatus(404, call("POST", missing, { title: "Nowhere", startsAt: inMs(60_000) }));
     expect(await expectStatus(200, call("GET", events))).toHaveLength(2);

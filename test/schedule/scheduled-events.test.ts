@@ -1,9 +1,12 @@
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { startTestPrism, type TestPrism } from "../support/prism.js";
 import { recordEvents } from "../support/events.js";
 import { publishTestStream } from "../support/publisher.js";
 import { killAll } from "../support/children.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { uploadedClip } from "../support/clip.js";
 
 const SCHEDULE_ENV = {
   // 0.02 min: starting_soon 1.2 s before the start, so a test sees the whole timeline in seconds.
@@ -49,6 +52,12 @@ describe("scheduled events", () => {
     const badMedia = await post({ title: "Clip", startsAt: inMs(3_600_000), source: { type: "media", mediaId: "../../etc/passwd" } });
     expect(badMedia.status).toBe(400);
     expect(badMedia.body.error.message).toMatch(/mediaId must be a media file's id/);
+    // Well formed, but no such upload: the media library says so, on create and on change.
+    const unknownMedia = await post({ title: "Clip", startsAt: inMs(3_600_000), source: { type: "media", mediaId: "med_neveruploaded" } });
+    expect(unknownMedia.status).toBe(400);
+    expect(unknownMedia.body.error).toMatchObject({ code: "bad_source" });
+    expect(unknownMedia.body.error.message).toMatch(/No uploaded video med_neveruploaded: upload one with POST \/api\/v1\/media/);
+    expect((await t.api("GET", `/api/v1/streams/${stream.id}/events`)).body).toEqual([]);
 
     const noStream = await t.api("POST", "/api/v1/streams/00000000-0000-4000-8000-000000000000/events", { title: "Nowhere", startsAt: inMs(3_600_000) });
     expect(noStream.status).toBe(404);
@@ -73,6 +82,10 @@ describe("scheduled events", () => {
     expect(emptyPatch.status).toBe(400);
     const endBeforeKeptStart = await t.api("PATCH", `/api/v1/events/${created.body.id}`, { endsAt: inMs(60_000) });
     expect(endBeforeKeptStart.body.error).toMatchObject({ code: "ends_before_start" });
+    const toUnknownMedia = await t.api("PATCH", `/api/v1/events/${created.body.id}`, { source: { type: "media", mediaId: "med_neveruploaded" } });
+    expect(toUnknownMedia.status).toBe(400);
+    expect(toUnknownMedia.body.error).toMatchObject({ code: "bad_source" });
+    expect((await t.api("GET", `/api/v1/events/${created.body.id}`)).body.source).toEqual({ type: "live" });
     expect((await t.api("DELETE", `/api/v1/events/${created.body.id}`)).body.status).toBe("cancelled");
     const again = await t.api("DELETE", `/api/v1/events/${created.body.id}`);
     expect(again.status).toBe(409);
@@ -90,22 +103,28 @@ describe("scheduled events", () => {
   it("runs a media event's timeline on time: scheduled, starting_soon, started at startsAt (within 1 s); each also in the event log", async () => {
     const t = await start();
     const { body: stream } = await t.api("POST", "/api/v1/streams", { name: "Main" });
+    const trailer = await uploadedClip(t, { durationSec: 1, name: "trailer" });
     const events = recordEvents(t.prism.bus, stream.id, [...EVENT_TYPES]);
+    const onAir = recordEvents(t.prism.bus, stream.id, ["stream.started"]);
     const startsAt = inMs(2_500);
-    const created = await t.api("POST", `/api/v1/streams/${stream.id}/events`, { title: "Trailer", startsAt, source: { type: "media", mediaId: "med_trailer01", loop: true } });
+    const created = await t.api("POST", `/api/v1/streams/${stream.id}/events`, { title: "Trailer", startsAt, source: { type: "media", mediaId: trailer.id, loop: true } });
     expect(created.status, created.text).toBe(201);
     await events.until(3, 10_000, "scheduled, starting_soon, started");
     expect(events.seen.map((e) => e.type)).toEqual(["event.scheduled", "event.starting_soon", "event.started"]);
     const started = events.seen[2]!.data;
-    expect(started).toMatchObject({ eventId: created.body.id, streamId: stream.id, title: "Trailer", startsAt: new Date(startsAt).toISOString(), endsAt: null, source: { type: "media", mediaId: "med_trailer01", loop: true } });
+    expect(started).toMatchObject({ eventId: created.body.id, streamId: stream.id, title: "Trailer", startsAt: new Date(startsAt).toISOString(), endsAt: null, source: { type: "media", mediaId: trailer.id, loop: true } });
     expect(Math.abs(Date.parse(started.at) - Date.parse(startsAt))).toBeLessThan(1_000);
     const soon = events.seen[1]!.data;
     expect(Date.parse(startsAt) - Date.parse(soon.at)).toBeGreaterThan(600);
 
+    // The uploaded video is what went on air.
+    await onAir.until(1, 5_000, "stream.started by the media player");
+    expect((await t.api("GET", `/api/v1/media/${trailer.id}`)).body.playing).toEqual({ eventId: created.body.id, streamId: stream.id });
+
     const view = await t.api("GET", `/api/v1/events/${created.body.id}`);
     expect(view.body).toMatchObject({ status: "started", startedAt: started.at, startingSoonSentAt: soon.at });
     const log = await t.api("GET", "/api/v1/events?type=event.started");
-    expect(log.body[0]).toMatchObject({ type: "event.started", data: { eventId: created.body.id, startedAt: started.at, source: { type: "media", mediaId: "med_trailer01", loop: true } } });
+    expect(log.body[0]).toMatchObject({ type: "event.started", data: { eventId: created.body.id, startedAt: started.at, source: { type: "media", mediaId: trailer.id, loop: true } } });
   });
 
   it("a live event starts when its publisher is live at its time, ends with the stream; one nobody publishes to is missed after the grace period", async () => {
@@ -142,8 +161,9 @@ describe("scheduled events", () => {
     const dataDir = await makeTempDir("prism-schedule-");
     const first = await start(dataDir);
     const { body: stream } = await first.api("POST", "/api/v1/streams", { name: "Main" });
+    const clip = await uploadedClip(first, { durationSec: 1 });
     const startsAt = inMs(10_000);
-    const ahead = await first.api("POST", `/api/v1/streams/${stream.id}/events`, { title: "After the restart", startsAt, source: { type: "media", mediaId: "med_clip10s" } });
+    const ahead = await first.api("POST", `/api/v1/streams/${stream.id}/events`, { title: "After the restart", startsAt, source: { type: "media", mediaId: clip.id } });
     const soonGone = Date.now() + 1_000;
     const passing = await first.api("POST", `/api/v1/streams/${stream.id}/events`, { title: "While down", startsAt: new Date(soonGone).toISOString() });
     await first.stop();
@@ -160,6 +180,35 @@ describe("scheduled events", () => {
     expect(Math.abs(Date.parse(events.seen[0]!.data.at) - Date.parse(startsAt))).toBeLessThan(1_000);
   });
 
+  it("a video an event still has to play cannot be deleted (409 media_scheduled); one gone from the disk by its start makes the event missed, with the reason", async () => {
+    const t = await start();
+    const { body: stream } = await t.api("POST", "/api/v1/streams", { name: "Main" });
+    const kept = await uploadedClip(t, { durationSec: 1, name: "kept" });
+    const { body: later } = await t.api("POST", `/api/v1/streams/${stream.id}/events`, { title: "Rerun", startsAt: inMs(3_600_000), source: { type: "media", mediaId: kept.id } });
+    const refused = await t.api("DELETE", `/api/v1/media/${kept.id}`);
+    expect(refused.status).toBe(409);
+    expect(refused.body.error).toMatchObject({ code: "media_scheduled", details: { eventIds: [later.id] } });
+    expect(refused.body.error.message).toMatch(new RegExp(`Scheduled event ${later.id} \\(starts .*\\) will stream this file; pick another video for it or cancel it`));
+    expect((await t.api("GET", `/api/v1/media/${kept.id}`)).status).toBe(200);
+    // Another source for the event: the video is free to go.
+    expect((await t.api("PATCH", `/api/v1/events/${later.id}`, { source: { type: "live" } })).status).toBe(200);
+    expect((await t.api("DELETE", `/api/v1/media/${kept.id}`)).status).toBe(204);
+
+    // Removed behind Prism's back (not through the API): the event fails at its start, clearly.
+    const gone = await uploadedClip(t, { durationSec: 1, name: "gone" });
+    const events = recordEvents(t.prism.bus, stream.id, ["event.started", "event.missed", "stream.started"]);
+    const { body: soon } = await t.api("POST", `/api/v1/streams/${stream.id}/events`, { title: "Premiere", startsAt: inMs(1_500), source: { type: "media", mediaId: gone.id } });
+    await rm(join(t.dataDir, "media", `${gone.id}.mp4`));
+    await events.until(2, 10_000, "event.started, then event.missed");
+    expect(events.seen.map((e) => e.type)).toEqual(["event.started", "event.missed"]);
+    const reason = `Media file ${gone.id} ("gone.mp4") is missing from the media directory; upload it again.`;
+    expect(events.seen[1]!.data).toMatchObject({ eventId: soon.id, reason });
+    expect((await t.api("GET", `/api/v1/events/${soon.id}`)).body).toMatchObject({ status: "missed", statusReason: reason });
+    expect((await t.api("GET", `/api/v1/streams/${stream.id}`)).body.live).toBe(false);
+    // No longer anything's to play: it can be deleted.
+    expect((await t.api("DELETE", `/api/v1/media/${gone.id}`)).status).toBe(204);
+  });
+
   it("action URLs start and cancel the stream's events, and only its own", async () => {
     const t = await start();
     const { body: stream } = await t.api("POST", "/api/v1/streams", { name: "Main" });
@@ -167,8 +216,9 @@ describe("scheduled events", () => {
     const token = await t.api("POST", `/api/v1/streams/${stream.id}/action-tokens`, { name: "Stream Deck", actions: ["start-event", "cancel-event"] });
     expect(token.status, token.text).toBe(201);
     const action = (name: string, body: unknown) => t.api("POST", `/api/v1/actions/${token.body.token}/${name}`, body, { token: null });
+    const rerun = await uploadedClip(t, { durationSec: 1, name: "rerun" });
     const later = inMs(3_600_000);
-    const { body: media } = await t.api("POST", `/api/v1/streams/${stream.id}/events`, { title: "Rerun", startsAt: later, source: { type: "media", mediaId: "med_rerun" } });
+    const { body: media } = await t.api("POST", `/api/v1/streams/${stream.id}/events`, { title: "Rerun", startsAt: later, source: { type: "media", mediaId: rerun.id } });
     const { body: live } = await t.api("POST", `/api/v1/streams/${stream.id}/events`, { title: "Live", startsAt: inMs(7_200_000) });
     const { body: foreign } = await t.api("POST", `/api/v1/streams/${other.id}/events`, { title: "Not yours", startsAt: later });
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { ffmpegPath } from "../../src/media/binaries.js";
 import { runToCompletion } from "./children.js";
 import type { TestPrism } from "./prism.js";
+import { makeTempDir } from "./tmp.js";
 
 export interface ClipOptions {
   dir: string;
@@ -48,4 +49,12 @@ export async function uploadClip(t: TestPrism, file: string, field = "file") {
   const res = await fetch(`http://127.0.0.1:${t.prism.httpPort}/api/v1/media`, { method: "POST", headers: { authorization: `Bearer ${t.token}` }, body: form });
   const text = await res.text();
   return { status: res.status, body: JSON.parse(text), text, headers: res.headers };
+}
+
+/** A clip made and uploaded in one step, for tests that need a real media id: the 201 body of POST /media. */
+export async function uploadedClip(t: TestPrism, options: Omit<ClipOptions, "dir"> & { dir?: string } = { durationSec: 1 }) {
+  const file = await makeClip({ ...options, dir: options.dir ?? (await makeTempDir("prism-clip-")) });
+  const res = await uploadClip(t, file);
+  if (res.status !== 201) throw new Error(`uploading ${file}: ${res.status} ${res.text}`);
+  return res.body as { id: string; name: string; durationSec: number; sizeBytes: number };
 }

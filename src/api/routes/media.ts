@@ -12,7 +12,10 @@ export const MEDIA_UPLOAD_PATH = "/api/v1/media";
 const MediaIdParam = z.object({ mediaId: z.string().openapi({ param: { name: "mediaId", in: "path" }, example: "med_3kTq9xZb2LmN4pQr" }) });
 const errorJson = (description: string, example: z.infer<typeof ErrorSchema>) => ({ description, content: { "application/json": { schema: ErrorSchema, example } } });
 
-export function mediaRoutes({ media }: { media: MediaApi }) {
+/** At most this many event ids are named in a media_scheduled refusal. */
+const NAMED_EVENTS = 5;
+
+export function mediaRoutes({ media, eventsNaming }: { media: MediaApi; eventsNaming(mediaId: string): Array<{ id: string; startsAt: Date }> }) {
   const app = newRouter();
   const { library, player } = media;
 
@@ -95,13 +98,19 @@ export function mediaRoutes({ media }: { media: MediaApi }) {
     createRoute({
       method: "delete",
       path: "/media/{mediaId}",
-      summary: "Delete an uploaded video (refused while an event streams it)",
+      summary: "Delete an uploaded video (refused while an event streams it or is scheduled to)",
       request: { params: MediaIdParam },
       responses: {
         204: { description: "Deleted" },
         ...commonErrors,
         ...notFoundError,
-        409: errorJson("An event is streaming it now", { error: { code: "media_in_use", message: "Event sev_9f2c is streaming this file into stream 5b0c… right now; cancel the event or wait for it to end, then delete the file." } }),
+        409: errorJson("An event is streaming it now (media_in_use), or an event still scheduled names it as its source (media_scheduled, details.eventIds)", {
+          error: {
+            code: "media_scheduled",
+            message: "Scheduled event sev_4d1a (starts 2026-12-11T19:00:00.000Z) will stream this file; pick another video for it or cancel it (PATCH or DELETE /api/v1/events/:eventId), then delete the file.",
+            details: { eventIds: ["sev_4d1a"] },
+          },
+        }),
       },
     }),
     async (c) => {
@@ -111,6 +120,14 @@ export function mediaRoutes({ media }: { media: MediaApi }) {
         throw new ApiError(409, "media_in_use", `Event ${playing.eventId} is streaming this file into stream ${playing.streamId} right now; cancel the event or wait for it to end, then delete the file.`, {
           eventId: playing.eventId,
           streamId: playing.streamId,
+        });
+      }
+      const scheduled = eventsNaming(mediaId);
+      if (scheduled.length > 0) {
+        const named = scheduled.slice(0, NAMED_EVENTS).map((e) => `${e.id} (starts ${e.startsAt.toISOString()})`).join(", ");
+        const more = scheduled.length > NAMED_EVENTS ? ` and ${scheduled.length - NAMED_EVENTS} more` : "";
+        throw new ApiError(409, "media_scheduled", `Scheduled event${scheduled.length > 1 ? "s" : ""} ${named}${more} will stream this file; pick another video for ${scheduled.length > 1 ? "them" : "it"} or cancel ${scheduled.length > 1 ? "them" : "it"} (PATCH or DELETE /api/v1/events/:eventId), then delete the file.`, {
+          eventIds: scheduled.map((e) => e.id),
         });
       }
       if (!(await library.remove(mediaId))) throw notFound("Media file");

@@ -3,6 +3,7 @@ import { useEffect, useState } from "preact/hooks";
 import { html, api } from "./api.js";
 import { useLoad, Action, Err } from "./ui.js";
 import { PlatformMark, platformName } from "./platforms.js";
+import { MediaUpload, formatLength } from "./media.js";
 
 const UPCOMING = new Set(["scheduled", "started"]);
 const STATE_BADGE = { announced: "live", withdrawn: "stopped", not_available: "idle", refused: "failed", unavailable: "reconnecting" };
@@ -24,7 +25,11 @@ function EventsStreamPicker() {
 }
 
 function StreamEvents({ id }) {
-  const [data, error, reload] = useLoad(async () => ({ stream: await api("GET", `/streams/${id}`), events: await api("GET", `/streams/${id}/events`) }), [id]);
+  const [data, error, reload] = useLoad(
+    async () => ({ stream: await api("GET", `/streams/${id}`), events: await api("GET", `/streams/${id}/events`), videos: await api("GET", "/media") }),
+    [id],
+  );
+  const videoNames = new Map(data?.videos.map((m) => [m.id, m.name]));
   const upcoming = data?.events.filter((e) => UPCOMING.has(e.status)) ?? [];
   // Most recent first among the past ones.
   const past = (data?.events.filter((e) => !UPCOMING.has(e.status)) ?? []).reverse();
@@ -33,21 +38,21 @@ function StreamEvents({ id }) {
     <${Err} error=${error} />
     <h2>Upcoming</h2>
     ${data && upcoming.length === 0 && html`<p class="empty">Nothing planned.</p>`}
-    <ul class="cards">${upcoming.map((e) => html`<li key=${e.id}><${EventCard} event=${e} reload=${reload} /></li>`)}</ul>
+    <ul class="cards">${upcoming.map((e) => html`<li key=${e.id}><${EventCard} event=${e} videoName=${videoNames.get(e.source.mediaId)} reload=${reload} /></li>`)}</ul>
     <${EventForm} streamId=${id} onSaved=${reload} />
     <h2>Past</h2>
     ${data && past.length === 0 && html`<p class="empty">No past events.</p>`}
-    <ul class="cards">${past.map((e) => html`<li key=${e.id}><${EventCard} event=${e} reload=${reload} /></li>`)}</ul>`;
+    <ul class="cards">${past.map((e) => html`<li key=${e.id}><${EventCard} event=${e} videoName=${videoNames.get(e.source.mediaId)} reload=${reload} /></li>`)}</ul>`;
 }
 
 const when = (iso) => (iso ? new Date(iso).toLocaleString() : "");
 
-function EventCard({ event, reload }) {
+function EventCard({ event, videoName, reload }) {
   const [editing, setEditing] = useState(false);
   const editable = event.status === "scheduled";
   return html`<article class="card event" aria-label=${`Event ${event.title}`}>
     <h3>${event.title} <span class=${`badge ${event.status === "started" ? "live" : event.status === "scheduled" ? "connecting" : event.status === "ended" ? "stopped" : "failed"}`}>${event.status}</span></h3>
-    <p>${when(event.startsAt)}${event.endsAt && html` – ${when(event.endsAt)}`} · ${event.source.type === "media" ? html`video <code>${event.source.mediaId}</code>${event.source.loop ? " (loop)" : ""}` : "live from OBS"}</p>
+    <p>${when(event.startsAt)}${event.endsAt && html` – ${when(event.endsAt)}`} · ${event.source.type === "media" ? html`video ${videoName ?? html`<code>${event.source.mediaId}</code> (deleted)`}${event.source.loop ? " (loop)" : ""}` : "live from OBS"}</p>
     ${event.description && html`<p class="hint">${event.description}</p>`}
     ${event.statusReason && event.status !== "cancelled" && html`<p class="hint">${event.statusReason}</p>`}
     <table class="answers">
@@ -133,10 +138,8 @@ function EventForm({ streamId, event, onSaved }) {
       <label><input type="radio" name=${`${prefix}-source`} checked=${sourceType === "live"} onChange=${() => setSourceType("live")} /> Live from OBS</label>
       <label><input type="radio" name=${`${prefix}-source`} checked=${sourceType === "media"} onChange=${() => setSourceType("media")} /> A video played as live</label>
       ${sourceType === "media" &&
-      // The media library's picker and upload (with its progress bar) go here; until then the file's id is typed in.
       html`<div class="media-source">
-        <label for=${`${prefix}-media`}>Video id</label>
-        <input id=${`${prefix}-media`} required pattern="[A-Za-z0-9_-]{1,64}" value=${mediaId} onInput=${(e) => setMediaId(e.currentTarget.value)} />
+        <${VideoPicker} prefix=${prefix} mediaId=${mediaId} onPick=${setMediaId} />
         <label><input type="checkbox" checked=${loop} onChange=${(e) => setLoop(e.currentTarget.checked)} /> Loop until it ends</label>
       </div>`}
     </fieldset>
@@ -144,4 +147,22 @@ function EventForm({ streamId, event, onSaved }) {
     ${saved && !event && html`<p class="notice" role="status">Planned "${saved.title}".</p>`}
     <button type="submit" class="primary">${event ? "Save event" : "Plan event"}</button>
   </form>`;
+}
+
+/** The uploaded videos to pick from (name and length), and the upload widget: a new upload is picked at once. */
+function VideoPicker({ prefix, mediaId, onPick }) {
+  const [files, error, reload] = useLoad(() => api("GET", "/media"));
+  // A video deleted since the event was planned is still named, so the form does not silently pick another.
+  const missing = files && mediaId && !files.some((m) => m.id === mediaId);
+  return html`<label for=${`${prefix}-media`}>Video</label>
+    <select id=${`${prefix}-media`} required value=${mediaId} onChange=${(e) => onPick(e.currentTarget.value)}>
+      <option value="" disabled>${files?.length === 0 ? "No video uploaded yet: upload one below" : "Pick a video"}</option>
+      ${files?.map((m) => html`<option key=${m.id} value=${m.id}>${m.name} (${formatLength(m.durationSec)})</option>`)}
+      ${missing && html`<option value=${mediaId}>${mediaId} (no longer uploaded)</option>`}
+    </select>
+    <${Err} error=${error} />
+    <${MediaUpload} id=${`${prefix}-upload`} className="inline-form" onUploaded=${(media) => {
+      onPick(media.id);
+      reload();
+    }} />`;
 }

@@ -1,5 +1,5 @@
 // Videos to stream as live: upload (with a progress bar), the list, delete. MediaUpload is reused wherever a video is picked.
-import { useState } from "preact/hooks";
+import { useRef, useState } from "preact/hooks";
 import { html, api, uploadForm } from "./api.js";
 import { useLoad, Action, Err } from "./ui.js";
 
@@ -32,15 +32,18 @@ function MediaCard({ media, reload }) {
   </article>`;
 }
 
-/** A file picker and an Upload button; a progress bar while the file goes up; onUploaded(media) after. */
-export function MediaUpload({ onUploaded }) {
+/**
+ * A file picker and an Upload button; a progress bar while the file goes up; onUploaded(media) after.
+ * Not a <form> of its own, so it can sit inside another form (the event form); `id` tells instances apart.
+ */
+export function MediaUpload({ onUploaded, id = "media-file", className = "card inline-form" }) {
+  const input = useRef(null);
   const [file, setFile] = useState(null);
   const [upload, setUpload] = useState(null);
   const [progress, setProgress] = useState(0);
   const [error, setError] = useState("");
   const [done, setDone] = useState("");
-  async function start(e) {
-    e.preventDefault();
+  async function start() {
     if (!file) return;
     const form = new FormData();
     form.append("file", file, file.name);
@@ -53,7 +56,7 @@ export function MediaUpload({ onUploaded }) {
       const media = await running.done;
       setDone(`Uploaded ${media.name} (${formatLength(media.durationSec)}).`);
       setFile(null);
-      e.target.reset();
+      if (input.current) input.current.value = "";
       onUploaded?.(media);
     } catch (err) {
       setError(err.message);
@@ -61,10 +64,10 @@ export function MediaUpload({ onUploaded }) {
       setUpload(null);
     }
   }
-  return html`<form class="card inline-form" onSubmit=${start} aria-label="Upload a video">
-    <label for="media-file">Video file</label>
-    <input id="media-file" type="file" accept="video/mp4,video/quicktime,video/x-matroska,video/x-flv,.mp4,.mov,.mkv,.flv" disabled=${upload !== null} onChange=${(e) => setFile(e.currentTarget.files?.[0] ?? null)} />
-    <button type="submit" class="primary" disabled=${!file || upload !== null}>Upload</button>
+  return html`<div class=${className} role="group" aria-label="Upload a video">
+    <label for=${id}>Video file</label>
+    <input id=${id} ref=${input} type="file" accept="video/mp4,video/quicktime,video/x-matroska,video/x-flv,.mp4,.mov,.mkv,.flv" disabled=${upload !== null} onChange=${(e) => setFile(e.currentTarget.files?.[0] ?? null)} />
+    <button type="button" class="primary" disabled=${!file || upload !== null} onClick=${start}>Upload</button>
     ${upload &&
     html`<span class="row">
       <progress max="100" value=${progress} aria-label=${`Uploading ${file?.name ?? "the video"}`}>${progress}%</progress>
@@ -73,5 +76,5 @@ export function MediaUpload({ onUploaded }) {
     </span>`}
     ${done && html`<p role="status">${done}</p>`}
     <${Err} error=${error} />
-  </form>`;
+  </div>`;
 }

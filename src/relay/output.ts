@@ -214,7 +214,7 @@ export class DestinationOutput implements HubReader {
     this.nextRetryAt = Date.now() + delay;
     // One line when the trouble starts (state change); each further refused retry only at debug,
     // with its detail on one line: an outage of minutes must not flood the log.
-    if (this.state !== "reconnecting") this.log.warn({ destination: this.target.name, reason: err.message, retryInMs: delay }, "destination connection lost; reconnecting");
+    if (this.state !== "reconnecting") this.log.warn({ destination: this.target.name, reason: err.message, detail: oneLine(err.detail), retryInMs: delay }, "destination connection lost; reconnecting");
     else this.log.debug({ destination: this.target.name, reason: err.message, detail: oneLine(err.detail), retryInMs: delay, attempt }, "destination retry failed");
     this.setState("reconnecting");
     this.retryTimer = setTimeout(() => this.connect(), delay);

@@ -1,4 +1,4 @@
-import { copyFileSync, readdirSync } from "node:fs";
+import { cpSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
@@ -35,7 +35,7 @@ describe("a broadcast session Prism did not get to end", () => {
 
     // The crash image: a consistent copy of the database now, and the data dir's secrets.
     const crashDir = await makeTempDir("prism-crash-image-");
-    for (const file of readdirSync(t.dataDir).filter((f) => !f.startsWith("prism.sqlite"))) copyFileSync(join(t.dataDir, file), join(crashDir, file));
+    for (const file of readdirSync(t.dataDir).filter((f) => !f.startsWith("prism.sqlite"))) cpSync(join(t.dataDir, file), join(crashDir, file), { recursive: true });
     const live = new Database(join(t.dataDir, "prism.sqlite"), { readonly: true });
     await live.backup(join(crashDir, "prism.sqlite"));
     live.close();

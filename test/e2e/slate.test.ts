@@ -124,7 +124,7 @@ describe("ingest-loss protection", () => {
       [{ slate: { image: "https://example.com/x.png" } }, /data URL of a PNG or JPEG/],
       [{ slate: { image: `data:image/png;base64,${Buffer.from("not a png").toString("base64")}` } }, /not a PNG/],
       [{ slate: { image: `data:image/png;base64,${Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47]), Buffer.alloc(64)]).toString("base64")}` } }, /could not read that image/],
-      [{}, /give name, slate, title and\/or description/],
+      [{}, /give name, slate, title, description and\/or recording/],
     ];
     for (const [body, message] of cases) {
       const res = await t.api("PATCH", `/api/v1/streams/${stream.id}`, body);

@@ -16,7 +16,7 @@ import { ScheduledEventSchema } from "../schedule-schemas.js";
 import { scheduleCall, viewScheduledEvent } from "./scheduled-events.js";
 import type { RecordingsApi } from "../../recordings/index.js";
 import { ClipSchema, LiveClipBody, MarkerBody, MarkerSchema } from "../recording-schemas.js";
-import { asApiError, clipView } from "./recordings.js";
+import { asApiError, clipView, droppedMarkerView } from "./recordings.js";
 
 /**
  * An action's body: JSON, also when sent as text/plain (IFTTT's "Make a web request" and some shortcut
@@ -195,7 +195,7 @@ export function actionRoutes({ automation, comments, schedule, destinations, rel
       const marker = await asApiError(() => recordings.marker(token.streamId, label ?? null));
       actionTokens.touch(token.id, new Date());
       log.info({ streamId: token.streamId, action: "add-marker", actionTokenName: token.name }, "action run");
-      return c.json({ id: marker.id, recordingId: marker.recordingId, atSec: marker.atSec, label: marker.label, createdAt: new Date(marker.createdAt).toISOString() }, 201);
+      return c.json(droppedMarkerView(marker), 201);
     },
   );
   for (const action of EVENT_ACTIONS) {

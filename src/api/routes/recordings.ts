@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { StreamsRepo } from "../../db/streams-repo.js";
-import type { ClipRow } from "../../db/schema/index.js";
+import type { ClipRow, MarkerRow } from "../../db/schema/index.js";
 import { RecordingsError, type RecordingsApi, type RecordingView } from "../../recordings/index.js";
 import { body, json, newRouter } from "../router.js";
 import { API_PREFIX } from "../paths.js";
@@ -56,9 +56,13 @@ export const recordingView = ({ row, durationSec, sizeBytes, paused, markers }: 
   width: row.width,
   height: row.height,
   includeSlate: row.includeSlate,
-  markers: markers.map((m) => ({ id: m.id, atSec: m.atSec, label: m.label, createdAt: new Date(m.createdAt).toISOString() })),
+  markers: markers.map(markerView),
   downloadUrl: row.state === "ready" ? `${API_PREFIX}/recordings/${row.id}/download` : null,
 });
+
+/** A marker as the API answers it; with its recording's id where it stands alone (just dropped). */
+export const markerView = (m: MarkerRow) => ({ id: m.id, atSec: m.atSec, label: m.label, createdAt: new Date(m.createdAt).toISOString() });
+export const droppedMarkerView = (m: MarkerRow) => ({ ...markerView(m), recordingId: m.recordingId });
 
 export const clipView = (c: ClipRow) => ({
   id: c.id,
@@ -224,7 +228,7 @@ export function recordingRoutes({ streams, recordings }: { streams: StreamsRepo;
       stream(id);
       const label = c.req.valid("json")?.label ?? null;
       const marker = await asApiError(() => recordings.marker(id, label));
-      return c.json({ id: marker.id, recordingId: marker.recordingId, atSec: marker.atSec, label: marker.label, createdAt: new Date(marker.createdAt).toISOString() }, 201);
+      return c.json(droppedMarkerView(marker), 201);
     },
   );
 

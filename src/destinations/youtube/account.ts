@@ -236,6 +236,20 @@ class YouTubeBroadcasts implements LinkedPlatform {
    * Polls the stream's status, switches the broadcast to live once YouTube receives the stream, then
    * polls the broadcast until it has gone through liveStarting to live.
    */
+  /**
+   * Counts as started from the moment the transition is asked for: a stream ending while YouTube is
+   * still answering must complete the broadcast it is turning live, not delete it.
+   */
+  private async startBroadcast(api: AccountApi, session: Session): Promise<void> {
+    session.started = true;
+    try {
+      await this.call(api, "liveBroadcasts.transition", "start the broadcast", "/liveBroadcasts/transition", { broadcastStatus: "live", id: session.broadcastId, part: "status" }, { method: "POST" });
+    } catch (err) {
+      session.started = false;
+      throw err;
+    }
+  }
+
   private goLiveWhenActive(api: AccountApi, session: Session) {
     const { pollMs } = this.deps.settings.options;
     const giveUpAt = Date.now() + MAX_WAIT_FOR_ACTIVE_MS;
@@ -243,13 +257,9 @@ class YouTubeBroadcasts implements LinkedPlatform {
       session.poll = null;
       if (this.sessions.get(session.destinationId) !== session) return;
       try {
-        const found = await this.call<{ items?: LiveStreamResource[] }>(api, "liveStreams.list", "report the stream status", "/liveStreams", { part: "id,status", id: session.liveStreamId });
         if (!session.started) {
           const found = await this.call<{ items?: LiveStreamResource[] }>(api, "liveStreams.list", "report the stream status", "/liveStreams", { part: "id,status", id: session.liveStreamId });
-          if (found.items?.[0]?.status?.streamStatus === "active") {
-            await this.call(api, "liveBroadcasts.transition", "start the broadcast", "/liveBroadcasts/transition", { broadcastStatus: "live", id: session.broadcastId, part: "status" }, { method: "POST" });
-            session.started = true;
-          }
+          if (found.items?.[0]?.status?.streamStatus === "active") await this.startBroadcast(api, session);
         }
         // The transition answers while the broadcast is still liveStarting: it is live once YouTube says so.
         if (session.started && (await this.lifeCycle(api, session)) === "live") {

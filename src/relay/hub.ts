@@ -89,11 +89,16 @@ export class StreamHub {
     this.emit(packet);
   }
 
-  /** The active input is gone or silent: keep the readers fed with the slate, if there is one. */
+  /**
+   * The active input is gone or silent: keep the readers fed with the slate, if there is one. A
+   * slate already playing (it bridged a switch to an encoder that was lost before its keyframe)
+   * plays on: a second player would outlive the first's stop and keep its clock ahead of the
+   * returning publisher, whose frames would then all be dropped as going back in time.
+   */
   showSlate(clip: SlateClip | null): void {
     this.active = "slate";
     this.switchingTo = null;
-    if (clip) this.playSlate(clip);
+    if (clip && !this.slate) this.playSlate(clip);
   }
 
   /** The slate became ready after the hub had already switched to it. */

@@ -35,6 +35,28 @@ describe("the hub's slate", () => {
     return { hub, got, sources };
   }
 
+  it("stops showing the slate once the publisher is back, even if the slate was put on twice meanwhile", () => {
+    const { hub, sources } = hubWithReader();
+    hub.push(video(0, PUBLISHER, { header: true }), "primary");
+    for (let i = 0; i < 5; i++) hub.push(video(i * 40, PUBLISHER, { key: i === 0 }), "primary");
+    // The primary drops: the slate bridges to the backup. The backup is lost before its keyframe: the slate holds.
+    hub.showSlate(clip);
+    hub.switchTo("backup", { fresh: false });
+    vi.advanceTimersByTime(500);
+    hub.showSlate(clip);
+    vi.advanceTimersByTime(500);
+
+    hub.switchTo("primary", { fresh: true });
+    hub.push(video(0, PUBLISHER, { header: true }), "primary");
+    const onAir = sources().length;
+    for (let i = 0; i < 50; i++) {
+      hub.push(video(i * 40, PUBLISHER, { key: i % 25 === 0 }), "primary");
+      vi.advanceTimersByTime(40);
+    }
+    expect(sources().slice(onAir)).toEqual(Array(50).fill("publisher"));
+    hub.close();
+  });
+
   it("puts the slate's pictures on the stream's frame grid, though its clip's audio starts before its first picture", () => {
     const { hub, got } = hubWithReader();
     const audio = (dts: number): MediaPacket => ({ kind: "audio", isHeader: false, isKeyframe: false, codecId: 10, dts, payload: Buffer.from([0xaf, 1, 0]) });

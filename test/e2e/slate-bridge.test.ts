@@ -28,8 +28,9 @@ describe("the slate bridging a switch to the backup", () => {
 
     const primary = publishTestStream({ url: t.publishUrl(stream.streamKey), durationSec: Infinity });
     expect(await primary.publishing).toBe(true);
-    // A keyframe only every 6 s: the switch to the backup waits for it, on the slate, long enough to lose the backup too.
-    const backup = publishTestStream({ url: t.publishUrl(stream.backupStreamKey), durationSec: Infinity, color: "0xC02020", keyframeIntervalSec: 6 });
+    // A keyframe only at its start and then after 60 s: the switch to the backup waits for the next one, on the slate,
+    // until the backup is lost too (a few seconds later).
+    const backup = publishTestStream({ url: t.publishUrl(stream.backupStreamKey), durationSec: Infinity, color: "0xC02020", keyframeIntervalSec: 60 });
     expect(await backup.publishing).toBe(true);
     await waitFor(async () => (await health()).destinations[0].state === "live", { what: "destination live" });
     await new Promise((r) => setTimeout(r, 4_000)); // the slate is encoded in the stream's format meanwhile (as in slate.test.ts)

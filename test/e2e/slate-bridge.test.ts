@@ -33,7 +33,8 @@ describe("the slate bridging a switch to the backup", () => {
     const backup = publishTestStream({ url: t.publishUrl(stream.backupStreamKey), durationSec: Infinity, color: "0xC02020", keyframeIntervalSec: 60 });
     expect(await backup.publishing).toBe(true);
     await waitFor(async () => (await health()).destinations[0].state === "live", { what: "destination live" });
-    await new Promise((r) => setTimeout(r, 4_000)); // the slate is encoded in the stream's format meanwhile (as in slate.test.ts)
+    // The slate must be ready to bridge the switch: it is encoded once the stream's format is known.
+    await waitFor(() => t.logs().split("\n").some((l) => l.includes('"slate ready"') && l.includes(stream.name)), { timeoutMs: 20_000, what: "slate ready" });
 
     primary.process.kill("SIGKILL");
     await events.until(1, 10_000, "switch to the backup");

@@ -89,11 +89,16 @@ export class StreamHub {
     this.emit(packet);
   }
 
-  /** The active input is gone or silent: keep the readers fed with the slate, if there is one. */
+  /**
+   * The active input is gone or silent: keep the readers fed with the slate, if there is one. A
+   * slate already playing (it bridged a switch to an encoder that was lost before its keyframe)
+   * plays on: a second player would outlive the first's stop and keep its clock ahead of the
+   * returning publisher, whose frames would then all be dropped as going back in time.
+   */
   showSlate(clip: SlateClip | null): void {
     this.active = "slate";
     this.switchingTo = null;
-    if (clip) this.playSlate(clip);
+    if (clip && !this.slate) this.playSlate(clip);
   }
 
   /** The slate became ready after the hub had already switched to it. */
@@ -183,7 +188,10 @@ export class StreamHub {
   }
 
   private playSlate(clip: SlateClip): void {
-    this.timeline.continueWith(0, 0, this.frameDurationMs());
+    // Placed by its first picture, like a publisher at its keyframe: the AAC encoder's priming puts
+    // the clip's first sound (dts 0) some 23 ms before it.
+    const first = clip.frames.find((f) => f.kind === "video" && f.isKeyframe) ?? clip.frames[0];
+    this.timeline.continueWith(first?.dts ?? 0, first ? compositionTime(first) : 0, this.frameDurationMs());
     this.switched = true;
     this.slate = new SlatePlayer(clip, (packet) => this.emit(packet));
     this.slate.start();
@@ -250,11 +258,11 @@ export class StreamHub {
   }
 
   /**
-   * The gap a new source starts after: at least one whole frame (rounded up), since a decoder that
-   * places frames on a 1/fps grid would put a frame 33 ms after another at 30 fps in the same slot.
+   * The stream's frame duration (fractional at 30 fps): a new source starts whole frames after the
+   * last one's pictures, so the stream stays on one frame grid.
    */
   private frameDurationMs(): number {
-    return Math.ceil(1000 / (this.slateFormat()?.fps ?? 30));
+    return 1000 / (this.slateFormat()?.fps ?? 30);
   }
 
   private remember(frame: EncodedFrame): void {

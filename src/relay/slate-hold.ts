@@ -97,6 +97,7 @@ export class SlateHold {
         (ready) => {
           if (this.clip !== clip) return;
           this.ready = ready;
+          this.log.debug({ format }, "slate ready");
           this.hub.slateReady(ready);
         },
         (err: unknown) => this.log.warn({ err: (err as Error).message }, "could not prepare the slate; a dropped publisher will end the stream"),

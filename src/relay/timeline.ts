@@ -5,7 +5,10 @@ import type { TrackKind } from "./media.js";
  * are shifted so they continue where the last source stopped. Within a track decode times never
  * go backwards; at a switch the new source starts strictly after both the last decode time of
  * each track and the latest presentation time sent (with B-frames that is not the last frame's),
- * so what a viewer sees never steps back.
+ * so what a viewer sees never steps back. Its pictures also start a whole number of frames after
+ * the last picture: readers that infer the frame rate from the timestamps (ffmpeg and the
+ * transcoders behind platform ingests) otherwise see the grid shift and guess e.g. 24.83 fps for
+ * a 25 fps stream, then put two frames in one slot every few seconds.
  */
 export class Timeline {
   private offset = 0;
@@ -31,12 +34,15 @@ export class Timeline {
   }
 
   /**
-   * A new source starts `gapMs` after the current end, with its own clock reading `sourceDts` at
-   * its first frame, presented `sourceCts` later.
+   * A new source starts at least a frame (`frameMs`, the stream's frame duration, may be
+   * fractional) after the current end, on the video's frame grid, with its own clock reading
+   * `sourceDts` at its first frame, presented `sourceCts` later.
    */
-  continueWith(sourceDts: number, sourceCts: number, gapMs: number): void {
-    const afterDecode = this.now() + gapMs - sourceDts;
-    const afterPresentation = this.maxPts + gapMs - (sourceDts + sourceCts);
-    this.offset = Math.max(afterDecode, afterPresentation);
+  continueWith(sourceDts: number, sourceCts: number, frameMs: number): void {
+    let start = Math.max(this.now() + frameMs, this.maxPts + frameMs - sourceCts);
+    const lastPicture = this.last.video;
+    // The small epsilon keeps a start already on the grid (float error) from moving a frame later.
+    if (lastPicture > -Infinity) start = lastPicture + Math.ceil((start - lastPicture) / frameMs - 1e-6) * frameMs;
+    this.offset = Math.round(start) - sourceDts;
   }
 }

@@ -3,7 +3,7 @@ import { waitFor, type TestPrism } from "../support/prism.js";
 import { usePrism } from "../support/lifecycle.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
-import { decodeErrors } from "../support/probe.js";
+import { decodeErrors, decodeTimestamps, offGridSteps } from "../support/probe.js";
 import { withTimeout } from "../support/children.js";
 import { makeTempDir } from "../support/tmp.js";
 import { recordEvents } from "../support/events.js";
@@ -56,5 +56,7 @@ describe("a flapping primary with a backup publishing", () => {
     switches.stop();
     expect((await withTimeout(receiver.exited, 10_000, "receiver end")).code).toBe(0);
     expect(await decodeErrors(receiver.file)).toEqual([]);
+    // The publishers run at 25 fps: each switch starts the new encoder's pictures whole frames after the old one's.
+    expect(offGridSteps(await decodeTimestamps(receiver.file, "video"), 1 / 25)).toEqual([]);
   });
 });

@@ -3,7 +3,7 @@ import { waitFor, type TestPrism } from "../support/prism.js";
 import { usePrism } from "../support/lifecycle.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
-import { decodeErrors, decodeTimestamps, framePresentationTimes, nonIncreasing } from "../support/probe.js";
+import { decodeErrors, decodeTimestamps, framePresentationTimes, nonIncreasing, offGridSteps } from "../support/probe.js";
 import { averageColors } from "../support/frames.js";
 import { withTimeout } from "../support/children.js";
 import { makeTempDir } from "../support/tmp.js";
@@ -76,6 +76,7 @@ describe("a backup encoder", () => {
     for (const r of receivers) {
       expect(await decodeErrors(r.file)).toEqual([]);
       for (const kind of ["video", "audio"] as const) expect(nonIncreasing(await decodeTimestamps(r.file, kind)), kind).toEqual([]);
+      expect(offGridSteps(await decodeTimestamps(r.file, "video"), 1 / 25)).toEqual([]);
       expect(nonIncreasing(await framePresentationTimes(r.file))).toEqual([]);
       // Sampled four times a second: the primary's pattern, the backup's colour, the pattern again.
       const seen = (await averageColors(r.file, 4, dir)).map(classify).filter((c) => c !== "slate");

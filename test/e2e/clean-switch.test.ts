@@ -3,7 +3,7 @@ import { waitFor, type TestPrism } from "../support/prism.js";
 import { usePrism } from "../support/lifecycle.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
-import { decodeErrors, decodeTimestamps, framePresentationTimes, nonIncreasing } from "../support/probe.js";
+import { decodeErrors, decodeTimestamps, framePresentationTimes, nonIncreasing, offGridSteps } from "../support/probe.js";
 import { withTimeout } from "../support/children.js";
 import { makeTempDir } from "../support/tmp.js";
 
@@ -35,6 +35,8 @@ describe("switching between publisher and slate", () => {
 
     expect(await decodeErrors(receiver.file)).toEqual([]);
     for (const kind of ["video", "audio"] as const) expect(nonIncreasing(await decodeTimestamps(receiver.file, kind)), kind).toEqual([]);
+    // To the slate and back, the pictures stay on the 25 fps grid (see offGridSteps).
+    expect(offGridSteps(await decodeTimestamps(receiver.file, "video"), 1 / 25)).toEqual([]);
     const shown = await framePresentationTimes(receiver.file);
     expect(shown.length).toBeGreaterThan(150);
     expect(nonIncreasing(shown)).toEqual([]);

@@ -223,3 +223,19 @@ export function nonIncreasing(ts: readonly number[]): Array<[number, number, num
   for (let i = 1; i < ts.length; i++) if (ts[i]! <= ts[i - 1]!) out.push([i, ts[i - 1]!, ts[i]!]);
   return out;
 }
+
+/**
+ * Where consecutive decode times (s) step by other than a whole number of frames of `frameSec`
+ * (within 1 ms, the rounding of FLV timestamps): [index, step in ms] of each. Across source
+ * switches a constant-frame-rate stream must stay on its grid: readers that infer the frame rate
+ * from the timestamps (ffmpeg itself) otherwise guess a wrong one, e.g. 24.83 fps for 25.
+ */
+export function offGridSteps(ts: readonly number[], frameSec: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (let i = 1; i < ts.length; i++) {
+    const stepSec = ts[i]! - ts[i - 1]!;
+    const frames = Math.round(stepSec / frameSec);
+    if (frames < 1 || Math.abs(stepSec - frames * frameSec) > 0.001) out.push([i, Math.round(stepSec * 1000)]);
+  }
+  return out;
+}

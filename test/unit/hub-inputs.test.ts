@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { StreamHub, type InputId } from "../../src/relay/hub.js";
 import type { EncodedFrame, MediaPacket } from "../../src/relay/media.js";
+import { amf } from "../../src/relay/rtmp/nms.js";
 
 // H.263 (FLV codec 2): the hub relays it without touching its payload (no in-band SPS/PPS work).
 const video = (dts: number, opts: { header?: boolean; key?: boolean; tag?: number } = {}): MediaPacket => ({
@@ -71,5 +72,49 @@ describe("the hub's two inputs", () => {
     hub.switchTo("primary", { fresh: false });
     hub.push(video(40, { key: true, tag: 3 }), "primary");
     expect(tags()).toEqual(["h1", "1", "h2", "2", "h3", "3"]);
+  });
+});
+
+describe("the hub's timeline across a switch", () => {
+  const metadata = (framerate: number): MediaPacket => ({
+    kind: "data",
+    isHeader: true,
+    isKeyframe: false,
+    codecId: 0,
+    dts: 0,
+    payload: amf.encodeAmf0Data({ cmd: "onMetaData", dataObj: { width: 320, height: 240, framerate } }),
+  });
+  const audio = (dts: number): MediaPacket => ({ kind: "audio", isHeader: false, isKeyframe: false, codecId: 10, dts, payload: Buffer.from([0xaf, 1, 0]) });
+
+  /** 25 fps video with 23 ms audio frames interleaved in dts order, as encoders send them. */
+  const publish = (hub: StreamHub, input: InputId, from: number, untilMs: number, tag: number) => {
+    let a = from;
+    for (let v = from; v <= from + untilMs; v += 40) {
+      for (; a <= v; a += 23) hub.push(audio(a), input);
+      hub.push(video(v, { key: (v - from) % 1000 === 0, tag }), input);
+    }
+    return a;
+  };
+
+  it("starts the new encoder's pictures a whole number of frames after the old one's last picture, and after its last audio", () => {
+    const { hub, got } = hubWithReader();
+    for (const input of ["primary", "backup"] as const) {
+      hub.push(metadata(25), input);
+      hub.push(video(0, { header: true, tag: input === "primary" ? 1 : 2 }), input);
+    }
+    publish(hub, "primary", 0, 760, 1);
+    hub.push(audio(782), "primary"); // the audio runs 22 ms ahead of the last picture (760) when the primary drops
+    hub.switchTo("backup", { fresh: false });
+    publish(hub, "backup", 9_000, 400, 2);
+
+    const pictures = got.filter((f) => f.kind === "video" && !f.isHeader).map((f) => f.dts);
+    const sounds = got.filter((f) => f.kind === "audio").map((f) => f.dts);
+    const lastOld = pictures[19]!;
+    const firstNew = pictures[20]!;
+    expect(lastOld).toBe(760);
+    expect((firstNew - lastOld) % 40).toBe(0);
+    expect(firstNew).toBeGreaterThanOrEqual(782 + 40);
+    for (let i = 1; i < pictures.length; i++) expect((pictures[i]! - pictures[0]!) % 40, `picture ${i}`).toBe(0);
+    for (let i = 1; i < sounds.length; i++) expect(sounds[i]!).toBeGreaterThan(sounds[i - 1]!);
   });
 });

@@ -33,6 +33,29 @@ describe("Timeline", () => {
     t.continueWith(0, 80, 20);
     expect(t.map("video", 0, 80)).toBe(320);
   });
+
+  it("continues the video on its frame grid when the audio ran ahead of it (whole frames after its last frame)", () => {
+    const t = new Timeline();
+    // 25 fps video up to 760 ms; the audio (23 ms frames) has already reached 766 ms when the source is lost.
+    for (let dts = 0; dts <= 760; dts += 40) t.map("video", dts);
+    t.map("audio", 766);
+    t.continueWith(5_000, 0, 40);
+    const first = t.map("video", 5_000)!;
+    // Not 766 + 40 = 806: 46 ms after the last frame puts every later frame off the grid, and a reader that
+    // infers the frame rate from the timestamps (ffmpeg, a platform's transcoder) then guesses 24.83 fps.
+    expect((first - 760) % 40).toBe(0);
+    expect(first).toBeGreaterThanOrEqual(766 + 40); // still a whole frame after the audio too
+    expect(t.map("audio", 5_000)).toBeGreaterThan(766);
+  });
+
+  it("keeps a fractional frame duration's grid to the millisecond (30 fps)", () => {
+    const t = new Timeline();
+    for (let i = 0; i <= 10; i++) t.map("video", Math.round((i * 1000) / 30)); // …, 300, 333
+    t.map("audio", 340);
+    t.continueWith(0, 0, 1000 / 30);
+    // The next grid points after 340 + 33.3 are 400 (12 frames) and 433 (13 frames).
+    expect(t.map("video", 0)).toBe(400);
+  });
 });
 
 const video = (payload: number[], codecId = 7): MediaPacket => ({ kind: "video", isHeader: false, isKeyframe: false, codecId, dts: 0, payload: Buffer.from(payload) });

@@ -10,7 +10,9 @@ import { withTimeout } from "../support/children.js";
 import { makeTempDir } from "../support/tmp.js";
 import { RtmpPublishClient } from "../../src/relay/rtmp/publish-client.js";
 
-const HANDSHAKE_TIMEOUT_MS = 2_000;
+// Long enough that "closed at once" (well under half of it) and "closed at the deadline" stay apart on a
+// loaded machine.
+const HANDSHAKE_TIMEOUT_MS = 4_000;
 
 /** Opens a raw connection, runs `attack` on it, and resolves when the server has closed it. */
 function rawConnection(port: number, attack: (socket: net.Socket) => void): Promise<number> {
@@ -80,7 +82,7 @@ describe("hostile traffic on the RTMP port", () => {
         }),
       ),
     ]);
-    expect(Math.max(...garbage)).toBeLessThan(1_000);
+    expect(Math.max(...garbage)).toBeLessThan(HANDSHAKE_TIMEOUT_MS / 2);
     expect(Math.max(...halfHandshakes, ...slowloris)).toBeLessThan(HANDSHAKE_TIMEOUT_MS + 1_500);
     // Some were cut at once by the per-address cap on unfinished connections.
     expect(Math.min(...halfHandshakes, ...slowloris)).toBeLessThan(HANDSHAKE_TIMEOUT_MS / 2);

@@ -27,6 +27,8 @@ export interface PublishClientOptions {
 const HANDSHAKE_SIZE = 1536;
 /** Pause between two dials within one connection attempt (see connect()). */
 const REDIAL_MS = 500;
+/** Bytes the server may receive from us before it acknowledges them (librtmp's default). */
+const WINDOW_ACK_SIZE = 2_500_000;
 const TYPE = { setChunkSize: 1, ack: 3, userControl: 4, windowAckSize: 5, invoke: 20 } as const;
 const REFUSAL = /BadName|Rejected|Failed|Unauthorized|Denied|Invalid|Error/i;
 
@@ -45,6 +47,7 @@ export class RtmpPublishClient extends Rtmp {
   private fail: (err: OutputError) => void = () => {};
   private received = 0;
   private acked = 0;
+  private toldWindowAckSize = false;
   private closing = false;
   /** The socket corked until the end of this tick, if any (see write). */
   private corked: Socket | null = null;
@@ -306,7 +309,24 @@ export class RtmpPublishClient extends Rtmp {
   override controlHandler(): void {
     const { header, payload } = this.parserPacket;
     if (header.type === TYPE.setChunkSize) this.inChunkSize = payload.readUInt32BE(0) & 0x7fffffff;
-    else if (header.type === TYPE.windowAckSize) this.ackSize = payload.readUInt32BE(0);
+    else if (header.type === TYPE.windowAckSize) {
+      this.ackSize = payload.readUInt32BE(0);
+      this.tellWindowAckSize();
+    }
+  }
+
+  /**
+   * Our own Window Acknowledgement Size (what OBS's librtmp also sends), right when the server's
+   * arrives. A server answers connect with several small writes; one without TCP_NODELAY holds
+   * all but the first until that one is ACKed, and after the handshake our kernel delays that ACK
+   * (~40 ms) unless we send something it can ride on: this reply is that something.
+   */
+  private tellWindowAckSize(): void {
+    if (this.toldWindowAckSize) return;
+    this.toldWindowAckSize = true;
+    const size = Buffer.alloc(4);
+    size.writeUInt32BE(WINDOW_ACK_SIZE);
+    this.write(encodeChunks({ chunkStream: ChunkStream.control, type: TYPE.windowAckSize, streamId: 0, timestamp: 0, payload: size }));
   }
 
   override eventHandler(): void {

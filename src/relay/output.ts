@@ -183,12 +183,14 @@ export class DestinationOutput implements HubReader {
     else if (retries > 0) this.log.info({ destination: this.target.name, retries }, "destination connected after retries");
     this.liveSince = Date.now();
     this.synced = false;
-    this.setState("live");
     // Codec headers first, then the current GOP from its keyframe: the destination can decode at once.
     for (const frame of this.hub.catchUp()) {
       if (!frame.isHeader) this.synced = true;
       this.send(frame);
     }
+    // On the wire before the state change's subscribers (webhooks, sessions, metrics) run.
+    this.client!.flush();
+    this.setState("live");
   }
 
   private send(frame: EncodedFrame): void {

@@ -27,6 +27,8 @@ export interface PublishClientOptions {
 const HANDSHAKE_SIZE = 1536;
 /** Pause between two dials within one connection attempt (see connect()). */
 const REDIAL_MS = 500;
+/** Bytes the server may receive from us before it acknowledges them (librtmp's default). */
+const WINDOW_ACK_SIZE = 2_500_000;
 const TYPE = { setChunkSize: 1, ack: 3, userControl: 4, windowAckSize: 5, invoke: 20 } as const;
 const REFUSAL = /BadName|Rejected|Failed|Unauthorized|Denied|Invalid|Error/i;
 
@@ -45,6 +47,7 @@ export class RtmpPublishClient extends Rtmp {
   private fail: (err: OutputError) => void = () => {};
   private received = 0;
   private acked = 0;
+  private toldWindowAckSize = false;
   private closing = false;
   /** The socket corked until the end of this tick, if any (see write). */
   private corked: Socket | null = null;
@@ -183,6 +186,11 @@ export class RtmpPublishClient extends Rtmp {
     socket.write(chunks);
   }
 
+  /** Sends what this tick corked now, e.g. a catch-up that must not wait for the rest of the tick's work. */
+  flush(): void {
+    if (this.corked === this.socket) this.uncork();
+  }
+
   private readonly uncork = (): void => {
     const socket = this.corked;
     this.corked = null;
@@ -229,32 +237,44 @@ export class RtmpPublishClient extends Rtmp {
     if (rest.length > 0) this.chunkRead(rest, 0, rest.length);
   }
 
+  /**
+   * connect, then releaseStream, FCPublish and createStream in the same write: a server handles
+   * the commands of a connection in order, so createStream need not wait for connect's answer (one
+   * round trip less before the destination gets media). publish goes out once both answers are in:
+   * it names the stream createStream made, and some servers finish connect asynchronously (an auth
+   * hook) before they would accept a publish. Media waits for NetStream.Publish.Start, as the spec
+   * and the platforms' ingests expect.
+   */
   private startPublishing(app: string, tcUrl: string): void {
     const chunkSize = Buffer.alloc(4);
     chunkSize.writeUInt32BE(OUT_CHUNK_SIZE);
     this.write(encodeChunks({ chunkStream: ChunkStream.control, type: TYPE.setChunkSize, streamId: 0, timestamp: 0, payload: chunkSize }));
 
     const key = this.target.streamKey;
-    this.invoke(
-      "connect",
-      { cmdObj: { app, type: "nonprivate", flashVer: "FMLE/3.0 (compatible; Prism)", swfUrl: tcUrl, tcUrl } },
-      (result) => {
-        if (result.cmd === "_error") return this.fail(this.refusal(result, "refused the connection"));
-        this.invoke("releaseStream", { cmdObj: null, streamName: key });
-        this.invoke("FCPublish", { cmdObj: null, streamName: key });
-        this.invoke("createStream", { cmdObj: null }, (created) => {
-          if (created.cmd === "_error" || typeof created.info !== "number") {
-            return this.fail(this.refusal(created, "refused to create a stream"));
-          }
-          if (created.info !== MEDIA_STREAM_ID) {
-            // Media chunks are encoded once for every output with stream id 1; a server that
-            // hands out another id would need re-framed chunks. None seen in practice.
-            return this.fail(new OutputError("protocol", `${this.where} assigned stream id ${created.info}; Prism needs 1.`));
-          }
-          this.invoke("publish", { cmdObj: null, streamName: key, type: "live" }, undefined, MEDIA_STREAM_ID);
-        });
-      },
-    );
+    let connected = false;
+    let created: Rtmp.InvokeMessage | null = null;
+    // Runs once both answers are in, whichever came first.
+    const publishOnceReady = () => {
+      if (!connected || !created) return;
+      if (created.cmd === "_error" || typeof created.info !== "number") return this.fail(this.refusal(created, "refused to create a stream"));
+      if (created.info !== MEDIA_STREAM_ID) {
+        // Media chunks are encoded once for every output with stream id 1; a server that
+        // hands out another id would need re-framed chunks. None seen in practice.
+        return this.fail(new OutputError("protocol", `${this.where} assigned stream id ${created.info}; Prism needs 1.`));
+      }
+      this.invoke("publish", { cmdObj: null, streamName: key, type: "live" }, undefined, MEDIA_STREAM_ID);
+    };
+    this.invoke("connect", { cmdObj: { app, type: "nonprivate", flashVer: "FMLE/3.0 (compatible; Prism)", swfUrl: tcUrl, tcUrl } }, (result) => {
+      if (result.cmd === "_error") return this.fail(this.refusal(result, "refused the connection"));
+      connected = true;
+      publishOnceReady();
+    });
+    this.invoke("releaseStream", { cmdObj: null, streamName: key });
+    this.invoke("FCPublish", { cmdObj: null, streamName: key });
+    this.invoke("createStream", { cmdObj: null }, (answer) => {
+      created = answer;
+      publishOnceReady();
+    });
   }
 
   private invoke(cmd: string, fields: Record<string, unknown>, onResult?: (m: Rtmp.InvokeMessage) => void, streamId = 0): void {
@@ -289,7 +309,24 @@ export class RtmpPublishClient extends Rtmp {
   override controlHandler(): void {
     const { header, payload } = this.parserPacket;
     if (header.type === TYPE.setChunkSize) this.inChunkSize = payload.readUInt32BE(0) & 0x7fffffff;
-    else if (header.type === TYPE.windowAckSize) this.ackSize = payload.readUInt32BE(0);
+    else if (header.type === TYPE.windowAckSize) {
+      this.ackSize = payload.readUInt32BE(0);
+      this.tellWindowAckSize();
+    }
+  }
+
+  /**
+   * Our own Window Acknowledgement Size (what OBS's librtmp also sends), right when the server's
+   * arrives. A server answers connect with several small writes; one without TCP_NODELAY holds
+   * all but the first until that one is ACKed, and after the handshake our kernel delays that ACK
+   * (~40 ms) unless we send something it can ride on: this reply is that something.
+   */
+  private tellWindowAckSize(): void {
+    if (this.toldWindowAckSize) return;
+    this.toldWindowAckSize = true;
+    const size = Buffer.alloc(4);
+    size.writeUInt32BE(WINDOW_ACK_SIZE);
+    this.write(encodeChunks({ chunkStream: ChunkStream.control, type: TYPE.windowAckSize, streamId: 0, timestamp: 0, payload: size }));
   }
 
   override eventHandler(): void {

@@ -90,7 +90,8 @@ export async function startRtmpReceiver(options: ReceiverOptions): Promise<RtmpR
 
   let lastError = "";
   // A port from freePort() can be taken by a parallel suite before ffmpeg binds it; pick another.
-  for (let attempt = 1; attempt <= (options.port === undefined ? BIND_ATTEMPTS : 1); attempt++) {
+  // A fixed port (a receiver restarted where it was) can still be held for a moment by the one before it; try again.
+  for (let attempt = 1; attempt <= BIND_ATTEMPTS; attempt++) {
     const port = options.port ?? (await freePort());
     const started = Date.now();
 
@@ -132,8 +133,9 @@ export async function startRtmpReceiver(options: ReceiverOptions): Promise<RtmpR
     } catch (err) {
       const info = await tracked.stop("SIGKILL", 0);
       lastError = `${(err as Error).message}\n${info.stderr}`;
-      if (/Address already in use/i.test(info.stderr)) continue;
-      break;
+      if (!/Address already in use/i.test(info.stderr)) break;
+      if (options.port !== undefined) await new Promise((r) => setTimeout(r, 250 * attempt));
+      continue;
     }
 
     const listenAfterMs = Date.now() - started;

@@ -5,12 +5,6 @@
  */
 import type { LaunchedPrism } from "../relay/prism.js";
 
-import { writeFileSync } from "node:fs";
-import { monitorEventLoopDelay } from "node:perf_hooks";
-const TRACE: number[][] = [];
-const clientEld = monitorEventLoopDelay({ resolution: 5 });
-clientEld.enable();
-process.on("exit", () => writeFileSync("/tmp/client-trace.json", JSON.stringify({ TRACE, eld5: { p50: clientEld.percentile(50) / 1e6, p99: clientEld.percentile(99) / 1e6, max: clientEld.max / 1e6 } })));
 export class HealthPoller {
   private readonly durations: number[] = [];
   private failed = 0;
@@ -51,8 +45,6 @@ export class HealthPoller {
     const request = fetch(`${this.prism.origin}/api/v1/streams/${streamId}/health`, { headers: { authorization: `Bearer ${this.prism.token}` } })
       .then(async (res) => {
         await res.arrayBuffer();
-        const tr = res.headers.get("x-trace");
-        if (tr) TRACE.push([performance.timeOrigin + started, ...tr.split(",").map(Number), performance.timeOrigin + performance.now()]);
         if (res.status === 200) this.durations.push(performance.now() - started);
         else this.failed += 1;
       })

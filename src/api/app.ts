@@ -8,7 +8,6 @@ import { limitPerToken } from "./rate-limit.js";
 import { limitBody, requireJsonBody } from "./body-guards.js";
 import { allowedMethods } from "./method-not-allowed.js";
 import { observeRequests } from "./observe.js";
-import { traceOn, traceRequests } from "./trace-tmp.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { ACTIONS_PREFIX, API_PREFIX, OAUTH_CALLBACK_DOC_PATH, OPENAPI_PATH, isOAuthCallback, isUnder } from "./paths.js";
 import { streamRoutes } from "./routes/streams.js";
@@ -87,7 +86,6 @@ export function createApi(
   const sessions = dashboardSessions(deps.auth.sessions, authenticator);
   const guarded = only(needsToken, requireToken(authenticator, (c: Context) => requiredScope(c.req.method, c.req.path), sessions.fromCookie));
 
-  if (traceOn) app.use("*", traceRequests());
   app.use("*", observeRequests(deps.metrics, deps.log));
   // First, so every answer has them, refusals and errors included.
   app.use("*", securityHeaders());

@@ -181,13 +181,14 @@ export async function runCapacity(impl: Impl, streams: number, cfg: CapacityConf
     cfg.log(`${IMPL_LABEL[impl]} ×${streams}: flowing; warming up ${cfg.warmupMs / 1000} s`);
     await sleep(cfg.warmupMs);
 
+    // Health requests from their own thread, polling before the window opens.
+    if (prism) {
+      poller = new HealthPoller(prism, streamIds, cfg.healthRate);
+      await poller.start();
+    }
     // Window start: publisher and receiver byte counts, the event-loop histogram reset by a scrape.
     if (prism) await scrapeLoopP99(prism);
     const windowStart = Date.now();
-    if (prism) {
-      poller = new HealthPoller(prism, streamIds, cfg.healthRate);
-      poller.start();
-    }
     cfg.log(`${IMPL_LABEL[impl]} ×${streams}: measuring ${cfg.windowMs / 1000} s`);
     result.usage = await measure(pids, cfg.windowMs, 4);
     await poller?.stop();

@@ -223,9 +223,9 @@ export async function startPrism(
     preview.observe(previewMetrics(metrics.registry, () => preview.viewerCounts()));
     preview.start();
     const api = createApi({
-      platformHealth(streamId, destinationId) {
-        const destination = destinations.get(streamId, destinationId);
-        const usage = destination && accounts.usage(destination);
+      platformHealth(streamId, destination) {
+        const usage = accounts.usage(destination);
+        const destinationId = destination.id;
         return {
           chat: comments.api.readerState(streamId, destinationId) ?? null,
           quota: usage ? { unitsToday: usage.quotaUnitsToday, dailyLimit: usage.quotaDailyLimit, resetsAt: usage.quotaResetsAt } : null,

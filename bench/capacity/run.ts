@@ -14,7 +14,7 @@ import { ffmpegVersion } from "../lib/ffmpeg.js";
 import { installCleanup, stopAll } from "../lib/proc.js";
 import { ensureNginx } from "../relay/nginx.js";
 import { buildPrism, prismRevision } from "../relay/prism.js";
-import { GOALS, IMPL_LABEL, passed, runCapacity, type CapacityConfig, type CapacityResult, type Impl } from "./scenario.js";
+import { GOALS, IMPL_LABEL, LOOP_DELAY_METHOD, passed, runCapacity, type CapacityConfig, type CapacityResult, type Impl } from "./scenario.js";
 
 const started = Date.now();
 const log = (msg: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s] ${msg}\n`);
@@ -106,6 +106,7 @@ function report(results: CapacityResult[], limits: Map<Impl, { fits: number; fai
     lines.push(`ratio Prism / nginx: CPU ${(p.usage.cpuPct / n.usage.cpuPct).toFixed(1)}x, RSS ${(p.usage.rssMiB / n.usage.rssMiB).toFixed(1)}x`);
   }
   lines.push(`goals: every output live, every receiver ≥ ${GOALS.minBytesRatio * 100} % of its publisher's bytes (wire bytes at 4096-byte chunks against the publisher's FLV bytes), event-loop p99 < ${GOALS.loopP99Ms} ms, health p99 < ${GOALS.healthP99Ms} ms`);
+  lines.push(`event-loop delay: ${LOOP_DELAY_METHOD}`);
   if (limits.size > 0) {
     lines.push("");
     lines.push(`search (step ${searchStep}, at most ${searchMax} streams): streams × ${cfg.destinations} that fit`);

@@ -10,6 +10,10 @@ import { startSinks, type SinkProcess } from "../faults/sinks.js";
 import { startNginxApps, type NginxInstall } from "../relay/nginx.js";
 import { launchPrism, type LaunchedPrism, type StreamHealth } from "../relay/prism.js";
 import { HealthPoller } from "./health-poller.js";
+import { EVENT_LOOP_SAMPLE_MS, eventLoopDelaySeconds } from "../../src/metrics/metrics.js";
+
+/** How the event-loop figure is read, for the report. */
+export const LOOP_DELAY_METHOD = `nodejs_eventloop_lag_p99_seconds over the window minus its ${EVENT_LOOP_SAMPLE_MS} ms sampling interval (each sample spans one interval)`;
 
 export type Impl = "prism" | "nginx";
 export const IMPL_LABEL: Record<Impl, string> = { prism: "Prism", nginx: "nginx-rtmp push" };
@@ -177,13 +181,14 @@ export async function runCapacity(impl: Impl, streams: number, cfg: CapacityConf
     cfg.log(`${IMPL_LABEL[impl]} ×${streams}: flowing; warming up ${cfg.warmupMs / 1000} s`);
     await sleep(cfg.warmupMs);
 
+    // Health requests from their own thread, polling before the window opens.
+    if (prism) {
+      poller = new HealthPoller(prism, streamIds, cfg.healthRate);
+      await poller.start();
+    }
     // Window start: publisher and receiver byte counts, the event-loop histogram reset by a scrape.
     if (prism) await scrapeLoopP99(prism);
     const windowStart = Date.now();
-    if (prism) {
-      poller = new HealthPoller(prism, streamIds, cfg.healthRate);
-      poller.start();
-    }
     cfg.log(`${IMPL_LABEL[impl]} ×${streams}: measuring ${cfg.windowMs / 1000} s`);
     result.usage = await measure(pids, cfg.windowMs, 4);
     await poller?.stop();
@@ -242,11 +247,14 @@ export async function runCapacity(impl: Impl, streams: number, cfg: CapacityConf
   return result;
 }
 
-/** Prism's event-loop delay p99 since the last scrape (prom-client resets the histogram at each), ms. */
+/**
+ * Prism's event-loop delay p99 since the last scrape (prom-client resets the histogram at each), ms:
+ * how late its sampling timer ran, i.e. the lag figure less the sampling interval it includes.
+ */
 async function scrapeLoopP99(prism: LaunchedPrism): Promise<number> {
   const res = await fetch(`${prism.origin}/metrics`, { headers: { authorization: `Bearer ${prism.token}` } });
   const text = await res.text();
   const line = text.split("\n").find((l) => l.startsWith("nodejs_eventloop_lag_p99_seconds "));
   if (!line) throw new Error("Prism's /metrics has no nodejs_eventloop_lag_p99_seconds");
-  return Number(line.split(" ")[1]) * 1000;
+  return eventLoopDelaySeconds(Number(line.split(" ")[1])) * 1000;
 }

@@ -18,6 +18,7 @@ import { startPublisher, type Tracked } from "../lib/ffmpeg.js";
 import { freePort, installCleanup, rssKiB, sleep, stop, stopAll, waitFor } from "../lib/proc.js";
 import { buildPrism, launchPrism, prismRevision } from "../relay/prism.js";
 import { startSinks, type SinkProcess } from "../faults/sinks.js";
+import { eventLoopDelaySeconds } from "../../src/metrics/metrics.js";
 
 const started = Date.now();
 const log = (msg: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(5)} s] ${msg}\n`);
@@ -180,7 +181,8 @@ async function sample(
     minute,
     rssMiB: Math.round((rssKiB(pid) ?? 0) / 1024),
     heapMiB: Math.round(metric("nodejs_heap_size_used_bytes") / 1024 / 1024),
-    loopP99Ms: Math.round(metric("nodejs_eventloop_lag_p99_seconds") * 1000 * 10) / 10,
+    // The lag figure spans one sampling interval; less it, the delay (see src/metrics/metrics.ts).
+    loopP99Ms: Math.round(eventLoopDelaySeconds(metric("nodejs_eventloop_lag_p99_seconds")) * 1000 * 10) / 10,
     reconnects: h.destinations.reduce((n, d) => n + d.reconnects, 0),
     switches: metric("prism_ingest_switches_total"),
     healthyLost,

@@ -1,6 +1,6 @@
 import type { EventBus } from "../bus.js";
 import type { StreamsRepo } from "../db/streams-repo.js";
-import type { DestinationsRepo } from "../db/destinations-repo.js";
+import type { DestinationSummary, DestinationsRepo } from "../db/destinations-repo.js";
 import type { IngestHealth, InputId } from "../relay/hub.js";
 import type { InputHealth } from "../relay/ingest/input-meter.js";
 import type { OutputHealth } from "../relay/output.js";
@@ -38,7 +38,7 @@ export interface DestinationPlatformHealth {
 
 export interface ApiDeps {
   /** The chat reader and quota of a destination, for its health (absent: null for both). */
-  platformHealth?: (streamId: string, destinationId: string) => DestinationPlatformHealth;
+  platformHealth?: (streamId: string, destination: Pick<DestinationSummary, "id" | "platform" | "accountId">) => DestinationPlatformHealth;
   /** The live stream's viewers, its destinations' counts added up (absent or null: none counted). */
   viewersTotal?: (streamId: string) => { count: number; at: string } | null;
   streams: StreamsRepo;

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, desc, eq, inArray } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { clips, recordingMarkers, recordings, recordingSettings, type ClipRow, type MarkerRow, type RecordingRow } from "./schema/index.js";
 
@@ -23,10 +23,15 @@ const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "")}
 
 /** Recordings, their markers and clips, and each stream's recording settings. */
 export class RecordingsRepo {
-  constructor(private readonly db: Db) {}
+  // Prepared once: every health answer reads a stream's settings, and drizzle would build and SQLite compile the query each time.
+  private readonly settingsByStream;
+
+  constructor(private readonly db: Db) {
+    this.settingsByStream = db.select().from(recordingSettings).where(eq(recordingSettings.streamId, sql.placeholder("streamId"))).prepare();
+  }
 
   settings(streamId: string): RecordingSettings {
-    const row = this.db.select().from(recordingSettings).where(eq(recordingSettings.streamId, streamId)).get();
+    const row = this.settingsByStream.get({ streamId });
     if (!row) return DEFAULT_RECORDING_SETTINGS;
     return { enabled: row.enabled, includeSlate: row.includeSlate, retention: { days: row.retainDays, maxGb: row.maxGb } };
   }

@@ -49,7 +49,7 @@ export function healthRoutes({ streams, destinations, relay, platformHealth, rec
               state: runtime && live ? runtime.state : measuring ? ("connecting" as const) : d.enabled ? ("idle" as const) : ("stopped" as const),
               warnings: view?.warnings ?? [],
               transcode: view ? withoutWarnings(view) : null,
-              ...(platformHealth?.(id, d.id) ?? { chat: null, quota: null, viewers: null }),
+              ...(platformHealth?.(id, d) ?? { chat: null, quota: null, viewers: null }),
             };
           }),
         },

@@ -24,8 +24,8 @@ describe("packages loaded on first use", () => {
 });
 
 /**
- * Packages and modules that a relay which links no account, drives no ffmpeg, takes no upload and logs
- * JSON never needs: each is loaded on first use (src/core/lazy-module.ts or a dynamic import). One of them
+ * Packages that a relay which links no account, drives no ffmpeg, takes no upload, serves no chat feed over
+ * WebSocket and logs JSON never needs: each is loaded on first use (src/core/lazy-module.ts or a dynamic import). One of them
  * imported at the top of a module on the start path again costs its MiB of RSS on every Prism.
  */
 const NOT_AT_START = [
@@ -39,6 +39,7 @@ const NOT_AT_START = [
   "@fastify/busboy",
   "image-size",
   "@scalar/api-reference",
+  "ws",
 ];
 
 /** The package a loaded file belongs to ("@grpc/grpc-js"), or its path under the repository ("src/cli/commands/streams.ts"). */

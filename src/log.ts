@@ -1,5 +1,9 @@
 import pino, { type DestinationStream, type Logger } from "pino";
-import pretty from "pino-pretty";
+import type PinoPretty from "pino-pretty";
+import { lazyModule } from "./core/lazy-module.js";
+
+/** Pretty printing is for a person at a terminal: a service logging JSON never loads it. */
+const pretty = lazyModule<typeof PinoPretty>(import.meta.url, "pino-pretty");
 
 export type { Logger };
 
@@ -22,7 +26,7 @@ export interface LogOptions {
 
 export function createLogger(options: LogOptions): Logger {
   const format = options.format ?? (process.stdout.isTTY ? "pretty" : "json");
-  const destination = options.destination ?? (format === "pretty" ? pretty({ colorize: true, sync: true }) : pino.destination({ sync: false }));
+  const destination = options.destination ?? (format === "pretty" ? pretty()({ colorize: true, sync: true }) : pino.destination({ sync: false }));
   return pino(
     {
       level: options.level,

@@ -1,23 +1,47 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { CliError } from "./client.js";
-import { commandContext } from "./context.js";
+import { commandContext, type CommandContext } from "./context.js";
 import { startCommand } from "./start-command.js";
-import { streamCommands } from "./commands/streams.js";
-import { destinationCommands } from "./commands/destinations.js";
-import { tokenCommands } from "./commands/tokens.js";
-import { statusCommand } from "./commands/status.js";
-import { recordingCommands } from "./commands/recordings.js";
-import { sessionCommands } from "./commands/sessions.js";
-import { mediaCommands } from "./commands/media.js";
-import { webhookCommands } from "./commands/webhooks.js";
-import { eventCommands } from "./commands/events.js";
-import { eventLogCommands } from "./commands/event-log.js";
 
 const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
+type Register = (program: Command, context: CommandContext) => void;
+
+/**
+ * Each top-level command (the order `prism --help` lists them) and where it is defined. Only the invoked
+ * command's module is loaded, so `prism start` does not carry the API commands in memory; help, a typo
+ * or no command loads them all so the listing and commander's suggestions stay complete.
+ */
+const COMMANDS: ReadonlyArray<readonly [name: string, load: () => Promise<Register>]> = [
+  ["start", async () => startCommand],
+  ["stream", async () => (await import("./commands/streams.js")).streamCommands],
+  ["destination", async () => (await import("./commands/destinations.js")).destinationCommands],
+  ["token", async () => (await import("./commands/tokens.js")).tokenCommands],
+  ["webhook", async () => (await import("./commands/webhooks.js")).webhookCommands],
+  ["event", async () => (await import("./commands/events.js")).eventCommands],
+  ["log", async () => (await import("./commands/event-log.js")).eventLogCommands],
+  ["status", async () => (await import("./commands/status.js")).statusCommand],
+  ["recordings", async () => (await import("./commands/recordings.js")).recordingCommands],
+  ["session", async () => (await import("./commands/sessions.js")).sessionCommands],
+  ["media", async () => (await import("./commands/media.js")).mediaCommands],
+];
+
+/** Global options that take a value: their value is not the command's name. */
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--url", "--token"]);
+
+/** The command named on the command line (the first word that is not a global option or its value). */
+export function invokedCommand(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) i++;
+    else if (!arg.startsWith("-")) return arg;
+  }
+  return undefined;
+}
+
 /** `prism …`: `start` runs the service; every other command talks to a Prism over its HTTP API. */
-export function buildProgram(): Command {
+export async function buildProgram(args: string[] = []): Promise<Command> {
   const program = new Command("prism")
     .description("Prism: one RTMP ingest from OBS, fanned out live to every destination.\nWith no command (or only --config), runs `prism start`.")
     .version(VERSION)
@@ -27,17 +51,9 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
 
-  startCommand(program);
-  streamCommands(program, commandContext);
-  destinationCommands(program, commandContext);
-  tokenCommands(program, commandContext);
-  webhookCommands(program, commandContext);
-  eventCommands(program, commandContext);
-  eventLogCommands(program, commandContext);
-  statusCommand(program, commandContext);
-  recordingCommands(program, commandContext);
-  sessionCommands(program, commandContext);
-  mediaCommands(program, commandContext);
+  const invoked = invokedCommand(args);
+  const wanted = COMMANDS.some(([name]) => name === invoked) ? COMMANDS.filter(([name]) => name === invoked) : COMMANDS;
+  for (const [, load] of wanted) (await load())(program, commandContext);
   return program;
 }
 
@@ -50,7 +66,8 @@ function withDefaultCommand(argv: string[]): string[] {
 
 export async function runCli(argv: string[]): Promise<void> {
   try {
-    await buildProgram().parseAsync(withDefaultCommand(argv));
+    const args = withDefaultCommand(argv);
+    await (await buildProgram(args.slice(2))).parseAsync(args);
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are "errors" with exit code 0; real usage errors were already printed.

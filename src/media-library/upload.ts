@@ -1,8 +1,11 @@
 import type { Readable } from "node:stream";
-import { Busboy } from "@fastify/busboy";
+import { lazyModule } from "../core/lazy-module.js";
 import type { MediaFile } from "../db/media-repo.js";
 import { MediaError } from "./errors.js";
 import { tooLarge, type MediaLibrary } from "./library.js";
+
+/** The multipart parser loads with the first upload: a relay nobody uploads to never carries it. */
+const busboy = lazyModule<typeof import("@fastify/busboy")>(import.meta.url, "@fastify/busboy");
 
 /** Room for the multipart boundaries and part headers around the file in a declared Content-Length. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
@@ -40,10 +43,10 @@ export async function receiveUpload(library: MediaLibrary, req: UploadRequest): 
 
 function fromMultipart(library: MediaLibrary, req: UploadRequest): Promise<MediaFile> {
   return new Promise((resolve, reject) => {
-    let parser: ReturnType<typeof Busboy>;
+    let parser: ReturnType<typeof import("@fastify/busboy").Busboy>;
     try {
       // Small bounds on everything but the file: a form of thousands of fields costs nothing.
-      parser = Busboy({ headers: { "content-type": req.contentType }, limits: { files: 1, fields: 20, parts: 25, fieldSize: 4096, headerPairs: 50 } });
+      parser = busboy().Busboy({ headers: { "content-type": req.contentType }, limits: { files: 1, fields: 20, parts: 25, fieldSize: 4096, headerPairs: 50 } });
     } catch (err) {
       return reject(new MediaError(400, "bad_multipart", `The multipart/form-data body cannot be read: ${(err as Error).message}.`));
     }

@@ -2,7 +2,7 @@
 // it: replacing it with another wrapper or plain spawn() touches this folder only. fluent-ffmpeg
 // spawns ffmpeg with an argument list, never through a shell.
 import { PassThrough, type Readable, type Writable } from "node:stream";
-import ffmpeg from "fluent-ffmpeg";
+import { fluentFfmpeg } from "./fluent.js";
 import { ffmpegPath } from "./binaries.js";
 
 export interface SlateFormat {
@@ -22,7 +22,7 @@ export function encodeSlateClip(image: string, format: SlateFormat, durationSec:
   const frames = Math.round(format.fps * durationSec);
   const { width: w, height: h } = format;
   // A broken image makes a looping input spin forever instead of failing: bound it.
-  const command = ffmpeg({ timeout: 60 }).setFfmpegPath(ffmpegPath()).input(image).inputOptions(["-loop", "1", "-framerate", String(format.fps)]);
+  const command = fluentFfmpeg()({ timeout: 60 }).setFfmpegPath(ffmpegPath()).input(image).inputOptions(["-loop", "1", "-framerate", String(format.fps)]);
   if (format.audio) {
     command.input(`anullsrc=r=${format.audio.sampleRate}:cl=${format.audio.channels === 1 ? "mono" : "stereo"}`).inputFormat("lavfi");
   }
@@ -62,7 +62,7 @@ export function encodeSlateClip(image: string, format: SlateFormat, durationSec:
 export function checkImage(image: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let stderr = "";
-    ffmpeg({ timeout: 10 })
+    fluentFfmpeg()({ timeout: 10 })
       .setFfmpegPath(ffmpegPath())
       .input(image)
       .outputOptions(["-frames:v", "1", "-v", "error", "-xerror"])
@@ -165,7 +165,7 @@ export function parseProgressLine(line: string): TranscodeProgress | null {
 export function spawnTranscoder(format: TranscodeFormat, handlers: TranscodeHandlers): TranscodeProcess {
   const input = new PassThrough();
   // -stats at loglevel warning: progress lines and real problems, none of the banner chatter.
-  const command = ffmpeg({ stdoutLines: 40 })
+  const command = fluentFfmpeg()({ stdoutLines: 40 })
     .setFfmpegPath(ffmpegPath())
     .input(input)
     .inputFormat("flv")
@@ -217,7 +217,7 @@ export function keyframeToJpeg(flv: Buffer, maxWidth: number): Promise<Buffer> {
     const input = new PassThrough();
     const chunks: Buffer[] = [];
     let stderr = "";
-    const command = ffmpeg({ timeout: 10 })
+    const command = fluentFfmpeg()({ timeout: 10 })
       .setFfmpegPath(ffmpegPath())
       .input(input)
       .inputFormat("flv")

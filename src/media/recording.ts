@@ -2,7 +2,7 @@
 // asks for it. Every ffmpeg runs with an argument list (no shell); inputs are paths Prism chose.
 import { execFile } from "node:child_process";
 import type { Readable } from "node:stream";
-import ffmpeg from "fluent-ffmpeg";
+import { fluentFfmpeg, type Ffmpeg } from "./fluent.js";
 import { ffmpegPath, ffprobePath } from "./binaries.js";
 
 export interface MediaFacts {
@@ -16,7 +16,7 @@ export interface MediaFacts {
 /** How long a remux or cut may run before it is killed: a broken input must not hold a slot forever. */
 const FFMPEG_TIMEOUT_SEC = 600;
 
-function run(command: ffmpeg.FfmpegCommand, what: string): Promise<void> {
+function run(command: Ffmpeg.FfmpegCommand, what: string): Promise<void> {
   return new Promise((resolve, reject) => {
     let stderr = "";
     command
@@ -30,7 +30,7 @@ function run(command: ffmpeg.FfmpegCommand, what: string): Promise<void> {
 }
 
 const base = (input: string | Readable) =>
-  ffmpeg({ timeout: FFMPEG_TIMEOUT_SEC }).setFfmpegPath(ffmpegPath()).input(input).inputOptions(["-hide_banner", "-v", "error"]);
+  fluentFfmpeg()({ timeout: FFMPEG_TIMEOUT_SEC }).setFfmpegPath(ffmpegPath()).input(input).inputOptions(["-hide_banner", "-v", "error"]);
 
 /**
  * FLV (a file, or a stream of one) → an MP4 that browsers play and seek: the same packets
@@ -71,8 +71,8 @@ export function cutClip({ input, output, startSec, durationSec, precise }: CutOp
 /** Codecs, picture size and duration of a media file. */
 export function probeMedia(file: string): Promise<MediaFacts> {
   return new Promise((resolve, reject) => {
-    ffmpeg.setFfprobePath(ffprobePath());
-    ffmpeg.ffprobe(file, (err: Error | null, data: ffmpeg.FfprobeData) => {
+    fluentFfmpeg().setFfprobePath(ffprobePath());
+    fluentFfmpeg().ffprobe(file, (err: Error | null, data: Ffmpeg.FfprobeData) => {
       if (err) return reject(new Error(`ffprobe could not read ${file}: ${err.message}`));
       const video = data.streams.find((s) => s.codec_type === "video");
       const audio = data.streams.find((s) => s.codec_type === "audio");

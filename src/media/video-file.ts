@@ -1,6 +1,6 @@
 // ffprobe and ffmpeg on uploaded video files: what a file holds, and playing it as a live publisher.
 import { execFile } from "node:child_process";
-import ffmpeg from "fluent-ffmpeg";
+import { fluentFfmpeg } from "./fluent.js";
 import { ffmpegPath, ffprobePath } from "./binaries.js";
 
 /** What ffprobe says about a video file; names are ffprobe's (format "mov,mp4,…", codec "h264"). */
@@ -82,7 +82,7 @@ export function publishVideoFile(options: FilePublishOptions, exit: (err: Error 
   const video = options.encodeVideo
     ? ["-c:v", "libx264", "-preset", "veryfast", "-profile:v", "main", "-pix_fmt", "yuv420p", "-g", "60", "-bf", "0"]
     : ["-c:v", "copy"];
-  const command = ffmpeg()
+  const command = fluentFfmpeg()()
     .setFfmpegPath(ffmpegPath())
     .input(options.file)
     .inputOptions(input)

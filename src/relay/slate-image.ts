@@ -1,8 +1,11 @@
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { imageSize } from "image-size";
+import { lazyModule } from "../core/lazy-module.js";
 import { checkImage } from "../media/ffmpeg.js";
+
+/** image-size reads an uploaded slate's header: loaded with the first upload, not at start. */
+const imageSizeModule = lazyModule<typeof import("image-size")>(import.meta.url, "image-size");
 
 /** The image shipped with Prism, at the package root (two levels above src/relay and dist/relay). */
 export const DEFAULT_SLATE_IMAGE = fileURLToPath(new URL("../../assets/slate.png", import.meta.url));
@@ -73,7 +76,7 @@ function tooLarge(): SlateImageError {
 function checkDimensions(bytes: Buffer): void {
   let size: { width?: number; height?: number };
   try {
-    size = imageSize(bytes);
+    size = imageSizeModule().imageSize(bytes);
   } catch {
     throw new SlateImageError("Prism could not read that image's header; try exporting it again as PNG or JPEG.");
   }

@@ -1,12 +1,16 @@
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
-import { WebSocketServer, type WebSocket } from "ws";
+import type { WebSocket, WebSocketServer } from "ws";
+import { lazyModule } from "../../core/lazy-module.js";
 import type { StreamsRepo } from "../../db/streams-repo.js";
 import type { CommentsApi, FeedEvent } from "../../comments/index.js";
 import { mayAccess, type Authenticator } from "../auth.js";
 import { errorBody } from "../errors.js";
 import { API_PREFIX } from "../paths.js";
 import { feedJson } from "./comments-sse.js";
+
+/** ws loads with the first chat feed a client opens, not with every Prism. */
+const ws = lazyModule<typeof import("ws")>(import.meta.url, "ws");
 
 const PATH = new RegExp(`^${API_PREFIX}/streams/([^/]+)/comments/ws$`);
 export const WS_PROTOCOL = "prism.chat";
@@ -20,7 +24,8 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  * where proxies and logs would keep it.
  */
 export function commentsWebSocket(deps: { auth: Authenticator; streams: StreamsRepo; comments: CommentsApi }) {
-  const wss = new WebSocketServer({ noServer: true, handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false) });
+  let wss: WebSocketServer | undefined;
+  const server = () => (wss ??= new (ws().WebSocketServer)({ noServer: true, handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false) }));
 
   const refuse = (socket: Duplex, status: number, reason: string, code: string, message: string) => {
     const body = JSON.stringify(errorBody(code, message));
@@ -34,13 +39,13 @@ export function commentsWebSocket(deps: { auth: Authenticator; streams: StreamsR
     return protocols.find((p) => p.startsWith(TOKEN_PROTOCOL))?.slice(TOKEN_PROTOCOL.length) || undefined;
   };
 
-  const serve = (ws: WebSocket, streamId: string, after: number | null) => {
+  const serve = (client: WebSocket, streamId: string, after: number | null) => {
     const off = deps.comments.follow(streamId, after, (events: readonly FeedEvent[]) => {
-      if (ws.bufferedAmount > MAX_BUFFERED_BYTES) return ws.terminate();
-      for (const e of events) ws.send(e.type === "comment" ? `{"type":"comment","comment":${feedJson(e)}}` : `{"type":"removed",${feedJson(e).slice(1)}`);
+      if (client.bufferedAmount > MAX_BUFFERED_BYTES) return client.terminate();
+      for (const e of events) client.send(e.type === "comment" ? `{"type":"comment","comment":${feedJson(e)}}` : `{"type":"removed",${feedJson(e).slice(1)}`);
     });
-    ws.on("close", off);
-    ws.on("error", off);
+    client.on("close", off);
+    client.on("error", off);
   };
 
   return {
@@ -66,11 +71,12 @@ export function commentsWebSocket(deps: { auth: Authenticator; streams: StreamsR
       }
       const afterRaw = url.searchParams.get("after");
       const after = afterRaw && /^\d{1,15}$/.test(afterRaw) ? Number(afterRaw) : null;
-      wss.handleUpgrade(req, socket, head, (ws) => serve(ws, streamId, after));
+      server().handleUpgrade(req, socket, head, (client) => serve(client, streamId, after));
       return true;
     },
     close(): void {
-      for (const ws of wss.clients) ws.terminate();
+      if (!wss) return;
+      for (const client of wss.clients) client.terminate();
       wss.close();
     },
   };

@@ -1,4 +1,5 @@
-import WebSocket from "ws";
+import type WebSocket from "ws";
+import { lazyModule } from "../../core/lazy-module.js";
 import { backoffDelay, type BackoffPolicy } from "../../core/backoff.js";
 import { PlatformRefused, PlatformUnavailable, type AccountApi } from "../account-types.js";
 import { CHAT_BACKOFF } from "../chat-loop.js";
@@ -6,6 +7,9 @@ import type { ChatSupport } from "../chat-types.js";
 import { endpoint, readJson } from "../platform-http.js";
 import { RecentIds, toIncoming, type ChatMessageEvent } from "./chat-message.js";
 import { ENGAGEMENT_SUBSCRIPTIONS, toEngagement } from "./engagement.js";
+
+/** ws loads with the first Twitch chat Prism reads, not with every Prism. */
+const webSocket = lazyModule<typeof WebSocket>(import.meta.url, "ws");
 
 const helixMessage = (body: { message?: string; error?: string }) => body.message ?? body.error;
 
@@ -153,7 +157,7 @@ export function twitchChat(options: TwitchChatOptions): ChatSupport {
         });
 
         function open(url: string, subscribe: boolean) {
-          const ws = new WebSocket(url);
+          const ws = new (webSocket())(url);
           sockets.add(ws);
           if (subscribe) current = ws;
           let lastTrouble: string | undefined;

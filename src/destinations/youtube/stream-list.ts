@@ -61,6 +61,15 @@ type StreamListClient = {
   close(): void;
 };
 
+/** A client of Google's V3DataLiveChatMessageService at `address` (plain text for tests, else TLS). */
+function streamListClient(address: string, insecure: boolean): StreamListClient {
+  const { credentials, loadPackageDefinition } = grpc();
+  const definition = loadPackageDefinition(protoLoader().loadSync(STREAM_LIST_PROTO, PROTO_OPTIONS)) as unknown as {
+    youtube: { api: { v3: { V3DataLiveChatMessageService: new (address: string, creds: ReturnType<typeof credentials.createSsl>) => StreamListClient } } };
+  };
+  return new definition.youtube.api.v3.V3DataLiveChatMessageService(address, insecure ? credentials.createInsecure() : credentials.createSsl());
+}
+
 /**
  * liveChatMessages.streamList over gRPC: `youtube.googleapis.com:443` with TLS, or a plain-text
  * endpoint (`http://host:port`, tests) when the configured URL says so.
@@ -69,12 +78,9 @@ export function streamListConnection(url: string) {
   const target = new URL(url);
   const insecure = target.protocol === "http:";
   const address = `${target.hostname}:${target.port || (insecure ? "80" : "443")}`;
-  const { credentials, loadPackageDefinition, Metadata } = grpc();
-  const definition = loadPackageDefinition(protoLoader().loadSync(STREAM_LIST_PROTO, PROTO_OPTIONS)) as unknown as {
-    youtube: { api: { v3: { V3DataLiveChatMessageService: new (address: string, creds: ReturnType<typeof credentials.createSsl>) => StreamListClient } } };
-  };
   let client: StreamListClient | undefined;
-  const connect = () => (client ??= new definition.youtube.api.v3.V3DataLiveChatMessageService(address, insecure ? credentials.createInsecure() : credentials.createSsl()));
+  // gRPC and the proto load on the first stream opened, not when a YouTube account is set up at start.
+  const connect = () => (client ??= streamListClient(address, insecure));
 
   return {
     /**
@@ -82,7 +88,7 @@ export function streamListConnection(url: string) {
      * fails (rejects with the gRPC ServiceError); aborting `signal` cancels it and resolves.
      */
     open(accessToken: string, request: StreamListRequest, onPage: (page: StreamListPage) => void, signal: AbortSignal): Promise<void> {
-      const metadata = new Metadata();
+      const metadata = new (grpc().Metadata)();
       metadata.set("authorization", `Bearer ${accessToken}`);
       const call = connect().StreamList(request, metadata);
       return new Promise((resolve, reject) => {

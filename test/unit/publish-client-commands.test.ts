@@ -8,14 +8,11 @@ type InvokeMessage = Rtmp.InvokeMessage;
 const WINDOW_ACK_SIZE = 5;
 
 /**
- * A real RTMP server (node-media-server's engine) that answers connect only once createStream has
- * arrived too: a client that waits for connect's answer before sending createStream never gets one.
- * It records what the client sent, in order.
+ * A real RTMP server (node-media-server's engine) that records what the client sent, in order, and
+ * can refuse connect.
  */
-class GatedServer extends Rtmp {
+class RecordingServer extends Rtmp {
   readonly seen: string[] = [];
-  private connect: InvokeMessage | null = null;
-  private create: InvokeMessage | null = null;
 
   constructor(private readonly refuseConnect: boolean) {
     super();
@@ -23,14 +20,13 @@ class GatedServer extends Rtmp {
 
   override onConnect(message: InvokeMessage): void {
     this.seen.push("connect");
-    this.connect = message;
-    this.answer();
+    if (!this.refuseConnect) return super.onConnect(message);
+    this.sendInvokeMessage(0, { cmd: "_error", transId: message.transId, cmdObj: null, info: { level: "error", code: "NetConnection.Connect.Rejected", description: "No." } });
   }
 
   onCreateStream(message: InvokeMessage): void {
     this.seen.push("createStream");
-    this.create = message;
-    this.answer();
+    (this as unknown as { respondCreateStream(transId: unknown): void }).respondCreateStream(message.transId);
   }
 
   override onPublish(message: InvokeMessage): void {
@@ -42,17 +38,6 @@ class GatedServer extends Rtmp {
     if (this.parserPacket.header.type === WINDOW_ACK_SIZE) this.seen.push(`windowAckSize ${this.parserPacket.payload.readUInt32BE(0)}`);
     super.controlHandler();
   }
-
-  private answer(): void {
-    const [connect, create] = [this.connect, this.create];
-    if (!connect || !create) return;
-    if (this.refuseConnect) {
-      this.sendInvokeMessage(0, { cmd: "_error", transId: connect.transId, cmdObj: null, info: { level: "error", code: "NetConnection.Connect.Rejected", description: "No." } });
-    } else {
-      super.onConnect(connect);
-    }
-    (this as unknown as { respondCreateStream(transId: unknown): void }).respondCreateStream(create.transId);
-  }
 }
 
 const servers: Server[] = [];
@@ -63,12 +48,12 @@ afterEach(async () => {
   await Promise.all(servers.splice(0).map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
-async function gatedServer(refuseConnect = false): Promise<{ url: string; session: () => GatedServer | null }> {
-  let session: GatedServer | null = null;
+async function recordingServer(refuseConnect = false): Promise<{ url: string; session: () => RecordingServer | null }> {
+  let session: RecordingServer | null = null;
   const server = net.createServer((socket) => {
     sockets.add(socket);
     socket.on("error", () => {});
-    const rtmp = new GatedServer(refuseConnect);
+    const rtmp = new RecordingServer(refuseConnect);
     session = rtmp;
     rtmp.onOutputCallback = (buffer) => {
       if (!socket.destroyed) socket.write(buffer);
@@ -81,16 +66,16 @@ async function gatedServer(refuseConnect = false): Promise<{ url: string; sessio
 }
 
 describe("RTMP publish client: the commands before media", () => {
-  it("sends createStream without waiting for connect's answer, tells its window, and publishes once both answers are in", async () => {
-    const server = await gatedServer();
+  it("tells its window as soon as the server tells its own, and keeps librtmp's order: connect, createStream on its answer, publish on that one", async () => {
+    const server = await recordingServer();
     const client = new RtmpPublishClient({ url: server.url, streamKey: "key" }, { connectTimeoutMs: 5_000 });
     await client.connect();
-    expect(server.session()!.seen).toEqual(["connect", "createStream", "windowAckSize 2500000", "publish"]);
+    expect(server.session()!.seen).toEqual(["connect", "windowAckSize 2500000", "createStream", "publish"]);
     client.close();
   });
 
   it("fails with the server's refusal of connect and never publishes", async () => {
-    const server = await gatedServer(true);
+    const server = await recordingServer(true);
     const client = new RtmpPublishClient({ url: server.url, streamKey: "key" }, { connectTimeoutMs: 5_000 });
     const err = await client.connect().then(
       () => null,
@@ -99,7 +84,7 @@ describe("RTMP publish client: the commands before media", () => {
     expect(err).toBeInstanceOf(OutputError);
     expect((err as OutputError).kind).toBe("rejected");
     expect((err as OutputError).message).toMatch(/refused the connection \(NetConnection\.Connect\.Rejected: No\.\)/);
-    expect(server.session()!.seen).not.toContain("publish");
+    expect(server.session()!.seen).toEqual(["connect"]);
     client.close();
   });
 });

@@ -238,12 +238,9 @@ export class RtmpPublishClient extends Rtmp {
   }
 
   /**
-   * connect, then releaseStream, FCPublish and createStream in the same write: a server handles
-   * the commands of a connection in order, so createStream need not wait for connect's answer (one
-   * round trip less before the destination gets media). publish goes out once both answers are in:
-   * it names the stream createStream made, and some servers finish connect asynchronously (an auth
-   * hook) before they would accept a publish. Media waits for NetStream.Publish.Start, as the spec
-   * and the platforms' ingests expect.
+   * connect, then (on its answer) releaseStream, FCPublish and createStream, then (on that answer)
+   * publish: the order OBS's librtmp, ffmpeg and nginx-rtmp's push all keep, so every platform's
+   * ingest takes it. Media waits for NetStream.Publish.Start.
    */
   private startPublishing(app: string, tcUrl: string): void {
     const chunkSize = Buffer.alloc(4);
@@ -251,30 +248,26 @@ export class RtmpPublishClient extends Rtmp {
     this.write(encodeChunks({ chunkStream: ChunkStream.control, type: TYPE.setChunkSize, streamId: 0, timestamp: 0, payload: chunkSize }));
 
     const key = this.target.streamKey;
-    let connected = false;
-    let created: Rtmp.InvokeMessage | null = null;
-    // Runs once both answers are in, whichever came first.
-    const publishOnceReady = () => {
-      if (!connected || !created) return;
-      if (created.cmd === "_error" || typeof created.info !== "number") return this.fail(this.refusal(created, "refused to create a stream"));
-      if (created.info !== MEDIA_STREAM_ID) {
-        // Media chunks are encoded once for every output with stream id 1; a server that
-        // hands out another id would need re-framed chunks. None seen in practice.
-        return this.fail(new OutputError("protocol", `${this.where} assigned stream id ${created.info}; Prism needs 1.`));
-      }
-      this.invoke("publish", { cmdObj: null, streamName: key, type: "live" }, undefined, MEDIA_STREAM_ID);
-    };
-    this.invoke("connect", { cmdObj: { app, type: "nonprivate", flashVer: "FMLE/3.0 (compatible; Prism)", swfUrl: tcUrl, tcUrl } }, (result) => {
-      if (result.cmd === "_error") return this.fail(this.refusal(result, "refused the connection"));
-      connected = true;
-      publishOnceReady();
-    });
-    this.invoke("releaseStream", { cmdObj: null, streamName: key });
-    this.invoke("FCPublish", { cmdObj: null, streamName: key });
-    this.invoke("createStream", { cmdObj: null }, (answer) => {
-      created = answer;
-      publishOnceReady();
-    });
+    this.invoke(
+      "connect",
+      { cmdObj: { app, type: "nonprivate", flashVer: "FMLE/3.0 (compatible; Prism)", swfUrl: tcUrl, tcUrl } },
+      (result) => {
+        if (result.cmd === "_error") return this.fail(this.refusal(result, "refused the connection"));
+        this.invoke("releaseStream", { cmdObj: null, streamName: key });
+        this.invoke("FCPublish", { cmdObj: null, streamName: key });
+        this.invoke("createStream", { cmdObj: null }, (created) => {
+          if (created.cmd === "_error" || typeof created.info !== "number") {
+            return this.fail(this.refusal(created, "refused to create a stream"));
+          }
+          if (created.info !== MEDIA_STREAM_ID) {
+            // Media chunks are encoded once for every output with stream id 1; a server that
+            // hands out another id would need re-framed chunks. None seen in practice.
+            return this.fail(new OutputError("protocol", `${this.where} assigned stream id ${created.info}; Prism needs 1.`));
+          }
+          this.invoke("publish", { cmdObj: null, streamName: key, type: "live" }, undefined, MEDIA_STREAM_ID);
+        });
+      },
+    );
   }
 
   private invoke(cmd: string, fields: Record<string, unknown>, onResult?: (m: Rtmp.InvokeMessage) => void, streamId = 0): void {

@@ -71,8 +71,9 @@ export function cutClip({ input, output, startSec, durationSec, precise }: CutOp
 /** Codecs, picture size and duration of a media file. */
 export function probeMedia(file: string): Promise<MediaFacts> {
   return new Promise((resolve, reject) => {
-    fluentFfmpeg().setFfprobePath(ffprobePath());
-    fluentFfmpeg().ffprobe(file, (err: Error | null, data: Ffmpeg.FfprobeData) => {
+    const ffmpeg = fluentFfmpeg();
+    ffmpeg.setFfprobePath(ffprobePath());
+    ffmpeg.ffprobe(file, (err: Error | null, data: Ffmpeg.FfprobeData) => {
       if (err) return reject(new Error(`ffprobe could not read ${file}: ${err.message}`));
       const video = data.streams.find((s) => s.codec_type === "video");
       const audio = data.streams.find((s) => s.codec_type === "audio");

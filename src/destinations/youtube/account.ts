@@ -233,10 +233,6 @@ class YouTubeBroadcasts implements LinkedPlatform {
   }
 
   /**
-   * Polls the stream's status, switches the broadcast to live once YouTube receives the stream, then
-   * polls the broadcast until it has gone through liveStarting to live.
-   */
-  /**
    * Counts as started from the moment the transition is asked for: a stream ending while YouTube is
    * still answering must complete the broadcast it is turning live, not delete it.
    */
@@ -250,6 +246,10 @@ class YouTubeBroadcasts implements LinkedPlatform {
     }
   }
 
+  /**
+   * Polls the stream's status, switches the broadcast to live once YouTube receives the stream, then
+   * polls the broadcast until it has gone through liveStarting to live.
+   */
   private goLiveWhenActive(api: AccountApi, session: Session) {
     const { pollMs } = this.deps.settings.options;
     const giveUpAt = Date.now() + MAX_WAIT_FOR_ACTIVE_MS;

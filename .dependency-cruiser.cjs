@@ -13,7 +13,7 @@
  *   destinations  the platform plug-ins and their shared plumbing: core, and net (URL checks).
  *                 Nothing of Prism's runtime (db, relay, oauth): what a platform needs is handed to
  *                 it through the interfaces in src/destinations/types.ts.
- *   features      comments, webhooks, oauth, metrics, media-library, schedule, recordings, audience, sessions (and config.ts, which derives platform settings
+ *   features      comments, webhooks, oauth, metrics, media-library, schedule, recordings, audience, sessions, cluster (and config.ts, which derives platform settings
  *                 from the registry): any lower layer, and each other only through a feature's
  *                 index.ts or types.ts, never its internals.
  *   top           api, web, cli, service.ts, main.ts: anything; nothing imports them but each other.
@@ -21,7 +21,7 @@
 const CORE = "^src/(core/|log\\.ts$|bus\\.ts$)";
 const LEAVES = "^src/(media|net|secrets)/";
 const TOP = "^src/(api|web|cli)/|^src/(service|main)\\.ts$";
-const FEATURES = "^src/(comments|webhooks|oauth|metrics|media-library|schedule|recordings|audience|sessions)/";
+const FEATURES = "^src/(comments|webhooks|oauth|metrics|media-library|schedule|recordings|audience|sessions|cluster)/";
 
 module.exports = {
   forbidden: [
@@ -54,7 +54,7 @@ module.exports = {
       severity: "error",
       comment: "A feature module uses another only through its index.ts or types.ts.",
       from: { path: FEATURES },
-      to: { path: FEATURES, pathNot: ["^src/$1/", "^src/(comments|webhooks|oauth|metrics|media-library|schedule|recordings|audience|sessions)/(index|types)\\.ts$"] },
+      to: { path: FEATURES, pathNot: ["^src/$1/", "^src/(comments|webhooks|oauth|metrics|media-library|schedule|recordings|audience|sessions|cluster)/(index|types)\\.ts$"] },
     },
     {
       name: "nothing-below-imports-the-top",

@@ -1,11 +1,13 @@
 import { z } from "zod";
 import { existsSync, readFileSync } from "node:fs";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { positive } from "./core/setting-schemas.js";
 import { platforms } from "./destinations/registry.js";
 import { envPrefix, type PlatformConfig, type PlatformSettings } from "./destinations/platform-config.js";
 import type { PlatformAdapter } from "./destinations/types.js";
 import { parseAddressPolicy, type AddressPolicy } from "./net/address-policy.js";
+import { parseNatsUrl } from "./cluster/nats-url.js";
 
 const port = (name: string, fallback: number) =>
   z.coerce
@@ -25,6 +27,44 @@ const optionalSecret = (name: string) =>
 
 /** Public addresses and the private ranges (a LAN encoder or recorder); loopback, link-local and the rest need saying. */
 export const DEFAULT_DESTINATION_ALLOW = "public,private";
+
+/** Names a node in NATS subjects and in GET /api/v1/cluster. */
+const NODE_ID = /^[a-z0-9-]{1,63}$/;
+
+/** The cluster's settings (issue #21); PRISM_NATS_URL turns it on. */
+const clusterEnv = {
+  PRISM_NATS_URL: z
+    .string()
+    .optional()
+    .superRefine((value, ctx) => {
+      if (!value) return;
+      try {
+        parseNatsUrl(value);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+      }
+    })
+    .describe("NATS server(s) of a cluster: nats://host:4222 or tls://host:4222, comma-separated; needs PRISM_DATABASE_URL (default: a single node)"),
+  PRISM_NODE_ID: z
+    .string()
+    .regex(NODE_ID, 'PRISM_NODE_ID must be 1-63 lowercase letters, digits or "-" (it names this node in the cluster)')
+    .optional()
+    .describe("This node's name in a cluster, unique per node (default: <host name>-<HTTP port>)"),
+  PRISM_CLUSTER_LEASE_MS: z.coerce
+    .number({ error: "PRISM_CLUSTER_LEASE_MS must be a number" })
+    .int("PRISM_CLUSTER_LEASE_MS must be a whole number of milliseconds")
+    .min(1_000, "PRISM_CLUSTER_LEASE_MS must be at least 1000: it is renewed every third of it, and a busy node needs that much room")
+    .max(60_000, "PRISM_CLUSTER_LEASE_MS must be at most 60000: a dead node's streams wait that long before another node takes them over")
+    .default(6_000)
+    .describe("A live stream's owner renews its lease within this time; when it dies, another node takes the stream over after it (the same on every node)"),
+  PRISM_DRAIN_SECONDS: z.coerce
+    .number({ error: "PRISM_DRAIN_SECONDS must be a number" })
+    .int("PRISM_DRAIN_SECONDS must be a whole number of seconds")
+    .min(0, "PRISM_DRAIN_SECONDS must be 0 (stop at once) or more")
+    .max(3_600, "PRISM_DRAIN_SECONDS must be at most 3600 (an hour)")
+    .default(25)
+    .describe("On SIGTERM in a cluster, how long a node refuses new publishers and waits for its streams to end or move (keep it below your orchestrator's grace period)"),
+};
 
 /** Every setting, read from the environment once at start; the names are what `prism start --help` lists. */
 const EnvSchema = z.object({
@@ -154,6 +194,7 @@ const EnvSchema = z.object({
     .describe("Keep all recordings and clips together under this many GB, deleting the oldest recordings first (default: no limit)"),
   PRISM_RECORDINGS_QUEUE_MB: positive("PRISM_RECORDINGS_QUEUE_MB", 32).describe("Megabytes a recording may queue for a slow disk before it drops frames (to its next keyframe)"),
   PRISM_PLATFORM_API_TIMEOUT_MS: positive("PRISM_PLATFORM_API_TIMEOUT_MS", 10_000).describe("How long one call to a platform's API may take"),
+  ...clusterEnv,
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -212,8 +253,17 @@ export interface Config {
   sessions: { bucketMs: number };
   /** Scheduled events (issue #18): when starting_soon goes out, how long a live event waits for its publisher. */
   schedule: { startingSoonLeadMs: number; missedGraceMs: number };
+  /** The cluster (issue #21): set when PRISM_NATS_URL is. */
+  cluster: ClusterSettings | undefined;
   /** The prism.config.json that was read, if any. */
   configFile: string | undefined;
+}
+
+export interface ClusterSettings {
+  natsUrl: string;
+  nodeId: string;
+  leaseMs: number;
+  drainSeconds: number;
 }
 
 export interface RecordingsSettings {
@@ -319,6 +369,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       throw new ConfigError([`PRISM_TLS_CA_FILE: cannot read ${e.PRISM_TLS_CA_FILE} (${(err as Error).message})`]);
     }
   }
+  const cluster = loadClusterSettings(e, { ...fromFile, ...env });
   let addressPolicy: AddressPolicy;
   try {
     addressPolicy = parseAddressPolicy(e.PRISM_DESTINATION_ALLOW, "PRISM_DESTINATION_ALLOW");
@@ -388,8 +439,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
       apiTimeoutMs: e.PRISM_PLATFORM_API_TIMEOUT_MS,
       platforms: Object.fromEntries(configured.map(({ id, config }) => [id, platformSettingsOf(id, config, p)])),
     },
+    cluster,
     configFile,
   };
+}
+
+/**
+ * The cluster's settings, or undefined for a single node. A cluster keeps its state in one PostgreSQL that every
+ * node shares (PRISM_DATABASE_URL): SQLite files, one per node, would each see a different Prism.
+ */
+function loadClusterSettings(e: Env, values: Record<string, string | undefined>): ClusterSettings | undefined {
+  if (!e.PRISM_NATS_URL) return undefined;
+  if (!values.PRISM_DATABASE_URL) {
+    throw new ConfigError(["PRISM_NATS_URL: a cluster keeps its state in PostgreSQL, shared by every node: set PRISM_DATABASE_URL=postgres://… as well"]);
+  }
+  return { natsUrl: e.PRISM_NATS_URL, nodeId: e.PRISM_NODE_ID ?? defaultNodeId(hostname(), e.PRISM_HTTP_PORT), leaseMs: e.PRISM_CLUSTER_LEASE_MS, drainSeconds: e.PRISM_DRAIN_SECONDS };
+}
+
+/** `<host name>-<HTTP port>`, lowercased, with anything a node id may not hold turned into "-". */
+export function defaultNodeId(host: string, httpPort: number): string {
+  const suffix = `-${httpPort}`;
+  const name = host
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, "-")
+    .replace(/-{2,}/g, "-")
+    .replace(/^-+|-+$/g, "")
+    .slice(0, 63 - suffix.length)
+    .replace(/-+$/, "");
+  return `${name || "node"}${suffix}`;
 }
 
 /** A platform's settings from its validated environment values: the derived common part and its own options. */

@@ -25,7 +25,7 @@ describe("packages loaded on first use", () => {
 
 /**
  * Packages that a relay which links no account, drives no ffmpeg, takes no upload, serves no chat feed over
- * WebSocket and logs JSON never needs: each is loaded on first use (src/core/lazy-module.ts or a dynamic import). One of them
+ * WebSocket, runs alone (no cluster) and logs JSON never needs: each is loaded on first use (src/core/lazy-module.ts or a dynamic import). One of them
  * imported at the top of a module on the start path again costs its MiB of RSS on every Prism.
  */
 const NOT_AT_START = [
@@ -40,6 +40,11 @@ const NOT_AT_START = [
   "image-size",
   "@scalar/api-reference",
   "ws",
+  // The cluster's NATS clients: only a node with PRISM_NATS_URL connects.
+  "@nats-io/transport-node",
+  "@nats-io/nats-core",
+  "@nats-io/jetstream",
+  "@nats-io/kv",
 ];
 
 /** The package a loaded file belongs to ("@grpc/grpc-js"), or its path under the repository ("src/cli/commands/streams.ts"). */

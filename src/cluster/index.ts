@@ -4,20 +4,14 @@ import { NodeRequests } from "./forward.js";
 import { Leases } from "./leases.js";
 import { NatsLink } from "./nats.js";
 import { NodeRegistry, type NodeInfo, type NodeRegistryOptions } from "./nodes.js";
+import type { StreamLease } from "./ownership.js";
 import { buckets } from "./subjects.js";
 
 export { ClusterUnavailableError, NatsLink } from "./nats.js";
 export { Leases, Lease, LeaseLostError, type ClaimResult, type LeaseHolder } from "./leases.js";
 export { NodeRegistry, DuplicateNodeIdError, type NodeInfo, type NodeLoad } from "./nodes.js";
 export { NodeRequests, RemoteCommandError, StreamFeed } from "./forward.js";
-
-/** The value of a live stream's ownership lease (prism_streams). */
-export interface StreamLease {
-  nodeId: string;
-  sessionId: string;
-  /** One more at every takeover, so a node that comes back after an outage can tell it was replaced. */
-  epoch: number;
-}
+export { StreamOwnership, type OwnershipClaim, type StreamLease, type StreamOwnershipOptions } from "./ownership.js";
 
 /** The value of a cluster-wide chore's lease (prism_maint). */
 export interface ChoreLease {

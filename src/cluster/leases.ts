@@ -1,3 +1,4 @@
+import { setTimeout as delay } from "node:timers/promises";
 import type { KV, KvEntry } from "@nats-io/kv";
 import { isRevisionConflict, openBucket } from "./kv-bucket.js";
 import type { NatsLink } from "./nats.js";
@@ -74,7 +75,7 @@ export class Leases<T> {
         const result = await this.claim(key, value).catch(() => undefined);
         if (result?.won) return result.lease;
       }
-      await pause(pollMs, options.signal);
+      await delay(pollMs, undefined, options.signal ? { signal: options.signal } : {});
     }
   }
 
@@ -228,18 +229,4 @@ export class Lease<T> {
 function held<T>(entry: KvEntry | null): LeaseHolder<T> | null {
   if (!entry || entry.operation !== "PUT") return null;
   return { value: entry.json<T>(), revision: entry.revision };
-}
-
-function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal?.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal!.reason);
-    };
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
 }

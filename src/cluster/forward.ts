@@ -93,7 +93,9 @@ export class NodeRequests {
       return new ClusterUnavailableError(`Node ${nodeId} is not answering (it is not connected to NATS: stopped, crashed or restarting); try again shortly`);
     }
     if (err instanceof TimeoutError) return new ClusterUnavailableError(`Node ${nodeId} did not answer within ${timeoutMs} ms; try again shortly`);
-    if (!this.link.isUp()) return new ClusterUnavailableError(`Cannot reach node ${nodeId}: this node lost its connection to NATS (${this.link.endpoint.display}) while asking; try again shortly`);
+    // The connection dropped mid-request; the status change that marks the link down may come just after.
+    const dropped = err instanceof RequestError && /disconnect/i.test(err.message);
+    if (dropped || !this.link.isUp()) return new ClusterUnavailableError(`Cannot reach node ${nodeId}: this node lost its connection to NATS (${this.link.endpoint.display}) while asking; try again shortly`);
     return err as Error;
   }
 }

@@ -65,7 +65,7 @@ export class Leases<T> {
 
   /**
    * Claims `key` as soon as it is free: polls every `pollMs` (default 250) until the holder releases it or stops
-   * renewing for the TTL, then claims it (a lost race just goes on waiting). Rejects with the signal's reason.
+   * renewing for the TTL, then claims it (a lost race just goes on waiting). Rejects once `signal` aborts.
    */
   async waitFor(key: string, value: T, options: { pollMs?: number; signal?: AbortSignal } = {}): Promise<Lease<T>> {
     const pollMs = options.pollMs ?? 250;

@@ -91,6 +91,19 @@ describe("NATS going down and coming back", () => {
   });
 });
 
+describe("stopping during an outage", () => {
+  it("closes at once while NATS is away, so a node shutting down then does not hang", async () => {
+    const link = await NatsLink.connect({ url: nats.url, nodeId: "node-c", reconnectWaitMs: 100 });
+    await nats.stop();
+    await link.when(false);
+    await link.close();
+    expect(link.nc.isClosed()).toBe(true);
+    expect(link.isUp()).toBe(false);
+    await nats.start();
+    await Promise.all([linkA.when(true), linkB.when(true)]);
+  });
+});
+
 describe("connecting", () => {
   it("refuses to start without a reachable NATS, saying where it looked", async () => {
     const port = await closedPort();

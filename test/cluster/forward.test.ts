@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NodeRequests, RemoteCommandError, StreamFeed } from "../../src/cluster/forward.js";
 import { ClusterUnavailableError, NatsLink } from "../../src/cluster/nats.js";
-import { streamSubject } from "../../src/cluster/subjects.js";
+import { nodeSubject, streamSubject } from "../../src/cluster/subjects.js";
 import { startNats, type TestNats } from "../support/nats.js";
 
 let nats: TestNats;
@@ -59,7 +59,7 @@ describe("commands to the owner node over NATS request/reply", () => {
   it("answers a request body that is not JSON with a 400", async () => {
     const stop = nodeA.serve("command", () => "unreachable");
     await linkA.nc.flush();
-    const msg = await linkB.nc.request("prism.node.node-a.command", "{not json", { timeout: 5_000 });
+    const msg = await linkB.nc.request(nodeSubject("node-a", "command"), "{not json", { timeout: 5_000 });
     expect(msg.json()).toEqual({ ok: false, error: "The request body is not JSON", status: 400 });
     stop();
   });

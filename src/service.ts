@@ -10,6 +10,7 @@ import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 import { EventBus } from "./bus.js";
 import { openDatabase } from "./db/client.js";
+import { sqliteRepos, sqliteStore } from "./db/store.js";
 import { StreamsRepo } from "./db/streams-repo.js";
 import { DestinationsRepo } from "./db/destinations-repo.js";
 import { SecretBox } from "./secrets/secret-box.js";
@@ -92,19 +93,19 @@ export async function startPrism(
 
   const box = new SecretBox(masterSecret);
   const database = openDatabase(join(config.dataDir, "prism.sqlite"));
-  const streams = new StreamsRepo(database.db, box);
+  // Built once: the relay still reads the synchronous repositories (RelayConfigSource); everything else the store.
+  const repos = sqliteRepos(database.db, box);
+  const store = sqliteStore(repos);
+  const streams = repos.streams;
   const keyed = streams.fillMissingBackupKeys();
   if (keyed > 0) log.info({ streams: keyed }, "gave streams from before backup ingest their backup stream key");
-  const destinations = new DestinationsRepo(database.db, box);
+  const destinations = repos.destinations;
   const bus = new EventBus((event, err) => log.error({ err, event }, "event subscriber failed"));
   const tokens = new TokensRepo(database.db, box);
   // Listening before the relay starts, so no stream or destination event goes unannounced.
   const automation = createAutomation({
-    db: database.db,
-    box,
+    store,
     bus,
-    streams,
-    destinations,
     settings: config.webhooks,
     log: log.child({ component: "webhooks" }),
     // Read only once the relay runs (a destination.failed comes after a destination.state from it).

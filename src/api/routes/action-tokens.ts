@@ -33,11 +33,11 @@ export function actionTokenRoutes({ automation, streams, log }: { automation: Au
       request: { params: IdParam, ...body(CreateActionTokenBody) },
       responses: { 201: json(CreatedActionTokenSchema, "Created"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
       const { name, actions } = c.req.valid("json");
       requireStream(id);
-      const { token, record } = actionTokens.create({ streamId: id, name, actions });
+      const { token, record } = await actionTokens.create({ streamId: id, name, actions });
       // Built from this request's own URL, so it is right whatever prefix or host the API is reached by.
       const here = new URL(c.req.url);
       const base = `${here.origin}${here.pathname.replace(/\/streams\/[^/]+\/action-tokens\/?$/, "")}/actions/${token}`;
@@ -54,10 +54,10 @@ export function actionTokenRoutes({ automation, streams, log }: { automation: Au
       request: { params: IdParam },
       responses: { 200: json(z.array(ActionTokenSchema), "Action tokens"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
       requireStream(id);
-      return c.json(actionTokens.list(id).map(view), 200);
+      return c.json((await actionTokens.list(id)).map(view), 200);
     },
   );
 
@@ -69,9 +69,9 @@ export function actionTokenRoutes({ automation, streams, log }: { automation: Au
       request: { params: ActionTokenParams },
       responses: { 204: { description: "Revoked" }, ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id, tokenId } = c.req.valid("param");
-      if (!actionTokens.delete(id, tokenId)) throw notFound("Action token");
+      if (!(await actionTokens.delete(id, tokenId))) throw notFound("Action token");
       log.info({ streamId: id, actionTokenId: tokenId }, "action token revoked");
       return c.body(null, 204);
     },

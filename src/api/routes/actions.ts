@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { EventBus } from "../../bus.js";
 import type { Logger } from "../../log.js";
-import type { DestinationsRepo, Destination } from "../../db/destinations-repo.js";
+import type { Destination } from "../../db/destinations-repo.js";
+import type { DestinationsStore } from "../../db/store.js";
 import type { ActionToken } from "../../db/action-tokens-repo.js";
 import type { AutomationApi } from "../../webhooks/index.js";
 import type { CommentsApi } from "../../comments/index.js";
@@ -47,7 +48,7 @@ export interface ActionRoutesDeps {
   automation: AutomationApi;
   comments: Pick<CommentsApi, "send">;
   schedule: ScheduleApi;
-  destinations: DestinationsRepo;
+  destinations: DestinationsStore;
   relay: RelayView;
   bus: EventBus;
   recordings: Pick<RecordingsApi, "liveClip" | "marker">;
@@ -106,10 +107,10 @@ export function actionRoutes({ automation, comments, schedule, destinations, rel
       async (c) => {
         const token = await authorise(c, action);
         const input = await readBody(c);
-        const destination = findDestination(destinations.list(token.streamId), input);
+        const destination = findDestination(await destinations.list(token.streamId), input);
         const enabled = action === "start-destination" ? true : action === "stop-destination" ? false : !destination.enabled;
         if (enabled !== destination.enabled) {
-          destinations.update(token.streamId, destination.id, { enabled });
+          await destinations.update(token.streamId, destination.id, { enabled });
           bus.emit("config.destinations", { streamId: token.streamId });
         }
         await actionTokens.touch(token.id, new Date());
@@ -218,7 +219,7 @@ export function actionRoutes({ automation, comments, schedule, destinations, rel
       async (c) => {
         const token = await authorise(c, action);
         const { eventId } = parseJson(await c.req.text(), EventActionBody, '{"eventId": "sev_…"} or {}');
-        const event = eventId ? schedule.get(eventId) : schedule.list(token.streamId).find((e) => e.status === "scheduled");
+        const event = eventId ? await schedule.get(eventId) : (await schedule.list(token.streamId)).find((e) => e.status === "scheduled");
         if (!event || event.streamId !== token.streamId) {
           throw new ApiError(404, "not_found", eventId ? `The stream of this action URL has no scheduled event ${eventId}.` : "The stream of this action URL has no event still scheduled.");
         }

@@ -46,12 +46,12 @@ function misusedPromises(files: string[]): string[] {
     return `${relative(ROOT, file.fileName)}:${line + 1}: ${node.getText().replace(/\s+/g, " ").slice(0, 100)}`;
   };
   const truthValue = (node: ts.Expression) => {
-    const inner = ts.skipOuterExpressions(node);
+    const inner = skipOuter(node);
     if (isPromise(inner)) found.push(`${where(inner)}  (a promise used as a truth value: always true)`);
   };
   const visit = (node: ts.Node) => {
     if (ts.isExpressionStatement(node)) {
-      const expr = ts.skipOuterExpressions(node.expression);
+      const expr = skipOuter(node.expression);
       if (ts.isCallExpression(expr) && onStore(expr) && isPromise(expr)) found.push(`${where(expr)}  (the store's answer is dropped: await, return or void it)`);
     }
     if (ts.isIfStatement(node) || ts.isWhileStatement(node) || ts.isDoStatement(node)) truthValue(node.expression);
@@ -63,6 +63,12 @@ function misusedPromises(files: string[]): string[] {
   };
   for (const file of program.getSourceFiles()) if (files.includes(file.fileName)) visit(file);
   return found;
+}
+
+/** The expression inside parentheses, `as`, `!` and `satisfies`. */
+function skipOuter(node: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(node) || ts.isAsExpression(node) || ts.isNonNullExpression(node) || ts.isTypeAssertionExpression(node) || ts.isSatisfiesExpression(node)) node = node.expression;
+  return node;
 }
 
 /** Everything under src/ but storage itself (src/db) and the web page's own scripts. */

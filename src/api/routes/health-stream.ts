@@ -32,7 +32,7 @@ export function healthStreamRoutes(deps: ApiDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!await deps.streams.get(id)) throw notFound("Stream");
+      if (!(await deps.streams.get(id))) throw notFound("Stream");
       return streamSSE(c, async (stream) => {
         await stream.write("retry: 2000\n\n");
         while (!stream.aborted && !stream.closed) {

@@ -20,7 +20,7 @@ export function healthRoutes({ streams, destinations, relay, platformHealth, rec
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!await streams.get(id)) throw notFound("Stream");
+      if (!(await streams.get(id))) throw notFound("Stream");
       const live = relay.isLive(id);
       const source = relay.ingestSource(id);
       const ingestState = source?.source ?? ("offline" as const);

@@ -33,7 +33,7 @@ export function sessionRoutes({ streams, sessions }: { streams: StreamsStore; se
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      if (!await streams.get(id)) throw notFound("Stream");
+      if (!(await streams.get(id))) throw notFound("Stream");
       return c.json({ sessions: await sessions.list(id, c.req.valid("query").limit) }, 200);
     },
   );

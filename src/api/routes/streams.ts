@@ -103,7 +103,7 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
     async (c) => {
       const { id } = c.req.valid("param");
       const stream = found(await streams.get(id));
-      if (!await streams.delete(id)) throw notFound("Stream");
+      if (!(await streams.delete(id))) throw notFound("Stream");
       await slateImages.remove(stream.slate.image);
       bus.emit("config.stream", { streamId: id, change: "deleted" });
       return c.body(null, 204);

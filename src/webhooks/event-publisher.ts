@@ -43,6 +43,8 @@ export class EventPublisher {
 
   readonly publish: Publish = (type, data, when) => {
     const at = when && !Number.isNaN(when.getTime()) ? when : new Date();
+    // Handled here, or a failed look-up would be an unhandled rejection until the flush (a turn later) reaches it.
+    if (data instanceof Promise) data.catch(() => {});
     this.queue.push({ id: newEventId(), type, at, data });
     if (!this.flushQueued) {
       this.flushQueued = true;

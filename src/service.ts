@@ -10,8 +10,7 @@ import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 import { EventBus } from "./bus.js";
 import { openDatabase } from "./db/client.js";
-import { StreamsRepo } from "./db/streams-repo.js";
-import { DestinationsRepo } from "./db/destinations-repo.js";
+import { sqliteRepos, sqliteStore, type StreamsStore } from "./db/store.js";
 import { SecretBox } from "./secrets/secret-box.js";
 import { readOrCreateSecretFile } from "./secrets/data-dir-secrets.js";
 import { newApiToken } from "./secrets/tokens.js";
@@ -21,8 +20,6 @@ import { platformOf } from "./destinations/registry.js";
 import { routeNmsLogging } from "./relay/rtmp/nms.js";
 import { createApi, type Api } from "./api/app.js";
 import { AdminToken } from "./api/admin-token.js";
-import { TokensRepo } from "./db/tokens-repo.js";
-import { SessionsRepo } from "./db/sessions-repo.js";
 import { createMetrics } from "./metrics/metrics.js";
 import { hostPort, publicHostFor } from "./net/addresses.js";
 import { createAutomation } from "./webhooks/index.js";
@@ -31,7 +28,6 @@ import { createAccounts } from "./oauth/index.js";
 import { oauthCallbackPath } from "./api/paths.js";
 import { createComments, type ChatSources } from "./comments/index.js";
 import { createRecordings, type RecordingsOptions } from "./recordings/index.js";
-import { BroadcastSessionsRepo } from "./db/broadcast-sessions-repo.js";
 import { SessionRecorder } from "./sessions/recorder.js";
 import { createMedia } from "./media-library/index.js";
 import { createSchedule, type Schedule } from "./schedule/index.js";
@@ -55,7 +51,8 @@ export interface Prism {
   adminToken: AdminToken;
   /** The HTTP app, for tests that compare its routing table with the OpenAPI document. */
   httpApp: Api["app"];
-  streams: StreamsRepo;
+  /** The streams as the store keeps them (tests read and change them here). */
+  streams: StreamsStore;
   /**
    * Plays an uploaded video into a stream as if OBS published it (issue #18): play({ eventId,
    * streamId, mediaId, loop, endsAt }) and stop(eventId, reason). event.started does the same.
@@ -92,19 +89,16 @@ export async function startPrism(
 
   const box = new SecretBox(masterSecret);
   const database = openDatabase(join(config.dataDir, "prism.sqlite"));
-  const streams = new StreamsRepo(database.db, box);
-  const keyed = streams.fillMissingBackupKeys();
+  // Built once: the relay still reads the synchronous repositories (RelayConfigSource); everything else the store.
+  const repos = sqliteRepos(database.db, box);
+  const store = sqliteStore(repos);
+  const keyed = await store.streams.fillMissingBackupKeys();
   if (keyed > 0) log.info({ streams: keyed }, "gave streams from before backup ingest their backup stream key");
-  const destinations = new DestinationsRepo(database.db, box);
   const bus = new EventBus((event, err) => log.error({ err, event }, "event subscriber failed"));
-  const tokens = new TokensRepo(database.db, box);
   // Listening before the relay starts, so no stream or destination event goes unannounced.
   const automation = createAutomation({
-    db: database.db,
-    box,
+    store,
     bus,
-    streams,
-    destinations,
     settings: config.webhooks,
     log: log.child({ component: "webhooks" }),
     // Read only once the relay runs (a destination.failed comes after a destination.state from it).
@@ -117,19 +111,16 @@ export async function startPrism(
   // Go-lives ask the schedule (made below, once the relay exists) which event they belong to.
   let schedule: Schedule | undefined;
   const accounts = createAccounts({
-    db: database.db,
-    box,
+    store,
     bus,
-    streams,
-    destinations,
     settings: config.accounts,
     redirectUri: oauthRedirectUri,
-    scheduledFor: (streamId, accountId) => schedule?.scheduledFor(streamId, accountId),
+    scheduledFor: async (streamId, accountId) => schedule?.scheduledFor(streamId, accountId),
     log: log.child({ component: "accounts" }),
   });
   accounts.start();
   const comments = createComments({
-    db: database.db,
+    store,
     box,
     bus,
     sources: options.chat?.sources ?? { forStream: (streamId) => accounts.chatSources(streamId) },
@@ -148,12 +139,13 @@ export async function startPrism(
   const relay = new Relay(
     { host: config.host, port: config.rtmpPort, tls: config.rtmps, ingest: config.ingest, app: INGEST_APP, platformRules: platformOf, output: { ...config.output, backoff: DEFAULT_BACKOFF } },
     {
+      // The relay's hot path still reads the synchronous SQLite repositories (issue #21's slice S5 makes it wait).
       streamByKey: (key) => {
-        const stream = streams.findByKey(key);
+        const stream = repos.streams.findByKey(key);
         return stream && { ...stream, slate: { ...stream.slate, image: slateImagePath(config.dataDir, stream.slate.image) } };
       },
       enabledTargets: (streamId) =>
-        destinations
+        repos.destinations
           .list(streamId)
           .filter((d) => d.enabled)
           // A destination of a linked account asks its platform for the URL and key before each connection.
@@ -163,7 +155,7 @@ export async function startPrism(
     log.child({ component: "relay" }),
   );
   const recordings = createRecordings({
-    db: database.db,
+    store,
     bus,
     hubs: relay,
     options: { ...config.recordings, ...options.recordings },
@@ -172,33 +164,32 @@ export async function startPrism(
   // Not the relay's concern: a bus subscriber that samples the relay's read-only figures.
   const recorder = new SessionRecorder({
     bus,
-    repo: new BroadcastSessionsRepo(database.db),
+    repo: store.broadcastSessions,
     relay,
-    platformOf: (streamId, destinationId) => destinations.get(streamId, destinationId)?.platform,
+    platformOf: async (streamId, destinationId) => (await store.destinations.get(streamId, destinationId))?.platform,
     settings: { bucketMs: config.sessions.bucketMs, retentionMs: config.webhooks.eventRetentionMs },
     log: log.child({ component: "sessions" }),
   });
   // After the webhooks subscribed (a session a crash left open is reported now), before the relay starts.
-  recorder.start();
+  await recorder.start();
   // Plays uploaded videos into streams through the relay's ingest, as the media player.
   const media = createMedia({
-    db: database.db,
+    store,
     bus,
     ingest: relay,
-    streamKeyOf: (streamId) => streams.get(streamId)?.streamKey,
+    streamKeyOf: async (streamId) => (await store.streams.get(streamId))?.streamKey,
     settings: config.media,
     log: log.child({ component: "media" }),
   });
   media.start();
   schedule = createSchedule({
-    db: database.db,
+    store,
     bus,
-    streams,
     announcements: accounts.announcements,
     isLive: (streamId) => relay.isLive(streamId),
     // A media event must name an uploaded video; whether it is still there at the start is the player's to say.
-    checkSource: (source) =>
-      source.type === "media" && !media.library.get(source.mediaId) ? `No uploaded video ${source.mediaId}: upload one with POST /api/v1/media (GET /api/v1/media lists them).` : null,
+    checkSource: async (source) =>
+      source.type === "media" && !(await media.library.get(source.mediaId)) ? `No uploaded video ${source.mediaId}: upload one with POST /api/v1/media (GET /api/v1/media lists them).` : null,
     settings: config.schedule,
     log: log.child({ component: "schedule" }),
   });
@@ -209,7 +200,7 @@ export async function startPrism(
     await recordings.start();
     const { rtmp: rtmpPort, rtmps: rtmpsPort } = await relay.start();
     // After the relay, so a start-up that starts an event finds it listening; before the API, so nothing is scheduled unarmed.
-    schedule.start();
+    await schedule.start();
     const publicHost = publicHostFor(config.host, config.publicHost);
     const ingestUrl = `rtmp://${hostPort(publicHost, rtmpPort)}/${INGEST_APP}`;
     const secureIngestUrl = rtmpsPort === null ? null : `rtmps://${hostPort(publicHost, rtmpsPort)}/${INGEST_APP}`;
@@ -233,11 +224,11 @@ export async function startPrism(
         };
       },
       viewersTotal: (streamId) => audience.api.total(streamId),
-      streams,
-      destinations,
+      streams: store.streams,
+      destinations: store.destinations,
       relay,
       bus,
-      auth: { admin: adminToken, tokens, sessions: new SessionsRepo(database.db, box) },
+      auth: { admin: adminToken, tokens: store.tokens, sessions: store.sessions },
       metrics,
       http: config.api,
       ingestUrl,
@@ -267,8 +258,8 @@ export async function startPrism(
         settings: config.accounts.platforms,
         destinationSettings: (platform) => accounts.destinationSettings(platform),
         // Chat a platform pushes (a webhook) joins each live stream's feed as if its reader had read it.
-        deliverChat: (platform, platformUserId, messages, accepts) => {
-          const streamIds = accounts.liveStreamsLinkedTo(platform, platformUserId, accepts);
+        deliverChat: async (platform, platformUserId, messages, accepts) => {
+          const streamIds = await accounts.liveStreamsLinkedTo(platform, platformUserId, accepts);
           for (const streamId of streamIds) comments.accept(streamId, platform, messages);
           return streamIds.length;
         },
@@ -309,7 +300,7 @@ export async function startPrism(
       apiUrl,
       adminToken,
       httpApp: api.app,
-      streams,
+      streams: store.streams,
       media: media.player,
       bus,
       log,
@@ -326,8 +317,8 @@ export async function startPrism(
           // After the relay (its stream.ended closes live recordings), before the database: the MP4s are made now.
           await recordings.stop();
           // After the relay, so the sessions it ended are reported; before the webhooks, so the reports go out.
-          recorder.stop();
-          comments.stop();
+          await recorder.stop();
+          await comments.stop();
           audience.stop();
           accounts.stop();
           // After the relay, so its last events (stream.ended) are in the outbox for the next start.
@@ -344,8 +335,8 @@ export async function startPrism(
     schedule.stop();
     await relay.stop();
     await recordings.stop();
-    recorder.stop();
-    comments.stop();
+    await recorder.stop();
+    await comments.stop();
     audience.stop();
     accounts.stop();
     await automation.stop();

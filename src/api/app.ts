@@ -112,7 +112,7 @@ export function createApi(
   app.route(API_PREFIX, webhookRoutes(deps));
   app.route(API_PREFIX, eventRoutes(deps));
   // After the event log's routes: /events/types is matched before /events/{eventId} (whose ids start with sev_ anyway).
-  app.route(API_PREFIX, scheduledEventRoutes({ schedule: deps.schedule, streamExists: (id) => deps.streams.get(id) !== undefined }));
+  app.route(API_PREFIX, scheduledEventRoutes({ schedule: deps.schedule, streamExists: async (id) => (await deps.streams.get(id)) !== undefined }));
   app.route(API_PREFIX, actionTokenRoutes(deps));
   app.route(API_PREFIX, accountRoutes({ accounts: deps.accounts, redirectUri: deps.oauthRedirectUri }));
   app.route(API_PREFIX, oauthCallbackRoutes({ accounts: deps.accounts }));

@@ -1,6 +1,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import type { AdminToken } from "./admin-token.js";
-import type { ApiToken, Scope, TokensRepo } from "../db/tokens-repo.js";
+import type { ApiToken, Scope } from "../db/tokens-repo.js";
+import type { TokensStore } from "../db/store.js";
 import { secretsEqual } from "../secrets/tokens.js";
 import { errorBody } from "./errors.js";
 import { API_PREFIX, isUnder } from "./paths.js";
@@ -60,31 +61,31 @@ export function requiredScope(method: string, path: string): Scope {
 }
 
 export interface Authenticator {
-  principalFor(token: string): Principal | undefined;
+  principalFor(token: string): Promise<Principal | undefined>;
   /** The same, from the keyed hash a session keeps instead of the token (TokensRepo.hashOf). */
-  principalForTokenHash(tokenHash: string): Principal | undefined;
-  hashOf(token: string): string;
+  principalForTokenHash(tokenHash: string): Promise<Principal | undefined>;
+  hashOf(token: string): Promise<string>;
 }
 
 /** How often a named token's lastUsedAt is written: often enough to be useful, never a write per request. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-export function createAuthenticator(admin: AdminToken, tokens: TokensRepo): Authenticator {
+export function createAuthenticator(admin: AdminToken, tokens: TokensStore): Authenticator {
   const touchedAt = new Map<string, number>();
   const adminPrincipal: Principal = { id: ADMIN_PRINCIPAL_ID, name: "admin", scopes: ["admin"] };
-  const named = (found: ApiToken | undefined): Principal | undefined => {
+  const named = async (found: ApiToken | undefined): Promise<Principal | undefined> => {
     if (!found) return undefined;
     const now = Date.now();
     if (now - (touchedAt.get(found.id) ?? 0) >= TOUCH_INTERVAL_MS) {
       touchedAt.set(found.id, now);
-      tokens.touch(found.id, new Date(now));
+      await tokens.touch(found.id, new Date(now));
     }
     return { id: found.id, name: found.name, scopes: found.scopes };
   };
   return {
-    principalFor: (token) => (admin.matches(token) ? adminPrincipal : named(tokens.findByToken(token))),
+    principalFor: async (token) => (admin.matches(token) ? adminPrincipal : named(await tokens.findByToken(token))),
     // The admin token's hash is taken afresh each time: after a rotation the old hash matches nothing.
-    principalForTokenHash: (hash) => (secretsEqual(hash, tokens.hashOf(admin.value)) ? adminPrincipal : named(tokens.findByHash(hash))),
+    principalForTokenHash: async (hash) => (secretsEqual(hash, await tokens.hashOf(admin.value)) ? adminPrincipal : named(await tokens.findByHash(hash))),
     hashOf: (token) => tokens.hashOf(token),
   };
 }
@@ -97,14 +98,14 @@ export function requireToken(
   auth: Authenticator,
   scopeFor: (c: Context) => Scope,
   /** The dashboard's cookie session (src/web/session.ts), used only when no Authorization header is sent. */
-  session?: (c: Context) => SessionResult | undefined,
+  session?: (c: Context) => Promise<SessionResult | undefined>,
 ): MiddlewareHandler<AuthEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const token: string | undefined = /^Bearer\s+(\S+)\s*$/i.exec(header)?.[1];
     let principal: Principal | undefined;
     if (!token && !header && session) {
-      const fromCookie = session(c);
+      const fromCookie = await session(c);
       if (fromCookie && "error" in fromCookie && fromCookie.error === "csrf") {
         return c.json(errorBody("forbidden", "The dashboard session needs the X-CSRF-Token header (the prism_csrf cookie's value) on requests that change something. Reload the page."), 403);
       }
@@ -120,7 +121,7 @@ export function requireToken(
         401,
       );
     }
-    principal ??= auth.principalFor(token!);
+    principal ??= await auth.principalFor(token!);
     if (!principal) {
       c.header("WWW-Authenticate", 'Bearer realm="prism", error="invalid_token"');
       return c.json(errorBody("unauthorized", "The API token is not valid: it was mistyped, deleted or rotated."), 401);

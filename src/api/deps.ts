@@ -1,6 +1,6 @@
 import type { EventBus } from "../bus.js";
-import type { StreamsRepo } from "../db/streams-repo.js";
-import type { DestinationSummary, DestinationsRepo } from "../db/destinations-repo.js";
+import type { DestinationSummary } from "../db/destinations-repo.js";
+import type { DestinationsStore, SessionsStore, StreamsStore, TokensStore } from "../db/store.js";
 import type { IngestHealth, InputId } from "../relay/hub.js";
 import type { InputHealth } from "../relay/ingest/input-meter.js";
 import type { OutputHealth } from "../relay/output.js";
@@ -8,8 +8,6 @@ import type { IngestState, LiveStreamSnapshot } from "../relay/relay.js";
 import type { DestinationTranscode } from "../relay/transcode/transcoding.js";
 import type { Logger } from "../log.js";
 import type { SlateImageStore } from "../relay/slate-image.js";
-import type { TokensRepo } from "../db/tokens-repo.js";
-import type { SessionsRepo } from "../db/sessions-repo.js";
 import type { AdminToken } from "./admin-token.js";
 import type { Metrics } from "../metrics/metrics.js";
 import type { AddressPolicy } from "../net/address-policy.js";
@@ -41,12 +39,12 @@ export interface ApiDeps {
   platformHealth?: (streamId: string, destination: Pick<DestinationSummary, "id" | "platform" | "accountId">) => DestinationPlatformHealth;
   /** The live stream's viewers, its destinations' counts added up (absent or null: none counted). */
   viewersTotal?: (streamId: string) => { count: number; at: string } | null;
-  streams: StreamsRepo;
-  destinations: DestinationsRepo;
+  streams: StreamsStore;
+  destinations: DestinationsStore;
   relay: RelayView;
   bus: EventBus;
   /** The admin token (rotatable) and the named tokens with scopes. */
-  auth: { admin: AdminToken; tokens: TokensRepo; sessions: SessionsRepo };
+  auth: { admin: AdminToken; tokens: TokensStore; sessions: SessionsStore };
   metrics: Metrics;
   /** HTTP-level limits, from the configuration. */
   http: HttpSettings;

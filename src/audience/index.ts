@@ -4,7 +4,7 @@ import type { Logger } from "../log.js";
 import type { ViewerReading } from "../destinations/viewer-types.js";
 import { viewerMetrics } from "./metrics.js";
 import { pollViewers } from "./poller.js";
-import type { DestinationViewers, ViewerSources } from "./types.js";
+import type { DestinationViewers, ViewerSource, ViewerSources } from "./types.js";
 
 export type { DestinationViewers, ViewerSource, ViewerSources } from "./types.js";
 
@@ -58,7 +58,16 @@ export function createAudience(deps: { bus: EventBus; sources: ViewerSources; lo
     const state: LiveAudience = { sessionId, controller: new AbortController(), latest: new Map() };
     live.set(streamId, state);
     const log = deps.log.child({ stream: streamId });
-    for (const source of deps.sources.forStream(streamId)) {
+    void Promise.resolve(deps.sources.forStream(streamId))
+      .then((sources) => {
+        // Ended, or begun again over a newer list, while the sources were looked up.
+        if (!state.controller.signal.aborted) poll(streamId, state, previous, sources, log);
+      })
+      .catch((err: unknown) => log.error({ err }, "could not find what reads the stream's viewer counts"));
+  };
+
+  const poll = (streamId: string, state: LiveAudience, previous: LiveAudience | undefined, sources: ViewerSource[], log: Logger) => {
+    for (const source of sources) {
       // A destination changed while live keeps its last reading until its poller reads again.
       const kept = previous?.latest.get(source.destinationId);
       if (kept) state.latest.set(source.destinationId, kept);

@@ -10,7 +10,7 @@ export interface ViewerSource {
 
 /** Where the poller finds a stream's destinations (the OAuth layer builds the AccountApis). */
 export interface ViewerSources {
-  forStream(streamId: string): ViewerSource[];
+  forStream(streamId: string): ViewerSource[] | Promise<ViewerSource[]>;
 }
 
 /** A destination's viewers as health shows them: the last count and when it was read, or why there is none. */

@@ -26,7 +26,7 @@ export async function runStart(opts: { config?: string }): Promise<void> {
     }
     throw err;
   }
-  printBanner(prism, config.configFile);
+  await printBanner(prism, config.configFile);
   stopOnSignals(prism);
 }
 
@@ -64,9 +64,9 @@ function stopOnSignals(prism: Prism): void {
  * Secrets are shown in full only to a person at a terminal: when stdout is a file or a log
  * collector, they are masked and the banner says where to find them instead.
  */
-function printBanner(prism: Prism, configFile: string | undefined): void {
-  const streams = prism.streams.list();
-  if (streams.length === 0) streams.push(prism.streams.create("My stream"));
+async function printBanner(prism: Prism, configFile: string | undefined): Promise<void> {
+  const streams = await prism.streams.list();
+  if (streams.length === 0) streams.push(await prism.streams.create("My stream"));
   const tty = process.stdout.isTTY === true;
   const show = (secret: string) => (tty ? secret : maskSecret(secret));
   const token = prism.adminToken;

@@ -1,10 +1,10 @@
 import type { Registry } from "prom-client";
 import type { EventBus } from "../bus.js";
-import type { Db } from "../db/client.js";
 import type { Logger } from "../log.js";
 import type { SecretBox } from "../secrets/secret-box.js";
 import { randomSecret } from "../secrets/tokens.js";
-import { CommentsRepo, type ChatBlock, type ChatFilter } from "../db/comments-repo.js";
+import type { ChatBlock, ChatFilter } from "../db/comments-repo.js";
+import type { CommentsStore } from "../db/store.js";
 import type { ChatReaderState, IncomingChatMessage } from "../destinations/chat-types.js";
 import { LiveFeed } from "./feed.js";
 import { Merger } from "./merger.js";
@@ -35,28 +35,28 @@ export interface SendResult {
 export interface CommentsApi {
   /** How a destination's chat reader is doing, with the reason when it is not live; undefined: no reader. */
   readerState(streamId: string, destinationId: string): { state: ChatReaderState; detail?: string } | undefined;
-  history(streamId: string, opts: { beforeSeq?: number; limit: number; includeFlagged: boolean }): ChatComment[];
+  history(streamId: string, opts: { beforeSeq?: number; limit: number; includeFlagged: boolean }): Promise<ChatComment[]>;
   /**
    * Live feed from after `afterSeq` (null: from now): the backlog first, then live events, with
-   * nothing lost or repeated in between. Returns the unsubscribe function.
+   * nothing lost or repeated in between. Resolves to the unsubscribe function once the backlog is handed over.
    */
-  follow(streamId: string, afterSeq: number | null, listener: (events: readonly FeedEvent[]) => void): () => void;
+  follow(streamId: string, afterSeq: number | null, listener: (events: readonly FeedEvent[]) => void): Promise<() => void>;
   send(streamId: string, text: string, platforms?: string[]): Promise<SendResult[]>;
   hide(streamId: string, commentId: string): Promise<{ comment: ChatComment; platformDeleted: SendResult | null } | undefined>;
   block(streamId: string, platform: string, authorId: string): Promise<{ block: ChatBlock; hidden: number; platformBanned: SendResult | null }>;
-  unblock(streamId: string, platform: string, authorId: string): boolean;
-  blocks(streamId: string): ChatBlock[];
-  filters(streamId: string): ChatFilter[];
+  unblock(streamId: string, platform: string, authorId: string): Promise<boolean>;
+  blocks(streamId: string): Promise<ChatBlock[]>;
+  filters(streamId: string): Promise<ChatFilter[]>;
   /** Also flags the stream's visible messages it matches (a `removed` event tells live clients). */
-  addFilter(streamId: string, kind: "word" | "regex", pattern: string): ChatFilter;
-  deleteFilter(streamId: string, id: string): boolean;
+  addFilter(streamId: string, kind: "word" | "regex", pattern: string): Promise<ChatFilter>;
+  deleteFilter(streamId: string, id: string): Promise<boolean>;
   /** The stream's chat modes, and what each platform said when they were last applied. */
-  chatModes(streamId: string): { modes: ChatModes; results: ModesResult[] };
+  chatModes(streamId: string): Promise<{ modes: ChatModes; results: ModesResult[] }>;
   /** Stores the modes and applies them now on every platform chat of the stream (again at each go-live). */
   setChatModes(streamId: string, modes: ChatModes): Promise<{ modes: ChatModes; results: ModesResult[] }>;
   /** A new overlay token for the stream, shown this once; the old one stops working. */
-  rotateOverlayToken(streamId: string): string;
-  streamForOverlayToken(token: string): string | undefined;
+  rotateOverlayToken(streamId: string): Promise<string>;
+  streamForOverlayToken(token: string): Promise<string | undefined>;
 }
 
 export interface Comments {
@@ -66,13 +66,23 @@ export interface Comments {
   /** Registers the comment metrics (messages by platform and outcome, reader states) on the service's registry. */
   instrument(registry: Registry): void;
   start(): void;
-  stop(): void;
+  /** Stops the readers and resolves once what the mergers still held is stored. */
+  stop(): Promise<void>;
 }
 
+/** As many as the merger remembers itself; an older repeat reaches the store, whose unique index drops it. */
+const RECENT_STORED_KEYS = 5_000;
+
 /** The merged comment feed: readers → merger → moderation → store → live subscribers and the bus. */
-export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; sources: ChatSources; settings: CommentSettings; log: Logger }): Comments {
-  const repo = new CommentsRepo(deps.db);
+export function createComments(deps: { store: { comments: CommentsStore }; box: SecretBox; bus: EventBus; sources: ChatSources; settings: CommentSettings; log: Logger }): Comments {
+  const repo = deps.store.comments;
   const moderation = new Moderation(repo);
+  /** Recent (platform, id) keys already stored, per stream, read at go-live: the merger asks per message and cannot wait. */
+  const storedKeys = new Map<string, Set<string>>();
+  /** Each stream's batches are stored one after another, so the feed keeps the merger's order. */
+  const storing = new Map<string, Promise<void>>();
+  /** The go-live each stream's (asynchronous) start belongs to: an end or a newer start makes an older one moot. */
+  const starts = new Map<string, object>();
   const live = new LiveFeed();
   const mergers = new Map<string, Merger>();
   const modes = new ChatModeKeeper();
@@ -81,7 +91,20 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
   const streamNames = new Map<string, string>();
   let observer: CommentsObserver | null = null;
 
+  /** The merger's release, synchronous: queued behind the stream's earlier batches. */
   const released = (batch: NewComment[]) => {
+    const streamId = batch[0]!.streamId;
+    const next = (storing.get(streamId) ?? Promise.resolve())
+      .then(() => store(batch))
+      .catch((err: unknown) => deps.log.error({ err, stream: streamId }, "chat messages could not be stored"));
+    storing.set(streamId, next);
+    void next.then(() => {
+      if (storing.get(streamId) === next) storing.delete(streamId);
+    });
+  };
+
+  const store = async (batch: NewComment[]) => {
+    await moderation.load(batch[0]!.streamId);
     for (const c of batch) {
       c.flagged = moderation.flag(c.streamId, c.text);
       if (moderation.isBlocked(c.streamId, c.platform, c.author.id)) c.hidden = "blocked";
@@ -90,7 +113,7 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
     }
     let stored: ChatComment[];
     try {
-      stored = repo.insertBatch(batch);
+      stored = await repo.insertBatch(batch);
     } catch (err) {
       // A stream deleted while its chat was still arriving: nothing to keep.
       deps.log.warn({ reason: (err as Error).message }, "could not store chat messages");
@@ -120,28 +143,38 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
   const mergerFor = (streamId: string) => {
     let merger = mergers.get(streamId);
     if (!merger) {
-      merger = new Merger(streamId, { windowMs: deps.settings.reorderWindowMs }, released, (platform, id) => repo.exists(streamId, platform, id));
+      merger = new Merger(streamId, { windowMs: deps.settings.reorderWindowMs }, released, (platform, id) => storedKeys.get(streamId)?.has(`${platform}\n${id}`) ?? false);
       mergers.set(streamId, merger);
     }
     return merger;
   };
   const accept = (streamId: string, platform: string, messages: IncomingChatMessage[]) => mergerFor(streamId).accept(platform, messages);
 
-  const startStream = (streamId: string) => {
+  const startStream = async (streamId: string) => {
     readers.get(streamId)?.stop();
-    const sources = deps.sources.forStream(streamId);
+    const start = {};
+    starts.set(streamId, start);
+    const [sources, recent, stored] = await Promise.all([
+      deps.sources.forStream(streamId),
+      repo.recentPlatformKeys(streamId, RECENT_STORED_KEYS),
+      repo.chatModes(streamId),
+      moderation.load(streamId),
+    ]);
+    if (starts.get(streamId) !== start) return; // ended (or started again) meanwhile
+    storedKeys.set(streamId, new Set(recent));
     if (sources.length === 0) return;
     deps.log.info({ stream: streamId, platforms: sources.map((s) => s.platform) }, "reading chat");
     const merger = mergerFor(streamId);
     merger.expect(sources.map((s) => s.platform));
     readers.set(streamId, new StreamReaders(sources, merger, deps.log.child({ stream: streamId })));
     // Set modes are applied again at each go-live; all off leaves the platforms' own settings alone.
-    const stored = repo.chatModes(streamId);
     if (activeModes(stored).length > 0) {
       void modes.apply(streamId, stored, sources).then((results) => deps.log.info({ stream: streamId, results }, "chat modes applied"));
     }
   };
   const endStream = (streamId: string) => {
+    starts.delete(streamId);
+    storedKeys.delete(streamId);
     readers.get(streamId)?.stop();
     readers.delete(streamId);
     mergers.get(streamId)?.close();
@@ -164,17 +197,22 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
       return reader && { state: reader.state, ...(reader.detail !== undefined && { detail: reader.detail }) };
     },
     history: (streamId, opts) => repo.history(streamId, opts),
-    follow(streamId, afterSeq, listener) {
+    async follow(streamId, afterSeq, listener) {
       if (afterSeq === null) return live.subscribe(streamId, listener);
       // Subscribe first and hold live events while the backlog is read, then drop what the backlog covered.
       let held: FeedEvent[] | null = [];
       const off = live.subscribe(streamId, (events) => (held ? held.push(...events) : listener(events)));
       let last = afterSeq;
-      for (;;) {
-        const page = repo.visibleAfter(streamId, last, 1000);
-        if (page.length > 0) listener(page.map((comment) => ({ type: "comment" as const, comment })));
-        if (page.length < 1000) break;
-        last = page[page.length - 1]!.seq;
+      try {
+        for (;;) {
+          const page = await repo.visibleAfter(streamId, last, 1000);
+          if (page.length > 0) listener(page.map((comment) => ({ type: "comment" as const, comment })));
+          if (page.length < 1000) break;
+          last = page[page.length - 1]!.seq;
+        }
+      } catch (err) {
+        off();
+        throw err;
       }
       const backlogEnd = last;
       const pending = held.filter((e) => e.type !== "comment" || e.comment.seq > backlogEnd);
@@ -183,7 +221,7 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
       return off;
     },
     async send(streamId, text, platforms) {
-      const sources = deps.sources.forStream(streamId).filter((s) => !platforms || platforms.includes(s.platform));
+      const sources = (await deps.sources.forStream(streamId)).filter((s) => !platforms || platforms.includes(s.platform));
       return Promise.all(
         sources.map((s) =>
           s.chat.send
@@ -193,53 +231,54 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
       );
     },
     async hide(streamId, commentId) {
-      const comment = repo.get(streamId, commentId);
+      const comment = await repo.get(streamId, commentId);
       if (!comment) return undefined;
-      const ids = repo.hide(streamId, { id: commentId }, "hidden");
+      const ids = await repo.hide(streamId, { id: commentId }, "hidden");
       if (ids.length > 0) live.publish(streamId, [{ type: "removed", ids, reason: "hidden" }]);
-      const source = deps.sources.forStream(streamId).find((s) => s.platform === comment.platform && s.chat.deleteMessage);
-      const platformMessageId = repo.platformMessageId(comment.id);
+      const source = (await deps.sources.forStream(streamId)).find((s) => s.platform === comment.platform && s.chat.deleteMessage);
+      const platformMessageId = await repo.platformMessageId(comment.id);
       const platformDeleted = source && platformMessageId ? await viaPlatform(source.platform, source.destinationId, () => source.chat.deleteMessage!(source.api, source.stream, platformMessageId)) : null;
       return { comment: { ...comment, hidden: "hidden" }, platformDeleted };
     },
     async block(streamId, platform, authorId) {
-      const block = repo.addBlock(streamId, platform, authorId, repo.authorName(streamId, platform, authorId) ?? null);
+      const block = await repo.addBlock(streamId, platform, authorId, (await repo.authorName(streamId, platform, authorId)) ?? null);
       moderation.invalidate(streamId);
-      const ids = repo.hide(streamId, { platform, authorId }, "blocked");
+      const ids = await repo.hide(streamId, { platform, authorId }, "blocked");
       if (ids.length > 0) live.publish(streamId, [{ type: "removed", ids, reason: "blocked" }]);
-      const source = deps.sources.forStream(streamId).find((s) => s.platform === platform && s.chat.banAuthor);
+      const source = (await deps.sources.forStream(streamId)).find((s) => s.platform === platform && s.chat.banAuthor);
       const platformBanned = source ? await viaPlatform(platform, source.destinationId, () => source.chat.banAuthor!(source.api, source.stream, authorId)) : null;
       return { block, hidden: ids.length, platformBanned };
     },
-    unblock(streamId, platform, authorId) {
-      const removed = repo.deleteBlock(streamId, platform, authorId);
+    async unblock(streamId, platform, authorId) {
+      const removed = await repo.deleteBlock(streamId, platform, authorId);
       moderation.invalidate(streamId);
       return removed;
     },
     blocks: (streamId) => repo.listBlocks(streamId),
     filters: (streamId) => repo.listFilters(streamId),
-    addFilter(streamId, kind, pattern) {
-      const filter = repo.addFilter(streamId, kind, pattern);
+    async addFilter(streamId, kind, pattern) {
+      const filter = await repo.addFilter(streamId, kind, pattern);
       moderation.invalidate(streamId);
+      await moderation.load(streamId);
       // A filter added mid-stream is usually aimed at what is on screen right now: it applies to the history too.
-      const ids = repo.flagVisible(streamId, (text) => moderation.flag(streamId, text));
+      const ids = await repo.flagVisible(streamId, (text) => moderation.flag(streamId, text));
       if (ids.length > 0) live.publish(streamId, [{ type: "removed", ids, reason: "filtered" }]);
       return filter;
     },
-    deleteFilter(streamId, id) {
-      const removed = repo.deleteFilter(streamId, id);
+    async deleteFilter(streamId, id) {
+      const removed = await repo.deleteFilter(streamId, id);
       moderation.invalidate(streamId);
       return removed;
     },
-    chatModes: (streamId) => ({ modes: repo.chatModes(streamId), results: modes.lastResults(streamId) }),
+    chatModes: async (streamId) => ({ modes: await repo.chatModes(streamId), results: modes.lastResults(streamId) }),
     async setChatModes(streamId, wanted) {
-      repo.setChatModes(streamId, wanted);
-      const results = await modes.apply(streamId, wanted, deps.sources.forStream(streamId));
+      await repo.setChatModes(streamId, wanted);
+      const results = await modes.apply(streamId, wanted, await deps.sources.forStream(streamId));
       return { modes: wanted, results };
     },
-    rotateOverlayToken(streamId) {
+    async rotateOverlayToken(streamId) {
       const token = randomSecret("prism_ovl");
-      repo.setOverlayToken(streamId, deps.box.lookupHash(token));
+      await repo.setOverlayToken(streamId, deps.box.lookupHash(token));
       return token;
     },
     streamForOverlayToken: (token) => repo.streamForOverlayToken(deps.box.lookupHash(token)),
@@ -257,14 +296,15 @@ export function createComments(deps: { db: Db; box: SecretBox; bus: EventBus; so
       unsubscribe.push(
         deps.bus.on("stream.started", ({ streamId, name }) => {
           streamNames.set(streamId, name);
-          startStream(streamId);
+          void startStream(streamId).catch((err: unknown) => deps.log.error({ err, stream: streamId }, "could not start reading the stream's chat"));
         }),
       );
       unsubscribe.push(deps.bus.on("stream.ended", ({ streamId }) => endStream(streamId)));
     },
-    stop() {
+    async stop() {
       for (const off of unsubscribe.splice(0)) off();
       for (const streamId of [...new Set([...readers.keys(), ...mergers.keys()])]) endStream(streamId);
+      await Promise.all(storing.values());
     },
   };
 }

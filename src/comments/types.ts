@@ -17,7 +17,7 @@ export interface ChatSource {
 
 /** Where the feed finds a stream's chats (the OAuth layer builds the AccountApis). */
 export interface ChatSources {
-  forStream(streamId: string): ChatSource[];
+  forStream(streamId: string): ChatSource[] | Promise<ChatSource[]>;
 }
 
 /** What live subscribers are told. */

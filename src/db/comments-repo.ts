@@ -106,6 +106,22 @@ export class CommentsRepo {
   }
   private existsStmt: Statement | undefined;
 
+  /**
+   * The (platform, platform message id) pairs of the stream's newest `limit` messages, as `platform\nid`: what a
+   * reader starting again may hand over a second time. Seeds the feed's synchronous repeat check (ON CONFLICT in
+   * insertBatch stays the real guard).
+   */
+  recentPlatformKeys(streamId: string, limit: number): string[] {
+    return this.db
+      .select({ platform: comments.platform, id: comments.platformMessageId })
+      .from(comments)
+      .where(eq(comments.streamId, streamId))
+      .orderBy(desc(comments.seq))
+      .limit(limit)
+      .all()
+      .map((r) => `${r.platform}\n${r.id}`);
+  }
+
   /** Newest first, before `beforeSeq`; flagged ones only when asked; hidden ones never. */
   history(streamId: string, opts: { beforeSeq?: number; limit: number; includeFlagged: boolean }): ChatComment[] {
     return this.db

@@ -19,8 +19,9 @@ export interface AccountApi {
    */
   tokenRefused?(reason: string): Error;
   /** Small non-secret platform objects kept with the account (e.g. a reusable live stream id). */
-  data(): Record<string, unknown>;
-  saveData(data: Record<string, unknown>): void;
+  /** A promise where they come from the store; stand-ins (tests, benchmarks) may answer at once. */
+  data(): Record<string, unknown> | Promise<Record<string, unknown>>;
+  saveData(data: Record<string, unknown>): void | Promise<void>;
 }
 
 /** The stream a destination belongs to, as platforms that take a title need it. */
@@ -44,8 +45,8 @@ export interface StreamInfo {
  * whether the platform's once-per-go-live step (e.g. posting an announcement) already ran.
  */
 export interface DestinationLive {
-  settings(): unknown;
-  updateSettings(patch: unknown): void;
+  settings(): Promise<unknown>;
+  updateSettings(patch: unknown): Promise<void>;
   /** True outside a go-live Prism saw start: nothing is done once-per-go-live for a stream that did not start. */
   doneThisGoLive(): boolean;
   markDoneThisGoLive(): void;

@@ -99,8 +99,8 @@ export interface DestinationSettingsSupport<Input = any, Stored = any, View = an
 
 /** Where destination settings are kept (the composition root provides it). */
 export interface DestinationSettingsStore {
-  get(destinationId: string): unknown;
-  update(destinationId: string, patch: unknown): unknown;
+  get(destinationId: string): Promise<unknown>;
+  update(destinationId: string, patch: unknown): Promise<unknown>;
 }
 
 /** What a platform's routes are given: its settings, the API's tools, and the comment feed. */
@@ -115,14 +115,14 @@ export interface PlatformRouteDeps<Options = unknown> {
     errorBody(code: string, message: string): { error: { code: string; message: string } };
   };
   /** The settings a destination of this platform keeps (`destinationSettings` of the destinations API), if any. */
-  destinationSettings(destinationId: string): unknown;
+  destinationSettings(destinationId: string): Promise<unknown>;
   chat: {
     /**
      * Hands messages the platform pushed (rather than a reader read) to the feeds of the live streams
      * with an enabled destination of this platform linked to the account `platformUserId` — of those,
      * only destinations `accepts` agrees to. How many streams took them.
      */
-    deliver(platformUserId: string, messages: IncomingChatMessage[], accepts?: (destinationId: string) => boolean): number;
+    deliver(platformUserId: string, messages: IncomingChatMessage[], accepts?: (destinationId: string) => Promise<boolean>): Promise<number>;
   };
 }
 

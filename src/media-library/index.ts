@@ -1,7 +1,6 @@
 import type { Logger } from "pino";
-import type { Db } from "../db/client.js";
 import type { EventBus } from "../bus.js";
-import { MediaRepo } from "../db/media-repo.js";
+import type { MediaStore } from "../db/store.js";
 import { MediaLibrary } from "./library.js";
 import { MediaPlayer, type MediaIngest } from "./player.js";
 
@@ -18,14 +17,14 @@ export interface MediaApi {
 
 /** Uploaded videos (issue #18): the library on disk and the player that streams them as live. */
 export function createMedia(deps: {
-  db: Db;
+  store: { media: MediaStore };
   bus: EventBus;
   ingest: MediaIngest;
-  streamKeyOf(streamId: string): string | undefined;
+  streamKeyOf(streamId: string): Promise<string | undefined>;
   settings: { dir: string; maxBytes: number };
   log: Logger;
 }) {
-  const library = new MediaLibrary(new MediaRepo(deps.db), { ...deps.settings, maxConcurrentUploads: 4 }, deps.log);
+  const library = new MediaLibrary(deps.store.media, { ...deps.settings, maxConcurrentUploads: 4 }, deps.log);
   const player = new MediaPlayer({ library, ingest: deps.ingest, streamKeyOf: deps.streamKeyOf, bus: deps.bus, log: deps.log });
   return {
     library,

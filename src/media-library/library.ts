@@ -5,7 +5,8 @@ import { randomBytes } from "node:crypto";
 import { Transform, type Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Logger } from "pino";
-import type { MediaFile, MediaRepo } from "../db/media-repo.js";
+import type { MediaFile } from "../db/media-repo.js";
+import type { MediaStore } from "../db/store.js";
 import { probeVideoFile } from "../media/video-file.js";
 import { MediaError } from "./errors.js";
 import { containerOf, unplayableReason } from "./formats.js";
@@ -50,16 +51,16 @@ export class MediaLibrary {
   private uploading = 0;
 
   constructor(
-    private readonly repo: MediaRepo,
+    private readonly repo: MediaStore,
     readonly settings: MediaSettings,
     private readonly log: Logger,
   ) {}
 
-  get(id: string): MediaFile | undefined {
+  get(id: string): Promise<MediaFile | undefined> {
     return this.repo.get(id);
   }
 
-  list(): MediaFile[] {
+  list(): Promise<MediaFile[]> {
     return this.repo.list();
   }
 
@@ -104,7 +105,7 @@ export class MediaLibrary {
       if (reason) throw new MediaError(422, "unplayable_media", `Prism cannot stream this file: ${reason}`, { container: info.formatName, video: info.video?.codec ?? null, audio: info.audio?.codec ?? null });
       const fileName = `${id}.${containerOf(info.formatName)}`;
       await rename(partial, join(this.settings.dir, fileName));
-      const file = this.repo.add({
+      const file = await this.repo.add({
         id,
         name: name.slice(0, MAX_NAME) || fileName,
         fileName,
@@ -124,8 +125,8 @@ export class MediaLibrary {
 
   /** Removes the record and the file; false if there was no such file. */
   async remove(id: string): Promise<boolean> {
-    const file = this.repo.get(id);
-    if (!file || !this.repo.delete(id)) return false;
+    const file = await this.repo.get(id);
+    if (!file || !(await this.repo.delete(id))) return false;
     await rm(this.pathOf(file), { force: true });
     this.log.info({ mediaId: id }, "media file deleted");
     return true;

@@ -57,7 +57,7 @@ export class MediaPlayer {
       library: MediaLibrary;
       ingest: MediaIngest;
       /** The stream's primary key, or undefined if there is no such stream. */
-      streamKeyOf(streamId: string): string | undefined;
+      streamKeyOf(streamId: string): Promise<string | undefined>;
       bus: EventBus;
       log: Logger;
     },
@@ -91,11 +91,11 @@ export class MediaPlayer {
     const refuse = (reason: string): PlaybackStart => ({ ok: false, reason });
     const { library, ingest, log } = this.deps;
     if (this.playing.has(request.eventId)) return refuse("This event is already playing its file.");
-    const file = library.get(request.mediaId);
+    const file = await library.get(request.mediaId);
     if (!file) return refuse(`Media file ${request.mediaId} no longer exists (it was deleted); pick another file for the event.`);
     if (!(await library.present(file))) return refuse(`Media file ${request.mediaId} ("${file.name}") is missing from the media directory; upload it again.`);
     if (this.stopped) return refuse("Prism is shutting down.");
-    const streamKey = this.deps.streamKeyOf(request.streamId);
+    const streamKey = await this.deps.streamKeyOf(request.streamId);
     if (!streamKey) return refuse(`Stream ${request.streamId} no longer exists.`);
     if (ingest.isLive(request.streamId) || [...this.playing.values()].some((p) => p.request.streamId === request.streamId)) {
       return refuse("The stream is already live (its encoder or another file is publishing); the file was not played.");

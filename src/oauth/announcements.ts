@@ -1,6 +1,5 @@
 import type { Logger } from "../log.js";
-import type { AccountsRepo } from "../db/accounts-repo.js";
-import type { DestinationsRepo } from "../db/destinations-repo.js";
+import type { AccountsStore, DestinationsStore } from "../db/store.js";
 import type { LinkedPlatform, PlannedBroadcast } from "../destinations/account-types.js";
 import { PlatformRefused } from "../core/platform-errors.js";
 import type { TokenKeeper } from "./token-keeper.js";
@@ -23,8 +22,8 @@ export interface AnnouncementOutcome {
 export class EventAnnouncements {
   constructor(
     private readonly deps: {
-      accounts: AccountsRepo;
-      destinations: DestinationsRepo;
+      accounts: AccountsStore;
+      destinations: DestinationsStore;
       platforms: ReadonlyMap<string, LinkedPlatform>;
       labels: ReadonlyMap<string, string>;
       keeper: TokenKeeper;
@@ -33,9 +32,9 @@ export class EventAnnouncements {
   ) {}
 
   /** The linked accounts a stream's enabled destinations go live through, each once. */
-  targets(streamId: string): Array<{ accountId: string; platform: string }> {
+  async targets(streamId: string): Promise<Array<{ accountId: string; platform: string }>> {
     const seen = new Map<string, string>();
-    for (const d of this.deps.destinations.list(streamId)) if (d.enabled && d.accountId && !seen.has(d.accountId)) seen.set(d.accountId, d.platform);
+    for (const d of await this.deps.destinations.list(streamId)) if (d.enabled && d.accountId && !seen.has(d.accountId)) seen.set(d.accountId, d.platform);
     return [...seen].map(([accountId, platform]) => ({ accountId, platform }));
   }
 
@@ -69,7 +68,7 @@ export class EventAnnouncements {
     if ("unsupported" in schedule) return outcome("not_available", schedule.unsupported);
     const why = schedule.unavailable?.();
     if (why) return outcome("not_available", why);
-    const account = this.deps.accounts.get(accountId);
+    const account = await this.deps.accounts.get(accountId);
     if (!account) return outcome("refused", `The ${label} account was unlinked from Prism: link it again.`);
     try {
       return { accountId, platform, ...(await run(schedule, this.deps.keeper.api(account))) };

@@ -26,8 +26,8 @@ export class GoLives {
   /** One destination of a stream during its go-live, its settings kept in `store` (if its platform has any). */
   destination(streamId: string, destinationId: string, store: DestinationSettingsStore | undefined): DestinationLive {
     return {
-      settings: () => store?.get(destinationId),
-      updateSettings: (patch) => void store?.update(destinationId, patch),
+      settings: async () => store?.get(destinationId),
+      updateSettings: async (patch) => void (await store?.update(destinationId, patch)),
       // Outside a known go-live nothing is done: a post goes out only for a stream that started.
       doneThisGoLive: () => this.done.get(streamId)?.has(destinationId) ?? true,
       markDoneThisGoLive: () => void this.done.get(streamId)?.add(destinationId),

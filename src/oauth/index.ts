@@ -2,12 +2,9 @@ import type { Registry } from "prom-client";
 import type { EventBus } from "../bus.js";
 import type { AccountSettings } from "../config.js";
 import type { Logger } from "../log.js";
-import type { Db } from "../db/client.js";
-import type { SecretBox } from "../secrets/secret-box.js";
-import { AccountsRepo, type AccountSummary } from "../db/accounts-repo.js";
-import { OAuthStatesRepo } from "../db/oauth-states-repo.js";
-import type { Destination, DestinationsRepo } from "../db/destinations-repo.js";
-import type { StreamsRepo } from "../db/streams-repo.js";
+import type { AccountSummary } from "../db/accounts-repo.js";
+import type { Destination } from "../db/destinations-repo.js";
+import type { DestinationSettingsStore as DestinationSettingsRows, Store } from "../db/store.js";
 import { platformOf, platforms } from "../destinations/registry.js";
 import type { PlatformAdapter } from "../destinations/types.js";
 import type { LinkedPlatform, PlatformUsage } from "../destinations/account-types.js";
@@ -19,7 +16,6 @@ import { LinkedDestinations } from "./linked-destinations.js";
 import { LinkError } from "./errors.js";
 import type { ChatSource } from "../comments/types.js";
 import type { ViewerSource } from "../audience/types.js";
-import { DestinationSettingsRepo } from "../db/destination-settings-repo.js";
 import { GoLives } from "./go-lives.js";
 import { EventAnnouncements } from "./announcements.js";
 
@@ -33,10 +29,10 @@ export { LinkDeclined } from "./linking.js";
 export interface AccountsApi {
   /** Platforms whose accounts can be linked, and whether this Prism has an app (client id) for each. */
   platforms(): Array<{ platform: string; displayName: string; configured: boolean; pkce: boolean }>;
-  startLink(platform: string): { authorizeUrl: string; redirectUri: string; expiresAt: Date };
+  startLink(platform: string): Promise<{ authorizeUrl: string; redirectUri: string; expiresAt: Date }>;
   finishLink(platform: string, query: CallbackQuery): Promise<AccountSummary>;
-  list(): AccountSummary[];
-  get(id: string): AccountSummary | undefined;
+  list(): Promise<AccountSummary[]>;
+  get(id: string): Promise<AccountSummary | undefined>;
   /** Forgets the account and revokes Prism's access where the platform offers revocation. */
   unlink(id: string): Promise<{ revoked: boolean; message: string }>;
 }
@@ -46,16 +42,16 @@ export interface Accounts {
   /** The relay's `resolve` for a destination whose ingest comes from its account. */
   resolverFor(destination: Pick<Destination, "id" | "streamId" | "platform" | "accountId">): (() => Promise<{ url: string; streamKey: string }>) | undefined;
   /** The chats the comment feed reads for a stream: its enabled linked-account destinations whose platform has chat. */
-  chatSources(streamId: string): ChatSource[];
+  chatSources(streamId: string): Promise<ChatSource[]>;
   /** Each enabled destination of a stream with what reads its live viewer count, or why nothing can. */
-  viewerSources(streamId: string): ViewerSource[];
+  viewerSources(streamId: string): Promise<ViewerSource[]>;
   /** Where a platform's destinations keep their own settings (its adapter's destinationSettings), if it has any. */
   destinationSettings(platform: string): DestinationSettingsStore | undefined;
   /**
    * The live streams with an enabled destination of `platform` linked to that platform's user, of
    * those destinations only the ones `accepts` agrees to: where chat the platform pushes belongs.
    */
-  liveStreamsLinkedTo(platform: string, platformUserId: string, accepts?: (destinationId: string) => boolean): string[];
+  liveStreamsLinkedTo(platform: string, platformUserId: string, accepts?: (destinationId: string) => Promise<boolean>): Promise<string[]>;
   /** The quota a linked-account destination's account spent today, where its platform counts one. */
   usage(destination: Pick<Destination, "platform" | "accountId">): PlatformUsage | undefined;
   /** Registers each platform's own metrics (e.g. a quota) on the service's registry. */
@@ -68,20 +64,17 @@ export interface Accounts {
 
 /** Linked platform accounts: OAuth flows, token upkeep, and ingest resolution for destinations. */
 export function createAccounts(deps: {
-  db: Db;
-  box: SecretBox;
+  store: Pick<Store, "accounts" | "oauthStates" | "destinationSettings" | "streams" | "destinations">;
   bus: EventBus;
-  streams: StreamsRepo;
-  destinations: DestinationsRepo;
   settings: AccountSettings;
   /** Where the browser comes back after signing in, e.g. https://prism.example.com/api/v1/oauth/<platform>/callback. */
   redirectUri: (platform: string) => string;
   /** The scheduled event a go-live of the stream falls in, and the account's platform's announcement of it. */
-  scheduledFor?: (streamId: string, accountId: string) => { eventId: string; externalId: string } | undefined;
+  scheduledFor?: (streamId: string, accountId: string) => Promise<{ eventId: string; externalId: string } | undefined>;
   log: Logger;
 }): Accounts {
   const { settings, log } = deps;
-  const repo = new AccountsRepo(deps.db, deps.box);
+  const { accounts: repo, streams, destinations: destinationRows } = deps.store;
   const supported = Object.values(platforms as Record<string, PlatformAdapter>).flatMap((p) => {
     if (!p.accounts) return [];
     const platformSettings = settings.platforms[p.id];
@@ -100,7 +93,7 @@ export function createAccounts(deps: {
   }
   const keeper = new TokenKeeper(repo, clients, deps.bus, log, { refreshMarginMs: settings.refreshMarginMs, apiTimeoutMs: settings.apiTimeoutMs });
   const linking = new AccountLinking({
-    states: new OAuthStatesRepo(deps.db, deps.box),
+    states: deps.store.oauthStates,
     accounts: repo,
     clients,
     platforms: linked,
@@ -110,10 +103,10 @@ export function createAccounts(deps: {
     pkce: (platform) => supported.find((p) => p.id === platform)?.support.oauth.pkce ?? false,
     log,
   });
-  const settingsStores = destinationSettingsStores(new DestinationSettingsRepo(deps.db));
+  const settingsStores = destinationSettingsStores(deps.store.destinationSettings);
   const goLives = new GoLives(deps.bus);
-  const destinations = new LinkedDestinations({ accounts: repo, streams: deps.streams, platforms: linked, labels, keeper, bus: deps.bus, log, scheduledFor: deps.scheduledFor });
-  const announcements = new EventAnnouncements({ accounts: repo, destinations: deps.destinations, platforms: linked, labels, keeper, log });
+  const destinations = new LinkedDestinations({ accounts: repo, streams, platforms: linked, labels, keeper, bus: deps.bus, log, scheduledFor: deps.scheduledFor });
+  const announcements = new EventAnnouncements({ accounts: repo, destinations: destinationRows, platforms: linked, labels, keeper, log });
   let sweeper: NodeJS.Timeout | null = null;
 
   const api: AccountsApi = {
@@ -123,9 +116,9 @@ export function createAccounts(deps: {
     list: () => repo.list(),
     get: (id) => repo.summary(id),
     async unlink(id) {
-      const account = repo.get(id);
+      const account = await repo.get(id);
       if (!account) throw new LinkError(404, "not_found", "Account not found.");
-      const users = deps.destinations.listByAccount(id);
+      const users = await destinationRows.listByAccount(id);
       if (users.length > 0) {
         throw new LinkError(
           409,
@@ -146,15 +139,15 @@ export function createAccounts(deps: {
           outcome = { revoked: false, message: `${(err as Error).message} Prism forgot the account anyway; remove Prism under the connected apps of your ${label} account settings.` };
         }
       }
-      repo.delete(id);
+      await repo.delete(id);
       log.info({ account: id, platform: account.platform, revoked: outcome.revoked }, "account unlinked");
       return outcome;
     },
   };
 
   /** The stream as a linked destination's platform code sees it during this go-live. */
-  const streamInfo = (streamId: string, d: Destination) => {
-    const stream = deps.streams.get(streamId);
+  const streamInfo = async (streamId: string, d: Destination) => {
+    const stream = await streams.get(streamId);
     return {
       streamId,
       destinationId: d.id,
@@ -167,38 +160,45 @@ export function createAccounts(deps: {
   return {
     api,
     resolverFor: (d) => destinations.resolverFor(d),
-    chatSources(streamId) {
-      return deps.destinations.list(streamId).flatMap((d) => {
+    async chatSources(streamId) {
+      const found: ChatSource[] = [];
+      for (const d of await destinationRows.list(streamId)) {
         const chat = linked.get(d.platform)?.chat;
-        const account = d.accountId && d.enabled ? repo.get(d.accountId) : undefined;
-        if (!chat || !account) return [];
-        return [{ platform: d.platform, destinationId: d.id, chat, api: keeper.api(account), stream: streamInfo(streamId, d) }];
-      });
+        const account = d.accountId && d.enabled ? await repo.get(d.accountId) : undefined;
+        if (!chat || !account) continue;
+        found.push({ platform: d.platform, destinationId: d.id, chat, api: keeper.api(account), stream: await streamInfo(streamId, d) });
+      }
+      return found;
     },
-    viewerSources(streamId) {
-      return deps.destinations
-        .list(streamId)
-        .filter((d) => d.enabled)
-        .map((d) => {
-          const adapter = platformOf(d.platform);
-          const name = adapter.name ?? adapter.displayName;
-          const viewers = linked.get(d.platform)?.viewers;
-          const account = d.accountId ? repo.get(d.accountId) : undefined;
-          const reader = !viewers
-            ? { unavailable: adapter.noViewerCount ?? `${name} exposes no viewer count to Prism` }
-            : !account
-              ? { unavailable: `link a ${name} account to this destination to see its viewer count` }
-              : { viewers, api: keeper.api(account), stream: streamInfo(streamId, d) };
-          return { destinationId: d.id, platform: d.platform, reader };
-        });
+    async viewerSources(streamId) {
+      const found: ViewerSource[] = [];
+      for (const d of (await destinationRows.list(streamId)).filter((d) => d.enabled)) {
+        const adapter = platformOf(d.platform);
+        const name = adapter.name ?? adapter.displayName;
+        const viewers = linked.get(d.platform)?.viewers;
+        const account = d.accountId ? await repo.get(d.accountId) : undefined;
+        const reader = !viewers
+          ? { unavailable: adapter.noViewerCount ?? `${name} exposes no viewer count to Prism` }
+          : !account
+            ? { unavailable: `link a ${name} account to this destination to see its viewer count` }
+            : { viewers, api: keeper.api(account), stream: await streamInfo(streamId, d) };
+        found.push({ destinationId: d.id, platform: d.platform, reader });
+      }
+      return found;
     },
     destinationSettings: (platform) => settingsStores.get(platform),
-    liveStreamsLinkedTo: (platform, platformUserId, accepts = () => true) =>
-      goLives.liveStreams().filter((streamId) =>
-        deps.destinations
-          .list(streamId)
-          .some((d) => d.platform === platform && d.enabled && d.accountId !== null && repo.summary(d.accountId)?.platformUserId === platformUserId && accepts(d.id)),
-      ),
+    async liveStreamsLinkedTo(platform, platformUserId, accepts = async () => true) {
+      const found: string[] = [];
+      for (const streamId of goLives.liveStreams()) {
+        for (const d of await destinationRows.list(streamId)) {
+          if (d.platform !== platform || !d.enabled || d.accountId === null) continue;
+          if ((await repo.summary(d.accountId))?.platformUserId !== platformUserId || !(await accepts(d.id))) continue;
+          found.push(streamId);
+          break;
+        }
+      }
+      return found;
+    },
     usage: (d) => (d.accountId ? linked.get(d.platform)?.usage?.(d.accountId) : undefined),
     announcements,
     instrument(registry) {
@@ -221,14 +221,14 @@ export function createAccounts(deps: {
 }
 
 /** Each platform that declares destination settings gets them kept in the one generic table, its defaults filled in. */
-function destinationSettingsStores(repo: DestinationSettingsRepo): Map<string, DestinationSettingsStore> {
+function destinationSettingsStores(repo: DestinationSettingsRows): Map<string, DestinationSettingsStore> {
   return new Map(
     Object.values(platforms as Record<string, PlatformAdapter>).flatMap((p) => {
       const defaults = p.destinationSettings?.defaults as Record<string, unknown> | undefined;
       if (!defaults) return [];
       const store: DestinationSettingsStore = {
-        get: (id) => ({ ...defaults, ...repo.get(id) }),
-        update: (id, patch) => ({ ...defaults, ...repo.update(id, patch as Record<string, unknown>) }),
+        get: async (id) => ({ ...defaults, ...(await repo.get(id)) }),
+        update: async (id, patch) => ({ ...defaults, ...(await repo.update(id, patch as Record<string, unknown>)) }),
       };
       return [[p.id, store] as const];
     }),

@@ -1,8 +1,7 @@
 import type { EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
-import type { AccountsRepo } from "../db/accounts-repo.js";
 import type { Destination } from "../db/destinations-repo.js";
-import type { StreamsRepo } from "../db/streams-repo.js";
+import type { AccountsStore, StreamsStore } from "../db/store.js";
 import type { LinkedPlatform, StreamInfo } from "../destinations/account-types.js";
 import { PlatformRefused, PlatformUnavailable } from "../core/platform-errors.js";
 import type { TokenKeeper } from "./token-keeper.js";
@@ -20,19 +19,21 @@ export class LinkedDestinations {
 
   constructor(
     private readonly deps: {
-      accounts: AccountsRepo;
-      streams: StreamsRepo;
+      accounts: AccountsStore;
+      streams: StreamsStore;
       platforms: ReadonlyMap<string, LinkedPlatform>;
       labels: ReadonlyMap<string, string>;
       keeper: TokenKeeper;
       bus: EventBus;
       log: Logger;
-      scheduledFor?: (streamId: string, accountId: string) => { eventId: string; externalId: string } | undefined;
+      scheduledFor?: (streamId: string, accountId: string) => Promise<{ eventId: string; externalId: string } | undefined>;
     },
   ) {}
 
   start(): void {
-    this.unsubscribe = this.deps.bus.on("stream.ended", ({ streamId }) => void this.ended(streamId));
+    this.unsubscribe = this.deps.bus.on("stream.ended", ({ streamId }) =>
+      void this.ended(streamId).catch((err: unknown) => this.deps.log.error({ err, streamId }, "could not wrap up the platforms' broadcasts")),
+    );
   }
 
   stop(): void {
@@ -49,13 +50,12 @@ export class LinkedDestinations {
   }
 
   private async resolve(streamId: string, destinationId: string, accountId: string, linked: LinkedPlatform): Promise<{ url: string; streamKey: string }> {
-    const account = this.deps.accounts.get(accountId);
-    const stream = this.deps.streams.get(streamId);
+    const [account, stream] = await Promise.all([this.deps.accounts.get(accountId), this.deps.streams.get(streamId)]);
     if (!account) {
       throw new PlatformRefused("The account linked to this destination was unlinked from Prism: link it again and add the destination anew, or remove this destination.");
     }
     const label = this.deps.labels.get(account.platform) ?? account.platform;
-    const scheduled = this.deps.scheduledFor?.(streamId, accountId);
+    const scheduled = await this.deps.scheduledFor?.(streamId, accountId);
     const info: StreamInfo = { streamId, destinationId, title: stream?.title ?? stream?.name ?? "Live", description: stream?.description ?? null, ...(scheduled && { scheduled }) };
     try {
       const target = await linked.ingest!(this.deps.keeper.api(account), info);
@@ -79,7 +79,7 @@ export class LinkedDestinations {
     this.opened.delete(streamId);
     await Promise.all(
       [...forStream.values()].map(async ({ accountId, info }) => {
-        const account = this.deps.accounts.get(accountId);
+        const account = await this.deps.accounts.get(accountId);
         const linked = account && this.deps.platforms.get(account.platform);
         if (!account || !linked?.ended) return;
         try {

@@ -1,6 +1,6 @@
 import type { Logger } from "../log.js";
-import type { AccountSummary, AccountsRepo } from "../db/accounts-repo.js";
-import type { OAuthStatesRepo } from "../db/oauth-states-repo.js";
+import type { AccountSummary } from "../db/accounts-repo.js";
+import type { AccountsStore, OAuthStatesStore } from "../db/store.js";
 import type { LinkedPlatform } from "../destinations/account-types.js";
 import type { OAuthClient } from "./oauth-client.js";
 import type { TokenKeeper } from "./token-keeper.js";
@@ -45,8 +45,8 @@ const STATE_REFUSALS = {
 export class AccountLinking {
   constructor(
     private readonly deps: {
-      states: OAuthStatesRepo;
-      accounts: AccountsRepo;
+      states: OAuthStatesStore;
+      accounts: AccountsStore;
       clients: ReadonlyMap<string, OAuthClient>;
       platforms: ReadonlyMap<string, LinkedPlatform>;
       keeper: TokenKeeper;
@@ -57,26 +57,26 @@ export class AccountLinking {
     },
   ) {}
 
-  start(platform: string): { authorizeUrl: string; redirectUri: string; expiresAt: Date } {
+  async start(platform: string): Promise<{ authorizeUrl: string; redirectUri: string; expiresAt: Date }> {
     const client = this.deps.clients.get(platform);
     if (!client) throw notConfigured(platform);
     const state = newState();
     const pkce = this.deps.pkce(platform) ? newPkcePair() : null;
     const redirectUri = this.deps.redirectUri(platform);
     const expiresAt = new Date(Date.now() + this.deps.stateTtlMs);
-    this.deps.states.create({ state, platform, codeVerifier: pkce?.verifier ?? null, redirectUri, expiresAt });
+    await this.deps.states.create({ state, platform, codeVerifier: pkce?.verifier ?? null, redirectUri, expiresAt });
     return { authorizeUrl: client.authorizeUrl({ state, redirectUri, codeChallenge: pkce?.challenge ?? null }), redirectUri, expiresAt };
   }
 
   async finish(platform: string, query: CallbackQuery): Promise<AccountSummary> {
     // A cancel changes nothing, so it needs no state (some platforms send none); a state it does carry is spent.
     if (cancelled(query)) {
-      if (query.state) this.deps.states.consume(query.state);
+      if (query.state) await this.deps.states.consume(query.state);
       const label = this.deps.clients.get(platform)?.label ?? platform;
       throw new LinkDeclined(platform, "access_denied", `You cancelled linking ${label}; nothing was changed.`);
     }
     if (!query.state) throw new LinkError(400, "oauth_state_missing", "This sign-in answer carries no state, so Prism cannot tell it is the one it asked for. Start linking the account again from Prism.");
-    const checked = this.deps.states.consume(query.state);
+    const checked = await this.deps.states.consume(query.state);
     if (!checked.ok) {
       const [code, message] = STATE_REFUSALS[checked.reason];
       throw new LinkError(400, code, message);
@@ -104,7 +104,7 @@ export class AccountLinking {
       this.deps.log.warn({ platform, reason: (err as Error).message }, "account linking failed: the platform did not say who the account is");
       throw new LinkDeclined(platform, "identity_failed", (err as Error).message);
     }
-    const account = this.deps.accounts.link({ platform, ...identity, ...tokens });
+    const account = await this.deps.accounts.link({ platform, ...identity, ...tokens });
     this.deps.log.info({ account: account.id, platform, displayName: account.displayName }, "account linked");
     const { accessToken: _a, refreshToken: _r, platformData: _d, ...summary } = account;
     return summary;

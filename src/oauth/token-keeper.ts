@@ -1,6 +1,7 @@
 import type { EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
-import type { Account, AccountsRepo } from "../db/accounts-repo.js";
+import type { Account } from "../db/accounts-repo.js";
+import type { AccountsStore } from "../db/store.js";
 import type { AccountApi } from "../destinations/account-types.js";
 import { PlatformUnavailable } from "../core/platform-errors.js";
 import type { OAuthClient } from "./oauth-client.js";
@@ -24,7 +25,7 @@ export class TokenKeeper {
   private readonly inflight = new Map<string, Promise<Account>>();
 
   constructor(
-    private readonly repo: AccountsRepo,
+    private readonly repo: AccountsStore,
     private readonly clients: ReadonlyMap<string, OAuthClient>,
     private readonly bus: EventBus,
     private readonly log: Logger,
@@ -33,7 +34,7 @@ export class TokenKeeper {
 
   /** The account with an access token good for at least the refresh margin (or refreshed now when `force`). */
   async fresh(accountId: string, force = false): Promise<Account> {
-    const account = this.repo.get(accountId);
+    const account = await this.repo.get(accountId);
     if (!account) throw new AccountNeedsReconnect("The linked account was removed from Prism: link it again.");
     if (account.status === "needs_reconnect") throw new AccountNeedsReconnect(this.reconnectMessage(account, account.statusReason));
     const expiring = account.expiresAt !== null && account.expiresAt.getTime() - Date.now() <= this.options.refreshMarginMs;
@@ -48,7 +49,7 @@ export class TokenKeeper {
 
   /** Refreshes every account whose token is about to expire, so a revoked grant shows up before go-live. */
   async sweep(): Promise<void> {
-    for (const summary of this.repo.list()) {
+    for (const summary of await this.repo.list()) {
       if (summary.status !== "ok" || summary.expiresAt === null) continue;
       if (summary.expiresAt.getTime() - Date.now() > this.options.refreshMarginMs) continue;
       await this.fresh(summary.id).catch((err: Error) => {
@@ -79,9 +80,9 @@ export class TokenKeeper {
         return res;
       },
       accessToken: async (refresh = false) => (await this.fresh(id, refresh)).accessToken,
-      tokenRefused: (reason) => this.needsReconnect(this.repo.get(id) ?? account, reason),
-      data: () => this.repo.get(id)?.platformData ?? {},
-      saveData: (data) => this.repo.saveData(id, data),
+      tokenRefused: (reason) => this.needsReconnect(account, reason),
+      data: async () => (await this.repo.get(id))?.platformData ?? {},
+      saveData: async (data) => void (await this.repo.saveData(id, data)),
     };
   }
 
@@ -93,8 +94,8 @@ export class TokenKeeper {
       account: { id: "", ...user },
       fetch: (url, init = {}) => this.request(label, accessToken, url, init),
       tokenRefused: (reason) => new AccountNeedsReconnect(`${label} refused the token it had just issued (${reason}); link the account again.`),
-      data: () => data,
-      saveData: (d) => (data = d),
+      data: async () => data,
+      saveData: async (d) => void (data = d),
     };
   }
 
@@ -126,7 +127,7 @@ export class TokenKeeper {
     try {
       const tokens = await client.refresh(account.refreshToken);
       this.log.info({ account: account.id, platform: account.platform }, "access token refreshed");
-      return this.repo.saveTokens(account.id, tokens) ?? account;
+      return (await this.repo.saveTokens(account.id, tokens)) ?? account;
     } catch (err) {
       if (err instanceof TokenEndpointError && err.refused) throw this.needsReconnect(account, err.message.replace(/\.$/, ""));
       // The platform is down or slow: the refresh token is still good; try again later.
@@ -134,17 +135,17 @@ export class TokenKeeper {
     }
   }
 
+  /** The error to throw now; the account is marked (and announced, once) as soon as the store answers. */
   private needsReconnect(account: Account, reason: string): AccountNeedsReconnect {
-    if (this.repo.markNeedsReconnect(account.id, reason)) {
-      this.log.warn({ account: account.id, platform: account.platform, reason }, "linked account needs to be connected again");
-      this.bus.emit("account.needs_reconnect", {
-        accountId: account.id,
-        platform: account.platform,
-        displayName: account.displayName,
-        reason,
-        at: new Date().toISOString(),
-      });
-    }
+    const at = new Date().toISOString();
+    void this.repo
+      .markNeedsReconnect(account.id, reason)
+      .then((changed) => {
+        if (!changed) return;
+        this.log.warn({ account: account.id, platform: account.platform, reason }, "linked account needs to be connected again");
+        this.bus.emit("account.needs_reconnect", { accountId: account.id, platform: account.platform, displayName: account.displayName, reason, at });
+      })
+      .catch((err: unknown) => this.log.error({ err, account: account.id }, "could not mark the linked account as needing to be connected again"));
     return new AccountNeedsReconnect(this.reconnectMessage(account, reason));
   }
 

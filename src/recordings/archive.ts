@@ -2,7 +2,7 @@ import { rename, stat } from "node:fs/promises";
 import type { EventBus, RecordingPayload } from "../bus.js";
 import type { Logger } from "../log.js";
 import type { RecordingRow } from "../db/schema/index.js";
-import type { RecordingsRepo } from "../db/recordings-repo.js";
+import type { RecordingsStore } from "../db/store.js";
 import { probeMedia, remuxToMp4 } from "../media/recording.js";
 import type { RecordingFiles } from "./files.js";
 
@@ -18,7 +18,7 @@ export class RecordingArchive {
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
-    private readonly repo: RecordingsRepo,
+    private readonly repo: RecordingsStore,
     private readonly files: RecordingFiles,
     private readonly bus: EventBus,
     private readonly log: Logger,
@@ -32,16 +32,16 @@ export class RecordingArchive {
   }
 
   /** The session ended and its FLV is closed: make the MP4. */
-  finalize(recordingId: string, endedAt: number): Promise<RecordingRow | undefined> {
-    this.repo.update(recordingId, { state: "finalizing", endedAt });
+  async finalize(recordingId: string, endedAt: number): Promise<RecordingRow | undefined> {
+    await this.repo.update(recordingId, { state: "finalizing", endedAt });
     return this.enqueue(() => this.makeMp4(recordingId, false));
   }
 
   /** Every recording a crash left as recording or finalizing: remuxed from what reached the disk, or failed with why. */
   async repairUnfinished(): Promise<void> {
-    for (const row of this.repo.unfinished()) {
+    for (const row of await this.repo.unfinished()) {
       const raw = await stat(this.files.path(row.rawFile)).catch(() => null);
-      this.repo.update(row.id, { state: "finalizing", endedAt: row.endedAt ?? (raw ? Math.round(raw.mtimeMs) : row.startedAt) });
+      await this.repo.update(row.id, { state: "finalizing", endedAt: row.endedAt ?? (raw ? Math.round(raw.mtimeMs) : row.startedAt) });
       // "recording": Prism died mid-session; "finalizing": it stopped (or died) before the MP4 was made.
       const crashed = row.state === "recording";
       this.log.warn({ recordingId: row.id, stream: row.streamName, crashed }, "finishing a recording left unfinished when Prism stopped");
@@ -50,7 +50,7 @@ export class RecordingArchive {
   }
 
   private async makeMp4(recordingId: string, repaired: boolean): Promise<RecordingRow | undefined> {
-    const row = this.repo.get(recordingId);
+    const row = await this.repo.get(recordingId);
     if (!row) return undefined; // deleted meanwhile
     const rawPath = this.files.path(row.rawFile);
     const raw = await stat(rawPath).catch(() => null);
@@ -70,11 +70,11 @@ export class RecordingArchive {
       const facts = await probeMedia(this.files.path(mp4));
       if (facts.durationSec <= 0) throw new Error("the MP4 holds no media");
       const size = (await stat(this.files.path(mp4))).size;
-      if (!this.repo.get(row.id)) {
+      if (!(await this.repo.get(row.id))) {
         await this.files.remove(mp4); // deleted while it was being made
         return undefined;
       }
-      const ready = this.repo.update(row.id, {
+      const ready = (await this.repo.update(row.id, {
         state: "ready",
         mp4File: mp4,
         sizeBytes: size,
@@ -84,7 +84,7 @@ export class RecordingArchive {
         width: facts.width,
         height: facts.height,
         note: repaired ? "Repaired at start: Prism stopped during this session; it is recorded up to that moment." : null,
-      })!;
+      }))!;
       this.log.info({ recordingId: row.id, stream: row.streamName, durationSec: facts.durationSec, sizeBytes: size, repaired }, "recording ready");
       this.bus.emit("recording.ready", this.payload(ready, repaired));
       await this.files.remove(row.rawFile);
@@ -96,8 +96,8 @@ export class RecordingArchive {
     }
   }
 
-  private fail(row: RecordingRow, reason: string, repaired: boolean): RecordingRow | undefined {
-    const failed = this.repo.update(row.id, { state: "failed", note: reason });
+  private async fail(row: RecordingRow, reason: string, repaired: boolean): Promise<RecordingRow | undefined> {
+    const failed = await this.repo.update(row.id, { state: "failed", note: reason });
     this.log.warn({ recordingId: row.id, stream: row.streamName, reason }, "recording failed");
     if (failed) this.bus.emit("recording.failed", { ...this.payload(failed, repaired), reason });
     return failed;
@@ -120,14 +120,14 @@ export class RecordingArchive {
 
   /** The recording's files (MP4, raw FLV, its clips) and then its rows. */
   async remove(row: RecordingRow): Promise<void> {
-    const clipFiles = this.repo.clipsOf(row.id).map((c) => c.file);
-    this.repo.delete(row.id);
+    const clipFiles = (await this.repo.clipsOf(row.id)).map((c) => c.file);
+    await this.repo.delete(row.id);
     for (const name of [row.mp4File, row.rawFile, ...clipFiles]) await this.files.remove(name);
   }
 
   /** Bytes a recording takes with its clips. */
-  footprint(row: RecordingRow): number {
-    return row.sizeBytes + this.repo.clipsOf(row.id).reduce((sum, c) => sum + c.sizeBytes, 0);
+  async footprint(row: RecordingRow): Promise<number> {
+    return row.sizeBytes + (await this.repo.clipsOf(row.id)).reduce((sum, c) => sum + c.sizeBytes, 0);
   }
 }
 

@@ -5,7 +5,7 @@ import { Readable } from "node:stream";
 import type { EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
 import type { ClipRow, RecordingRow } from "../db/schema/index.js";
-import type { RecordingsRepo } from "../db/recordings-repo.js";
+import type { RecordingsStore } from "../db/store.js";
 import { cutClip, keyframeTimes, probeMedia, remuxToMp4 } from "../media/recording.js";
 import type { RecordingFiles } from "./files.js";
 import type { LiveSession } from "./live-recorder.js";
@@ -36,7 +36,7 @@ export class ClipMaker {
   private jobs = 0;
 
   constructor(
-    private readonly repo: RecordingsRepo,
+    private readonly repo: RecordingsStore,
     private readonly files: RecordingFiles,
     private readonly bus: EventBus,
     private readonly log: Logger,
@@ -62,7 +62,7 @@ export class ClipMaker {
   async fromLive(session: LiveSession, lastSec: number, title: string | null): Promise<ClipRow> {
     const slice = session.writer.liveSlice(lastSec);
     if (!slice) throw new RecordingsError("conflict", "nothing_recorded_yet", "Nothing of this session is on disk yet (the recording starts at the first keyframe); try again in a few seconds.");
-    const row = this.repo.get(session.recordingId);
+    const row = await this.repo.get(session.recordingId);
     if (!row) throw new RecordingsError("not_found", "not_found", "The live recording was deleted.");
     return this.job(row, title, "live", async (file) => {
       const rawPath = this.files.path(row.rawFile);
@@ -80,18 +80,19 @@ export class ClipMaker {
   private async job(row: RecordingRow, title: string | null, kind: "copy" | "precise" | "live", make: (file: string) => Promise<Made>): Promise<ClipRow> {
     if (this.jobs >= MAX_CLIP_JOBS) throw new RecordingsError("busy", "clips_busy", `${MAX_CLIP_JOBS} clips are being made already; try again when one is done.`);
     this.jobs++;
-    const id = this.repo.newClipId();
-    const file = this.files.clip(id);
+    let file: string | undefined;
     try {
+      const id = await this.repo.newClipId();
+      file = this.files.clip(id);
       await mkdir(dirname(this.files.path(file)), { recursive: true });
       const made = await make(file);
       const facts = await probeMedia(this.files.path(file));
       const sizeBytes = (await stat(this.files.path(file))).size;
-      if (!this.repo.get(row.id)) {
+      if (!(await this.repo.get(row.id))) {
         await this.files.remove(file);
         throw new RecordingsError("not_found", "not_found", "The recording was deleted while the clip was being made.");
       }
-      const clip = this.repo.addClip({
+      const clip = await this.repo.addClip({
         id,
         recordingId: row.id,
         streamId: row.streamId,
@@ -111,7 +112,7 @@ export class ClipMaker {
       this.bus.emit("clip.ready", { clipId: id, recordingId, streamId, name: row.streamName, title, startSec, endSec, durationSec, sizeBytes, precise: clip.precise, at: new Date(clip.createdAt).toISOString() });
       return clip;
     } catch (err) {
-      await this.files.remove(file).catch(() => {});
+      if (file) await this.files.remove(file).catch(() => {});
       if (err instanceof RecordingsError) throw err;
       throw new Error(`the clip could not be made: ${(err as Error).message}`, { cause: err });
     } finally {

@@ -2,9 +2,9 @@ import { mkdirSync } from "node:fs";
 import type { Registry } from "prom-client";
 import type { EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
-import type { Db } from "../db/client.js";
 import type { ClipRow, MarkerRow, RecordingRow } from "../db/schema/index.js";
-import { RecordingsRepo, type RecordingSettings, type RecordingSettingsPatch } from "../db/recordings-repo.js";
+import type { RecordingSettings, RecordingSettingsPatch } from "../db/recordings-repo.js";
+import type { RecordingsStore } from "../db/store.js";
 import { RecordingFiles } from "./files.js";
 import { RecordingArchive } from "./archive.js";
 import { LiveRecorder, type HubSource, type LiveSession } from "./live-recorder.js";
@@ -48,21 +48,21 @@ export interface StreamRecordingStatus {
 
 /** What the API and dashboard use. */
 export interface RecordingsApi {
-  settings(streamId: string): RecordingSettings;
-  updateSettings(streamId: string, patch: RecordingSettingsPatch): RecordingSettings;
-  list(streamId: string): RecordingView[];
-  get(recordingId: string): RecordingView | undefined;
+  settings(streamId: string): Promise<RecordingSettings>;
+  updateSettings(streamId: string, patch: RecordingSettingsPatch): Promise<RecordingSettings>;
+  list(streamId: string): Promise<RecordingView[]>;
+  get(recordingId: string): Promise<RecordingView | undefined>;
   /** The MP4 to download; undefined when there is none (not ready, or deleted). */
-  mp4Path(recordingId: string): { path: string; row: RecordingRow } | undefined;
+  mp4Path(recordingId: string): Promise<{ path: string; row: RecordingRow } | undefined>;
   delete(recordingId: string): Promise<boolean>;
   clip(recordingId: string, req: ClipRequest): Promise<ClipRow>;
   liveClip(streamId: string, lastSec: number, title: string | null): Promise<ClipRow>;
-  marker(streamId: string, label: string | null): MarkerRow;
-  clips(recordingId: string): ClipRow[];
-  clipById(clipId: string): ClipRow | undefined;
-  clipPath(clipId: string): { path: string; clip: ClipRow } | undefined;
+  marker(streamId: string, label: string | null): Promise<MarkerRow>;
+  clips(recordingId: string): Promise<ClipRow[]>;
+  clipById(clipId: string): Promise<ClipRow | undefined>;
+  clipPath(clipId: string): Promise<{ path: string; clip: ClipRow } | undefined>;
   deleteClip(clipId: string): Promise<boolean>;
-  status(streamId: string): StreamRecordingStatus;
+  status(streamId: string): Promise<StreamRecordingStatus>;
 }
 
 const DEFAULT_CHECK_MS = 5_000;
@@ -71,10 +71,10 @@ const DEFAULT_CHECK_MS = 5_000;
  * Recordings of broadcast sessions (issue #16): the live recorder, the archive that finalizes and
  * repairs, clips, markers, the free-space floor and retention.
  */
-export function createRecordings(deps: { db: Db; bus: EventBus; hubs: HubSource; options: RecordingsOptions; log: Logger }) {
+export function createRecordings(deps: { store: { recordings: RecordingsStore }; bus: EventBus; hubs: HubSource; options: RecordingsOptions; log: Logger }) {
   const { bus, options, log } = deps;
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
-  const repo = new RecordingsRepo(deps.db);
+  const repo = deps.store.recordings;
   const files = new RecordingFiles(options.dir);
   const archive = new RecordingArchive(repo, files, bus, log);
   const readFree = options.freeSpace ?? freeBytes;
@@ -152,20 +152,24 @@ export function createRecordings(deps: { db: Db; bus: EventBus; hubs: HubSource;
     return retaining;
   }
   async function deleteOverLimits(): Promise<void> {
-    const all = repo.listAll();
+    const all = await repo.listAll();
+    // Read once per run: the limits below weigh each recording with its clips, synchronously.
+    const footprints = new Map<RecordingRow, number>();
+    for (const r of all) footprints.set(r, await archive.footprint(r));
+    const footprint = (x: RecordingRow) => footprints.get(x) ?? x.sizeBytes;
     const doomed = new Set<RecordingRow>();
     for (const streamId of new Set(all.map((r) => r.streamId))) {
-      for (const r of overLimits(all.filter((x) => x.streamId === streamId), streamLimits(repo.settings(streamId)), (x) => archive.footprint(x))) doomed.add(r);
+      for (const r of overLimits(all.filter((x) => x.streamId === streamId), streamLimits(await repo.settings(streamId)), footprint)) doomed.add(r);
     }
     const rest = all.filter((r) => !doomed.has(r));
-    for (const r of overLimits(rest, { days: options.retainDays, maxBytes: options.maxBytes }, (x) => archive.footprint(x))) doomed.add(r);
+    for (const r of overLimits(rest, { days: options.retainDays, maxBytes: options.maxBytes }, footprint)) doomed.add(r);
     for (const r of doomed) {
       log.info({ recordingId: r.id, stream: r.streamName, startedAt: new Date(r.startedAt).toISOString() }, "retention: recording deleted");
       await archive.remove(r);
     }
   }
 
-  const view = (row: RecordingRow): RecordingView => {
+  const view = async (row: RecordingRow): Promise<RecordingView> => {
     const live = recorder.session(row.streamId);
     const isLive = live?.recordingId === row.id;
     return {
@@ -173,7 +177,7 @@ export function createRecordings(deps: { db: Db; bus: EventBus; hubs: HubSource;
       durationSec: isLive ? live!.writer.durationSec : row.durationSec,
       sizeBytes: isLive ? live!.writer.bytes : row.sizeBytes,
       paused: isLive ? live!.writer.isPaused : false,
-      markers: repo.markers(row.id),
+      markers: await repo.markers(row.id),
     };
   };
   const liveSession = (streamId: string): LiveSession => {
@@ -184,22 +188,22 @@ export function createRecordings(deps: { db: Db; bus: EventBus; hubs: HubSource;
 
   const api: RecordingsApi = {
     settings: (streamId) => repo.settings(streamId),
-    updateSettings: (streamId, patch) => {
-      const next = repo.updateSettings(streamId, patch);
-      if (patch.retention) void track(applyRetention());
+    updateSettings: async (streamId, patch) => {
+      const next = await repo.updateSettings(streamId, patch);
+      if (patch.retention) void track(applyRetention()).catch((err: unknown) => log.error({ err }, "retention failed"));
       return next;
     },
-    list: (streamId) => repo.listByStream(streamId).map(view),
-    get: (id) => {
-      const row = repo.get(id);
+    list: async (streamId) => Promise.all((await repo.listByStream(streamId)).map(view)),
+    get: async (id) => {
+      const row = await repo.get(id);
       return row && view(row);
     },
-    mp4Path: (id) => {
-      const row = repo.get(id);
+    mp4Path: async (id) => {
+      const row = await repo.get(id);
       return row?.state === "ready" && row.mp4File ? { path: files.path(row.mp4File), row } : undefined;
     },
     delete: async (id) => {
-      const row = repo.get(id);
+      const row = await repo.get(id);
       if (!row) return false;
       if (row.state === "recording" || row.state === "finalizing") {
         throw new RecordingsError("conflict", "recording_in_progress", `This recording is ${row.state === "recording" ? "still being recorded" : "being finalized"}; delete it once it is ready.`);
@@ -207,31 +211,31 @@ export function createRecordings(deps: { db: Db; bus: EventBus; hubs: HubSource;
       await archive.remove(row);
       return true;
     },
-    clip: (id, req) => {
-      const row = repo.get(id);
+    clip: async (id, req) => {
+      const row = await repo.get(id);
       if (!row) throw new RecordingsError("not_found", "not_found", "Recording not found.");
       return clipMaker.fromRecording(row, req);
     },
     liveClip: (streamId, lastSec, title) => clipMaker.fromLive(liveSession(streamId), lastSec, title),
-    marker: (streamId, label) => {
+    marker: async (streamId, label) => {
       const session = liveSession(streamId);
       return repo.addMarker(session.recordingId, Math.round(session.writer.durationSec * 1000) / 1000, label);
     },
     clips: (id) => repo.clipsOf(id),
     clipById: (id) => repo.clip(id),
-    clipPath: (id) => {
-      const clip = repo.clip(id);
+    clipPath: async (id) => {
+      const clip = await repo.clip(id);
       return clip && { path: files.path(clip.file), clip };
     },
     deleteClip: async (id) => {
-      const clip = repo.clip(id);
+      const clip = await repo.clip(id);
       if (!clip) return false;
-      repo.deleteClip(id);
+      await repo.deleteClip(id);
       await files.remove(clip.file);
       return true;
     },
-    status: (streamId) => {
-      const settings = repo.settings(streamId);
+    status: async (streamId) => {
+      const settings = await repo.settings(streamId);
       const session = recorder.session(streamId);
       if (!session) return { state: settings.enabled ? "idle" : "off", recordingId: null, bytesWritten: 0, durationSec: null, warnings: settings.enabled && lowDiskReason ? [lowDiskReason] : [] };
       const paused = session.writer.isPaused;
@@ -255,10 +259,12 @@ export function createRecordings(deps: { db: Db; bus: EventBus; hubs: HubSource;
       unsubscribe = bus.on("config.stream", ({ streamId, change }) => {
         if (change !== "deleted") return;
         deletedStreams.add(streamId);
-        repo.deleteSettings(streamId);
-        void track((async () => {
-          for (const r of repo.listByStream(streamId)) if (r.state === "ready" || r.state === "failed") await archive.remove(r);
-        })());
+        void track(
+          (async () => {
+            await repo.deleteSettings(streamId);
+            for (const r of await repo.listByStream(streamId)) if (r.state === "ready" || r.state === "failed") await archive.remove(r);
+          })(),
+        ).catch((err: unknown) => log.error({ err, streamId }, "could not delete the deleted stream's recordings"));
       });
       await checkDisk();
       track(archive.repairUnfinished().then(() => applyRetention()).catch((err: unknown) => log.error({ err }, "repairing unfinished recordings failed")));

@@ -1,7 +1,7 @@
 import type { EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
 import type { StreamHub } from "../relay/hub.js";
-import type { RecordingsRepo } from "../db/recordings-repo.js";
+import type { RecordingsStore } from "../db/store.js";
 import type { RecordingFiles } from "./files.js";
 import { FlvRecording } from "./flv-recording.js";
 
@@ -33,12 +33,14 @@ const DROP_LOG_INTERVAL_MS = 10_000;
  */
 export class LiveRecorder {
   private readonly live = new Map<string, LiveSession>();
+  /** Sessions whose recording is being set up (the store is asked first); an end meanwhile is noted here. */
+  private readonly starting = new Map<string, { sessionId: string; endedAt: number | null }>();
   private readonly unsubscribe: Array<() => void> = [];
   /** While free disk is below the floor, new sessions start paused too. */
   paused = false;
 
   constructor(
-    private readonly repo: RecordingsRepo,
+    private readonly repo: RecordingsStore,
     private readonly files: RecordingFiles,
     private readonly hubs: HubSource,
     private readonly bus: EventBus,
@@ -49,7 +51,9 @@ export class LiveRecorder {
 
   start(): void {
     this.unsubscribe.push(
-      this.bus.on("stream.started", (e) => this.begin(e.streamId, e.sessionId, e.name, Date.parse(e.at))),
+      this.bus.on("stream.started", (e) => {
+        void this.begin(e.streamId, e.sessionId, e.name, Date.parse(e.at)).catch((err: unknown) => this.log.error({ err, stream: e.name }, "could not start recording"));
+      }),
       this.bus.on("stream.ended", (e) => this.end(e.streamId, e.sessionId, Date.parse(e.at))),
     );
   }
@@ -57,6 +61,7 @@ export class LiveRecorder {
   /** Closes every live recording as if its session ended (shutdown). */
   stop(): void {
     for (const off of this.unsubscribe.splice(0)) off();
+    for (const pending of this.starting.values()) pending.endedAt ??= Date.now();
     for (const s of [...this.live.values()]) this.end(s.streamId, s.sessionId, Date.now());
   }
 
@@ -68,11 +73,20 @@ export class LiveRecorder {
     return [...this.live.values()];
   }
 
-  private begin(streamId: string, sessionId: string, name: string, startedAt: number): void {
-    const settings = this.repo.settings(streamId);
+  private async begin(streamId: string, sessionId: string, name: string, startedAt: number): Promise<void> {
+    const pending = { sessionId, endedAt: null as number | null };
+    this.starting.set(streamId, pending);
+    try {
+      await this.record(streamId, sessionId, name, startedAt, pending);
+    } finally {
+      if (this.starting.get(streamId) === pending) this.starting.delete(streamId);
+    }
+  }
+
+  private async record(streamId: string, sessionId: string, name: string, startedAt: number, pending: { endedAt: number | null }): Promise<void> {
+    const [settings, id] = await Promise.all([this.repo.settings(streamId), this.repo.newRecordingId()]);
     const hub = this.hubs.hubOf(streamId);
-    if (!settings.enabled || !hub) return;
-    const id = this.repo.newRecordingId();
+    if (!settings.enabled || !hub || pending.endedAt !== null) return;
     const rawFile = this.files.raw(id);
     let lastDropLog = 0;
     let session: LiveSession;
@@ -94,15 +108,24 @@ export class LiveRecorder {
       this.log.error({ err, stream: name }, "could not start recording: the recordings directory is not writable");
       return;
     }
-    this.repo.create({ id, streamId, sessionId, streamName: name, rawFile, startedAt, includeSlate: settings.includeSlate });
+    try {
+      await this.repo.create({ id, streamId, sessionId, streamName: name, rawFile, startedAt, includeSlate: settings.includeSlate });
+    } catch (err) {
+      await writer.finish().catch(() => {});
+      throw err;
+    }
     session = { streamId, sessionId, recordingId: id, name, hub, writer };
     if (this.paused) writer.pause();
     this.live.set(streamId, session);
     hub.attach(writer);
     this.log.info({ stream: name, recordingId: id, includeSlate: settings.includeSlate }, "recording started");
+    // The session ended while its row was being written: closed at once, like any ended session.
+    if (pending.endedAt !== null) this.end(streamId, sessionId, pending.endedAt);
   }
 
   private end(streamId: string, sessionId: string, endedAt: number): void {
+    const pending = this.starting.get(streamId);
+    if (pending?.sessionId === sessionId) pending.endedAt ??= endedAt;
     const session = this.live.get(streamId);
     if (!session || session.sessionId !== sessionId) return;
     this.live.delete(streamId);

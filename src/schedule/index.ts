@@ -1,8 +1,7 @@
 import type { EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
-import type { Db } from "../db/client.js";
-import type { StreamsRepo } from "../db/streams-repo.js";
-import { ScheduledEventsRepo, type Announcement, type EventSource, type ScheduledEvent } from "../db/scheduled-events-repo.js";
+import type { Announcement, EventSource, ScheduledEvent } from "../db/scheduled-events-repo.js";
+import type { ScheduledEventsStore, StreamsStore } from "../db/store.js";
 import type { EventAnnouncements } from "../oauth/index.js";
 import { Announcer } from "./announcer.js";
 import { payloadOf, Scheduler, type SchedulerSettings } from "./scheduler.js";
@@ -33,22 +32,23 @@ export interface EventInput {
 }
 
 export interface ScheduleApi {
-  list(streamId: string): Array<ScheduledEvent & { announcements: Announcement[] }>;
-  get(eventId: string): (ScheduledEvent & { announcements: Announcement[] }) | undefined;
+  list(streamId: string): Promise<Array<ScheduledEvent & { announcements: Announcement[] }>>;
+  get(eventId: string): Promise<(ScheduledEvent & { announcements: Announcement[] }) | undefined>;
   create(streamId: string, input: EventInput): Promise<ScheduledEvent & { announcements: Announcement[] }>;
   update(eventId: string, patch: Partial<EventInput>): Promise<ScheduledEvent & { announcements: Announcement[] }>;
   cancel(eventId: string): Promise<ScheduledEvent & { announcements: Announcement[] }>;
   /** Starts a scheduled event now (the start-event action). */
-  startNow(eventId: string): ScheduledEvent & { announcements: Announcement[] };
+  startNow(eventId: string): Promise<ScheduledEvent & { announcements: Announcement[] }>;
   /** Events still to start whose source is this uploaded video (it must not be deleted under them); one playing it is the player's to tell. */
-  namingMedia(mediaId: string): ScheduledEvent[];
+  namingMedia(mediaId: string): Promise<ScheduledEvent[]>;
 }
 
 export interface Schedule {
   api: ScheduleApi;
   /** For go-lives: the event a go-live of the stream falls in now, and what the account's platform made of it. */
-  scheduledFor(streamId: string, accountId: string): { eventId: string; externalId: string } | undefined;
-  start(): void;
+  scheduledFor(streamId: string, accountId: string): Promise<{ eventId: string; externalId: string } | undefined>;
+  /** Arms what is ahead and settles what passed while Prism was down. */
+  start(): Promise<void>;
   stop(): void;
 }
 
@@ -57,30 +57,29 @@ export interface Schedule {
  * on the bus (event.scheduled, starting_soon, started, cancelled, missed).
  */
 export function createSchedule(deps: {
-  db: Db;
+  store: { scheduledEvents: ScheduledEventsStore; streams: StreamsStore };
   bus: EventBus;
-  streams: StreamsRepo;
   announcements: EventAnnouncements;
   isLive(streamId: string): boolean;
   /**
    * Why a source cannot be used (e.g. a media file that does not exist), or null. The API checks a
    * mediaId's form only; the media library answers whether the file is there.
    */
-  checkSource?(source: EventSource): string | null;
+  checkSource?(source: EventSource): Promise<string | null>;
   settings: SchedulerSettings;
   log: Logger;
 }): Schedule {
-  const repo = new ScheduledEventsRepo(deps.db);
+  const repo = deps.store.scheduledEvents;
   const announcer = new Announcer(repo, deps.announcements);
   const scheduler = new Scheduler({ repo, bus: deps.bus, isLive: deps.isLive, settings: deps.settings, log: deps.log });
-  const withAnswers = (event: ScheduledEvent) => ({ ...event, announcements: repo.announcements(event.id) });
-  const found = (eventId: string) => {
-    const event = repo.get(eventId);
+  const withAnswers = async (event: ScheduledEvent) => ({ ...event, announcements: await repo.announcements(event.id) });
+  const found = async (eventId: string) => {
+    const event = await repo.get(eventId);
     if (!event) throw new ScheduleError(404, "not_found", `No scheduled event ${eventId}: list a stream's events with GET /api/v1/streams/:id/events.`);
     return event;
   };
-  const usable = (source: EventSource | undefined) => {
-    const why = source && deps.checkSource?.(source);
+  const usable = async (source: EventSource | undefined) => {
+    const why = source && (await deps.checkSource?.(source));
     if (why) throw new ScheduleError(400, "bad_source", why);
   };
   const stillScheduled = (event: ScheduledEvent, doing: string) => {
@@ -88,20 +87,20 @@ export function createSchedule(deps: {
   };
 
   const api: ScheduleApi = {
-    list: (streamId) => repo.list(streamId).map(withAnswers),
-    get: (eventId) => {
-      const event = repo.get(eventId);
+    list: async (streamId) => Promise.all((await repo.list(streamId)).map(withAnswers)),
+    get: async (eventId) => {
+      const event = await repo.get(eventId);
       return event && withAnswers(event);
     },
 
     async create(streamId, input) {
-      if (!deps.streams.get(streamId)) throw new ScheduleError(404, "not_found", "Stream not found.");
-      if (repo.list(streamId).filter((e) => e.status === "scheduled").length >= MAX_SCHEDULED_PER_STREAM) {
+      if (!(await deps.store.streams.get(streamId))) throw new ScheduleError(404, "not_found", "Stream not found.");
+      if ((await repo.list(streamId)).filter((e) => e.status === "scheduled").length >= MAX_SCHEDULED_PER_STREAM) {
         throw new ScheduleError(409, "too_many_events", `This stream already has ${MAX_SCHEDULED_PER_STREAM} events scheduled, the most it may have: cancel some first.`);
       }
       checkTimes(input.startsAt, input.endsAt ?? null);
-      usable(input.source);
-      const event = repo.create({
+      await usable(input.source);
+      const event = await repo.create({
         streamId,
         title: input.title,
         description: input.description ?? null,
@@ -112,18 +111,18 @@ export function createSchedule(deps: {
       deps.bus.emit("event.scheduled", payloadOf(event));
       scheduler.arm(event);
       await announcer.announce(event);
-      return withAnswers(repo.get(event.id)!);
+      return withAnswers((await repo.get(event.id))!);
     },
 
     async update(eventId, patch) {
-      const event = found(eventId);
+      const event = await found(eventId);
       stillScheduled(event, "changed");
       const startsAt = patch.startsAt ?? event.startsAt;
       const endsAt = patch.endsAt === undefined ? event.endsAt : patch.endsAt;
       if (patch.startsAt !== undefined || patch.endsAt !== undefined) checkTimes(startsAt, endsAt, patch.startsAt === undefined);
-      usable(patch.source);
+      await usable(patch.source);
       const moved = patch.startsAt !== undefined && patch.startsAt.getTime() !== event.startsAt.getTime();
-      const updated = repo.update(eventId, {
+      const updated = (await repo.update(eventId, {
         ...(patch.title !== undefined && { title: patch.title }),
         ...(patch.description !== undefined && { description: patch.description }),
         ...(patch.source !== undefined && { source: patch.source }),
@@ -131,44 +130,42 @@ export function createSchedule(deps: {
         endsAt,
         // Moved: starting_soon is due again before the new time.
         ...(moved && { soonSentAt: null }),
-      })!;
+      }))!;
       deps.bus.emit("event.scheduled", payloadOf(updated));
       scheduler.arm(updated);
       await announcer.announce(updated);
-      return withAnswers(repo.get(eventId)!);
+      return withAnswers((await repo.get(eventId))!);
     },
 
     async cancel(eventId) {
-      const event = found(eventId);
+      const event = await found(eventId);
       stillScheduled(event, "cancelled");
       scheduler.disarm(eventId);
-      const cancelled = repo.update(eventId, { status: "cancelled", statusReason: "cancelled by the streamer" })!;
+      const cancelled = (await repo.update(eventId, { status: "cancelled", statusReason: "cancelled by the streamer" }))!;
       deps.bus.emit("event.cancelled", payloadOf(cancelled));
       await announcer.withdraw(cancelled);
-      return withAnswers(repo.get(eventId)!);
+      return withAnswers((await repo.get(eventId))!);
     },
 
-    startNow(eventId) {
-      const event = found(eventId);
+    async startNow(eventId) {
+      const event = await found(eventId);
       stillScheduled(event, "started");
       if (event.source.type === "live" && !deps.isLive(event.streamId)) {
         throw new ScheduleError(409, "no_publisher", "This event's source is the live publisher, and nothing is publishing to the stream: start OBS, then start the event.");
       }
-      return withAnswers(scheduler.startNow(eventId)!);
+      return withAnswers((await scheduler.startNow(eventId))!);
     },
 
-    namingMedia: (mediaId) => repo.pending().filter((e) => e.status === "scheduled" && e.source.type === "media" && e.source.mediaId === mediaId),
+    namingMedia: async (mediaId) => (await repo.pending()).filter((e) => e.status === "scheduled" && e.source.type === "media" && e.source.mediaId === mediaId),
   };
 
   return {
     api,
-    scheduledFor(streamId, accountId) {
+    async scheduledFor(streamId, accountId) {
       const now = Date.now();
-      const current = repo
-        .list(streamId)
-        .find((e) => e.status === "started" || (e.status === "scheduled" && e.startsAt.getTime() - deps.settings.startingSoonLeadMs <= now));
+      const current = (await repo.list(streamId)).find((e) => e.status === "started" || (e.status === "scheduled" && e.startsAt.getTime() - deps.settings.startingSoonLeadMs <= now));
       if (!current) return undefined;
-      const answer = repo.announcement(current.id, accountId);
+      const answer = await repo.announcement(current.id, accountId);
       return answer?.state === "announced" && answer.externalId ? { eventId: current.id, externalId: answer.externalId } : undefined;
     },
     start: () => scheduler.start(),

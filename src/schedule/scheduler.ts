@@ -1,6 +1,7 @@
 import type { EventBus, ScheduledEventPayload } from "../bus.js";
 import type { Logger } from "../log.js";
-import type { ScheduledEvent, ScheduledEventsRepo } from "../db/scheduled-events-repo.js";
+import type { ScheduledEvent } from "../db/scheduled-events-repo.js";
+import type { ScheduledEventsStore } from "../db/store.js";
 import { Timers } from "./timers.js";
 
 export interface SchedulerSettings {
@@ -31,10 +32,12 @@ export function payloadOf(event: ScheduledEvent, at = new Date()): ScheduledEven
 export class Scheduler {
   private readonly timers = new Timers();
   private unsubscribe: Array<() => void> = [];
+  /** Transitions run one at a time: each reads an event's status and then writes it, and two must not interleave. */
+  private serial: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly deps: {
-      repo: ScheduledEventsRepo;
+      repo: ScheduledEventsStore;
       bus: EventBus;
       /** The stream has a publisher now. */
       isLive(streamId: string): boolean;
@@ -43,13 +46,23 @@ export class Scheduler {
     },
   ) {}
 
-  start(): void {
+  /** Subscribes, then recovers what is pending (resolves once it is armed, started late or marked missed). */
+  start(): Promise<void> {
     const { bus } = this.deps;
-    this.unsubscribe.push(bus.on("stream.started", ({ streamId }) => this.publisherStarted(streamId)));
-    this.unsubscribe.push(bus.on("stream.ended", ({ streamId }) => this.streamEnded(streamId)));
+    this.unsubscribe.push(bus.on("stream.started", ({ streamId }) => void this.run(() => this.publisherStarted(streamId))));
+    this.unsubscribe.push(bus.on("stream.ended", ({ streamId }) => void this.run(() => this.streamEnded(streamId))));
     // The media player could not play a started event's file (e.g. removed from the disk by hand): it did not happen.
-    this.unsubscribe.push(bus.on("event.missed", ({ eventId, reason }) => this.failedToPlay(eventId, reason)));
-    for (const event of this.deps.repo.pending()) this.recover(event);
+    this.unsubscribe.push(bus.on("event.missed", ({ eventId, reason }) => void this.run(() => this.failedToPlay(eventId, reason))));
+    return this.run(async () => {
+      for (const event of await this.deps.repo.pending()) await this.recover(event);
+    });
+  }
+
+  /** Queues a transition behind the others; a failure is logged (the returned promise never rejects). */
+  private run(job: () => Promise<void>): Promise<void> {
+    const next = this.serial.then(job).catch((err: unknown) => this.deps.log.error({ err }, "a scheduled event's transition failed"));
+    this.serial = next;
+    return next;
   }
 
   stop(): void {
@@ -64,9 +77,11 @@ export class Scheduler {
     if (event.status !== "scheduled") return;
     const { startingSoonLeadMs, missedGraceMs } = this.deps.settings;
     const start = event.startsAt.getTime();
-    if (!event.soonSentAt) this.timers.at(`${event.id}:soon`, start - startingSoonLeadMs, () => this.startingSoon(event.id));
-    this.timers.at(`${event.id}:start`, start, () => this.due(event.id));
-    if (event.source.type === "live") this.timers.at(`${event.id}:missed`, start + missedGraceMs, () => this.missed(event.id, "nobody published to the stream within the grace period after its start"));
+    if (!event.soonSentAt) this.timers.at(`${event.id}:soon`, start - startingSoonLeadMs, () => void this.run(() => this.startingSoon(event.id)));
+    this.timers.at(`${event.id}:start`, start, () => void this.run(() => this.due(event.id)));
+    if (event.source.type === "live") {
+      this.timers.at(`${event.id}:missed`, start + missedGraceMs, () => void this.run(() => this.missed(event.id, "nobody published to the stream within the grace period after its start")));
+    }
   }
 
   /** Stops an event's timers (cancelled). */
@@ -75,13 +90,13 @@ export class Scheduler {
   }
 
   /** Starts a scheduled event now, whatever its time (the start-event action). */
-  startNow(eventId: string): ScheduledEvent | undefined {
-    this.due(eventId, true);
+  async startNow(eventId: string): Promise<ScheduledEvent | undefined> {
+    await this.run(() => this.due(eventId, true));
     return this.deps.repo.get(eventId);
   }
 
   /** At start-up: what is ahead is armed; what passed while Prism was down is started late or marked missed. */
-  private recover(event: ScheduledEvent): void {
+  private async recover(event: ScheduledEvent): Promise<void> {
     if (event.status === "started") {
       // The relay started afresh: whatever was playing or publishing then is gone.
       return this.finish(event, "Prism restarted during the event");
@@ -93,62 +108,62 @@ export class Scheduler {
     this.arm(event);
   }
 
-  private startingSoon(eventId: string): void {
-    const event = this.deps.repo.get(eventId);
+  private async startingSoon(eventId: string): Promise<void> {
+    const event = await this.deps.repo.get(eventId);
     if (!event || event.status !== "scheduled" || event.soonSentAt) return;
     const at = new Date();
-    this.deps.repo.update(event.id, { soonSentAt: at });
+    await this.deps.repo.update(event.id, { soonSentAt: at });
     this.deps.bus.emit("event.starting_soon", payloadOf(event, at));
   }
 
   /** The start time came (or a publisher arrived after it): a media event starts; a live one if its publisher is live. */
-  private due(eventId: string, force = false): void {
-    const event = this.deps.repo.get(eventId);
+  private async due(eventId: string, force = false): Promise<void> {
+    const event = await this.deps.repo.get(eventId);
     if (!event || event.status !== "scheduled") return;
     if (event.source.type === "live" && !this.deps.isLive(event.streamId) && !force) return;
     const at = new Date();
-    const started = this.deps.repo.update(event.id, { status: "started", startedAt: at, ...(!event.soonSentAt && { soonSentAt: at }) })!;
+    const started = (await this.deps.repo.update(event.id, { status: "started", startedAt: at, ...(!event.soonSentAt && { soonSentAt: at }) }))!;
     this.timers.clearAll(event.id);
     this.armEnd(started);
     this.deps.log.info({ event: event.id, stream: event.streamId, source: event.source.type }, "scheduled event started");
     this.deps.bus.emit("event.started", payloadOf(started, at));
   }
 
-  private missed(eventId: string, reason: string): void {
-    const event = this.deps.repo.get(eventId);
+  private async missed(eventId: string, reason: string): Promise<void> {
+    const event = await this.deps.repo.get(eventId);
     if (!event || event.status !== "scheduled") return;
     this.timers.clearAll(event.id);
-    const missed = this.deps.repo.update(event.id, { status: "missed", statusReason: reason })!;
+    const missed = (await this.deps.repo.update(event.id, { status: "missed", statusReason: reason }))!;
     this.deps.log.warn({ event: event.id, stream: event.streamId, reason }, "scheduled event missed");
     this.deps.bus.emit("event.missed", { ...payloadOf(missed), reason });
   }
 
-  private failedToPlay(eventId: string, reason: string): void {
-    const event = this.deps.repo.get(eventId);
+  private async failedToPlay(eventId: string, reason: string): Promise<void> {
+    const event = await this.deps.repo.get(eventId);
     if (!event || event.status !== "started") return;
     this.timers.clearAll(eventId);
-    this.deps.repo.update(eventId, { status: "missed", statusReason: reason });
+    await this.deps.repo.update(eventId, { status: "missed", statusReason: reason });
   }
 
   private armEnd(event: ScheduledEvent): void {
-    if (event.endsAt) this.timers.at(`${event.id}:end`, event.endsAt.getTime(), () => this.finish(this.deps.repo.get(event.id), "its end time came"));
+    if (event.endsAt) this.timers.at(`${event.id}:end`, event.endsAt.getTime(), () => void this.run(async () => this.finish(await this.deps.repo.get(event.id), "its end time came")));
   }
 
-  private finish(event: ScheduledEvent | undefined, reason: string): void {
+  private async finish(event: ScheduledEvent | undefined, reason: string): Promise<void> {
     if (!event || event.status !== "started") return;
     this.timers.clearAll(event.id);
-    this.deps.repo.update(event.id, { status: "ended", statusReason: reason });
+    await this.deps.repo.update(event.id, { status: "ended", statusReason: reason });
   }
 
   /** A publisher went live: live events of the stream whose start has passed (within the grace period) start now. */
-  private publisherStarted(streamId: string): void {
+  private async publisherStarted(streamId: string): Promise<void> {
     const now = Date.now();
-    for (const event of this.deps.repo.list(streamId)) {
-      if (event.status === "scheduled" && event.source.type === "live" && event.startsAt.getTime() <= now) this.due(event.id);
+    for (const event of await this.deps.repo.list(streamId)) {
+      if (event.status === "scheduled" && event.source.type === "live" && event.startsAt.getTime() <= now) await this.due(event.id);
     }
   }
 
-  private streamEnded(streamId: string): void {
-    for (const event of this.deps.repo.list(streamId)) if (event.status === "started") this.finish(event, "the stream ended");
+  private async streamEnded(streamId: string): Promise<void> {
+    for (const event of await this.deps.repo.list(streamId)) if (event.status === "started") await this.finish(event, "the stream ended");
   }
 }

@@ -1,6 +1,7 @@
 import type { EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
-import type { BroadcastSessionsRepo, StoredSession } from "../db/broadcast-sessions-repo.js";
+import type { StoredSession } from "../db/broadcast-sessions-repo.js";
+import type { BroadcastSessionsStore } from "../db/store.js";
 import type { SessionMinute, SessionReport } from "../core/session-report.js";
 import type { OutputState } from "../core/output-state.js";
 import { SessionTracker, type LiveFigures, type TrackerState } from "./tracker.js";
@@ -29,7 +30,10 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  * as session.report_ready. A session a crash left open is closed at its last bucket on start-up.
  */
 export class SessionRecorder {
-  private readonly live = new Map<string, { tracker: SessionTracker; timer: NodeJS.Timeout }>();
+  /** `writes`: the session's store writes and platform look-ups, one after another, so they land in order. */
+  private readonly live = new Map<string, { tracker: SessionTracker; timer: NodeJS.Timeout; writes: Promise<void> }>();
+  /** Sessions ended but not yet stored: stop waits for them, so their reports go out before the webhooks stop. */
+  private readonly ending = new Set<Promise<void>>();
   /** streamId → sessionId of its live session (destination and chat events carry only the stream). */
   private readonly byStream = new Map<string, string>();
   private readonly unsubscribe: Array<() => void> = [];
@@ -38,15 +42,16 @@ export class SessionRecorder {
   constructor(
     private readonly deps: {
       bus: EventBus;
-      repo: BroadcastSessionsRepo;
+      repo: BroadcastSessionsStore;
       relay: RelayFigures;
-      platformOf: (streamId: string, destinationId: string) => string | undefined;
+      platformOf: (streamId: string, destinationId: string) => Promise<string | undefined>;
       settings: RecorderSettings;
       log: Logger;
     },
   ) {}
 
-  start(): void {
+  /** Subscribes, then closes what a crash left open (resolves once those reports are out). */
+  async start(): Promise<void> {
     const { bus } = this.deps;
     this.unsubscribe.push(
       bus.on("stream.started", (e) => this.open(e.sessionId, e.streamId, e.name, Date.parse(e.at))),
@@ -55,50 +60,61 @@ export class SessionRecorder {
       bus.on("stream.ingest_resumed", (e) => this.tracker(e.sessionId)?.ingestResumed(Date.parse(e.at))),
       bus.on("stream.ingest_switched", (e) => this.tracker(e.sessionId)?.switched()),
       bus.on("destination.state", (e) => {
-        const tracker = this.trackerOfStream(e.streamId);
+        const sessionId = this.byStream.get(e.streamId);
+        const tracker = sessionId === undefined ? undefined : this.tracker(sessionId);
         if (!tracker) return;
-        const platform = this.deps.platformOf(e.streamId, e.destinationId) ?? "custom";
-        tracker.destinationState(e.destinationId, e.name, platform, e.state, Date.parse(e.at), e.lastError);
+        // The platform is looked up in the store; the session's queue keeps the states in their order.
+        this.queue(sessionId!, async () => {
+          const platform = (await this.deps.platformOf(e.streamId, e.destinationId)) ?? "custom";
+          tracker.destinationState(e.destinationId, e.name, platform, e.state, Date.parse(e.at), e.lastError);
+        });
       }),
       bus.on("comment.received", (e) => this.trackerOfStream(e.streamId)?.comment(e)),
       bus.on("audience.viewers", (e) => (this.tracker(e.sessionId) ?? this.trackerOfStream(e.streamId))?.viewers(e)),
     );
-    this.closeUnfinished();
-    this.prune();
-    this.pruneTimer = setInterval(() => this.prune(), PRUNE_EVERY_MS);
+    this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
+    await this.closeUnfinished();
+    await this.prune();
   }
 
-  /** Ends what is still live (as at shutdown the relay already did) and unsubscribes. */
-  stop(): void {
+  /** Stores what ended sessions still had on their way, then unsubscribes; what is still live stays open. */
+  async stop(): Promise<void> {
     for (const off of this.unsubscribe.splice(0)) off();
     if (this.pruneTimer) clearInterval(this.pruneTimer);
     for (const { timer } of this.live.values()) clearInterval(timer);
+    const writes = [...this.live.values()].map((l) => l.writes);
     // Left open on purpose: the next start closes them at their last bucket, as after a crash.
     this.live.clear();
     this.byStream.clear();
+    await Promise.all([...writes, ...this.ending]);
   }
 
   /** The report: final once ended, so far while live. */
-  report(sessionId: string): SessionReport | undefined {
+  async report(sessionId: string): Promise<SessionReport | undefined> {
     const live = this.live.get(sessionId);
     if (live) return live.tracker.report(Date.now());
-    return this.deps.repo.get(sessionId)?.report ?? undefined;
+    return (await this.deps.repo.get(sessionId))?.report ?? undefined;
   }
 
-  session(sessionId: string): StoredSession | undefined {
+  session(sessionId: string): Promise<StoredSession | undefined> {
     return this.deps.repo.get(sessionId);
   }
 
-  series(sessionId: string): SessionMinute[] {
+  series(sessionId: string): Promise<SessionMinute[]> {
     return this.deps.repo.series(sessionId);
   }
 
-  list(streamId: string, limit: number): SessionReport[] {
-    return this.deps.repo
-      .listForStream(streamId, limit)
-      .map((s) => this.report(s.id))
-      .filter((r): r is SessionReport => r !== undefined);
+  async list(streamId: string, limit: number): Promise<SessionReport[]> {
+    const reports = await Promise.all((await this.deps.repo.listForStream(streamId, limit)).map((s) => this.report(s.id)));
+    return reports.filter((r): r is SessionReport => r !== undefined);
+  }
+
+  /** Runs `job` after the session's earlier writes; a failure is logged where it happens (never rejects). */
+  private queue(sessionId: string, job: () => Promise<void>): void {
+    const live = this.live.get(sessionId);
+    if (!live) return;
+    live.writes = live.writes.then(job).catch((err: unknown) => this.deps.log.error({ err, session: sessionId }, "broadcast session bookkeeping failed"));
   }
 
   private tracker(sessionId: string): SessionTracker | undefined {
@@ -113,15 +129,22 @@ export class SessionRecorder {
   private open(sessionId: string, streamId: string, name: string, at: number): void {
     if (this.live.has(sessionId)) return;
     const tracker = SessionTracker.start({ sessionId, streamId, name, at: Number.isNaN(at) ? Date.now() : at }, this.deps.settings.bucketMs);
-    try {
-      this.deps.repo.open({ id: sessionId, streamId, startedAt: new Date(tracker.state.startedAt), bucketSec: this.deps.settings.bucketMs / 1000, state: tracker.state });
-    } catch (err) {
-      this.deps.log.error({ err, stream: streamId }, "could not record the broadcast session");
-      return;
-    }
-    const timer = setInterval(() => this.flush(tracker, Date.now(), this.figures(streamId)), this.deps.settings.bucketMs);
+    const opened = this.deps.repo
+      .open({ id: sessionId, streamId, startedAt: new Date(tracker.state.startedAt), bucketSec: this.deps.settings.bucketMs / 1000, state: snapshot(tracker.state) })
+      .then(
+        () => {},
+        (err: unknown) => {
+          this.deps.log.error({ err, stream: streamId }, "could not record the broadcast session");
+          // Not recorded: forgotten, as if it had never been opened.
+          const live = this.live.get(sessionId);
+          if (live) clearInterval(live.timer);
+          this.live.delete(sessionId);
+          if (this.byStream.get(streamId) === sessionId) this.byStream.delete(streamId);
+        },
+      );
+    const timer = setInterval(() => this.flush(sessionId, tracker, Date.now(), this.figures(streamId)), this.deps.settings.bucketMs);
     timer.unref();
-    this.live.set(sessionId, { tracker, timer });
+    this.live.set(sessionId, { tracker, timer, writes: opened });
     this.byStream.set(streamId, sessionId);
   }
 
@@ -129,27 +152,41 @@ export class SessionRecorder {
     const live = this.live.get(sessionId);
     if (!live) return;
     clearInterval(live.timer);
-    this.live.delete(sessionId);
-    if (this.byStream.get(live.tracker.state.streamId) === sessionId) this.byStream.delete(live.tracker.state.streamId);
+    const { tracker } = live;
+    if (this.byStream.get(tracker.state.streamId) === sessionId) this.byStream.delete(tracker.state.streamId);
     const endedAt = Number.isNaN(at) ? Date.now() : at;
-    this.flush(live.tracker, endedAt, this.figures(live.tracker.state.streamId, live.tracker));
-    this.finish(live.tracker, endedAt, reason);
+    // Read now: the relay's figures are those of this moment.
+    const figures = this.figures(tracker.state.streamId, tracker);
+    this.queue(sessionId, async () => {
+      await this.store(tracker, tracker.sample(endedAt, figures));
+      await this.finish(tracker, endedAt, reason);
+    });
+    const ended = live.writes;
+    this.live.delete(sessionId);
+    this.ending.add(ended);
+    void ended.finally(() => this.ending.delete(ended));
   }
 
-  private flush(tracker: SessionTracker, at: number, figures: LiveFigures | null): void {
+  /** A bucket ends: sampled now, stored after the session's earlier writes. */
+  private flush(sessionId: string, tracker: SessionTracker, at: number, figures: LiveFigures | null): void {
     const minute = tracker.sample(at, figures);
+    const state = snapshot(tracker.state);
+    this.queue(sessionId, () => this.store(tracker, minute, state));
+  }
+
+  private async store(tracker: SessionTracker, minute: SessionMinute, state: TrackerState = tracker.state): Promise<void> {
     try {
-      this.deps.repo.saveBucket(tracker.state.id, minute, tracker.state);
+      await this.deps.repo.saveBucket(tracker.state.id, minute, state);
     } catch (err) {
       // The stream was deleted mid-session (its sessions with it): nothing to keep.
       this.deps.log.warn({ err, session: tracker.state.id }, "could not store a bucket of the session series");
     }
   }
 
-  private finish(tracker: SessionTracker, endedAt: number, reason: string): void {
+  private async finish(tracker: SessionTracker, endedAt: number, reason: string): Promise<void> {
     const report = tracker.report(endedAt, { reason });
     try {
-      if (!this.deps.repo.close(report.id, new Date(endedAt), report)) {
+      if (!(await this.deps.repo.close(report.id, new Date(endedAt), report))) {
         this.deps.log.info({ session: report.id, stream: report.streamId }, "no report for a session whose stream was deleted");
         return;
       }
@@ -182,24 +219,30 @@ export class SessionRecorder {
     return { ingest: null, outputs };
   }
 
-  private closeUnfinished(): void {
-    for (const stored of this.deps.repo.unfinished()) {
+  private async closeUnfinished(): Promise<void> {
+    for (const stored of await this.deps.repo.unfinished()) {
       try {
         const tracker = new SessionTracker(stored.state as unknown as TrackerState);
         this.deps.log.warn({ session: stored.id, stream: stored.streamId }, "closing a broadcast session left open (Prism stopped without ending it) at its last bucket");
-        this.finish(tracker, tracker.state.lastSampleAt, CRASH_REASON);
+        await this.finish(tracker, tracker.state.lastSampleAt, CRASH_REASON);
       } catch (err) {
         this.deps.log.error({ err, session: stored.id }, "could not close a broadcast session left open");
       }
     }
   }
 
-  private prune(): void {
+  /** Never rejects: a failure is logged and the next round tries again. */
+  private async prune(): Promise<void> {
     try {
-      const removed = this.deps.repo.prune(new Date(Date.now() - this.deps.settings.retentionMs));
+      const removed = await this.deps.repo.prune(new Date(Date.now() - this.deps.settings.retentionMs));
       if (removed > 0) this.deps.log.info({ sessions: removed }, "pruned old broadcast sessions");
     } catch (err) {
       this.deps.log.error({ err }, "pruning broadcast sessions failed");
     }
   }
+}
+
+/** The tracker's state as it is now: it keeps changing while its bucket waits for the store. */
+function snapshot(state: TrackerState): TrackerState {
+  return structuredClone(state);
 }

@@ -114,9 +114,9 @@ function dashboardRoutes({ auth, sessions }: { auth: Authenticator; sessions: Da
   });
 
   /** Who the session is: the page asks at load whether to show the login form. */
-  app.get("/session", (c) => {
+  app.get("/session", async (c) => {
     c.header("Cache-Control", "no-store");
-    const session = sessions.fromCookie(c);
+    const session = await sessions.fromCookie(c);
     const principal = session && "principal" in session ? session.principal : undefined;
     // 200 either way: the browser logs every 4xx as a console error, and "not logged in" is no error here.
     if (!principal) return c.json({ loggedIn: false });
@@ -130,23 +130,23 @@ function dashboardRoutes({ auth, sessions }: { auth: Authenticator; sessions: Da
     }
     const body = (await c.req.json().catch(() => null)) as { token?: unknown } | null;
     const token = typeof body?.token === "string" ? body.token.trim() : "";
-    const principal = token ? auth.principalFor(token) : undefined;
+    const principal = token ? await auth.principalFor(token) : undefined;
     if (!principal) {
       return c.json(errorBody("unauthorized", "That API token is not valid: it was mistyped, deleted or rotated. Prism prints the admin token at start and keeps it in <data dir>/api-token."), 401);
     }
     // A session already in this browser ends first: one login, one live session id.
-    if (getCookie(c, SESSION_COOKIE)) sessions.end(c);
-    sessions.start(c, token);
+    if (getCookie(c, SESSION_COOKIE)) await sessions.end(c);
+    await sessions.start(c, token);
     c.header("Cache-Control", "no-store");
     return c.json({ loggedIn: true, name: principal.name, scopes: principal.scopes });
   });
 
-  app.delete("/session", (c) => {
-    const session = sessions.fromCookie(c);
+  app.delete("/session", async (c) => {
+    const session = await sessions.fromCookie(c);
     if (session && "error" in session && session.error === "csrf") {
       return c.json(errorBody("forbidden", `Missing or wrong X-CSRF-Token header (it must repeat the ${CSRF_COOKIE} cookie).`), 403);
     }
-    sessions.end(c);
+    await sessions.end(c);
     return c.body(null, 204);
   });
 

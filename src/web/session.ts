@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { Context } from "hono";
 import { getCookie, setCookie, deleteCookie } from "hono/cookie";
 import type { Authenticator, Principal, SessionResult } from "../api/auth.js";
-import type { SessionsRepo } from "../db/sessions-repo.js";
+import type { SessionsStore } from "../db/store.js";
 
 /**
  * The dashboard's login session. Logging in with an API token starts a server-side session
@@ -24,10 +24,10 @@ export const SESSION_LIFETIME_SEC = 7 * 24 * 3600;
 
 export interface DashboardSessions {
   /** undefined: no session cookie (the caller asks for a Bearer token as before). */
-  fromCookie(c: Context): SessionResult | undefined;
-  start(c: Context, token: string): void;
+  fromCookie(c: Context): Promise<SessionResult | undefined>;
+  start(c: Context, token: string): Promise<void>;
   /** Ends the session server-side (when there is one) and clears the cookies. */
-  end(c: Context): void;
+  end(c: Context): Promise<void>;
 }
 
 export function isHttps(c: Context): boolean {
@@ -45,31 +45,31 @@ function sameSecret(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function dashboardSessions(repo: SessionsRepo, auth: Authenticator): DashboardSessions {
+export function dashboardSessions(repo: SessionsStore, auth: Authenticator): DashboardSessions {
   const cookieOptions = (c: Context) => ({ sameSite: "Strict" as const, secure: isHttps(c), path: "/" });
   return {
-    fromCookie(c) {
+    async fromCookie(c) {
       const id = getCookie(c, SESSION_COOKIE);
       if (!id) return undefined;
-      const stored = repo.find(id);
-      const principal = stored && auth.principalForTokenHash(stored.tokenHash);
+      const stored = await repo.find(id);
+      const principal = stored && (await auth.principalForTokenHash(stored.tokenHash));
       if (!principal) {
         // Its token was deleted or rotated after the last look: the row goes too.
-        if (stored) repo.end(id);
+        if (stored) await repo.end(id);
         return { error: "ended" };
       }
       if (SAFE_METHODS.has(c.req.method.toUpperCase())) return { id, principal };
       if (!sameSecret(c.req.header(CSRF_HEADER) ?? "", csrfTokenFor(id))) return { error: "csrf" };
       return { id, principal };
     },
-    start(c, token) {
-      const { id } = repo.create(auth.hashOf(token), SESSION_LIFETIME_SEC * 1000);
+    async start(c, token) {
+      const { id } = await repo.create(await auth.hashOf(token), SESSION_LIFETIME_SEC * 1000);
       setCookie(c, SESSION_COOKIE, id, { ...cookieOptions(c), httpOnly: true, maxAge: SESSION_LIFETIME_SEC });
       setCookie(c, CSRF_COOKIE, csrfTokenFor(id), { ...cookieOptions(c), httpOnly: false, maxAge: SESSION_LIFETIME_SEC });
     },
-    end(c) {
+    async end(c) {
       const id = getCookie(c, SESSION_COOKIE);
-      if (id) repo.end(id);
+      if (id) await repo.end(id);
       deleteCookie(c, SESSION_COOKIE, { ...cookieOptions(c), httpOnly: true });
       deleteCookie(c, CSRF_COOKIE, cookieOptions(c));
     },

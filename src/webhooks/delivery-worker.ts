@@ -1,6 +1,6 @@
 import type { Logger } from "../log.js";
-import type { AttemptOutcome, Delivery, WebhookDeliveriesRepo } from "../db/webhook-deliveries-repo.js";
-import type { WebhookSubscriptionsRepo } from "../db/webhook-subscriptions-repo.js";
+import type { AttemptOutcome, Delivery } from "../db/webhook-deliveries-repo.js";
+import type { WebhookDeliveriesStore, WebhookSubscriptionsStore } from "../db/store.js";
 import type { SendResult, WebhookSender } from "./http-sender.js";
 import { outgoingWebhook } from "./outgoing.js";
 import { retryDelay, type RetryPolicy } from "./retry.js";
@@ -27,13 +27,16 @@ export class DeliveryWorker {
   private readonly inFlight = new Map<string, { subscriptionId: string; abort: AbortController; done: Promise<unknown> }>();
   private running = false;
   private tickQueued = false;
+  /** A tick is reading the outbox; a nudge meanwhile asks for one more tick after it. */
+  private ticking = false;
+  private tickAgain = false;
   private timer: NodeJS.Timeout | null = null;
   /** Set once metrics exist (they are created after the worker). */
   observer: DeliveryObserver | null = null;
 
   constructor(
-    private readonly deliveries: WebhookDeliveriesRepo,
-    private readonly subscriptions: WebhookSubscriptionsRepo,
+    private readonly deliveries: WebhookDeliveriesStore,
+    private readonly subscriptions: WebhookSubscriptionsStore,
     private readonly sender: WebhookSender,
     private readonly options: DeliveryWorkerOptions,
     private readonly log: Logger,
@@ -50,7 +53,7 @@ export class DeliveryWorker {
     this.tickQueued = true;
     setImmediate(() => {
       this.tickQueued = false;
-      this.tick();
+      void this.tick();
     });
   }
 
@@ -82,27 +85,45 @@ export class DeliveryWorker {
     }
   }
 
-  private tick(): void {
+  /** One look at the outbox at a time: two overlapping ticks would both see a subscription as free. Never rejects. */
+  private async tick(): Promise<void> {
     if (!this.running) return;
+    if (this.ticking) {
+      this.tickAgain = true;
+      return;
+    }
+    this.ticking = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     try {
       const free = this.options.concurrency - this.inFlight.size;
       if (free > 0) {
-        for (const delivery of this.deliveries.nextPerSubscription(new Date(), this.busySubscriptions(), free)) this.launch(delivery);
+        for (const delivery of await this.deliveries.nextPerSubscription(new Date(), this.busySubscriptions(), free)) {
+          if (this.running) this.launch(delivery);
+        }
       }
       // With every slot taken, the next completion ticks again; otherwise wake for the next due row.
-      if (this.inFlight.size < this.options.concurrency) {
-        const next = this.deliveries.nextDueAt(this.busySubscriptions());
-        if (next) {
-          this.timer = setTimeout(() => this.tick(), Math.min(MAX_SLEEP_MS, Math.max(0, next.getTime() - Date.now())));
+      if (this.running && this.inFlight.size < this.options.concurrency) {
+        const next = await this.deliveries.nextDueAt(this.busySubscriptions());
+        if (next && this.running) {
+          if (this.timer) clearTimeout(this.timer);
+          this.timer = setTimeout(() => void this.tick(), Math.min(MAX_SLEEP_MS, Math.max(0, next.getTime() - Date.now())));
           this.timer.unref();
         }
       }
     } catch (err) {
       this.log.error({ err }, "webhook outbox could not be read; retrying in a second");
-      this.timer = setTimeout(() => this.tick(), 1_000);
-      this.timer.unref();
+      if (this.running) {
+        if (this.timer) clearTimeout(this.timer);
+        this.timer = setTimeout(() => void this.tick(), 1_000);
+        this.timer.unref();
+      }
+    } finally {
+      this.ticking = false;
+    }
+    if (this.tickAgain) {
+      this.tickAgain = false;
+      await this.tick();
     }
   }
 
@@ -122,7 +143,7 @@ export class DeliveryWorker {
   }
 
   private async attempt(delivery: Delivery, signal: AbortSignal): Promise<void> {
-    const subscription = this.subscriptions.get(delivery.subscriptionId);
+    const subscription = await this.subscriptions.get(delivery.subscriptionId);
     if (!subscription) return; // deleted meanwhile; its deliveries went with it
     const attempt = delivery.attempts + 1;
     const startedAt = new Date();
@@ -138,7 +159,7 @@ export class DeliveryWorker {
     if (result.aborted && !delivery.test) return;
 
     const outcome = this.outcomeOf(delivery, attempt, result, startedAt);
-    const recorded = this.deliveries.recordAttempt(
+    const recorded = await this.deliveries.recordAttempt(
       delivery.id,
       { attempt, startedAt, statusCode: result.statusCode, latencyMs: result.latencyMs, error: result.error },
       outcome,
@@ -155,7 +176,7 @@ export class DeliveryWorker {
     }
     // Zapier's REST Hooks rule: 410 Gone means "unsubscribe me".
     if (result.statusCode === 410 && !delivery.test) {
-      this.subscriptions.delete(subscription.id);
+      await this.subscriptions.delete(subscription.id);
       this.log.info({ subscriptionId: subscription.id }, "webhook subscription removed: the receiver answered 410 Gone");
     }
   }

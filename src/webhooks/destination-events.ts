@@ -3,8 +3,8 @@ import type { EventData } from "./catalog.js";
 import type { Publish } from "./event-publisher.js";
 
 export interface DestinationLookup {
-  streamName(streamId: string): string | undefined;
-  platform(streamId: string, destinationId: string): string | undefined;
+  streamName(streamId: string): Promise<string | undefined>;
+  platform(streamId: string, destinationId: string): Promise<string | undefined>;
   /** The destination's lastError now (the relay's, as health reports it): a late announcement tells the current reason. */
   lastError?(streamId: string, destinationId: string): string | null | undefined;
 }
@@ -61,7 +61,7 @@ export class DestinationEventDeriver {
         if (t.failedAnnounced) {
           const since = Date.parse(t.troubleSince ?? change.at);
           const downtimeSec = Math.max(0, Math.round((Date.parse(change.at) - since) / 1000));
-          this.publish("destination.recovered", { ...this.ref(change), downtimeSec, reconnects: change.reconnects }, new Date(change.at));
+          this.publish("destination.recovered", this.ref(change).then((ref) => ({ ...ref, downtimeSec, reconnects: change.reconnects })), new Date(change.at));
         } else if (!t.liveAnnounced) {
           this.publish("destination.live", this.ref(change), new Date(change.at));
         }
@@ -98,23 +98,16 @@ export class DestinationEventDeriver {
   private announceFailure(t: Tracked, change: PrismEvents["destination.state"], state: "failed" | "reconnecting"): void {
     if (t.failedAnnounced) return;
     t.failedAnnounced = true;
-    const data: EventData["destination.failed"] = {
-      ...this.ref(change),
-      state,
-      reason: this.lookup.lastError?.(change.streamId, change.destinationId) ?? t.lastError ?? "The destination stopped receiving the stream.",
-      since: t.troubleSince ?? change.at,
-    };
+    const reason = this.lookup.lastError?.(change.streamId, change.destinationId) ?? t.lastError ?? "The destination stopped receiving the stream.";
+    const since = t.troubleSince ?? change.at;
+    const data = this.ref(change).then((ref): EventData["destination.failed"] => ({ ...ref, state, reason, since }));
     this.publish("destination.failed", data, state === "failed" ? new Date(change.at) : new Date());
   }
 
-  private ref(change: PrismEvents["destination.state"]): EventData["destination.live"] {
-    return {
-      streamId: change.streamId,
-      streamName: this.lookup.streamName(change.streamId) ?? "",
-      destinationId: change.destinationId,
-      destinationName: change.name,
-      platform: this.lookup.platform(change.streamId, change.destinationId) ?? "custom",
-    };
+  /** Looked up now; the event keeps its place in the publisher's queue meanwhile. */
+  private async ref(change: PrismEvents["destination.state"]): Promise<EventData["destination.live"]> {
+    const [streamName, platform] = await Promise.all([this.lookup.streamName(change.streamId), this.lookup.platform(change.streamId, change.destinationId)]);
+    return { streamId: change.streamId, streamName: streamName ?? "", destinationId: change.destinationId, destinationName: change.name, platform: platform ?? "custom" };
   }
 
   private cancelTimer(t: Tracked): void {

@@ -1,14 +1,25 @@
 import { randomUUID } from "node:crypto";
 import type { Logger } from "../log.js";
-import type { WebhookDeliveriesRepo } from "../db/webhook-deliveries-repo.js";
-import type { CommentFilter, WebhookSubscriptionsRepo } from "../db/webhook-subscriptions-repo.js";
+import type { CommentFilter } from "../db/webhook-subscriptions-repo.js";
+import type { WebhookDeliveriesStore, WebhookSubscriptionsStore } from "../db/store.js";
 import type { EventData, EventType, PrismEvent } from "./catalog.js";
 
-export type Publish = <T extends EventType>(type: T, data: EventData[T], at?: Date) => void;
+/**
+ * Queues an event. Its data may still be on its way (a name looked up in the store): the event keeps its place in
+ * the queue either way, so events are recorded in the order they were announced.
+ */
+export type Publish = <T extends EventType>(type: T, data: EventData[T] | Promise<EventData[T]>, at?: Date) => void;
 
 export const newEventId = () => `evt_${randomUUID().replaceAll("-", "")}`;
 
-type Pending = Parameters<WebhookDeliveriesRepo["publish"]>[0][number];
+type Pending = Parameters<WebhookDeliveriesStore["publish"]>[0][number];
+
+interface Queued {
+  id: string;
+  type: EventType;
+  at: Date;
+  data: unknown;
+}
 
 /**
  * Turns events into log entries plus one outbox row per interested subscription, then wakes the
@@ -17,12 +28,14 @@ type Pending = Parameters<WebhookDeliveriesRepo["publish"]>[0][number];
  * the relay, on its own stack — only pays for an array push.
  */
 export class EventPublisher {
-  private queue: Pending[] = [];
+  private queue: Queued[] = [];
   private flushQueued = false;
+  /** Writes one batch after another, so a slow store cannot reorder them. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly deliveries: WebhookDeliveriesRepo,
-    private readonly subscriptions: WebhookSubscriptionsRepo,
+    private readonly deliveries: WebhookDeliveriesStore,
+    private readonly subscriptions: WebhookSubscriptionsStore,
     private readonly options: { retryForMs: number },
     private readonly wakeWorker: () => void,
     private readonly log: Logger,
@@ -30,34 +43,43 @@ export class EventPublisher {
 
   readonly publish: Publish = (type, data, when) => {
     const at = when && !Number.isNaN(when.getTime()) ? when : new Date();
-    const event: PrismEvent = { id: newEventId(), type, createdAt: at.toISOString(), data };
-    const subscriptionIds = this.subscriptions
-      .routes()
-      .filter((s) => s.eventTypes.includes(type) && passesFilter(s.filter, event))
-      .map((s) => s.id);
-    this.queue.push({
-      event: { id: event.id, type, createdAt: at, data: data as unknown as Record<string, unknown> },
-      payload: JSON.stringify(event),
-      subscriptionIds,
-      giveUpAt: new Date(Date.now() + this.options.retryForMs),
-    });
+    // Handled here, or a failed look-up would be an unhandled rejection until the flush (a turn later) reaches it.
+    if (data instanceof Promise) data.catch(() => {});
+    this.queue.push({ id: newEventId(), type, at, data });
     if (!this.flushQueued) {
       this.flushQueued = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => void this.flush());
     }
   };
 
-  /** Writes everything queued; also called on stop so nothing announced is lost. */
-  flush(): void {
+  /** Writes everything queued; also called on stop so nothing announced is lost. Never rejects. */
+  flush(): Promise<void> {
     this.flushQueued = false;
     const batch = this.queue;
-    if (batch.length === 0) return;
     this.queue = [];
+    if (batch.length > 0) this.writing = this.writing.then(() => this.write(batch));
+    return this.writing;
+  }
+
+  private async write(queued: Queued[]): Promise<void> {
+    let batch: Pending[];
     try {
-      this.deliveries.publish(batch);
+      const routes = await this.subscriptions.routes();
+      batch = [];
+      for (const q of queued) {
+        const data = await Promise.resolve(q.data).catch((err: unknown) => {
+          this.log.error({ err, type: q.type }, "event could not be described; it is not recorded");
+          return undefined;
+        });
+        if (data === undefined) continue;
+        const event = { id: q.id, type: q.type, createdAt: q.at.toISOString(), data } as PrismEvent;
+        const subscriptionIds = routes.filter((s) => s.eventTypes.includes(q.type) && passesFilter(s.filter, event)).map((s) => s.id);
+        batch.push({ event: { id: q.id, type: q.type, createdAt: q.at, data: data as Record<string, unknown> }, payload: JSON.stringify(event), subscriptionIds, giveUpAt: new Date(Date.now() + this.options.retryForMs) });
+      }
+      await this.deliveries.publish(batch);
     } catch (err) {
       // Losing an announcement must never take the stream down with it.
-      this.log.error({ err, events: batch.map((b) => b.event.type) }, "events could not be recorded; they are not delivered");
+      this.log.error({ err, events: queued.map((q) => q.type) }, "events could not be recorded; they are not delivered");
       return;
     }
     for (const { event, subscriptionIds } of batch) this.log.debug({ eventId: event.id, type: event.type, subscribers: subscriptionIds.length }, "event recorded");

@@ -1,14 +1,7 @@
-import type { Db } from "../db/client.js";
 import type { EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
 import type { WebhookSettings } from "../config.js";
-import type { SecretBox } from "../secrets/secret-box.js";
-import type { StreamsRepo } from "../db/streams-repo.js";
-import type { DestinationsRepo } from "../db/destinations-repo.js";
-import { EventsRepo } from "../db/events-repo.js";
-import { WebhookSubscriptionsRepo } from "../db/webhook-subscriptions-repo.js";
-import { WebhookDeliveriesRepo } from "../db/webhook-deliveries-repo.js";
-import { ActionTokensRepo } from "../db/action-tokens-repo.js";
+import type { ActionTokensStore, EventsStore, Store, WebhookDeliveriesStore, WebhookSubscriptionsStore } from "../db/store.js";
 import { WebhookSender } from "./http-sender.js";
 import { DeliveryWorker } from "./delivery-worker.js";
 import { EventPublisher } from "./event-publisher.js";
@@ -19,10 +12,10 @@ import type { Registry } from "prom-client";
 
 /** What the webhook, event and action routes work with. */
 export interface AutomationApi {
-  events: EventsRepo;
-  subscriptions: WebhookSubscriptionsRepo;
-  deliveries: WebhookDeliveriesRepo;
-  actionTokens: ActionTokensRepo;
+  events: EventsStore;
+  subscriptions: WebhookSubscriptionsStore;
+  deliveries: WebhookDeliveriesStore;
+  actionTokens: ActionTokensStore;
   worker: Pick<DeliveryWorker, "nudge" | "sendNow">;
   settings: Pick<WebhookSettings, "allowPrivate" | "retry">;
 }
@@ -38,11 +31,8 @@ export interface Automation {
 }
 
 export interface AutomationDeps {
-  db: Db;
-  box: SecretBox;
+  store: Pick<Store, "events" | "webhookSubscriptions" | "webhookDeliveries" | "actionTokens" | "streams" | "destinations">;
   bus: EventBus;
-  streams: StreamsRepo;
-  destinations: DestinationsRepo;
   settings: WebhookSettings;
   log: Logger;
   /** A destination's lastError now, as the relay keeps it (see DestinationLookup). */
@@ -50,11 +40,8 @@ export interface AutomationDeps {
 }
 
 /** Events out (catalog, log, signed webhooks through the outbox) and actions in (action tokens). */
-export function createAutomation({ db, box, bus, streams, destinations, settings, log, destinationError }: AutomationDeps): Automation {
-  const events = new EventsRepo(db);
-  const subscriptions = new WebhookSubscriptionsRepo(db, box);
-  const deliveries = new WebhookDeliveriesRepo(db);
-  const actionTokens = new ActionTokensRepo(db, box);
+export function createAutomation({ store, bus, settings, log, destinationError }: AutomationDeps): Automation {
+  const { events, webhookSubscriptions: subscriptions, webhookDeliveries: deliveries, actionTokens, streams, destinations } = store;
   const worker = new DeliveryWorker(
     deliveries,
     subscriptions,
@@ -73,8 +60,8 @@ export function createAutomation({ db, box, bus, streams, destinations, settings
         bus,
         publisher.publish,
         {
-          streamName: (id) => streams.get(id)?.name,
-          platform: (streamId, destinationId) => destinations.get(streamId, destinationId)?.platform,
+          streamName: async (id) => (await streams.get(id))?.name,
+          platform: async (streamId, destinationId) => (await destinations.get(streamId, destinationId))?.platform,
           ...(destinationError && { lastError: destinationError }),
         },
         { failedAfterMs: settings.destinationFailedAfterMs },
@@ -86,7 +73,7 @@ export function createAutomation({ db, box, bus, streams, destinations, settings
       disconnect?.();
       disconnect = null;
       pruner.stop();
-      publisher.flush();
+      await publisher.flush();
       await worker.stop();
     },
     instrument(registry) {

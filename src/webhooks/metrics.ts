@@ -11,7 +11,7 @@ export interface DeliveryObserver {
  * Webhook metrics, registered on the service's Prometheus registry. Labels are the event type and
  * the outcome only: subscription URLs often hold secrets and do not belong in a label.
  */
-export function webhookMetrics(registry: Registry, pendingDeliveries: () => number): DeliveryObserver {
+export function webhookMetrics(registry: Registry, pendingDeliveries: () => Promise<number>): DeliveryObserver {
   const attempts = new Counter({
     name: "prism_webhook_attempts_total",
     help: "Webhook delivery attempts by outcome: delivered (2xx), retrying (failed, will retry), dead (failed, retries exhausted)",
@@ -29,8 +29,8 @@ export function webhookMetrics(registry: Registry, pendingDeliveries: () => numb
     name: "prism_webhook_deliveries_pending",
     help: "Deliveries waiting in the outbox (due now or scheduled for a retry)",
     registers: [registry],
-    collect() {
-      this.set(pendingDeliveries());
+    async collect() {
+      this.set(await pendingDeliveries());
     },
   });
   return {

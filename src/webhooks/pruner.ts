@@ -1,6 +1,5 @@
 import type { Logger } from "../log.js";
-import type { EventsRepo } from "../db/events-repo.js";
-import type { WebhookDeliveriesRepo } from "../db/webhook-deliveries-repo.js";
+import type { EventsStore, WebhookDeliveriesStore } from "../db/store.js";
 
 // Often enough that a burst of chat events cannot pile up far past the count limit.
 const EVERY_MS = 60_000;
@@ -10,15 +9,15 @@ export class LogPruner {
   private timer: NodeJS.Timeout | null = null;
 
   constructor(
-    private readonly events: EventsRepo,
-    private readonly deliveries: WebhookDeliveriesRepo,
+    private readonly events: EventsStore,
+    private readonly deliveries: WebhookDeliveriesStore,
     private readonly options: { retentionMs: number; maxEvents: number },
     private readonly log: Logger,
   ) {}
 
   start(): void {
-    this.prune();
-    this.timer = setInterval(() => this.prune(), EVERY_MS);
+    void this.prune();
+    this.timer = setInterval(() => void this.prune(), EVERY_MS);
     this.timer.unref();
   }
 
@@ -27,11 +26,12 @@ export class LogPruner {
     this.timer = null;
   }
 
-  prune(now = new Date()): void {
+  /** Never rejects: a failure is logged and the next round tries again. */
+  async prune(now = new Date()): Promise<void> {
     try {
       const before = new Date(now.getTime() - this.options.retentionMs);
-      const events = this.events.prune(before, this.options.maxEvents);
-      const deliveries = this.deliveries.prune(before);
+      const events = await this.events.prune(before, this.options.maxEvents);
+      const deliveries = await this.deliveries.prune(before);
       if (events + deliveries > 0) this.log.info({ events, deliveries }, "pruned the event and delivery logs");
     } catch (err) {
       this.log.error({ err }, "pruning the event log failed");

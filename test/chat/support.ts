@@ -16,7 +16,7 @@ export function apiFor(oauth: OAuthServer, user: FakeUser, scopes: string[] = []
     },
     accessToken: async () => access_token,
     data: () => data,
-    saveData: (d) => (data = d),
+    saveData: (d) => void (data = d),
   };
 }
 

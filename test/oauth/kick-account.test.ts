@@ -10,6 +10,7 @@ import { StreamsRepo } from "../../src/db/streams-repo.js";
 import { DestinationsRepo } from "../../src/db/destinations-repo.js";
 import { AccountsRepo } from "../../src/db/accounts-repo.js";
 import { createAccounts } from "../../src/oauth/index.js";
+import { sqliteRepos, sqliteStore } from "../../src/db/store.js";
 import { createLogger } from "../../src/log.js";
 import { unresolvedTarget } from "../../src/relay/output-error.js";
 import { startTestPrism, type TestPrism } from "../support/prism.js";
@@ -100,7 +101,7 @@ describe("a linked Kick account keeps its tokens usable", () => {
     const streams = new StreamsRepo(database.db, box);
     const destinations = new DestinationsRepo(database.db, box);
     const repo = new AccountsRepo(database.db, box);
-    const accounts = createAccounts({ db: database.db, box, bus: new EventBus(), streams, destinations, settings: config.accounts, redirectUri: () => "http://127.0.0.1/cb", log: createLogger({ level: "silent" }) });
+    const accounts = createAccounts({ store: sqliteStore(sqliteRepos(database.db, box)), bus: new EventBus(), settings: config.accounts, redirectUri: () => "http://127.0.0.1/cb", log: createLogger({ level: "silent" }) });
     accounts.start();
     cleanup.push(() => {
       accounts.stop();

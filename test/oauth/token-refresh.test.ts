@@ -10,6 +10,7 @@ import { StreamsRepo } from "../../src/db/streams-repo.js";
 import { DestinationsRepo } from "../../src/db/destinations-repo.js";
 import { AccountsRepo } from "../../src/db/accounts-repo.js";
 import { createAccounts } from "../../src/oauth/index.js";
+import { sqliteRepos, sqliteStore } from "../../src/db/store.js";
 import { createLogger } from "../../src/log.js";
 import { OutputError, unresolvedTarget } from "../../src/relay/output-error.js";
 import { startTwitchFake, TWITCH_USER } from "../fakes/twitch.js";
@@ -41,7 +42,7 @@ describe("linked accounts keep their tokens usable", () => {
     const streams = new StreamsRepo(database.db, box);
     const destinations = new DestinationsRepo(database.db, box);
     const repo = new AccountsRepo(database.db, box);
-    const accounts = createAccounts({ db: database.db, box, bus, streams, destinations, settings: config.accounts, redirectUri: () => "http://127.0.0.1/cb", log: createLogger({ level: "silent" }) });
+    const accounts = createAccounts({ store: sqliteStore(sqliteRepos(database.db, box)), bus, settings: config.accounts, redirectUri: () => "http://127.0.0.1/cb", log: createLogger({ level: "silent" }) });
     accounts.start();
     cleanup.push(() => {
       accounts.stop();
@@ -116,7 +117,7 @@ describe("linked accounts keep their tokens usable", () => {
   it("Twitch chat validates the token when it starts (as Twitch requires): a revoked grant marks the account needs_reconnect", async () => {
     const twitch = await startTwitchFake();
     const { repo, account, events, accounts, stream } = await setup(twitch, "twitch", TWITCH_USER);
-    const [source] = accounts.chatSources(stream.id);
+    const [source] = await accounts.chatSources(stream.id);
     expect(source?.platform).toBe("twitch");
     twitch.oauth.revokeUser(TWITCH_USER.id);
     const sink = new RecordingSink();

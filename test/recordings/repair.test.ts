@@ -6,6 +6,7 @@ import { EventBus, type PrismEvents } from "../../src/bus.js";
 import { openDatabase } from "../../src/db/client.js";
 import { RecordingsRepo } from "../../src/db/recordings-repo.js";
 import { RecordingArchive } from "../../src/recordings/archive.js";
+import { wrapSync } from "../../src/db/store.js";
 import { RecordingFiles } from "../../src/recordings/files.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 
@@ -20,7 +21,7 @@ describe("repairing what a crash left unfinished", () => {
     const bus = new EventBus();
     const failed: Array<PrismEvents["recording.failed"]> = [];
     bus.on("recording.failed", (e) => failed.push(e));
-    const archive = new RecordingArchive(repo, files, bus, pino({ level: "silent" }));
+    const archive = new RecordingArchive(wrapSync(repo), files, bus, pino({ level: "silent" }));
     const row = (sessionId: string) => {
       const id = repo.newRecordingId();
       return repo.create({ id, streamId: "s1", sessionId, streamName: "Crashed", rawFile: files.raw(id), startedAt: Date.now() - 60_000, includeSlate: true });

@@ -17,8 +17,13 @@ describe("destination events: what a streamer hears about a destination, once ea
     previous = "idle";
     deriver = new DestinationEventDeriver(
       { failedAfterMs: FAILED_AFTER_MS },
-      { streamName: () => "Friday speedrun", platform: () => "youtube" },
-      <T extends EventType>(type: T, data: EventData[T]) => void published.push({ type, data }),
+      { streamName: async () => "Friday speedrun", platform: async () => "youtube" },
+      // The data is looked up in the store; its place in the list is kept meanwhile (see settled).
+      <T extends EventType>(type: T, data: EventData[T] | Promise<EventData[T]>) => {
+        const entry: { type: EventType; data: any } = { type, data: undefined };
+        published.push(entry);
+        void Promise.resolve(data).then((d) => (entry.data = d));
+      },
     );
   });
   afterEach(() => {
@@ -32,10 +37,15 @@ describe("destination events: what a streamer hears about a destination, once ea
     deriver.onState(change);
   };
   const types = () => published.map((p) => p.type);
+  /** Lets the store's lookups answer (they are promises, resolved without timers). */
+  const settled = async () => {
+    for (let i = 0; i < 10; i++) await Promise.resolve();
+  };
 
-  it("announces live once when the destination starts, with the stream and platform", () => {
+  it("announces live once when the destination starts, with the stream and platform", async () => {
     to("connecting");
     to("live");
+    await settled();
     expect(published).toEqual([
       { type: "destination.live", data: { streamId: "s1", streamName: "Friday speedrun", destinationId: "d1", destinationName: "YouTube", platform: "youtube" } },
     ]);
@@ -51,13 +61,14 @@ describe("destination events: what a streamer hears about a destination, once ea
     expect(types()).toEqual(["destination.live"]);
   });
 
-  it("announces failed after reconnecting for longer than the threshold, then recovered with the downtime", () => {
+  it("announces failed after reconnecting for longer than the threshold, then recovered with the downtime", async () => {
     to("connecting");
     to("live");
     to("reconnecting", "Connection refused by rtmp://x:1935");
     vi.advanceTimersByTime(FAILED_AFTER_MS - 1);
     expect(types()).toEqual(["destination.live"]);
     vi.advanceTimersByTime(1);
+    await settled();
     expect(published[1]).toMatchObject({
       type: "destination.failed",
       data: { state: "reconnecting", reason: "Connection refused by rtmp://x:1935", since: "2025-06-06T19:00:00.000Z", destinationName: "YouTube" },
@@ -68,12 +79,14 @@ describe("destination events: what a streamer hears about a destination, once ea
     vi.advanceTimersByTime(12_000);
     to("live");
     expect(types()).toEqual(["destination.live", "destination.failed", "destination.recovered"]);
+    await settled();
     expect(published[2]!.data.downtimeSec).toBe(Math.round((FAILED_AFTER_MS + FAILED_AFTER_MS * 3 + 12_000) / 1000));
   });
 
-  it("announces a refusal at once, once, even when it follows a reconnecting outage already announced", () => {
+  it("announces a refusal at once, once, even when it follows a reconnecting outage already announced", async () => {
     to("connecting");
     to("failed", "The server refused the stream key.");
+    await settled();
     expect(published).toEqual([expect.objectContaining({ type: "destination.failed", data: expect.objectContaining({ state: "failed", reason: "The server refused the stream key." }) })]);
 
     to("stopped"); // disabled by the streamer: a decision, so everything starts over
@@ -85,13 +98,14 @@ describe("destination events: what a streamer hears about a destination, once ea
     expect(types()).toEqual(["destination.failed", "destination.failed"]);
   });
 
-  it("never sends recovered without a failed before it, and treats each destination on its own", () => {
+  it("never sends recovered without a failed before it, and treats each destination on its own", async () => {
     to("connecting", null, "d1");
     to("connecting", null, "d2");
     to("live", null, "d1");
     to("reconnecting", "dropped", "d2");
     vi.advanceTimersByTime(FAILED_AFTER_MS);
     to("live", null, "d2");
+    await settled();
     expect(published.map((p) => `${p.type}:${p.data.destinationId}`)).toEqual(["destination.live:d1", "destination.failed:d2", "destination.recovered:d2"]);
   });
 

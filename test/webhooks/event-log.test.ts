@@ -5,6 +5,7 @@ import { EventsRepo } from "../../src/db/events-repo.js";
 import { WebhookDeliveriesRepo } from "../../src/db/webhook-deliveries-repo.js";
 import { WebhookSubscriptionsRepo } from "../../src/db/webhook-subscriptions-repo.js";
 import { SecretBox } from "../../src/secrets/secret-box.js";
+import { wrapSync } from "../../src/db/store.js";
 import { LogPruner } from "../../src/webhooks/pruner.js";
 import { createLogger } from "../../src/log.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
@@ -33,8 +34,8 @@ describe("event log and delivery log pruning (real SQLite file)", () => {
       record(1, 40 * day, true); // old, and its delivery is still pending
       for (let n = 2; n <= 8; n++) record(n, (10 - n) * 60_000, false);
 
-      const pruner = new LogPruner(events, deliveries, { retentionMs: 30 * day, maxEvents: 5 }, createLogger({ level: "silent" }));
-      pruner.prune(new Date(now));
+      const pruner = new LogPruner(wrapSync(events), wrapSync(deliveries), { retentionMs: 30 * day, maxEvents: 5 }, createLogger({ level: "silent" }));
+      await pruner.prune(new Date(now));
       expect(events.recent([], 100).map((e) => e.id)).toEqual(["evt_8", "evt_7", "evt_6", "evt_5", "evt_4"]);
       expect(events.count()).toBe(5);
       // The old event is gone from the log, but its pending delivery (which carries its payload) is not.
@@ -43,9 +44,9 @@ describe("event log and delivery log pruning (real SQLite file)", () => {
       // Once delivered, it is kept for the retention period, then forgotten with its attempts.
       const [pending] = deliveries.list(sub.id, { limit: 10 });
       deliveries.recordAttempt(pending!.id, { attempt: 1, startedAt: new Date(now), statusCode: 200, latencyMs: 12, error: null }, { status: "delivered" });
-      pruner.prune(new Date(now + 29 * day));
+      await pruner.prune(new Date(now + 29 * day));
       expect(deliveries.attempts([pending!.id]).get(pending!.id)).toHaveLength(1);
-      pruner.prune(new Date(now + 31 * day));
+      await pruner.prune(new Date(now + 31 * day));
       expect(deliveries.list(sub.id, { limit: 10 })).toEqual([]);
       expect(deliveries.attempts([pending!.id]).get(pending!.id)).toEqual([]);
       expect(events.count()).toBe(0);

@@ -33,9 +33,9 @@ const errorContent = { "application/json": { schema: ErrorSchema } };
  */
 export function accountRoutes({ accounts, redirectUri }: { accounts: AccountsApi; redirectUri: (platform: string) => string }) {
   const app = newRouter();
-  const connect = (platform: z.infer<typeof PlatformParam>["platform"]) => {
+  const connect = async (platform: z.infer<typeof PlatformParam>["platform"]) => {
     try {
-      const started = accounts.startLink(platform);
+      const started = await accounts.startLink(platform);
       return { platform, authorizeUrl: started.authorizeUrl, redirectUri: started.redirectUri, expiresAt: started.expiresAt.toISOString() };
     } catch (err) {
       throw apiErrorOf(err);
@@ -61,7 +61,7 @@ export function accountRoutes({ accounts, redirectUri }: { accounts: AccountsApi
       request: { params: PlatformParam },
       responses: { 200: json(ConnectAnswerSchema, "Open authorizeUrl in the browser"), ...commonErrors, ...notConfigured },
     }),
-    (c) => c.json(connect(c.req.valid("param").platform), 200),
+    async (c) => c.json(await connect(c.req.valid("param").platform), 200),
   );
 
   app.openapi(
@@ -76,8 +76,8 @@ export function accountRoutes({ accounts, redirectUri }: { accounts: AccountsApi
         ...notConfigured,
       },
     }),
-    (c) => {
-      const { authorizeUrl } = connect(c.req.valid("param").platform);
+    async (c) => {
+      const { authorizeUrl } = await connect(c.req.valid("param").platform);
       c.header("Cache-Control", "no-store");
       return c.redirect(authorizeUrl, 302);
     },
@@ -90,7 +90,7 @@ export function accountRoutes({ accounts, redirectUri }: { accounts: AccountsApi
       summary: "List linked accounts (platform, name, scopes, token expiry, status; never tokens)",
       responses: { 200: json(z.array(AccountSchema), "Accounts"), ...commonErrors },
     }),
-    (c) => c.json(accounts.list().map(accountView), 200),
+    async (c) => c.json((await accounts.list()).map(accountView), 200),
   );
 
   app.openapi(
@@ -101,8 +101,8 @@ export function accountRoutes({ accounts, redirectUri }: { accounts: AccountsApi
       request: { params: AccountIdParam },
       responses: { 200: json(AccountSchema, "The account"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
-      const account = accounts.get(c.req.valid("param").id);
+    async (c) => {
+      const account = await accounts.get(c.req.valid("param").id);
       if (!account) throw new ApiError(404, "not_found", "Account not found.");
       return c.json(accountView(account), 200);
     },

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Logger } from "../../log.js";
-import type { StreamsRepo } from "../../db/streams-repo.js";
+import type { StreamsStore } from "../../db/store.js";
 import type { AutomationApi } from "../../webhooks/index.js";
 import type { ActionToken } from "../../db/action-tokens-repo.js";
 import { body, json, newRouter } from "../router.js";
@@ -9,7 +9,7 @@ import { IdParam } from "../schemas.js";
 import { ActionTokenParams, ActionTokenSchema, CreateActionTokenBody, CreatedActionTokenSchema, type ActionName } from "../webhook-schemas.js";
 
 /** Action tokens of a stream: created (shown once, with ready-made URLs), listed, revoked. Admin API. */
-export function actionTokenRoutes({ automation, streams, log }: { automation: AutomationApi; streams: StreamsRepo; log: Logger }) {
+export function actionTokenRoutes({ automation, streams, log }: { automation: AutomationApi; streams: StreamsStore; log: Logger }) {
   const { actionTokens } = automation;
   const app = newRouter();
   const view = (t: ActionToken) => ({
@@ -21,8 +21,8 @@ export function actionTokenRoutes({ automation, streams, log }: { automation: Au
     createdAt: t.createdAt.toISOString(),
     lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
   });
-  const requireStream = (id: string) => {
-    if (!streams.get(id)) throw notFound("Stream");
+  const requireStream = async (id: string) => {
+    if (!(await streams.get(id))) throw notFound("Stream");
   };
 
   app.openapi(
@@ -33,11 +33,11 @@ export function actionTokenRoutes({ automation, streams, log }: { automation: Au
       request: { params: IdParam, ...body(CreateActionTokenBody) },
       responses: { 201: json(CreatedActionTokenSchema, "Created"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
       const { name, actions } = c.req.valid("json");
-      requireStream(id);
-      const { token, record } = actionTokens.create({ streamId: id, name, actions });
+      await requireStream(id);
+      const { token, record } = await actionTokens.create({ streamId: id, name, actions });
       // Built from this request's own URL, so it is right whatever prefix or host the API is reached by.
       const here = new URL(c.req.url);
       const base = `${here.origin}${here.pathname.replace(/\/streams\/[^/]+\/action-tokens\/?$/, "")}/actions/${token}`;
@@ -54,10 +54,10 @@ export function actionTokenRoutes({ automation, streams, log }: { automation: Au
       request: { params: IdParam },
       responses: { 200: json(z.array(ActionTokenSchema), "Action tokens"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      requireStream(id);
-      return c.json(actionTokens.list(id).map(view), 200);
+      await requireStream(id);
+      return c.json((await actionTokens.list(id)).map(view), 200);
     },
   );
 
@@ -69,9 +69,9 @@ export function actionTokenRoutes({ automation, streams, log }: { automation: Au
       request: { params: ActionTokenParams },
       responses: { 204: { description: "Revoked" }, ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id, tokenId } = c.req.valid("param");
-      if (!actionTokens.delete(id, tokenId)) throw notFound("Action token");
+      if (!(await actionTokens.delete(id, tokenId))) throw notFound("Action token");
       log.info({ streamId: id, actionTokenId: tokenId }, "action token revoked");
       return c.body(null, 204);
     },

@@ -2,7 +2,8 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import type { EventBus } from "../../bus.js";
 import type { Logger } from "../../log.js";
-import type { DestinationsRepo, Destination } from "../../db/destinations-repo.js";
+import type { Destination } from "../../db/destinations-repo.js";
+import type { DestinationsStore } from "../../db/store.js";
 import type { ActionToken } from "../../db/action-tokens-repo.js";
 import type { AutomationApi } from "../../webhooks/index.js";
 import type { CommentsApi } from "../../comments/index.js";
@@ -47,7 +48,7 @@ export interface ActionRoutesDeps {
   automation: AutomationApi;
   comments: Pick<CommentsApi, "send">;
   schedule: ScheduleApi;
-  destinations: DestinationsRepo;
+  destinations: DestinationsStore;
   relay: RelayView;
   bus: EventBus;
   recordings: Pick<RecordingsApi, "liveClip" | "marker">;
@@ -64,8 +65,8 @@ export function actionRoutes({ automation, comments, schedule, destinations, rel
   const { actionTokens } = automation;
   const app = newRouter();
 
-  const authorise = (c: Context, action: ActionName): ActionToken => {
-    const token = actionTokens.findByToken(c.req.param("actionToken") ?? "");
+  const authorise = async (c: Context, action: ActionName): Promise<ActionToken> => {
+    const token = await actionTokens.findByToken(c.req.param("actionToken") ?? "");
     if (!token) {
       throw new ApiError(401, "unauthorized", "This action URL is not valid: its token was mistyped or revoked. Create a new one with POST /api/v1/streams/:id/action-tokens.");
     }
@@ -81,7 +82,7 @@ export function actionRoutes({ automation, comments, schedule, destinations, rel
   // is declared optional and as text/plain too, so that such senders reach readBody (see there).
   for (const action of ACTIONS) {
     app.use(`/actions/:actionToken/${action}`, async (c, next) => {
-      authorise(c, action);
+      await authorise(c, action);
       await next();
     });
   }
@@ -104,15 +105,15 @@ export function actionRoutes({ automation, comments, schedule, destinations, rel
         },
       }),
       async (c) => {
-        const token = authorise(c, action);
+        const token = await authorise(c, action);
         const input = await readBody(c);
-        const destination = findDestination(destinations.list(token.streamId), input);
+        const destination = findDestination(await destinations.list(token.streamId), input);
         const enabled = action === "start-destination" ? true : action === "stop-destination" ? false : !destination.enabled;
         if (enabled !== destination.enabled) {
-          destinations.update(token.streamId, destination.id, { enabled });
+          await destinations.update(token.streamId, destination.id, { enabled });
           bus.emit("config.destinations", { streamId: token.streamId });
         }
-        actionTokens.touch(token.id, new Date());
+        await actionTokens.touch(token.id, new Date());
         const live = relay.isLive(token.streamId);
         const state = live ? (relay.outputHealth(token.streamId, destination.id)?.state ?? "stopped") : enabled ? "idle" : "stopped";
         log.info({ streamId: token.streamId, destination: destination.name, action, enabled, actionTokenName: token.name }, "action run");
@@ -137,7 +138,7 @@ export function actionRoutes({ automation, comments, schedule, destinations, rel
       },
     }),
     async (c) => {
-      const token = authorise(c, "send-comment");
+      const token = await authorise(c, "send-comment");
       const { text, platforms } = parseJson(await c.req.text(), SendCommentBody, '{"text": "Back in 5!"}');
       const results = await comments.send(token.streamId, text, platforms);
       if (results.length === 0) {
@@ -165,10 +166,10 @@ export function actionRoutes({ automation, comments, schedule, destinations, rel
       },
     }),
     async (c) => {
-      const token = authorise(c, "clip-live");
+      const token = await authorise(c, "clip-live");
       const { lastSec, title } = parseJson(await c.req.text(), LiveClipBody, '{"lastSec": 30}');
       const clip = await asApiError(() => recordings.liveClip(token.streamId, lastSec, title ?? null));
-      actionTokens.touch(token.id, new Date());
+      await actionTokens.touch(token.id, new Date());
       log.info({ streamId: token.streamId, action: "clip-live", actionTokenName: token.name, clipId: clip.id }, "action run");
       return c.json(clipView(clip), 201);
     },
@@ -190,10 +191,10 @@ export function actionRoutes({ automation, comments, schedule, destinations, rel
       },
     }),
     async (c) => {
-      const token = authorise(c, "add-marker");
+      const token = await authorise(c, "add-marker");
       const { label } = parseJson(await c.req.text(), MarkerBody, '{"label": "Boss fight"}');
       const marker = await asApiError(() => recordings.marker(token.streamId, label ?? null));
-      actionTokens.touch(token.id, new Date());
+      await actionTokens.touch(token.id, new Date());
       log.info({ streamId: token.streamId, action: "add-marker", actionTokenName: token.name }, "action run");
       return c.json(droppedMarkerView(marker), 201);
     },
@@ -216,14 +217,14 @@ export function actionRoutes({ automation, comments, schedule, destinations, rel
         },
       }),
       async (c) => {
-        const token = authorise(c, action);
+        const token = await authorise(c, action);
         const { eventId } = parseJson(await c.req.text(), EventActionBody, '{"eventId": "sev_…"} or {}');
-        const event = eventId ? schedule.get(eventId) : schedule.list(token.streamId).find((e) => e.status === "scheduled");
+        const event = eventId ? await schedule.get(eventId) : (await schedule.list(token.streamId)).find((e) => e.status === "scheduled");
         if (!event || event.streamId !== token.streamId) {
           throw new ApiError(404, "not_found", eventId ? `The stream of this action URL has no scheduled event ${eventId}.` : "The stream of this action URL has no event still scheduled.");
         }
         const done = await scheduleCall(() => (action === "start-event" ? schedule.startNow(event.id) : schedule.cancel(event.id)));
-        actionTokens.touch(token.id, new Date());
+        await actionTokens.touch(token.id, new Date());
         log.info({ streamId: token.streamId, event: event.id, action, actionTokenName: token.name }, "action run");
         return c.json(viewScheduledEvent(done), 200);
       },

@@ -65,17 +65,24 @@ export function sseFeed(c: Context, comments: CommentsApi, streamId: string, aft
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
   res.write("retry: 1000\n\n");
   let closed = false;
-  const off = comments.follow(streamId, afterSeq, (events) => {
-    if (closed) return;
-    res.write(framesOf(events));
-    if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
-  });
+  let off: (() => void) | null = null;
   const keepalive = setInterval(() => res.write(": keepalive\n\n"), KEEPALIVE_MS);
   res.once("close", () => {
     closed = true;
     clearInterval(keepalive);
-    off();
+    off?.();
   });
+  comments
+    .follow(streamId, afterSeq, (events) => {
+      if (closed) return;
+      res.write(framesOf(events));
+      if (res.writableLength > MAX_BUFFERED_BYTES) res.destroy();
+    })
+    .then(
+      (unsubscribe) => (closed ? unsubscribe() : (off = unsubscribe)),
+      // The backlog could not be read: the client reconnects with its Last-Event-ID.
+      () => res.destroy(),
+    );
   return RESPONSE_ALREADY_SENT;
 }
 
@@ -98,7 +105,7 @@ function sseViaWebStream(c: Context, comments: CommentsApi, streamId: string, af
       writing = false;
     };
     await stream.write("retry: 1000\n\n");
-    const off = comments.follow(streamId, afterSeq, (events) => {
+    const off = await comments.follow(streamId, afterSeq, (events) => {
       if (closed) return;
       const bytes = framesOf(events);
       queue.push(bytes);

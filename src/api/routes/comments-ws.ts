@@ -2,7 +2,7 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { WebSocket, WebSocketServer } from "ws";
 import { lazyModule } from "../../core/lazy-module.js";
-import type { StreamsRepo } from "../../db/streams-repo.js";
+import type { StreamsStore } from "../../db/store.js";
 import type { CommentsApi, FeedEvent } from "../../comments/index.js";
 import { mayAccess, type Authenticator } from "../auth.js";
 import { errorBody } from "../errors.js";
@@ -23,7 +23,7 @@ const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
  * so the token may come as a `bearer.<token>` subprotocol instead; it is never accepted in the URL,
  * where proxies and logs would keep it.
  */
-export function commentsWebSocket(deps: { auth: Authenticator; streams: StreamsRepo; comments: CommentsApi }) {
+export function commentsWebSocket(deps: { auth: Authenticator; streams: StreamsStore; comments: CommentsApi }) {
   let wss: WebSocketServer | undefined;
   const server = () => (wss ??= new (ws().WebSocketServer)({ noServer: true, handleProtocols: (protocols) => (protocols.has(WS_PROTOCOL) ? WS_PROTOCOL : false) }));
 
@@ -40,12 +40,45 @@ export function commentsWebSocket(deps: { auth: Authenticator; streams: StreamsR
   };
 
   const serve = (client: WebSocket, streamId: string, after: number | null) => {
-    const off = deps.comments.follow(streamId, after, (events: readonly FeedEvent[]) => {
-      if (client.bufferedAmount > MAX_BUFFERED_BYTES) return client.terminate();
-      for (const e of events) client.send(e.type === "comment" ? `{"type":"comment","comment":${feedJson(e)}}` : `{"type":"removed",${feedJson(e).slice(1)}`);
-    });
-    client.on("close", off);
-    client.on("error", off);
+    let closed = false;
+    let off: (() => void) | null = null;
+    const end = () => {
+      closed = true;
+      off?.();
+    };
+    client.on("close", end);
+    client.on("error", end);
+    deps.comments
+      .follow(streamId, after, (events: readonly FeedEvent[]) => {
+        if (client.bufferedAmount > MAX_BUFFERED_BYTES) return client.terminate();
+        for (const e of events) client.send(e.type === "comment" ? `{"type":"comment","comment":${feedJson(e)}}` : `{"type":"removed",${feedJson(e).slice(1)}`);
+      })
+      .then(
+        (unsubscribe) => (closed ? unsubscribe() : (off = unsubscribe)),
+        // The backlog could not be read: the client reconnects with ?after= and loses nothing.
+        () => client.terminate(),
+      );
+  };
+
+  /** The checks that need the store, once the request is known to be ours; each refusal ends the socket. */
+  const admit = async (req: IncomingMessage, socket: Duplex, head: Buffer, url: URL, streamId: string) => {
+    const token = tokenOf(req);
+    const principal = token ? await deps.auth.principalFor(token) : undefined;
+    if (!principal) {
+      refuse(socket, 401, "Unauthorized", "unauthorized", "Send an API token as 'Authorization: Bearer <token>' or as the WebSocket subprotocol 'bearer.<token>' next to 'prism.chat'.");
+      return;
+    }
+    if (!mayAccess(principal, "GET", url.pathname, "read")) {
+      refuse(socket, 403, "Forbidden", "forbidden", `The token "${principal.name}" lacks the read (or moderate) scope.`);
+      return;
+    }
+    if (!(await deps.streams.get(streamId))) {
+      refuse(socket, 404, "Not Found", "not_found", "Stream not found.");
+      return;
+    }
+    const afterRaw = url.searchParams.get("after");
+    const after = afterRaw && /^\d{1,15}$/.test(afterRaw) ? Number(afterRaw) : null;
+    server().handleUpgrade(req, socket, head, (client) => serve(client, streamId, after));
   };
 
   return {
@@ -54,24 +87,9 @@ export function commentsWebSocket(deps: { auth: Authenticator; streams: StreamsR
       const url = new URL(req.url ?? "/", "http://prism");
       const match = PATH.exec(url.pathname);
       if (!match) return false;
-      const token = tokenOf(req);
-      const principal = token ? deps.auth.principalFor(token) : undefined;
-      if (!principal) {
-        refuse(socket, 401, "Unauthorized", "unauthorized", "Send an API token as 'Authorization: Bearer <token>' or as the WebSocket subprotocol 'bearer.<token>' next to 'prism.chat'.");
-        return true;
-      }
-      if (!mayAccess(principal, "GET", url.pathname, "read")) {
-        refuse(socket, 403, "Forbidden", "forbidden", `The token "${principal.name}" lacks the read (or moderate) scope.`);
-        return true;
-      }
-      const streamId = decodeURIComponent(match[1]!);
-      if (!deps.streams.get(streamId)) {
-        refuse(socket, 404, "Not Found", "not_found", "Stream not found.");
-        return true;
-      }
-      const afterRaw = url.searchParams.get("after");
-      const after = afterRaw && /^\d{1,15}$/.test(afterRaw) ? Number(afterRaw) : null;
-      server().handleUpgrade(req, socket, head, (client) => serve(client, streamId, after));
+      void admit(req, socket, head, url, decodeURIComponent(match[1]!)).catch(() =>
+        refuse(socket, 503, "Service Unavailable", "store_unavailable", "Prism could not read its store; try again in a moment."),
+      );
       return true;
     },
     close(): void {

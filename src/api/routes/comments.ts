@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { StreamsRepo } from "../../db/streams-repo.js";
+import type { StreamsStore } from "../../db/store.js";
 import type { CommentsApi } from "../../comments/index.js";
 import { unsafeRegexReason } from "../../comments/index.js";
 import type { ChatBlock, ChatFilter } from "../../db/comments-repo.js";
@@ -34,10 +34,10 @@ const filterView = (f: ChatFilter) => ({ ...f, createdAt: f.createdAt.toISOStrin
 const blockView = (b: ChatBlock) => ({ ...b, createdAt: b.createdAt.toISOString() });
 
 /** The merged chat feed of a stream: history, live feed, sending, moderation and the overlay token. */
-export function commentRoutes({ streams, comments, publicUrl }: { streams: StreamsRepo; comments: CommentsApi; publicUrl: () => string }) {
+export function commentRoutes({ streams, comments, publicUrl }: { streams: StreamsStore; comments: CommentsApi; publicUrl: () => string }) {
   const app = newRouter();
-  const requireStream = (id: string) => {
-    if (!streams.get(id)) throw notFound("Stream");
+  const requireStream = async (id: string) => {
+    if (!(await streams.get(id))) throw notFound("Stream");
   };
 
   app.openapi(
@@ -48,11 +48,11 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       request: { params: IdParam, query: CommentsQuery },
       responses: { 200: json(CommentPage, "One page of the history"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
       const { before, limit, include } = c.req.valid("query");
-      requireStream(id);
-      const page = comments.history(id, { ...(before === undefined ? {} : { beforeSeq: before }), limit, includeFlagged: include === "flagged" });
+      await requireStream(id);
+      const page = await comments.history(id, { ...(before === undefined ? {} : { beforeSeq: before }), limit, includeFlagged: include === "flagged" });
       const oldest = page[page.length - 1];
       return c.json({ comments: page.reverse().map(commentView), next: page.length === limit && oldest ? oldest.seq : null }, 200);
     },
@@ -68,9 +68,9 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       request: { params: IdParam, headers: z.object({ "last-event-id": z.string().optional().openapi({ example: "1042" }) }) },
       responses: { 200: { description: "An endless event stream", content: { "text/event-stream": { schema: z.string(), example: SSE_EXAMPLE } } }, ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      requireStream(id);
+      await requireStream(id);
       return sseFeed(c, comments, id, lastEventId(c)) as any;
     },
   );
@@ -89,8 +89,8 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
         ...notFoundError,
       },
     }),
-    (c) => {
-      requireStream(c.req.valid("param").id);
+    async (c) => {
+      await requireStream(c.req.valid("param").id);
       c.header("Upgrade", "websocket");
       return c.json({ error: { code: "upgrade_required", message: "Open this URL as a WebSocket (subprotocols prism.chat and bearer.<token>, or an Authorization header)." } }, 426);
     },
@@ -115,7 +115,7 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
     async (c) => {
       const { id } = c.req.valid("param");
       const { text, platforms } = c.req.valid("json");
-      requireStream(id);
+      await requireStream(id);
       const results = await comments.send(id, text, platforms);
       if (results.length === 0) {
         throw new ApiError(409, "no_chat", NO_CHAT);
@@ -148,10 +148,10 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       request: { params: IdParam },
       responses: { 200: json(z.array(ChatFilterSchema), "Filters"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      requireStream(id);
-      return c.json(comments.filters(id).map(filterView), 200);
+      await requireStream(id);
+      return c.json((await comments.filters(id)).map(filterView), 200);
     },
   );
 
@@ -165,17 +165,17 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       request: { params: IdParam, ...body(CreateChatFilterBody) },
       responses: { 201: json(ChatFilterSchema, "Created"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
       const { kind, pattern } = c.req.valid("json");
-      requireStream(id);
+      await requireStream(id);
       if (kind === "regex") {
         const reason = unsafeRegexReason(pattern);
         if (reason) throw new ApiError(400, "validation_failed", `pattern: ${reason}`, { issues: [{ path: "pattern", message: reason }] });
       } else if (pattern.trim() === "") {
         throw new ApiError(400, "validation_failed", "pattern: must not be blank", { issues: [{ path: "pattern", message: "must not be blank" }] });
       }
-      return c.json(filterView(comments.addFilter(id, kind, kind === "word" ? pattern.trim() : pattern)), 201);
+      return c.json(filterView(await comments.addFilter(id, kind, kind === "word" ? pattern.trim() : pattern)), 201);
     },
   );
 
@@ -187,9 +187,9 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       request: { params: FilterParams },
       responses: { 204: { description: "Deleted" }, ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id, filterId } = c.req.valid("param");
-      if (!comments.deleteFilter(id, filterId)) throw notFound("Filter");
+      if (!(await comments.deleteFilter(id, filterId))) throw notFound("Filter");
       return c.body(null, 204);
     },
   );
@@ -202,10 +202,10 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       request: { params: IdParam },
       responses: { 200: json(z.array(ChatBlockSchema), "Blocked authors"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      requireStream(id);
-      return c.json(comments.blocks(id).map(blockView), 200);
+      await requireStream(id);
+      return c.json((await comments.blocks(id)).map(blockView), 200);
     },
   );
 
@@ -220,7 +220,7 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
     async (c) => {
       const { id } = c.req.valid("param");
       const { platform, authorId } = c.req.valid("json");
-      requireStream(id);
+      await requireStream(id);
       const result = await comments.block(id, platform, authorId);
       return c.json({ block: blockView(result.block), hidden: result.hidden, platformBanned: result.platformBanned }, 200);
     },
@@ -234,9 +234,9 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       request: { params: BlockParams },
       responses: { 204: { description: "Unblocked" }, ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id, platform, authorId } = c.req.valid("param");
-      if (!comments.unblock(id, platform, authorId)) throw notFound("Block");
+      if (!(await comments.unblock(id, platform, authorId))) throw notFound("Block");
       return c.body(null, 204);
     },
   );
@@ -253,10 +253,10 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       request: { params: IdParam },
       responses: { 200: json(ChatModesSchema, "Modes and the last answer of each platform"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      requireStream(id);
-      return c.json(comments.chatModes(id), 200);
+      await requireStream(id);
+      return c.json(await comments.chatModes(id), 200);
     },
   );
 
@@ -272,7 +272,7 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
     async (c) => {
       const { id } = c.req.valid("param");
       const input = c.req.valid("json");
-      requireStream(id);
+      await requireStream(id);
       const result = await comments.setChatModes(id, {
         slowSec: input.slowSec ?? null,
         followersOnly: input.followersOnly ?? false,
@@ -291,10 +291,10 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       request: { params: IdParam },
       responses: { 200: json(OverlayTokenSchema, "The token, shown this once"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      requireStream(id);
-      const token = comments.rotateOverlayToken(id);
+      await requireStream(id);
+      const token = await comments.rotateOverlayToken(id);
       return c.json({ token, overlayUrl: `${publicUrl()}${overlayPagePath(token)}` }, 200);
     },
   );

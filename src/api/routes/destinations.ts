@@ -21,7 +21,7 @@ export function destinationRoutes({
 }: ApiDeps & { accounts: AccountsApi; platforms: { destinationSettings(platform: string): DestinationSettingsStore | undefined } }) {
   const app = newRouter();
 
-  const view = (d: Destination) => ({
+  const view = async (d: Destination) => ({
     id: d.id,
     streamId: d.streamId,
     platform: d.platform,
@@ -32,12 +32,12 @@ export function destinationRoutes({
     enabled: d.enabled,
     transcode: d.transcode,
     accountId: d.accountId,
-    ...settingsView(d),
+    ...(await settingsView(d)),
     createdAt: d.createdAt.toISOString(),
     updatedAt: d.updatedAt.toISOString(),
   });
-  const requireStream = (id: string) => {
-    if (!streams.get(id)) throw notFound("Stream");
+  const requireStream = async (id: string) => {
+    if (!(await streams.get(id))) throw notFound("Stream");
   };
   const found = (d: Destination | undefined) => {
     if (!d) throw notFound("Destination");
@@ -51,10 +51,10 @@ export function destinationRoutes({
     return checked;
   };
   /** A platform's own settings, under the field named after it. */
-  const settingsView = (d: Destination) => {
+  const settingsView = async (d: Destination) => {
     const own = platformOf(d.platform);
     const store = platforms.destinationSettings(d.platform);
-    return own.id === d.platform && own.destinationSettings && store ? { [d.platform]: own.destinationSettings.show(store.get(d.id)) } : {};
+    return own.id === d.platform && own.destinationSettings && store ? { [d.platform]: own.destinationSettings.show(await store.get(d.id)) } : {};
   };
   /**
    * The platforms' settings fields given in a request: only a destination of that platform has them,
@@ -69,21 +69,21 @@ export function destinationRoutes({
       return [{ id, patch: s.patch(input[id]) }];
     });
   /** Stores the settings given; the platform's code reads them when it needs them (a chat reader, before every poll). */
-  const saveSettings = (destinationId: string, given: Array<{ id: string; patch: unknown }>) => {
-    for (const { id, patch } of given) platforms.destinationSettings(id)?.update(destinationId, patch);
+  const saveSettings = async (destinationId: string, given: Array<{ id: string; patch: unknown }>) => {
+    for (const { id, patch } of given) await platforms.destinationSettings(id)?.update(destinationId, patch);
   };
   const changed = (streamId: string) => bus.emit("config.destinations", { streamId });
   /** Platforms whose API hands out the ingest of a linked account (not those with `typedIngest`: their destinations keep a typed-in URL + key). */
   const ingestFromAccount = (platform: string) => platformOf(platform).typedIngest === undefined && platformOf(platform).accounts !== undefined;
   /** Where a new destination pushes: typed in, or (accountId) fetched from the platform at go-live. */
-  const ingestOf = (input: { platform: string; name?: string | undefined; url?: string | undefined; streamKey?: string | undefined; accountId?: string | undefined }) => {
+  const ingestOf = async (input: { platform: string; name?: string | undefined; url?: string | undefined; streamKey?: string | undefined; accountId?: string | undefined }) => {
     const label = platformOf(input.platform).displayName;
     if (input.accountId === undefined) {
       const missing = (["name", "url", "streamKey"] as const).filter((f) => input[f] === undefined);
       if (missing.length > 0) throw new ApiError(400, "validation_failed", `${missing.join(", ")}: required (or give accountId of a linked account)`, { issues: missing.map((path) => ({ path, message: "required" })) });
       return { name: input.name!, accountId: null, ...checkIngest(input.platform, input.url!, input.streamKey!) };
     }
-    const account = accounts.get(input.accountId);
+    const account = await accounts.get(input.accountId);
     if (!account) throw new ApiError(400, "invalid_destination", `accountId: no linked account ${input.accountId}; GET /api/v1/accounts lists them.`);
     if (account.platform !== input.platform) throw new ApiError(400, "invalid_destination", `accountId: that is a ${account.platform} account, not a ${input.platform} one.`);
     const name = input.name ?? `${label} (${account.displayName})`;
@@ -108,13 +108,13 @@ export function destinationRoutes({
       request: { params: IdParam, ...body(CreateDestinationBody) },
       responses: { 201: json(DestinationSchema, "Created"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
       const input = c.req.valid("json");
-      requireStream(id);
-      const { name, url, streamKey, accountId } = ingestOf(input);
+      await requireStream(id);
+      const { name, url, streamKey, accountId } = await ingestOf(input);
       const settings = settingsGiven(input.platform, accountId, input);
-      const destination = destinations.create({
+      const destination = await destinations.create({
         streamId: id,
         platform: input.platform,
         name,
@@ -124,9 +124,9 @@ export function destinationRoutes({
         transcode: input.transcode,
         accountId,
       });
-      saveSettings(destination.id, settings);
+      await saveSettings(destination.id, settings);
       changed(id);
-      return c.json(view(destination), 201);
+      return c.json(await view(destination), 201);
     },
   );
 
@@ -138,10 +138,10 @@ export function destinationRoutes({
       request: { params: IdParam },
       responses: { 200: json(z.array(DestinationSchema), "Destinations"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      requireStream(id);
-      return c.json(destinations.list(id).map(view), 200);
+      await requireStream(id);
+      return c.json(await Promise.all((await destinations.list(id)).map(view)), 200);
     },
   );
 
@@ -153,9 +153,9 @@ export function destinationRoutes({
       request: { params: DestinationParams },
       responses: { 200: json(DestinationSchema, "The destination"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id, destId } = c.req.valid("param");
-      return c.json(view(found(destinations.get(id, destId))), 200);
+      return c.json(await view(found(await destinations.get(id, destId))), 200);
     },
   );
 
@@ -167,10 +167,10 @@ export function destinationRoutes({
       request: { params: DestinationParams, ...body(UpdateDestinationBody) },
       responses: { 200: json(DestinationSchema, "The destination"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id, destId } = c.req.valid("param");
       const input = c.req.valid("json");
-      const current = found(destinations.get(id, destId));
+      const current = found(await destinations.get(id, destId));
       const settings = settingsGiven(current.platform, current.accountId, input);
       // The destination's own fields; the platforms' settings fields were taken above.
       const { name, url, streamKey, enabled, transcode } = input;
@@ -185,11 +185,11 @@ export function destinationRoutes({
         patch.url = checked.url;
       }
       // Platforms read their settings when they need them: changing only them touches no output.
-      saveSettings(destId, settings);
-      if (Object.keys(patch).length === 0) return c.json(view(current), 200);
-      const updated = found(destinations.update(id, destId, patch));
+      await saveSettings(destId, settings);
+      if (Object.keys(patch).length === 0) return c.json(await view(current), 200);
+      const updated = found(await destinations.update(id, destId, patch));
       changed(id);
-      return c.json(view(updated), 200);
+      return c.json(await view(updated), 200);
     },
   );
 
@@ -201,9 +201,9 @@ export function destinationRoutes({
       request: { params: DestinationParams },
       responses: { 204: { description: "Deleted" }, ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id, destId } = c.req.valid("param");
-      if (!destinations.delete(id, destId)) throw notFound("Destination");
+      if (!(await destinations.delete(id, destId))) throw notFound("Destination");
       changed(id);
       return c.body(null, 204);
     },

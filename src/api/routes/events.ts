@@ -19,9 +19,9 @@ export function eventRoutes({ automation }: { automation: AutomationApi }) {
       request: { query: EventsQuery },
       responses: { 200: { description: "Events", content: { "application/json": { schema: z.array(EventSchema), example: eventListExample } } }, ...commonErrors },
     }),
-    (c) => {
+    async (c) => {
       const { type, limit } = c.req.valid("query");
-      return c.json(automation.events.recent(type, limit).map(view), 200);
+      return c.json((await automation.events.recent(type, limit)).map(view), 200);
     },
   );
 

@@ -30,9 +30,9 @@ export function healthStreamRoutes(deps: ApiDeps) {
       request: { params: IdParam },
       responses: { 200: { description: "An endless event stream", content: { "text/event-stream": { schema: z.string(), example: SSE_EXAMPLE } } }, ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      if (!deps.streams.get(id)) throw notFound("Stream");
+      if (!(await deps.streams.get(id))) throw notFound("Stream");
       return streamSSE(c, async (stream) => {
         await stream.write("retry: 2000\n\n");
         while (!stream.aborted && !stream.closed) {

@@ -18,9 +18,9 @@ export function healthRoutes({ streams, destinations, relay, platformHealth, rec
       request: { params: IdParam },
       responses: { 200: json(StreamHealthSchema, "Health"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      if (!streams.get(id)) throw notFound("Stream");
+      if (!(await streams.get(id))) throw notFound("Stream");
       const live = relay.isLive(id);
       const source = relay.ingestSource(id);
       const ingestState = source?.source ?? ("offline" as const);
@@ -32,10 +32,10 @@ export function healthRoutes({ streams, destinations, relay, platformHealth, rec
           slateUntil,
           ingestStatus: describeIngest(ingestState, slateUntil),
           ingestWarnings: source?.warnings ?? [],
-          recording: recordings.status(id),
+          recording: await recordings.status(id),
           ingest: relay.ingestHealth(id),
           viewers: (live && viewersTotal?.(id)) || null,
-          destinations: destinations.summaries(id).map((d) => {
+          destinations: (await destinations.summaries(id)).map((d) => {
             const runtime = relay.outputHealth(id, d.id);
             const view = live ? relay.destinationTranscode(id, d.id) : undefined;
             // Auto mode measures the ingest before the output starts: to the streamer it is connecting.

@@ -15,7 +15,7 @@ const errorJson = (description: string, example: z.infer<typeof ErrorSchema>) =>
 /** At most this many event ids are named in a media_scheduled refusal. */
 const NAMED_EVENTS = 5;
 
-export function mediaRoutes({ media, eventsNaming }: { media: MediaApi; eventsNaming(mediaId: string): Array<{ id: string; startsAt: Date }> }) {
+export function mediaRoutes({ media, eventsNaming }: { media: MediaApi; eventsNaming(mediaId: string): Promise<Array<{ id: string; startsAt: Date }>> }) {
   const app = newRouter();
   const { library, player } = media;
 
@@ -82,13 +82,13 @@ export function mediaRoutes({ media, eventsNaming }: { media: MediaApi; eventsNa
 
   app.openapi(
     createRoute({ method: "get", path: "/media", summary: "List uploaded videos", responses: { 200: json(z.array(MediaSchema), "Uploaded videos, newest first"), ...commonErrors } }),
-    (c) => c.json(library.list().map(view), 200),
+    async (c) => c.json((await library.list()).map(view), 200),
   );
 
   app.openapi(
     createRoute({ method: "get", path: "/media/{mediaId}", summary: "Get an uploaded video", request: { params: MediaIdParam }, responses: { 200: json(MediaSchema, "The video"), ...commonErrors, ...notFoundError } }),
-    (c) => {
-      const file = library.get(c.req.valid("param").mediaId);
+    async (c) => {
+      const file = await library.get(c.req.valid("param").mediaId);
       if (!file) throw notFound("Media file");
       return c.json(view(file), 200);
     },
@@ -122,7 +122,7 @@ export function mediaRoutes({ media, eventsNaming }: { media: MediaApi; eventsNa
           streamId: playing.streamId,
         });
       }
-      const scheduled = eventsNaming(mediaId);
+      const scheduled = await eventsNaming(mediaId);
       if (scheduled.length > 0) {
         const named = scheduled.slice(0, NAMED_EVENTS).map((e) => `${e.id} (starts ${e.startsAt.toISOString()})`).join(", ");
         const more = scheduled.length > NAMED_EVENTS ? ` and ${scheduled.length - NAMED_EVENTS} more` : "";

@@ -18,10 +18,10 @@ const errorContent = { "application/json": { schema: z.object({ error: z.object(
 const BACKLOG_MAX_AGE_MS = 60_000;
 
 /** The feed position just before the `count` newest visible messages of the last minute (null: from now). */
-function backlogStart(comments: CommentsApi, streamId: string, count: number): number | null {
+async function backlogStart(comments: CommentsApi, streamId: string, count: number): Promise<number | null> {
   if (count === 0) return null;
   const since = Date.now() - BACKLOG_MAX_AGE_MS;
-  const newest = comments.history(streamId, { limit: count, includeFlagged: false }).filter((c) => c.receivedAt.getTime() > since);
+  const newest = (await comments.history(streamId, { limit: count, includeFlagged: false })).filter((c) => c.receivedAt.getTime() > since);
   return newest.length > 0 ? newest[newest.length - 1]!.seq - 1 : null;
 }
 
@@ -43,8 +43,8 @@ export function overlayRoutes({ comments }: { comments: CommentsApi }) {
         404: { description: "Unknown or rotated token", content: errorContent },
       },
     }),
-    (c) => {
-      if (!comments.streamForOverlayToken(c.req.valid("param").overlayToken)) return c.json(unknownToken, 404);
+    async (c) => {
+      if (!(await comments.streamForOverlayToken(c.req.valid("param").overlayToken))) return c.json(unknownToken, 404);
       // The page loads nothing from elsewhere; the policy says so to the browser too.
       c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; connect-src 'self'; img-src 'self' https: data:");
       c.header("Cache-Control", "no-store");
@@ -64,12 +64,12 @@ export function overlayRoutes({ comments }: { comments: CommentsApi }) {
         404: { description: "Unknown or rotated token", content: errorContent },
       },
     }),
-    (c) => {
-      const streamId = comments.streamForOverlayToken(c.req.valid("param").overlayToken);
+    async (c) => {
+      const streamId = await comments.streamForOverlayToken(c.req.valid("param").overlayToken);
       if (!streamId) return c.json(unknownToken, 404);
       c.header("Cache-Control", "no-store");
       const recent = c.req.valid("query").recent ?? 0;
-      return sseFeed(c, comments, streamId, lastEventId(c) ?? backlogStart(comments, streamId, recent)) as any;
+      return sseFeed(c, comments, streamId, lastEventId(c) ?? (await backlogStart(comments, streamId, recent))) as any;
     },
   );
 

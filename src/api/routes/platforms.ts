@@ -62,7 +62,7 @@ export function mountPlatformRoutes(
   deps: {
     settings: Readonly<Record<string, PlatformSettings>>;
     destinationSettings(platform: string): DestinationSettingsStore | undefined;
-    deliverChat(platform: string, ...args: Parameters<PlatformRouteDeps["chat"]["deliver"]>): number;
+    deliverChat(platform: string, ...args: Parameters<PlatformRouteDeps["chat"]["deliver"]>): Promise<number>;
   },
 ): string[] {
   const publicPaths: string[] = [];
@@ -74,7 +74,7 @@ export function mountPlatformRoutes(
       settings,
       basePath: platformRoutesPath(p.id),
       api: { router: newRouter, ErrorSchema, errorBody: (code, message) => errorBody(code, message) as { error: { code: string; message: string } } },
-      destinationSettings: (destinationId) => deps.destinationSettings(p.id)?.get(destinationId),
+      destinationSettings: async (destinationId) => deps.destinationSettings(p.id)?.get(destinationId),
       chat: { deliver: (...args) => deps.deliverChat(p.id, ...args) },
     });
     app.route("/", routes.app);

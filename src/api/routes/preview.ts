@@ -32,8 +32,8 @@ const unavailable = {
  */
 export function previewRoutes({ streams, preview }: ApiDeps) {
   const app = newRouter();
-  const streamOf = (id: string) => {
-    const stream = streams.get(id);
+  const streamOf = async (id: string) => {
+    const stream = await streams.get(id);
     if (!stream) throw notFound("Stream");
     return stream;
   };
@@ -55,7 +55,7 @@ export function previewRoutes({ streams, preview }: ApiDeps) {
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const stream = streamOf(id);
+      const stream = await streamOf(id);
       const thumbnail = await preview.thumbnail(id);
       if (!thumbnail && c.req.valid("query").quiet) return c.body(null, 204, { "Cache-Control": "no-store" }) as any;
       if (!thumbnail) {
@@ -84,9 +84,9 @@ export function previewRoutes({ streams, preview }: ApiDeps) {
         ...unavailable,
       },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      const stream = streamOf(id);
+      const stream = await streamOf(id);
       const opened = preview.openLive(id);
       if (!opened.ok && opened.reason === "offline") throw offline(stream.name);
       if (!opened.ok) {
@@ -106,9 +106,9 @@ export function previewRoutes({ streams, preview }: ApiDeps) {
       request: { params: IdParam },
       responses: { 200: json(BitrateHistorySchema, "The kept samples"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      streamOf(id);
+      await streamOf(id);
       return c.json(preview.history(id) ?? { intervalMs: preview.historyIntervalMs, ingest: [], destinations: [] }, 200);
     },
   );

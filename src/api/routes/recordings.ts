@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import type { StreamsRepo } from "../../db/streams-repo.js";
+import type { StreamsStore } from "../../db/store.js";
 import type { ClipRow, MarkerRow } from "../../db/schema/index.js";
 import { RecordingsError, type RecordingsApi, type RecordingView } from "../../recordings/index.js";
 import { body, json, newRouter } from "../router.js";
@@ -82,15 +82,15 @@ export const clipView = (c: ClipRow) => ({
 /** "Friday speedrun 2025-06-06 19-00.mp4" */
 const fileName = (streamName: string, startedAt: number, suffix = "") => `${streamName} ${new Date(startedAt).toISOString().slice(0, 16).replace("T", " ").replace(":", "-")}${suffix}.mp4`;
 
-export function recordingRoutes({ streams, recordings }: { streams: StreamsRepo; recordings: RecordingsApi }) {
+export function recordingRoutes({ streams, recordings }: { streams: StreamsStore; recordings: RecordingsApi }) {
   const app = newRouter();
-  const stream = (id: string) => {
-    const s = streams.get(id);
+  const stream = async (id: string) => {
+    const s = await streams.get(id);
     if (!s) throw notFound("Stream");
     return s;
   };
-  const recording = (id: string) => {
-    const r = recordings.get(id);
+  const recording = async (id: string) => {
+    const r = await recordings.get(id);
     if (!r) throw notFound("Recording");
     return r;
   };
@@ -103,16 +103,16 @@ export function recordingRoutes({ streams, recordings }: { streams: StreamsRepo;
       request: { params: IdParam },
       responses: { 200: json(z.array(RecordingSchema), "Recordings"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      stream(id);
-      return c.json(recordings.list(id).map(recordingView), 200);
+      await stream(id);
+      return c.json((await recordings.list(id)).map(recordingView), 200);
     },
   );
 
   app.openapi(
     createRoute({ method: "get", path: "/recordings/{recordingId}", summary: "A recording, with its markers", request: { params: RecordingParam }, responses: { 200: json(RecordingSchema, "The recording"), ...commonErrors, ...notFoundError } }),
-    (c) => c.json(recordingView(recording(c.req.valid("param").recordingId)), 200),
+    async (c) => c.json(recordingView(await recording(c.req.valid("param").recordingId)), 200),
   );
 
   app.openapi(
@@ -125,8 +125,8 @@ export function recordingRoutes({ streams, recordings }: { streams: StreamsRepo;
     }),
     async (c) => {
       const { recordingId } = c.req.valid("param");
-      const r = recording(recordingId);
-      const file = recordings.mp4Path(recordingId);
+      const r = await recording(recordingId);
+      const file = await recordings.mp4Path(recordingId);
       if (!file) throw new ApiError(409, "recording_not_ready", `This recording is ${r.row.state}; its MP4 can be downloaded once it is ready.`);
       return fileResponse(file.path, { range: c.req.header("range"), downloadName: fileName(r.row.streamName, r.row.startedAt), type: "video/mp4" }) as never;
     },
@@ -163,17 +163,17 @@ export function recordingRoutes({ streams, recordings }: { streams: StreamsRepo;
 
   app.openapi(
     createRoute({ method: "get", path: "/recordings/{recordingId}/clips", summary: "A recording's clips, oldest first", request: { params: RecordingParam }, responses: { 200: json(z.array(ClipSchema), "Clips"), ...commonErrors, ...notFoundError } }),
-    (c) => {
+    async (c) => {
       const { recordingId } = c.req.valid("param");
-      recording(recordingId);
-      return c.json(recordings.clips(recordingId).map(clipView), 200);
+      await recording(recordingId);
+      return c.json((await recordings.clips(recordingId)).map(clipView), 200);
     },
   );
 
   app.openapi(
     createRoute({ method: "get", path: "/clips/{clipId}", summary: "A clip", request: { params: ClipParam }, responses: { 200: json(ClipSchema, "The clip"), ...commonErrors, ...notFoundError } }),
-    (c) => {
-      const clip = recordings.clipById(c.req.valid("param").clipId);
+    async (c) => {
+      const clip = await recordings.clipById(c.req.valid("param").clipId);
       if (!clip) throw notFound("Clip");
       return c.json(clipView(clip), 200);
     },
@@ -182,7 +182,7 @@ export function recordingRoutes({ streams, recordings }: { streams: StreamsRepo;
   app.openapi(
     createRoute({ method: "get", path: "/clips/{clipId}/download", summary: "The clip's MP4 (HTTP Range supported)", request: { params: ClipParam }, responses: { ...mp4("The MP4"), ...commonErrors, ...notFoundError } }),
     async (c) => {
-      const found = recordings.clipPath(c.req.valid("param").clipId);
+      const found = await recordings.clipPath(c.req.valid("param").clipId);
       if (!found) throw notFound("Clip");
       const { clip } = found;
       const name = `${clip.title ?? "Clip"} ${clip.startSec.toFixed(0)}s-${clip.endSec.toFixed(0)}s.mp4`;
@@ -208,7 +208,7 @@ export function recordingRoutes({ streams, recordings }: { streams: StreamsRepo;
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      stream(id);
+      await stream(id);
       const { lastSec, title } = c.req.valid("json") ?? { lastSec: 30 };
       const clip = await asApiError(() => recordings.liveClip(id, lastSec, title ?? null));
       return c.json(clipView(clip), 201);
@@ -225,7 +225,7 @@ export function recordingRoutes({ streams, recordings }: { streams: StreamsRepo;
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      stream(id);
+      await stream(id);
       const label = c.req.valid("json")?.label ?? null;
       const marker = await asApiError(() => recordings.marker(id, label));
       return c.json(droppedMarkerView(marker), 201);

@@ -40,7 +40,7 @@ export async function scheduleCall<T>(run: () => T | Promise<T>): Promise<T> {
  * schedule's timers. Their ids start with sev_, so /events/{eventId} never shadows the event log's
  * /events/types.
  */
-export function scheduledEventRoutes({ schedule, streamExists }: { schedule: ScheduleApi; streamExists: (id: string) => boolean }) {
+export function scheduledEventRoutes({ schedule, streamExists }: { schedule: ScheduleApi; streamExists: (id: string) => Promise<boolean> }) {
   const app = newRouter();
   const one = (e: ScheduledEvent & { announcements: Announcement[] }) => viewScheduledEvent(e);
 
@@ -72,10 +72,10 @@ export function scheduledEventRoutes({ schedule, streamExists }: { schedule: Sch
       request: { params: IdParam },
       responses: { 200: { description: "Events", content: { "application/json": { schema: z.array(ScheduledEventSchema), example: [scheduledEventExample] } } }, ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      if (!streamExists(id)) throw new ApiError(404, "not_found", "Stream not found.");
-      return c.json(schedule.list(id).map(one), 200);
+      if (!(await streamExists(id))) throw new ApiError(404, "not_found", "Stream not found.");
+      return c.json((await schedule.list(id)).map(one), 200);
     },
   );
 
@@ -89,7 +89,7 @@ export function scheduledEventRoutes({ schedule, streamExists }: { schedule: Sch
     }),
     async (c) => {
       const { eventId } = c.req.valid("param");
-      const event = schedule.get(eventId);
+      const event = await schedule.get(eventId);
       if (!event) throw new ApiError(404, "not_found", `No scheduled event ${eventId}.`);
       return c.json(one(event), 200);
     },

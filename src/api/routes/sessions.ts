@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "@hono/zod-openapi";
-import type { StreamsRepo } from "../../db/streams-repo.js";
+import type { StreamsStore } from "../../db/store.js";
 import type { SessionRecorder } from "../../sessions/recorder.js";
 import { reportCsv } from "../../sessions/report-csv.js";
 import { sessionReportExample } from "../../webhooks/catalog.js";
@@ -15,10 +15,10 @@ export type SessionsView = Pick<SessionRecorder, "report" | "series" | "list" | 
 const NO_SESSION = "Broadcast session";
 
 /** Broadcast sessions (issue #17): each stream's sessions, a session's report, its series, and the report as CSV. */
-export function sessionRoutes({ streams, sessions }: { streams: StreamsRepo; sessions: SessionsView }) {
+export function sessionRoutes({ streams, sessions }: { streams: StreamsStore; sessions: SessionsView }) {
   const app = newRouter();
-  const reportOf = (sessionId: string) => {
-    const report = sessions.report(sessionId);
+  const reportOf = async (sessionId: string) => {
+    const report = await sessions.report(sessionId);
     if (!report) throw notFound(NO_SESSION);
     return report;
   };
@@ -31,10 +31,10 @@ export function sessionRoutes({ streams, sessions }: { streams: StreamsRepo; ses
       request: { params: IdParam, query: SessionsQuery },
       responses: { 200: json(SessionList, "Sessions, newest first"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      if (!streams.get(id)) throw notFound("Stream");
-      return c.json({ sessions: sessions.list(id, c.req.valid("query").limit) }, 200);
+      if (!(await streams.get(id))) throw notFound("Stream");
+      return c.json({ sessions: await sessions.list(id, c.req.valid("query").limit) }, 200);
     },
   );
 
@@ -48,7 +48,7 @@ export function sessionRoutes({ streams, sessions }: { streams: StreamsRepo; ses
       request: { params: SessionParam },
       responses: { 200: json(SessionReportSchema, "The report"), ...commonErrors, ...notFoundError },
     }),
-    (c) => c.json(reportOf(c.req.valid("param").sessionId), 200),
+    async (c) => c.json(await reportOf(c.req.valid("param").sessionId), 200),
   );
 
   app.openapi(
@@ -59,11 +59,11 @@ export function sessionRoutes({ streams, sessions }: { streams: StreamsRepo; ses
       request: { params: SessionParam },
       responses: { 200: json(SessionSeries, "The buckets, oldest first"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { sessionId } = c.req.valid("param");
-      const stored = sessions.session(sessionId);
+      const stored = await sessions.session(sessionId);
       if (!stored) throw notFound(NO_SESSION);
-      return c.json({ sessionId, bucketSec: stored.bucketSec, minutes: sessions.series(sessionId) }, 200);
+      return c.json({ sessionId, bucketSec: stored.bucketSec, minutes: await sessions.series(sessionId) }, 200);
     },
   );
 
@@ -79,8 +79,8 @@ export function sessionRoutes({ streams, sessions }: { streams: StreamsRepo; ses
         ...notFoundError,
       },
     }),
-    (c) => {
-      const report = reportOf(c.req.valid("param").sessionId);
+    async (c) => {
+      const report = await reportOf(c.req.valid("param").sessionId);
       c.header("Content-Type", "text/csv; charset=utf-8");
       c.header("Content-Disposition", `attachment; filename="prism-session-${report.startedAt.slice(0, 10)}-${report.id.replace(/[^\w-]/g, "").slice(0, 8)}.csv"`);
       return c.body(reportCsv(report), 200) as any;

@@ -24,7 +24,7 @@ function backupKeyOf(s: Stream): string {
 export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, slateImages, recordings }: ApiDeps) {
   const app = newRouter();
 
-  const view = (s: Stream, reveal = false) => ({
+  const view = async (s: Stream, reveal = false) => ({
     id: s.id,
     name: s.name,
     ingestUrl,
@@ -33,7 +33,7 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
     backupStreamKey: reveal ? backupKeyOf(s) : maskSecret(backupKeyOf(s)),
     live: relay.isLive(s.id),
     slate: { enabled: s.slate.enabled, maxSeconds: s.slate.maxSeconds, customImage: s.slate.image !== null },
-    recording: recordings.settings(s.id),
+    recording: await recordings.settings(s.id),
     title: s.title,
     description: s.description,
     createdAt: s.createdAt.toISOString(),
@@ -52,21 +52,21 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
       request: body(CreateStreamBody),
       responses: { 201: json(StreamSchema, "Created; streamKey is shown in full this once"), ...commonErrors },
     }),
-    (c) => {
-      const stream = streams.create(c.req.valid("json").name);
+    async (c) => {
+      const stream = await streams.create(c.req.valid("json").name);
       bus.emit("config.stream", { streamId: stream.id, change: "created" });
-      return c.json(view(stream, true), 201);
+      return c.json(await view(stream, true), 201);
     },
   );
 
   app.openapi(
     createRoute({ method: "get", path: "/streams", summary: "List streams", responses: { 200: json(z.array(StreamSchema), "Streams"), ...commonErrors } }),
-    (c) => c.json(streams.list().map((s) => view(s)), 200),
+    async (c) => c.json(await Promise.all((await streams.list()).map((s) => view(s))), 200),
   );
 
   app.openapi(
     createRoute({ method: "get", path: "/streams/{id}", summary: "Get a stream", request: { params: IdParam }, responses: { 200: json(StreamSchema, "The stream"), ...commonErrors, ...notFoundError } }),
-    (c) => c.json(view(found(streams.get(c.req.valid("param").id))), 200),
+    async (c) => c.json(await view(found(await streams.get(c.req.valid("param").id))), 200),
   );
 
   app.openapi(
@@ -80,7 +80,7 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
     async (c) => {
       const { id } = c.req.valid("param");
       const { name, slate, title, description, recording } = c.req.valid("json");
-      const current = found(streams.get(id));
+      const current = found(await streams.get(id));
       let image: string | null | undefined;
       if (slate?.image !== undefined) {
         try {
@@ -90,11 +90,11 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
           throw err;
         }
       }
-      const stream = found(streams.update(id, { name, slate: { enabled: slate?.enabled, maxSeconds: slate?.maxSeconds, image }, title, description }));
+      const stream = found(await streams.update(id, { name, slate: { enabled: slate?.enabled, maxSeconds: slate?.maxSeconds, image }, title, description }));
       if (image !== undefined) await slateImages.remove(current.slate.image);
-      if (recording) recordings.updateSettings(id, recording);
+      if (recording) await recordings.updateSettings(id, recording);
       bus.emit("config.stream", { streamId: id, change: "updated" });
-      return c.json(view(stream), 200);
+      return c.json(await view(stream), 200);
     },
   );
 
@@ -102,8 +102,8 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
     createRoute({ method: "delete", path: "/streams/{id}", summary: "Delete a stream and its destinations", request: { params: IdParam }, responses: { 204: { description: "Deleted" }, ...commonErrors, ...notFoundError } }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const stream = found(streams.get(id));
-      if (!streams.delete(id)) throw notFound("Stream");
+      const stream = found(await streams.get(id));
+      if (!(await streams.delete(id))) throw notFound("Stream");
       await slateImages.remove(stream.slate.image);
       bus.emit("config.stream", { streamId: id, change: "deleted" });
       return c.body(null, 204);
@@ -118,12 +118,12 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
       request: { params: IdParam, body: { required: false, content: { "application/json": { schema: RotateKeyBody } } } },
       responses: { 200: json(StreamSchema, "The stream with its new key in full"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
       const { which } = c.req.valid("json") ?? { which: "primary" as const };
-      const stream = found(streams.rotateKey(id, which ?? "primary"));
+      const stream = found(await streams.rotateKey(id, which ?? "primary"));
       bus.emit("config.stream", { streamId: id, change: "key_rotated" });
-      return c.json(view(stream, true), 200);
+      return c.json(await view(stream, true), 200);
     },
   );
 
@@ -135,8 +135,8 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
       request: { params: IdParam },
       responses: { 200: json(RevealedKeySchema, "The stream key"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
-      const stream = found(streams.get(c.req.valid("param").id));
+    async (c) => {
+      const stream = found(await streams.get(c.req.valid("param").id));
       return c.json({ streamKey: stream.streamKey, backupStreamKey: backupKeyOf(stream) }, 200);
     },
   );

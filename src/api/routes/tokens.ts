@@ -29,10 +29,10 @@ export function tokenRoutes({ auth, log }: Pick<ApiDeps, "auth" | "log">) {
       request: body(CreateTokenBody),
       responses: { 201: json(CreatedTokenSchema, "Created"), ...commonErrors, ...conflict },
     }),
-    (c) => {
+    async (c) => {
       const { name, scopes } = c.req.valid("json");
       try {
-        const { token, record } = auth.tokens.create(name, scopes);
+        const { token, record } = await auth.tokens.create(name, scopes);
         log.info({ tokenName: name, scopes }, "API token created");
         return c.json({ ...view(record), token }, 201);
       } catch (err) {
@@ -46,7 +46,7 @@ export function tokenRoutes({ auth, log }: Pick<ApiDeps, "auth" | "log">) {
 
   app.openapi(
     createRoute({ method: "get", path: "/tokens", summary: "List named tokens (never the tokens themselves)", responses: { 200: json(z.array(TokenSchema), "Tokens"), ...commonErrors } }),
-    (c) => c.json(auth.tokens.list().map(view), 200),
+    async (c) => c.json((await auth.tokens.list()).map(view), 200),
   );
 
   app.openapi(
@@ -57,13 +57,13 @@ export function tokenRoutes({ auth, log }: Pick<ApiDeps, "auth" | "log">) {
       request: { params: TokenIdParam },
       responses: { 204: { description: "Deleted" }, ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { tokenId } = c.req.valid("param");
-      const existing = auth.tokens.list().find((t) => t.id === tokenId);
-      const hash = auth.tokens.hashById(tokenId);
-      if (!existing || !auth.tokens.delete(tokenId)) throw notFound("Token");
+      const existing = (await auth.tokens.list()).find((t) => t.id === tokenId);
+      const hash = await auth.tokens.hashById(tokenId);
+      if (!existing || !(await auth.tokens.delete(tokenId))) throw notFound("Token");
       // Its dashboard sessions end with it (they would fail their next check anyway; this also frees their rows).
-      if (hash) auth.sessions.endAllFor(hash);
+      if (hash) await auth.sessions.endAllFor(hash);
       log.info({ tokenName: existing.name }, "API token deleted");
       return c.body(null, 204);
     },
@@ -78,7 +78,7 @@ export function tokenRoutes({ auth, log }: Pick<ApiDeps, "auth" | "log">) {
         "Writes the new token to <data dir>/api-token and returns it. When the admin token comes from PRISM_API_TOKEN, Prism cannot change it: set a new value and restart (409).",
       responses: { 200: json(RotatedAdminTokenSchema, "The new admin token"), ...commonErrors, ...conflict },
     }),
-    (c) => {
+    async (c) => {
       if (!auth.admin.rotatable) {
         throw new ApiError(
           409,
@@ -86,9 +86,9 @@ export function tokenRoutes({ auth, log }: Pick<ApiDeps, "auth" | "log">) {
           "The admin token comes from PRISM_API_TOKEN, so Prism cannot rotate it: set a new value in the environment and restart Prism.",
         );
       }
-      const oldHash = auth.tokens.hashOf(auth.admin.value);
+      const oldHash = await auth.tokens.hashOf(auth.admin.value);
       const token = auth.admin.rotate();
-      auth.sessions.endAllFor(oldHash);
+      await auth.sessions.endAllFor(oldHash);
       log.warn({ path: auth.admin.path }, "admin API token rotated; the old one no longer works");
       return c.json({ token }, 200);
     },

@@ -59,8 +59,8 @@ export function webhookRoutes({ automation, log }: { automation: AutomationApi; 
     attempts: attempts.map(attemptView),
     event: JSON.parse(d.payload) as PrismEvent,
   });
-  const withAttempts = (list: Delivery[]) => {
-    const attempts = deliveries.attempts(list.map((d) => d.id));
+  const withAttempts = async (list: Delivery[]) => {
+    const attempts = await deliveries.attempts(list.map((d) => d.id));
     return list.map((d) => deliveryView(d, attempts.get(d.id) ?? []));
   };
   const found = (s: WebhookSubscription | undefined) => {
@@ -83,9 +83,9 @@ export function webhookRoutes({ automation, log }: { automation: AutomationApi; 
       if (input.kind === "standard") {
         const checked = await checkWebhookUrl(input.url!, { allowPrivate: settings.allowPrivate });
         if (!checked.ok) throw new ApiError(400, checked.code, checked.message);
-        subscription = subscriptions.create({ ...common, kind: "standard", url: checked.url });
+        subscription = await subscriptions.create({ ...common, kind: "standard", url: checked.url });
       } else {
-        subscription = subscriptions.create({ ...common, kind: "ifttt", ifttt: input.ifttt! });
+        subscription = await subscriptions.create({ ...common, kind: "ifttt", ifttt: input.ifttt! });
       }
       log.info({ subscriptionId: subscription.id, kind: subscription.kind, target: subscription.kind === "standard" ? originOf(subscription.url) : "ifttt", events: input.events }, "webhook subscribed");
       return c.json(view(subscription, true), 201);
@@ -99,12 +99,12 @@ export function webhookRoutes({ automation, log }: { automation: AutomationApi; 
       summary: "List webhook subscriptions",
       responses: { 200: { description: "Subscriptions", content: { "application/json": { schema: z.array(WebhookSchema), example: webhookListExample } } }, ...commonErrors },
     }),
-    (c) => c.json(subscriptions.list().map((s) => view(s)), 200),
+    async (c) => c.json((await subscriptions.list()).map((s) => view(s)), 200),
   );
 
   app.openapi(
     createRoute({ method: "get", path: "/webhooks/{id}", summary: "Get a webhook subscription", request: { params: WebhookParams }, responses: { 200: json(WebhookSchema, "The subscription"), ...commonErrors, ...notFoundError } }),
-    (c) => c.json(view(found(subscriptions.get(c.req.valid("param").id))), 200),
+    async (c) => c.json(view(found(await subscriptions.get(c.req.valid("param").id))), 200),
   );
 
   app.openapi(
@@ -115,9 +115,9 @@ export function webhookRoutes({ automation, log }: { automation: AutomationApi; 
       request: { params: WebhookParams },
       responses: { 204: { description: "Deleted" }, ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
-      if (!subscriptions.delete(id)) throw notFound("Webhook");
+      if (!(await subscriptions.delete(id))) throw notFound("Webhook");
       log.info({ subscriptionId: id }, "webhook unsubscribed");
       return c.body(null, 204);
     },
@@ -131,11 +131,11 @@ export function webhookRoutes({ automation, log }: { automation: AutomationApi; 
       request: { params: WebhookParams, query: DeliveriesQuery },
       responses: { 200: json(z.array(DeliverySchema), "Deliveries"), ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id } = c.req.valid("param");
       const { limit, status } = c.req.valid("query");
-      found(subscriptions.get(id));
-      return c.json(withAttempts(deliveries.list(id, { limit, ...(status && { status }) })), 200);
+      found(await subscriptions.get(id));
+      return c.json(await withAttempts(await deliveries.list(id, { limit, ...(status && { status }) })), 200);
     },
   );
 
@@ -147,13 +147,13 @@ export function webhookRoutes({ automation, log }: { automation: AutomationApi; 
       request: { params: DeliveryParams },
       responses: { 202: { description: "Queued; follow it in the delivery log", content: { "application/json": { schema: DeliverySchema, example: redeliveredExample } } }, ...commonErrors, ...notFoundError },
     }),
-    (c) => {
+    async (c) => {
       const { id, deliveryId } = c.req.valid("param");
-      found(subscriptions.get(id));
-      const delivery = deliveries.redeliver(id, deliveryId, new Date(Date.now() + settings.retry.forMs));
+      found(await subscriptions.get(id));
+      const delivery = await deliveries.redeliver(id, deliveryId, new Date(Date.now() + settings.retry.forMs));
       if (!delivery) throw notFound("Delivery");
       worker.nudge();
-      return c.json(withAttempts([delivery])[0]!, 202);
+      return c.json((await withAttempts([delivery]))[0]!, 202);
     },
   );
 
@@ -167,15 +167,15 @@ export function webhookRoutes({ automation, log }: { automation: AutomationApi; 
     }),
     async (c) => {
       const { id } = c.req.valid("param");
-      const subscription = found(subscriptions.get(id));
+      const subscription = found(await subscriptions.get(id));
       const requested = (c.req.valid("json") as { type?: EventType } | undefined)?.type;
       const type = requested ?? (subscription.eventTypes[0] as EventType);
       const event: PrismEvent = { id: newEventId(), type, createdAt: new Date().toISOString(), data: catalog[type].example };
-      const delivery = deliveries.createTest(id, event.id, type, JSON.stringify(event));
+      const delivery = await deliveries.createTest(id, event.id, type, JSON.stringify(event));
       await worker.sendNow(delivery);
-      const after = deliveries.get(id, delivery.id);
+      const after = await deliveries.get(id, delivery.id);
       if (!after) throw notFound("Webhook"); // deleted while the test was in flight
-      return c.json(withAttempts([after])[0]!, 200);
+      return c.json((await withAttempts([after]))[0]!, 200);
     },
   );
 

@@ -86,7 +86,7 @@ class FacebookLive implements LinkedPlatform {
       form: { status: "LIVE_NOW", title, description },
     });
     const session: Session = { liveVideoId: video.id, page, ingest: secureIngest(video, page), title, description };
-    this.keep(api, stream.destinationId, session);
+    await this.keep(api, stream.destinationId, session);
     this.deps.log.info({ liveVideo: video.id, page: page.id }, "Facebook live video created");
     return session.ingest;
   }
@@ -94,7 +94,7 @@ class FacebookLive implements LinkedPlatform {
   async ended(api: AccountApi, stream: StreamInfo) {
     const session = this.sessions.get(stream.destinationId) ?? (await this.resume(api, stream.destinationId));
     if (!session) return;
-    this.forget(api, stream.destinationId);
+    await this.forget(api, stream.destinationId);
     await graph(api, this.apiUrl, "end the live video", `/${encodeURIComponent(session.liveVideoId)}`, { method: "POST", page: session.page, form: { end_live_video: "true" } });
     this.deps.log.info({ liveVideo: session.liveVideoId }, "Facebook live video ended");
   }
@@ -109,7 +109,7 @@ class FacebookLive implements LinkedPlatform {
    * broadcast instead of leaving it behind and starting another.
    */
   private async resume(api: AccountApi, destinationId: string): Promise<Session | undefined> {
-    const left = leftovers(api)[destinationId];
+    const left = (await leftovers(api))[destinationId];
     if (!left) return undefined;
     const page = await this.page(api, api.account.displayName);
     const video = page.id === left.pageId
@@ -119,7 +119,7 @@ class FacebookLive implements LinkedPlatform {
         }).catch((err: Error) => this.deps.log.warn({ liveVideo: left.id, reason: err.message }, "Facebook live video of a previous run is gone"))
       : undefined;
     if (!video || !RESUMABLE.has(video.status ?? "")) {
-      this.forget(api, destinationId);
+      await this.forget(api, destinationId);
       return undefined;
     }
     const session: Session = { liveVideoId: video.id, page, ingest: secureIngest(video, page), title: video.title ?? "", description: video.description ?? "" };
@@ -128,15 +128,17 @@ class FacebookLive implements LinkedPlatform {
     return session;
   }
 
-  private keep(api: AccountApi, destinationId: string, session: Session) {
+  private async keep(api: AccountApi, destinationId: string, session: Session) {
     this.sessions.set(destinationId, session);
-    api.saveData({ ...api.data(), liveVideos: { ...leftovers(api), [destinationId]: { id: session.liveVideoId, pageId: session.page.id } } });
+    const data = await api.data();
+    await api.saveData({ ...data, liveVideos: { ...leftoversIn(data), [destinationId]: { id: session.liveVideoId, pageId: session.page.id } } });
   }
 
-  private forget(api: AccountApi, destinationId: string) {
+  private async forget(api: AccountApi, destinationId: string) {
     this.sessions.delete(destinationId);
-    const { [destinationId]: _gone, ...rest } = leftovers(api);
-    api.saveData({ ...api.data(), liveVideos: rest });
+    const data = await api.data();
+    const { [destinationId]: _gone, ...rest } = leftoversIn(data);
+    await api.saveData({ ...data, liveVideos: rest });
   }
 
   private get apiUrl() {
@@ -173,8 +175,12 @@ class FacebookLive implements LinkedPlatform {
 }
 
 /** Live videos kept with the account by destination: ids only (their stream URLs are secrets, asked again). */
-function leftovers(api: AccountApi): Record<string, { id: string; pageId: string }> {
-  return (api.data().liveVideos as Record<string, { id: string; pageId: string }> | undefined) ?? {};
+async function leftovers(api: AccountApi): Promise<Record<string, { id: string; pageId: string }>> {
+  return leftoversIn(await api.data());
+}
+
+function leftoversIn(data: Record<string, unknown>): Record<string, { id: string; pageId: string }> {
+  return (data.liveVideos as Record<string, { id: string; pageId: string }> | undefined) ?? {};
 }
 
 /** Statuses of a live video that can still take the stream. */

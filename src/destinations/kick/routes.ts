@@ -104,14 +104,14 @@ export function kickRoutes(deps: PlatformRouteDeps<KickOptions>): PlatformRoutes
         503: errors(keyUnavailable, "Kick's public key could not be fetched"),
       },
     }),
-    (c) => {
+    async (c) => {
       const { "kick-event-type": event, "kick-event-message-id": messageId } = c.req.valid("header");
       // Only a signed, fresh delivery reaches here, so only Kick's own ids are remembered.
       const duplicate = !guard.firstTime(messageId);
       let delivered = 0;
       if (!duplicate && event === CHAT_EVENT) {
         const chat = chatMessageOf(c.req.valid("json"));
-        if (chat) delivered = deps.chat.deliver(chat.broadcasterUserId, [chat.message]) > 0 ? 1 : 0;
+        if (chat) delivered = (await deps.chat.deliver(chat.broadcasterUserId, [chat.message])) > 0 ? 1 : 0;
       }
       return c.json({ event, delivered, duplicate }, 200);
     },

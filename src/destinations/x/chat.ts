@@ -23,23 +23,25 @@ export interface XChatStream extends StreamInfo {
 
 /** An X destination's chat settings as they are now, and its go-live announcement. */
 export interface XStreamChat {
-  current(): { postId: string | null; announceText: string | null; broadcastId: string | null };
+  current(): XChatNow | Promise<XChatNow>;
   /** Prism already posted the announcement during this go-live (it posts once per go-live). */
   announcedThisGoLive(): boolean;
   /** The announcement Prism just posted: it becomes the post whose replies are read. */
-  announced(postId: string): void;
+  announced(postId: string): void | Promise<void>;
 }
+
+type XChatNow = { postId: string | null; announceText: string | null; broadcastId: string | null };
 
 /** The destination during this go-live (Prism's generic `live`, or `x` given directly) as X's chat sees it. */
 function liveChat(stream: StreamInfo): XStreamChat | undefined {
   const { x, live } = stream as XChatStream;
   if (x || !live) return x;
   return {
-    current: () => live.settings() as XChatSettings,
+    current: async () => (await live.settings()) as XChatSettings,
     announcedThisGoLive: () => live.doneThisGoLive(),
-    announced: (postId) => {
+    announced: async (postId) => {
       live.markDoneThisGoLive();
-      live.updateSettings({ postId });
+      await live.updateSettings({ postId });
     },
   };
 }
@@ -83,7 +85,7 @@ export interface XChatOptions {
 export function xChat(options: XChatOptions): ChatSupport {
   const pollMs = options.pollMs ?? X_SEARCH_POLL_MS;
   /** The stream's chat as it is set now: the live settings when the stream has them, else the fixed post. */
-  const chatOf = (stream: StreamInfo) => {
+  const chatOf = async (stream: StreamInfo): Promise<XChatNow> => {
     const x = liveChat(stream);
     return x ? x.current() : { postId: (stream as XChatStream).xPostId ?? null, announceText: null, broadcastId: null };
   };
@@ -144,20 +146,20 @@ export function xChat(options: XChatOptions): ChatSupport {
   return {
     async read(api, stream, sink, signal) {
       const live = liveChat(stream);
-      if (!live && !chatOf(stream).postId) {
+      if (!live && !(await chatOf(stream)).postId) {
         sink.state("failed", NO_POST);
         return;
       }
       let postId: string | null = null;
       let sinceId: string | undefined;
       await runChatLoop(sink, signal, options.backoff ?? CHAT_BACKOFF, async () => {
-        let chat = chatOf(stream);
+        let chat = await chatOf(stream);
         if (live && chat.announceText && !live.announcedThisGoLive()) {
           // Once per go-live; a failed attempt is retried by the loop with its backoff.
           const made = await post<TweetV2PostResult>(api, "post the stream's announcement", "/2/tweets", { text: chat.announceText });
-          live.announced(made.data.id);
+          await live.announced(made.data.id);
           sink.log.info({ post: made.data.id }, "announced the stream on X");
-          chat = chatOf(stream);
+          chat = await chatOf(stream);
         }
         // Enterprise: X pushes the broadcast's chat to the webhook; there is nothing to poll.
         if (chat.broadcastId) return { waitMs: pollMs, complete: "nothing-to-read" as const };
@@ -181,7 +183,7 @@ export function xChat(options: XChatOptions): ChatSupport {
      * otherwise a reply to the announcement post (scope tweet.write).
      */
     async send(api, stream, text) {
-      const { postId, broadcastId } = chatOf(stream);
+      const { postId, broadcastId } = await chatOf(stream);
       if (broadcastId) {
         const length = xWeightedLength(text);
         if (length > X_BROADCAST_CHAT_MAX) {

@@ -99,10 +99,10 @@ export function xRoutes(deps: PlatformRouteDeps<XOptions>): PlatformRoutes {
         503: errors(notConfigured, "PRISM_X_CONSUMER_SECRET is not set"),
       },
     }),
-    (c) => {
+    async (c) => {
       const delivery = c.req.valid("json");
       const chats = broadcastChats(delivery);
-      return c.json({ events: Array.isArray(delivery.data) ? delivery.data.length : 1, delivered: x.deliver(chats) }, 200);
+      return c.json({ events: Array.isArray(delivery.data) ? delivery.data.length : 1, delivered: await x.deliver(chats) }, 200);
     },
   );
 
@@ -115,12 +115,14 @@ export function xRoutes(deps: PlatformRouteDeps<XOptions>): PlatformRoutes {
  * the broadcaster and reads this broadcast (or names none), as if its X reader had read it. How
  * many messages found a stream.
  */
-function deliver(deps: PlatformRouteDeps<XOptions>, chats: XBroadcastChat[]): number {
-  return chats.reduce((n, chat) => {
-    const reads = (destinationId: string) => {
-      const wanted = (deps.destinationSettings(destinationId) as XChatSettingsView | undefined)?.broadcastId;
+async function deliver(deps: PlatformRouteDeps<XOptions>, chats: XBroadcastChat[]): Promise<number> {
+  let delivered = 0;
+  for (const chat of chats) {
+    const reads = async (destinationId: string) => {
+      const wanted = ((await deps.destinationSettings(destinationId)) as XChatSettingsView | undefined)?.broadcastId;
       return !wanted || !chat.broadcastId || wanted === chat.broadcastId;
     };
-    return n + (deps.chat.deliver(chat.userId, [chat.message], reads) > 0 ? 1 : 0);
-  }, 0);
+    if ((await deps.chat.deliver(chat.userId, [chat.message], reads)) > 0) delivered++;
+  }
+  return delivered;
 }

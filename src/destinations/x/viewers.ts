@@ -18,7 +18,7 @@ export function xViewers(options: { apiUrl: string; intervalMs: number }): Viewe
   return {
     intervalMs: options.intervalMs,
     async read(api, stream) {
-      const broadcastId = (stream.live?.settings() as XChatSettings | undefined)?.broadcastId;
+      const broadcastId = ((await stream.live?.settings()) as XChatSettings | undefined)?.broadcastId;
       if (!broadcastId) return { unavailable: X_NO_VIEWER_COUNT };
       const res = await api.fetch(endpoint(options.apiUrl, `/2/broadcasts/${encodeURIComponent(broadcastId)}`, { "broadcast.fields": "total_watching,total_watched" }));
       if (res.status === 429) {

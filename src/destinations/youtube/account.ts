@@ -215,7 +215,7 @@ class YouTubeBroadcasts implements LinkedPlatform {
 
   /** The account's reusable RTMP liveStream: the one Prism made before if it still exists, else a new one. */
   private async liveStream(api: AccountApi, known?: string): Promise<LiveStreamResource> {
-    const id = known ?? (api.data().liveStreamId as string | undefined);
+    const id = known ?? ((await api.data()).liveStreamId as string | undefined);
     if (id) {
       const found = await this.call<{ items?: LiveStreamResource[] }>(api, "liveStreams.list", "describe the live stream", "/liveStreams", { part: "id,cdn,status", id });
       if (found.items?.[0]) return found.items[0];
@@ -228,7 +228,7 @@ class YouTubeBroadcasts implements LinkedPlatform {
         contentDetails: { isReusable: true },
       },
     });
-    api.saveData({ ...api.data(), liveStreamId: created.id });
+    await api.saveData({ ...(await api.data()), liveStreamId: created.id });
     return created;
   }
 

@@ -77,6 +77,13 @@ export interface HealthMirrorOptions {
   /** The clock ages are read with (tests move it). */
   now?: () => number;
   onBadMessage?: (subject: string, err: Error) => void;
+  /** A stream's mirrored snapshot arrived (or was dropped: null), e.g. to push it to SSE clients at once. */
+  onChange?: (streamId: string, snapshot: StreamHealthSnapshot | null) => void;
+}
+
+/** The ownership leases as the mirror follows them (cluster/leases.ts `Leases<StreamLease>.watch`). */
+export interface LeaseChanges {
+  watch(listener: (streamId: string, holder: { value: { nodeId: string } } | null) => void): Promise<() => void>;
 }
 
 interface Mirrored {
@@ -97,7 +104,7 @@ export class HealthMirror {
   private readonly feed: StreamFeed<HealthMessage>;
   private readonly maxAgeMs: number;
   private readonly now: () => number;
-  private stopListening: (() => void) | undefined;
+  private readonly stops: Array<() => void> = [];
   private timer: NodeJS.Timeout | undefined;
   /** The streams this node published last time, to say "ended" for those no longer live here. */
   private published = new Set<string>();
@@ -111,7 +118,7 @@ export class HealthMirror {
     this.feed = new StreamFeed<HealthMessage>(link, "health", options.onBadMessage);
     this.maxAgeMs = options.maxAgeMs ?? 5_000;
     this.now = options.now ?? Date.now;
-    this.stopListening = this.feed.subscribeAll((streamId, message) => this.receive(streamId, message));
+    this.stops.push(this.feed.subscribeAll((streamId, message) => this.receive(streamId, message)));
   }
 
   /** Publishes `take()`'s snapshots now, then every publishEveryMs, until `stop`. */
@@ -135,7 +142,7 @@ export class HealthMirror {
     const entry = this.mirrored.get(streamId);
     if (!entry) return null;
     if (this.expired(entry)) {
-      this.mirrored.delete(streamId);
+      this.forget(streamId);
       return null;
     }
     return entry.snapshot;
@@ -149,13 +156,24 @@ export class HealthMirror {
 
   /** The stream's lease is gone (released, or taken by another node): its snapshot no longer says anything. */
   forget(streamId: string): void {
-    this.mirrored.delete(streamId);
+    if (this.mirrored.delete(streamId)) this.options.onChange?.(streamId, null);
+  }
+
+  /**
+   * Forgets a stream's snapshot as soon as its lease is released or passes to another node (a lapse is not
+   * announced on nats-server 2.9: maxAgeMs covers it). Resolves once it is watching.
+   */
+  async followLeases(leases: LeaseChanges): Promise<void> {
+    const stop = await leases.watch((streamId, holder) => {
+      const entry = this.mirrored.get(streamId);
+      if (entry && entry.from !== holder?.value.nodeId) this.forget(streamId);
+    });
+    this.stops.push(stop);
   }
 
   stop(): void {
     clearInterval(this.timer);
-    this.stopListening?.();
-    this.stopListening = undefined;
+    for (const stop of this.stops.splice(0)) stop();
     this.mirrored.clear();
   }
 
@@ -171,8 +189,11 @@ export class HealthMirror {
   private receive(streamId: string, message: HealthMessage): void {
     this.sweep(false);
     if (!message || typeof message !== "object" || typeof message.from !== "string" || message.from === this.nodeId) return;
-    if ("ended" in message) this.mirrored.delete(streamId);
-    else if (message.snapshot && typeof message.snapshot === "object") this.mirrored.set(streamId, { from: message.from, snapshot: message.snapshot, receivedAt: this.now() });
+    if ("ended" in message) this.forget(streamId);
+    else if (message.snapshot && typeof message.snapshot === "object") {
+      this.mirrored.set(streamId, { from: message.from, snapshot: message.snapshot, receivedAt: this.now() });
+      this.options.onChange?.(streamId, message.snapshot);
+    }
   }
 
   private expired(entry: Mirrored): boolean {
@@ -184,7 +205,7 @@ export class HealthMirror {
     const now = this.now();
     if (!always && now - this.lastSweep < this.maxAgeMs) return;
     this.lastSweep = now;
-    for (const [streamId, entry] of this.mirrored) if (this.expired(entry)) this.mirrored.delete(streamId);
+    for (const [streamId, entry] of this.mirrored) if (this.expired(entry)) this.forget(streamId);
   }
 }
 

@@ -1,7 +1,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { EMPTY_TALLY } from "../../src/core/destination-tally.js";
 import { ClusterRelayView, HealthMirror, takeSnapshots, type PlatformHealthView, type RelayHealthReader } from "../../src/cluster/health-mirror.js";
+import { Leases } from "../../src/cluster/leases.js";
 import { NatsLink } from "../../src/cluster/nats.js";
+import type { StreamLease } from "../../src/cluster/ownership.js";
 import type { IngestHealth, InputId } from "../../src/relay/hub.js";
 import type { InputHealth } from "../../src/relay/ingest/input-meter.js";
 import type { OutputHealth } from "../../src/relay/output.js";
@@ -63,8 +65,8 @@ afterAll(async () => {
   await nats?.dispose();
 });
 
-function mirror(link: NatsLink, nodeId: string): HealthMirror {
-  const m = new HealthMirror(link, nodeId, { maxAgeMs: 3_000, now: () => clock });
+function mirror(link: NatsLink, nodeId: string, onChange?: (streamId: string, snapshot: unknown) => void): HealthMirror {
+  const m = new HealthMirror(link, nodeId, { maxAgeMs: 3_000, now: () => clock, ...(onChange ? { onChange } : {}) });
   mirrors.push(m);
   return m;
 }
@@ -150,6 +152,49 @@ describe("health of a stream live on another node", () => {
     expect(b.latest("s2")?.name).toBe("Second");
     b.forget("s2");
     expect(b.all()).toEqual([]);
+  });
+
+  it("forgets a snapshot as soon as the stream's lease is released or taken over by another node", async () => {
+    const { take } = ownerWithOneStream();
+    const leasesA = await Leases.open<StreamLease>(linkA, { bucket: "test_health_leases", ttlMs: 10_000 });
+    const leasesB = await Leases.open<StreamLease>(linkB, { bucket: "test_health_leases", ttlMs: 10_000 });
+    const changes: Array<[string, boolean]> = [];
+    let changed: () => void = () => {};
+    const a = mirror(linkA, "node-a");
+    const b = mirror(linkB, "node-b", (streamId, snapshot) => {
+      changes.push([streamId, snapshot !== null]);
+      changed();
+    });
+    const next = () => new Promise<void>((resolve) => (changed = resolve));
+    await b.followLeases(leasesB);
+    await linkB.nc.flush();
+
+    const claim = await leasesA.claim("s1", { nodeId: "node-a", sessionId: "sess-1", epoch: 1 });
+    if (!claim.won) throw new Error("the lease on s1 is taken");
+    let arrived = next();
+    a.publishNow(take);
+    await arrived;
+    let forgotten = next();
+    await claim.lease.release();
+    await forgotten;
+    expect(b.latest("s1")).toBeNull();
+
+    // Taken over by node c: node a's last snapshot no longer describes the stream.
+    const again = await leasesA.claim("s1", { nodeId: "node-a", sessionId: "sess-1", epoch: 1 });
+    if (!again.won) throw new Error("the lease on s1 is taken");
+    arrived = next();
+    a.publishNow(take);
+    await arrived;
+    forgotten = next();
+    expect(await leasesA.takeOver("s1", { nodeId: "node-c", sessionId: "sess-1", epoch: 2 }, (await leasesA.holder("s1"))!)).not.toBeNull();
+    await forgotten;
+    expect(b.latest("s1")).toBeNull();
+    expect(changes).toEqual([
+      ["s1", true],
+      ["s1", false],
+      ["s1", true],
+      ["s1", false],
+    ]);
   });
 
   it("drops snapshots while NATS is down and mirrors again once it is back", async () => {

@@ -92,7 +92,8 @@ export class BusBridge {
     const { subject, eventOf } = anyEventSubject();
     const sub: Subscription = link.nc.subscribe(subject, { callback: (_err, msg) => this.receive(msg, eventOf(msg.subject)) });
     this.stops.push(() => sub.unsubscribe());
-    this.stops.push(link.onChange((up) => (up ? undefined : this.dropQueued())));
+    // A batch whose flush failed without the link going down (a blip) leaves the rest queued: go on once it is up.
+    this.stops.push(link.onChange((up) => (up ? this.resume() : this.dropQueued())));
   }
 
   /** Stops listening on both sides; what is still queued is not sent. */
@@ -111,7 +112,11 @@ export class BusBridge {
       return this.dropped("droppedTooLarge", event);
     }
     this.queue.push({ subject: eventSubject(event), bytes });
-    if (!this.pumping) void this.pump();
+    this.resume();
+  }
+
+  private resume(): void {
+    if (this.queue.length > 0 && !this.pumping) void this.pump();
   }
 
   private async pump(): Promise<void> {

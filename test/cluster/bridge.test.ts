@@ -136,6 +136,28 @@ describe("the bus bridge between nodes", () => {
   });
 });
 
+describe("NATS slow", () => {
+  it("queues at most maxQueued events while the server does not answer, drops and counts the rest, and sends the queue once it does", async () => {
+    const a = await node("node-a", { maxQueued: 20, batch: 5 });
+    const b = await node("node-b");
+    nats.pause();
+    try {
+      for (let i = 0; i < 101; i++) {
+        a.bus.emit("config.destinations", { streamId: `slow-${i}` });
+        await new Promise((resolve) => setImmediate(resolve)); // a burst spread over event-loop turns, not one tick
+      }
+      // The first event went out alone and the bridge waits for the server's answer; 20 wait in the queue.
+      expect(a.bridge.counters).toMatchObject({ published: 1, droppedQueueFull: 80, droppedNatsDown: 0 });
+      expect(a.link.isUp()).toBe(true);
+    } finally {
+      nats.resume();
+    }
+    await heard(b, () => b.heard.length === 21);
+    expect(b.heard.map((e) => (e.payload as { streamId: string }).streamId)).toEqual(Array.from({ length: 21 }, (_, i) => `slow-${i}`));
+    expect(a.bridge.counters).toMatchObject({ published: 21, droppedQueueFull: 80 });
+  });
+});
+
 describe("NATS down and back", () => {
   it("drops and counts events while NATS is down, then carries them again", async () => {
     const [a, b] = await Promise.all([node("node-a"), node("node-b")]);

@@ -131,6 +131,26 @@ export interface ScheduledEventPayload {
 
 export type EventName = keyof PrismEvents;
 
+/**
+ * Where an event came from, beside its payload (never inside it, so webhook payloads stay what they are). On one
+ * node every event is local; in a cluster (src/cluster/bridge.ts) an event another node emitted is re-emitted
+ * here with `remote` naming that node.
+ */
+export interface EventOrigin {
+  remote?: { nodeId: string };
+}
+
+export interface ListenOptions {
+  /**
+   * Only events this node emitted: for subscribers that must act once per event cluster-wide (the webhook
+   * outbox, the session recorder, recordings, chat readers, metrics counters) and for the bridge itself, so a
+   * remote event is never sent back out.
+   */
+  localOnly?: boolean;
+}
+
+const LOCAL: EventOrigin = Object.freeze({});
+
 export class EventBus {
   private readonly emitter = new EventEmitter();
 
@@ -141,13 +161,19 @@ export class EventBus {
   }
 
   emit<E extends EventName>(event: E, payload: PrismEvents[E]): void {
-    this.emitter.emit(event, payload);
+    this.emitter.emit(event, payload, LOCAL);
   }
 
-  on<E extends EventName>(event: E, listener: (payload: PrismEvents[E]) => void): () => void {
-    const guarded = (payload: PrismEvents[E]) => {
+  /** An event another node of the cluster emitted: heard by every subscriber except the `localOnly` ones. */
+  emitRemote<E extends EventName>(event: E, payload: PrismEvents[E], fromNodeId: string): void {
+    this.emitter.emit(event, payload, { remote: { nodeId: fromNodeId } } satisfies EventOrigin);
+  }
+
+  on<E extends EventName>(event: E, listener: (payload: PrismEvents[E], origin: EventOrigin) => void, options: ListenOptions = {}): () => void {
+    const guarded = (payload: PrismEvents[E], origin: EventOrigin) => {
+      if (options.localOnly && origin.remote) return;
       try {
-        listener(payload);
+        listener(payload, origin);
       } catch (err) {
         this.onListenerError(event, err);
       }

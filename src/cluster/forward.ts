@@ -42,11 +42,11 @@ export class NodeRequests {
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let msg: Msg;
     try {
-      msg = await this.link.nc.request(subject, encode(body, this.maxPayload(), `The request to node ${nodeId}`), { timeout: timeoutMs });
+      msg = await this.link.nc.request(subject, encodeJson(body, this.link.maxPayload(), `The request to node ${nodeId}`), { timeout: timeoutMs });
     } catch (err) {
       throw this.requestFailure(err, nodeId, timeoutMs);
     }
-    const reply = decode(msg.data) as Reply<T> | null | undefined;
+    const reply = decodeJson(msg.data) as Reply<T> | null | undefined;
     if (!reply || typeof reply !== "object" || typeof reply.ok !== "boolean") throw new RemoteCommandError(`Node ${nodeId} answered ${command} with something that is not a Prism reply`, nodeId, undefined);
     if (!reply.ok) throw new RemoteCommandError(String(reply.error), nodeId, typeof reply.status === "number" ? reply.status : undefined);
     return reply.value;
@@ -66,7 +66,7 @@ export class NodeRequests {
 
   private async answer(msg: Msg, handler: (body: unknown) => unknown): Promise<void> {
     let reply: Reply<unknown>;
-    const body = decode(msg.data);
+    const body = decodeJson(msg.data);
     if (body === undefined) reply = { ok: false, error: "The request body is not JSON", status: 400 };
     else {
       try {
@@ -77,14 +77,10 @@ export class NodeRequests {
       }
     }
     try {
-      msg.respond(encode(reply, this.maxPayload(), `Node ${this.nodeId}'s answer`));
+      msg.respond(encodeJson(reply, this.link.maxPayload(), `Node ${this.nodeId}'s answer`));
     } catch (err) {
       msg.respond(JSON.stringify({ ok: false, error: (err as Error).message, status: 502 } satisfies Reply<never>));
     }
-  }
-
-  private maxPayload(): number {
-    return this.link.nc.info?.max_payload ?? 1024 * 1024;
   }
 
   private requestFailure(err: unknown, nodeId: string, timeoutMs: number): Error {
@@ -116,7 +112,7 @@ export class StreamFeed<T> {
   publish(streamId: string, value: T): boolean {
     const subject = streamSubject(streamId, this.topic);
     if (!this.link.isUp()) return false;
-    this.link.nc.publish(subject, encode(value, this.link.nc.info?.max_payload ?? 1024 * 1024, `A ${this.topic} message`));
+    this.link.nc.publish(subject, encodeJson(value, this.link.maxPayload(), `A ${this.topic} message`));
     return true;
   }
 
@@ -134,7 +130,7 @@ export class StreamFeed<T> {
   private listen(subject: string, deliver: (value: T, subject: string) => void): () => void {
     const sub = this.link.nc.subscribe(subject, {
       callback: (_err, msg) => {
-        const value = decode(msg.data);
+        const value = decodeJson(msg.data);
         if (value === undefined) this.onBadMessage(msg.subject, new Error(`A ${this.topic} message that is not JSON (${msg.data.length} bytes) was dropped`));
         else deliver(value as T, msg.subject);
       },
@@ -143,14 +139,15 @@ export class StreamFeed<T> {
   }
 }
 
-function encode(value: unknown, maxBytes: number, what: string): Uint8Array {
+/** `value` as JSON bytes for NATS; throws, naming `what`, when it is larger than the server carries. */
+export function encodeJson(value: unknown, maxBytes: number, what: string): Uint8Array {
   const bytes = Buffer.from(JSON.stringify(value ?? null));
   if (bytes.length > maxBytes) throw new Error(`${what} is too large to send between nodes (${bytes.length} bytes; NATS carries at most ${maxBytes})`);
   return bytes;
 }
 
 /** The JSON value in `data` (null for an empty body); undefined when it is not JSON. */
-function decode(data: Uint8Array): unknown {
+export function decodeJson(data: Uint8Array): unknown {
   if (data.length === 0) return null;
   try {
     return JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8"));

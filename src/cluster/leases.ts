@@ -100,6 +100,19 @@ export class Leases<T> {
     return keys;
   }
 
+  /**
+   * `listener(key, holder)` for every change from now on: a claim, a renewal or a takeover (the new holder), a
+   * release (null). A lapse is not announced on nats-server 2.9. Returns the way to stop.
+   */
+  async watch(listener: (key: string, holder: LeaseHolder<T> | null) => void): Promise<() => void> {
+    this.link.requireUp(`watch the leases`);
+    const changes = await this.kv.watch({ include: "updates" });
+    void (async () => {
+      for await (const entry of changes) listener(entry.key, held<T>(entry));
+    })();
+    return () => changes.stop();
+  }
+
   /** @internal Lease's own writes. */
   update(key: string, value: T, revision: number): Promise<number> {
     return this.kv.update(key, JSON.stringify(value), revision);

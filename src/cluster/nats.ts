@@ -84,6 +84,11 @@ export class NatsLink {
     if (!this.isUp()) throw new ClusterUnavailableError(`Cannot ${what}: this node has lost its connection to NATS (${this.endpoint.display}); it is reconnecting, try again shortly`);
   }
 
+  /** The largest message the server takes (1 MiB unless it says otherwise). */
+  maxPayload(): number {
+    return this.nc.info?.max_payload ?? 1024 * 1024;
+  }
+
   /** Calls `listener(up)` on every change; returns the way to stop. */
   onChange(listener: Listener): () => void {
     this.listeners.add(listener);

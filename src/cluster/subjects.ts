@@ -52,5 +52,11 @@ export function eventSubject(event: string): string {
   return `prism.events.${event}`;
 }
 
+/** Every event of the bus's fan-out at once (`prism.events.>`), and the event name a message on it carries. */
+export function anyEventSubject(): { subject: string; eventOf(subject: string): string } {
+  const prefix = "prism.events.";
+  return { subject: `${prefix}>`, eventOf: (subject) => (subject.startsWith(prefix) ? subject.slice(prefix.length) : "") };
+}
+
 /** Every node's caches listen here for "drop this entry". */
 export const cacheInvalidateSubject = "prism.cache.invalidate";

@@ -17,6 +17,10 @@ export interface TestNats {
   storeDir: string;
   start(): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Freezes the server (SIGSTOP): connections stay open but nothing is read or answered, as on an overloaded host. */
+  pause(): void;
+  /** Thaws it (SIGCONT). */
+  resume(): void;
   /** Stops the server and deletes its store. */
   dispose(): Promise<void>;
 }
@@ -41,6 +45,12 @@ export async function startNats(options: { jetstream?: boolean } = {}): Promise<
     },
     async stop(signal = "SIGKILL") {
       await server?.stop(signal, 5_000);
+    },
+    pause() {
+      server?.process.kill("SIGSTOP");
+    },
+    resume() {
+      server?.process.kill("SIGCONT");
     },
     async dispose() {
       await nats.stop("SIGTERM");

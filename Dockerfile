@@ -40,5 +40,6 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
 # docker stop sends SIGTERM: Prism stops taking publishes, closes every destination, closes the
 # database and exits 0 within 10 s.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["node", "dist/main.js"]
+# The node flags of src/main.ts's first line (how every Prism runs; test/unit/node-flags.test.ts checks).
+ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/main.js"]
 CMD ["start"]

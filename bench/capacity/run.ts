@@ -13,7 +13,7 @@ import { ensureClip } from "../lib/clip.js";
 import { ffmpegVersion } from "../lib/ffmpeg.js";
 import { installCleanup, stopAll } from "../lib/proc.js";
 import { ensureNginx } from "../relay/nginx.js";
-import { buildPrism, prismRevision } from "../relay/prism.js";
+import { buildPrism, prismRevision, prismRunAs } from "../relay/prism.js";
 import { GOALS, IMPL_LABEL, LOOP_DELAY_METHOD, passed, runCapacity, type CapacityConfig, type CapacityResult, type Impl } from "./scenario.js";
 
 const started = Date.now();
@@ -120,7 +120,7 @@ function report(results: CapacityResult[], limits: Map<Impl, { fits: number; fai
       lines.push(`  ${IMPL_LABEL[r.impl].padEnd(16)} ×${String(r.streams).padEnd(3)} ${u}  ${passed(r) ? "ok" : `FAIL ${r.error ?? r.failures.join("; ")}`}`);
     }
   }
-  lines.push(`versions: node ${process.version}, nginx ${nginxVersion}, ffmpeg ${ffmpegVersion()}; Prism at ${prismRevision()}`);
+  lines.push(`versions: node ${process.version}, nginx ${nginxVersion}, ffmpeg ${ffmpegVersion()}; Prism at ${prismRevision()}, run as ${prismRunAs()}`);
   return lines.join("\n");
 }
 

@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { entryLaunch } from "../../scripts/node-flags.mjs";
 import { freePort, makeTempDir, removeTempDir, runToEnd, spawnTracked, stop, waitFor, waitListening, which, type Proc } from "../lib/proc.js";
 
 export const repoRoot = fileURLToPath(new URL("../../", import.meta.url));
@@ -95,15 +96,32 @@ export function prismEnv(
   };
 }
 
-/** `node dist/main.js` on free loopback ports with a fresh data dir, once both ports listen. */
+/**
+ * The node command line of Prism as `prism`, `npm start` and the Docker image run it: the flags and
+ * environment of dist/main.js's shebang, then $BENCH_PRISM_NODE_ARGS (e.g. "--cpu-prof"), then the entry.
+ */
+export function prismCommand(): { args: string[]; env: Record<string, string> } {
+  const entry = join(repoRoot, "dist", "main.js");
+  const { flags, env } = entryLaunch(entry);
+  return { args: [...flags, ...(process.env.BENCH_PRISM_NODE_ARGS?.split(" ").filter(Boolean) ?? []), entry], env };
+}
+
+/** How the bench runs Prism, for the report: "MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 dist/main.js". */
+export function prismRunAs(): string {
+  const { args, env } = prismCommand();
+  return [...Object.entries(env).map(([k, v]) => `${k}=${v}`), "node", ...args.slice(0, -1), "dist/main.js"].join(" ");
+}
+
+/** `node dist/main.js` (with its own node flags) on free loopback ports with a fresh data dir, once both ports listen. */
 export async function launchPrism(dataDirPrefix: string, extraEnv: Record<string, string> = {}): Promise<LaunchedPrism> {
   const rtmpPort = await freePort();
   const httpPort = await freePort();
   const dataDir = makeTempDir(dataDirPrefix);
   const token = randomBytes(24).toString("base64url"); // 32 characters
-  const proc = spawnTracked("prism", process.execPath, [...(process.env.BENCH_PRISM_NODE_ARGS?.split(" ").filter(Boolean) ?? []), join(repoRoot, "dist", "main.js")], {
+  const command = prismCommand();
+  const proc = spawnTracked("prism", process.execPath, command.args, {
     cwd: repoRoot,
-    env: prismEnv({ rtmpPort, httpPort, dataDir, token }, extraEnv),
+    env: prismEnv({ rtmpPort, httpPort, dataDir, token }, { ...command.env, ...extraEnv }),
   });
   const cleanup = async () => {
     await stop(proc, 12_000); // Prism's own shutdown allows itself 10 s

@@ -11,7 +11,7 @@ import { CLIP, ensureClip } from "../lib/clip.js";
 import { ffmpegVersion } from "../lib/ffmpeg.js";
 import { installCleanup, stopAll } from "../lib/proc.js";
 import { ensureNginx } from "./nginx.js";
-import { buildPrism, prismRevision } from "./prism.js";
+import { buildPrism, prismRevision, prismRunAs } from "./prism.js";
 import { IMPL_LABEL, runScenario, type Impl, type ScenarioResult } from "./scenario.js";
 
 const started = Date.now();
@@ -105,7 +105,7 @@ function report(results: ScenarioResult[], info: { clipKbps: number; nginxVersio
       (destKbps.length ? `; Prism destinations ${range(destKbps)} kbit/s each` : "") +
       `; receivers got ${range(recv)} kbit/s each`,
   );
-  lines.push(`versions: node ${process.version}, nginx ${info.nginxVersion}, ffmpeg ${ffmpegVersion()}; Prism at ${info.revision}`);
+  lines.push(`versions: node ${process.version}, nginx ${info.nginxVersion}, ffmpeg ${ffmpegVersion()}; Prism at ${info.revision}, run as ${prismRunAs()}`);
 
   // Per scenario: the spread over the window's four 5 s parts, and every warning.
   lines.push("");

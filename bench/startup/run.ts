@@ -14,7 +14,7 @@ import { rmSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { freePort, installCleanup, makeTempDir, removeTempDir, sleep, spawnTracked, stop } from "../lib/proc.js";
-import { npmCommand, prismEnv, prismRevision, repoRoot } from "../relay/prism.js";
+import { npmCommand, prismCommand, prismEnv, prismRevision, repoRoot } from "../relay/prism.js";
 
 const option = (name: string, fallback: number) => {
   const raw = process.argv.slice(2).find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       before: () => rmSync(join(repoRoot, "dist", ".build-stamp"), { force: true }),
     },
     { label: "npm start, unchanged (no build)", command: npm.command, args: [...npm.args, "start"] },
-    { label: "node dist/main.js start", command: process.execPath, args: [join(repoRoot, "dist", "main.js"), "start"] },
+    { label: "node dist/main.js start", command: process.execPath, args: [...prismCommand().args, "start"] },
   ];
 
   const dataDir = makeTempDir("prism-bench-startup-");
@@ -81,7 +81,7 @@ async function main(): Promise<void> {
       // Fresh ports each time: the previous run's sockets may linger in TIME_WAIT.
       const rtmpPort = await freePort();
       const httpPort = await freePort();
-      const env = prismEnv({ rtmpPort, httpPort, dataDir, token: randomBytes(24).toString("base64url") });
+      const env = prismEnv({ rtmpPort, httpPort, dataDir, token: randomBytes(24).toString("base64url") }, prismCommand().env);
       const took = await timeToHealthz(way, env, `http://127.0.0.1:${httpPort}`);
       process.stderr.write(`${way.label}: ${seconds(took)}\n`);
       ms.push(took);

@@ -26,10 +26,13 @@ export type QuotaMethod = keyof typeof QUOTA_COST;
 /** A project's default daily allowance, shared by every account linked through the same OAuth app. */
 export const DAILY_QUOTA = 10_000;
 
-const pacificDay = new Intl.DateTimeFormat("en-CA", { timeZone: "America/Los_Angeles", year: "numeric", month: "2-digit", day: "2-digit" });
+// Built on first use: a formatter with a time zone maps ICU's zone and locale data into memory (about 6 MiB
+// of RSS), which a Prism that never counts YouTube quota should not pay at start.
+let pacificDay: Intl.DateTimeFormat | undefined;
 
 /** The Pacific calendar day of `at` (YYYY-MM-DD): YouTube's quota day, which resets at midnight Pacific. */
-export const quotaDay = (at: Date) => pacificDay.format(at);
+export const quotaDay = (at: Date) =>
+  (pacificDay ??= new Intl.DateTimeFormat("en-CA", { timeZone: "America/Los_Angeles", year: "numeric", month: "2-digit", day: "2-digit" })).format(at);
 
 /** Milliseconds from `at` until the next midnight Pacific, when the daily quota comes back. */
 export function untilQuotaReset(at: Date): number {

@@ -8,7 +8,6 @@
  * loaded machine) would otherwise be counted as Prism's health latency.
  */
 import { Worker, isMainThread, parentPort, workerData } from "node:worker_threads";
-import type { LaunchedPrism } from "../relay/prism.js";
 
 interface PollerJob {
   origin: string;
@@ -21,20 +20,26 @@ interface PollerResult {
   failed: number;
 }
 
+/** Where to poll: Prism, or the bare reference server (bare-health.ts). */
+export interface HealthTarget {
+  origin: string;
+  token: string;
+}
+
 export class HealthPoller {
   private worker: Worker | null = null;
   private result: Promise<PollerResult> | null = null;
   private final: PollerResult = { durations: [], failed: 0 };
 
   constructor(
-    private readonly prism: LaunchedPrism,
+    private readonly target: HealthTarget,
     private readonly streamIds: string[],
     private readonly rate: number,
   ) {}
 
   /** Resolves once the thread sends its first request (loading it takes a second or two). */
   async start(): Promise<void> {
-    const job: PollerJob = { origin: this.prism.origin, token: this.prism.token, streamIds: this.streamIds, rate: this.rate };
+    const job: PollerJob = { origin: this.target.origin, token: this.target.token, streamIds: this.streamIds, rate: this.rate };
     // The thread runs this same file, through tsx's loader (which threads do not inherit).
     const boot = `import("tsx/esm/api").then(({ register }) => { register(); return import(${JSON.stringify(import.meta.url)}); })`;
     const worker = new Worker(boot, { eval: true, workerData: job });

@@ -99,6 +99,7 @@ function report(results: CapacityResult[], limits: Map<Impl, { fits: number; fai
   lines.push(row("lowest receiver bytes / publisher's", (r) => (r.minBytesRatio === null ? "n/a" : `${(r.minBytesRatio * 100).toFixed(2)} %`)));
   lines.push(row("event-loop delay p99", (r) => (r.loopP99Ms === null ? "n/a" : `${r.loopP99Ms.toFixed(1)} ms`)));
   lines.push(row(`health p50 / p99 (${cfg.healthRate} req/s)`, (r) => (r.health ? `${r.health.p50Ms.toFixed(2)} / ${r.health.p99Ms.toFixed(2)} ms` : "n/a")));
+  lines.push(row("  bare Node HTTP reference p50 / p99", (r) => (r.reference ? `${r.reference.p50Ms.toFixed(2)} / ${r.reference.p99Ms.toFixed(2)} ms` : "n/a")));
   lines.push(row("goals met", (r) => (passed(r) ? "yes" : `NO (${r.failures.length})`)));
   for (const r of main) if (r && !passed(r)) lines.push(`${IMPL_LABEL[r.impl]} missed: ${r.error ?? r.failures.join("; ")}`);
   const [p, n] = [main[impls.indexOf("prism")], main[impls.indexOf("nginx")]];
@@ -107,6 +108,7 @@ function report(results: CapacityResult[], limits: Map<Impl, { fits: number; fai
   }
   lines.push(`goals: every output live, every receiver ≥ ${GOALS.minBytesRatio * 100} % of its publisher's bytes (wire bytes at 4096-byte chunks against the publisher's FLV bytes), event-loop p99 < ${GOALS.loopP99Ms} ms, health p99 < ${GOALS.healthP99Ms} ms`);
   lines.push(`event-loop delay: ${LOOP_DELAY_METHOD}`);
+  lines.push("health reference: a bare Node HTTP server (own process, no framework, no media) answering the same route with Prism's body, polled at the same rate in the same window: the machine's own share of the tail");
   if (limits.size > 0) {
     lines.push("");
     lines.push(`search (step ${searchStep}, at most ${searchMax} streams): streams × ${cfg.destinations} that fit`);

@@ -10,6 +10,7 @@ import { startSinks, type SinkProcess } from "../faults/sinks.js";
 import { startNginxApps, type NginxInstall } from "../relay/nginx.js";
 import { launchPrism, type LaunchedPrism, type StreamHealth } from "../relay/prism.js";
 import { HealthPoller } from "./health-poller.js";
+import { startBareHealth } from "./bare-health.js";
 import { EVENT_LOOP_SAMPLE_MS, eventLoopDelaySeconds } from "../../src/metrics/metrics.js";
 
 /** How the event-loop figure is read, for the report. */
@@ -43,6 +44,8 @@ export interface CapacityResult {
   minBytesRatio: number | null;
   loopP99Ms: number | null;
   health: { p50Ms: number; p99Ms: number; count: number; failed: number } | null;
+  /** The same polling of a bare Node HTTP server in the same window: what the loaded machine alone costs. */
+  reference: { p50Ms: number; p99Ms: number; count: number; failed: number } | null;
   failures: string[];
   error?: string;
 }
@@ -100,7 +103,7 @@ export function passed(r: CapacityResult): boolean {
 }
 
 export async function runCapacity(impl: Impl, streams: number, cfg: CapacityConfig): Promise<CapacityResult> {
-  const result: CapacityResult = { impl, streams, outputsLive: 0, minBytesRatio: null, loopP99Ms: null, health: null, failures: [] };
+  const result: CapacityResult = { impl, streams, outputsLive: 0, minBytesRatio: null, loopP99Ms: null, health: null, reference: null, failures: [] };
   const fail = (msg: string) => {
     result.failures.push(msg);
     cfg.log(`${IMPL_LABEL[impl]} ×${streams}: ${msg}`);
@@ -109,6 +112,7 @@ export async function runCapacity(impl: Impl, streams: number, cfg: CapacityConf
   const sinks: SinkProcess[] = [];
   const cleanups: (() => Promise<void>)[] = [];
   let poller: HealthPoller | undefined;
+  let reference: HealthPoller | undefined;
   let sampler: NodeJS.Timeout | undefined;
   try {
     // Receivers: streams x destinations ports, spread over a few processes (their CPU is not counted).
@@ -185,13 +189,19 @@ export async function runCapacity(impl: Impl, streams: number, cfg: CapacityConf
     if (prism) {
       poller = new HealthPoller(prism, streamIds, cfg.healthRate);
       await poller.start();
+      // The reference answers with what Prism answered, so both carry the same bytes.
+      const body = JSON.stringify(await prism.call("GET", `/streams/${streamIds[0]}/health`));
+      const bare = await startBareHealth(prism.token, body);
+      cleanups.push(bare.stop);
+      reference = new HealthPoller(bare, streamIds, cfg.healthRate);
+      await reference.start();
     }
     // Window start: publisher and receiver byte counts, the event-loop histogram reset by a scrape.
     if (prism) await scrapeLoopP99(prism);
     const windowStart = Date.now();
     cfg.log(`${IMPL_LABEL[impl]} ×${streams}: measuring ${cfg.windowMs / 1000} s`);
     result.usage = await measure(pids, cfg.windowMs, 4);
-    await poller?.stop();
+    await Promise.all([poller?.stop(), reference?.stop()]);
     if (prism) result.loopP99Ms = await scrapeLoopP99(prism);
     const windowEnd = Date.now();
     // Samples on both sides of the window's end, for the interpolation (ffmpeg's progress lines come late under load).
@@ -216,6 +226,7 @@ export async function runCapacity(impl: Impl, streams: number, cfg: CapacityConf
     }
     result.minBytesRatio = Number.isFinite(minRatio) ? minRatio : null;
     if (poller) result.health = poller.summary();
+    if (reference) result.reference = reference.summary();
 
     const outputs = streams * cfg.destinations;
     if (result.outputsLive < outputs) fail(`${outputs - result.outputsLive} of ${outputs} outputs got nothing in the window`);
@@ -239,7 +250,7 @@ export async function runCapacity(impl: Impl, streams: number, cfg: CapacityConf
     cfg.log(`ERROR ${IMPL_LABEL[impl]} ×${streams}: ${result.error}`);
   } finally {
     clearInterval(sampler);
-    await poller?.stop();
+    await Promise.all([poller?.stop(), reference?.stop()]);
     await Promise.all(publishers.map((p) => stop(p.proc)));
     for (const c of cleanups.reverse()) await c();
     await Promise.all(sinks.map((s) => stop(s.proc, 3000)));

@@ -1,11 +1,12 @@
 import type { EncodedFrame, MediaPacket } from "./media.js";
-import { encodeMedia } from "./rtmp/chunks.js";
+import { encodedLength, encodeMedia } from "./rtmp/chunks.js";
 import { kbps, RateMeter } from "./rate.js";
 import { describeCodecs, emptyIngestMediaInfo, type IngestMediaInfo } from "./stream-info.js";
 import { Timeline } from "./timeline.js";
 import { SlatePlayer, type SlateClip, type SlateFormat } from "./slate.js";
 import { parameterSetsOf, withParameterSets, type ParameterSets } from "./avc.js";
 import { compositionTime } from "./composition-time.js";
+import type { FramePool } from "./frame-pool.js";
 
 const AVC = 7;
 
@@ -76,6 +77,9 @@ export class StreamHub {
    */
   private inband: ParameterSets | null = null;
   private switched = false;
+
+  /** `pool`: where frames' buffers come from and go back to; without one, each frame gets its own. */
+  constructor(private readonly pool: FramePool | null = null) {}
 
   /** From an input (the publisher). Only the active input reaches the readers. */
   push(packet: MediaPacket, input: InputId = "primary"): void {
@@ -237,15 +241,23 @@ export class StreamHub {
     }
     const dts = packet.isHeader ? this.timeline.now() : this.timeline.map(packet.kind, packet.dts, compositionTime(packet));
     if (dts === null) return; // would go backwards on its track
+    // Codec headers are kept for the whole stream: only frames, which the GOP lets go, are pooled.
+    const lease = packet.isHeader ? null : (this.pool?.lease(encodedLength(packet.payload.length, dts)) ?? null);
     const frame: EncodedFrame = {
       kind: packet.kind,
       isHeader: packet.isHeader,
       isKeyframe: packet.isKeyframe,
       dts,
       size: packet.payload.length,
-      chunks: encodeMedia(packet.kind, dts, packet.payload),
+      chunks: encodeMedia(packet.kind, dts, packet.payload, lease?.buffer),
+      lease: lease ?? undefined,
     };
-    this.remember(frame);
+    const kept = this.remember(frame);
+    this.emitToReaders(frame);
+    if (!kept) lease?.release();
+  }
+
+  private emitToReaders(frame: EncodedFrame): void {
     for (const reader of this.readers) {
       try {
         reader.frame(frame);
@@ -265,25 +277,32 @@ export class StreamHub {
     return 1000 / (this.slateFormat()?.fps ?? 30);
   }
 
-  private remember(frame: EncodedFrame): void {
+  /** Keeps headers and the current GOP for late joiners; whether `frame` is kept. */
+  private remember(frame: EncodedFrame): boolean {
     if (frame.isHeader) {
       if (frame.kind === "data") this.metadata = frame;
       else if (frame.kind === "audio") this.audioHeader = frame;
       else this.videoHeader = frame;
-      return;
+      return true;
     }
     if (frame.kind === "video" && frame.isKeyframe) {
-      this.gop = [];
-      this.gopBytes = 0;
+      this.dropGop();
     } else if (this.gop.length === 0) {
-      return; // no keyframe yet: nothing a late joiner could decode
+      return false; // no keyframe yet: nothing a late joiner could decode
     }
     this.gopBytes += frame.chunks.length;
     if (this.gopBytes > GOP_CACHE_MAX_BYTES) {
-      this.gop = [];
-      this.gopBytes = 0;
-      return;
+      this.dropGop();
+      return false;
     }
     this.gop.push(frame);
+    return true;
+  }
+
+  /** Forgets the cached GOP; its frames' buffers go back to the pool once no output still sends them. */
+  private dropGop(): void {
+    for (const frame of this.gop) frame.lease?.release();
+    this.gop = [];
+    this.gopBytes = 0;
   }
 }

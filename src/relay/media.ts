@@ -1,3 +1,5 @@
+import type { FrameLease } from "./frame-pool.js";
+
 /** RTMP message type ids (also FLV tag types). */
 export const MessageType = { audio: 8, video: 9, data: 18 } as const;
 
@@ -16,7 +18,11 @@ export interface MediaPacket {
   payload: Buffer;
 }
 
-/** A message encoded once as RTMP chunks and shared, unchanged, by every output. */
+/**
+ * A message encoded once as RTMP chunks and shared, unchanged, by every output. `chunks` is valid
+ * during the frame() call that hands it over and for as long as the hub keeps the frame (its GOP);
+ * a reader that keeps it longer (an output's socket queue) holds the lease while it does, or copies.
+ */
 export interface EncodedFrame {
   kind: TrackKind;
   isHeader: boolean;
@@ -25,4 +31,6 @@ export interface EncodedFrame {
   /** Payload size, for bitrate accounting. */
   size: number;
   chunks: Buffer;
+  /** The pooled buffer under `chunks` (src/relay/frame-pool.ts); absent when it is a Buffer of its own. */
+  lease?: FrameLease | undefined;
 }

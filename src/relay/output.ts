@@ -194,7 +194,10 @@ export class DestinationOutput implements HubReader {
   }
 
   private send(frame: EncodedFrame): void {
-    this.client!.write(frame.chunks);
+    // A pooled frame stays this output's until its socket has sent it (or dropped it on close).
+    const lease = frame.lease;
+    lease?.retain();
+    this.client!.write(frame.chunks, lease?.release);
     this.bytesOut += frame.chunks.length;
     this.sent.add(frame.chunks.length);
     if (frame.kind === "video" && !frame.isHeader) this.videoSent.add(0);

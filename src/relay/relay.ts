@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { EventBus } from "../bus.js";
 import { RtmpIngest, type IngestPorts } from "./ingest/rtmp-ingest.js";
 import type { IngestConnection, IngestSink, PublishDecision, PublishRequest } from "./ingest/connection.js";
+import { FramePool } from "./frame-pool.js";
 import { StreamHub, type HubSource, type IngestHealth, type InputId } from "./hub.js";
 import { InputMeter, type InputHealth } from "./ingest/input-meter.js";
 import { formatMismatch } from "./ingest/format-mismatch.js";
@@ -116,6 +117,8 @@ export class Relay {
   private readonly finished = new Map<string, Map<string, OutputHealth>>();
   private readonly unsubscribe: Array<() => void> = [];
   private readonly refusals: RefusalLimiter;
+  /** Buffers the hubs' frames are encoded into and given back to, shared by every live stream. */
+  private readonly framePool = new FramePool();
   /** Marks the in-process media player's publishes (mediaPublishUrl); never leaves this process. */
   private readonly mediaMark = randomBytes(24).toString("base64url");
   private ports: IngestPorts | null = null;
@@ -365,7 +368,7 @@ export class Relay {
   }
 
   private begin(stream: { id: string; name: string; slate: SlateSettings }): LiveStream {
-    const hub = new StreamHub();
+    const hub = new StreamHub(this.framePool);
     const { backoff, queueLimitBytes } = this.options.output;
     const live: LiveStream = {
       id: stream.id,

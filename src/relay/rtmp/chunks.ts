@@ -22,18 +22,26 @@ export interface RtmpMessage {
   payload: Buffer;
 }
 
+/** Bytes `encodeChunks` writes for a message of `payloadLength` bytes at `timestamp`. */
+export function encodedLength(payloadLength: number, timestamp: number, chunkSize = OUT_CHUNK_SIZE): number {
+  const extra = timestamp >>> 0 >= EXTENDED_TIMESTAMP ? 4 : 0;
+  const continuations = payloadLength > 0 ? Math.ceil(payloadLength / chunkSize) - 1 : 0;
+  return 1 + 11 + extra + payloadLength + continuations * (1 + extra);
+}
+
 /**
  * Encode one message as RTMP chunks: a type-0 header (absolute timestamp, so a receiver can start at
  * any message) followed by type-3 continuation chunks. Chunk stream ids stay below 64, so every
- * basic header is one byte.
+ * basic header is one byte. Into `out` when given (at least `encodedLength` bytes; the encoding is
+ * its first bytes), else into a new Buffer.
  */
-export function encodeChunks(message: RtmpMessage, chunkSize = OUT_CHUNK_SIZE): Buffer {
+export function encodeChunks(message: RtmpMessage, chunkSize = OUT_CHUNK_SIZE, out?: Buffer): Buffer {
   const { chunkStream: cid, payload } = message;
   const ts = message.timestamp >>> 0;
   const extended = ts >= EXTENDED_TIMESTAMP;
-  const extra = extended ? 4 : 0;
-  const continuations = payload.length > 0 ? Math.ceil(payload.length / chunkSize) - 1 : 0;
-  const out = Buffer.allocUnsafe(1 + 11 + extra + payload.length + continuations * (1 + extra));
+  const length = encodedLength(payload.length, ts, chunkSize);
+  if (out && out.length < length) throw new RangeError(`encodeChunks needs ${length} bytes, the buffer has ${out.length}`);
+  out = out ? out.subarray(0, length) : Buffer.allocUnsafe(length);
 
   let o = 0;
   out[o++] = cid; // fmt 0
@@ -54,7 +62,7 @@ export function encodeChunks(message: RtmpMessage, chunkSize = OUT_CHUNK_SIZE): 
   return out;
 }
 
-/** A media message for the media stream, encoded once for every output. */
-export function encodeMedia(kind: TrackKind, timestamp: number, payload: Buffer): Buffer {
-  return encodeChunks({ chunkStream: ChunkStream[kind], type: MessageType[kind], streamId: MEDIA_STREAM_ID, timestamp, payload });
+/** A media message for the media stream, encoded once for every output (into `out` when given). */
+export function encodeMedia(kind: TrackKind, timestamp: number, payload: Buffer, out?: Buffer): Buffer {
+  return encodeChunks({ chunkStream: ChunkStream[kind], type: MessageType[kind], streamId: MEDIA_STREAM_ID, timestamp, payload }, OUT_CHUNK_SIZE, out);
 }

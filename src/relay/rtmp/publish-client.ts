@@ -172,18 +172,19 @@ export class RtmpPublishClient extends Rtmp {
   /**
    * Queues bytes for the server. Everything written in one tick (the messages of one ingest read, a
    * late joiner's catch-up) is corked and leaves in one writev at the end of the tick: one syscall
-   * per destination per ingest read instead of one per message.
+   * per destination per ingest read instead of one per message. `sent` runs once, when the socket is
+   * done with `chunks` (sent, or dropped by a close), or at once when there is no socket to take them.
    */
-  write(chunks: Buffer): void {
+  write(chunks: Buffer, sent?: () => void): void {
     const socket = this.socket;
-    if (!socket || socket.destroyed) return;
+    if (!socket || socket.destroyed) return sent?.();
     if (this.corked !== socket) {
       this.corked?.uncork();
       this.corked = socket;
       socket.cork();
       process.nextTick(this.uncork);
     }
-    socket.write(chunks);
+    socket.write(chunks, sent);
   }
 
   /** Sends what this tick corked now, e.g. a catch-up that must not wait for the rest of the tick's work. */

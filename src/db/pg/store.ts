@@ -1,0 +1,16 @@
+import type { PgDb } from "./client.js";
+import type { SecretBox } from "../../secrets/secret-box.js";
+import type { Store } from "../store.js";
+import { PgStreamsRepo } from "./streams-repo.js";
+
+/**
+ * The PostgreSQL repositories written so far, by their name in Store. Each meets the same contract as its SQLite
+ * twin (test/store/*.contract.test.ts runs the same assertions on both); the rest of Store follows (#21, S3).
+ */
+export function pgRepos(db: PgDb, box: SecretBox) {
+  return {
+    streams: new PgStreamsRepo(db, box),
+  } satisfies Partial<Store>;
+}
+
+export type PgRepos = ReturnType<typeof pgRepos>;

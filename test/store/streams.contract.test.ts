@@ -1,15 +1,8 @@
-import { afterEach, beforeEach, expect, it, vi } from "vitest";
-import { describeDialects } from "../support/dialects.js";
-
-const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
+import { expect, it, vi } from "vitest";
+import { describeDialects, fakeDate, T0 } from "../support/dialects.js";
 
 describeDialects("streams store", (open) => {
-  // Only Date is faked: creation order and updatedAt are exact, and the database drivers' timers run as usual.
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(T0);
-  });
-  afterEach(() => vi.useRealTimers());
+  fakeDate();
 
   it("creates a stream with two distinct ingest keys, the slate on for five minutes, and reads it back", async () => {
     const { store } = await open();

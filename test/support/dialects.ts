@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import type Database from "better-sqlite3";
-import { afterAll, afterEach, describe } from "vitest";
+import { afterAll, afterEach, beforeEach, describe, vi } from "vitest";
 import { openDatabase } from "../../src/db/client.js";
 import { pgRepos, type PgRepos } from "../../src/db/pg/store.js";
 import { sqliteRepos, sqliteStore, type Dialect, type Store } from "../../src/db/store.js";
@@ -52,4 +52,19 @@ export function describeDialects(title: string, body: (open: () => Promise<Diale
       });
     });
   }
+}
+
+/** The clock a contract test starts from. */
+export const T0 = Date.UTC(2026, 11, 6, 9, 0, 0);
+
+/**
+ * Fakes Date only, set to T0 before each test (move it with vi.setSystemTime): creation order and timestamps
+ * are exact in both dialects, and the database drivers' timers run as usual.
+ */
+export function fakeDate(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(T0);
+  });
+  afterEach(() => vi.useRealTimers());
 }

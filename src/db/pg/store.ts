@@ -1,6 +1,8 @@
 import type { PgDb } from "./client.js";
 import type { SecretBox } from "../../secrets/secret-box.js";
 import type { Store } from "../store.js";
+import { PgDestinationSettingsRepo } from "./destination-settings-repo.js";
+import { PgDestinationsRepo } from "./destinations-repo.js";
 import { PgStreamsRepo } from "./streams-repo.js";
 
 /**
@@ -10,6 +12,8 @@ import { PgStreamsRepo } from "./streams-repo.js";
 export function pgRepos(db: PgDb, box: SecretBox) {
   return {
     streams: new PgStreamsRepo(db, box),
+    destinations: new PgDestinationsRepo(db, box),
+    destinationSettings: new PgDestinationSettingsRepo(db),
   } satisfies Partial<Store>;
 }
 

@@ -4,6 +4,7 @@ import type { Store } from "../store.js";
 import { PgDestinationSettingsRepo } from "./destination-settings-repo.js";
 import { PgDestinationsRepo } from "./destinations-repo.js";
 import { PgStreamsRepo } from "./streams-repo.js";
+import { PgTokensRepo } from "./tokens-repo.js";
 
 /**
  * The PostgreSQL repositories written so far, by their name in Store. Each meets the same contract as its SQLite
@@ -14,6 +15,7 @@ export function pgRepos(db: PgDb, box: SecretBox) {
     streams: new PgStreamsRepo(db, box),
     destinations: new PgDestinationsRepo(db, box),
     destinationSettings: new PgDestinationSettingsRepo(db),
+    tokens: new PgTokensRepo(db, box),
   } satisfies Partial<Store>;
 }
 

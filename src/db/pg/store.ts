@@ -3,6 +3,7 @@ import type { SecretBox } from "../../secrets/secret-box.js";
 import type { Store } from "../store.js";
 import { PgDestinationSettingsRepo } from "./destination-settings-repo.js";
 import { PgDestinationsRepo } from "./destinations-repo.js";
+import { PgSessionsRepo } from "./sessions-repo.js";
 import { PgStreamsRepo } from "./streams-repo.js";
 import { PgTokensRepo } from "./tokens-repo.js";
 
@@ -16,6 +17,7 @@ export function pgRepos(db: PgDb, box: SecretBox) {
     destinations: new PgDestinationsRepo(db, box),
     destinationSettings: new PgDestinationSettingsRepo(db),
     tokens: new PgTokensRepo(db, box),
+    sessions: new PgSessionsRepo(db, box),
   } satisfies Partial<Store>;
 }
 

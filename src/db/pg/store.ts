@@ -1,6 +1,7 @@
 import type { PgDb } from "./client.js";
 import type { SecretBox } from "../../secrets/secret-box.js";
 import type { Store } from "../store.js";
+import { PgAccountsRepo } from "./accounts-repo.js";
 import { PgDestinationSettingsRepo } from "./destination-settings-repo.js";
 import { PgDestinationsRepo } from "./destinations-repo.js";
 import { PgSessionsRepo } from "./sessions-repo.js";
@@ -18,6 +19,7 @@ export function pgRepos(db: PgDb, box: SecretBox) {
     destinationSettings: new PgDestinationSettingsRepo(db),
     tokens: new PgTokensRepo(db, box),
     sessions: new PgSessionsRepo(db, box),
+    accounts: new PgAccountsRepo(db, box),
   } satisfies Partial<Store>;
 }
 

@@ -4,6 +4,7 @@ import type { Store } from "../store.js";
 import { PgAccountsRepo } from "./accounts-repo.js";
 import { PgDestinationSettingsRepo } from "./destination-settings-repo.js";
 import { PgDestinationsRepo } from "./destinations-repo.js";
+import { PgOAuthStatesRepo } from "./oauth-states-repo.js";
 import { PgSessionsRepo } from "./sessions-repo.js";
 import { PgStreamsRepo } from "./streams-repo.js";
 import { PgTokensRepo } from "./tokens-repo.js";
@@ -20,6 +21,7 @@ export function pgRepos(db: PgDb, box: SecretBox) {
     tokens: new PgTokensRepo(db, box),
     sessions: new PgSessionsRepo(db, box),
     accounts: new PgAccountsRepo(db, box),
+    oauthStates: new PgOAuthStatesRepo(db, box),
   } satisfies Partial<Store>;
 }
 

@@ -4,6 +4,7 @@ import type { Store } from "../store.js";
 import { PgAccountsRepo } from "./accounts-repo.js";
 import { PgDestinationSettingsRepo } from "./destination-settings-repo.js";
 import { PgDestinationsRepo } from "./destinations-repo.js";
+import { PgMediaRepo } from "./media-repo.js";
 import { PgOAuthStatesRepo } from "./oauth-states-repo.js";
 import { PgSessionsRepo } from "./sessions-repo.js";
 import { PgStreamsRepo } from "./streams-repo.js";
@@ -22,6 +23,7 @@ export function pgRepos(db: PgDb, box: SecretBox) {
     sessions: new PgSessionsRepo(db, box),
     accounts: new PgAccountsRepo(db, box),
     oauthStates: new PgOAuthStatesRepo(db, box),
+    media: new PgMediaRepo(db),
   } satisfies Partial<Store>;
 }
 

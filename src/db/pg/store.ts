@@ -2,13 +2,16 @@ import type { PgDb } from "./client.js";
 import type { SecretBox } from "../../secrets/secret-box.js";
 import type { Store } from "../store.js";
 import { PgAccountsRepo } from "./accounts-repo.js";
+import { PgActionTokensRepo } from "./action-tokens-repo.js";
 import { PgDestinationSettingsRepo } from "./destination-settings-repo.js";
 import { PgDestinationsRepo } from "./destinations-repo.js";
+import { PgEventsRepo } from "./events-repo.js";
 import { PgMediaRepo } from "./media-repo.js";
 import { PgOAuthStatesRepo } from "./oauth-states-repo.js";
 import { PgSessionsRepo } from "./sessions-repo.js";
 import { PgStreamsRepo } from "./streams-repo.js";
 import { PgTokensRepo } from "./tokens-repo.js";
+import { PgWebhookSubscriptionsRepo } from "./webhook-subscriptions-repo.js";
 
 /**
  * The PostgreSQL repositories written so far, by their name in Store. Each meets the same contract as its SQLite
@@ -24,6 +27,9 @@ export function pgRepos(db: PgDb, box: SecretBox) {
     accounts: new PgAccountsRepo(db, box),
     oauthStates: new PgOAuthStatesRepo(db, box),
     media: new PgMediaRepo(db),
+    actionTokens: new PgActionTokensRepo(db, box),
+    webhookSubscriptions: new PgWebhookSubscriptionsRepo(db, box),
+    events: new PgEventsRepo(db),
   } satisfies Partial<Store>;
 }
 

@@ -8,6 +8,7 @@ import { PgDestinationsRepo } from "./destinations-repo.js";
 import { PgEventsRepo } from "./events-repo.js";
 import { PgMediaRepo } from "./media-repo.js";
 import { PgOAuthStatesRepo } from "./oauth-states-repo.js";
+import { PgScheduledEventsRepo } from "./scheduled-events-repo.js";
 import { PgSessionsRepo } from "./sessions-repo.js";
 import { PgStreamsRepo } from "./streams-repo.js";
 import { PgTokensRepo } from "./tokens-repo.js";
@@ -30,6 +31,7 @@ export function pgRepos(db: PgDb, box: SecretBox) {
     actionTokens: new PgActionTokensRepo(db, box),
     webhookSubscriptions: new PgWebhookSubscriptionsRepo(db, box),
     events: new PgEventsRepo(db),
+    scheduledEvents: new PgScheduledEventsRepo(db),
   } satisfies Partial<Store>;
 }
 

@@ -12,6 +12,7 @@ import { PgScheduledEventsRepo } from "./scheduled-events-repo.js";
 import { PgSessionsRepo } from "./sessions-repo.js";
 import { PgStreamsRepo } from "./streams-repo.js";
 import { PgTokensRepo } from "./tokens-repo.js";
+import { PgWebhookDeliveriesRepo } from "./webhook-deliveries-repo.js";
 import { PgWebhookSubscriptionsRepo } from "./webhook-subscriptions-repo.js";
 
 /**
@@ -32,6 +33,7 @@ export function pgRepos(db: PgDb, box: SecretBox) {
     webhookSubscriptions: new PgWebhookSubscriptionsRepo(db, box),
     events: new PgEventsRepo(db),
     scheduledEvents: new PgScheduledEventsRepo(db),
+    webhookDeliveries: new PgWebhookDeliveriesRepo(db),
   } satisfies Partial<Store>;
 }
 

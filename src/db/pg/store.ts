@@ -3,6 +3,7 @@ import type { SecretBox } from "../../secrets/secret-box.js";
 import type { Store } from "../store.js";
 import { PgAccountsRepo } from "./accounts-repo.js";
 import { PgActionTokensRepo } from "./action-tokens-repo.js";
+import { PgBroadcastSessionsRepo } from "./broadcast-sessions-repo.js";
 import { PgDestinationSettingsRepo } from "./destination-settings-repo.js";
 import { PgDestinationsRepo } from "./destinations-repo.js";
 import { PgEventsRepo } from "./events-repo.js";
@@ -34,6 +35,7 @@ export function pgRepos(db: PgDb, box: SecretBox) {
     events: new PgEventsRepo(db),
     scheduledEvents: new PgScheduledEventsRepo(db),
     webhookDeliveries: new PgWebhookDeliveriesRepo(db),
+    broadcastSessions: new PgBroadcastSessionsRepo(db),
   } satisfies Partial<Store>;
 }
 

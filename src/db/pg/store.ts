@@ -9,6 +9,7 @@ import { PgDestinationsRepo } from "./destinations-repo.js";
 import { PgEventsRepo } from "./events-repo.js";
 import { PgMediaRepo } from "./media-repo.js";
 import { PgOAuthStatesRepo } from "./oauth-states-repo.js";
+import { PgRecordingsRepo } from "./recordings-repo.js";
 import { PgScheduledEventsRepo } from "./scheduled-events-repo.js";
 import { PgSessionsRepo } from "./sessions-repo.js";
 import { PgStreamsRepo } from "./streams-repo.js";
@@ -36,6 +37,7 @@ export function pgRepos(db: PgDb, box: SecretBox) {
     scheduledEvents: new PgScheduledEventsRepo(db),
     webhookDeliveries: new PgWebhookDeliveriesRepo(db),
     broadcastSessions: new PgBroadcastSessionsRepo(db),
+    recordings: new PgRecordingsRepo(db),
   } satisfies Partial<Store>;
 }
 

@@ -4,6 +4,7 @@ import type { Store } from "../store.js";
 import { PgAccountsRepo } from "./accounts-repo.js";
 import { PgActionTokensRepo } from "./action-tokens-repo.js";
 import { PgBroadcastSessionsRepo } from "./broadcast-sessions-repo.js";
+import { PgCommentsRepo } from "./comments-repo.js";
 import { PgDestinationSettingsRepo } from "./destination-settings-repo.js";
 import { PgDestinationsRepo } from "./destinations-repo.js";
 import { PgEventsRepo } from "./events-repo.js";
@@ -38,6 +39,7 @@ export function pgRepos(db: PgDb, box: SecretBox) {
     webhookDeliveries: new PgWebhookDeliveriesRepo(db),
     broadcastSessions: new PgBroadcastSessionsRepo(db),
     recordings: new PgRecordingsRepo(db),
+    comments: new PgCommentsRepo(db),
   } satisfies Partial<Store>;
 }
 

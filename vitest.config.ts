@@ -23,7 +23,7 @@ export default defineConfig({
       },
       {
         extends: true,
-        // After the sqlite project, not beside it: still one file at a time on the machine.
+        // Its own group (sequence.groupOrder): never run beside the sqlite project, so still one file at a time.
         test: { name: "postgres", include: ["test/store/**/*.test.ts"], globalSetup: ["test/support/pg-global.ts"], sequence: { groupOrder: 1 } },
       },
     ],

@@ -5,7 +5,8 @@ describeDialects("streams store", (open) => {
   fakeDate();
 
   it("creates a stream with two distinct ingest keys, the slate on for five minutes, and reads it back", async () => {
-    const { store } = await open();
+    const { store, dialect } = await open();
+    expect(store.dialect).toBe(dialect);
     const created = await store.streams.create("Main show");
     expect(created).toMatchObject({ name: "Main show", slate: { enabled: true, maxSeconds: 300, image: null }, title: null, description: null });
     expect(created.streamKey).toMatch(/^live_/);

@@ -2,18 +2,15 @@ import { join } from "node:path";
 import type Database from "better-sqlite3";
 import { afterAll, afterEach, beforeEach, describe, vi } from "vitest";
 import { openDatabase } from "../../src/db/client.js";
-import { pgRepos, type PgRepos } from "../../src/db/pg/store.js";
+import { pgStore } from "../../src/db/pg/store.js";
 import { sqliteRepos, sqliteStore, type Dialect, type Store } from "../../src/db/store.js";
 import { SecretBox } from "../../src/secrets/secret-box.js";
 import { openTestPostgres } from "./pg.js";
 import { makeTempDir, removeTempDirs } from "./tmp.js";
 
-/** The stores both dialects have so far: what a contract test may use. */
-export type ContractStore = Pick<Store, keyof PgRepos>;
-
 export interface DialectHarness {
   dialect: Dialect;
-  store: ContractStore;
+  store: Store;
   box: SecretBox;
   /** Plain SQL valid in both dialects (no parameters), for what the contract cannot do: age or break a row. */
   query: (sql: string) => Promise<Array<Record<string, unknown>>>;
@@ -48,7 +45,7 @@ export function describeDialects(title: string, body: (open: () => Promise<Diale
         const pg = await openTestPostgres();
         closers.push(pg.close);
         const query = async (sql: string) => (await pg.pool.query(sql)).rows as Array<Record<string, unknown>>;
-        return { dialect, box, query, store: pgRepos(pg.db, box) };
+        return { dialect, box, query, store: pgStore(pg.db, box) };
       });
     });
   }

@@ -19,28 +19,28 @@ import { PgWebhookDeliveriesRepo } from "./webhook-deliveries-repo.js";
 import { PgWebhookSubscriptionsRepo } from "./webhook-subscriptions-repo.js";
 
 /**
- * The PostgreSQL repositories written so far, by their name in Store. Each meets the same contract as its SQLite
- * twin (test/store/*.contract.test.ts runs the same assertions on both); the rest of Store follows (#21, S3).
+ * The store on PostgreSQL: the sixteen repositories of src/db/pg, each meeting the same contract as its SQLite
+ * twin (test/store/*.contract.test.ts runs the same assertions on both). Secrets are encrypted with the same
+ * SecretBox, so a PRISM_SECRET moves with the data.
  */
-export function pgRepos(db: PgDb, box: SecretBox) {
+export function pgStore(db: PgDb, box: SecretBox): Store {
   return {
-    streams: new PgStreamsRepo(db, box),
-    destinations: new PgDestinationsRepo(db, box),
-    destinationSettings: new PgDestinationSettingsRepo(db),
-    tokens: new PgTokensRepo(db, box),
-    sessions: new PgSessionsRepo(db, box),
+    dialect: "postgres",
     accounts: new PgAccountsRepo(db, box),
-    oauthStates: new PgOAuthStatesRepo(db, box),
-    media: new PgMediaRepo(db),
     actionTokens: new PgActionTokensRepo(db, box),
-    webhookSubscriptions: new PgWebhookSubscriptionsRepo(db, box),
-    events: new PgEventsRepo(db),
-    scheduledEvents: new PgScheduledEventsRepo(db),
-    webhookDeliveries: new PgWebhookDeliveriesRepo(db),
     broadcastSessions: new PgBroadcastSessionsRepo(db),
-    recordings: new PgRecordingsRepo(db),
     comments: new PgCommentsRepo(db),
-  } satisfies Partial<Store>;
+    destinationSettings: new PgDestinationSettingsRepo(db),
+    destinations: new PgDestinationsRepo(db, box),
+    events: new PgEventsRepo(db),
+    media: new PgMediaRepo(db),
+    oauthStates: new PgOAuthStatesRepo(db, box),
+    recordings: new PgRecordingsRepo(db),
+    scheduledEvents: new PgScheduledEventsRepo(db),
+    sessions: new PgSessionsRepo(db, box),
+    streams: new PgStreamsRepo(db, box),
+    tokens: new PgTokensRepo(db, box),
+    webhookDeliveries: new PgWebhookDeliveriesRepo(db),
+    webhookSubscriptions: new PgWebhookSubscriptionsRepo(db, box),
+  };
 }
-
-export type PgRepos = ReturnType<typeof pgRepos>;

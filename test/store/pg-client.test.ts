@@ -44,7 +44,7 @@ const tables = Object.values(schema as Record<string, unknown>).filter((v): v is
 const journal = JSON.parse(readFileSync(new URL("../../migrations-pg/meta/_journal.json", import.meta.url), "utf8")) as { entries: unknown[] };
 
 describe("PostgreSQL client (real PostgreSQL)", () => {
-  it("migrates to exactly the generated schema: every table, column type, nullability and index", async () => {
+  it("migrates to exactly the generated schema: every table, column type, nullability, index, unique and foreign key", async () => {
     const { pool } = await opened(openTestPostgres());
     const expectedType: Record<string, string> = { PgText: "text", PgBigInt53: "bigint", PgBoolean: "boolean", PgJsonb: "jsonb", PgDoublePrecision: "double precision" };
     for (const table of tables) {
@@ -59,6 +59,16 @@ describe("PostgreSQL client (real PostgreSQL)", () => {
       const indexes = await pool.query<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename = $1", [config.name]);
       const names = indexes.rows.map((r) => r.indexname);
       for (const index of config.indexes) expect(names, config.name).toContain(index.config.name);
+      // Foreign keys with their ON DELETE (c: cascade, a: no action), and unique constraints, by name.
+      const constraints = await pool.query<{ conname: string; contype: string; confdeltype: string }>(
+        "SELECT conname, contype, confdeltype FROM pg_constraint WHERE conrelid = $1::regclass AND contype IN ('f', 'u') ORDER BY conname",
+        [config.name],
+      );
+      const expectedConstraints = [
+        ...config.foreignKeys.map((fk) => ({ conname: fk.getName(), contype: "f", confdeltype: fk.onDelete === "cascade" ? "c" : "a" })),
+        ...config.columns.filter((c) => c.isUnique).map((c) => ({ conname: c.uniqueName!, contype: "u", confdeltype: " " })),
+      ].sort((a, b) => (a.conname < b.conname ? -1 : 1));
+      expect(constraints.rows, config.name).toEqual(expectedConstraints);
     }
     const { rows } = await pool.query<{ n: number }>("SELECT count(*) AS n FROM information_schema.tables WHERE table_schema = 'public'");
     expect(rows[0]!.n).toBe(tables.length);

@@ -27,6 +27,8 @@ COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY migrations ./migrations
+# PostgreSQL's migrations (PRISM_DATABASE_URL), applied at start like SQLite's.
+COPY migrations-pg ./migrations-pg
 # Read at run time next to dist/: the default slate image and the dashboard's static files.
 COPY assets ./assets
 COPY src/web/public ./src/web/public

@@ -25,6 +25,28 @@ const optionalSecret = (name: string) =>
     .optional()
     .or(z.literal("").transform(() => undefined));
 
+/**
+ * PRISM_DATABASE_URL (issue #21): a PostgreSQL URL, or nothing for the SQLite file in the data dir. The message
+ * never repeats the value, which usually holds a password.
+ */
+const databaseUrl = z
+  .string()
+  .optional()
+  .transform((value) => (value?.trim() ? value.trim() : undefined))
+  .refine((value) => value === undefined || isPostgresUrl(value), {
+    message:
+      "PRISM_DATABASE_URL must be a PostgreSQL URL such as postgres://prism:password@db.example.com:5432/prism (postgres:// or postgresql://); leave it unset to keep the SQLite file in PRISM_DATA_DIR",
+  });
+
+function isPostgresUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "";
+  } catch {
+    return false;
+  }
+}
+
 /** Public addresses and the private ranges (a LAN encoder or recorder); loopback, link-local and the rest need saying. */
 export const DEFAULT_DESTINATION_ALLOW = "public,private";
 
@@ -72,6 +94,7 @@ const EnvSchema = z.object({
   PRISM_RTMP_PORT: port("PRISM_RTMP_PORT", 1935).describe("RTMP ingest port (OBS publishes here)"),
   PRISM_HTTP_PORT: port("PRISM_HTTP_PORT", 8080).describe("HTTP port of the API and dashboard"),
   PRISM_DATA_DIR: z.string().min(1).default("./data").describe("Where the SQLite file and generated secrets live"),
+  PRISM_DATABASE_URL: databaseUrl.describe("PostgreSQL to keep everything in (postgres://user:password@host:5432/db); default: the SQLite file in PRISM_DATA_DIR"),
   PRISM_PUBLIC_HOST: z.string().optional().describe("Host name OBS should use in the ingest URL (default: this machine's address)"),
   PRISM_API_TOKEN: optionalSecret("PRISM_API_TOKEN").describe("Admin API token (default: generated once into the data dir)"),
   PRISM_SECRET: optionalSecret("PRISM_SECRET").describe("Master key that encrypts stream keys and tokens at rest (default: generated once into the data dir)"),
@@ -233,6 +256,8 @@ export interface Config {
   rtmpPort: number;
   httpPort: number;
   dataDir: string;
+  /** PostgreSQL's URL (postgres:// or postgresql://); undefined: the SQLite file in dataDir. Holds a password: never log it. */
+  databaseUrl: string | undefined;
   publicHost: string | undefined;
   apiToken: string | undefined;
   secret: string | undefined;
@@ -391,6 +416,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, options: { file
     },
     httpPort: e.PRISM_HTTP_PORT,
     dataDir: resolve(e.PRISM_DATA_DIR),
+    databaseUrl: e.PRISM_DATABASE_URL,
     publicHost: e.PRISM_PUBLIC_HOST || undefined,
     apiToken: e.PRISM_API_TOKEN,
     secret: e.PRISM_SECRET,

@@ -64,6 +64,22 @@ export interface Prism {
   stop(): Promise<void>;
 }
 
+/** A setting Prism understands but cannot act on yet: start-up stops with its message instead of ignoring it. */
+export class SettingNotAvailable extends Error {}
+
+/**
+ * Issue #21 is being built in steps: the PostgreSQL store and the NATS cluster exist and are tested on their own,
+ * but the relay's publish decisions still read SQLite synchronously, so neither can run a Prism yet. Silently
+ * running on SQLite when a user asked for PostgreSQL would split their data; refusing says so at once.
+ */
+function refuseSettingsNotWiredYet(config: Config): void {
+  const asked = [config.databaseUrl !== undefined && "PRISM_DATABASE_URL", config.cluster !== undefined && "PRISM_NATS_URL"].filter(Boolean);
+  if (asked.length === 0) return;
+  throw new SettingNotAvailable(
+    `${asked.join(" and ")} ${asked.length > 1 ? "are" : "is"} not usable in this version yet: PostgreSQL storage and clustering are still being built (issue #21), and this Prism would otherwise run on the SQLite file in ${config.dataDir}. Unset ${asked.length > 1 ? "them" : "it"} to run a single node on SQLite.`,
+  );
+}
+
 /** Composition root: config → secrets → database → bus → relay → API. */
 export async function startPrism(
   config: Config,
@@ -77,6 +93,7 @@ export async function startPrism(
     viewers?: { sources?: ViewerSources };
   } = {},
 ): Promise<Prism> {
+  refuseSettingsNotWiredYet(config);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const log = createLogger({ level: config.logLevel, format: config.logFormat, destination: options.logDestination });
   routeNmsLogging(log);

@@ -1,5 +1,5 @@
 import { ConfigError, loadConfig } from "../config.js";
-import { startPrism, type Prism } from "../service.js";
+import { SettingNotAvailable, startPrism, type Prism } from "../service.js";
 import { maskSecret } from "../secrets/tokens.js";
 
 /** How long shutdown may take before Prism gives up waiting and exits non-zero. */
@@ -19,6 +19,10 @@ export async function runStart(opts: { config?: string }): Promise<void> {
   try {
     prism = await startPrism(config);
   } catch (err) {
+    if (err instanceof SettingNotAvailable) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
     const e = err as NodeJS.ErrnoException;
     if (e.code === "EADDRINUSE") {
       process.stderr.write(`A port Prism needs is already in use (${e.message}). Stop the other program or set PRISM_RTMP_PORT / PRISM_HTTP_PORT.\n`);

@@ -50,17 +50,8 @@ export class AccountsRepo {
       .where(and(eq(accounts.platform, input.platform), eq(accounts.platformUserId, input.platformUserId)))
       .get();
     // A platform that issues no new refresh token on a second link (Google without consent) keeps the old one.
-    const refreshTokenEnc = input.refreshToken !== null ? this.box.encrypt(input.refreshToken) : (existing?.refreshTokenEnc ?? null);
-    const tokens = {
-      displayName: input.displayName,
-      scopes: input.scopes.join(" "),
-      accessTokenEnc: this.box.encrypt(input.accessToken),
-      refreshTokenEnc,
-      expiresAt: input.expiresAt?.getTime() ?? null,
-      status: "ok",
-      statusReason: null,
-      updatedAt: now,
-    };
+    const fresh = linkColumns(input, this.box, now);
+    const tokens = { ...fresh, refreshTokenEnc: fresh.refreshTokenEnc ?? existing?.refreshTokenEnc ?? null };
     if (existing) {
       this.db.update(accounts).set(tokens).where(eq(accounts.id, existing.id)).run();
       return this.get(existing.id)!;
@@ -86,17 +77,7 @@ export class AccountsRepo {
 
   /** After a refresh. A platform that does not rotate refresh tokens answers without one: the old one stays. */
   saveTokens(id: string, tokens: TokenSet): Account | undefined {
-    this.db
-      .update(accounts)
-      .set({
-        accessTokenEnc: this.box.encrypt(tokens.accessToken),
-        ...(tokens.refreshToken !== null && { refreshTokenEnc: this.box.encrypt(tokens.refreshToken) }),
-        expiresAt: tokens.expiresAt?.getTime() ?? null,
-        ...(tokens.scopes.length > 0 && { scopes: tokens.scopes.join(" ") }),
-        updatedAt: Date.now(),
-      })
-      .where(eq(accounts.id, id))
-      .run();
+    this.db.update(accounts).set(refreshedColumns(tokens, this.box)).where(eq(accounts.id, id)).run();
     return this.get(id);
   }
 
@@ -120,16 +101,46 @@ export class AccountsRepo {
   }
 
   private toAccount(row: AccountRow): Account {
-    return {
-      ...summaryOf(row),
-      accessToken: this.box.decrypt(row.accessTokenEnc),
-      refreshToken: row.refreshTokenEnc === null ? null : this.box.decrypt(row.refreshTokenEnc),
-      platformData: row.platformData ? (JSON.parse(row.platformData) as Record<string, unknown>) : {},
-    };
+    return accountOf(row, this.box);
   }
 }
 
-function summaryOf(row: AccountRow): AccountSummary {
+/** A row with its tokens decrypted. Shared with pg/accounts-repo.ts. */
+export function accountOf(row: AccountRow, box: SecretBox): Account {
+  return {
+    ...summaryOf(row),
+    accessToken: box.decrypt(row.accessTokenEnc),
+    refreshToken: row.refreshTokenEnc === null ? null : box.decrypt(row.refreshTokenEnc),
+    platformData: row.platformData ? (JSON.parse(row.platformData) as Record<string, unknown>) : {},
+  };
+}
+
+/** The columns a link (or a link again) writes; refreshTokenEnc null when the platform issued none this time. */
+export function linkColumns(input: { displayName: string } & TokenSet, box: SecretBox, now: number) {
+  return {
+    displayName: input.displayName,
+    scopes: input.scopes.join(" "),
+    accessTokenEnc: box.encrypt(input.accessToken),
+    refreshTokenEnc: input.refreshToken !== null ? box.encrypt(input.refreshToken) : null,
+    expiresAt: input.expiresAt?.getTime() ?? null,
+    status: "ok",
+    statusReason: null,
+    updatedAt: now,
+  };
+}
+
+/** The columns a refresh writes: a platform that answers without a refresh token or scopes keeps the old ones. */
+export function refreshedColumns(tokens: TokenSet, box: SecretBox): Partial<AccountRow> {
+  return {
+    accessTokenEnc: box.encrypt(tokens.accessToken),
+    ...(tokens.refreshToken !== null && { refreshTokenEnc: box.encrypt(tokens.refreshToken) }),
+    expiresAt: tokens.expiresAt?.getTime() ?? null,
+    ...(tokens.scopes.length > 0 && { scopes: tokens.scopes.join(" ") }),
+    updatedAt: Date.now(),
+  };
+}
+
+export function summaryOf(row: AccountRow): AccountSummary {
   return {
     id: row.id,
     platform: row.platform,

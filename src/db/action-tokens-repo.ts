@@ -25,18 +25,7 @@ export class ActionTokensRepo {
 
   /** Returns the new token in full, once. */
   create(input: { streamId: string; name: string; actions: string[] }): { token: string; record: ActionToken } {
-    // The "prism_" prefix lets the log scrubber mask a token that slips into a message.
-    const token = randomSecret("prism_act");
-    const row: ActionTokenRow = {
-      id: randomUUID(),
-      streamId: input.streamId,
-      name: input.name,
-      tokenHash: this.box.lookupHash(token),
-      tokenHint: token.slice(-4),
-      actions: input.actions,
-      createdAt: Date.now(),
-      lastUsedAt: null,
-    };
+    const { token, row } = newActionTokenRow(input, this.box);
     this.db.insert(actionTokens).values(row).run();
     return { token, record: toActionToken(row) };
   }
@@ -60,7 +49,24 @@ export class ActionTokensRepo {
   }
 }
 
-function toActionToken(row: ActionTokenRow): ActionToken {
+/** A new token (returned once) and its row, which holds only the keyed hash. Shared with pg/action-tokens-repo.ts. */
+export function newActionTokenRow(input: { streamId: string; name: string; actions: string[] }, box: SecretBox): { token: string; row: ActionTokenRow } {
+  // The "prism_" prefix lets the log scrubber mask a token that slips into a message.
+  const token = randomSecret("prism_act");
+  const row: ActionTokenRow = {
+    id: randomUUID(),
+    streamId: input.streamId,
+    name: input.name,
+    tokenHash: box.lookupHash(token),
+    tokenHint: token.slice(-4),
+    actions: input.actions,
+    createdAt: Date.now(),
+    lastUsedAt: null,
+  };
+  return { token, row };
+}
+
+export function toActionToken(row: ActionTokenRow): ActionToken {
   return {
     id: row.id,
     streamId: row.streamId,

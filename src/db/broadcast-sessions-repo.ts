@@ -14,7 +14,8 @@ export interface StoredSession {
   report: SessionReport | null;
 }
 
-const toSession = (r: BroadcastSessionRow): StoredSession => ({
+/** Shared with pg/broadcast-sessions-repo.ts. */
+export const toSession = (r: BroadcastSessionRow): StoredSession => ({
   id: r.id,
   streamId: r.streamId,
   startedAt: new Date(r.startedAt),
@@ -23,6 +24,8 @@ const toSession = (r: BroadcastSessionRow): StoredSession => ({
   state: r.state,
   report: (r.report as SessionReport | null) ?? null,
 });
+
+export type NewBroadcastSession = { id: string; streamId: string; startedAt: Date; bucketSec: number; state: object };
 
 /** Broadcast sessions and their series (issue #17). */
 export class BroadcastSessionsRepo {
@@ -33,7 +36,7 @@ export class BroadcastSessionsRepo {
   }
 
   /** Records a session's start; a session id seen again (a restart of the same run) is left as it is. */
-  open(s: { id: string; streamId: string; startedAt: Date; bucketSec: number; state: object }): void {
+  open(s: NewBroadcastSession): void {
     this.db
       .insert(broadcastSessions)
       .values({ id: s.id, streamId: s.streamId, startedAt: s.startedAt.getTime(), bucketSec: s.bucketSec, state: s.state as Record<string, unknown> })

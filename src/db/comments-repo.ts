@@ -14,6 +14,8 @@ export interface ChatFilter {
   createdAt: Date;
 }
 
+type ChatModesRow = typeof chatModes.$inferSelect;
+
 export interface ChatBlock {
   streamId: string;
   platform: string;
@@ -22,7 +24,8 @@ export interface ChatBlock {
   createdAt: Date;
 }
 
-const toComment = (r: CommentRow): ChatComment => ({
+/** Shared with pg/comments-repo.ts, as are the builders below the class. */
+export const toComment = (r: CommentRow): ChatComment => ({
   id: r.id,
   seq: r.seq,
   platform: r.platform,
@@ -213,7 +216,7 @@ export class CommentsRepo {
   }
 
   addFilter(streamId: string, kind: "word" | "regex", pattern: string): ChatFilter {
-    const row = { id: randomUUID(), streamId, kind, pattern, createdAt: Date.now() };
+    const row = filterRow(streamId, kind, pattern);
     this.db.insert(chatFilters).values(row).run();
     return { ...row, createdAt: new Date(row.createdAt) };
   }
@@ -256,24 +259,35 @@ export class CommentsRepo {
 
   /** The stream's chat modes (all off when never set). */
   chatModes(streamId: string): ChatModes {
-    const row = this.db.select().from(chatModes).where(eq(chatModes.streamId, streamId)).get();
-    if (!row) return NO_CHAT_MODES;
-    return {
-      slowSec: row.slowSec,
-      followersOnly: row.minFollowMinutes === null ? false : { minFollowMinutes: row.minFollowMinutes },
-      subscribersOnly: row.subscribersOnly,
-      emoteOnly: row.emoteOnly,
-    };
+    return chatModesOf(this.db.select().from(chatModes).where(eq(chatModes.streamId, streamId)).get());
   }
 
   setChatModes(streamId: string, modes: ChatModes): void {
-    const values = {
-      slowSec: modes.slowSec,
-      minFollowMinutes: modes.followersOnly === false ? null : modes.followersOnly.minFollowMinutes,
-      subscribersOnly: modes.subscribersOnly,
-      emoteOnly: modes.emoteOnly,
-      updatedAt: Date.now(),
-    };
+    const values = chatModesColumns(modes);
     this.db.insert(chatModes).values({ streamId, ...values }).onConflictDoUpdate({ target: chatModes.streamId, set: values }).run();
   }
+}
+
+export function filterRow(streamId: string, kind: "word" | "regex", pattern: string) {
+  return { id: randomUUID(), streamId, kind, pattern, createdAt: Date.now() };
+}
+
+export function chatModesOf(row: ChatModesRow | undefined): ChatModes {
+  if (!row) return NO_CHAT_MODES;
+  return {
+    slowSec: row.slowSec,
+    followersOnly: row.minFollowMinutes === null ? false : { minFollowMinutes: row.minFollowMinutes },
+    subscribersOnly: row.subscribersOnly,
+    emoteOnly: row.emoteOnly,
+  };
+}
+
+export function chatModesColumns(modes: ChatModes) {
+  return {
+    slowSec: modes.slowSec,
+    minFollowMinutes: modes.followersOnly === false ? null : modes.followersOnly.minFollowMinutes,
+    subscribersOnly: modes.subscribersOnly,
+    emoteOnly: modes.emoteOnly,
+    updatedAt: Date.now(),
+  };
 }

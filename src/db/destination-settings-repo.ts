@@ -40,6 +40,7 @@ export class DestinationSettingsRepo {
   }
 }
 
-function definedOnly(patch: StoredSettings): StoredSettings {
+/** A patch without its undefined fields (which keep their value). Shared with pg/destination-settings-repo.ts. */
+export function definedOnly(patch: StoredSettings): StoredSettings {
   return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
 }

@@ -61,17 +61,7 @@ export class DestinationsRepo {
   }
 
   create(input: NewDestination): Destination {
-    const now = Date.now();
-    const { streamKey, transcode = "auto", accountId = null, ...rest } = input;
-    const row: DestinationRow = {
-      id: randomUUID(),
-      ...rest,
-      accountId,
-      streamKeyEnc: this.box.encrypt(streamKey),
-      profile: profileColumn(transcode),
-      createdAt: now,
-      updatedAt: now,
-    };
+    const row = newDestinationRow(input, this.box);
     this.db.insert(destinations).values(row).run();
     return this.toDestination(row);
   }
@@ -95,16 +85,9 @@ export class DestinationsRepo {
   }
 
   update(streamId: string, id: string, patch: DestinationPatch): Destination | undefined {
-    const { streamKey, transcode, ...rest } = patch;
-    const set = {
-      ...rest,
-      ...(streamKey !== undefined && { streamKeyEnc: this.box.encrypt(streamKey) }),
-      ...(transcode !== undefined && { profile: profileColumn(transcode) }),
-      updatedAt: Date.now(),
-    };
     this.db
       .update(destinations)
-      .set(set)
+      .set(destinationPatchColumns(patch, this.box))
       .where(and(eq(destinations.streamId, streamId), eq(destinations.id, id)))
       .run();
     return this.get(streamId, id);
@@ -126,15 +109,45 @@ export class DestinationsRepo {
   }
 
   private toDestination(row: DestinationRow): Destination {
-    const { streamKeyEnc, profile, createdAt, updatedAt, ...rest } = row;
-    const destination = {
-      ...rest,
-      transcode: profile === null ? ("auto" as const) : (JSON.parse(profile) as TranscodeSetting),
-      createdAt: new Date(createdAt),
-      updatedAt: new Date(updatedAt),
-    };
-    return withLazySecret(destination, "streamKey", () => this.box.decrypt(streamKeyEnc));
+    return destinationOf(row, this.box);
   }
+}
+
+/** A row as a Destination, its stream key decrypted on first read. Shared with pg/destinations-repo.ts. */
+export function destinationOf(row: DestinationRow, box: SecretBox): Destination {
+  const { streamKeyEnc, profile, createdAt, updatedAt, ...rest } = row;
+  const destination = {
+    ...rest,
+    transcode: profile === null ? ("auto" as const) : (JSON.parse(profile) as TranscodeSetting),
+    createdAt: new Date(createdAt),
+    updatedAt: new Date(updatedAt),
+  };
+  return withLazySecret(destination, "streamKey", () => box.decrypt(streamKeyEnc));
+}
+
+export function newDestinationRow(input: NewDestination, box: SecretBox): DestinationRow {
+  const now = Date.now();
+  const { streamKey, transcode = "auto", accountId = null, ...rest } = input;
+  return {
+    id: randomUUID(),
+    ...rest,
+    accountId,
+    streamKeyEnc: box.encrypt(streamKey),
+    profile: profileColumn(transcode),
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** The columns a DestinationPatch sets (updatedAt included). */
+export function destinationPatchColumns(patch: DestinationPatch, box: SecretBox): Partial<DestinationRow> {
+  const { streamKey, transcode, ...rest } = patch;
+  return {
+    ...rest,
+    ...(streamKey !== undefined && { streamKeyEnc: box.encrypt(streamKey) }),
+    ...(transcode !== undefined && { profile: profileColumn(transcode) }),
+    updatedAt: Date.now(),
+  };
 }
 
 function profileColumn(setting: TranscodeSetting): string | null {

@@ -38,6 +38,6 @@ export class EventsRepo {
   }
 }
 
-function toEvent(row: EventRow): StoredEvent {
+export function toEvent(row: EventRow): StoredEvent {
   return { id: row.id, type: row.type, createdAt: new Date(row.createdAt), data: row.data };
 }

@@ -27,7 +27,8 @@ export interface MediaFile {
   createdAt: Date;
 }
 
-const toMedia = (row: MediaRow): MediaFile => ({
+/** A row as a MediaFile. Shared with pg/media-repo.ts. */
+export const toMedia = (row: MediaRow): MediaFile => ({
   id: row.id,
   name: row.name,
   fileName: row.fileName,
@@ -44,7 +45,7 @@ export class MediaRepo {
   constructor(private readonly db: Db) {}
 
   add(file: Omit<MediaFile, "createdAt">): MediaFile {
-    const row = { ...file, video: JSON.stringify(file.video), audio: file.audio && JSON.stringify(file.audio), createdAt: Date.now() };
+    const row = mediaRow(file);
     this.db.insert(media).values(row).run();
     return toMedia(row);
   }
@@ -61,4 +62,8 @@ export class MediaRepo {
   delete(id: string): boolean {
     return this.db.delete(media).where(eq(media.id, id)).run().changes > 0;
   }
+}
+
+export function mediaRow(file: Omit<MediaFile, "createdAt">): MediaRow {
+  return { ...file, video: JSON.stringify(file.video), audio: file.audio && JSON.stringify(file.audio), createdAt: Date.now() };
 }

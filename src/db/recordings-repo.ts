@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "./client.js";
-import { clips, recordingMarkers, recordings, recordingSettings, type ClipRow, type MarkerRow, type RecordingRow } from "./schema/index.js";
+import { clips, recordingMarkers, recordings, recordingSettings, type ClipRow, type MarkerRow, type RecordingRow, type RecordingSettingsRow } from "./schema/index.js";
 
 export type RecordingState = "recording" | "finalizing" | "ready" | "failed";
 
@@ -19,7 +19,38 @@ export const DEFAULT_RECORDING_SETTINGS: RecordingSettings = { enabled: false, i
 /** Ids are prefixed and random: what an API path may name is checked against these shapes before anything is looked up. */
 export const RECORDING_ID = /^rec_[0-9a-f]{32}$/;
 export const CLIP_ID = /^clip_[0-9a-f]{32}$/;
-const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "")}`;
+export const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "")}`;
+
+export type NewRecording = Omit<RecordingRow, "state" | "note" | "mp4File" | "endedAt" | "durationSec" | "sizeBytes" | "videoCodec" | "audioCodec" | "width" | "height">;
+
+/** Row builders shared with pg/recordings-repo.ts. */
+export function settingsOf(row: RecordingSettingsRow | undefined): RecordingSettings {
+  if (!row) return DEFAULT_RECORDING_SETTINGS;
+  return { enabled: row.enabled, includeSlate: row.includeSlate, retention: { days: row.retainDays, maxGb: row.maxGb } };
+}
+
+export function patchedSettings(current: RecordingSettings, patch: RecordingSettingsPatch): RecordingSettings {
+  return {
+    enabled: patch.enabled ?? current.enabled,
+    includeSlate: patch.includeSlate ?? current.includeSlate,
+    retention: {
+      days: patch.retention?.days !== undefined ? patch.retention.days : current.retention.days,
+      maxGb: patch.retention?.maxGb !== undefined ? patch.retention.maxGb : current.retention.maxGb,
+    },
+  };
+}
+
+export function settingsColumns(next: RecordingSettings) {
+  return { enabled: next.enabled, includeSlate: next.includeSlate, retainDays: next.retention.days, maxGb: next.retention.maxGb, updatedAt: Date.now() };
+}
+
+export function newRecordingRow(row: NewRecording): RecordingRow {
+  return { ...row, state: "recording", note: null, mp4File: null, endedAt: null, durationSec: null, sizeBytes: 0, videoCodec: null, audioCodec: null, width: null, height: null };
+}
+
+export function markerRow(recordingId: string, atSec: number, label: string | null): MarkerRow {
+  return { id: newId("mrk"), recordingId, atSec, label, createdAt: Date.now() };
+}
 
 /** Recordings, their markers and clips, and each stream's recording settings. */
 export class RecordingsRepo {
@@ -31,22 +62,12 @@ export class RecordingsRepo {
   }
 
   settings(streamId: string): RecordingSettings {
-    const row = this.settingsByStream.get({ streamId });
-    if (!row) return DEFAULT_RECORDING_SETTINGS;
-    return { enabled: row.enabled, includeSlate: row.includeSlate, retention: { days: row.retainDays, maxGb: row.maxGb } };
+    return settingsOf(this.settingsByStream.get({ streamId }));
   }
 
   updateSettings(streamId: string, patch: RecordingSettingsPatch): RecordingSettings {
-    const current = this.settings(streamId);
-    const next: RecordingSettings = {
-      enabled: patch.enabled ?? current.enabled,
-      includeSlate: patch.includeSlate ?? current.includeSlate,
-      retention: {
-        days: patch.retention?.days !== undefined ? patch.retention.days : current.retention.days,
-        maxGb: patch.retention?.maxGb !== undefined ? patch.retention.maxGb : current.retention.maxGb,
-      },
-    };
-    const values = { enabled: next.enabled, includeSlate: next.includeSlate, retainDays: next.retention.days, maxGb: next.retention.maxGb, updatedAt: Date.now() };
+    const next = patchedSettings(this.settings(streamId), patch);
+    const values = settingsColumns(next);
     this.db
       .insert(recordingSettings)
       .values({ streamId, ...values })
@@ -63,20 +84,8 @@ export class RecordingsRepo {
     return newId("rec");
   }
 
-  create(row: Omit<RecordingRow, "state" | "note" | "mp4File" | "endedAt" | "durationSec" | "sizeBytes" | "videoCodec" | "audioCodec" | "width" | "height">): RecordingRow {
-    const full: RecordingRow = {
-      ...row,
-      state: "recording",
-      note: null,
-      mp4File: null,
-      endedAt: null,
-      durationSec: null,
-      sizeBytes: 0,
-      videoCodec: null,
-      audioCodec: null,
-      width: null,
-      height: null,
-    };
+  create(row: NewRecording): RecordingRow {
+    const full = newRecordingRow(row);
     this.db.insert(recordings).values(full).run();
     return full;
   }
@@ -110,7 +119,7 @@ export class RecordingsRepo {
   }
 
   addMarker(recordingId: string, atSec: number, label: string | null): MarkerRow {
-    const row: MarkerRow = { id: newId("mrk"), recordingId, atSec, label, createdAt: Date.now() };
+    const row = markerRow(recordingId, atSec, label);
     this.db.insert(recordingMarkers).values(row).run();
     return row;
   }

@@ -38,7 +38,8 @@ export const PENDING_STATUSES: readonly EventStatus[] = ["scheduled", "started"]
 
 const date = (ms: number | null) => (ms === null ? null : new Date(ms));
 
-function toEvent(row: ScheduledEventRow): ScheduledEvent {
+/** Row mappers and column builders below are shared with pg/scheduled-events-repo.ts. */
+export function toEvent(row: ScheduledEventRow): ScheduledEvent {
   return {
     id: row.id,
     streamId: row.streamId,
@@ -56,7 +57,7 @@ function toEvent(row: ScheduledEventRow): ScheduledEvent {
   };
 }
 
-function toAnnouncement(row: AnnouncementRow): Announcement {
+export function toAnnouncement(row: AnnouncementRow): Announcement {
   return {
     accountId: row.accountId,
     platform: row.platform,
@@ -68,27 +69,49 @@ function toAnnouncement(row: AnnouncementRow): Announcement {
   };
 }
 
+export type NewScheduledEvent = { streamId: string; title: string; description: string | null; startsAt: Date; endsAt: Date | null; source: EventSource };
+export type ScheduledEventPatch = Partial<Pick<ScheduledEvent, "title" | "description" | "startsAt" | "endsAt" | "source" | "status" | "statusReason" | "soonSentAt" | "startedAt">>;
+
+export function newScheduledEventRow(input: NewScheduledEvent): ScheduledEventRow {
+  const now = Date.now();
+  return {
+    id: `sev_${randomUUID().replace(/-/g, "")}`,
+    streamId: input.streamId,
+    title: input.title,
+    description: input.description,
+    startsAt: input.startsAt.getTime(),
+    endsAt: input.endsAt?.getTime() ?? null,
+    source: JSON.stringify(input.source),
+    status: "scheduled",
+    statusReason: null,
+    soonSentAt: null,
+    startedAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** The columns a patch sets; fields left out keep their value. */
+export function scheduledEventPatchColumns(patch: ScheduledEventPatch): Partial<ScheduledEventRow> {
+  const set: Partial<ScheduledEventRow> = { updatedAt: Date.now() };
+  if (patch.title !== undefined) set.title = patch.title;
+  if (patch.description !== undefined) set.description = patch.description;
+  if (patch.startsAt !== undefined) set.startsAt = patch.startsAt.getTime();
+  if (patch.endsAt !== undefined) set.endsAt = patch.endsAt?.getTime() ?? null;
+  if (patch.source !== undefined) set.source = JSON.stringify(patch.source);
+  if (patch.status !== undefined) set.status = patch.status;
+  if (patch.statusReason !== undefined) set.statusReason = patch.statusReason;
+  if (patch.soonSentAt !== undefined) set.soonSentAt = patch.soonSentAt?.getTime() ?? null;
+  if (patch.startedAt !== undefined) set.startedAt = patch.startedAt?.getTime() ?? null;
+  return set;
+}
+
 /** Scheduled events and what each platform answered when they were announced. */
 export class ScheduledEventsRepo {
   constructor(private readonly db: Db) {}
 
-  create(input: { streamId: string; title: string; description: string | null; startsAt: Date; endsAt: Date | null; source: EventSource }): ScheduledEvent {
-    const now = Date.now();
-    const row: ScheduledEventRow = {
-      id: `sev_${randomUUID().replace(/-/g, "")}`,
-      streamId: input.streamId,
-      title: input.title,
-      description: input.description,
-      startsAt: input.startsAt.getTime(),
-      endsAt: input.endsAt?.getTime() ?? null,
-      source: JSON.stringify(input.source),
-      status: "scheduled",
-      statusReason: null,
-      soonSentAt: null,
-      startedAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+  create(input: NewScheduledEvent): ScheduledEvent {
+    const row = newScheduledEventRow(input);
     this.db.insert(scheduledEvents).values(row).run();
     return toEvent(row);
   }
@@ -114,21 +137,8 @@ export class ScheduledEventsRepo {
   }
 
   /** Fields left out keep their value. */
-  update(
-    id: string,
-    patch: Partial<Pick<ScheduledEvent, "title" | "description" | "startsAt" | "endsAt" | "source" | "status" | "statusReason" | "soonSentAt" | "startedAt">>,
-  ): ScheduledEvent | undefined {
-    const set: Partial<ScheduledEventRow> = { updatedAt: Date.now() };
-    if (patch.title !== undefined) set.title = patch.title;
-    if (patch.description !== undefined) set.description = patch.description;
-    if (patch.startsAt !== undefined) set.startsAt = patch.startsAt.getTime();
-    if (patch.endsAt !== undefined) set.endsAt = patch.endsAt?.getTime() ?? null;
-    if (patch.source !== undefined) set.source = JSON.stringify(patch.source);
-    if (patch.status !== undefined) set.status = patch.status;
-    if (patch.statusReason !== undefined) set.statusReason = patch.statusReason;
-    if (patch.soonSentAt !== undefined) set.soonSentAt = patch.soonSentAt?.getTime() ?? null;
-    if (patch.startedAt !== undefined) set.startedAt = patch.startedAt?.getTime() ?? null;
-    this.db.update(scheduledEvents).set(set).where(eq(scheduledEvents.id, id)).run();
+  update(id: string, patch: ScheduledEventPatch): ScheduledEvent | undefined {
+    this.db.update(scheduledEvents).set(scheduledEventPatchColumns(patch)).where(eq(scheduledEvents.id, id)).run();
     return this.get(id);
   }
 

@@ -59,20 +59,7 @@ export class StreamsRepo {
   }
 
   create(name: string): Stream {
-    const now = Date.now();
-    const row: StreamRow = {
-      id: randomUUID(),
-      name,
-      ...this.newKey("primary"),
-      ...this.newKey("backup"),
-      slateEnabled: true,
-      slateMaxSeconds: 300,
-      slateImage: null,
-      title: null,
-      description: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const row = newStreamRow(name, this.box);
     this.db.insert(streams).values(row).run();
     return this.toStream(row);
   }
@@ -93,7 +80,7 @@ export class StreamsRepo {
   findByKey(streamKey: string): KeyedStream | undefined {
     const hash = this.box.lookupHash(streamKey);
     const row = this.byKeyHash.get({ hash });
-    return row && { id: row.id, name: row.name, slate: slateOf(row), input: row.streamKeyHash === hash ? "primary" : "backup" };
+    return row && keyedStreamOf(row, hash);
   }
 
   /**
@@ -102,32 +89,19 @@ export class StreamsRepo {
    */
   fillMissingBackupKeys(): number {
     const missing = this.db.select({ id: streams.id }).from(streams).where(isNull(streams.backupStreamKeyHash)).all();
-    for (const { id } of missing) this.db.update(streams).set(this.newKey("backup")).where(eq(streams.id, id)).run();
+    for (const { id } of missing) this.db.update(streams).set(newKeyColumns(this.box, "backup")).where(eq(streams.id, id)).run();
     return missing.length;
   }
 
   update(id: string, patch: StreamPatch): Stream | undefined {
-    const { name, slate, title, description } = patch;
-    this.db
-      .update(streams)
-      .set({
-        ...(name !== undefined && { name }),
-        ...(slate?.enabled !== undefined && { slateEnabled: slate.enabled }),
-        ...(slate?.maxSeconds !== undefined && { slateMaxSeconds: slate.maxSeconds }),
-        ...(slate?.image !== undefined && { slateImage: slate.image }),
-        ...(title !== undefined && { title }),
-        ...(description !== undefined && { description }),
-        updatedAt: Date.now(),
-      })
-      .where(eq(streams.id, id))
-      .run();
+    this.db.update(streams).set(streamPatchColumns(patch)).where(eq(streams.id, id)).run();
     return this.get(id);
   }
 
   rotateKey(id: string, which: IngestKeyKind = "primary"): Stream | undefined {
     const result = this.db
       .update(streams)
-      .set({ ...this.newKey(which), updatedAt: Date.now() })
+      .set({ ...newKeyColumns(this.box, which), updatedAt: Date.now() })
       .where(eq(streams.id, id))
       .run();
     return result.changes > 0 ? this.get(id) : undefined;
@@ -138,30 +112,69 @@ export class StreamsRepo {
   }
 
   private toStream(row: StreamRow): Stream {
-    const stream = {
-      id: row.id,
-      name: row.name,
-      slate: slateOf(row),
-      title: row.title,
-      description: row.description,
-      createdAt: new Date(row.createdAt),
-      updatedAt: new Date(row.updatedAt),
-    };
-    const withKey = withLazySecret(stream, "streamKey", () => this.box.decrypt(row.streamKeyEnc));
-    const backupEnc = row.backupStreamKeyEnc;
-    return withLazySecret(withKey, "backupStreamKey", () => (backupEnc === null ? null : this.box.decrypt(backupEnc)));
+    return streamOf(row, this.box);
   }
+}
 
-  /** A fresh key's columns, for the primary or the backup key. */
-  private newKey(which: "primary"): { streamKeyHash: string; streamKeyEnc: string };
-  private newKey(which: "backup"): { backupStreamKeyHash: string; backupStreamKeyEnc: string };
-  private newKey(which: IngestKeyKind): Partial<StreamRow>;
-  private newKey(which: IngestKeyKind): Partial<StreamRow> {
-    const key = newStreamKey();
-    const hash = this.box.lookupHash(key);
-    const enc = this.box.encrypt(key);
-    return which === "primary" ? { streamKeyHash: hash, streamKeyEnc: enc } : { backupStreamKeyHash: hash, backupStreamKeyEnc: enc };
-  }
+/** A row as a Stream, its keys decrypted on first read. Shared with the PostgreSQL repository (pg/streams-repo.ts). */
+export function streamOf(row: StreamRow, box: SecretBox): Stream {
+  const stream = {
+    id: row.id,
+    name: row.name,
+    slate: slateOf(row),
+    title: row.title,
+    description: row.description,
+    createdAt: new Date(row.createdAt),
+    updatedAt: new Date(row.updatedAt),
+  };
+  const withKey = withLazySecret(stream, "streamKey", () => box.decrypt(row.streamKeyEnc));
+  const backupEnc = row.backupStreamKeyEnc;
+  return withLazySecret(withKey, "backupStreamKey", () => (backupEnc === null ? null : box.decrypt(backupEnc)));
+}
+
+/** A fresh key's columns, for the primary or the backup key. */
+export function newKeyColumns(box: SecretBox, which: IngestKeyKind): Partial<StreamRow> {
+  const key = newStreamKey();
+  const hash = box.lookupHash(key);
+  const enc = box.encrypt(key);
+  return which === "primary" ? { streamKeyHash: hash, streamKeyEnc: enc } : { backupStreamKeyHash: hash, backupStreamKeyEnc: enc };
+}
+
+/** The columns a StreamPatch sets (updatedAt included). */
+export function streamPatchColumns(patch: StreamPatch): Partial<StreamRow> {
+  const { name, slate, title, description } = patch;
+  return {
+    ...(name !== undefined && { name }),
+    ...(slate?.enabled !== undefined && { slateEnabled: slate.enabled }),
+    ...(slate?.maxSeconds !== undefined && { slateMaxSeconds: slate.maxSeconds }),
+    ...(slate?.image !== undefined && { slateImage: slate.image }),
+    ...(title !== undefined && { title }),
+    ...(description !== undefined && { description }),
+    updatedAt: Date.now(),
+  };
+}
+
+/** A new stream's row: both keys fresh, the slate on for five minutes. */
+export function newStreamRow(name: string, box: SecretBox): StreamRow {
+  const now = Date.now();
+  return {
+    id: randomUUID(),
+    name,
+    ...(newKeyColumns(box, "primary") as { streamKeyHash: string; streamKeyEnc: string }),
+    ...(newKeyColumns(box, "backup") as { backupStreamKeyHash: string; backupStreamKeyEnc: string }),
+    slateEnabled: true,
+    slateMaxSeconds: 300,
+    slateImage: null,
+    title: null,
+    description: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+/** Which key a row was found by. */
+export function keyedStreamOf(row: StreamRow, hash: string): KeyedStream {
+  return { id: row.id, name: row.name, slate: slateOf(row), input: row.streamKeyHash === hash ? "primary" : "backup" };
 }
 
 function slateOf(row: StreamRow): SlateConfig {

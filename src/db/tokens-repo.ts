@@ -38,16 +38,7 @@ export class TokensRepo {
     if (this.db.select({ id: apiTokens.id }).from(apiTokens).where(eq(apiTokens.name, name)).get()) {
       throw new DuplicateTokenName(name);
     }
-    const token = newApiToken();
-    const row: ApiTokenRow = {
-      id: randomUUID(),
-      name,
-      scopes: [...new Set(scopes)].join(","),
-      tokenHash: this.box.lookupHash(token),
-      hint: token.slice(-4),
-      createdAt: Date.now(),
-      lastUsedAt: null,
-    };
+    const { token, row } = newTokenRow(name, scopes, this.box);
     this.db.insert(apiTokens).values(row).run();
     return { token, record: toToken(row) };
   }
@@ -84,7 +75,22 @@ export class TokensRepo {
   }
 }
 
-function toToken(row: ApiTokenRow): ApiToken {
+/** A new token and the row that stands for it (its keyed hash, never the token). Shared with pg/tokens-repo.ts. */
+export function newTokenRow(name: string, scopes: Scope[], box: SecretBox): { token: string; row: ApiTokenRow } {
+  const token = newApiToken();
+  const row: ApiTokenRow = {
+    id: randomUUID(),
+    name,
+    scopes: [...new Set(scopes)].join(","),
+    tokenHash: box.lookupHash(token),
+    hint: token.slice(-4),
+    createdAt: Date.now(),
+    lastUsedAt: null,
+  };
+  return { token, row };
+}
+
+export function toToken(row: ApiTokenRow): ApiToken {
   return {
     id: row.id,
     name: row.name,

@@ -62,21 +62,7 @@ export class WebhookDeliveriesRepo {
         const targets = subscriptionIds.filter((id) => existing.has(id));
         if (targets.length === 0) continue;
         tx.insert(webhookDeliveries)
-          .values(
-            targets.map((subscriptionId) => ({
-              id: randomUUID(),
-              subscriptionId,
-              eventId: event.id,
-              eventType: event.type,
-              payload,
-              status: "pending" as const,
-              // Due from when it was recorded (the event's own time may lie in the past).
-              nextAttemptAt: Date.now(),
-              giveUpAt: giveUpAt.getTime(),
-              createdAt: now,
-              updatedAt: now,
-            })),
-          )
+          .values(pendingDeliveryRows(event, payload, targets, giveUpAt))
           .run();
       }
     });
@@ -84,24 +70,7 @@ export class WebhookDeliveriesRepo {
 
   /** A test-fire: not due for the worker (the API sends it itself), not retried. */
   createTest(subscriptionId: string, eventId: string, eventType: string, payload: string): Delivery {
-    const now = Date.now();
-    const row: WebhookDeliveryRow = {
-      id: randomUUID(),
-      subscriptionId,
-      eventId,
-      eventType,
-      payload,
-      status: "pending",
-      test: true,
-      attempts: 0,
-      nextAttemptAt: null,
-      giveUpAt: now,
-      lastStatusCode: null,
-      lastError: null,
-      deliveredAt: null,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const row = testDeliveryRow(subscriptionId, eventId, eventType, payload);
     this.db.insert(webhookDeliveries).values(row).run();
     return toDelivery(row);
   }
@@ -153,21 +122,11 @@ export class WebhookDeliveriesRepo {
     return this.db.transaction((tx) => {
       const updated = tx
         .update(webhookDeliveries)
-        .set({
-          status: outcome.status,
-          attempts: attempt.attempt,
-          nextAttemptAt: outcome.status === "pending" ? outcome.nextAttemptAt.getTime() : null,
-          lastStatusCode: attempt.statusCode,
-          lastError: attempt.error,
-          deliveredAt: outcome.status === "delivered" ? now : null,
-          updatedAt: now,
-        })
+        .set(attemptColumns(attempt, outcome, now))
         .where(eq(webhookDeliveries.id, deliveryId))
         .run();
       if (updated.changes === 0) return false;
-      tx.insert(webhookAttempts)
-        .values({ deliveryId, attempt: attempt.attempt, startedAt: attempt.startedAt.getTime(), statusCode: attempt.statusCode, latencyMs: attempt.latencyMs, error: attempt.error })
-        .run();
+      tx.insert(webhookAttempts).values(attemptRow(deliveryId, attempt)).run();
       return true;
     });
   }
@@ -228,7 +187,62 @@ export class WebhookDeliveriesRepo {
   }
 }
 
-function toDelivery(row: WebhookDeliveryRow): Delivery {
+/** Row builders and mappers below are shared with pg/webhook-deliveries-repo.ts. */
+export function pendingDeliveryRows(event: StoredEvent, payload: string, subscriptionIds: string[], giveUpAt: Date) {
+  const now = event.createdAt.getTime();
+  return subscriptionIds.map((subscriptionId) => ({
+    id: randomUUID(),
+    subscriptionId,
+    eventId: event.id,
+    eventType: event.type,
+    payload,
+    status: "pending" as const,
+    // Due from when it was recorded (the event's own time may lie in the past).
+    nextAttemptAt: Date.now(),
+    giveUpAt: giveUpAt.getTime(),
+    createdAt: now,
+    updatedAt: now,
+  }));
+}
+
+export function testDeliveryRow(subscriptionId: string, eventId: string, eventType: string, payload: string): WebhookDeliveryRow {
+  const now = Date.now();
+  return {
+    id: randomUUID(),
+    subscriptionId,
+    eventId,
+    eventType,
+    payload,
+    status: "pending",
+    test: true,
+    attempts: 0,
+    nextAttemptAt: null,
+    giveUpAt: now,
+    lastStatusCode: null,
+    lastError: null,
+    deliveredAt: null,
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+export function attemptColumns(attempt: DeliveryAttempt, outcome: AttemptOutcome, now: number): Partial<WebhookDeliveryRow> {
+  return {
+    status: outcome.status,
+    attempts: attempt.attempt,
+    nextAttemptAt: outcome.status === "pending" ? outcome.nextAttemptAt.getTime() : null,
+    lastStatusCode: attempt.statusCode,
+    lastError: attempt.error,
+    deliveredAt: outcome.status === "delivered" ? now : null,
+    updatedAt: now,
+  };
+}
+
+export function attemptRow(deliveryId: string, attempt: DeliveryAttempt) {
+  return { deliveryId, attempt: attempt.attempt, startedAt: attempt.startedAt.getTime(), statusCode: attempt.statusCode, latencyMs: attempt.latencyMs, error: attempt.error };
+}
+
+export function toDelivery(row: WebhookDeliveryRow): Delivery {
   return {
     id: row.id,
     subscriptionId: row.subscriptionId,
@@ -247,6 +261,6 @@ function toDelivery(row: WebhookDeliveryRow): Delivery {
   };
 }
 
-function toAttempt(row: WebhookAttemptRow): DeliveryAttempt {
+export function toAttempt(row: WebhookAttemptRow): DeliveryAttempt {
   return { attempt: row.attempt, startedAt: new Date(row.startedAt), statusCode: row.statusCode, latencyMs: row.latencyMs, error: row.error };
 }

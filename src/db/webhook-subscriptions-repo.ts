@@ -42,18 +42,7 @@ export class WebhookSubscriptionsRepo {
   ) {}
 
   create(input: NewWebhookSubscription): WebhookSubscription {
-    const row: WebhookSubscriptionRow = {
-      id: randomUUID(),
-      kind: input.kind,
-      urlEnc: input.kind === "standard" ? this.box.encrypt(input.url) : null,
-      iftttEvent: input.kind === "ifttt" ? input.ifttt.event : null,
-      iftttKeyEnc: input.kind === "ifttt" ? this.box.encrypt(input.ifttt.key) : null,
-      eventTypes: input.eventTypes,
-      filter: input.filter,
-      secretEnc: this.box.encrypt(input.secret),
-      description: input.description,
-      createdAt: Date.now(),
-    };
+    const row = subscriptionRow(input, this.box);
     this.db.insert(webhookSubscriptions).values(row).run();
     this.routeCache = null;
     return this.toSubscription(row);
@@ -93,15 +82,35 @@ export class WebhookSubscriptionsRepo {
   }
 
   private toSubscription(row: WebhookSubscriptionRow): WebhookSubscription {
-    const base: SubscriptionBase = {
-      id: row.id,
-      eventTypes: row.eventTypes,
-      filter: row.filter ?? null,
-      secret: this.box.decrypt(row.secretEnc),
-      description: row.description,
-      createdAt: new Date(row.createdAt),
-    };
-    if (row.kind === "ifttt") return { ...base, kind: "ifttt", ifttt: { event: row.iftttEvent ?? "", key: this.box.decrypt(row.iftttKeyEnc ?? "") } };
-    return { ...base, kind: "standard", url: this.box.decrypt(row.urlEnc ?? "") };
+    return subscriptionOf(row, this.box);
   }
+}
+
+/** A new subscription's row, its URL, IFTTT key and secret encrypted. Shared with pg/webhook-subscriptions-repo.ts. */
+export function subscriptionRow(input: NewWebhookSubscription, box: SecretBox): WebhookSubscriptionRow {
+  return {
+    id: randomUUID(),
+    kind: input.kind,
+    urlEnc: input.kind === "standard" ? box.encrypt(input.url) : null,
+    iftttEvent: input.kind === "ifttt" ? input.ifttt.event : null,
+    iftttKeyEnc: input.kind === "ifttt" ? box.encrypt(input.ifttt.key) : null,
+    eventTypes: input.eventTypes,
+    filter: input.filter,
+    secretEnc: box.encrypt(input.secret),
+    description: input.description,
+    createdAt: Date.now(),
+  };
+}
+
+export function subscriptionOf(row: WebhookSubscriptionRow, box: SecretBox): WebhookSubscription {
+  const base: SubscriptionBase = {
+    id: row.id,
+    eventTypes: row.eventTypes,
+    filter: row.filter ?? null,
+    secret: box.decrypt(row.secretEnc),
+    description: row.description,
+    createdAt: new Date(row.createdAt),
+  };
+  if (row.kind === "ifttt") return { ...base, kind: "ifttt", ifttt: { event: row.iftttEvent ?? "", key: box.decrypt(row.iftttKeyEnc ?? "") } };
+  return { ...base, kind: "standard", url: box.decrypt(row.urlEnc ?? "") };
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
@@ -221,6 +221,22 @@ describe("prism start", () => {
     expect(res.stderr).toMatch(new RegExp(`logLevel in ${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: .*"trace"`));
     expect(res.stderr).toContain("PRISM_OUTPUT_QUEUE_MB: PRISM_OUTPUT_QUEUE_MB must be a number");
     expect(res.stderr).toContain('Run "prism start --help" for every setting.');
+    await removeTempDirs();
+  });
+
+  it("refuses PostgreSQL and cluster settings this version cannot act on yet, before touching the data dir", async () => {
+    const dir = await makeTempDir("prism-not-yet-");
+    const dataDir = join(dir, "data");
+    const url = "postgres://prism:hunter2-secret@127.0.0.1:1/prism";
+    const pgOnly = await runCli(["start"], { PRISM_DATA_DIR: dataDir, PRISM_DATABASE_URL: url, PRISM_RTMP_PORT: "0", PRISM_HTTP_PORT: "0" });
+    expect(pgOnly.code).toBe(2);
+    expect(pgOnly.stderr).toContain("PRISM_DATABASE_URL is not usable in this version yet");
+    expect(pgOnly.stderr).toContain("Unset it to run a single node on SQLite.");
+    expect(pgOnly.stderr).not.toContain("hunter2-secret");
+    const both = await runCli(["start"], { PRISM_DATA_DIR: dataDir, PRISM_DATABASE_URL: url, PRISM_NATS_URL: "nats://127.0.0.1:1", PRISM_RTMP_PORT: "0", PRISM_HTTP_PORT: "0" });
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain("PRISM_DATABASE_URL and PRISM_NATS_URL are not usable in this version yet");
+    expect(existsSync(dataDir)).toBe(false);
     await removeTempDirs();
   });
 });

@@ -25,7 +25,7 @@ describe("packages loaded on first use", () => {
 
 /**
  * Packages that a relay which links no account, drives no ffmpeg, takes no upload, serves no chat feed over
- * WebSocket, runs alone (no cluster) and logs JSON never needs: each is loaded on first use (src/core/lazy-module.ts or a dynamic import). One of them
+ * WebSocket, runs alone (no cluster), logs JSON and keeps its data in SQLite never needs: each is loaded on first use (src/core/lazy-module.ts or a dynamic import). One of them
  * imported at the top of a module on the start path again costs its MiB of RSS on every Prism.
  */
 const NOT_AT_START = [
@@ -45,6 +45,11 @@ const NOT_AT_START = [
   "@nats-io/nats-core",
   "@nats-io/jetstream",
   "@nats-io/kv",
+  // PostgreSQL (PRISM_DATABASE_URL): its driver and Prism's PostgreSQL client and schema.
+  "pg",
+  "pg-pool",
+  "src/db/pg/client.ts",
+  "src/db/schema-pg/index.ts",
 ];
 
 /** The package a loaded file belongs to ("@grpc/grpc-js"), or its path under the repository ("src/cli/commands/streams.ts"). */

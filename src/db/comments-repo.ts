@@ -102,13 +102,6 @@ export class CommentsRepo {
   private insertStmt: Statement | undefined;
   private insertMany: ((rows: NewComment[]) => ChatComment[]) | undefined;
 
-  /** Asked for every incoming message (dedup across restarts): a raw prepared statement, like insertBatch. */
-  exists(streamId: string, platform: string, platformMessageId: string): boolean {
-    this.existsStmt ??= this.sqlite.prepare("SELECT 1 FROM comments WHERE stream_id = ? AND platform = ? AND platform_message_id = ?").pluck();
-    return this.existsStmt.get(streamId, platform, platformMessageId) !== undefined;
-  }
-  private existsStmt: Statement | undefined;
-
   /**
    * The (platform, platform message id) pairs of the stream's newest `limit` messages, as `platform\nid`: what a
    * reader starting again may hand over a second time. Seeds the feed's synchronous repeat check (ON CONFLICT in

@@ -68,15 +68,6 @@ export class PgCommentsRepo implements CommentsStore {
     });
   }
 
-  async exists(streamId: string, platform: string, platformMessageId: string): Promise<boolean> {
-    const [row] = await this.db
-      .select({ one: sql<number>`1` })
-      .from(comments)
-      .where(and(eq(comments.streamId, streamId), eq(comments.platform, platform), eq(comments.platformMessageId, withoutNul(platformMessageId))))
-      .limit(1);
-    return row !== undefined;
-  }
-
   /** The newest comments' "platform\nplatform id" keys: what the merger treats as already seen at go-live. */
   async recentPlatformKeys(streamId: string, limit: number): Promise<string[]> {
     const rows = await this.db

@@ -140,7 +140,7 @@ describe("NATS slow", () => {
   it("queues at most maxQueued events while the server does not answer, drops and counts the rest, and sends the queue once it does", async () => {
     const a = await node("node-a", { maxQueued: 20, batch: 5 });
     const b = await node("node-b");
-    nats.pause();
+    await nats.pause();
     try {
       for (let i = 0; i < 101; i++) {
         a.bus.emit("config.destinations", { streamId: `slow-${i}` });

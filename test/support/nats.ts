@@ -1,4 +1,5 @@
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { setTimeout as delay } from "node:timers/promises";
 import { spawnTracked, type TrackedProcess } from "./children.js";
 import { freePort } from "./ports.js";
 import { makeTempDir, removeTempDir } from "./tmp.js";
@@ -17,8 +18,12 @@ export interface TestNats {
   storeDir: string;
   start(): Promise<void>;
   stop(signal?: NodeJS.Signals): Promise<void>;
-  /** Freezes the server (SIGSTOP): connections stay open but nothing is read or answered, as on an overloaded host. */
-  pause(): void;
+  /**
+   * Freezes the server (SIGSTOP): connections stay open but nothing is read or answered, as on an overloaded host.
+   * Resolves once every thread of it is stopped: the signal lands asynchronously, and a server still running for a
+   * moment after kill() answers what it already read.
+   */
+  pause(): Promise<void>;
   /** Thaws it (SIGCONT). */
   resume(): void;
   /** Stops the server and deletes its store. */
@@ -46,8 +51,10 @@ export async function startNats(options: { jetstream?: boolean } = {}): Promise<
     async stop(signal = "SIGKILL") {
       await server?.stop(signal, 5_000);
     },
-    pause() {
-      server?.process.kill("SIGSTOP");
+    async pause() {
+      if (!server) return;
+      server.process.kill("SIGSTOP");
+      await allThreadsStopped(server.pid);
     },
     resume() {
       server?.process.kill("SIGCONT");
@@ -82,4 +89,21 @@ async function launch(port: number, storeDir: string, jetstream: boolean): Promi
   const outcome = await Promise.race([isReady.then(() => "ready" as const), server.exited]);
   if (outcome !== "ready") throw new Error(`nats-server exited before it was ready (code ${outcome.code}): ${outcome.stderr.slice(-2000)}`);
   return server;
+}
+
+/** Waits until /proc shows every thread of `pid` stopped ("T"), as it does a few milliseconds after SIGSTOP. */
+async function allThreadsStopped(pid: number): Promise<void> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const states = readdirSync(`/proc/${pid}/task`).map((tid) => threadState(pid, tid));
+    if (states.every((state) => state === "T" || state === "t")) return;
+    if (Date.now() > deadline) throw new Error(`nats-server ${pid} did not stop after SIGSTOP (thread states ${states.join("")})`);
+    await delay(1);
+  }
+}
+
+/** The state letter of /proc/<pid>/task/<tid>/stat: the field after the command name, which may hold spaces. */
+function threadState(pid: number, tid: string): string {
+  const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+  return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
 }

@@ -39,8 +39,11 @@ function ChatStreamPicker({ moderator }) {
 }
 
 /**
- * The feed opens before the history is fetched, so a message that arrives in between is in one or
- * the other (or both: deduplicated by id); a removal that overtakes the history is remembered.
+ * The history is fetched each time the feed (re)opens: Prism subscribes the feed before it answers
+ * with headers, so a message that arrives in between is in one or the other (or both: deduplicated
+ * by id); a removal that overtakes the history is remembered. Fetching only alongside the first
+ * request lost a message that landed after the history was read but before the feed was subscribed,
+ * and a reconnect before any message (no Last-Event-ID to replay from) lost the gap.
  */
 function useChatFeed(streamId) {
   const [messages, setMessages] = useState([]);
@@ -70,14 +73,20 @@ function useChatFeed(streamId) {
       }
       render();
     };
+    const loadHistory = () =>
+      api("GET", `/streams/${streamId}/comments?limit=100`).then(
+        (page) => (setError(""), page.comments.forEach(add), render()),
+        (err) => setError(err.message),
+      );
     const source = openFeed(`/api/v1/streams/${streamId}/comments/stream`, {
       comment: (c) => (add(c), render()),
       removed: ({ ids }) => remove.current(ids),
-    }, { onState: setConnected });
-    api("GET", `/streams/${streamId}/comments?limit=100`).then(
-      (page) => (page.comments.forEach(add), render()),
-      (err) => setError(err.message),
-    );
+    }, {
+      onState: (open) => {
+        setConnected(open);
+        if (open) void loadHistory();
+      },
+    });
     return () => {
       source.close();
       clearTimeout(timer);

@@ -10,6 +10,15 @@ import { configDefaults, defineConfig } from "vitest/config";
  *    no PostgreSQL.
  */
 
+/** Feature suites whose test Prisms also run on PostgreSQL (they go through the API and the bus, never the file). */
+const ON_POSTGRES_TOO = [
+  // Not four-platforms.test.ts yet: on PostgreSQL a Twitch message can be released after a later TwitCasting one
+  // (the merger's watermarks meet slower storage round trips; to be diagnosed in the merger, not the repository).
+  "test/comments/{api-answers,feed,linked-account,live,moderation}.test.ts",
+  "test/schedule/*.test.ts",
+  "test/recordings/{cli,crash,disk,recording,retention}.test.ts",
+];
+
 /**
  * Suites of the API that stay SQLite-only, and why: each opens <dataDir>/prism.sqlite with better-sqlite3 to look
  * at or age rows, or is about the SQLite file itself.
@@ -43,7 +52,7 @@ export default defineConfig({
         // Its own group (sequence.groupOrder): never run beside the sqlite project, so still one file at a time.
         test: {
           name: "postgres",
-          include: ["test/store/**/*.test.ts", "test/api/**/*.test.ts"],
+          include: ["test/store/**/*.test.ts", "test/api/**/*.test.ts", ...ON_POSTGRES_TOO],
           exclude: [...configDefaults.exclude, ...SQLITE_ONLY],
           env: { PRISM_TEST_DATABASE: "postgres" },
           globalSetup: ["test/support/pg-global.ts"],

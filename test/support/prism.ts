@@ -33,7 +33,8 @@ export interface TestPrism {
  */
 const pgDatabases = new Map<string, { url: string; drop: () => Promise<void> }>();
 
-async function databaseEnv(dataDir: string, env: Record<string, string> | undefined): Promise<Record<string, string>> {
+/** PRISM_DATABASE_URL of the data dir's test database in the postgres project (also for a Prism a test spawns); {} otherwise. */
+export async function testDatabaseEnv(dataDir: string, env?: Record<string, string>): Promise<Record<string, string>> {
   if (process.env.PRISM_TEST_DATABASE !== "postgres" || env?.PRISM_DATABASE_URL !== undefined) return {};
   let database = pgDatabases.get(dataDir);
   if (!database) {
@@ -89,7 +90,7 @@ export async function startTestPrism(
     PRISM_LOG_FORMAT: "json",
     PRISM_OUTPUT_CONNECT_TIMEOUT_MS: "3000",
     PRISM_DESTINATION_ALLOW: TEST_DESTINATION_ALLOW,
-    ...(await databaseEnv(dataDir, options.env)),
+    ...(await testDatabaseEnv(dataDir, options.env)),
     ...options.env,
   });
   const prism = await startPrism(config, { logDestination: sink, ...(options.chat && { chat: options.chat }), ...(options.recordings && { recordings: options.recordings }) });

@@ -1,5 +1,4 @@
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import type { IncomingMessage } from "node:http";
@@ -9,12 +8,13 @@ import type { DestinationStream } from "pino";
 import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 import { EventBus } from "./bus.js";
-import { openDatabase } from "./db/client.js";
-import { sqliteRepos, sqliteStore, type StreamsStore } from "./db/store.js";
+import { openStore } from "./db/open-store.js";
+import type { SqliteRepos, Store, StreamsStore } from "./db/store.js";
+import type { Destination } from "./db/destinations-repo.js";
 import { SecretBox } from "./secrets/secret-box.js";
 import { readOrCreateSecretFile } from "./secrets/data-dir-secrets.js";
 import { newApiToken } from "./secrets/tokens.js";
-import { Relay } from "./relay/relay.js";
+import { Relay, type RelayConfigSource, type RelayTarget } from "./relay/relay.js";
 import { DEFAULT_BACKOFF } from "./core/backoff.js";
 import { platformOf } from "./destinations/registry.js";
 import { routeNmsLogging } from "./relay/rtmp/nms.js";
@@ -68,16 +68,37 @@ export interface Prism {
 export class SettingNotAvailable extends Error {}
 
 /**
- * Issue #21 is being built in steps: the PostgreSQL store and the NATS cluster exist and are tested on their own,
- * but the relay's publish decisions still read SQLite synchronously, so neither can run a Prism yet. Silently
- * running on SQLite when a user asked for PostgreSQL would split their data; refusing says so at once.
+ * Issue #21 is being built in steps: PostgreSQL storage runs a Prism, but the NATS cluster pieces exist and are
+ * tested on their own only. Running as an independent node when a user asked for a cluster would give two owners
+ * to one stream; refusing says so at once.
  */
 function refuseSettingsNotWiredYet(config: Config): void {
-  const asked = [config.databaseUrl !== undefined && "PRISM_DATABASE_URL", config.cluster !== undefined && "PRISM_NATS_URL"].filter(Boolean);
-  if (asked.length === 0) return;
+  if (config.cluster === undefined) return;
   throw new SettingNotAvailable(
-    `${asked.join(" and ")} ${asked.length > 1 ? "are" : "is"} not usable in this version yet: PostgreSQL storage and clustering are still being built (issue #21), and this Prism would otherwise run on the SQLite file in ${config.dataDir}. Unset ${asked.length > 1 ? "them" : "it"} to run a single node on SQLite.`,
+    "PRISM_NATS_URL is not usable in this version yet: clustering is still being built (issue #21), and this Prism would otherwise run as an independent node. Unset it to run a single node (on PostgreSQL when PRISM_DATABASE_URL is set).",
   );
+}
+
+/**
+ * What the relay reads of configuration. On SQLite it answers from the synchronous repositories, so a publish is
+ * decided on the spot as it always was; on PostgreSQL it answers with promises the relay waits for (bounded).
+ */
+function relayConfig(
+  repos: SqliteRepos | undefined,
+  store: Store,
+  helpers: { slateImage: (image: string | null) => string; resolverFor: (destination: Destination) => RelayTarget["resolve"] },
+): RelayConfigSource {
+  const keyed = (stream: Awaited<ReturnType<StreamsStore["findByKey"]>>) =>
+    stream && { ...stream, slate: { ...stream.slate, image: helpers.slateImage(stream.slate.image) } };
+  const targets = (destinations: Destination[]): RelayTarget[] =>
+    destinations
+      .filter((d) => d.enabled)
+      .map((d) => ({ id: d.id, name: d.name, url: d.url, streamKey: d.streamKey, platform: d.platform, transcode: d.transcode, resolve: helpers.resolverFor(d) }));
+  if (repos) return { streamByKey: (key) => keyed(repos.streams.findByKey(key)), enabledTargets: (streamId) => targets(repos.destinations.list(streamId)) };
+  return {
+    streamByKey: async (key) => keyed(await store.streams.findByKey(key)),
+    enabledTargets: async (streamId) => targets(await store.destinations.list(streamId)),
+  };
 }
 
 /** Composition root: config → secrets → database → bus → relay → API. */
@@ -105,10 +126,9 @@ export async function startPrism(
     : new AdminToken(config.apiToken!, "env", undefined, false);
 
   const box = new SecretBox(masterSecret);
-  const database = openDatabase(join(config.dataDir, "prism.sqlite"));
-  // Built once: the relay still reads the synchronous repositories (RelayConfigSource); everything else the store.
-  const repos = sqliteRepos(database.db, box);
-  const store = sqliteStore(repos);
+  const database = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, box, log: log.child({ component: "store" }) });
+  // On SQLite the relay reads the synchronous repositories (a publish is decided on the spot); on PostgreSQL it waits.
+  const { store, sqlite: repos } = database;
   const keyed = await store.streams.fillMissingBackupKeys();
   if (keyed > 0) log.info({ streams: keyed }, "gave streams from before backup ingest their backup stream key");
   const bus = new EventBus((event, err) => log.error({ err, event }, "event subscriber failed"));
@@ -155,19 +175,11 @@ export async function startPrism(
 
   const relay = new Relay(
     { host: config.host, port: config.rtmpPort, tls: config.rtmps, ingest: config.ingest, app: INGEST_APP, platformRules: platformOf, output: { ...config.output, backoff: DEFAULT_BACKOFF } },
-    {
-      // The relay's hot path still reads the synchronous SQLite repositories (issue #21's slice S5 makes it wait).
-      streamByKey: (key) => {
-        const stream = repos.streams.findByKey(key);
-        return stream && { ...stream, slate: { ...stream.slate, image: slateImagePath(config.dataDir, stream.slate.image) } };
-      },
-      enabledTargets: (streamId) =>
-        repos.destinations
-          .list(streamId)
-          .filter((d) => d.enabled)
-          // A destination of a linked account asks its platform for the URL and key before each connection.
-          .map((d) => ({ id: d.id, name: d.name, url: d.url, streamKey: d.streamKey, platform: d.platform, transcode: d.transcode, resolve: accounts.resolverFor(d) })),
-    },
+    relayConfig(repos, store, {
+      slateImage: (image) => slateImagePath(config.dataDir, image),
+      // A destination of a linked account asks its platform for the URL and key before each connection.
+      resolverFor: (destination) => accounts.resolverFor(destination),
+    }),
     bus,
     log.child({ component: "relay" }),
   );
@@ -340,7 +352,7 @@ export async function startPrism(
           accounts.stop();
           // After the relay, so its last events (stream.ended) are in the outbox for the next start.
           await automation.stop();
-          database.close();
+          await database.close();
           log.info("Prism stopped");
           log.flush();
         })()),
@@ -357,7 +369,7 @@ export async function startPrism(
     audience.stop();
     accounts.stop();
     await automation.stop();
-    database.close();
+    await database.close();
     throw err;
   }
 }

@@ -117,6 +117,9 @@ export class LiveRecorder {
     session = { streamId, sessionId, recordingId: id, name, hub, writer };
     if (this.paused) writer.pause();
     this.live.set(streamId, session);
+    // Codec headers and the current GOP first: on a networked store (PostgreSQL) the row above is written while
+    // media already flows, and a recording without the headers cannot become an MP4. On SQLite the hub is still empty.
+    for (const frame of hub.catchUp()) writer.frame(frame);
     hub.attach(writer);
     this.log.info({ stream: name, recordingId: id, includeSlate: settings.includeSlate }, "recording started");
     // The session ended while its row was being written: closed at once, like any ended session.

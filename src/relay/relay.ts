@@ -2,7 +2,8 @@ import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import type { Logger } from "pino";
 import type { EventBus } from "../bus.js";
 import { RtmpIngest, type IngestPorts } from "./ingest/rtmp-ingest.js";
-import type { IngestConnection, IngestSink, PublishDecision, PublishRequest } from "./ingest/connection.js";
+import { DECISION_FAILED_REASON, type IngestConnection, type IngestSink, type PublishDecision, type PublishRequest } from "./ingest/connection.js";
+import { isPromise, type MaybePromise } from "../core/maybe-promise.js";
 import { FramePool } from "./frame-pool.js";
 import { StreamHub, type HubSource, type IngestHealth, type InputId } from "./hub.js";
 import { InputMeter, type InputHealth } from "./ingest/input-meter.js";
@@ -25,11 +26,21 @@ export interface RelayTarget extends OutputTarget {
   transcode: TranscodeSetting;
 }
 
-/** What the relay needs to know about configuration; the database answers it. */
+/** The stream a key publishes to, and whether it is the stream's primary or backup key. */
+export interface KeyedStream {
+  id: string;
+  name: string;
+  slate: SlateSettings;
+  input: InputId;
+}
+
+/**
+ * What the relay needs to know about configuration; the database answers it. SQLite answers at once and is used
+ * on the spot; a networked store (PostgreSQL) answers with a promise, which the relay waits for, bounded.
+ */
 export interface RelayConfigSource {
-  /** The stream a key publishes to, and whether it is the stream's primary or backup key. */
-  streamByKey(streamKey: string): { id: string; name: string; slate: SlateSettings; input: InputId } | undefined;
-  enabledTargets(streamId: string): RelayTarget[];
+  streamByKey(streamKey: string): MaybePromise<KeyedStream | undefined>;
+  enabledTargets(streamId: string): MaybePromise<RelayTarget[]>;
 }
 
 export interface RelayOptions {
@@ -101,6 +112,8 @@ interface LiveStream {
   slate: SlateHold;
   /** A publisher is taking over from the media player, at its first keyframe. */
   handoff: boolean;
+  /** Counts reconciles: an answer from the store is applied only if no newer reconcile was asked meanwhile. */
+  targetsGeneration: number;
 }
 
 const otherInput = (input: InputId): InputId => (input === "primary" ? "backup" : "primary");
@@ -253,7 +266,7 @@ export class Relay {
     return this.live.get(streamId)?.outputs.get(destinationId)?.health() ?? this.finished.get(streamId)?.get(destinationId);
   }
 
-  private decide(req: PublishRequest, connection: IngestConnection): PublishDecision {
+  private decide(req: PublishRequest, connection: IngestConnection): MaybePromise<PublishDecision> {
     const peer = req.remoteAddress;
     const blockedMs = this.refusals.blockedFor(peer);
     if (blockedMs > 0) {
@@ -266,13 +279,28 @@ export class Relay {
       this.log.warn({ peer, app: req.app }, "publish refused: wrong application in the ingest URL");
       return { accept: false, reason: `Unknown application "${req.app}": publish to rtmp://<host>/${this.options.app}/<stream key>.` };
     }
-    const stream = this.config.streamByKey(req.streamKey);
+    const found = this.config.streamByKey(req.streamKey);
+    if (!isPromise(found)) return this.decideFor(req, connection, found);
+    return found.then(
+      (stream) => this.decideFor(req, connection, stream),
+      (err: unknown) => {
+        this.log.error({ err, peer }, "publish refused: the stream key could not be checked (storage failed)");
+        return { accept: false, reason: DECISION_FAILED_REASON };
+      },
+    );
+  }
+
+  /** The decision once the key's stream is known; synchronous, so no other publish can slip in between its checks. */
+  private decideFor(req: PublishRequest, connection: IngestConnection, stream: KeyedStream | undefined): PublishDecision {
+    const peer = req.remoteAddress;
     if (!stream) {
       this.refusals.refused(peer);
       if (this.refusals.blockedFor(peer) > 0) this.log.warn({ peer, blockSeconds: this.options.ingest.blockSeconds }, "address blocked: too many publishes with wrong stream keys");
       else this.log.warn({ peer }, "publish refused: unknown stream key");
       return { accept: false, reason: "Unknown stream key." };
     }
+    // Left (or timed out) while the store was answering: nothing goes on air for it.
+    if (connection.closed) return { accept: false, reason: "The publisher left before its publish was decided." };
     const input = stream.input;
     const current = this.live.get(stream.id);
     const occupied = current?.inputs[input];
@@ -382,6 +410,7 @@ export class Relay {
       transcoding: new StreamTranscoding(hub, { backoff, queueLimitBytes, rulesOf: this.options.platformRules }, this.log.child({ component: "transcode", stream: stream.name })),
       slate: new SlateHold(stream.slate, hub, this.log.child({ component: "slate", stream: stream.name }), (reason) => this.end(live, reason)),
       handoff: false,
+      targetsGeneration: 0,
     };
     this.live.set(stream.id, live);
     this.finished.delete(stream.id);
@@ -506,11 +535,36 @@ export class Relay {
     this.bus.emit("stream.ingest_resumed", { streamId: live.id, sessionId: live.sessionId, name: live.name, at: new Date().toISOString() });
   }
 
-  /** Brings a live stream's outputs in line with its enabled destinations, touching only what changed. */
+  /**
+   * Brings a live stream's outputs in line with its enabled destinations. A late answer superseded by a newer
+   * reconcile (or by the stream's end) is dropped; when the store fails, the outputs stay as the last good answer set them.
+   */
   private reconcile(streamId: string): void {
     const live = this.live.get(streamId);
     if (!live) return;
-    const wanted = new Map(this.config.enabledTargets(streamId).map((t) => [t.id, t]));
+    const generation = ++live.targetsGeneration;
+    const kept = (err: unknown) => this.log.error({ err, stream: live.name }, "could not read the stream's destinations; its outputs stay as they are");
+    let targets: MaybePromise<RelayTarget[]>;
+    try {
+      targets = this.config.enabledTargets(streamId);
+    } catch (err) {
+      return kept(err);
+    }
+    if (!isPromise(targets)) return this.applyTargets(live, targets);
+    const current = () => this.live.get(streamId) === live && live.targetsGeneration === generation;
+    targets.then(
+      (answer) => {
+        if (current()) this.applyTargets(live, answer);
+      },
+      (err: unknown) => {
+        if (current()) kept(err);
+      },
+    );
+  }
+
+  /** Touches only what changed between the running outputs and `targets`. */
+  private applyTargets(live: LiveStream, targets: RelayTarget[]): void {
+    const wanted = new Map(targets.map((t) => [t.id, t]));
     for (const [id, output] of live.outputs) {
       const target = wanted.get(id);
       if (!target || target.url !== output.target.url || target.streamKey !== output.target.streamKey || live.transcoding.changed(target)) {

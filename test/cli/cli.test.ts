@@ -224,19 +224,23 @@ describe("prism start", () => {
     await removeTempDirs();
   });
 
-  it("refuses PostgreSQL and cluster settings this version cannot act on yet, before touching the data dir", async () => {
+  it("refuses cluster settings this version cannot act on yet, and names an unreachable PostgreSQL without its password", async () => {
     const dir = await makeTempDir("prism-not-yet-");
     const dataDir = join(dir, "data");
     const url = "postgres://prism:hunter2-secret@127.0.0.1:1/prism";
-    const pgOnly = await runCli(["start"], { PRISM_DATA_DIR: dataDir, PRISM_DATABASE_URL: url, PRISM_RTMP_PORT: "0", PRISM_HTTP_PORT: "0" });
-    expect(pgOnly.code).toBe(2);
-    expect(pgOnly.stderr).toContain("PRISM_DATABASE_URL is not usable in this version yet");
-    expect(pgOnly.stderr).toContain("Unset it to run a single node on SQLite.");
-    expect(pgOnly.stderr).not.toContain("hunter2-secret");
-    const both = await runCli(["start"], { PRISM_DATA_DIR: dataDir, PRISM_DATABASE_URL: url, PRISM_NATS_URL: "nats://127.0.0.1:1", PRISM_RTMP_PORT: "0", PRISM_HTTP_PORT: "0" });
-    expect(both.code).toBe(2);
-    expect(both.stderr).toContain("PRISM_DATABASE_URL and PRISM_NATS_URL are not usable in this version yet");
+    const nats = await runCli(["start"], { PRISM_DATA_DIR: dataDir, PRISM_DATABASE_URL: url, PRISM_NATS_URL: "nats://127.0.0.1:1", PRISM_RTMP_PORT: "0", PRISM_HTTP_PORT: "0" });
+    expect(nats.code).toBe(2);
+    expect(nats.stderr).toContain("PRISM_NATS_URL is not usable in this version yet");
+    expect(nats.stderr).not.toContain("hunter2-secret");
     expect(existsSync(dataDir)).toBe(false);
+    // PRISM_DATABASE_URL alone runs a Prism on PostgreSQL (test/api runs on one in the "postgres" project): here none listens.
+    const pgOnly = await runCli(["start"], { PRISM_DATA_DIR: dataDir, PRISM_DATABASE_URL: url, PRISM_RTMP_PORT: "0", PRISM_HTTP_PORT: "0" });
+    expect(pgOnly.code).not.toBe(0);
+    expect(pgOnly.stderr).toContain("Cannot connect to PostgreSQL");
+    expect(pgOnly.stderr).toContain("check PRISM_DATABASE_URL");
+    expect(pgOnly.stderr).not.toContain("hunter2-secret");
+    expect(pgOnly.stderr).not.toContain("is not usable in this version yet");
+    expect(existsSync(join(dataDir, "prism.sqlite"))).toBe(false);
     await removeTempDirs();
   });
 });

@@ -1,7 +1,7 @@
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { startTestPrism, TEST_DESTINATION_ALLOW, TEST_TOKEN, type TestPrism } from "../support/prism.js";
+import { startTestPrism, testDatabaseEnv, TEST_DESTINATION_ALLOW, TEST_TOKEN, type TestPrism } from "../support/prism.js";
 import { publishTestStream } from "../support/publisher.js";
 import { killAll, withTimeout } from "../support/children.js";
 import { freePort, waitForListening } from "../support/ports.js";
@@ -29,6 +29,7 @@ describe("a recording when Prism is killed mid-session", () => {
       PRISM_API_TOKEN: TEST_TOKEN,
       PRISM_DESTINATION_ALLOW: TEST_DESTINATION_ALLOW,
       PRISM_LOG_FORMAT: "json",
+      ...(await testDatabaseEnv(dataDir)),
     });
     await waitForListening(httpPort, 20_000, { pid: prism.pid, abortOn: prism.exited });
     const api = async (method: string, path: string, body?: unknown) => {

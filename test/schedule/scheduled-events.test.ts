@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { startTestPrism, type TestPrism } from "../support/prism.js";
+import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
 import { recordEvents } from "../support/events.js";
 import { publishTestStream } from "../support/publisher.js";
 import { killAll } from "../support/children.js";
@@ -203,7 +203,12 @@ describe("scheduled events", () => {
     expect(events.seen.map((e) => e.type)).toEqual(["event.started", "event.missed"]);
     const reason = `Media file ${gone.id} ("gone.mp4") is missing from the media directory; upload it again.`;
     expect(events.seen[1]!.data).toMatchObject({ eventId: soon.id, reason });
-    expect((await t.api("GET", `/api/v1/events/${soon.id}`)).body).toMatchObject({ status: "missed", statusReason: reason });
+    // The scheduler records it after the player's announcement: at once on SQLite, a round trip later on PostgreSQL.
+    const recorded = await waitFor(async () => {
+      const body = (await t.api("GET", `/api/v1/events/${soon.id}`)).body;
+      return body.status !== "started" && body;
+    }, { what: "the event recorded as missed" });
+    expect(recorded).toMatchObject({ status: "missed", statusReason: reason });
     expect((await t.api("GET", `/api/v1/streams/${stream.id}`)).body.live).toBe(false);
     // No longer anything's to play: it can be deleted.
     expect((await t.api("DELETE", `/api/v1/media/${gone.id}`)).status).toBe(204);

@@ -26,6 +26,33 @@ export interface TestPrism {
   stop(): Promise<void>;
 }
 
+/**
+ * The "postgres" vitest project sets PRISM_TEST_DATABASE=postgres: each test Prism then runs on its own fresh
+ * PostgreSQL database (a copy of the migrated template), kept per data dir so a test that restarts a Prism on the
+ * same data dir finds its data again, and dropped when the test file ends (test/support/pg-prism-setup.ts).
+ */
+const pgDatabases = new Map<string, { url: string; drop: () => Promise<void> }>();
+
+/** PRISM_DATABASE_URL of the data dir's test database in the postgres project (also for a Prism a test spawns); {} otherwise. */
+export async function testDatabaseEnv(dataDir: string, env?: Record<string, string>): Promise<Record<string, string>> {
+  if (process.env.PRISM_TEST_DATABASE !== "postgres" || env?.PRISM_DATABASE_URL !== undefined) return {};
+  let database = pgDatabases.get(dataDir);
+  if (!database) {
+    // Imported only here: a SQLite test run never loads pg.
+    const { createTestDatabase } = await import("./pg.js");
+    database = await createTestDatabase();
+    pgDatabases.set(dataDir, database);
+  }
+  return { PRISM_DATABASE_URL: database.url };
+}
+
+/** Drops the PostgreSQL databases of this file's test Prisms (their Prisms are stopped by then). */
+export async function dropTestPrismDatabases(): Promise<void> {
+  const databases = [...pgDatabases.values()];
+  pgDatabases.clear();
+  await Promise.all(databases.map((d) => d.drop()));
+}
+
 export const TEST_TOKEN = "test-admin-token-0123456789abcdef";
 
 /**
@@ -63,6 +90,7 @@ export async function startTestPrism(
     PRISM_LOG_FORMAT: "json",
     PRISM_OUTPUT_CONNECT_TIMEOUT_MS: "3000",
     PRISM_DESTINATION_ALLOW: TEST_DESTINATION_ALLOW,
+    ...(await testDatabaseEnv(dataDir, options.env)),
     ...options.env,
   });
   const prism = await startPrism(config, { logDestination: sink, ...(options.chat && { chat: options.chat }), ...(options.recordings && { recordings: options.recordings }) });

@@ -3,6 +3,7 @@ import type AVPacket from "node-media-server/src/core/avpacket.js";
 import { Rtmp, toMediaPacket } from "../rtmp/nms.js";
 import { ChunkDemuxer, RtmpProtocolError, type ChunkLimits, type ChunkMessage } from "../rtmp/chunk-demuxer.js";
 import type { MediaPacket } from "../media.js";
+import { isPromise, type MaybePromise } from "../../core/maybe-promise.js";
 
 export interface PublishRequest {
   app: string;
@@ -22,6 +23,26 @@ export interface IngestSink {
 export type PublishDecision = { accept: true; sink: IngestSink } | { accept: false; reason: string };
 
 /**
+ * Answers a publish: at once when configuration is in memory or in SQLite, or later when it comes from a
+ * networked store (PostgreSQL). A synchronous answer is used on the spot, with no extra tick.
+ */
+export type Decide = (req: PublishRequest, connection: IngestConnection) => MaybePromise<PublishDecision>;
+
+export interface DecisionOptions {
+  /** How long a publish may wait for its decision before it is refused (default 10 s). */
+  decisionTimeoutMs?: number;
+  /** Bytes of messages a publisher may send while its decision is pending, held then replayed in order (default: the chunk limit). */
+  maxHeldBytes?: number;
+  /** A replayed message broke the protocol (default: close the connection). */
+  onProtocolError?: (err: Error) => void;
+}
+
+/** Refused when the store does not answer in time; the publisher (OBS) retries on its own. */
+export const DECISION_TIMEOUT_REASON = "Prism could not check the stream key in time (its database is slow or unreachable); try again shortly.";
+export const DECISION_FAILED_REASON = "Prism could not check the stream key (its database is unavailable); try again shortly.";
+
+
+/**
  * One RTMP connection to the ingest, on node-media-server's protocol engine (handshake, AMF, command
  * and media handling). It answers connect and createStream like NMS, but asks `decide` before
  * acknowledging a publish so a wrong key gets a NetStream.Publish.BadName instead of a Publish.Start
@@ -31,6 +52,13 @@ export type PublishDecision = { accept: true; sink: IngestSink } | { accept: fal
 export class IngestConnection extends Rtmp {
   private sink: IngestSink | null = null;
   private ended = false;
+  /** Messages received while the publish decision is pending (copied: the demuxer reuses its buffers). */
+  private held: ChunkMessage[] | null = null;
+  private heldBytes = 0;
+  private decisionTimer: NodeJS.Timeout | undefined;
+  private readonly decisionTimeoutMs: number;
+  private readonly maxHeldBytes: number;
+  private readonly onProtocolError: (err: Error) => void;
   private readonly demuxer: ChunkDemuxer;
   /** The one packet object NMS's handlers read each demuxed message from. */
   private readonly message: Rtmp.ParserPacket = {
@@ -44,9 +72,18 @@ export class IngestConnection extends Rtmp {
   constructor(
     private readonly socket: Socket,
     limits: ChunkLimits,
-    private readonly decide: (req: PublishRequest, connection: IngestConnection) => PublishDecision,
+    private readonly decide: Decide,
+    decision: DecisionOptions = {},
   ) {
     super();
+    this.decisionTimeoutMs = decision.decisionTimeoutMs ?? 10_000;
+    this.maxHeldBytes = decision.maxHeldBytes ?? limits.maxAllocatedBytes;
+    this.onProtocolError =
+      decision.onProtocolError ??
+      (() => {
+        this.finish("protocol error");
+        socket.destroy();
+      });
     this.demuxer = new ChunkDemuxer(limits, (message) => this.handle(message));
     this.onOutputCallback = (buffer) => {
       if (!socket.destroyed) socket.write(buffer);
@@ -58,20 +95,75 @@ export class IngestConnection extends Rtmp {
     return this.sink !== null && !this.ended;
   }
 
+  /** A publish is waiting for its decision (bounded by DecisionLimits.decisionTimeoutMs, not the handshake deadline). */
+  get deciding(): boolean {
+    return this.held !== null;
+  }
+
+  /** The connection has ended (closed, refused, timed out, unpublished): a late decision must not put it on air. */
+  get closed(): boolean {
+    return this.ended;
+  }
+
   override onPublish(message: Rtmp.InvokeMessage): void {
     const [streamKey = "", query = ""] = String(message.streamName ?? "").split("?");
-    this.streamId = this.parserPacket.header.stream_id;
+    const streamId = this.parserPacket.header.stream_id;
+    this.streamId = streamId;
     const decision = this.decide(
       { app: this.streamApp ?? "", streamKey, query, remoteAddress: this.socket.remoteAddress ?? "" },
       this,
     );
+    if (isPromise(decision)) this.awaitDecision(decision, streamId);
+    else this.apply(decision, streamId);
+  }
+
+  /**
+   * Holds the publisher while its decision is pending: the socket stops being read, and whatever was already
+   * read (media right behind the publish command) is kept in order, bounded, and replayed once accepted.
+   */
+  private awaitDecision(pending: Promise<PublishDecision>, streamId: number): void {
+    this.held = [];
+    this.heldBytes = 0;
+    this.socket.pause();
+    this.decisionTimer = setTimeout(() => settle({ accept: false, reason: DECISION_TIMEOUT_REASON }), this.decisionTimeoutMs);
+    let settled = false;
+    const settle = (decision: PublishDecision) => {
+      if (settled) {
+        // Answered after the deadline: the connection was refused meanwhile; release what was set up for it.
+        if (decision.accept) decision.sink.end("the publish was refused before its decision arrived", false);
+        return;
+      }
+      settled = true;
+      clearTimeout(this.decisionTimer);
+      const held = this.held ?? [];
+      this.held = null;
+      if (this.ended || this.socket.destroyed) {
+        if (decision.accept) decision.sink.end("publisher disconnected", false);
+        return;
+      }
+      this.apply(decision, streamId);
+      try {
+        if (decision.accept) for (const message of held) this.handle(message);
+      } catch (err) {
+        this.onProtocolError(err as Error);
+        return;
+      }
+      // Read on, also after a refusal, so the publisher's own close is seen as with a synchronous refusal.
+      this.socket.resume();
+    };
+    pending.then(settle, () => settle({ accept: false, reason: DECISION_FAILED_REASON }));
+  }
+
+  private apply(decision: PublishDecision, streamId: number): void {
     if (!decision.accept) {
-      this.sendStatusMessage(this.streamId, "error", "NetStream.Publish.BadName", decision.reason);
+      this.sendStatusMessage(streamId, "error", "NetStream.Publish.BadName", decision.reason);
+      // Ended now, not when the socket closes: a decision still in flight for it must not go on air.
+      this.finish("publish refused");
       this.socket.end();
       return;
     }
     this.sink = decision.sink;
-    this.sendStatusMessage(this.streamId, "status", "NetStream.Publish.Start", "Publishing.");
+    this.sendStatusMessage(streamId, "status", "NetStream.Publish.Start", "Publishing.");
   }
 
   override onPlay(): void {
@@ -96,6 +188,7 @@ export class IngestConnection extends Rtmp {
 
   /** One complete message, through NMS's handlers (commands, media) as if its own parser had read it. */
   private handle(message: ChunkMessage): void {
+    if (this.held) return this.hold(message);
     // Timestamp deltas add up past 32 bits when the publisher's clock wraps: keep the wire value,
     // which IngestClock unwraps (NMS's parser dropped every message after such a wrap).
     const clock = message.timestamp % 2 ** 32;
@@ -117,6 +210,14 @@ export class IngestConnection extends Rtmp {
     }
   }
 
+  private hold(message: ChunkMessage): void {
+    this.heldBytes += message.payload.length;
+    if (this.heldBytes > this.maxHeldBytes) {
+      throw new RtmpProtocolError(`sent more than ${this.maxHeldBytes} bytes before its publish was accepted`);
+    }
+    this.held!.push({ ...message, payload: Buffer.from(message.payload) });
+  }
+
   /** Drops the publisher for good, e.g. when its stream is deleted while live. */
   disconnect(reason: string): void {
     this.finish(reason, true);
@@ -127,6 +228,7 @@ export class IngestConnection extends Rtmp {
   finish(reason: string, deliberate = false): void {
     if (this.ended) return;
     this.ended = true;
+    clearTimeout(this.decisionTimer);
     this.sink?.end(reason, deliberate);
   }
 

@@ -1,13 +1,13 @@
 import net, { type Server, type Socket } from "node:net";
 import tls from "node:tls";
 import type { Logger } from "pino";
-import { IngestConnection, type PublishDecision, type PublishRequest } from "./connection.js";
+import { IngestConnection, type Decide } from "./connection.js";
 
 export interface RtmpIngestOptions {
   host: string;
   port: number;
   log: Logger;
-  decide: (req: PublishRequest, connection: IngestConnection) => PublishDecision;
+  decide: Decide;
   /** A connection must be publishing within this time (handshake + connect + publish). */
   handshakeTimeoutMs?: number;
   /** A publisher that sends nothing for this long is considered gone. */
@@ -103,12 +103,21 @@ export class RtmpIngest {
         maxChunkStreams: this.options.maxChunkStreams ?? DEFAULT_MAX_CHUNK_STREAMS,
       },
       this.options.decide,
+      // A decision from a networked store gets the handshake's deadline again, counted from the publish.
+      {
+        decisionTimeoutMs: handshakeTimeoutMs,
+        onProtocolError: (err) => {
+          log.warn({ peer, reason: err.message }, "RTMP protocol error; closing connection");
+          connection.finish("protocol error");
+          socket.destroy();
+        },
+      },
     );
     let first = true;
 
     // Until the peer is publishing it gets a short deadline; after, only a stalled publisher is cut.
     const handshakeTimer = setTimeout(() => {
-      if (!connection.publishing) {
+      if (!connection.publishing && !connection.deciding) {
         log.debug({ peer }, "RTMP connection did not start publishing in time; closing");
         socket.destroy();
       }

@@ -34,8 +34,14 @@ export interface FlvRecordingOptions {
   dropped?(reason: string): void;
 }
 
-/** The gap at a skipped slate: one frame at 30 fps rounded up, as the hub leaves at a switch. */
-const JOIN_GAP_MS = 34;
+/** A track's frame interval until two of its frames have been seen (25 fps video, AAC at 44.1 kHz). */
+const DEFAULT_INTERVAL_MS: Record<"video" | "audio", number> = { video: 40, audio: 23 };
+
+/** Where a track stands on the recording's timeline: its last frame's time and the interval before it. */
+interface TrackClock {
+  last: number | null;
+  interval: number;
+}
 
 /**
  * One broadcast session written to disk as FLV as it happens, a tag at a time: whatever a crash
@@ -57,6 +63,7 @@ export class FlvRecording implements HubReader {
   private lastSync = Date.now();
   private base: number | null = null;
   private lastDts = 0;
+  private readonly tracks: Record<"video" | "audio", TrackClock> = { video: { last: null, interval: DEFAULT_INTERVAL_MS.video }, audio: { last: null, interval: DEFAULT_INTERVAL_MS.audio } };
   private skippedSlate = false;
   private awaitingKeyframe = false;
   private hasVideo = false;
@@ -106,6 +113,7 @@ export class FlvRecording implements HubReader {
     this.awaitingKeyframe = false;
     if (this.queuedBytes > this.options.queueLimitBytes) return this.drop("the disk is not keeping up");
     const dts = this.timeOf(frame);
+    if (dts === null) return;
     if (frame.kind === "video" && frame.isKeyframe) this.keyframes.push({ sec: dts / 1000, offset: this.enqueuedBytes, headers: [...this.headers.values()] });
     this.enqueue(flvTag({ ...frame, dts }), dts);
   }
@@ -165,18 +173,31 @@ export class FlvRecording implements HubReader {
   }
 
   /**
-   * The hub's time made relative to the recording's first frame. After a skipped slate the
-   * publisher's return follows one frame after what was last recorded, so the recording is one
-   * continuous timeline without the hole the slate filled.
+   * The hub's time made relative to the recording's first frame, or null for a frame left out at a join. After a
+   * skipped slate the publisher's return is placed on the recording's frame grid: its first picture one video
+   * interval after the last recorded one (a shorter gap puts two pictures in one frame slot for a reader that
+   * counts in frames, such as ffmpeg at 1/25 s), so the recording is one continuous timeline without the hole the
+   * slate filled. Audio that comes back before that picture, or overlaps audio already recorded, is left out
+   * (a few milliseconds).
    */
-  private timeOf(frame: EncodedFrame): number {
+  private timeOf(frame: EncodedFrame): number | null {
     if (this.base === null) this.base = frame.dts;
+    const kind = frame.kind === "video" ? "video" : "audio";
+    const track = this.tracks[kind];
     if (this.skippedSlate) {
+      if (kind === "audio" && this.hasVideo) return null;
       this.skippedSlate = false;
-      const shift = frame.dts - this.base - (this.lastDts + JOIN_GAP_MS);
+      const joinAt = (track.last ?? this.lastDts) + track.interval;
+      const shift = frame.dts - this.base - joinAt;
       if (shift > 0) this.base += shift;
     }
     const dts = Math.max(0, frame.dts - this.base);
+    if (track.last !== null) {
+      // Audio from before the join that the shift put under what is recorded: a few ms, left out.
+      if (kind === "audio" && dts <= track.last) return null;
+      if (dts > track.last) track.interval = Math.min(dts - track.last, 1000);
+    }
+    track.last = dts;
     this.lastDts = Math.max(this.lastDts, dts);
     return dts;
   }

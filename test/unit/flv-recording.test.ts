@@ -62,7 +62,36 @@ describe("FlvRecording (a hub reader writing FLV)", () => {
     recording.frame(frame("video", 5_620, 100, { key: true }));
     recording.frame(frame("video", 5_660, 100));
     await recording.finish();
-    expect(tags(file).map((t) => t.ts)).toEqual([0, 40, 40, 74, 114]);
+    // The frame grid goes on: a shorter join put two pictures in one 1/25 s slot, which ffmpeg refuses to mux.
+    expect(tags(file).map((t) => t.ts)).toEqual([0, 40, 40, 80, 120]);
+  });
+
+  it("without the slate, joins audio and video so that each track only moves forward, whichever comes back first", async () => {
+    const dir = await makeTempDir("flv-rec-");
+    const file = join(dir, "r.flv");
+    let source: SourceId = "primary";
+    const recording = new FlvRecording({ file, includeSlate: false, source: () => source, queueLimitBytes: 1 << 20 });
+    for (let i = 0; i < 10; i++) {
+      recording.frame(frame("video", 1000 + i * 40, 100, { key: i === 0 }));
+      recording.frame(frame("audio", 1010 + i * 23, 20));
+    }
+    source = "slate";
+    recording.frame(frame("video", 1400, 50, { key: true }));
+    source = "primary";
+    // Back from the slate: audio first, and video 100 ms earlier than that audio on the hub's timeline.
+    recording.frame(frame("audio", 6100, 20));
+    recording.frame(frame("audio", 6123, 20));
+    recording.frame(frame("video", 6000, 100, { key: true }));
+    recording.frame(frame("audio", 6146, 20));
+    recording.frame(frame("video", 6040, 100));
+    await recording.finish();
+    const written = tags(file);
+    const video = written.filter((t) => t.type === 9).map((t) => t.ts);
+    const audio = written.filter((t) => t.type === 8).map((t) => t.ts);
+    expect(video).toEqual([0, 40, 80, 120, 160, 200, 240, 280, 320, 360, 400, 440]);
+    expect(audio.every((ts, i) => i === 0 || ts > audio[i - 1]!)).toBe(true);
+    // The audio that came back before the first picture is left out; the rest keeps its place beside the video.
+    expect(audio.slice(10)).toEqual([400 + 146]);
   });
 
   it("pauses and resumes at a keyframe", async () => {

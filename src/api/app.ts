@@ -7,6 +7,7 @@ import { createAuthenticator, requireToken, requiredScope, type AuthEnv } from "
 import { limitPerToken } from "./rate-limit.js";
 import { limitBody, requireJsonBody } from "./body-guards.js";
 import { allowedMethods } from "./method-not-allowed.js";
+import { clusterRouting, unlessForwarded } from "./cluster-routing.js";
 import { observeRequests } from "./observe.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { ACTIONS_PREFIX, API_PREFIX, OAUTH_CALLBACK_DOC_PATH, OPENAPI_PATH, isOAuthCallback, isUnder } from "./paths.js";
@@ -96,12 +97,16 @@ export function createApi(
   app.use("*", onlyMethods(["POST", "PUT", "PATCH", "DELETE"], only(smallBody, limitBody(deps.http.maxBodyBytes))));
   // Action URLs carry their own token: registered before the Bearer-token middleware so they work
   // whatever that middleware becomes.
+  // In a cluster, requests only a live stream's owner can serve go there (routeStreamsThrough); inert on one node.
+  const toOwner = clusterRouting(app, { actionTokenStream: async (token) => (await deps.automation.actionTokens.findByToken(token))?.streamId });
+  app.use(`${ACTIONS_PREFIX}/*`, toOwner.actions);
   app.route(API_PREFIX, actionRoutes(deps));
   app.use(`${API_PREFIX}/*`, guarded);
   app.use(METRICS_PATH, guarded);
-  app.use(`${API_PREFIX}/*`, only(needsToken, rateLimit.middleware));
+  app.use(`${API_PREFIX}/*`, only(needsToken, unlessForwarded(rateLimit.middleware)));
   app.use(METRICS_PATH, only(needsToken, rateLimit.middleware));
   app.use(`${API_PREFIX}/*`, only((path) => !isUnder(path, ACTIONS_PREFIX) && smallBody(path), requireJsonBody()));
+  app.use(`${API_PREFIX}/*`, toOwner.streams);
 
   app.route(API_PREFIX, streamRoutes(deps));
   app.route(API_PREFIX, destinationRoutes(deps));

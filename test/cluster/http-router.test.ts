@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { routeStreamsThrough, answerForwarded } from "../../src/api/cluster-routing.js";
+import { routeStreamsThrough, answerForwarded, OWNER_BOUND_ROUTES } from "../../src/api/cluster-routing.js";
 import { NodeRequests } from "../../src/cluster/forward.js";
 import { HttpForwarder } from "../../src/cluster/http-forward.js";
 import { NatsLink } from "../../src/cluster/nats.js";
@@ -22,6 +22,8 @@ let linkB: NatsLink;
 const stops: Array<() => void> = [];
 /** The test's ownership: stream id → node id. */
 const owners = new Map<string, string>();
+/** Streams whose health snapshot node A holds fresh (the mirror's view, in the service). */
+const freshHealth = new Set<string>();
 /** A named token, stored in the shared database: valid on both nodes (the admin tokens differ per node). */
 let shared: string;
 let streamId: string;
@@ -44,6 +46,7 @@ beforeAll(async () => {
       nodeId,
       ownerOf: async (id) => owners.get(id) ?? null,
       forward: (owner, request) => forwarder.forward(owner, request),
+      hasFreshHealth: (id) => nodeId === "node-a" && freshHealth.has(id),
     });
   }
   await linkA.nc.flush();
@@ -144,6 +147,30 @@ describe("owner-bound requests go to the node the stream is live on", () => {
     const listBefore = servedByB("/api/v1/streams/:id/chat-blocks");
     expect((await a.api("GET", `/api/v1/streams/${streamId}/chat-blocks`, undefined, as(shared))).status).toBe(200);
     expect(servedByB("/api/v1/streams/:id/chat-blocks")).toBe(listBefore);
+  });
+});
+
+describe("which requests are owner-bound", () => {
+  it("names only routes the API has (a renamed route would silently stop being forwarded)", () => {
+    const routes = b.prism.httpApp.routes.filter((r) => r.method !== "ALL").map((r) => ({ method: r.method, path: r.path.replace(/:[A-Za-z]+/g, "abc-123") }));
+    for (const bound of OWNER_BOUND_ROUTES) {
+      expect(routes.some((r) => r.method === bound.method && bound.pattern.test(r.path)), String(bound.pattern)).toBe(true);
+    }
+  });
+
+  it("asks the owner for a stream's health only while this node has no fresh snapshot of it", async () => {
+    const route = "/api/v1/streams/:id/health";
+    const before = servedByB(route);
+    const forwarded = await a.api("GET", `/api/v1/streams/${streamId}/health`, undefined, as(shared));
+    expect(forwarded.status).toBe(200);
+    expect(servedByB(route)).toBe(before + 1);
+    freshHealth.add(streamId);
+    try {
+      expect((await a.api("GET", `/api/v1/streams/${streamId}/health`, undefined, as(shared))).status).toBe(200);
+      expect(servedByB(route)).toBe(before + 1);
+    } finally {
+      freshHealth.delete(streamId);
+    }
   });
 });
 

@@ -191,6 +191,19 @@ describe("the owner checks the credentials again", () => {
     expect(servedByB("/api/v1/streams/:id/comments")).toBe(before);
   });
 
+  it("does not count a forwarded request against the owner's rate limit (the node called counted it)", async () => {
+    const c = await startTestPrism({ env: { PRISM_DATABASE_URL: database.url, PRISM_SECRET: SECRET, PRISM_API_RATE_LIMIT: "2" } });
+    try {
+      const request = { method: "GET", path: `/api/v1/streams/${streamId}/health/history`, query: "", headers: { authorization: `Bearer ${shared}` }, body: null };
+      for (let i = 0; i < 4; i++) expect((await answerForwarded(c.prism.httpApp, request)).status).toBe(200);
+      const direct = [];
+      for (let i = 0; i < 3; i++) direct.push((await c.api("GET", request.path, undefined, as(shared))).status);
+      expect(direct).toEqual([200, 200, 429]);
+    } finally {
+      await c.stop();
+    }
+  });
+
   it("refuses a forwarded request for a route that is not owner-bound", async () => {
     const answer = await answerForwarded(b.prism.httpApp, { method: "POST", path: "/api/v1/tokens", query: "", headers: { authorization: `Bearer ${shared}`, "content-type": "application/json" }, body: Buffer.from('{"name":"x","scopes":["admin"]}').toString("base64") });
     expect(answer.status).toBe(400);

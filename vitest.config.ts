@@ -33,6 +33,12 @@ const SQLITE_ONLY = [
   // Reads token rows and the raw prism.sqlite bytes to prove tokens are stored hashed.
   "test/api/tokens.test.ts",
 ];
+/**
+ * Suites that need a PostgreSQL server and run in the postgres project only: several Prisms on one shared database
+ * (the cluster's API router), or a Prism on a server of its own that the test stops and starts.
+ */
+const POSTGRES_ONLY = ["test/cluster/http-router.test.ts", "test/api/store-down.test.ts"];
+
 export default defineConfig({
   test: {
     // End-to-end files run real ffmpeg encoders; one file at a time keeps a 2-core machine honest.
@@ -45,14 +51,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "sqlite", sequence: { groupOrder: 0 }, include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, "test/store/**"] },
+        test: { name: "sqlite", sequence: { groupOrder: 0 }, include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, "test/store/**", ...POSTGRES_ONLY] },
       },
       {
         extends: true,
         // Its own group (sequence.groupOrder): never run beside the sqlite project, so still one file at a time.
         test: {
           name: "postgres",
-          include: ["test/store/**/*.test.ts", "test/api/**/*.test.ts", ...ON_POSTGRES_TOO],
+          include: ["test/store/**/*.test.ts", "test/api/**/*.test.ts", ...ON_POSTGRES_TOO, ...POSTGRES_ONLY],
           exclude: [...configDefaults.exclude, ...SQLITE_ONLY],
           env: { PRISM_TEST_DATABASE: "postgres" },
           globalSetup: ["test/support/pg-global.ts"],

@@ -9,6 +9,8 @@ import type { Config } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 import { EventBus } from "./bus.js";
 import { openStore } from "./db/open-store.js";
+import { NodeDrain } from "./core/node-drain.js";
+import { storeProbe } from "./api/readiness.js";
 import type { SqliteRepos, Store, StreamsStore } from "./db/store.js";
 import type { Destination } from "./db/destinations-repo.js";
 import { SecretBox } from "./secrets/secret-box.js";
@@ -61,6 +63,8 @@ export interface Prism {
   /** The event bus, for tests that stand in for producers that do not exist yet (chat, OAuth). */
   bus: EventBus;
   log: Logger;
+  /** Starts draining (SIGTERM in a cluster): /healthz answers 503 { draining: true } from now on. */
+  drain(): void;
   stop(): Promise<void>;
 }
 
@@ -127,6 +131,8 @@ export async function startPrism(
 
   const box = new SecretBox(masterSecret);
   const database = await openStore({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, box, log: log.child({ component: "store" }) });
+  // Draining (SIGTERM in a cluster): /healthz fails so the balancer sends new work elsewhere.
+  const drain = new NodeDrain();
   // On SQLite the relay reads the synchronous repositories (a publish is decided on the spot); on PostgreSQL it waits.
   const { store, sqlite: repos } = database;
   const keyed = await store.streams.fillMissingBackupKeys();
@@ -243,6 +249,7 @@ export async function startPrism(
     preview.observe(previewMetrics(metrics.registry, () => preview.viewerCounts()));
     preview.start();
     const api = createApi({
+      readiness: { storeUp: storeProbe(database.ping), draining: () => drain.draining },
       platformHealth(streamId, destination) {
         const usage = accounts.usage(destination);
         const destinationId = destination.id;
@@ -333,6 +340,7 @@ export async function startPrism(
       media: media.player,
       bus,
       log,
+      drain: () => void drain.start(),
       stop: () =>
         (stopping ??= (async () => {
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -2,11 +2,13 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ApiDeps } from "./deps.js";
-import { ApiError, errorBody } from "./errors.js";
+import { ApiError, errorBody, storeUnavailable } from "./errors.js";
 import { createAuthenticator, requireToken, requiredScope, type AuthEnv } from "./auth.js";
 import { limitPerToken } from "./rate-limit.js";
 import { limitBody, requireJsonBody } from "./body-guards.js";
 import { allowedMethods } from "./method-not-allowed.js";
+import { clusterRouting, unlessForwarded } from "./cluster-routing.js";
+import type { NodeReadiness } from "./readiness.js";
 import { observeRequests } from "./observe.js";
 import { buildOpenApiDocument } from "./openapi.js";
 import { ACTIONS_PREFIX, API_PREFIX, OAUTH_CALLBACK_DOC_PATH, OPENAPI_PATH, isOAuthCallback, isUnder } from "./paths.js";
@@ -70,6 +72,8 @@ export function createApi(
     publicUrl: () => string;
     /** What platforms' own routes need (routes/platforms.ts). */
     platforms: Parameters<typeof mountPlatformRoutes>[1];
+    /** What /healthz checks beyond the process answering (absent: always ready). */
+    readiness?: NodeReadiness;
   },
 ): Api {
   const app = new OpenAPIHono<AuthEnv>();
@@ -96,12 +100,16 @@ export function createApi(
   app.use("*", onlyMethods(["POST", "PUT", "PATCH", "DELETE"], only(smallBody, limitBody(deps.http.maxBodyBytes))));
   // Action URLs carry their own token: registered before the Bearer-token middleware so they work
   // whatever that middleware becomes.
+  // In a cluster, requests only a live stream's owner can serve go there (routeStreamsThrough); inert on one node.
+  const toOwner = clusterRouting(app, { actionTokenStream: async (token) => (await deps.automation.actionTokens.findByToken(token))?.streamId });
+  app.use(`${ACTIONS_PREFIX}/*`, toOwner.actions);
   app.route(API_PREFIX, actionRoutes(deps));
   app.use(`${API_PREFIX}/*`, guarded);
   app.use(METRICS_PATH, guarded);
-  app.use(`${API_PREFIX}/*`, only(needsToken, rateLimit.middleware));
+  app.use(`${API_PREFIX}/*`, only(needsToken, unlessForwarded(rateLimit.middleware)));
   app.use(METRICS_PATH, only(needsToken, rateLimit.middleware));
   app.use(`${API_PREFIX}/*`, only((path) => !isUnder(path, ACTIONS_PREFIX) && smallBody(path), requireJsonBody()));
+  app.use(`${API_PREFIX}/*`, toOwner.streams);
 
   app.route(API_PREFIX, streamRoutes(deps));
   app.route(API_PREFIX, destinationRoutes(deps));
@@ -125,7 +133,7 @@ export function createApi(
   app.route(API_PREFIX, sessionRoutes({ streams: deps.streams, sessions: deps.sessions }));
   // The overlay's token is its own credential (read-only, one stream), outside the Bearer-guarded prefix.
   app.route("/", overlayRoutes({ comments: deps.comments }));
-  app.route("/", operationsRoutes(deps.metrics));
+  app.route("/", operationsRoutes(deps.metrics, deps.readiness));
   // The dashboard (issue #9): its page and assets are public; its login turns a token into the cookie session above.
   app.use("*", dashboard({ auth: authenticator, sessions }));
   let document: Record<string, unknown> | undefined;
@@ -152,6 +160,12 @@ export function createApi(
             ? "Send the request body as JSON with the header 'Content-Type: application/json'."
             : err.message || "Request refused.";
       return c.json(errorBody(httpCode(err.status), message), err.status);
+    }
+    const storeDown = storeUnavailable(err);
+    if (storeDown) {
+      // Not the driver's message: drizzle's names the query and its parameters.
+      deps.log.warn({ method: c.req.method, detail: storeDown.message }, "API request refused: the store is unreachable");
+      return c.json(errorBody(storeDown.code, storeDown.message), storeDown.status, { "Retry-After": "5" });
     }
     // The details go to the log only: no stack trace or internal message ever reaches a client.
     deps.log.error({ err, method: c.req.method, path: isUnder(c.req.path, ACTIONS_PREFIX) ? ACTIONS_PREFIX : c.req.path }, "API request failed");

@@ -9,6 +9,8 @@ export interface OpenedStore {
   /** The synchronous repositories under a SQLite store, for the few paths that must not wait; absent on PostgreSQL. */
   sqlite: SqliteRepos | undefined;
   close: () => Promise<void>;
+  /** A trivial query (health checks): rejects while the database cannot be reached. */
+  ping: () => Promise<void>;
 }
 
 export interface StoreOptions {
@@ -28,10 +30,10 @@ export async function openStore(options: StoreOptions): Promise<OpenedStore> {
   if (options.databaseUrl === undefined) {
     const database = openDatabase(join(options.dataDir, "prism.sqlite"));
     const repos = sqliteRepos(database.db, options.box);
-    return { store: sqliteStore(repos), sqlite: repos, close: async () => database.close() };
+    return { store: sqliteStore(repos), sqlite: repos, close: async () => database.close(), ping: async () => {} };
   }
   const { openPostgres } = await import("./pg/client.js");
   const { pgStore } = await import("./pg/store.js");
   const pg = await openPostgres(options.databaseUrl, options.log ? { log: options.log } : {});
-  return { store: pgStore(pg.db, options.box), sqlite: undefined, close: pg.close };
+  return { store: pgStore(pg.db, options.box), sqlite: undefined, close: pg.close, ping: async () => void (await pg.pool.query("SELECT 1")) };
 }

@@ -1,22 +1,51 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Metrics } from "../../metrics/metrics.js";
 import { newRouter } from "../router.js";
+import { alwaysReady, type NodeReadiness } from "../readiness.js";
 
 export const METRICS_PATH = "/metrics";
 export const HEALTHZ_PATH = "/healthz";
 
-/** What operators point tools at: a liveness probe and Prometheus metrics. */
-export function operationsRoutes(metrics: Metrics) {
+const NotReadySchema = z
+  .object({
+    ok: z.literal(false),
+    store: z.enum(["up", "down"]).openapi({ description: "down: the database did not answer a trivial query (within 2 s)" }),
+    draining: z.boolean().openapi({ description: "true: the node is shutting down and takes no new publishers" }),
+    message: z.string(),
+  })
+  .openapi("NotReady");
+
+/** What operators point tools at: a health probe (also the load balancer's check) and Prometheus metrics. */
+export function operationsRoutes(metrics: Metrics, readiness: NodeReadiness = alwaysReady) {
   const app = newRouter();
 
   app.openapi(
     createRoute({
       method: "get",
       path: HEALTHZ_PATH,
-      summary: "Liveness probe (no token needed)",
-      responses: { 200: { description: "Prism is up", content: { "application/json": { schema: z.object({ ok: z.literal(true) }).openapi({ example: { ok: true } }) } } } },
+      summary: "Health probe for load balancers (no token needed): 503 while the database is unreachable or the node drains",
+      responses: {
+        200: { description: "Prism is up and takes new work", content: { "application/json": { schema: z.object({ ok: z.literal(true) }).openapi({ example: { ok: true } }) } } },
+        503: {
+          description: "Up, but send new publishers and requests elsewhere: its database is unreachable, or it is shutting down (live streams go on)",
+          content: {
+            "application/json": {
+              schema: NotReadySchema,
+              example: { ok: false, store: "down", draining: false, message: "The database is unreachable: writes fail with 503 store_unavailable until it is back; live streams keep flowing." },
+            },
+          },
+        },
+      },
     }),
-    (c) => c.json({ ok: true as const }, 200),
+    async (c) => {
+      const draining = readiness.draining();
+      const store = (await readiness.storeUp()) ? ("up" as const) : ("down" as const);
+      if (!draining && store === "up") return c.json({ ok: true as const }, 200);
+      const message = draining
+        ? "This node is shutting down: it takes no new publishers; live streams end or move to another node."
+        : "The database is unreachable: writes fail with 503 store_unavailable until it is back; live streams keep flowing.";
+      return c.json({ ok: false as const, store, draining, message }, 503);
+    },
   );
 
   app.openapi(

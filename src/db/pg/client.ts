@@ -59,6 +59,9 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     connectionString: url,
     connectionTimeoutMillis,
     statement_timeout: options.statementTimeoutMs ?? 15_000,
+    // The client-side bound: a server that froze (no answers, connection still open) never cancels a statement
+    // itself, and a request would wait forever; this fails it (then mapped to 503 store_unavailable).
+    query_timeout: (options.statementTimeoutMs ?? 15_000) + 5_000,
     idle_in_transaction_session_timeout: 60_000,
     max: options.max ?? 10,
     application_name: "prism",

@@ -37,6 +37,8 @@ export class DeliveryWorker {
   private ticking: Promise<void> | null = null;
   private tickAgain = false;
   private timer: NodeJS.Timeout | null = null;
+  /** This node's claims from before its start are given back first: no look at the outbox happens until then. */
+  private released: Promise<void> = Promise.resolve();
   /** Set once metrics exist (they are created after the worker). */
   observer: DeliveryObserver | null = null;
 
@@ -51,7 +53,9 @@ export class DeliveryWorker {
   start(): void {
     this.running = true;
     // Claims this node held when it last stopped or died are stale: their requests ended with that process.
-    void this.release().then(() => this.nudge());
+    // Released before any look, or the release could take back a claim this start has just made.
+    this.released = this.release();
+    void this.released.then(() => this.nudge());
   }
 
   /** Something became due (a new event, a redeliver): look at the outbox soon, off the caller's stack. */
@@ -109,7 +113,7 @@ export class DeliveryWorker {
       this.tickAgain = true;
       return;
     }
-    this.ticking = this.look();
+    this.ticking = this.released.then(() => this.look());
     await this.ticking;
     this.ticking = null;
     if (this.tickAgain) {

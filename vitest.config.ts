@@ -19,6 +19,9 @@ const ON_POSTGRES_TOO = [
   "test/recordings/{cli,crash,disk,recording,retention}.test.ts",
 ];
 
+/** Suites about several Prism processes sharing one PostgreSQL (issue #21): nothing to run on a SQLite file. */
+const POSTGRES_ONLY = ["test/webhooks/outbox-claim.test.ts", "test/oauth/refresh-lock.test.ts", "test/schedule/two-schedulers.test.ts"];
+
 /**
  * Suites of the API that stay SQLite-only, and why: each opens <dataDir>/prism.sqlite with better-sqlite3 to look
  * at or age rows, or is about the SQLite file itself.

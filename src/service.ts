@@ -146,6 +146,7 @@ export async function startPrism(
     log: log.child({ component: "webhooks" }),
     // Read only once the relay runs (a destination.failed comes after a destination.state from it).
     destinationError: (streamId, destinationId) => relay.outputHealth(streamId, destinationId)?.lastError,
+    node: config.cluster?.nodeId,
   });
   automation.start();
   // The API's address is known once it listens; PRISM_PUBLIC_URL wins when set.

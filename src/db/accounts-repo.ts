@@ -34,12 +34,42 @@ export interface TokenSet {
   scopes: string[];
 }
 
+/**
+ * A refresh run under an account's refresh lock: given the account as stored now (after any refresh that held
+ * the lock before), it answers the tokens to save, or null to keep the stored ones (someone refreshed already).
+ */
+export type LockedRefresh = (current: Account) => Promise<TokenSet | null>;
+
 /** Linked platform accounts, their access and refresh tokens encrypted at rest. */
 export class AccountsRepo {
+  /** The refresh running (or last queued) per account: one SQLite file serves one process, so this is the lock. */
+  private readonly refreshing = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly db: Db,
     private readonly box: SecretBox,
   ) {}
+
+  /**
+   * Runs `refresh` as the account's only refresher (platforms that rotate refresh tokens, X and Kick, refuse
+   * the older one, so two refreshes at once would lock the account out) and saves what it answers. Resolves to
+   * the account afterwards, undefined when it is gone; a throw of `refresh` saves nothing and rejects.
+   */
+  withRefreshLock(id: string, refresh: LockedRefresh): Promise<Account | undefined> {
+    const before = this.refreshing.get(id) ?? Promise.resolve();
+    const run = before.then(async () => {
+      const current = this.get(id);
+      if (!current) return undefined;
+      const tokens = await refresh(current);
+      return tokens ? this.saveTokens(id, tokens) : current;
+    });
+    const settled = run.catch(() => {});
+    this.refreshing.set(id, settled);
+    void settled.then(() => {
+      if (this.refreshing.get(id) === settled) this.refreshing.delete(id);
+    });
+    return run;
+  }
 
   /** Stores a freshly linked account; linking the same platform user again updates it (same id). */
   link(input: { platform: string; platformUserId: string; displayName: string } & TokenSet): Account {

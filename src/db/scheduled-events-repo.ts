@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { scheduledEventAnnouncements, scheduledEvents, type AnnouncementRow, type ScheduledEventRow } from "./schema/index.js";
 
@@ -106,6 +106,16 @@ export function scheduledEventPatchColumns(patch: ScheduledEventPatch): Partial<
   return set;
 }
 
+export interface TransitionGuard {
+  /** Only while event.starting_soon has not gone out (soonSentAt is null). */
+  soonNotSent?: boolean;
+}
+
+/** The row a transition may move: that id, still in `from`. */
+function transitionFrom(id: string, from: EventStatus, guard: TransitionGuard): SQL | undefined {
+  return and(eq(scheduledEvents.id, id), eq(scheduledEvents.status, from), guard.soonNotSent ? isNull(scheduledEvents.soonSentAt) : undefined);
+}
+
 /** Scheduled events and what each platform answered when they were announced. */
 export class ScheduledEventsRepo {
   constructor(private readonly db: Db) {}
@@ -140,6 +150,16 @@ export class ScheduledEventsRepo {
   update(id: string, patch: ScheduledEventPatch): ScheduledEvent | undefined {
     this.db.update(scheduledEvents).set(scheduledEventPatchColumns(patch)).where(eq(scheduledEvents.id, id)).run();
     return this.get(id);
+  }
+
+  /**
+   * Compare-and-set, the one write of a scheduler's transition: applies `patch` only while the event is still
+   * `from` (with `soonNotSent`, also only while event.starting_soon has not gone out). Answers the updated event,
+   * or undefined when it was no longer so: another scheduler (another node's) moved it first, or it is gone.
+   */
+  transition(id: string, from: EventStatus, patch: ScheduledEventPatch, guard: TransitionGuard = {}): ScheduledEvent | undefined {
+    const row = this.db.update(scheduledEvents).set(scheduledEventPatchColumns(patch)).where(transitionFrom(id, from, guard)).returning().get();
+    return row && toEvent(row);
   }
 
   announcements(eventId: string): Announcement[] {

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { and, asc, count, desc, eq, inArray, isNotNull, lt, lte, min, notInArray } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, inArray, isNotNull, lt, lte, min, notInArray } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { events, webhookAttempts, webhookDeliveries, webhookSubscriptions, type WebhookAttemptRow, type WebhookDeliveryRow } from "./schema/index.js";
 import type { StoredEvent } from "./events-repo.js";
@@ -37,6 +37,18 @@ export type AttemptOutcome =
   | { status: "delivered" }
   | { status: "pending"; nextAttemptAt: Date }
   | { status: "dead" };
+
+/** A delivery worker asking for work (see claimDue). */
+export interface DeliveryClaim {
+  /** Who claims: the node's id, stable across its restarts (see releaseClaims). */
+  worker: string;
+  now: Date;
+  /** Until when the claimed rows are this worker's; past it, another worker sends them again. */
+  until: Date;
+  /** Subscriptions this worker is busy with outside the outbox (a test-fire being sent). */
+  busy: string[];
+  limit: number;
+}
 
 /** The webhook outbox and its delivery log. */
 export class WebhookDeliveriesRepo {
@@ -76,40 +88,66 @@ export class WebhookDeliveriesRepo {
   }
 
   /**
-   * The oldest due delivery of each of up to `limit` subscriptions, skipping `busy` ones: one row per
-   * receiver, so a receiver with a long backlog (or a slow one) never crowds the others out.
+   * Claims for `worker`, until `until`, the oldest due delivery of each of up to `limit` subscriptions that no
+   * worker is sending to now and that are not `busy` here: one row per receiver, so a receiver with a long
+   * backlog (or a slow one) never crowds the others out, and one in flight per subscription cluster-wide, so each
+   * receiver gets its events in order. A claim whose `claimUntil` passed (its worker died) no longer counts.
+   * One SQLite file serves one process, whose synchronous transactions are serial: no lock is needed here.
    */
-  nextPerSubscription(now: Date, busy: string[], limit: number): Delivery[] {
-    const due = and(eq(webhookDeliveries.status, "pending"), lte(webhookDeliveries.nextAttemptAt, now.getTime()));
-    const heads = this.db
-      .select({ subscriptionId: webhookDeliveries.subscriptionId, dueAt: min(webhookDeliveries.nextAttemptAt) })
-      .from(webhookDeliveries)
-      .where(busy.length > 0 ? and(due, notInArray(webhookDeliveries.subscriptionId, busy)) : due)
-      .groupBy(webhookDeliveries.subscriptionId)
-      .orderBy(asc(min(webhookDeliveries.nextAttemptAt)))
-      .limit(limit)
-      .all();
-    return heads.flatMap(({ subscriptionId }) => {
-      const row = this.db
-        .select()
+  claimDue(claim: DeliveryClaim): Delivery[] {
+    const now = claim.now.getTime();
+    return this.db.transaction((tx) => {
+      const taken = [...claim.busy, ...claimedSubscriptions(tx, now)];
+      const due = and(eq(webhookDeliveries.status, "pending"), lte(webhookDeliveries.nextAttemptAt, now));
+      const heads = tx
+        .select({ subscriptionId: webhookDeliveries.subscriptionId })
         .from(webhookDeliveries)
-        .where(and(due, eq(webhookDeliveries.subscriptionId, subscriptionId)))
-        .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.createdAt))
-        .limit(1)
-        .get();
-      return row ? [toDelivery(row)] : [];
+        .where(taken.length > 0 ? and(due, notInArray(webhookDeliveries.subscriptionId, taken)) : due)
+        .groupBy(webhookDeliveries.subscriptionId)
+        .orderBy(asc(min(webhookDeliveries.nextAttemptAt)), asc(webhookDeliveries.subscriptionId))
+        .limit(claim.limit)
+        .all();
+      return heads.flatMap(({ subscriptionId }) => {
+        const head = tx
+          .select({ id: webhookDeliveries.id })
+          .from(webhookDeliveries)
+          .where(and(due, eq(webhookDeliveries.subscriptionId, subscriptionId)))
+          .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.createdAt), asc(webhookDeliveries.id))
+          .limit(1)
+          .get();
+        if (!head) return [];
+        const row = tx.update(webhookDeliveries).set(claimColumns(claim)).where(eq(webhookDeliveries.id, head.id)).returning().get();
+        return row ? [toDelivery(row)] : [];
+      });
     });
   }
 
-  /** When the earliest pending delivery outside `busy` subscriptions is due; null when none is waiting. */
-  nextDueAt(busy: string[]): Date | null {
+  /**
+   * When the worker should look again, outside `busy` subscriptions: the earliest pending delivery of a
+   * subscription nobody is sending to, or the earliest moment another worker's claim lapses (its worker
+   * usually finishes first and sends the subscription's next rows itself). Null when nothing is waiting.
+   */
+  nextDueAt(now: Date, busy: string[]): Date | null {
+    const at = now.getTime();
+    const taken = [...busy, ...claimedSubscriptions(this.db, at)];
     const waiting = and(eq(webhookDeliveries.status, "pending"), isNotNull(webhookDeliveries.nextAttemptAt));
-    const row = this.db
+    const due = this.db
       .select({ at: min(webhookDeliveries.nextAttemptAt) })
       .from(webhookDeliveries)
-      .where(busy.length > 0 ? and(waiting, notInArray(webhookDeliveries.subscriptionId, busy)) : waiting)
-      .get();
-    return row?.at == null ? null : new Date(row.at);
+      .where(taken.length > 0 ? and(waiting, notInArray(webhookDeliveries.subscriptionId, taken)) : waiting)
+      .get()?.at;
+    const claimed = gt(webhookDeliveries.claimUntil, at);
+    const lapse = this.db
+      .select({ at: min(webhookDeliveries.claimUntil) })
+      .from(webhookDeliveries)
+      .where(busy.length > 0 ? and(claimed, notInArray(webhookDeliveries.subscriptionId, busy)) : claimed)
+      .get()?.at;
+    return earliest(due, lapse);
+  }
+
+  /** Gives back every claim `worker` holds (it stopped, or it starts again after dying): those rows are due again at once. */
+  releaseClaims(worker: string): number {
+    return this.db.update(webhookDeliveries).set(RELEASED).where(eq(webhookDeliveries.claimedBy, worker)).run().changes;
   }
 
   countPending(): number {
@@ -187,7 +225,29 @@ export class WebhookDeliveriesRepo {
   }
 }
 
+/** Subscriptions some worker is sending to now (an unexpired claim). */
+function claimedSubscriptions(db: Pick<Db, "selectDistinct">, now: number): string[] {
+  return db
+    .selectDistinct({ id: webhookDeliveries.subscriptionId })
+    .from(webhookDeliveries)
+    .where(gt(webhookDeliveries.claimUntil, now))
+    .all()
+    .map((r) => r.id);
+}
+
 /** Row builders and mappers below are shared with pg/webhook-deliveries-repo.ts. */
+export const RELEASED = { claimedBy: null, claimUntil: null };
+
+export function claimColumns(claim: DeliveryClaim) {
+  return { claimedBy: claim.worker, claimUntil: claim.until.getTime() };
+}
+
+/** The earlier of two optional instants. */
+export function earliest(a: number | null | undefined, b: number | null | undefined): Date | null {
+  const times = [a, b].filter((t): t is number => t != null);
+  return times.length === 0 ? null : new Date(Math.min(...times));
+}
+
 export function pendingDeliveryRows(event: StoredEvent, payload: string, subscriptionIds: string[], giveUpAt: Date) {
   const now = event.createdAt.getTime();
   return subscriptionIds.map((subscriptionId) => ({
@@ -223,6 +283,8 @@ export function testDeliveryRow(subscriptionId: string, eventId: string, eventTy
     deliveredAt: null,
     createdAt: now,
     updatedAt: now,
+    claimedBy: null,
+    claimUntil: null,
   };
 }
 
@@ -235,6 +297,8 @@ export function attemptColumns(attempt: DeliveryAttempt, outcome: AttemptOutcome
     lastError: attempt.error,
     deliveredAt: outcome.status === "delivered" ? now : null,
     updatedAt: now,
+    // The attempt is over: the subscription's next delivery may go, from any worker.
+    ...RELEASED,
   };
 }
 

@@ -16,8 +16,9 @@ export interface KeeperOptions {
 
 /**
  * Keeps linked accounts' access tokens usable: refreshed shortly before they expire and once more
- * when a platform answers 401, one refresh at a time per account (some platforms rotate refresh tokens,
- * so two at once would lock the account out). A refresh the platform refuses marks the account
+ * when a platform answers 401, one refresh at a time per account over every node (some platforms rotate
+ * refresh tokens, so two at once would lock the account out): callers here share one refresh, and the
+ * store's refresh lock serialises nodes. A refresh the platform refuses marks the account
  * `needs_reconnect` and announces it on the bus, once; nothing here ever throws into the relay
  * except the errors its callers turn into a destination's lastError.
  */
@@ -118,21 +119,31 @@ export class TokenKeeper {
     }
   }
 
-  private async refresh(account: Account): Promise<Account> {
-    const client = this.clients.get(account.platform);
-    if (!client) throw new AccountNeedsReconnect(`Prism has no ${account.platform} OAuth client configured any more, so the account cannot be refreshed.`);
-    if (!account.refreshToken) {
-      throw this.needsReconnect(account, `${client.label} issues no refresh token and the access token has expired or was refused`);
-    }
-    try {
-      const tokens = await client.refresh(account.refreshToken);
-      this.log.info({ account: account.id, platform: account.platform }, "access token refreshed");
-      return (await this.repo.saveTokens(account.id, tokens)) ?? account;
-    } catch (err) {
-      if (err instanceof TokenEndpointError && err.refused) throw this.needsReconnect(account, err.message.replace(/\.$/, ""));
-      // The platform is down or slow: the refresh token is still good; try again later.
-      throw new PlatformUnavailable((err as Error).message);
-    }
+  /**
+   * Refreshes under the account's refresh lock (on PostgreSQL held across nodes): when the stored access token
+   * is no longer the one `seen` held, another node or an earlier refresh here replaced it, and that one is used.
+   */
+  private async refresh(seen: Account): Promise<Account> {
+    const client = this.clients.get(seen.platform);
+    if (!client) throw new AccountNeedsReconnect(`Prism has no ${seen.platform} OAuth client configured any more, so the account cannot be refreshed.`);
+    const refreshed = await this.repo.withRefreshLock(seen.id, async (account) => {
+      if (account.status === "needs_reconnect") throw new AccountNeedsReconnect(this.reconnectMessage(account, account.statusReason));
+      if (account.accessToken !== seen.accessToken) return null;
+      if (!account.refreshToken) {
+        throw this.needsReconnect(account, `${client.label} issues no refresh token and the access token has expired or was refused`);
+      }
+      try {
+        const tokens = await client.refresh(account.refreshToken);
+        this.log.info({ account: account.id, platform: account.platform }, "access token refreshed");
+        return tokens;
+      } catch (err) {
+        if (err instanceof TokenEndpointError && err.refused) throw this.needsReconnect(account, err.message.replace(/\.$/, ""));
+        // The platform is down or slow: the refresh token is still good; try again later.
+        throw new PlatformUnavailable((err as Error).message);
+      }
+    });
+    if (!refreshed) throw new AccountNeedsReconnect("The linked account was removed from Prism: link it again.");
+    return refreshed;
   }
 
   /** The error to throw now; the account is marked (and announced, once) as soon as the store answers. */

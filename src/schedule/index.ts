@@ -82,8 +82,10 @@ export function createSchedule(deps: {
     const why = source && (await deps.checkSource?.(source));
     if (why) throw new ScheduleError(400, "bad_source", why);
   };
+  const notScheduled = (event: ScheduledEvent, doing: string) =>
+    new ScheduleError(409, "event_not_scheduled", `The event is ${event.status}; only an event still scheduled can be ${doing}.`);
   const stillScheduled = (event: ScheduledEvent, doing: string) => {
-    if (event.status !== "scheduled") throw new ScheduleError(409, "event_not_scheduled", `The event is ${event.status}; only an event still scheduled can be ${doing}.`);
+    if (event.status !== "scheduled") throw notScheduled(event, doing);
   };
 
   const api: ScheduleApi = {
@@ -141,7 +143,13 @@ export function createSchedule(deps: {
       const event = await found(eventId);
       stillScheduled(event, "cancelled");
       scheduler.disarm(eventId);
-      const cancelled = (await repo.update(eventId, { status: "cancelled", statusReason: "cancelled by the streamer" }))!;
+      // A scheduler (maybe another node's) may start it meanwhile: cancel only what is still scheduled.
+      const cancelled = await repo.transition(eventId, "scheduled", { status: "cancelled", statusReason: "cancelled by the streamer" });
+      if (!cancelled) {
+        const now = await found(eventId);
+        scheduler.arm(now);
+        throw notScheduled(now, "cancelled");
+      }
       deps.bus.emit("event.cancelled", payloadOf(cancelled));
       await announcer.withdraw(cancelled);
       return withAnswers((await repo.get(eventId))!);

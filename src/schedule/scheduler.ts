@@ -28,11 +28,15 @@ export function payloadOf(event: ScheduledEvent, at = new Date()): ScheduledEven
  * database (the truth), so a restart re-arms what is ahead and marks what passed meanwhile. A media
  * event starts at its time (event.started is what plays it); a live event starts when its publisher
  * is live at or after its time, or is missed once the grace period passes without one.
+ *
+ * Every node of a cluster runs one on the same database and arms the same timers; each transition is a
+ * compare-and-set (`transition`), so one node wins it and only the winner announces it (event.*) and acts on
+ * it (its media player plays the event). A node that loses re-arms from what the winner wrote.
  */
 export class Scheduler {
   private readonly timers = new Timers();
   private unsubscribe: Array<() => void> = [];
-  /** Transitions run one at a time: each reads an event's status and then writes it, and two must not interleave. */
+  /** Transitions run one at a time here (fewer lost compare-and-sets); across nodes the compare-and-set decides. */
   private serial: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -98,6 +102,8 @@ export class Scheduler {
   /** At start-up: what is ahead is armed; what passed while Prism was down is started late or marked missed. */
   private async recover(event: ScheduledEvent): Promise<void> {
     if (event.status === "started") {
+      // Live on another node of the cluster: its end is still ahead.
+      if (this.deps.isLive(event.streamId)) return this.armEnd(event);
       // The relay started afresh: whatever was playing or publishing then is gone.
       return this.finish(event, "Prism restarted during the event");
     }
@@ -112,8 +118,16 @@ export class Scheduler {
     const event = await this.deps.repo.get(eventId);
     if (!event || event.status !== "scheduled" || event.soonSentAt) return;
     const at = new Date();
-    await this.deps.repo.update(event.id, { soonSentAt: at });
-    this.deps.bus.emit("event.starting_soon", payloadOf(event, at));
+    const sent = await this.deps.repo.transition(event.id, "scheduled", { soonSentAt: at }, { soonNotSent: true });
+    if (!sent) return this.rearm(event.id);
+    this.deps.bus.emit("event.starting_soon", payloadOf(sent, at));
+  }
+
+  /** Another node's scheduler moved the event first: follow what it wrote. */
+  private async rearm(eventId: string): Promise<void> {
+    const event = await this.deps.repo.get(eventId);
+    if (event) this.arm(event);
+    else this.timers.clearAll(eventId);
   }
 
   /** The start time came (or a publisher arrived after it): a media event starts; a live one if its publisher is live. */
@@ -122,7 +136,8 @@ export class Scheduler {
     if (!event || event.status !== "scheduled") return;
     if (event.source.type === "live" && !this.deps.isLive(event.streamId) && !force) return;
     const at = new Date();
-    const started = (await this.deps.repo.update(event.id, { status: "started", startedAt: at, ...(!event.soonSentAt && { soonSentAt: at }) }))!;
+    const started = await this.deps.repo.transition(event.id, "scheduled", { status: "started", startedAt: at, ...(!event.soonSentAt && { soonSentAt: at }) });
+    if (!started) return this.rearm(event.id);
     this.timers.clearAll(event.id);
     this.armEnd(started);
     this.deps.log.info({ event: event.id, stream: event.streamId, source: event.source.type }, "scheduled event started");
@@ -132,8 +147,9 @@ export class Scheduler {
   private async missed(eventId: string, reason: string): Promise<void> {
     const event = await this.deps.repo.get(eventId);
     if (!event || event.status !== "scheduled") return;
+    const missed = await this.deps.repo.transition(event.id, "scheduled", { status: "missed", statusReason: reason });
+    if (!missed) return this.rearm(event.id);
     this.timers.clearAll(event.id);
-    const missed = (await this.deps.repo.update(event.id, { status: "missed", statusReason: reason }))!;
     this.deps.log.warn({ event: event.id, stream: event.streamId, reason }, "scheduled event missed");
     this.deps.bus.emit("event.missed", { ...payloadOf(missed), reason });
   }
@@ -142,7 +158,7 @@ export class Scheduler {
     const event = await this.deps.repo.get(eventId);
     if (!event || event.status !== "started") return;
     this.timers.clearAll(eventId);
-    await this.deps.repo.update(eventId, { status: "missed", statusReason: reason });
+    await this.deps.repo.transition(eventId, "started", { status: "missed", statusReason: reason });
   }
 
   private armEnd(event: ScheduledEvent): void {
@@ -152,7 +168,8 @@ export class Scheduler {
   private async finish(event: ScheduledEvent | undefined, reason: string): Promise<void> {
     if (!event || event.status !== "started") return;
     this.timers.clearAll(event.id);
-    await this.deps.repo.update(event.id, { status: "ended", statusReason: reason });
+    // Lost to another node's scheduler or to a failed playback: either way the event is over, nothing to announce.
+    await this.deps.repo.transition(event.id, "started", { status: "ended", statusReason: reason });
   }
 
   /** A publisher went live: live events of the stream whose start has passed (within the grace period) start now. */

@@ -7,6 +7,10 @@ import { retryDelay, type RetryPolicy } from "./retry.js";
 import type { DeliveryObserver } from "./metrics.js";
 
 export interface DeliveryWorkerOptions {
+  /** Names this worker's claims on the outbox: the node's id, the same after a restart (its old claims are released then). */
+  worker: string;
+  /** How long a claimed delivery stays this worker's (longer than a request may take); then another worker may send it. */
+  claimForMs: number;
   /** Requests in flight at once, over all receivers. */
   concurrency: number;
   retry: RetryPolicy;
@@ -20,17 +24,21 @@ const MAX_SLEEP_MS = 60_000;
  * Drains the outbox in the background. The relay and the API only write rows and nudge; nothing
  * they do waits for a receiver. At most `concurrency` requests run at once and at most one per
  * subscription, so a slow or dead receiver holds one slot and delays only its own events.
+ * Several workers (one per node of a cluster) may drain one outbox: each delivery is claimed first
+ * (`claimDue`), which keeps one request per subscription in flight over all of them.
  * Delivery is at-least-once: a row becomes `delivered` only after a 2xx, so a crash or a stop
- * mid-request sends it again on the next start.
+ * mid-request sends it again (after a stop or a restart at once; after a node's death, once its claim lapses).
  */
 export class DeliveryWorker {
   private readonly inFlight = new Map<string, { subscriptionId: string; abort: AbortController; done: Promise<unknown> }>();
   private running = false;
   private tickQueued = false;
   /** A tick is reading the outbox; a nudge meanwhile asks for one more tick after it. */
-  private ticking = false;
+  private ticking: Promise<void> | null = null;
   private tickAgain = false;
   private timer: NodeJS.Timeout | null = null;
+  /** This node's claims from before its start are given back first: no look at the outbox happens until then. */
+  private released: Promise<void> = Promise.resolve();
   /** Set once metrics exist (they are created after the worker). */
   observer: DeliveryObserver | null = null;
 
@@ -44,7 +52,10 @@ export class DeliveryWorker {
 
   start(): void {
     this.running = true;
-    this.nudge();
+    // Claims this node held when it last stopped or died are stale: their requests ended with that process.
+    // Released before any look, or the release could take back a claim this start has just made.
+    this.released = this.release();
+    void this.released.then(() => this.nudge());
   }
 
   /** Something became due (a new event, a redeliver): look at the outbox soon, off the caller's stack. */
@@ -64,8 +75,18 @@ export class DeliveryWorker {
     this.timer = null;
     const pending = [...this.inFlight.values()];
     for (const { abort } of pending) abort.abort();
-    await Promise.allSettled(pending.map((p) => p.done));
+    await Promise.allSettled([...pending.map((p) => p.done), this.ticking]);
     this.sender.close();
+    // The abandoned deliveries are due again at once, for another node or for this one's next start.
+    await this.release();
+  }
+
+  private async release(): Promise<void> {
+    try {
+      await this.deliveries.releaseClaims(this.options.worker);
+    } catch (err) {
+      this.log.warn({ err }, `could not release this node's webhook claims; other nodes send those deliveries once the claims lapse (${this.options.claimForMs} ms)`);
+    }
   }
 
   /**
@@ -92,19 +113,31 @@ export class DeliveryWorker {
       this.tickAgain = true;
       return;
     }
-    this.ticking = true;
+    this.ticking = this.released.then(() => this.look());
+    await this.ticking;
+    this.ticking = null;
+    if (this.tickAgain) {
+      this.tickAgain = false;
+      await this.tick();
+    }
+  }
+
+  private async look(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     try {
       const free = this.options.concurrency - this.inFlight.size;
       if (free > 0) {
-        for (const delivery of await this.deliveries.nextPerSubscription(new Date(), this.busySubscriptions(), free)) {
+        const now = new Date();
+        const claim = { worker: this.options.worker, now, until: new Date(now.getTime() + this.options.claimForMs), busy: this.busySubscriptions(), limit: free };
+        // Rows claimed as a stop came are not sent: the stop waits for this look, then releases them.
+        for (const delivery of await this.deliveries.claimDue(claim)) {
           if (this.running) this.launch(delivery);
         }
       }
       // With every slot taken, the next completion ticks again; otherwise wake for the next due row.
       if (this.running && this.inFlight.size < this.options.concurrency) {
-        const next = await this.deliveries.nextDueAt(this.busySubscriptions());
+        const next = await this.deliveries.nextDueAt(new Date(), this.busySubscriptions());
         if (next && this.running) {
           if (this.timer) clearTimeout(this.timer);
           this.timer = setTimeout(() => void this.tick(), Math.min(MAX_SLEEP_MS, Math.max(0, next.getTime() - Date.now())));
@@ -118,12 +151,6 @@ export class DeliveryWorker {
         this.timer = setTimeout(() => void this.tick(), 1_000);
         this.timer.unref();
       }
-    } finally {
-      this.ticking = false;
-    }
-    if (this.tickAgain) {
-      this.tickAgain = false;
-      await this.tick();
     }
   }
 

@@ -37,16 +37,19 @@ export interface AutomationDeps {
   log: Logger;
   /** A destination's lastError now, as the relay keeps it (see DestinationLookup). */
   destinationError?: (streamId: string, destinationId: string) => string | null | undefined;
+  /** This node's id in a cluster (PRISM_NODE_ID); a single node is "local". It names the node's claims on the outbox. */
+  node?: string;
 }
 
 /** Events out (catalog, log, signed webhooks through the outbox) and actions in (action tokens). */
-export function createAutomation({ store, bus, settings, log, destinationError }: AutomationDeps): Automation {
+export function createAutomation({ store, bus, settings, log, destinationError, node = "local" }: AutomationDeps): Automation {
   const { events, webhookSubscriptions: subscriptions, webhookDeliveries: deliveries, actionTokens, streams, destinations } = store;
   const worker = new DeliveryWorker(
     deliveries,
     subscriptions,
     new WebhookSender({ timeoutMs: settings.timeoutMs, allowPrivate: settings.allowPrivate }),
-    { concurrency: settings.concurrency, retry: settings.retry, iftttBaseUrl: settings.iftttBaseUrl },
+    // A claim outlives any request (timeoutMs), so only a dead node's claims lapse.
+    { worker: node, claimForMs: 2 * settings.timeoutMs, concurrency: settings.concurrency, retry: settings.retry, iftttBaseUrl: settings.iftttBaseUrl },
     log,
   );
   const publisher = new EventPublisher(deliveries, subscriptions, { retryForMs: settings.retry.forMs }, () => worker.nudge(), log);

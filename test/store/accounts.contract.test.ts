@@ -79,4 +79,33 @@ describeDialects("linked accounts store", (open) => {
     expect(await store.accounts.delete(linked.id)).toBe(false);
     expect(await store.accounts.list()).toEqual([]);
   });
+  it("runs refreshes of one account one at a time: each sees what the one before saved, and a failed one saves nothing", async () => {
+    const { store } = await open();
+    const account = await store.accounts.link({ ...user, ...tokens(1) });
+    const seen: string[] = [];
+    let release!: () => void;
+    let entered!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const inside = new Promise<void>((resolve) => (entered = resolve));
+    const first = store.accounts.withRefreshLock(account.id, async (current) => {
+      seen.push(current.accessToken);
+      entered();
+      await held;
+      return tokens(2);
+    });
+    await inside;
+    // Asked while the first holds the lock: it runs after, reads the tokens the first saved, and keeps them.
+    const second = store.accounts.withRefreshLock(account.id, async (current) => {
+      seen.push(current.accessToken);
+      return null;
+    });
+    release();
+    expect(await first).toMatchObject({ accessToken: "access-2", refreshToken: "refresh-2" });
+    expect(await second).toMatchObject({ accessToken: "access-2", refreshToken: "refresh-2" });
+    expect(seen).toEqual(["access-1", "access-2"]);
+    await expect(store.accounts.withRefreshLock(account.id, async () => Promise.reject(new Error("token endpoint down")))).rejects.toThrow("token endpoint down");
+    expect(await store.accounts.withRefreshLock(account.id, async () => tokens(3, null))).toMatchObject({ accessToken: "access-3", refreshToken: "refresh-2" });
+    expect(await store.accounts.get(account.id)).toMatchObject({ accessToken: "access-3", refreshToken: "refresh-2" });
+    expect(await store.accounts.withRefreshLock("no-such-account", async () => tokens(4))).toBeUndefined();
+  });
 });

@@ -75,4 +75,23 @@ describeDialects("scheduled events store", (open) => {
     expect(await store.scheduledEvents.get(e.id)).toBeUndefined();
     expect(await store.scheduledEvents.announcements(e.id)).toEqual([]);
   });
+  it("moves an event only from the status a transition expects: of two schedulers racing, one wins", async () => {
+    const { store, add } = await withStream(open);
+    const event = await add("Race", HOUR);
+    vi.setSystemTime(T0 + 1000);
+    const soon = await store.scheduledEvents.transition(event.id, "scheduled", { soonSentAt: new Date(T0 + 1000) }, { soonNotSent: true });
+    expect(soon).toMatchObject({ status: "scheduled", soonSentAt: new Date(T0 + 1000), updatedAt: new Date(T0 + 1000) });
+    expect(await store.scheduledEvents.transition(event.id, "scheduled", { soonSentAt: new Date(T0 + 2000) }, { soonNotSent: true })).toBeUndefined();
+    const racing = await Promise.all(
+      ["node-1", "node-2"].map((node) => store.scheduledEvents.transition(event.id, "scheduled", { status: "started", startedAt: new Date(T0 + 1000), statusReason: node })),
+    );
+    const winners = racing.filter((e) => e !== undefined);
+    expect(winners).toHaveLength(1);
+    expect(winners[0]).toMatchObject({ status: "started", startedAt: new Date(T0 + 1000), soonSentAt: new Date(T0 + 1000) });
+    expect(await store.scheduledEvents.get(event.id)).toEqual(winners[0]);
+    expect(await store.scheduledEvents.transition(event.id, "scheduled", { status: "missed", statusReason: "late" })).toBeUndefined();
+    expect(await store.scheduledEvents.transition(event.id, "started", { status: "ended", statusReason: "its end time came" })).toMatchObject({ status: "ended" });
+    expect(await store.scheduledEvents.transition(event.id, "started", { status: "missed" })).toBeUndefined();
+    expect(await store.scheduledEvents.transition("sev_gone", "scheduled", { status: "started" })).toBeUndefined();
+  });
 });

@@ -42,10 +42,10 @@ describeDialects("webhook deliveries store (the outbox)", (open) => {
     });
     expect(await h.store.webhookDeliveries.get(a, delivery!.id)).toEqual(delivery);
     expect(await h.store.webhookDeliveries.get(b, delivery!.id)).toBeUndefined();
-    expect(await h.store.webhookDeliveries.nextDueAt([])).toEqual(new Date(T0));
+    expect(await h.store.webhookDeliveries.nextDueAt(new Date(T0), [])).toEqual(new Date(T0));
   });
 
-  it("hands the worker the oldest due delivery of each subscription, skipping busy ones, up to the limit", async () => {
+  it("hands a worker the oldest due delivery of each subscription, skipping busy ones, up to the limit", async () => {
     const h = await open();
     const { a, b } = await twoSubscriptions(h);
     for (let n = 1; n <= 3; n++) {
@@ -53,26 +53,60 @@ describeDialects("webhook deliveries store (the outbox)", (open) => {
       await h.store.webhookDeliveries.publish([{ event: event(n), payload: "{}", subscriptionIds: n === 3 ? [b] : [a], giveUpAt: GIVE_UP }]);
     }
     const now = new Date(T0 + 10);
-    expect((await h.store.webhookDeliveries.nextPerSubscription(now, [], 10)).map((d) => [d.subscriptionId, d.eventId])).toEqual([
+    const claim = (worker: string, busy: string[], limit: number, at = now) => h.store.webhookDeliveries.claimDue({ worker, now: at, until: new Date(at.getTime() + 1000), busy, limit });
+    expect(await claim("w1", [], 10, new Date(T0))).toEqual([]);
+    expect((await claim("w1", [a], 10)).map((d) => d.eventId)).toEqual(["evt_3"]);
+    expect(await h.store.webhookDeliveries.releaseClaims("w1")).toBe(1);
+    expect((await claim("w1", [], 1)).map((d) => d.eventId)).toEqual(["evt_1"]);
+    expect(await h.store.webhookDeliveries.releaseClaims("w1")).toBe(1);
+    expect((await claim("w1", [], 10)).map((d) => [d.subscriptionId, d.eventId])).toEqual([
       [a, "evt_1"],
       [b, "evt_3"],
     ]);
-    expect((await h.store.webhookDeliveries.nextPerSubscription(now, [a], 10)).map((d) => d.eventId)).toEqual(["evt_3"]);
-    expect((await h.store.webhookDeliveries.nextPerSubscription(now, [], 1)).map((d) => d.eventId)).toEqual(["evt_1"]);
-    expect(await h.store.webhookDeliveries.nextPerSubscription(new Date(T0), [], 10)).toEqual([]);
-    expect(await h.store.webhookDeliveries.nextDueAt([a])).toEqual(new Date(T0 + 3));
-    expect(await h.store.webhookDeliveries.nextDueAt([a, b])).toBeNull();
+    expect(await h.store.webhookDeliveries.nextDueAt(now, [a])).toEqual(new Date(T0 + 10 + 1000));
+    expect(await h.store.webhookDeliveries.nextDueAt(now, [a, b])).toBeNull();
+  });
+
+  it("keeps one delivery per subscription in flight over all workers; recording the attempt frees the next; a lapsed claim is taken over", async () => {
+    const h = await open();
+    const { a, b } = await twoSubscriptions(h);
+    for (let n = 1; n <= 3; n++) {
+      vi.setSystemTime(T0 + n);
+      await h.store.webhookDeliveries.publish([{ event: event(n), payload: "{}", subscriptionIds: n === 3 ? [a, b] : [a], giveUpAt: GIVE_UP }]);
+    }
+    const claim = (worker: string, at: number) => h.store.webhookDeliveries.claimDue({ worker, now: new Date(at), until: new Date(at + 1000), busy: [], limit: 10 });
+    const first = await claim("node-1", T0 + 10);
+    expect(first.map((d) => [d.subscriptionId, d.eventId])).toEqual([
+      [a, "evt_1"],
+      [b, "evt_3"],
+    ]);
+    // Another node sees both subscriptions in flight: nothing for it, and it looks again when node-1's claims lapse.
+    expect(await claim("node-2", T0 + 20)).toEqual([]);
+    expect(await h.store.webhookDeliveries.nextDueAt(new Date(T0 + 20), [])).toEqual(new Date(T0 + 1010));
+    vi.setSystemTime(T0 + 30);
+    await h.store.webhookDeliveries.recordAttempt(first[0]!.id, { attempt: 1, startedAt: new Date(T0 + 10), statusCode: 200, latencyMs: 5, error: null }, { status: "delivered" });
+    expect(await h.store.webhookDeliveries.nextDueAt(new Date(T0 + 30), [])).toEqual(new Date(T0 + 2));
+    expect((await claim("node-2", T0 + 30)).map((d) => d.eventId)).toEqual(["evt_2"]);
+    // node-1 died holding evt_3 for b: once its claim lapses node-2 sends it again.
+    expect(await claim("node-2", T0 + 1009)).toEqual([]);
+    const takenOver = await claim("node-2", T0 + 1010);
+    expect(takenOver.map((d) => [d.subscriptionId, d.eventId])).toEqual([[b, "evt_3"]]);
+    expect(takenOver[0]!.id).toBe(first[1]!.id);
+    // A worker that starts again under the same name gives its old claims back: due again at once.
+    expect(await h.store.webhookDeliveries.releaseClaims("node-1")).toBe(0);
+    expect(await h.store.webhookDeliveries.releaseClaims("node-2")).toBe(2);
+    expect((await claim("node-1", T0 + 1011)).map((d) => d.eventId)).toEqual(["evt_2", "evt_3"]);
   });
 
   it("records attempts: retry later, then delivered; the log keeps every attempt in order; a gone delivery answers false", async () => {
     const h = await open();
     const { a } = await twoSubscriptions(h);
     await h.store.webhookDeliveries.publish([{ event: event(1), payload: "{}", subscriptionIds: [a], giveUpAt: GIVE_UP }]);
-    const [d] = await h.store.webhookDeliveries.nextPerSubscription(new Date(T0), [], 10);
+    const [d] = await h.store.webhookDeliveries.claimDue({ worker: "w", now: new Date(T0), until: new Date(T0 + 1000), busy: [], limit: 10 });
     const first = { attempt: 1, startedAt: new Date(T0), statusCode: 503, latencyMs: 40, error: "HTTP 503" };
     expect(await h.store.webhookDeliveries.recordAttempt(d!.id, first, { status: "pending", nextAttemptAt: new Date(T0 + 5000) })).toBe(true);
     expect(await h.store.webhookDeliveries.get(a, d!.id)).toMatchObject({ status: "pending", attempts: 1, nextAttemptAt: new Date(T0 + 5000), lastStatusCode: 503, lastError: "HTTP 503" });
-    expect(await h.store.webhookDeliveries.nextPerSubscription(new Date(T0 + 4999), [], 10)).toEqual([]);
+    expect(await h.store.webhookDeliveries.claimDue({ worker: "w", now: new Date(T0 + 4999), until: new Date(T0 + 9999), busy: [], limit: 10 })).toEqual([]);
     vi.setSystemTime(T0 + 5000);
     const second = { attempt: 2, startedAt: new Date(T0 + 5000), statusCode: 200, latencyMs: 12, error: null };
     expect(await h.store.webhookDeliveries.recordAttempt(d!.id, second, { status: "delivered" })).toBe(true);
@@ -103,7 +137,7 @@ describeDialects("webhook deliveries store (the outbox)", (open) => {
     expect(await h.store.webhookDeliveries.prune(new Date(T0 + 101))).toBe(1);
     const test = await h.store.webhookDeliveries.createTest(a, "evt_test", "test.ping", '{"test":true}');
     expect(test).toMatchObject({ test: true, status: "pending", nextAttemptAt: null });
-    expect((await h.store.webhookDeliveries.nextPerSubscription(new Date(T0 + 10_000), [], 10)).map((d) => d.id)).not.toContain(test.id);
+    expect((await h.store.webhookDeliveries.claimDue({ worker: "w", now: new Date(T0 + 10_000), until: new Date(T0 + 20_000), busy: [], limit: 10 })).map((d) => d.id)).not.toContain(test.id);
   });
 
   it("loses nothing when many publish at once, and a subscription's deletion takes its deliveries and their log", async () => {

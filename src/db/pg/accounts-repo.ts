@@ -4,7 +4,7 @@ import type { PgDb } from "./client.js";
 import { accounts } from "../schema-pg/index.js";
 import type { SecretBox } from "../../secrets/secret-box.js";
 import type { AccountsStore } from "../store.js";
-import { accountOf, linkColumns, refreshedColumns, summaryOf, type Account, type AccountSummary, type TokenSet } from "../accounts-repo.js";
+import { accountOf, linkColumns, refreshedColumns, summaryOf, type Account, type AccountSummary, type LockedRefresh, type TokenSet } from "../accounts-repo.js";
 
 /** Linked platform accounts in PostgreSQL (see AccountsRepo), tokens encrypted with the same SecretBox. */
 export class PgAccountsRepo implements AccountsStore {
@@ -49,6 +49,22 @@ export class PgAccountsRepo implements AccountsStore {
   async saveTokens(id: string, tokens: TokenSet): Promise<Account | undefined> {
     const [row] = await this.db.update(accounts).set(refreshedColumns(tokens, this.box)).where(eq(accounts.id, id)).returning();
     return row && accountOf(row, this.box);
+  }
+
+  /**
+   * See AccountsRepo.withRefreshLock. Here the lock is the account's row, `SELECT … FOR UPDATE` in a transaction
+   * that lasts the refresh: another node's refresh of the account waits, then reads the tokens this one saved.
+   */
+  async withRefreshLock(id: string, refresh: LockedRefresh): Promise<Account | undefined> {
+    return this.db.transaction(async (tx) => {
+      const [row] = await tx.select().from(accounts).where(eq(accounts.id, id)).for("update");
+      if (!row) return undefined;
+      const current = accountOf(row, this.box);
+      const tokens = await refresh(current);
+      if (!tokens) return current;
+      const [saved] = await tx.update(accounts).set(refreshedColumns(tokens, this.box)).where(eq(accounts.id, id)).returning();
+      return saved && accountOf(saved, this.box);
+    });
   }
 
   async markNeedsReconnect(id: string, reason: string): Promise<boolean> {

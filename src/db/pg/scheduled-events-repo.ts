@@ -1,4 +1,4 @@
-import { and, asc, eq, inArray } from "drizzle-orm";
+import { and, asc, eq, inArray, isNull } from "drizzle-orm";
 import type { PgDb } from "./client.js";
 import { scheduledEventAnnouncements, scheduledEvents } from "../schema-pg/index.js";
 import type { ScheduledEventsStore } from "../store.js";
@@ -10,10 +10,17 @@ import {
   toAnnouncement,
   toEvent,
   type Announcement,
+  type EventStatus,
   type NewScheduledEvent,
+  type TransitionGuard,
   type ScheduledEvent,
   type ScheduledEventPatch,
 } from "../scheduled-events-repo.js";
+
+/** The row a transition may move: that id, still in `from` (the same condition as transitionFrom, on this dialect's table). */
+function pgTransitionFrom(id: string, from: EventStatus, guard: TransitionGuard) {
+  return and(eq(scheduledEvents.id, id), eq(scheduledEvents.status, from), guard.soonNotSent ? isNull(scheduledEvents.soonSentAt) : undefined);
+}
 
 /** Scheduled events and their announcements in PostgreSQL (see ScheduledEventsRepo). */
 export class PgScheduledEventsRepo implements ScheduledEventsStore {
@@ -46,6 +53,12 @@ export class PgScheduledEventsRepo implements ScheduledEventsStore {
 
   async update(id: string, patch: ScheduledEventPatch): Promise<ScheduledEvent | undefined> {
     const [row] = await this.db.update(scheduledEvents).set(scheduledEventPatchColumns(patch)).where(eq(scheduledEvents.id, id)).returning();
+    return row && toEvent(row);
+  }
+
+  /** See ScheduledEventsRepo.transition: one UPDATE … WHERE id AND status RETURNING, so of two nodes one wins. */
+  async transition(id: string, from: EventStatus, patch: ScheduledEventPatch, guard: TransitionGuard = {}): Promise<ScheduledEvent | undefined> {
+    const [row] = await this.db.update(scheduledEvents).set(scheduledEventPatchColumns(patch)).where(pgTransitionFrom(id, from, guard)).returning();
     return row && toEvent(row);
   }
 

@@ -1,4 +1,5 @@
-import { and, asc, count, desc, eq, inArray, isNotNull, lt, lte, min, notInArray, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, exists, gt, inArray, isNotNull, lt, lte, min, notExists, notInArray, sql } from "drizzle-orm";
+import { alias, type AnyPgColumn } from "drizzle-orm/pg-core";
 import type { PgDb } from "./client.js";
 import { events, webhookAttempts, webhookDeliveries, webhookSubscriptions } from "../schema-pg/index.js";
 import type { WebhookDeliveriesStore } from "../store.js";
@@ -6,6 +7,10 @@ import type { StoredEvent } from "../events-repo.js";
 import {
   attemptColumns,
   attemptRow,
+  claimColumns,
+  earliest,
+  RELEASED,
+  type DeliveryClaim,
   pendingDeliveryRows,
   testDeliveryRow,
   toAttempt,
@@ -23,6 +28,20 @@ import {
  * numbers commit in order.
  */
 export const EVENTS_SEQ_LOCK = 0x65767473;
+
+/** The outbox again, for subqueries about a subscription's other rows. */
+const other = alias(webhookDeliveries, "other");
+
+type Tx = Pick<PgDb, "select">;
+
+/** Pending and due now (a row whose claim lapsed is due again). */
+const isDue = (now: number) => and(eq(other.status, "pending"), lte(other.nextAttemptAt, now));
+
+/** The subscription (a column of the outer query) has a row due now. */
+const dueOf = (tx: Tx, subscription: AnyPgColumn, now: number) => tx.select({ one: sql`1` }).from(other).where(and(eq(other.subscriptionId, subscription), isDue(now)));
+
+/** The subscription (a column of the outer query) has a row some worker is sending now. */
+const claimOf = (tx: Tx, subscription: AnyPgColumn, now: number) => tx.select({ one: sql`1` }).from(other).where(and(eq(other.subscriptionId, subscription), gt(other.claimUntil, now)));
 
 /** The webhook outbox and its delivery log in PostgreSQL (see WebhookDeliveriesRepo). */
 export class PgWebhookDeliveriesRepo implements WebhookDeliveriesStore {
@@ -48,35 +67,61 @@ export class PgWebhookDeliveriesRepo implements WebhookDeliveriesStore {
     return toDelivery(row);
   }
 
-  async nextPerSubscription(now: Date, busy: string[], limit: number): Promise<Delivery[]> {
-    const due = and(eq(webhookDeliveries.status, "pending"), lte(webhookDeliveries.nextAttemptAt, now.getTime()));
-    const heads = await this.db
-      .select({ subscriptionId: webhookDeliveries.subscriptionId })
-      .from(webhookDeliveries)
-      .where(busy.length > 0 ? and(due, notInArray(webhookDeliveries.subscriptionId, busy)) : due)
-      .groupBy(webhookDeliveries.subscriptionId)
-      .orderBy(asc(min(webhookDeliveries.nextAttemptAt)), asc(webhookDeliveries.subscriptionId))
-      .limit(limit);
-    const next: Delivery[] = [];
-    for (const { subscriptionId } of heads) {
-      const [row] = await this.db
-        .select()
+  /**
+   * See WebhookDeliveriesRepo.claimDue. Here any node may claim at once, so the subscription row is the lock:
+   * due subscriptions are locked FOR NO KEY UPDATE SKIP LOCKED (two claimers never wait for nor share one; a
+   * publisher's foreign-key check, FOR KEY SHARE, is not blocked), then, in a second statement that sees every
+   * claim committed before the lock was granted, each one's oldest due row is claimed unless a worker holds one.
+   */
+  async claimDue(claim: DeliveryClaim): Promise<Delivery[]> {
+    const now = claim.now.getTime();
+    const rows = await this.db.transaction(async (tx) => {
+      const locked = await tx
+        .select({ id: webhookSubscriptions.id })
+        .from(webhookSubscriptions)
+        .where(and(claim.busy.length > 0 ? notInArray(webhookSubscriptions.id, claim.busy) : undefined, exists(dueOf(tx, webhookSubscriptions.id, now)), notExists(claimOf(tx, webhookSubscriptions.id, now))))
+        .orderBy(sql`(${tx.select({ at: min(other.nextAttemptAt) }).from(other).where(and(eq(other.subscriptionId, webhookSubscriptions.id), isDue(now)))})`, asc(webhookSubscriptions.id))
+        .limit(claim.limit)
+        .for("no key update", { of: webhookSubscriptions, skipLocked: true });
+      if (locked.length === 0) return [];
+      const heads = tx
+        .selectDistinctOn([webhookDeliveries.subscriptionId], { id: webhookDeliveries.id })
         .from(webhookDeliveries)
-        .where(and(due, eq(webhookDeliveries.subscriptionId, subscriptionId)))
-        .orderBy(asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.createdAt), asc(webhookDeliveries.id))
-        .limit(1);
-      if (row) next.push(toDelivery(row));
-    }
-    return next;
+        .where(and(inArray(webhookDeliveries.subscriptionId, locked.map((s) => s.id)), eq(webhookDeliveries.status, "pending"), lte(webhookDeliveries.nextAttemptAt, now)))
+        .orderBy(asc(webhookDeliveries.subscriptionId), asc(webhookDeliveries.nextAttemptAt), asc(webhookDeliveries.createdAt), asc(webhookDeliveries.id));
+      return tx
+        .update(webhookDeliveries)
+        .set(claimColumns(claim))
+        .where(and(inArray(webhookDeliveries.id, heads), notExists(claimOf(tx, webhookDeliveries.subscriptionId, now))))
+        .returning();
+    });
+    return rows.sort((a, b) => a.nextAttemptAt! - b.nextAttemptAt! || a.createdAt - b.createdAt || a.subscriptionId.localeCompare(b.subscriptionId)).map(toDelivery);
   }
 
-  async nextDueAt(busy: string[]): Promise<Date | null> {
-    const waiting = and(eq(webhookDeliveries.status, "pending"), isNotNull(webhookDeliveries.nextAttemptAt));
-    const [row] = await this.db
+  async nextDueAt(now: Date, busy: string[]): Promise<Date | null> {
+    const at = now.getTime();
+    const notBusy = busy.length > 0 ? notInArray(webhookDeliveries.subscriptionId, busy) : undefined;
+    const [due] = await this.db
       .select({ at: min(webhookDeliveries.nextAttemptAt) })
       .from(webhookDeliveries)
-      .where(busy.length > 0 ? and(waiting, notInArray(webhookDeliveries.subscriptionId, busy)) : waiting);
-    return row?.at == null ? null : new Date(row.at);
+      .where(
+        and(
+          eq(webhookDeliveries.status, "pending"),
+          isNotNull(webhookDeliveries.nextAttemptAt),
+          notBusy,
+          notExists(claimOf(this.db, webhookDeliveries.subscriptionId, at)),
+        ),
+      );
+    const [lapse] = await this.db
+      .select({ at: min(webhookDeliveries.claimUntil) })
+      .from(webhookDeliveries)
+      .where(and(gt(webhookDeliveries.claimUntil, at), notBusy));
+    return earliest(due?.at, lapse?.at);
+  }
+
+  async releaseClaims(worker: string): Promise<number> {
+    const released = await this.db.update(webhookDeliveries).set(RELEASED).where(eq(webhookDeliveries.claimedBy, worker)).returning({ id: webhookDeliveries.id });
+    return released.length;
   }
 
   async countPending(): Promise<number> {

@@ -42,6 +42,8 @@ export const webhookDeliveries = pgTable("webhook_deliveries", {
   deliveredAt: bigint("delivered_at", { mode: "number" }),
   createdAt: bigint("created_at", { mode: "number" }).notNull(),
   updatedAt: bigint("updated_at", { mode: "number" }).notNull(),
+  claimedBy: text("claimed_by"),
+  claimUntil: bigint("claim_until", { mode: "number" }),
 }, (t) => [
   index("webhook_deliveries_due_idx").on(t.status, t.nextAttemptAt),
   index("webhook_deliveries_subscription_idx").on(t.subscriptionId, t.createdAt),

@@ -59,6 +59,13 @@ export const webhookDeliveries = sqliteTable(
     deliveredAt: integer("delivered_at"),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
+    /**
+     * The delivery worker sending it now (any node of a cluster): while claimUntil is ahead nobody else sends
+     * this row or any other of its subscription. Recording the attempt clears it; a claim left by a dead node
+     * lapses at claimUntil and the row is sent again.
+     */
+    claimedBy: text("claimed_by"),
+    claimUntil: integer("claim_until"),
   },
   (t) => [
     index("webhook_deliveries_due_idx").on(t.status, t.nextAttemptAt),

@@ -19,9 +19,6 @@ const ON_POSTGRES_TOO = [
   "test/recordings/{cli,crash,disk,recording,retention}.test.ts",
 ];
 
-/** Suites about several Prism processes sharing one PostgreSQL (issue #21): nothing to run on a SQLite file. */
-const POSTGRES_ONLY = ["test/webhooks/outbox-claim.test.ts", "test/oauth/refresh-lock.test.ts", "test/schedule/two-schedulers.test.ts"];
-
 /**
  * Suites of the API that stay SQLite-only, and why: each opens <dataDir>/prism.sqlite with better-sqlite3 to look
  * at or age rows, or is about the SQLite file itself.
@@ -37,10 +34,17 @@ const SQLITE_ONLY = [
   "test/api/tokens.test.ts",
 ];
 /**
- * Suites that need a PostgreSQL server and run in the postgres project only: several Prisms on one shared database
- * (the cluster's API router), or a Prism on a server of its own that the test stops and starts.
+ * Suites that need a PostgreSQL server and run in the postgres project only: several Prisms or workers on one
+ * shared database (the cluster's API router, the webhook outbox claim, the refresh lock, two schedulers), or a
+ * Prism on a server of its own that the test stops and starts.
  */
-const POSTGRES_ONLY = ["test/cluster/http-router.test.ts", "test/api/store-down.test.ts"];
+const POSTGRES_ONLY = [
+  "test/cluster/http-router.test.ts",
+  "test/api/store-down.test.ts",
+  "test/webhooks/outbox-claim.test.ts",
+  "test/oauth/refresh-lock.test.ts",
+  "test/schedule/two-schedulers.test.ts",
+];
 
 export default defineConfig({
   test: {

@@ -42,6 +42,7 @@ import { dashboard } from "../web/routes.js";
 import { MEDIA_UPLOAD_PATH, mediaRoutes } from "./routes/media.js";
 import type { MediaApi } from "../media-library/index.js";
 import { dashboardSessions } from "../web/session.js";
+import { clusterRoutes, type ClusterView } from "./routes/cluster.js";
 
 export { API_PREFIX };
 
@@ -70,6 +71,8 @@ export function createApi(
     publicUrl: () => string;
     /** What platforms' own routes need (routes/platforms.ts). */
     platforms: Parameters<typeof mountPlatformRoutes>[1];
+    /** The cluster's nodes (issue #21), or this Prism alone. */
+    cluster: ClusterView;
   },
 ): Api {
   const app = new OpenAPIHono<AuthEnv>();
@@ -123,6 +126,7 @@ export function createApi(
   for (const path of mountPlatformRoutes(app, deps.platforms)) publicPaths.add(path);
   app.route(API_PREFIX, commentRoutes({ streams: deps.streams, comments: deps.comments, publicUrl: deps.publicUrl }));
   app.route(API_PREFIX, sessionRoutes({ streams: deps.streams, sessions: deps.sessions }));
+  app.route(API_PREFIX, clusterRoutes({ cluster: deps.cluster }));
   // The overlay's token is its own credential (read-only, one stream), outside the Bearer-guarded prefix.
   app.route("/", overlayRoutes({ comments: deps.comments }));
   app.route("/", operationsRoutes(deps.metrics));

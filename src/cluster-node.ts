@@ -3,7 +3,6 @@ import type { ClusterSettings } from "./config.js";
 import type { EventBus } from "./bus.js";
 import type { Logger } from "./log.js";
 import type { OwnershipAnswer, Relay, RelayOwnership } from "./relay/relay.js";
-import { ClusterViewUnavailable, type ClusterNode, type ClusterOverview, type ClusterView } from "./api/routes/cluster.js";
 import {
   BusBridge,
   ClusterRelayView,
@@ -13,9 +12,32 @@ import {
   StreamOwnership,
   takeSnapshots,
   type Cluster,
+  type NodeInfo,
   type NodeLoad,
   type SnapshotExtras,
 } from "./cluster/index.js";
+
+/** A node as GET /api/v1/cluster lists it: its registry entry and the streams it owns. */
+export interface ClusterNode extends Omit<NodeInfo, "load"> {
+  load: NodeLoad;
+  streams: string[];
+}
+
+export interface ClusterOverview {
+  /** The node that answered. */
+  nodeId: string;
+  /** false for a single Prism (no PRISM_NATS_URL): the one node is itself. */
+  clustered: boolean;
+  nodes: ClusterNode[];
+}
+
+/** What GET /api/v1/cluster reads: the node registry and the stream leases in a cluster, this process alone otherwise. */
+export interface ClusterView {
+  overview(): Promise<ClusterOverview>;
+}
+
+/** The overview cannot be read: this node lost NATS. */
+export class ClusterViewUnavailable extends Error {}
 
 export const PRISM_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 

@@ -42,7 +42,8 @@ import { dashboard } from "../web/routes.js";
 import { MEDIA_UPLOAD_PATH, mediaRoutes } from "./routes/media.js";
 import type { MediaApi } from "../media-library/index.js";
 import { dashboardSessions } from "../web/session.js";
-import { clusterRoutes, type ClusterView } from "./routes/cluster.js";
+import { clusterRoutes } from "./routes/cluster.js";
+import type { ClusterView } from "../cluster-node.js";
 
 export { API_PREFIX };
 

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { json, newRouter } from "../router.js";
 import { ApiError, commonErrors, ErrorSchema } from "../errors.js";
+import { ClusterViewUnavailable, type ClusterOverview, type ClusterView } from "../../cluster-node.js";
 
 const NodeLoadSchema = z.object({
   cpu: z.number().openapi({ description: "The node's CPU use, in % of one core" }),
@@ -19,8 +20,6 @@ const ClusterNodeSchema = z.object({
   load: NodeLoadSchema,
   streams: z.array(z.string()).openapi({ description: "Ids of the streams live on the node (it holds their ownership lease)" }),
 });
-
-export type ClusterNode = z.infer<typeof ClusterNodeSchema>;
 
 const clusterExample = {
   nodeId: "prism-1",
@@ -57,15 +56,9 @@ const ClusterSchema = z
   })
   .openapi("Cluster", { example: clusterExample });
 
-export type ClusterOverview = z.infer<typeof ClusterSchema>;
-
-/** What the route reads: the node registry and the stream leases in a cluster, this process alone otherwise. */
-export interface ClusterView {
-  overview(): Promise<ClusterOverview>;
-}
-
-/** The overview cannot be read: this node lost NATS. */
-export class ClusterViewUnavailable extends Error {}
+// The schema documents exactly what the view answers.
+const sameShape: [z.infer<typeof ClusterSchema>, ClusterOverview] extends [ClusterOverview, z.infer<typeof ClusterSchema>] ? true : never = true;
+void sameShape;
 
 const unavailable = {
   503: {

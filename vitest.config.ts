@@ -19,6 +19,9 @@ const ON_POSTGRES_TOO = [
   "test/recordings/{cli,crash,disk,recording,retention}.test.ts",
 ];
 
+/** Suites that only make sense on PostgreSQL (a cluster's nodes share one database): run in the postgres project only. */
+const NEEDS_POSTGRES = ["test/cluster/service.test.ts"];
+
 /**
  * Suites of the API that stay SQLite-only, and why: each opens <dataDir>/prism.sqlite with better-sqlite3 to look
  * at or age rows, or is about the SQLite file itself.
@@ -45,14 +48,14 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "sqlite", sequence: { groupOrder: 0 }, include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, "test/store/**"] },
+        test: { name: "sqlite", sequence: { groupOrder: 0 }, include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, "test/store/**", ...NEEDS_POSTGRES] },
       },
       {
         extends: true,
         // Its own group (sequence.groupOrder): never run beside the sqlite project, so still one file at a time.
         test: {
           name: "postgres",
-          include: ["test/store/**/*.test.ts", "test/api/**/*.test.ts", ...ON_POSTGRES_TOO],
+          include: ["test/store/**/*.test.ts", "test/api/**/*.test.ts", ...ON_POSTGRES_TOO, ...NEEDS_POSTGRES],
           exclude: [...configDefaults.exclude, ...SQLITE_ONLY],
           env: { PRISM_TEST_DATABASE: "postgres" },
           globalSetup: ["test/support/pg-global.ts"],

@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../support/pg.js";
+import { startNats, type TestNats } from "../support/nats.js";
+import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { publishTestStream } from "../support/publisher.js";
+import { startRtmpReceiver } from "../support/receiver.js";
+import { killAll } from "../support/children.js";
+import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { startHttpReceiver, type HttpReceiver } from "../webhooks/http-receiver.js";
+import { runCli } from "../cli/run-cli.js";
+
+/**
+ * Two real Prism nodes (in this process) on one PostgreSQL database and one nats-server form a cluster: a stream
+ * created through one node is published to the other, refused as a second publisher on the first, seen live
+ * through either, and announced once.
+ */
+describe("two Prism nodes on one PostgreSQL and one NATS", () => {
+  let nats: TestNats;
+  let db: TestDatabase;
+  let a: TestPrism;
+  let b: TestPrism;
+  let hooks: HttpReceiver;
+
+  // Every node shares the master key: stream keys written by one are read by the other.
+  const clusterEnv = (nodeId: string) => ({
+    PRISM_DATABASE_URL: db.url,
+    PRISM_NATS_URL: nats.url,
+    PRISM_NODE_ID: nodeId,
+    PRISM_CLUSTER_LEASE_MS: "3000",
+    PRISM_SECRET: "cluster-test-master-secret-0123456789abcdef",
+    PRISM_WEBHOOK_ALLOW_PRIVATE: "true",
+    PRISM_WEBHOOK_RETRY_INITIAL_MS: "200",
+  });
+
+  beforeAll(async () => {
+    [nats, db, hooks] = await Promise.all([startNats(), createTestDatabase(), startHttpReceiver()]);
+    a = await startTestPrism({ env: clusterEnv("node-a") });
+    b = await startTestPrism({ env: clusterEnv("node-b") });
+  });
+  afterAll(async () => {
+    await b?.stop();
+    await a?.stop();
+    // Publishers and receivers; nats-server is a tracked child too, so only once the nodes are stopped.
+    await killAll();
+    await hooks?.close();
+    await nats?.dispose().catch(() => undefined);
+    await db?.drop();
+    await removeTempDirs();
+  });
+
+  it("publishes to one node, refuses the same key on the other, and shows the stream live from both", async () => {
+    const sub = await a.api("POST", "/api/v1/webhooks", { url: hooks.url, events: ["stream.started", "stream.ended"] });
+    expect(sub.status).toBe(201);
+    const stream = (await a.api("POST", "/api/v1/streams", { name: "Clustered" })).body;
+    const receiver = await startRtmpReceiver({ dir: await makeTempDir("prism-cluster-"), name: "platform" });
+    const destination = (await a.api("POST", `/api/v1/streams/${stream.id}/destinations`, { platform: "custom", name: "Platform", url: receiver.url, streamKey: receiver.key })).body;
+
+    const onB = publishTestStream({ url: b.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await onB.publishing).toBe(true);
+    // The destination node B relays to goes live; node A reads it from B's health snapshots.
+    const healthOnA = await waitFor(
+      async () => {
+        const { body } = await a.api("GET", `/api/v1/streams/${stream.id}/health`);
+        return body.live && body.ingest && body.destinations.find((d: { id: string }) => d.id === destination.id)?.state === "live" ? body : null;
+      },
+      { timeoutMs: 15_000, what: "node A to show the stream and its destination live" },
+    );
+    expect(healthOnA.ingest.bitrateKbps).toBeGreaterThan(0);
+
+    // The same key on node A: refused as a second publisher on one node is, and ffmpeg gives up.
+    const onA = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await onA.publishing).toBe(false);
+    expect(a.logs()).toContain("publish refused: the stream is live on another node");
+
+    const { body: cluster } = await a.api("GET", "/api/v1/cluster");
+    expect(cluster).toMatchObject({ nodeId: "node-a", clustered: true });
+    expect(cluster.nodes.map((n: { nodeId: string; streams: string[] }) => [n.nodeId, n.streams])).toEqual([
+      ["node-a", []],
+      ["node-b", [stream.id]],
+    ]);
+    expect(cluster.nodes[1]).toMatchObject({ httpUrl: `http://127.0.0.1:${b.prism.httpPort}`, rtmpUrl: `rtmp://127.0.0.1:${b.prism.rtmpPort}/live`, draining: false });
+
+    // Every series of A's metrics names the node.
+    const metrics = await fetch(`http://127.0.0.1:${a.prism.httpPort}/metrics`, { headers: { authorization: `Bearer ${a.token}` } }).then((r) => r.text());
+    const series = metrics.split("\n").filter((line) => line && !line.startsWith("#"));
+    expect(series.length).toBeGreaterThan(0);
+    expect(series.filter((line) => !line.includes('node="node-a"'))).toEqual([]);
+
+    await onB.stop();
+    const announced = (type: string) => hooks.requests.map((r) => JSON.parse(r.body)).filter((e) => e.type === type && e.data.streamId === stream.id);
+    await waitFor(() => announced("stream.ended").length >= 1, { timeoutMs: 15_000, what: "stream.ended delivered" });
+    // The lease is released with the stream: node A takes the next publish at once.
+    await waitFor(async () => !(await a.api("GET", `/api/v1/streams/${stream.id}/health`)).body.live, { what: "the stream to end on node A's view" });
+    expect(announced("stream.started")).toHaveLength(1);
+    expect(announced("stream.ended")).toHaveLength(1);
+    // One broadcast session: the refused publish on node A started none.
+    expect((await a.api("GET", `/api/v1/streams/${stream.id}/sessions`)).body.sessions).toHaveLength(1);
+
+    const again = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await again.publishing).toBe(true);
+    await again.stop();
+  });
+
+  it("refuses to start a node whose PRISM_NODE_ID a running node uses", async () => {
+    const dataDir = await makeTempDir("prism-duplicate-node-");
+    const duplicate = await runCli(["start"], { ...clusterEnv("node-a"), PRISM_DATA_DIR: dataDir, PRISM_HOST: "127.0.0.1", PRISM_RTMP_PORT: "0", PRISM_HTTP_PORT: "0" });
+    expect(duplicate.code).not.toBe(0);
+    expect(duplicate.stderr).toContain("PRISM_NODE_ID node-a is already used by a running node");
+    expect(duplicate.stderr).not.toContain("cluster-test-master-secret");
+    // The running node is still the one registered.
+    const { body: cluster } = await b.api("GET", "/api/v1/cluster");
+    expect(cluster.nodes.map((n: { nodeId: string; httpUrl: string }) => [n.nodeId, n.httpUrl])).toEqual([
+      ["node-a", `http://127.0.0.1:${a.prism.httpPort}`],
+      ["node-b", `http://127.0.0.1:${b.prism.httpPort}`],
+    ]);
+  });
+});

@@ -8,6 +8,7 @@ import { killAll } from "../support/children.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 import { startHttpReceiver, type HttpReceiver } from "../webhooks/http-receiver.js";
 import { runCli } from "../cli/run-cli.js";
+import { joinCluster } from "../../src/cluster/index.js";
 
 /**
  * Two real Prism nodes (in this process) on one PostgreSQL database and one nats-server form a cluster: a stream
@@ -113,5 +114,39 @@ describe("two Prism nodes on one PostgreSQL and one NATS", () => {
       ["node-a", `http://127.0.0.1:${a.prism.httpPort}`],
       ["node-b", `http://127.0.0.1:${b.prism.httpPort}`],
     ]);
+  });
+
+  it("refuses a publish while this node cannot reach NATS, and takes publishes again once it can", async () => {
+    const stream = (await a.api("POST", "/api/v1/streams", { name: "Cut off" })).body;
+    await nats.stop();
+    await waitFor(async () => (await a.api("GET", "/api/v1/cluster")).status === 503, { what: "node A to notice NATS is gone" });
+    const cutOff = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await cutOff.publishing).toBe(false);
+    expect(a.logs()).toContain("Cluster coordination is unavailable (this node lost its connection to NATS); try again in a few seconds.");
+
+    await nats.start();
+    await waitFor(async () => (await a.api("GET", "/api/v1/cluster")).status === 200, { timeoutMs: 15_000, what: "node A back on NATS" });
+    const back = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await back.publishing).toBe(true);
+    await waitFor(async () => (await b.api("GET", `/api/v1/streams/${stream.id}/health`)).body.live, { timeoutMs: 15_000, what: "node B to see the stream live on A" });
+    await back.stop();
+  });
+
+  it("holds a publish until the lease of an owner that died lapses, then takes the stream", async () => {
+    const stream = (await a.api("POST", "/api/v1/streams", { name: "Orphaned" })).body;
+    // A node that claimed the stream and died without a word: its lease stays until the TTL (3 s) runs out.
+    const ghost = await joinCluster(
+      { natsUrl: nats.url, nodeId: "node-ghost", leaseMs: 3_000 },
+      { version: "0.0.0", httpUrl: "", rtmpUrl: "", startedAt: new Date().toISOString(), draining: false, load: { cpu: 0, streams: 1, outputs: 0, bitrateKbps: 0 } },
+    );
+    expect((await ghost.streams.claim(stream.id, { nodeId: "node-ghost", sessionId: "ghost-session", epoch: 1 })).won).toBe(true);
+    await ghost.link.close();
+
+    const publisher = publishTestStream({ url: b.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await publisher.publishing).toBe(true);
+    expect(b.logs()).toContain("took the stream over from a node that stopped answering");
+    const { body: cluster } = await a.api("GET", "/api/v1/cluster");
+    expect(cluster.nodes.find((n: { nodeId: string }) => n.nodeId === "node-b").streams).toContain(stream.id);
+    await publisher.stop();
   });
 });

@@ -150,4 +150,18 @@ describe("two Prism nodes on one PostgreSQL and one NATS", () => {
     expect(cluster.nodes.find((n: { nodeId: string }) => n.nodeId === "node-b").streams).toContain(stream.id);
     await publisher.stop();
   });
+
+  it("claims a stream once for a primary and a backup arriving together, and refuses the backup key on the other node", async () => {
+    const stream = (await a.api("POST", "/api/v1/streams", { name: "Two encoders" })).body;
+    const primary = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
+    const backup = publishTestStream({ url: a.publishUrl(stream.backupStreamKey), durationSec: Infinity, color: "0xC02020" });
+    expect(await Promise.all([primary.publishing, backup.publishing])).toEqual([true, true]);
+    const secondBackup = publishTestStream({ url: b.publishUrl(stream.backupStreamKey), durationSec: Infinity });
+    expect(await secondBackup.publishing).toBe(false);
+    const health = (await a.api("GET", `/api/v1/streams/${stream.id}/health`)).body;
+    expect(health.ingest).toMatchObject({ primary: { connected: true }, backup: { connected: true } });
+    await backup.stop();
+    await primary.stop();
+    await waitFor(async () => (await b.api("GET", "/api/v1/cluster")).body.nodes.every((n: { streams: string[] }) => !n.streams.includes(stream.id)), { what: "the lease released" });
+  });
 });

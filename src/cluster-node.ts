@@ -3,19 +3,10 @@ import type { ClusterSettings } from "./config.js";
 import type { EventBus } from "./bus.js";
 import type { Logger } from "./log.js";
 import type { OwnershipAnswer, Relay, RelayOwnership } from "./relay/relay.js";
-import {
-  BusBridge,
-  ClusterRelayView,
-  ClusterUnavailableError,
-  HealthMirror,
-  joinCluster,
-  StreamOwnership,
-  takeSnapshots,
-  type Cluster,
-  type NodeInfo,
-  type NodeLoad,
-  type SnapshotExtras,
-} from "./cluster/index.js";
+// Types only: a single Prism never loads the cluster's modules (joinAsMember imports them when it runs).
+import type { Cluster, ClusterRelayView, NodeInfo, NodeLoad, SnapshotExtras, StreamOwnership } from "./cluster/index.js";
+
+type UnavailableError = typeof import("./cluster/index.js").ClusterUnavailableError;
 
 /** A node as GET /api/v1/cluster lists it: its registry entry and the streams it owns. */
 export interface ClusterNode extends Omit<NodeInfo, "load"> {
@@ -99,6 +90,7 @@ export interface ClusterMember {
  */
 export async function joinAsMember(settings: ClusterSettings, deps: { bus: EventBus; log: Logger; claimTimeoutMs: number }): Promise<ClusterMember> {
   const { bus, log } = deps;
+  const { BusBridge, ClusterRelayView, ClusterUnavailableError, HealthMirror, joinCluster, StreamOwnership, takeSnapshots } = await import("./cluster/index.js");
   const startedAt = new Date().toISOString();
   const cluster = await joinCluster(
     settings,
@@ -129,7 +121,7 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
 
   return {
     nodeId: cluster.nodeId,
-    ownership: relayOwnership(ownership, deps.claimTimeoutMs, log),
+    ownership: relayOwnership(ownership, deps.claimTimeoutMs, log, ClusterUnavailableError),
     attach(local, extras) {
       relay = local;
       mirror.publishFrom(() => takeSnapshots(local, extras));
@@ -140,7 +132,7 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
       return new ClusterRelayView(local, mirror, extras);
     },
     announce: (urls) => cluster.nodes.update(urls),
-    view: { overview: () => overview(cluster, () => (relay ? nodeLoad(relay, cpu) : undefined)) },
+    view: { overview: () => overview(cluster, () => (relay ? nodeLoad(relay, cpu) : undefined), ClusterUnavailableError) },
     async leave() {
       clearInterval(loadTimer);
       mirror.stop();
@@ -152,7 +144,7 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
 }
 
 /** The cluster's StreamOwnership as the relay asks it: refusals in words, NATS trouble as "unavailable", never a throw. */
-function relayOwnership(ownership: StreamOwnership, claimTimeoutMs: number, log: Logger): RelayOwnership {
+function relayOwnership(ownership: StreamOwnership, claimTimeoutMs: number, log: Logger, ClusterUnavailableError: UnavailableError): RelayOwnership {
   return {
     claimTimeoutMs,
     async claim(streamId, sessionId, signal): Promise<OwnershipAnswer> {
@@ -172,7 +164,7 @@ function relayOwnership(ownership: StreamOwnership, claimTimeoutMs: number, log:
 }
 
 /** Every live node with the streams it owns (from the stream leases); this node's load read now. */
-async function overview(cluster: Cluster, ownLoad: () => NodeLoad | undefined): Promise<ClusterOverview> {
+async function overview(cluster: Cluster, ownLoad: () => NodeLoad | undefined, ClusterUnavailableError: UnavailableError): Promise<ClusterOverview> {
   if (!cluster.link.isUp()) throw new ClusterViewUnavailable(NATS_DOWN);
   try {
     const [nodes, streamIds] = await Promise.all([cluster.nodes.list(), cluster.streams.keys()]);

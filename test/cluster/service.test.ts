@@ -4,7 +4,7 @@ import { startNats, type TestNats } from "../support/nats.js";
 import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
-import { killAll } from "../support/children.js";
+import { killAll, withTimeout } from "../support/children.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 import { startHttpReceiver, type HttpReceiver } from "../webhooks/http-receiver.js";
 import { runCli } from "../cli/run-cli.js";
@@ -57,7 +57,7 @@ describe("two Prism nodes on one PostgreSQL and one NATS", () => {
     const destination = (await a.api("POST", `/api/v1/streams/${stream.id}/destinations`, { platform: "custom", name: "Platform", url: receiver.url, streamKey: receiver.key })).body;
 
     const onB = publishTestStream({ url: b.publishUrl(stream.streamKey), durationSec: Infinity });
-    expect(await onB.publishing).toBe(true);
+    expect(await withTimeout(onB.publishing, 20_000, "onB publish outcome")).toBe(true);
     // The destination node B relays to goes live; node A reads it from B's health snapshots.
     const healthOnA = await waitFor(
       async () => {
@@ -71,7 +71,7 @@ describe("two Prism nodes on one PostgreSQL and one NATS", () => {
 
     // The same key on node A: refused as a second publisher on one node is, and ffmpeg gives up.
     const onA = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
-    expect(await onA.publishing).toBe(false);
+    expect(await withTimeout(onA.publishing, 20_000, "onA publish outcome")).toBe(false);
     expect(a.logs()).toContain("publish refused: the stream is live on another node");
 
     const { body: cluster } = await a.api("GET", "/api/v1/cluster");
@@ -88,7 +88,7 @@ describe("two Prism nodes on one PostgreSQL and one NATS", () => {
     expect(series.length).toBeGreaterThan(0);
     expect(series.filter((line) => !line.includes('node="node-a"'))).toEqual([]);
 
-    await onB.stop();
+    await withTimeout(onB.stop(), 15_000, "onB stop");
     const announced = (type: string) => hooks.requests.map((r) => JSON.parse(r.body)).filter((e) => e.type === type && e.data.streamId === stream.id);
     await waitFor(() => announced("stream.ended").length >= 1, { timeoutMs: 15_000, what: "stream.ended delivered" });
     // The lease is released with the stream: node A takes the next publish at once.
@@ -99,8 +99,8 @@ describe("two Prism nodes on one PostgreSQL and one NATS", () => {
     expect((await a.api("GET", `/api/v1/streams/${stream.id}/sessions`)).body.sessions).toHaveLength(1);
 
     const again = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
-    expect(await again.publishing).toBe(true);
-    await again.stop();
+    expect(await withTimeout(again.publishing, 20_000, "again publish outcome")).toBe(true);
+    await withTimeout(again.stop(), 15_000, "again stop");
   });
 
   it("refuses to start a node whose PRISM_NODE_ID a running node uses", async () => {
@@ -119,18 +119,18 @@ describe("two Prism nodes on one PostgreSQL and one NATS", () => {
 
   it("refuses a publish while this node cannot reach NATS, and takes publishes again once it can", async () => {
     const stream = (await a.api("POST", "/api/v1/streams", { name: "Cut off" })).body;
-    await nats.stop();
+    await withTimeout(nats.stop(), 15_000, "nats stop");
     await waitFor(async () => (await a.api("GET", "/api/v1/cluster")).status === 503, { what: "node A to notice NATS is gone" });
     const cutOff = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
-    expect(await cutOff.publishing).toBe(false);
+    expect(await withTimeout(cutOff.publishing, 20_000, "cutOff publish outcome")).toBe(false);
     expect(a.logs()).toContain("Cluster coordination is unavailable (this node lost its connection to NATS); try again in a few seconds.");
 
     await nats.start();
     await waitFor(async () => (await a.api("GET", "/api/v1/cluster")).status === 200, { timeoutMs: 15_000, what: "node A back on NATS" });
     const back = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
-    expect(await back.publishing).toBe(true);
+    expect(await withTimeout(back.publishing, 20_000, "back publish outcome")).toBe(true);
     await waitFor(async () => (await b.api("GET", `/api/v1/streams/${stream.id}/health`)).body.live, { timeoutMs: 15_000, what: "node B to see the stream live on A" });
-    await back.stop();
+    await withTimeout(back.stop(), 15_000, "back stop");
   });
 
   it("holds a publish until the lease of an owner that died lapses, then takes the stream", async () => {
@@ -144,24 +144,24 @@ describe("two Prism nodes on one PostgreSQL and one NATS", () => {
     await ghost.link.close();
 
     const publisher = publishTestStream({ url: b.publishUrl(stream.streamKey), durationSec: Infinity });
-    expect(await publisher.publishing).toBe(true);
+    expect(await withTimeout(publisher.publishing, 20_000, "publisher publish outcome")).toBe(true);
     expect(b.logs()).toContain("took the stream over from a node that stopped answering");
     const { body: cluster } = await a.api("GET", "/api/v1/cluster");
     expect(cluster.nodes.find((n: { nodeId: string }) => n.nodeId === "node-b").streams).toContain(stream.id);
-    await publisher.stop();
+    await withTimeout(publisher.stop(), 15_000, "publisher stop");
   });
 
   it("claims a stream once for a primary and a backup arriving together, and refuses the backup key on the other node", async () => {
     const stream = (await a.api("POST", "/api/v1/streams", { name: "Two encoders" })).body;
     const primary = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
     const backup = publishTestStream({ url: a.publishUrl(stream.backupStreamKey), durationSec: Infinity, color: "0xC02020" });
-    expect(await Promise.all([primary.publishing, backup.publishing])).toEqual([true, true]);
+    expect(await withTimeout(Promise.all([primary.publishing, backup.publishing]), 20_000, "primary and backup publish outcomes")).toEqual([true, true]);
     const secondBackup = publishTestStream({ url: b.publishUrl(stream.backupStreamKey), durationSec: Infinity });
-    expect(await secondBackup.publishing).toBe(false);
+    expect(await withTimeout(secondBackup.publishing, 20_000, "secondBackup publish outcome")).toBe(false);
     const health = (await a.api("GET", `/api/v1/streams/${stream.id}/health`)).body;
     expect(health.ingest).toMatchObject({ primary: { connected: true }, backup: { connected: true } });
-    await backup.stop();
-    await primary.stop();
+    await withTimeout(backup.stop(), 15_000, "backup stop");
+    await withTimeout(primary.stop(), 15_000, "primary stop");
     await waitFor(async () => (await b.api("GET", "/api/v1/cluster")).body.nodes.every((n: { streams: string[] }) => !n.streams.includes(stream.id)), { what: "the lease released" });
   });
 });

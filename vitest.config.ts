@@ -35,10 +35,11 @@ const SQLITE_ONLY = [
 ];
 /**
  * Suites that need a PostgreSQL server and run in the postgres project only: several Prisms or workers on one
- * shared database (the cluster's API router, the webhook outbox claim, the refresh lock, two schedulers), or a
+ * shared database (two cluster nodes, the cluster's API router, the webhook outbox claim, the refresh lock, two schedulers), or a
  * Prism on a server of its own that the test stops and starts.
  */
 const POSTGRES_ONLY = [
+  "test/cluster/service.test.ts",
   "test/cluster/http-router.test.ts",
   "test/api/store-down.test.ts",
   "test/webhooks/outbox-claim.test.ts",

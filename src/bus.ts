@@ -182,3 +182,11 @@ export class EventBus {
     return () => this.emitter.off(event, guarded);
   }
 }
+
+/**
+ * The bus as seen by a subscriber that must act once per event cluster-wide (webhook outbox, session recorder,
+ * recordings, chat readers, audience pollers): it hears only what this node emitted. The same as the bus on one node.
+ */
+export function localEvents(bus: EventBus): Pick<EventBus, "on"> {
+  return { on: (event, listener, options = {}) => bus.on(event, listener, { ...options, localOnly: true }) };
+}

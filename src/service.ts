@@ -5,7 +5,8 @@ import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import { serve, type ServerType } from "@hono/node-server";
 import type { DestinationStream } from "pino";
-import type { Config } from "./config.js";
+import { hostname } from "node:os";
+import { defaultNodeId, type Config } from "./config.js";
 import { createLogger, type Logger } from "./log.js";
 import { EventBus } from "./bus.js";
 import { openStore } from "./db/open-store.js";
@@ -36,6 +37,7 @@ import { createSchedule, type Schedule } from "./schedule/index.js";
 import { createPreview, MAX_PREVIEW_VIEWERS_PER_STREAM, PREVIEW_QUEUE_LIMIT_BYTES, THUMBNAIL_REFRESH_MS, HISTORY_INTERVAL_MS } from "./relay/preview/index.js";
 import { previewMetrics } from "./metrics/preview.js";
 import { createAudience, type ViewerSources } from "./audience/index.js";
+import { joinAsMember, PRISM_VERSION, singleNodeView, type ClusterMember } from "./cluster-node.js";
 
 export const INGEST_APP = "live";
 
@@ -72,18 +74,6 @@ export interface Prism {
 export class SettingNotAvailable extends Error {}
 
 /**
- * Issue #21 is being built in steps: PostgreSQL storage runs a Prism, but the NATS cluster pieces exist and are
- * tested on their own only. Running as an independent node when a user asked for a cluster would give two owners
- * to one stream; refusing says so at once.
- */
-function refuseSettingsNotWiredYet(config: Config): void {
-  if (config.cluster === undefined) return;
-  throw new SettingNotAvailable(
-    "PRISM_NATS_URL is not usable in this version yet: clustering is still being built (issue #21), and this Prism would otherwise run as an independent node. Unset it to run a single node (on PostgreSQL when PRISM_DATABASE_URL is set).",
-  );
-}
-
-/**
  * What the relay reads of configuration. On SQLite it answers from the synchronous repositories, so a publish is
  * decided on the spot as it always was; on PostgreSQL it answers with promises the relay waits for (bounded).
  */
@@ -118,7 +108,10 @@ export async function startPrism(
     viewers?: { sources?: ViewerSources };
   } = {},
 ): Promise<Prism> {
-  refuseSettingsNotWiredYet(config);
+  const startedAt = new Date().toISOString();
+  // GET /cluster names a single Prism as a cluster would (PRISM_NODE_ID's default), once the HTTP port is known.
+  const singleNodeId = () => defaultNodeId(hostname(), httpPortOf());
+  let httpPortOf = () => config.httpPort;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const log = createLogger({ level: config.logLevel, format: config.logFormat, destination: options.logDestination });
   routeNmsLogging(log);
@@ -138,6 +131,18 @@ export async function startPrism(
   const keyed = await store.streams.fillMissingBackupKeys();
   if (keyed > 0) log.info({ streams: keyed }, "gave streams from before backup ingest their backup stream key");
   const bus = new EventBus((event, err) => log.error({ err, event }, "event subscriber failed"));
+  // Cluster (PRISM_NATS_URL): joined before anything listens, so a duplicate PRISM_NODE_ID stops the start here.
+  let member: ClusterMember | undefined;
+  if (config.cluster) {
+    try {
+      // A publish waits for its claim at most this long, within the ingest's own deadline for a decision.
+      const claimTimeoutMs = Math.max(1_000, config.ingest.handshakeTimeoutMs - 1_000);
+      member = await joinAsMember(config.cluster, { bus, log: log.child({ component: "cluster" }), claimTimeoutMs });
+    } catch (err) {
+      await database.close();
+      throw err;
+    }
+  }
   // Listening before the relay starts, so no stream or destination event goes unannounced.
   const automation = createAutomation({
     store,
@@ -181,7 +186,16 @@ export async function startPrism(
   audience.start();
 
   const relay = new Relay(
-    { host: config.host, port: config.rtmpPort, tls: config.rtmps, ingest: config.ingest, app: INGEST_APP, platformRules: platformOf, output: { ...config.output, backoff: DEFAULT_BACKOFF } },
+    {
+      host: config.host,
+      port: config.rtmpPort,
+      tls: config.rtmps,
+      ingest: config.ingest,
+      app: INGEST_APP,
+      platformRules: platformOf,
+      output: { ...config.output, backoff: DEFAULT_BACKOFF },
+      ownership: member?.ownership,
+    },
     relayConfig(repos, store, {
       slateImage: (image) => slateImagePath(config.dataDir, image),
       // A destination of a linked account asks its platform for the URL and key before each connection.
@@ -190,6 +204,17 @@ export async function startPrism(
     bus,
     log.child({ component: "relay" }),
   );
+  // What the API and the schedule read of live streams: in a cluster, also those live on other nodes.
+  const liveView = member
+    ? member.attach(relay, {
+        platformHealth: (streamId, destinationId) => ({
+          chat: comments.api.readerState(streamId, destinationId) ?? null,
+          quota: null,
+          viewers: audience.api.viewers(streamId, destinationId),
+        }),
+        viewersTotal: (streamId) => audience.api.total(streamId),
+      })
+    : undefined;
   const recordings = createRecordings({
     store,
     bus,
@@ -222,7 +247,7 @@ export async function startPrism(
     store,
     bus,
     announcements: accounts.announcements,
-    isLive: (streamId) => relay.isLive(streamId),
+    isLive: (streamId) => (liveView ?? relay).isLive(streamId),
     // A media event must name an uploaded video; whether it is still there at the start is the player's to say.
     checkSource: async (source) =>
       source.type === "media" && !(await media.library.get(source.mediaId)) ? `No uploaded video ${source.mediaId}: upload one with POST /api/v1/media (GET /api/v1/media lists them).` : null,
@@ -240,7 +265,7 @@ export async function startPrism(
     const publicHost = publicHostFor(config.host, config.publicHost);
     const ingestUrl = `rtmp://${hostPort(publicHost, rtmpPort)}/${INGEST_APP}`;
     const secureIngestUrl = rtmpsPort === null ? null : `rtmps://${hostPort(publicHost, rtmpsPort)}/${INGEST_APP}`;
-    const metrics = createMetrics(relay, bus);
+    const metrics = createMetrics(relay, bus, { node: member?.nodeId });
     automation.instrument(metrics.registry);
     comments.instrument(metrics.registry);
     audience.instrument(metrics.registry);
@@ -252,6 +277,9 @@ export async function startPrism(
     const api = createApi({
       readiness: { storeUp: storeProbe(database.ping), draining: () => drain.draining },
       platformHealth(streamId, destination) {
+        // Live on another node: its owner's reader and viewers (from the health mirror).
+        const remote = liveView && !relay.isLive(streamId) ? liveView.platformHealth(streamId, destination.id) : null;
+        if (remote) return remote;
         const usage = accounts.usage(destination);
         const destinationId = destination.id;
         return {
@@ -260,10 +288,16 @@ export async function startPrism(
           viewers: audience.api.viewers(streamId, destinationId),
         };
       },
-      viewersTotal: (streamId) => audience.api.total(streamId),
+      viewersTotal: (streamId) => (liveView && !relay.isLive(streamId) ? liveView.viewersTotal(streamId) : audience.api.total(streamId)),
       streams: store.streams,
       destinations: store.destinations,
-      relay,
+      relay: liveView ?? relay,
+      cluster:
+        member?.view ??
+        singleNodeView(
+          () => ({ nodeId: singleNodeId(), version: PRISM_VERSION, httpUrl: httpBase, rtmpUrl: ingestUrl, startedAt, draining: false }),
+          relay,
+        ),
       bus,
       auth: { admin: adminToken, tokens: store.tokens, sessions: store.sessions },
       metrics,
@@ -323,8 +357,10 @@ export async function startPrism(
       server.once("error", reject);
     });
     const httpPort = (server.address() as AddressInfo).port;
+    httpPortOf = () => httpPort;
     const apiUrl = `http://${hostPort(publicHostFor(config.host, config.publicHost), httpPort)}`;
     httpBase = apiUrl;
+    await member?.announce({ httpUrl: apiUrl, rtmpUrl: ingestUrl });
     log.info({ rtmpPort, rtmpsPort, httpPort, dataDir: config.dataDir }, "Prism started");
 
     let stopping: Promise<void> | undefined;
@@ -352,6 +388,8 @@ export async function startPrism(
           media.stop();
           schedule?.stop();
           await relay.stop();
+          // After the relay released its streams' leases (any node may take them now) and its last events went out.
+          await member?.leave();
           // After the relay (its stream.ended closes live recordings), before the database: the MP4s are made now.
           await recordings.stop();
           // After the relay, so the sessions it ended are reported; before the webhooks, so the reports go out.
@@ -372,6 +410,7 @@ export async function startPrism(
     media.stop();
     schedule.stop();
     await relay.stop();
+    await member?.leave();
     await recordings.stop();
     await recorder.stop();
     await comments.stop();

@@ -44,6 +44,8 @@ import { dashboard } from "../web/routes.js";
 import { MEDIA_UPLOAD_PATH, mediaRoutes } from "./routes/media.js";
 import type { MediaApi } from "../media-library/index.js";
 import { dashboardSessions } from "../web/session.js";
+import { clusterRoutes } from "./routes/cluster.js";
+import type { ClusterView } from "../cluster-node.js";
 
 export { API_PREFIX };
 
@@ -74,6 +76,8 @@ export function createApi(
     platforms: Parameters<typeof mountPlatformRoutes>[1];
     /** What /healthz checks beyond the process answering (absent: always ready). */
     readiness?: NodeReadiness;
+    /** The cluster's nodes (issue #21), or this Prism alone. */
+    cluster: ClusterView;
   },
 ): Api {
   const app = new OpenAPIHono<AuthEnv>();
@@ -131,6 +135,7 @@ export function createApi(
   for (const path of mountPlatformRoutes(app, deps.platforms)) publicPaths.add(path);
   app.route(API_PREFIX, commentRoutes({ streams: deps.streams, comments: deps.comments, publicUrl: deps.publicUrl }));
   app.route(API_PREFIX, sessionRoutes({ streams: deps.streams, sessions: deps.sessions }));
+  app.route(API_PREFIX, clusterRoutes({ cluster: deps.cluster }));
   // The overlay's token is its own credential (read-only, one stream), outside the Bearer-guarded prefix.
   app.route("/", overlayRoutes({ comments: deps.comments }));
   app.route("/", operationsRoutes(deps.metrics, deps.readiness));

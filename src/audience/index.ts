@@ -114,8 +114,9 @@ export function createAudience(deps: { bus: EventBus; sources: ViewerSources; lo
     },
     start() {
       unsubscribe.push(
-        deps.bus.on("stream.started", ({ streamId, sessionId }) => begin(streamId, sessionId)),
-        deps.bus.on("stream.ended", ({ streamId }) => end(streamId)),
+        // Pollers run on the stream's owner; a destination change from any node reaches them below.
+        deps.bus.on("stream.started", ({ streamId, sessionId }) => begin(streamId, sessionId), { localOnly: true }),
+        deps.bus.on("stream.ended", ({ streamId }) => end(streamId), { localOnly: true }),
         // A destination added, enabled or disabled while live: its stream's pollers start again over the new list.
         deps.bus.on("config.destinations", ({ streamId }) => {
           const state = live.get(streamId);

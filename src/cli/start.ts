@@ -23,6 +23,11 @@ export async function runStart(opts: { config?: string }): Promise<void> {
       process.stderr.write(`${err.message}\n`);
       process.exit(2);
     }
+    // Another running node has this PRISM_NODE_ID (cluster/nodes.ts), or NATS could not be reached: said plainly, no stack.
+    if (err instanceof Error && (err.name === "DuplicateNodeIdError" || err.name === "ClusterUnavailableError")) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(1);
+    }
     const e = err as NodeJS.ErrnoException;
     if (e.code === "EADDRINUSE") {
       process.stderr.write(`A port Prism needs is already in use (${e.message}). Stop the other program or set PRISM_RTMP_PORT / PRISM_HTTP_PORT.\n`);

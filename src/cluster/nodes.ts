@@ -81,8 +81,8 @@ export class NodeRegistry {
     return this.entry.value;
   }
 
-  /** Changes this node's entry (draining, load) and writes it at once rather than at the next renewal. */
-  async update(change: Partial<Pick<NodeInfo, "draining" | "load">>): Promise<void> {
+  /** Changes this node's entry (draining, load, its addresses once it listens) and writes it at once rather than at the next renewal. */
+  async update(change: Partial<Pick<NodeInfo, "draining" | "load" | "httpUrl" | "rtmpUrl">>): Promise<void> {
     await this.entry.renew({ ...this.entry.value, ...change });
   }
 

@@ -297,9 +297,10 @@ export function createComments(deps: { store: { comments: CommentsStore }; box: 
         deps.bus.on("stream.started", ({ streamId, name }) => {
           streamNames.set(streamId, name);
           void startStream(streamId).catch((err: unknown) => deps.log.error({ err, stream: streamId }, "could not start reading the stream's chat"));
-        }),
+          // Chat readers run once cluster-wide, on the stream's owner.
+        }, { localOnly: true }),
       );
-      unsubscribe.push(deps.bus.on("stream.ended", ({ streamId }) => endStream(streamId)));
+      unsubscribe.push(deps.bus.on("stream.ended", ({ streamId }) => endStream(streamId), { localOnly: true }));
     },
     async stop() {
       for (const off of unsubscribe.splice(0)) off();

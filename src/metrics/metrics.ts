@@ -18,6 +18,9 @@ export interface LiveSource {
  */
 export const EVENT_LOOP_SAMPLE_MS = 20;
 
+/** Counters count what happened on this node: another node's events (in a cluster) are its own to count. */
+const LOCAL = { localOnly: true } as const;
+
 /** The real event-loop delay in one of prom-client's nodejs_eventloop_lag_*_seconds figures (min, mean, pNN, max). */
 export function eventLoopDelaySeconds(lagSeconds: number): number {
   return Math.max(0, lagSeconds - EVENT_LOOP_SAMPLE_MS / 1000);
@@ -41,8 +44,10 @@ export interface Metrics {
  * Webhook delivery metrics and comment metrics are registered on this registry by their own features
  * (src/webhooks/metrics.ts, src/comments/metrics.ts).
  */
-export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
+export function createMetrics(source: LiveSource, bus: EventBus, options: { node?: string | undefined } = {}): Metrics {
   const registry = new Registry();
+  // In a cluster every node is scraped on its own: each series says which node it is from.
+  if (options.node) registry.setDefaultLabels({ node: options.node });
   // The event-loop delay histogram (nodejs_eventloop_lag_*, reset at each scrape) samples every
   // 20 ms instead of prom-client's 10: its timer was all an idle Prism woke up for, 100 times a second.
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
@@ -201,12 +206,12 @@ export function createMetrics(source: LiveSource, bus: EventBus): Metrics {
     bus.on("stream.started", ({ streamId, name }) => {
       streamNames.set(streamId, name);
       streamStarts.inc({ stream: name, stream_id: streamId });
-    }),
-    bus.on("stream.ingest_switched", ({ streamId, name, from, to }) => ingestSwitches.inc({ stream: name, stream_id: streamId, from, to })),
+    }, LOCAL),
+    bus.on("stream.ingest_switched", ({ streamId, name, from, to }) => ingestSwitches.inc({ stream: name, stream_id: streamId, from, to }), LOCAL),
     bus.on("destination.state", ({ streamId, destinationId, name, state, previous }) => {
       const labels = { stream: streamNames.get(streamId) ?? "", stream_id: streamId, destination: name, destination_id: destinationId };
       if (state === "failed" && previous !== "failed") failures.inc(labels);
-    }),
+    }, LOCAL),
   ];
 
   return {

@@ -15,8 +15,9 @@ export class GoLives {
 
   /** Before the comment feed subscribes, so a go-live is known here when its readers start. */
   start(): void {
-    this.unsubscribe.push(this.bus.on("stream.started", ({ streamId }) => void this.done.set(streamId, new Set())));
-    this.unsubscribe.push(this.bus.on("stream.ended", ({ streamId }) => void this.done.delete(streamId)));
+    // Go-lives happen on the stream's owner (where its chat readers start), once cluster-wide.
+    this.unsubscribe.push(this.bus.on("stream.started", ({ streamId }) => void this.done.set(streamId, new Set()), { localOnly: true }));
+    this.unsubscribe.push(this.bus.on("stream.ended", ({ streamId }) => void this.done.delete(streamId), { localOnly: true }));
   }
 
   stop(): void {

@@ -31,8 +31,11 @@ export class LinkedDestinations {
   ) {}
 
   start(): void {
-    this.unsubscribe = this.deps.bus.on("stream.ended", ({ streamId }) =>
-      void this.ended(streamId).catch((err: unknown) => this.deps.log.error({ err, streamId }, "could not wrap up the platforms' broadcasts")),
+    // On the node the stream ended on: the platforms' broadcasts are wrapped up once cluster-wide.
+    this.unsubscribe = this.deps.bus.on(
+      "stream.ended",
+      ({ streamId }) => void this.ended(streamId).catch((err: unknown) => this.deps.log.error({ err, streamId }, "could not wrap up the platforms' broadcasts")),
+      { localOnly: true },
     );
   }
 

@@ -1,4 +1,4 @@
-import type { EventBus } from "../bus.js";
+import { localEvents, type EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
 import type { StreamHub } from "../relay/hub.js";
 import type { RecordingsStore } from "../db/store.js";
@@ -50,11 +50,13 @@ export class LiveRecorder {
   ) {}
 
   start(): void {
+    // Recorded on the node that has the stream's hub: the owner.
+    const bus = localEvents(this.bus);
     this.unsubscribe.push(
-      this.bus.on("stream.started", (e) => {
+      bus.on("stream.started", (e) => {
         void this.begin(e.streamId, e.sessionId, e.name, Date.parse(e.at)).catch((err: unknown) => this.log.error({ err, stream: e.name }, "could not start recording"));
       }),
-      this.bus.on("stream.ended", (e) => this.end(e.streamId, e.sessionId, Date.parse(e.at))),
+      bus.on("stream.ended", (e) => this.end(e.streamId, e.sessionId, Date.parse(e.at))),
     );
   }
 

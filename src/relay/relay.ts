@@ -54,6 +54,31 @@ export interface RelayOptions {
   ingest: IngestGuards;
   /** What each platform accepts, for transcoding plans and warnings. */
   platformRules(platform: string): PlatformRules;
+  /** Set when this Prism is one node of a cluster: a stream goes live here only once this node owns it. */
+  ownership?: RelayOwnership | undefined;
+}
+
+/** The answer to a claim: this node owns the stream now, another live node does, or nobody can tell now. */
+export type OwnershipAnswer = { ok: true } | { ok: false; liveElsewhere: true } | { ok: false; unavailable: string };
+
+/**
+ * Who owns each live stream across a cluster (service.ts adapts the cluster's leases to it). A publish for a stream
+ * not live here claims it first; the stream's end releases it. Absent on a single node: nothing is claimed.
+ */
+export interface RelayOwnership {
+  /** Claims `streamId` for a session starting here; may wait (until `signal` aborts) while a dead owner's lease lapses. */
+  claim(streamId: string, sessionId: string, signal: AbortSignal): Promise<OwnershipAnswer>;
+  /** The stream stopped being live here: any node may claim it now. */
+  release(streamId: string): void | Promise<void>;
+  /** How long a publish may wait for its claim before it is refused (below the ingest's handshake timeout). */
+  claimTimeoutMs: number;
+}
+
+/** A claim in flight, shared by every publish of the stream arriving meanwhile (primary and backup at once). */
+interface PendingClaim {
+  answer: Promise<OwnershipAnswer>;
+  sessionId: string;
+  waiters: number;
 }
 
 export interface IngestGuards {
@@ -117,6 +142,9 @@ interface LiveStream {
 }
 
 const otherInput = (input: InputId): InputId => (input === "primary" ? "backup" : "primary");
+/** A second publisher on a key: refused alike whether the first is on this node or another. */
+const alreadyPublishing = (input: InputId): string =>
+  input === "primary" ? "This stream is already being published; only one publisher at a time." : "This stream's backup key is already publishing; only one backup encoder at a time.";
 const encoderName = (input: InputId) => (input === "primary" ? "the primary encoder" : "the backup encoder");
 
 /**
@@ -135,6 +163,10 @@ export class Relay {
   /** Marks the in-process media player's publishes (mediaPublishUrl); never leaves this process. */
   private readonly mediaMark = randomBytes(24).toString("base64url");
   private ports: IngestPorts | null = null;
+  /** Cluster only: claims in flight, by stream id. */
+  private readonly claiming = new Map<string, PendingClaim>();
+  /** Cluster only: releases in flight, awaited by stop() so the node leaves the cluster with nothing held. */
+  private readonly releasing = new Set<Promise<void>>();
 
   constructor(
     private readonly options: RelayOptions,
@@ -194,6 +226,16 @@ export class Relay {
     for (const off of this.unsubscribe.splice(0)) off();
     for (const stream of [...this.live.values()]) this.end(stream, "server shutting down");
     await this.ingest.close();
+    await Promise.all([...this.releasing]);
+  }
+
+  /**
+   * Another node owns the stream now (this one lost its lease, e.g. cut off from the cluster for longer than it):
+   * it ends here, so the stream has one owner.
+   */
+  disown(streamId: string, reason: string): void {
+    const live = this.live.get(streamId);
+    if (live) this.end(live, reason);
   }
 
   isLive(streamId: string): boolean {
@@ -280,9 +322,9 @@ export class Relay {
       return { accept: false, reason: `Unknown application "${req.app}": publish to rtmp://<host>/${this.options.app}/<stream key>.` };
     }
     const found = this.config.streamByKey(req.streamKey);
-    if (!isPromise(found)) return this.decideFor(req, connection, found);
+    if (!isPromise(found)) return this.decideOwned(req, connection, found);
     return found.then(
-      (stream) => this.decideFor(req, connection, stream),
+      (stream) => this.decideOwned(req, connection, stream),
       (err: unknown) => {
         this.log.error({ err, peer }, "publish refused: the stream key could not be checked (storage failed)");
         return { accept: false, reason: DECISION_FAILED_REASON };
@@ -290,8 +332,62 @@ export class Relay {
     );
   }
 
+  /**
+   * In a cluster, a stream not live here goes live only once this node owns it: the publish waits for the claim
+   * (its socket paused), then is decided as on one node. On a single node this is decideFor itself, on the spot.
+   */
+  private decideOwned(req: PublishRequest, connection: IngestConnection, stream: KeyedStream | undefined): MaybePromise<PublishDecision> {
+    const ownership = this.options.ownership;
+    if (!ownership || !stream || this.live.has(stream.id)) return this.decideFor(req, connection, stream);
+    const pending = this.claimFor(ownership, stream.id);
+    pending.waiters += 1;
+    const decided = (answer: OwnershipAnswer): PublishDecision => {
+      try {
+        if (answer.ok) return this.decideFor(req, connection, stream, pending.sessionId);
+        if ("unavailable" in answer) {
+          this.log.warn({ peer: req.remoteAddress, stream: stream.name, reason: answer.unavailable }, "publish refused: the cluster could not say who owns the stream");
+          return { accept: false, reason: answer.unavailable };
+        }
+        this.log.warn({ peer: req.remoteAddress, stream: stream.name, input: stream.input }, "publish refused: the stream is live on another node");
+        return { accept: false, reason: alreadyPublishing(stream.input) };
+      } finally {
+        // The last publish waiting on the claim: a stream that did not go live here (refused, left) is not kept.
+        if (--pending.waiters === 0) {
+          if (this.claiming.get(stream.id) === pending) this.claiming.delete(stream.id);
+          if (answer.ok && !this.live.has(stream.id)) this.releaseOwnership(stream.id);
+        }
+      }
+    };
+    return pending.answer.then(decided);
+  }
+
+  private claimFor(ownership: RelayOwnership, streamId: string): PendingClaim {
+    const existing = this.claiming.get(streamId);
+    if (existing) return existing;
+    const sessionId = randomUUID();
+    const answer = Promise.all([...this.releasing])
+      .then(() => ownership.claim(streamId, sessionId, AbortSignal.timeout(ownership.claimTimeoutMs)))
+      .catch((err: unknown): OwnershipAnswer => {
+        this.log.error({ err, streamId }, "claiming the stream in the cluster failed");
+        return { ok: false, unavailable: "Cluster coordination is unavailable (the claim on this stream failed); try again in a few seconds." };
+      });
+    const pending: PendingClaim = { answer, sessionId, waiters: 0 };
+    this.claiming.set(streamId, pending);
+    return pending;
+  }
+
+  private releaseOwnership(streamId: string): void {
+    const ownership = this.options.ownership;
+    if (!ownership) return;
+    const done: Promise<void> = Promise.resolve()
+      .then(() => ownership.release(streamId))
+      .catch((err: unknown) => this.log.warn({ err, streamId }, "could not release the stream's cluster lease; it lapses on its own"))
+      .finally(() => this.releasing.delete(done));
+    this.releasing.add(done);
+  }
+
   /** The decision once the key's stream is known; synchronous, so no other publish can slip in between its checks. */
-  private decideFor(req: PublishRequest, connection: IngestConnection, stream: KeyedStream | undefined): PublishDecision {
+  private decideFor(req: PublishRequest, connection: IngestConnection, stream: KeyedStream | undefined, sessionId?: string): PublishDecision {
     const peer = req.remoteAddress;
     if (!stream) {
       this.refusals.refused(peer);
@@ -320,15 +416,9 @@ export class Relay {
         { peer, stream: stream.name, input },
         input === "primary" ? "publish refused: the stream already has a publisher" : "publish refused: the stream already has a backup encoder",
       );
-      return {
-        accept: false,
-        reason:
-          input === "primary"
-            ? "This stream is already being published; only one publisher at a time."
-            : "This stream's backup key is already publishing; only one backup encoder at a time.",
-      };
+      return { accept: false, reason: alreadyPublishing(input) };
     }
-    const live = current ?? this.begin(stream);
+    const live = current ?? this.begin(stream, sessionId);
     return { accept: true, sink: this.attach(live, input, connection, current === undefined, media) };
   }
 
@@ -395,12 +485,12 @@ export class Relay {
     };
   }
 
-  private begin(stream: { id: string; name: string; slate: SlateSettings }): LiveStream {
+  private begin(stream: { id: string; name: string; slate: SlateSettings }, sessionId: string = randomUUID()): LiveStream {
     const hub = new StreamHub(this.framePool);
     const { backoff, queueLimitBytes } = this.options.output;
     const live: LiveStream = {
       id: stream.id,
-      sessionId: randomUUID(),
+      sessionId,
       name: stream.name,
       hub,
       inputs: { primary: null, backup: null },
@@ -627,6 +717,7 @@ export class Relay {
       last.set(id, output.health());
     }
     this.finished.set(live.id, last);
+    this.releaseOwnership(live.id);
     this.log.info({ stream: live.name, reason }, "stream ended");
     this.bus.emit("stream.ended", { streamId: live.id, sessionId: live.sessionId, name: live.name, at: new Date().toISOString(), reason });
   }

@@ -53,8 +53,9 @@ export class Scheduler {
   /** Subscribes, then recovers what is pending (resolves once it is armed, started late or marked missed). */
   start(): Promise<void> {
     const { bus } = this.deps;
-    this.unsubscribe.push(bus.on("stream.started", ({ streamId }) => void this.run(() => this.publisherStarted(streamId))));
-    this.unsubscribe.push(bus.on("stream.ended", ({ streamId }) => void this.run(() => this.streamEnded(streamId))));
+    // On the stream's owner only: an event's transition is made once cluster-wide.
+    this.unsubscribe.push(bus.on("stream.started", ({ streamId }) => void this.run(() => this.publisherStarted(streamId)), { localOnly: true }));
+    this.unsubscribe.push(bus.on("stream.ended", ({ streamId }) => void this.run(() => this.streamEnded(streamId)), { localOnly: true }));
     // The media player could not play a started event's file (e.g. removed from the disk by hand): it did not happen.
     this.unsubscribe.push(bus.on("event.missed", ({ eventId, reason }) => void this.run(() => this.failedToPlay(eventId, reason))));
     return this.run(async () => {

@@ -1,4 +1,4 @@
-import type { EventBus } from "../bus.js";
+import { localEvents, type EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
 import type { StoredSession } from "../db/broadcast-sessions-repo.js";
 import type { BroadcastSessionsStore } from "../db/store.js";
@@ -52,7 +52,8 @@ export class SessionRecorder {
 
   /** Subscribes, then closes what a crash left open (resolves once those reports are out). */
   async start(): Promise<void> {
-    const { bus } = this.deps;
+    // The owner of a live stream records its session; other nodes' events are theirs to record.
+    const bus = localEvents(this.deps.bus);
     this.unsubscribe.push(
       bus.on("stream.started", (e) => this.open(e.sessionId, e.streamId, e.name, Date.parse(e.at))),
       bus.on("stream.ended", (e) => this.end(e.sessionId, Date.parse(e.at), e.reason)),

@@ -1,4 +1,4 @@
-import type { EventBus, ScheduledEventPayload } from "../bus.js";
+import { localEvents, type EventBus, type ScheduledEventPayload } from "../bus.js";
 import { DestinationEventDeriver, type DestinationLookup } from "./destination-events.js";
 import type { Publish } from "./event-publisher.js";
 
@@ -6,7 +6,9 @@ import type { Publish } from "./event-publisher.js";
  * Where catalog events come from: the bus, and nothing else. Webhooks know the bus's event types;
  * nobody who emits them knows webhooks exist. Returns a function that unsubscribes everything.
  */
-export function connectEventSources(bus: EventBus, publish: Publish, lookup: DestinationLookup, options: { failedAfterMs: number }): () => void {
+export function connectEventSources(everyEvent: EventBus, publish: Publish, lookup: DestinationLookup, options: { failedAfterMs: number }): () => void {
+  // An event enters the outbox on the node that emitted it, so once cluster-wide.
+  const bus = localEvents(everyEvent);
   const startedAt = new Map<string, number>();
   const lostAt = new Map<string, number>();
   const destinations = new DestinationEventDeriver(options, lookup, publish);

@@ -193,6 +193,11 @@ describe("the OpenAPI 3.1 document", () => {
     await waitFor(async () => (await t.api("GET", `/api/v1/streams/${stream.id}/health`)).body.destinations[0]?.state === "live", { what: "destination live" });
     const live = await call("GET", `/api/v1/streams/${stream.id}/health`);
     expect(live.body.ingest).not.toBeNull();
+    // One Prism is a cluster of one: itself, with the live stream and its load.
+    const { body: cluster } = await call("GET", "/api/v1/cluster");
+    expect(cluster).toMatchObject({ clustered: false, nodes: [{ nodeId: cluster.nodeId, streams: [stream.id], draining: false, load: { streams: 1, outputs: 1 } }] });
+    expect(cluster.nodes[0].httpUrl).toBe(`http://127.0.0.1:${t.prism.httpPort}`);
+    await call("GET", "/api/v1/cluster", undefined, { token: null });
     // The preview: a thumbnail (once the first keyframe is in), the live FLV's first bytes, the kept bitrates.
     await raw(`/api/v1/streams/${stream.id}/thumbnail.jpg`);
     await raw(`/api/v1/streams/no-such-stream/thumbnail.jpg?quiet=1`);

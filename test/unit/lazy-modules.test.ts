@@ -45,6 +45,10 @@ const NOT_AT_START = [
   "@nats-io/nats-core",
   "@nats-io/jetstream",
   "@nats-io/kv",
+  // …and Prism's own cluster parts (src/cluster-node.ts imports them when the node joins).
+  "src/cluster/index.ts",
+  "src/cluster/ownership.ts",
+  "src/cluster/bridge.ts",
   // PostgreSQL (PRISM_DATABASE_URL): its driver and Prism's PostgreSQL client and schema.
   "pg",
   "pg-pool",

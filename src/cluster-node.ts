@@ -1,0 +1,192 @@
+import { readFileSync } from "node:fs";
+import type { ClusterSettings } from "./config.js";
+import type { EventBus } from "./bus.js";
+import type { Logger } from "./log.js";
+import type { OwnershipAnswer, Relay, RelayOwnership } from "./relay/relay.js";
+// Types only: a single Prism never loads the cluster's modules (joinAsMember imports them when it runs).
+import type { Cluster, ClusterRelayView, NodeInfo, NodeLoad, SnapshotExtras, StreamOwnership } from "./cluster/index.js";
+
+type UnavailableError = typeof import("./cluster/index.js").ClusterUnavailableError;
+
+/** A node as GET /api/v1/cluster lists it: its registry entry and the streams it owns. */
+export interface ClusterNode extends Omit<NodeInfo, "load"> {
+  load: NodeLoad;
+  streams: string[];
+}
+
+export interface ClusterOverview {
+  /** The node that answered. */
+  nodeId: string;
+  /** false for a single Prism (no PRISM_NATS_URL): the one node is itself. */
+  clustered: boolean;
+  nodes: ClusterNode[];
+}
+
+/** What GET /api/v1/cluster reads: the node registry and the stream leases in a cluster, this process alone otherwise. */
+export interface ClusterView {
+  overview(): Promise<ClusterOverview>;
+}
+
+/** The overview cannot be read: this node lost NATS. */
+export class ClusterViewUnavailable extends Error {}
+
+export const PRISM_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+const NATS_DOWN = "Cluster coordination is unavailable (this node lost its connection to NATS); try again in a few seconds.";
+const LOAD_EVERY_MS = 5_000;
+
+/** What a node tells the cluster about its work, read from the relay. */
+export function nodeLoad(relay: Pick<Relay, "liveStreams">, cpu: CpuMeter): NodeLoad {
+  const live = relay.liveStreams();
+  return {
+    cpu: cpu.percent(),
+    streams: live.length,
+    outputs: live.reduce((n, s) => n + s.outputs.length, 0),
+    bitrateKbps: live.reduce((n, s) => n + s.ingest.bitrateKbps, 0),
+  };
+}
+
+/** This process's CPU use since the last reading, in % of one core. */
+export class CpuMeter {
+  private last = { usage: process.cpuUsage(), at: process.hrtime.bigint() };
+
+  percent(): number {
+    const now = { usage: process.cpuUsage(), at: process.hrtime.bigint() };
+    const usedUs = now.usage.user - this.last.usage.user + (now.usage.system - this.last.usage.system);
+    const wallUs = Number(now.at - this.last.at) / 1000;
+    this.last = now;
+    return wallUs > 0 ? Math.round((usedUs / wallUs) * 1000) / 10 : 0;
+  }
+}
+
+/** GET /cluster on a single Prism: this process is the only node. */
+export function singleNodeView(self: () => Omit<ClusterNode, "load" | "streams">, relay: Pick<Relay, "liveStreams">): ClusterView {
+  const cpu = new CpuMeter();
+  return {
+    overview: async () => {
+      const node = self();
+      return { nodeId: node.nodeId, clustered: false, nodes: [{ ...node, load: nodeLoad(relay, cpu), streams: relay.liveStreams().map((s) => s.id) }] };
+    },
+  };
+}
+
+/** This Prism as one node of a cluster: the parts service.ts hands to the relay, the API and the bus. */
+export interface ClusterMember {
+  nodeId: string;
+  /** For the relay's options: streams go live here only once this node owns them. */
+  ownership: RelayOwnership;
+  /** Once the relay exists: publishes its streams' health, answers for other nodes' streams, reports load. */
+  attach(relay: Relay, extras: SnapshotExtras): ClusterRelayView;
+  /** Once the node listens: its addresses in the registry. */
+  announce(urls: { httpUrl: string; rtmpUrl: string }): Promise<void>;
+  view: ClusterView;
+  /** After the relay stopped (its leases released): leaves the registry and closes NATS. */
+  leave(): Promise<void>;
+}
+
+/**
+ * Joins the cluster (refused with DuplicateNodeIdError when a live node has this PRISM_NODE_ID) and builds what
+ * makes this process one node among several: stream ownership, the bus bridge, the health mirror.
+ */
+export async function joinAsMember(settings: ClusterSettings, deps: { bus: EventBus; log: Logger; claimTimeoutMs: number }): Promise<ClusterMember> {
+  const { bus, log } = deps;
+  const { BusBridge, ClusterRelayView, ClusterUnavailableError, HealthMirror, joinCluster, StreamOwnership, takeSnapshots } = await import("./cluster/index.js");
+  const startedAt = new Date().toISOString();
+  const cluster = await joinCluster(
+    settings,
+    { version: PRISM_VERSION, httpUrl: "", rtmpUrl: "", startedAt, draining: false, load: { cpu: 0, streams: 0, outputs: 0, bitrateKbps: 0 } },
+    { log, onLost: (err) => log.error({ err }, "another process now runs as this node; give each node its own PRISM_NODE_ID") },
+  );
+  let relay: Relay | undefined;
+  const ownership = new StreamOwnership(cluster.link, cluster.nodeId, cluster.streams, cluster.requests, {
+    onLost: (streamId, err) => {
+      log.error({ err, streamId }, "another node took over a stream this node was relaying (its lease was lost); ending it here");
+      relay?.disown(streamId, "another node took this stream over (this node lost its cluster lease)");
+    },
+    onRenewError: (streamId, err) => log.warn({ err, streamId }, "could not renew a stream's cluster lease; retrying"),
+  });
+  const bridge = new BusBridge(cluster.link, cluster.nodeId, bus, { log });
+  const mirror = new HealthMirror(cluster.link, cluster.nodeId, { onBadMessage: (subject, err) => log.warn({ err, subject }, "a health snapshot was not usable") });
+  try {
+    await mirror.followLeases(cluster.streams);
+  } catch (err) {
+    bridge.stop();
+    mirror.stop();
+    await cluster.leave();
+    throw err;
+  }
+  const cpu = new CpuMeter();
+  let loadTimer: NodeJS.Timeout | undefined;
+  log.info({ nodeId: cluster.nodeId }, "joined the cluster");
+
+  return {
+    nodeId: cluster.nodeId,
+    ownership: relayOwnership(ownership, deps.claimTimeoutMs, log, ClusterUnavailableError),
+    attach(local, extras) {
+      relay = local;
+      mirror.publishFrom(() => takeSnapshots(local, extras));
+      loadTimer = setInterval(() => {
+        if (cluster.link.isUp()) cluster.nodes.update({ load: nodeLoad(local, cpu) }).catch((err: unknown) => log.warn({ err }, "could not update this node's load in the cluster"));
+      }, LOAD_EVERY_MS);
+      loadTimer.unref();
+      return new ClusterRelayView(local, mirror, extras);
+    },
+    announce: (urls) => cluster.nodes.update(urls),
+    view: { overview: () => overview(cluster, () => (relay ? nodeLoad(relay, cpu) : undefined), ClusterUnavailableError) },
+    async leave() {
+      clearInterval(loadTimer);
+      mirror.stop();
+      bridge.stop();
+      await cluster.leave();
+      log.info({ nodeId: cluster.nodeId }, "left the cluster");
+    },
+  };
+}
+
+/** The cluster's StreamOwnership as the relay asks it: refusals in words, NATS trouble as "unavailable", never a throw. */
+function relayOwnership(ownership: StreamOwnership, claimTimeoutMs: number, log: Logger, ClusterUnavailableError: UnavailableError): RelayOwnership {
+  return {
+    claimTimeoutMs,
+    async claim(streamId, sessionId, signal): Promise<OwnershipAnswer> {
+      try {
+        const claim = await ownership.claim(streamId, sessionId, signal);
+        if (!claim.ok) return { ok: false, liveElsewhere: true };
+        if (claim.takenOverFrom) log.warn({ streamId, from: claim.takenOverFrom.nodeId }, "took the stream over from a node that stopped answering");
+        return { ok: true };
+      } catch (err) {
+        if (err instanceof ClusterUnavailableError) return { ok: false, unavailable: NATS_DOWN };
+        if (signal.aborted) return { ok: false, unavailable: "The node that had this stream stopped answering and its claim has not lapsed yet; try again in a few seconds." };
+        throw err;
+      }
+    },
+    release: (streamId) => ownership.release(streamId),
+  };
+}
+
+/** Every live node with the streams it owns (from the stream leases); this node's load read now. */
+async function overview(cluster: Cluster, ownLoad: () => NodeLoad | undefined, ClusterUnavailableError: UnavailableError): Promise<ClusterOverview> {
+  if (!cluster.link.isUp()) throw new ClusterViewUnavailable(NATS_DOWN);
+  try {
+    const [nodes, streamIds] = await Promise.all([cluster.nodes.list(), cluster.streams.keys()]);
+    const holders = await Promise.all(streamIds.map(async (id) => ({ id, holder: await cluster.streams.holder(id) })));
+    const owned = new Map<string, string[]>();
+    for (const { id, holder } of holders) if (holder) owned.set(holder.value.nodeId, [...(owned.get(holder.value.nodeId) ?? []), id]);
+    return {
+      nodeId: cluster.nodeId,
+      clustered: true,
+      nodes: nodes.map(({ nodeId, version, httpUrl, rtmpUrl, startedAt, draining, load }) => ({
+        nodeId,
+        version,
+        httpUrl,
+        rtmpUrl,
+        startedAt,
+        draining,
+        load: (nodeId === cluster.nodeId ? ownLoad() : undefined) ?? load,
+        streams: (owned.get(nodeId) ?? []).sort(),
+      })),
+    };
+  } catch (err) {
+    if (!cluster.link.isUp() || err instanceof ClusterUnavailableError) throw new ClusterViewUnavailable(NATS_DOWN);
+    throw err;
+  }
+}

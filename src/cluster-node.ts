@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import type { ClusterSettings } from "./config.js";
 import type { EventBus } from "./bus.js";
 import type { Logger } from "./log.js";
+import type { Hono } from "hono";
 import type { OwnershipAnswer, Relay, RelayOwnership } from "./relay/relay.js";
+import { answerForwarded, routeStreamsThrough } from "./api/cluster-routing.js";
 // Types only: a single Prism never loads the cluster's modules (joinAsMember imports them when it runs).
 import type { Cluster, ClusterRelayView, NodeInfo, NodeLoad, SnapshotExtras, StreamOwnership } from "./cluster/index.js";
 
@@ -79,6 +81,13 @@ export interface ClusterMember {
   attach(relay: Relay, extras: SnapshotExtras): ClusterRelayView;
   /** Once the node listens: its addresses in the registry. */
   announce(urls: { httpUrl: string; rtmpUrl: string }): Promise<void>;
+  /**
+   * Once the API exists: requests only a live stream's owner can serve (chat commands, live clips, thumbnails…)
+   * go to that node over NATS, and this node answers those other nodes send it.
+   */
+  routeApi(app: Hono<any>): void;
+  /** The node drains (SIGTERM): the registry says so, for GET /cluster and the other nodes. */
+  markDraining(): Promise<void>;
   view: ClusterView;
   /** After the relay stopped (its leases released): leaves the registry and closes NATS. */
   leave(): Promise<void>;
@@ -90,7 +99,7 @@ export interface ClusterMember {
  */
 export async function joinAsMember(settings: ClusterSettings, deps: { bus: EventBus; log: Logger; claimTimeoutMs: number }): Promise<ClusterMember> {
   const { bus, log } = deps;
-  const { BusBridge, ClusterRelayView, ClusterUnavailableError, HealthMirror, joinCluster, StreamOwnership, takeSnapshots } = await import("./cluster/index.js");
+  const { BusBridge, ClusterRelayView, ClusterUnavailableError, HealthMirror, HttpForwarder, joinCluster, StreamOwnership, takeSnapshots } = await import("./cluster/index.js");
   const startedAt = new Date().toISOString();
   const cluster = await joinCluster(
     settings,
@@ -117,6 +126,7 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
   }
   const cpu = new CpuMeter();
   let loadTimer: NodeJS.Timeout | undefined;
+  let stopRouting = (): void => undefined;
   log.info({ nodeId: cluster.nodeId }, "joined the cluster");
 
   return {
@@ -132,9 +142,30 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
       return new ClusterRelayView(local, mirror, extras);
     },
     announce: (urls) => cluster.nodes.update(urls),
+    routeApi(app) {
+      const forwarder = new HttpForwarder(cluster.link, cluster.requests);
+      const stopServing = forwarder.serve((request) => answerForwarded(app, request));
+      routeStreamsThrough(app, {
+        nodeId: cluster.nodeId,
+        ownerOf: async (streamId) => {
+          if (ownership.owned().includes(streamId)) return cluster.nodeId;
+          // At once while NATS is down, rather than after the key-value store's timeout.
+          cluster.link.requireUp(`tell which node stream ${streamId} is live on`);
+          return (await ownership.ownerOf(streamId))?.nodeId ?? null;
+        },
+        forward: (nodeId, request) => forwarder.forward(nodeId, request),
+        hasFreshHealth: (streamId) => mirror.latest(streamId) !== null,
+      });
+      stopRouting = () => {
+        stopServing();
+        routeStreamsThrough(app, null);
+      };
+    },
+    markDraining: () => cluster.nodes.update({ draining: true }),
     view: { overview: () => overview(cluster, () => (relay ? nodeLoad(relay, cpu) : undefined), ClusterUnavailableError) },
     async leave() {
       clearInterval(loadTimer);
+      stopRouting();
       mirror.stop();
       bridge.stop();
       await cluster.leave();

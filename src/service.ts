@@ -65,8 +65,12 @@ export interface Prism {
   /** The event bus, for tests that stand in for producers that do not exist yet (chat, OAuth). */
   bus: EventBus;
   log: Logger;
-  /** Starts draining (SIGTERM in a cluster): /healthz answers 503 { draining: true } from now on. */
-  drain(): void;
+  /**
+   * Starts draining (SIGTERM in a cluster): new publishes are refused ("reconnect", so OBS lands on another node),
+   * /healthz answers 503 { draining: true }, the cluster lists the node as draining. Resolves once no stream is
+   * live here any more, or after PRISM_DRAIN_SECONDS (at once on a single node).
+   */
+  drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -195,6 +199,7 @@ export async function startPrism(
       platformRules: platformOf,
       output: { ...config.output, backoff: DEFAULT_BACKOFF },
       ownership: member?.ownership,
+      publishRefusal: () => drain.publishRefusal(),
     },
     relayConfig(repos, store, {
       slateImage: (image) => slateImagePath(config.dataDir, image),
@@ -337,6 +342,8 @@ export async function startPrism(
       },
       log: log.child({ component: "api" }),
     });
+    member?.routeApi(api.app);
+    drain.onDrain(() => void member?.markDraining().catch((err: unknown) => log.warn({ err }, "could not mark this node draining in the cluster")));
     closeApi = () => {
       preview.stop();
       api.close();
@@ -377,7 +384,10 @@ export async function startPrism(
       media: media.player,
       bus,
       log,
-      drain: () => void drain.start(),
+      drain: () => {
+        drain.start();
+        return untilNothingLive(relay, bus, (config.cluster?.drainSeconds ?? 0) * 1000);
+      },
       stop: () =>
         (stopping ??= (async () => {
           const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -420,4 +430,18 @@ export async function startPrism(
     await database.close();
     throw err;
   }
+}
+
+/** Resolves once the relay has no live stream (each ends, or its publisher moved to another node), or after `maxMs`. */
+function untilNothingLive(relay: Pick<Relay, "liveStreams">, bus: EventBus, maxMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      off();
+      resolve();
+    };
+    const timer = setTimeout(done, maxMs);
+    const off = bus.on("stream.ended", () => void (relay.liveStreams().length === 0 && done()), { localOnly: true });
+    if (maxMs <= 0 || relay.liveStreams().length === 0) done();
+  });
 }

@@ -36,15 +36,21 @@ export async function runStart(opts: { config?: string }): Promise<void> {
     throw err;
   }
   await printBanner(prism, config.configFile);
-  stopOnSignals(prism);
+  stopOnSignals(prism, config.cluster !== undefined);
 }
 
 /**
  * SIGTERM (docker stop, systemd) or SIGINT (Ctrl-C): stop taking publishes, close every destination
- * cleanly, close the database, exit 0. If that takes longer than 10 s, exit 1 anyway.
+ * cleanly, close the database, exit 0. If that takes longer than 10 s, exit 1 anyway. A cluster node
+ * drains first on SIGTERM: it refuses new publishers and fails its health check, and waits up to
+ * PRISM_DRAIN_SECONDS for its live streams to end or move to another node.
  */
-function stopOnSignals(prism: Prism): void {
-  const shutdown = (signal: string) => {
+function stopOnSignals(prism: Prism, clustered: boolean): void {
+  const shutdown = async (signal: string) => {
+    if (clustered && signal === "SIGTERM") {
+      prism.log.info({ signal }, "draining: refusing new publishers until the live streams end or move to another node");
+      await prism.drain();
+    }
     const started = Date.now();
     prism.log.info({ signal }, "shutting down");
     const force = setTimeout(() => {
@@ -64,8 +70,8 @@ function stopOnSignals(prism: Prism): void {
       },
     );
   };
-  process.once("SIGINT", () => shutdown("SIGINT"));
-  process.once("SIGTERM", () => shutdown("SIGTERM"));
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
 }
 
 /**

@@ -56,6 +56,8 @@ export interface RelayOptions {
   platformRules(platform: string): PlatformRules;
   /** Set when this Prism is one node of a cluster: a stream goes live here only once this node owns it. */
   ownership?: RelayOwnership | undefined;
+  /** Why new publishes are refused right now (the node drains before it stops), or undefined while they are taken. */
+  publishRefusal?: (() => string | undefined) | undefined;
 }
 
 /** The answer to a claim: this node owns the stream now, another live node does, or nobody can tell now. */
@@ -320,6 +322,12 @@ export class Relay {
       this.refusals.refused(peer);
       this.log.warn({ peer, app: req.app }, "publish refused: wrong application in the ingest URL");
       return { accept: false, reason: `Unknown application "${req.app}": publish to rtmp://<host>/${this.options.app}/<stream key>.` };
+    }
+    // Not counted as a wrong key: the publisher did nothing wrong, and reconnects to another node.
+    const refusal = this.options.publishRefusal?.();
+    if (refusal) {
+      this.log.info({ peer }, "publish refused: this node is draining");
+      return { accept: false, reason: refusal };
     }
     const found = this.config.streamByKey(req.streamKey);
     if (!isPromise(found)) return this.decideOwned(req, connection, found);

@@ -164,4 +164,51 @@ describe("two Prism nodes on one PostgreSQL and one NATS", () => {
     await withTimeout(primary.stop(), 15_000, "primary stop");
     await waitFor(async () => (await b.api("GET", "/api/v1/cluster")).body.nodes.every((n: { streams: string[] }) => !n.streams.includes(stream.id)), { what: "the lease released" });
   });
+  it("answers requests only the owner can serve on any node: a thumbnail of a stream live on B, asked of A", async () => {
+    const stream = (await a.api("POST", "/api/v1/streams", { name: "Seen from afar" })).body;
+    const publisher = publishTestStream({ url: b.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await withTimeout(publisher.publishing, 20_000, "publisher publish outcome")).toBe(true);
+    // Node A has no picture of its own (the stream is not live there): the request goes to B, its answer comes back.
+    const thumbnail = await waitFor(
+      async () => {
+        const res = await fetch(`http://127.0.0.1:${a.prism.httpPort}/api/v1/streams/${stream.id}/thumbnail.jpg`, { headers: { authorization: `Bearer ${a.token}` } });
+        return res.status === 200 ? res : null;
+      },
+      { timeoutMs: 15_000, what: "node A to answer the thumbnail of the stream live on B" },
+    );
+    expect(thumbnail.headers.get("content-type")).toBe("image/jpeg");
+    const jpeg = Buffer.from(await thumbnail.arrayBuffer());
+    expect(jpeg.subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    await withTimeout(publisher.stop(), 15_000, "publisher stop");
+    // Offline again: answered by A itself, as on one node.
+    await waitFor(async () => (await a.api("GET", `/api/v1/streams/${stream.id}/thumbnail.jpg`)).status === 404, { what: "the thumbnail to be gone once the stream ended" });
+  });
+
+  // Last: a node that drains only stops.
+  it("drains: refuses new publishers with 'reconnect', fails its health check, shows draining, and lets its live stream go on until it ends", async () => {
+    const live = (await a.api("POST", "/api/v1/streams", { name: "Still on air" })).body;
+    const other = (await a.api("POST", "/api/v1/streams", { name: "Newcomer" })).body;
+    const publisher = publishTestStream({ url: b.publishUrl(live.streamKey), durationSec: Infinity });
+    expect(await withTimeout(publisher.publishing, 20_000, "publisher publish outcome")).toBe(true);
+
+    let drained = false;
+    const draining = b.prism.drain().then(() => (drained = true));
+    const health = await fetch(`http://127.0.0.1:${b.prism.httpPort}/healthz`);
+    expect(health.status).toBe(503);
+    expect(await health.json()).toMatchObject({ ok: false, draining: true });
+    await waitFor(async () => (await a.api("GET", "/api/v1/cluster")).body.nodes.find((n: { nodeId: string }) => n.nodeId === "node-b")?.draining, { what: "the cluster to list node B as draining" });
+
+    const refused = publishTestStream({ url: b.publishUrl(other.streamKey), durationSec: Infinity });
+    expect(await withTimeout(refused.publishing, 20_000, "refused publish outcome")).toBe(false);
+    expect(b.logs()).toContain("publish refused: this node is draining");
+    // The newcomer goes to another node, as OBS reconnecting through the load balancer would.
+    const elsewhere = publishTestStream({ url: a.publishUrl(other.streamKey), durationSec: Infinity });
+    expect(await withTimeout(elsewhere.publishing, 20_000, "elsewhere publish outcome")).toBe(true);
+
+    expect((await a.api("GET", `/api/v1/streams/${live.id}/health`)).body.live).toBe(true);
+    expect(drained).toBe(false);
+    await withTimeout(publisher.stop(), 15_000, "publisher stop");
+    await withTimeout(draining, 15_000, "node B drained once its stream ended");
+    await withTimeout(elsewhere.stop(), 15_000, "elsewhere stop");
+  });
 });

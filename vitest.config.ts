@@ -10,13 +10,16 @@ import { configDefaults, defineConfig } from "vitest/config";
  *    no PostgreSQL.
  */
 
-/** Feature suites whose test Prisms also run on PostgreSQL (they go through the API and the bus, never the file). */
+/**
+ * Feature suites that touch storage, so run on PostgreSQL too: their test Prisms get a database each
+ * (test/support/prism.ts), and what they read or build under the API goes through test/support/db.ts, which opens
+ * the project's dialect. The other webhooks files (destination-events, embedded-ipv4, url-policy) store nothing.
+ */
 const ON_POSTGRES_TOO = [
-  // Not four-platforms.test.ts yet: on PostgreSQL a Twitch message can be released after a later TwitCasting one
-  // (the merger's watermarks meet slower storage round trips; to be diagnosed in the merger, not the repository).
-  "test/comments/{api-answers,feed,linked-account,live,moderation}.test.ts",
+  "test/comments/{api-answers,feed,four-platforms,linked-account,live,moderation}.test.ts",
   "test/schedule/*.test.ts",
-  "test/recordings/{cli,crash,disk,recording,retention}.test.ts",
+  "test/recordings/*.test.ts",
+  "test/webhooks/{event-log,event-publisher,live-stream,webhooks-api}.test.ts",
 ];
 
 /**

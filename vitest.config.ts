@@ -20,21 +20,13 @@ const ON_POSTGRES_TOO = [
   "test/schedule/*.test.ts",
   "test/recordings/*.test.ts",
   "test/webhooks/{event-log,event-publisher,live-stream,webhooks-api}.test.ts",
+  "test/oauth/{accounts-api,facebook-account}.test.ts",
 ];
 
-/**
- * Suites of the API that stay SQLite-only, and why: each opens <dataDir>/prism.sqlite with better-sqlite3 to look
- * at or age rows, or is about the SQLite file itself.
- */
+/** Suites of the API that stay SQLite-only, and why. */
 const SQLITE_ONLY = [
   // Migrates an old prism.sqlite by hand and checks the upgrade Prism makes to that file.
   "test/api/destination-settings-migration.test.ts",
-  // Corrupts a row in prism.sqlite to provoke an internal error.
-  "test/api/errors.test.ts",
-  // Reads stored stream keys from prism.sqlite to prove they are encrypted at rest.
-  "test/api/streams-api.test.ts",
-  // Reads token rows and the raw prism.sqlite bytes to prove tokens are stored hashed.
-  "test/api/tokens.test.ts",
 ];
 export default defineConfig({
   test: {

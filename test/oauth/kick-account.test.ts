@@ -59,7 +59,7 @@ describe("linking a Kick account (OAuth 2.1, PKCE S256, rotating refresh tokens)
     checker.check("GET", "/api/v1/accounts/{id}", account);
     expect(account.body).toMatchObject({ platform: "kick", platformUserId: KICK_USER.id, displayName: "speedy_streams", status: "ok", scopes: KICK_SCOPES });
     expectNoSecretLeak(t, kick.oauth.issued);
-    expectNotInDatabase(t.dataDir, kick.oauth.issued);
+    await expectNotInDatabase(t.dataDir, kick.oauth.issued);
   });
 
   it("GET /accounts/kick/connect answers with Kick's consent page, which comes back to Prism's callback", async () => {

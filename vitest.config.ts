@@ -21,6 +21,7 @@ const ON_POSTGRES_TOO = [
   "test/recordings/*.test.ts",
   "test/webhooks/{event-log,event-publisher,live-stream,webhooks-api}.test.ts",
   "test/oauth/{accounts-api,facebook-account,kick-account}.test.ts",
+  "test/unit/{comments-recent-keys,destination-settings-repo}.test.ts",
 ];
 
 /** Suites of the API that stay SQLite-only, and why. */

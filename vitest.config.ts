@@ -20,7 +20,7 @@ const ON_POSTGRES_TOO = [
   "test/schedule/*.test.ts",
   "test/recordings/*.test.ts",
   "test/webhooks/{event-log,event-publisher,live-stream,webhooks-api}.test.ts",
-  "test/oauth/{accounts-api,facebook-account,kick-account}.test.ts",
+  "test/oauth/{accounts-api,facebook-account,kick-account,token-refresh}.test.ts",
   "test/unit/{comments-recent-keys,destination-settings-repo}.test.ts",
 ];
 

@@ -164,7 +164,9 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
       await fast.waitForRequests(5, 3_000);
       await slow.waitForRequests(1);
       const firstSlow = slow.requests[0]!.at;
-      expect(fast.requests.every((q) => q.at - firstSlow < 1_500)).toBe(true);
+      // The fast receiver got all five while the slow one still held its first request (it answers after 10 s): a
+      // bound on what was waited for, not on how fast a loaded machine delivers (each delivery is a few store writes).
+      expect(fast.requests.every((q) => q.at < firstSlow + 10_000)).toBe(true);
 
       const apiStarted = performance.now();
       const list = await slowT.api("GET", "/api/v1/webhooks");

@@ -1,7 +1,6 @@
-import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPrism, type TestPrism } from "../support/prism.js";
+import { testDialect, withPrismDatabase } from "../support/db.js";
 
 /** Every error, whatever layer produced it, has the one shape and a message a person can act on. */
 function expectErrorShape(res: { status: number; body: any; text: string; headers: Headers }, status: number, code: string): void {
@@ -84,17 +83,18 @@ describe("one error shape everywhere", () => {
 
   it("500 without a stack trace or internal detail when Prism itself fails", async () => {
     // A real fault: the streams table disappears under the running service.
-    const db = new Database(join(t.dataDir, "prism.sqlite"));
-    try {
-      db.exec("ALTER TABLE streams RENAME TO streams_gone");
-      const res = await t.api("GET", "/api/v1/streams");
-      expectErrorShape(res, 500, "internal_error");
-      expect(res.text).not.toMatch(/sqlite|streams|SELECT/i);
-      expect(t.logs()).toMatch(/no such table: streams/);
-    } finally {
-      db.exec("ALTER TABLE streams_gone RENAME TO streams");
-      db.close();
-    }
+    await withPrismDatabase(t.dataDir, async (db) => {
+      await db.query("ALTER TABLE streams RENAME TO streams_gone");
+      try {
+        const res = await t.api("GET", "/api/v1/streams");
+        expectErrorShape(res, 500, "internal_error");
+        expect(res.text).not.toMatch(/sqlite|postgres|streams|SELECT/i);
+        // The log has what the database said, for the operator.
+        expect(t.logs()).toMatch(testDialect === "sqlite" ? /no such table: streams/ : /relation \\"streams\\" does not exist/);
+      } finally {
+        await db.query("ALTER TABLE streams_gone RENAME TO streams");
+      }
+    });
     expect((await t.api("GET", "/api/v1/streams")).status).toBe(200);
   });
 });

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { join } from "node:path";
-import Database from "better-sqlite3";
 import { startTestPrism, type TestPrism } from "../support/prism.js";
 import { makeTempDir } from "../support/tmp.js";
+import { withPrismDatabase } from "../support/db.js";
 
 describe("streams and destinations API", () => {
   let t: TestPrism;
@@ -69,9 +68,7 @@ describe("streams and destinations API", () => {
     const first = await startTestPrism({ dataDir });
     const { body: s } = await first.api("POST", "/api/v1/streams", { name: "Old" });
     await first.stop();
-    const db = new Database(join(dataDir, "prism.sqlite"));
-    db.prepare("UPDATE streams SET backup_stream_key_hash = NULL, backup_stream_key_enc = NULL").run();
-    db.close();
+    await withPrismDatabase(dataDir, (db) => db.query("UPDATE streams SET backup_stream_key_hash = NULL, backup_stream_key_enc = NULL"));
 
     const again = await startTestPrism({ dataDir });
     try {

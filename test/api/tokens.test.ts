@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestPrism, type TestPrism } from "../support/prism.js";
+import { withPrismDatabase } from "../support/db.js";
 
 describe("API tokens and scopes", () => {
   let t: TestPrism;
@@ -32,18 +32,15 @@ describe("API tokens and scopes", () => {
     const works = await t.api("GET", "/api/v1/streams", undefined, { token: created.token });
     expect(works.status).toBe(200);
 
-    // The database file holds a keyed hash, never the token or a plain hash of it.
-    const db = new Database(join(t.dataDir, "prism.sqlite"), { readonly: true });
-    try {
-      const rows = db.prepare("SELECT * FROM api_tokens WHERE id = ?").all(created.id) as Array<Record<string, unknown>>;
+    // The database holds a keyed hash, never the token or a plain hash of it.
+    await withPrismDatabase(t.dataDir, async (db) => {
+      const rows = await db.query(`SELECT * FROM api_tokens WHERE id = '${created.id.replaceAll("'", "''")}'`);
       expect(rows).toHaveLength(1);
       const stored = JSON.stringify(rows);
       expect(stored).not.toContain(created.token);
       expect(rows[0]!.token_hash).toMatch(/^[0-9a-f]{64}$/);
-    } finally {
-      db.close();
-    }
-    expect(readFileSync(join(t.dataDir, "prism.sqlite")).includes(Buffer.from(created.token))).toBe(false);
+      expect(await db.storedText()).not.toContain(created.token);
+    });
   });
 
   it("checks the scope every route needs: GET read, changes write, tokens admin", async () => {

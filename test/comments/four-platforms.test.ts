@@ -134,8 +134,14 @@ describe("four platforms' chats through one live Prism", () => {
 
     const sent: Sent[] = [];
     let lastSend = 0;
+    /**
+     * Until the wall clock reads `at`. A timer alone is not enough: timers run on the monotonic millisecond clock
+     * and wake up to a millisecond before Date.now() gets there (~1 wait in 180 measured on this machine), and a
+     * TwitCasting comment written then is stamped with the second before, i.e. before the previous round's last
+     * messages: the merger rightly releases it ahead of them, and the feed no longer matches the send order.
+     */
     const until = async (at: number) => {
-      if (at > Date.now()) await sleep(at - Date.now());
+      while (Date.now() < at) await sleep(at - Date.now());
     };
     let n = 0;
     /** Writes one message on a platform, in its own wire format. */

@@ -67,6 +67,6 @@ describe("going live on Kick from a linked account, end to end", () => {
 
     // The destination's key is Kick's secret: never shown, never stored readable.
     expectNoSecretLeak(t, [...kick.oauth.issued, kick.stream.key]);
-    expectNotInDatabase(t.dataDir, kick.oauth.issued);
+    await expectNotInDatabase(t.dataDir, kick.oauth.issued);
   });
 });

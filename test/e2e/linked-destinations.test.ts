@@ -87,6 +87,6 @@ describe("a destination from a linked Twitch account, end to end", () => {
     await publisher.stop();
     const secrets = [...twitch.oauth.issued];
     expectNoSecretLeak(t, [...secrets, firstKey, secondKey]);
-    expectNotInDatabase(t.dataDir, secrets);
+    await expectNotInDatabase(t.dataDir, secrets);
   });
 });

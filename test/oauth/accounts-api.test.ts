@@ -65,7 +65,7 @@ describe("linking platform accounts over real HTTP redirects", () => {
     const secrets = [twitch, youtube, x, twitcasting].flatMap((f) => f.oauth.issued);
     expect(secrets.length).toBeGreaterThanOrEqual(8);
     expectNoSecretLeak(t, secrets);
-    expectNotInDatabase(t.dataDir, secrets);
+    await expectNotInDatabase(t.dataDir, secrets);
   });
 
   it("refuses a forged, a reused and an unfinished state with an error a person can act on", async () => {

@@ -64,7 +64,7 @@ describe("linking a Facebook account", () => {
     expect(expiresIn).toBeLessThan(61 * DAY_MS);
     // The short-lived token no longer counts: Prism signs with the exchanged one (the fake checks the bearer).
     expect(fb.calls.filter((c) => c.path === "/me")).toEqual([expect.objectContaining({ status: 200 })]);
-    expectNotInDatabase(t.dataDir, fb.oauth.issued);
+    await expectNotInDatabase(t.dataDir, fb.oauth.issued);
     expectNoSecretLeak(t, fb.oauth.issued);
   });
 

@@ -3,17 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { openDatabase } from "../../src/db/client.js";
 import { SecretBox } from "../../src/secrets/secret-box.js";
 import { EventBus } from "../../src/bus.js";
-import { StreamsRepo } from "../../src/db/streams-repo.js";
-import { DestinationsRepo } from "../../src/db/destinations-repo.js";
-import { AccountsRepo } from "../../src/db/accounts-repo.js";
 import { createAccounts } from "../../src/oauth/index.js";
-import { sqliteRepos, sqliteStore } from "../../src/db/store.js";
 import { createLogger } from "../../src/log.js";
 import { unresolvedTarget } from "../../src/relay/output-error.js";
 import { startTestPrism, type TestPrism } from "../support/prism.js";
+import { openTestStore } from "../support/db.js";
 import { expectNoSecretLeak } from "../support/secrets.js";
 import { OpenApiChecker } from "../api/openapi-check.js";
 import { KICK_USER, startKickFake, type KickFake } from "../fakes/kick.js";
@@ -59,7 +55,7 @@ describe("linking a Kick account (OAuth 2.1, PKCE S256, rotating refresh tokens)
     checker.check("GET", "/api/v1/accounts/{id}", account);
     expect(account.body).toMatchObject({ platform: "kick", platformUserId: KICK_USER.id, displayName: "speedy_streams", status: "ok", scopes: KICK_SCOPES });
     expectNoSecretLeak(t, kick.oauth.issued);
-    expectNotInDatabase(t.dataDir, kick.oauth.issued);
+    await expectNotInDatabase(t.dataDir, kick.oauth.issued);
   });
 
   it("GET /accounts/kick/connect answers with Kick's consent page, which comes back to Prism's callback", async () => {
@@ -96,19 +92,16 @@ describe("a linked Kick account keeps its tokens usable", () => {
     cleanup.push(() => kick.close());
     const dir = mkdtempSync(join(tmpdir(), "prism-kick-"));
     const config = loadConfig({ PRISM_DATA_DIR: dir, ...kick.env(), PRISM_OAUTH_REFRESH_MARGIN_SECONDS: "0", PRISM_OAUTH_REFRESH_CHECK_SECONDS: "3600" });
-    const database = openDatabase(join(dir, "prism.sqlite"));
-    const box = new SecretBox("0123456789abcdef0123456789abcdef");
-    const streams = new StreamsRepo(database.db, box);
-    const destinations = new DestinationsRepo(database.db, box);
-    const repo = new AccountsRepo(database.db, box);
-    const accounts = createAccounts({ store: sqliteStore(sqliteRepos(database.db, box)), bus: new EventBus(), settings: config.accounts, redirectUri: () => "http://127.0.0.1/cb", log: createLogger({ level: "silent" }) });
+    const database = await openTestStore(new SecretBox("0123456789abcdef0123456789abcdef"));
+    const { streams, destinations, accounts: repo } = database.store;
+    const accounts = createAccounts({ store: database.store, bus: new EventBus(), settings: config.accounts, redirectUri: () => "http://127.0.0.1/cb", log: createLogger({ level: "silent" }) });
     accounts.start();
-    cleanup.push(() => {
+    cleanup.push(async () => {
       accounts.stop();
-      database.close();
+      await database.close();
     });
     const granted = kick.oauth.grant(KICK_USER, scopes);
-    const account = repo.link({
+    const account = await repo.link({
       platform: "kick",
       platformUserId: KICK_USER.id,
       displayName: KICK_USER.displayName,
@@ -117,9 +110,9 @@ describe("a linked Kick account keeps its tokens usable", () => {
       expiresAt: new Date(Date.now() + granted.expires_in * 1000),
       scopes,
     });
-    const stream = streams.create("Kick");
-    streams.update(stream.id, { title: "Any% glitchless" });
-    const destination = destinations.create({ streamId: stream.id, platform: "kick", name: "kick", url: "", streamKey: "", enabled: true, accountId: account.id });
+    const stream = await streams.create("Kick");
+    await streams.update(stream.id, { title: "Any% glitchless" });
+    const destination = await destinations.create({ streamId: stream.id, platform: "kick", name: "kick", url: "", streamKey: "", enabled: true, accountId: account.id });
     const resolver = accounts.resolverFor(destination)!;
     const resolve = () => resolver().catch((err: unknown) => Promise.reject(unresolvedTarget(err)));
     return { kick, resolve, repo, account, granted };
@@ -133,7 +126,7 @@ describe("a linked Kick account keeps its tokens usable", () => {
     kick.oauth.invalidateAccessTokens();
     expect(await resolve()).toEqual({ url: kick.stream.url, streamKey: kick.stream.key });
     expect(kick.oauth.counts.refresh_token).toBe(1);
-    const after = repo.get(account.id)!;
+    const after = (await repo.get(account.id))!;
     expect(after.refreshToken).not.toBe(granted.refresh_token);
     expect(after.accessToken).not.toBe(granted.access_token);
 

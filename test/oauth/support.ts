@@ -1,6 +1,5 @@
-import { readFileSync, existsSync } from "node:fs";
-import { join } from "node:path";
 import { expect } from "vitest";
+import { withPrismDatabase } from "../support/db.js";
 import type { TestPrism } from "../support/prism.js";
 import type { OAuthServer } from "../fakes/oauth-server.js";
 
@@ -22,12 +21,11 @@ export async function linkThroughBrowser(t: TestPrism, platform: string, oauth: 
   return { location: new URL(atPrism.headers.get("location")!, callback), authorize, callback };
 }
 
-/** No token may be readable in the SQLite file or its write-ahead log. */
-export function expectNotInDatabase(dataDir: string, secrets: string[]): void {
-  const files = ["prism.sqlite", "prism.sqlite-wal"].map((f) => join(dataDir, f)).filter(existsSync);
-  expect(files.length).toBeGreaterThan(0);
-  const raw = Buffer.concat(files.map((f) => readFileSync(f)));
+/** No token may be readable in the database: the SQLite file and its write-ahead log, or every PostgreSQL row. */
+export async function expectNotInDatabase(dataDir: string, secrets: string[]): Promise<void> {
+  const stored = await withPrismDatabase(dataDir, (db) => db.storedText());
+  expect(stored.length).toBeGreaterThan(0);
   for (const secret of secrets) {
-    expect(raw.includes(Buffer.from(secret)), `a token ending in ${secret.slice(-4)} is readable in the database`).toBe(false);
+    expect(stored.includes(secret), `a token ending in ${secret.slice(-4)} is readable in the database`).toBe(false);
   }
 }

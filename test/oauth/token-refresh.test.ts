@@ -3,14 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config.js";
-import { openDatabase } from "../../src/db/client.js";
 import { SecretBox } from "../../src/secrets/secret-box.js";
 import { EventBus, type PrismEvents } from "../../src/bus.js";
-import { StreamsRepo } from "../../src/db/streams-repo.js";
-import { DestinationsRepo } from "../../src/db/destinations-repo.js";
-import { AccountsRepo } from "../../src/db/accounts-repo.js";
 import { createAccounts } from "../../src/oauth/index.js";
-import { sqliteRepos, sqliteStore } from "../../src/db/store.js";
 import { createLogger } from "../../src/log.js";
 import { OutputError, unresolvedTarget } from "../../src/relay/output-error.js";
 import { startTwitchFake, TWITCH_USER } from "../fakes/twitch.js";
@@ -19,6 +14,7 @@ import { startTwitCastingFake, TWITCASTING_USER } from "../fakes/twitcasting.js"
 import type { OAuthServer, FakeUser } from "../fakes/oauth-server.js";
 import type { FakeServer } from "../fakes/http.js";
 import { RecordingSink } from "../chat/support.js";
+import { openTestStore } from "../support/db.js";
 
 /**
  * The token upkeep of linked accounts against the fakes, without a relay: the destination's
@@ -34,22 +30,19 @@ describe("linked accounts keep their tokens usable", () => {
     cleanup.push(() => fake.close());
     const dir = mkdtempSync(join(tmpdir(), "prism-oauth-"));
     const config = loadConfig({ PRISM_DATA_DIR: dir, ...fake.env(), PRISM_OAUTH_REFRESH_MARGIN_SECONDS: "0", PRISM_OAUTH_REFRESH_CHECK_SECONDS: "3600", PRISM_YOUTUBE_POLL_MS: "50", ...env });
-    const database = openDatabase(join(dir, "prism.sqlite"));
-    const box = new SecretBox("0123456789abcdef0123456789abcdef");
+    const database = await openTestStore(new SecretBox("0123456789abcdef0123456789abcdef"));
     const bus = new EventBus();
     const events: Array<PrismEvents["account.needs_reconnect"]> = [];
     bus.on("account.needs_reconnect", (e) => events.push(e));
-    const streams = new StreamsRepo(database.db, box);
-    const destinations = new DestinationsRepo(database.db, box);
-    const repo = new AccountsRepo(database.db, box);
-    const accounts = createAccounts({ store: sqliteStore(sqliteRepos(database.db, box)), bus, settings: config.accounts, redirectUri: () => "http://127.0.0.1/cb", log: createLogger({ level: "silent" }) });
+    const { streams, destinations, accounts: repo } = database.store;
+    const accounts = createAccounts({ store: database.store, bus, settings: config.accounts, redirectUri: () => "http://127.0.0.1/cb", log: createLogger({ level: "silent" }) });
     accounts.start();
-    cleanup.push(() => {
+    cleanup.push(async () => {
       accounts.stop();
-      database.close();
+      await database.close();
     });
     const granted = fake.oauth.grant(user, platform === "twitch" ? ["channel:read:stream_key", "channel:manage:broadcast"] : []);
-    const account = repo.link({
+    const account = await repo.link({
       platform,
       platformUserId: user.id,
       displayName: user.displayName,
@@ -58,9 +51,9 @@ describe("linked accounts keep their tokens usable", () => {
       expiresAt: new Date(Date.now() + granted.expires_in * 1000),
       scopes: [],
     });
-    const stream = streams.create("Refresh");
-    streams.update(stream.id, { title: "Speedrun night" });
-    const destination = destinations.create({ streamId: stream.id, platform, name: platform, url: "", streamKey: "", enabled: true, accountId: account.id });
+    const stream = await streams.create("Refresh");
+    await streams.update(stream.id, { title: "Speedrun night" });
+    const destination = await destinations.create({ streamId: stream.id, platform, name: platform, url: "", streamKey: "", enabled: true, accountId: account.id });
     const resolver = accounts.resolverFor(destination)!;
     expect(resolver).toBeTypeOf("function");
     // As the relay's output sees it: what the platform refused or could not do becomes the destination's error.
@@ -77,7 +70,7 @@ describe("linked accounts keep their tokens usable", () => {
     await new Promise((r) => setTimeout(r, 1100));
     expect(await resolve()).toEqual({ url: "rtmp://live.twitch.tv/app", streamKey: twitch.streamKey });
     expect(twitch.oauth.counts.refresh_token).toBe(1);
-    const after = repo.get(account.id)!;
+    const after = (await repo.get(account.id))!;
     expect(after.accessToken).not.toBe(granted.access_token);
     expect(after.refreshToken).not.toBe(granted.refresh_token);
     expect(twitch.helixTokens.at(-1)).toBe(after.accessToken);
@@ -105,7 +98,7 @@ describe("linked accounts keep their tokens usable", () => {
     expect((err as OutputError).message).toBe(
       "The Twitch account Speedy_Streams must be connected again (Twitch refused to refresh the access token: Invalid refresh token): connect it under Accounts, then enable this destination again.",
     );
-    expect(repo.summary(account.id)).toMatchObject({ status: "needs_reconnect", statusReason: "Twitch refused to refresh the access token: Invalid refresh token" });
+    expect(await repo.summary(account.id)).toMatchObject({ status: "needs_reconnect", statusReason: "Twitch refused to refresh the access token: Invalid refresh token" });
     expect(events).toEqual([expect.objectContaining({ accountId: account.id, platform: "twitch", displayName: "Speedy_Streams", reason: expect.stringMatching(/Invalid refresh token/) })]);
     // Later attempts fail at once, without bothering Twitch or announcing again.
     const refreshes = twitch.oauth.counts.refresh_token;
@@ -124,7 +117,7 @@ describe("linked accounts keep their tokens usable", () => {
     await source!.chat.read(source!.api, source!.stream, sink, new AbortController().signal);
     expect(twitch.validations[0]).toBe(401);
     expect(twitch.eventsub.subscribeCalls).toEqual([]);
-    expect(repo.summary(account.id)).toMatchObject({ status: "needs_reconnect", statusReason: expect.stringMatching(/Invalid refresh token/) });
+    expect(await repo.summary(account.id)).toMatchObject({ status: "needs_reconnect", statusReason: expect.stringMatching(/Invalid refresh token/) });
     expect(events).toHaveLength(1);
     expect(sink.states.at(-1)).toEqual({ state: "failed", detail: expect.stringMatching(/must be connected again/) });
   });
@@ -136,16 +129,16 @@ describe("linked accounts keep their tokens usable", () => {
     const err = (await resolve().catch((e: unknown) => e)) as OutputError;
     expect(err.kind).toBe("unreachable");
     expect(err.message).toMatch(/^Could not reach Twitch \(127\.0\.0\.1:\d+\): ECONNREFUSED\. Prism will try again\.$/);
-    expect(repo.summary(account.id)!.status).toBe("ok");
+    expect((await repo.summary(account.id))!.status).toBe("ok");
   });
 
   it("the background sweep refreshes tokens that are about to expire", async () => {
     const twitch = await startTwitchFake({ accessTtlSec: 60 });
     const { repo, account } = await setup(twitch, "twitch", TWITCH_USER, { PRISM_OAUTH_REFRESH_MARGIN_SECONDS: "120", PRISM_OAUTH_REFRESH_CHECK_SECONDS: "0.1" });
-    const before = repo.get(account.id)!.accessToken;
+    const before = (await repo.get(account.id))!.accessToken;
     const deadline = Date.now() + 5000;
-    while (repo.get(account.id)!.accessToken === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-    expect(repo.get(account.id)!.accessToken).not.toBe(before);
+    while ((await repo.get(account.id))!.accessToken === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect((await repo.get(account.id))!.accessToken).not.toBe(before);
     expect(twitch.oauth.counts.refresh_token).toBeGreaterThanOrEqual(1);
   });
 
@@ -158,7 +151,7 @@ describe("linked accounts keep their tokens usable", () => {
     expect(await resolve()).toEqual({ url: tc.rtmp.url, streamKey: tc.rtmp.streamKey });
     tc.oauth.invalidateAccessTokens();
     await expect(resolve()).rejects.toMatchObject({ kind: "rejected", message: expect.stringMatching(/TwitCasting issues no refresh token/) });
-    expect(repo.summary(account.id)!.status).toBe("needs_reconnect");
+    expect((await repo.summary(account.id))!.status).toBe("needs_reconnect");
     expect(events).toHaveLength(1);
   });
 
@@ -168,7 +161,7 @@ describe("linked accounts keep their tokens usable", () => {
     const { resolve, repo, account, granted, bus, stream } = await setup(yt, "youtube", YOUTUBE_CHANNEL);
     await new Promise((r) => setTimeout(r, 1100));
     expect(await resolve()).toEqual({ url: "rtmp://127.0.0.1:1935/live2", streamKey: yt.ingest.streamName });
-    expect(repo.get(account.id)!.refreshToken).toBe(granted.refresh_token);
+    expect((await repo.get(account.id))!.refreshToken).toBe(granted.refresh_token);
     expect(yt.oauth.counts.refresh_token).toBe(1);
     // A reconnect reuses the broadcast and the stream.
     await resolve();

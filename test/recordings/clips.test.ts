@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type TestPrism } from "../support/prism.js";
@@ -10,6 +10,13 @@ import { makeTempDir } from "../support/tmp.js";
 import { download, playThroughErrors, recordedStream, runIndex, settledRecordings, videoPacketHashes } from "./support.js";
 
 const FPS = 25;
+
+/** Every file under `dir`, relative, sorted (a SQLite -shm/-wal pair comes and goes with checkpoints, so not those). */
+function dataDirFiles(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => !/-(wal|shm)$/.test(f))
+    .sort();
+}
 const GOP_SEC = 1;
 
 describe("clips and markers", () => {
@@ -125,6 +132,9 @@ describe("clips and markers", () => {
     ] as const) {
       expect((await t.api(method, path)).status, `${method} ${path}`).toBe(404);
     }
+    // What the data dir holds (the SQLite file on that dialect, recordings and clips on both): the tricks touch none of it.
+    const before = dataDirFiles(t.dataDir);
+    expect(before.length).toBeGreaterThan(0);
     const tricks = ["..%2F..%2Fprism.sqlite", "%2e%2e", "rec_..%2Fprism", `${recording.id}%2F..%2F..%2Fprism.sqlite`, `${recording.id}.mp4`, "..", "rec_%00", `${recording.id.toUpperCase()}`];
     for (const trick of tricks) {
       for (const [method, path] of [
@@ -138,7 +148,7 @@ describe("clips and markers", () => {
         expect(res.status, `${method} ${path}`).toBeLessThan(500);
       }
     }
-    expect(existsSync(join(t.dataDir, "prism.sqlite"))).toBe(true);
+    expect(dataDirFiles(t.dataDir)).toEqual(before);
     expect((await t.api("GET", `/api/v1/recordings/${recording.id}`)).body.state).toBe("ready");
     expect((await t.api("GET", `/api/v1/recordings/${recording.id}/clips`)).body).toHaveLength(3);
   });

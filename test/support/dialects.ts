@@ -1,19 +1,15 @@
-import { join } from "node:path";
-import type Database from "better-sqlite3";
 import { afterAll, afterEach, beforeEach, describe, vi } from "vitest";
-import { openDatabase } from "../../src/db/client.js";
-import { pgStore } from "../../src/db/pg/store.js";
-import { sqliteRepos, sqliteStore, type Dialect, type Store } from "../../src/db/store.js";
-import { SecretBox } from "../../src/secrets/secret-box.js";
-import { openTestPostgres } from "./pg.js";
-import { makeTempDir, removeTempDirs } from "./tmp.js";
+import type { Dialect, Store } from "../../src/db/store.js";
+import type { SecretBox } from "../../src/secrets/secret-box.js";
+import { openStore, type Query } from "./db.js";
+import { removeTempDirs } from "./tmp.js";
 
 export interface DialectHarness {
   dialect: Dialect;
   store: Store;
   box: SecretBox;
   /** Plain SQL valid in both dialects (no parameters), for what the contract cannot do: age or break a row. */
-  query: (sql: string) => Promise<Array<Record<string, unknown>>>;
+  query: Query;
 }
 
 const DIALECTS: Dialect[] = ["sqlite", "postgres"];
@@ -32,20 +28,9 @@ export function describeDialects(title: string, body: (open: () => Promise<Diale
       });
       afterAll(removeTempDirs);
       body(async () => {
-        const box = new SecretBox("contract-tests-master-secret-0123456789");
-        if (dialect === "sqlite") {
-          const database = openDatabase(join(await makeTempDir("prism-contract-"), "prism.sqlite"));
-          closers.push(database.close);
-          const query = async (sql: string) => {
-            const statement = (database.db as typeof database.db & { $client: Database.Database }).$client.prepare(sql);
-            return statement.reader ? (statement.all() as Array<Record<string, unknown>>) : (statement.run(), []);
-          };
-          return { dialect, box, query, store: sqliteStore(sqliteRepos(database.db, box)) };
-        }
-        const pg = await openTestPostgres();
-        closers.push(pg.close);
-        const query = async (sql: string) => (await pg.pool.query(sql)).rows as Array<Record<string, unknown>>;
-        return { dialect, box, query, store: pgStore(pg.db, box) };
+        const { close, ...harness } = await openStore(dialect);
+        closers.push(close);
+        return harness;
       });
     });
   }

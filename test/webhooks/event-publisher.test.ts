@@ -1,27 +1,20 @@
-import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { openDatabase } from "../../src/db/client.js";
-import { EventsRepo } from "../../src/db/events-repo.js";
-import { WebhookDeliveriesRepo } from "../../src/db/webhook-deliveries-repo.js";
-import { WebhookSubscriptionsRepo } from "../../src/db/webhook-subscriptions-repo.js";
-import { wrapSync } from "../../src/db/store.js";
-import { SecretBox } from "../../src/secrets/secret-box.js";
 import { EventPublisher } from "../../src/webhooks/event-publisher.js";
 import type { EventData } from "../../src/webhooks/catalog.js";
 import { createLogger } from "../../src/log.js";
-import { makeTempDir, removeTempDirs } from "../support/tmp.js";
+import { openTestStore } from "../support/db.js";
+import { removeTempDirs } from "../support/tmp.js";
 
 describe("event publisher (the store answers with promises)", () => {
   afterAll(removeTempDirs);
 
   it("records events in the order they were announced, even when one's data is still being looked up; a failed look-up loses only that event", async () => {
-    const database = openDatabase(join(await makeTempDir("prism-publisher-"), "prism.sqlite"));
+    const database = await openTestStore();
     try {
-      const events = new EventsRepo(database.db);
-      const subscriptions = new WebhookSubscriptionsRepo(database.db, new SecretBox("test-master-secret-0123456789"));
-      const sub = subscriptions.create({ kind: "standard", url: "https://example.com/hook", eventTypes: ["destination.live", "stream.started"], filter: null, secret: "s".repeat(20), description: null });
+      const { events, webhookDeliveries: deliveries, webhookSubscriptions: subscriptions } = database.store;
+      const sub = await subscriptions.create({ kind: "standard", url: "https://example.com/hook", eventTypes: ["destination.live", "stream.started"], filter: null, secret: "s".repeat(20), description: null });
       let woken = 0;
-      const publisher = new EventPublisher(wrapSync(new WebhookDeliveriesRepo(database.db)), wrapSync(subscriptions), { retryForMs: 60_000 }, () => woken++, createLogger({ level: "silent" }));
+      const publisher = new EventPublisher(deliveries, subscriptions, { retryForMs: 60_000 }, () => woken++, createLogger({ level: "silent" }));
 
       let answer!: (data: EventData["destination.live"]) => void;
       const slow = new Promise<EventData["destination.live"]>((resolve) => (answer = resolve));
@@ -39,12 +32,12 @@ describe("event publisher (the store answers with promises)", () => {
       answer({ streamId: "s1", streamName: "Friday", destinationId: "d1", destinationName: "YouTube", platform: "youtube" });
       await flushed;
 
-      expect(events.recent([], 10).map((e) => e.type)).toEqual(["stream.started", "destination.live"]); // newest first
-      expect(events.recent(["destination.live"], 1)[0]!.data).toMatchObject({ destinationId: "d1", streamName: "Friday" });
-      expect(new WebhookDeliveriesRepo(database.db).list(sub.id, { limit: 10 }).map((d) => d.eventType)).toEqual(["stream.started", "destination.live"]);
+      expect((await events.recent([], 10)).map((e) => e.type)).toEqual(["stream.started", "destination.live"]); // newest first
+      expect((await events.recent(["destination.live"], 1))[0]!.data).toMatchObject({ destinationId: "d1", streamName: "Friday" });
+      expect((await deliveries.list(sub.id, { limit: 10 })).map((d) => d.eventType)).toEqual(["stream.started", "destination.live"]);
       expect(woken).toBe(1);
     } finally {
-      database.close();
+      await database.close();
     }
   });
 });

@@ -1,11 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
 import { publishTestStream } from "../support/publisher.js";
 import { startRtmpReceiver } from "../support/receiver.js";
 import { freePort } from "../support/ports.js";
 import { killAll, withTimeout } from "../support/children.js";
+import { withPrismDatabase } from "../support/db.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 import { startHttpReceiver, type HttpReceiver } from "./http-receiver.js";
 
@@ -152,8 +151,7 @@ describe("webhooks and actions on a live stream", () => {
     expect(revoked.body.error).toMatchObject({ code: "unauthorized", message: expect.stringContaining("mistyped or revoked") });
     expect(await destinationState(stream.id, toggledId)).toBe("live");
     expect(t.logs()).not.toContain(token);
-    const stored = Buffer.concat(await Promise.all(["prism.sqlite", "prism.sqlite-wal"].map((f) => readFile(join(t.dataDir, f)).catch(() => Buffer.alloc(0)))));
-    expect(stored.toString("latin1")).not.toContain(token);
+    expect(await withPrismDatabase(t.dataDir, (db) => db.storedText())).not.toContain(token);
 
     await publisher.stop();
     await Promise.all([steady, again].map((r) => withTimeout(r.exited, 10_000, "receiver end")));

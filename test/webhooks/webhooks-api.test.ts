@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { withPrismDatabase } from "../support/db.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 import { startHttpReceiver, type HttpReceiver } from "./http-receiver.js";
 import { otherExamplePlatform } from "../../src/api/platform-examples.js";
@@ -29,11 +30,8 @@ async function documentedVerifier(): Promise<Verify> {
   return ((await import(pathToFileURL(file).href)) as { verifyPrismSignature: Verify }).verifyPrismSignature;
 }
 
-/** The SQLite file and its write-ahead log, as raw text: what someone who copied the data dir would see. */
-async function databaseBytes(dataDir: string): Promise<string> {
-  const parts = await Promise.all(["prism.sqlite", "prism.sqlite-wal"].map((f) => readFile(join(dataDir, f)).catch(() => Buffer.alloc(0))));
-  return Buffer.concat(parts).toString("latin1");
-}
+/** Everything the test Prism stored, as text: what someone who copied the database would see (test/support/db.ts). */
+const databaseBytes = (dataDir: string) => withPrismDatabase(dataDir, (db) => db.storedText());
 
 let streamCounter = 0;
 const fakeStreamId = () => `stream-${process.pid}-${++streamCounter}`;
@@ -166,7 +164,9 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
       await fast.waitForRequests(5, 3_000);
       await slow.waitForRequests(1);
       const firstSlow = slow.requests[0]!.at;
-      expect(fast.requests.every((q) => q.at - firstSlow < 1_500)).toBe(true);
+      // The fast receiver got all five while the slow one still held its first request (it answers after 10 s): a
+      // bound on what was waited for, not on how fast a loaded machine delivers (each delivery is a few store writes).
+      expect(fast.requests.every((q) => q.at < firstSlow + 10_000)).toBe(true);
 
       const apiStarted = performance.now();
       const list = await slowT.api("GET", "/api/v1/webhooks");
@@ -425,6 +425,10 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
     const got = await t.api("GET", `/api/v1/webhooks/${id}`);
     expect(got.body).toMatchObject({ id, url: `${r.url}/…path`, secret: `••••••••${secret.slice(-4)}`, description: "Discord via Zapier" });
     expect((await t.api("GET", "/api/v1/webhooks")).body.some((w: any) => w.id === id)).toBe(true);
+    // While subscribed, what is not secret is stored in clear text, so the database was really read (a PostgreSQL
+    // row is gone once deleted; the SQLite file may keep its bytes, which the check at the end covers).
+    const subscribed = await databaseBytes(t.dataDir);
+    expect(subscribed).toContain("Discord via Zapier");
 
     expect((await t.api("DELETE", `/api/v1/webhooks/${id}`)).status).toBe(204);
     expect((await t.api("GET", `/api/v1/webhooks/${id}`)).status).toBe(404);
@@ -446,12 +450,11 @@ describe("webhooks: subscriptions, signed at-least-once delivery, event log", ()
       .map((x) => x.text)
       .join("\n");
     const stored = await databaseBytes(t.dataDir);
-    // What is not secret is there in clear text, so the file was really read.
-    expect(stored).toContain("Discord via Zapier");
     for (const s of [secret, "s3cr3tpath"]) {
       expect(answers.includes(s), `a secret ending in ${s.slice(-4)} was in an API answer`).toBe(false);
       expect(t.logs().includes(s), `a secret ending in ${s.slice(-4)} was logged`).toBe(false);
-      expect(stored.includes(s), `a secret ending in ${s.slice(-4)} is readable in the SQLite file`).toBe(false);
+      expect(subscribed.includes(s), `a secret ending in ${s.slice(-4)} is readable in the database`).toBe(false);
+      expect(stored.includes(s), `a secret ending in ${s.slice(-4)} is readable in the database after the unsubscribe`).toBe(false);
     }
   });
 

@@ -9,6 +9,7 @@ import type { AutomationApi } from "../../webhooks/index.js";
 import type { CommentsApi } from "../../comments/index.js";
 import { SendCommentBody, SendCommentResult } from "../comment-schemas.js";
 import type { RelayView } from "../deps.js";
+import type { OutputState } from "../../core/output-state.js";
 import { json, newRouter } from "../router.js";
 import { ApiError, ErrorSchema, errorBody } from "../errors.js";
 import { ACTIONS, DESTINATION_ACTIONS, EVENT_ACTIONS, ActionParams, DestinationActionBody, DestinationActionResult, EventActionBody, destinationActionExample, type ActionName } from "../webhook-schemas.js";
@@ -61,6 +62,16 @@ export interface ActionRoutesDeps {
  * Destinations change exactly as through PATCH /streams/:id/destinations/:destId: the store, then
  * `config.destinations` on the bus, which the relay reconciles.
  */
+/**
+ * A live destination's state in an action's answer. The relay applies a change once it has read the destinations
+ * again, a store round trip later on PostgreSQL: until then it still reports the state before the change, so the
+ * answer says where the change leads (a disabled output stops, an enabled one connects).
+ */
+function liveState(current: OutputState | undefined, enabled: boolean): OutputState {
+  if (!enabled) return "stopped";
+  return current === undefined || current === "stopped" ? "connecting" : current;
+}
+
 export function actionRoutes({ automation, comments, schedule, destinations, relay, bus, recordings, log }: ActionRoutesDeps) {
   const { actionTokens } = automation;
   const app = newRouter();
@@ -115,7 +126,7 @@ export function actionRoutes({ automation, comments, schedule, destinations, rel
         }
         await actionTokens.touch(token.id, new Date());
         const live = relay.isLive(token.streamId);
-        const state = live ? (relay.outputHealth(token.streamId, destination.id)?.state ?? "stopped") : enabled ? "idle" : "stopped";
+        const state = live ? liveState(relay.outputHealth(token.streamId, destination.id)?.state, enabled) : enabled ? "idle" : "stopped";
         log.info({ streamId: token.streamId, destination: destination.name, action, enabled, actionTokenName: token.name }, "action run");
         return c.json({ action, streamId: token.streamId, streamLive: live, destination: { id: destination.id, name: destination.name, enabled, state } }, 200);
       },

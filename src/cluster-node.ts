@@ -113,6 +113,8 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
       relay?.disown(streamId, "another node took this stream over (this node lost its cluster lease)");
     },
     onRenewError: (streamId, err) => log.warn({ err, streamId }, "could not renew a stream's cluster lease; retrying"),
+    // OBS reconnected through the load balancer and landed elsewhere: the stream moves there unless it still publishes here.
+    yieldTo: (streamId, nodeId) => relay?.yieldIfNoEncoder(streamId, `its publisher reconnected to node ${nodeId}`) ?? false,
   });
   const bridge = new BusBridge(cluster.link, cluster.nodeId, bus, { log });
   const mirror = new HealthMirror(cluster.link, cluster.nodeId, { onBadMessage: (subject, err) => log.warn({ err, subject }, "a health snapshot was not usable") });
@@ -166,6 +168,7 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
     async leave() {
       clearInterval(loadTimer);
       stopRouting();
+      ownership.stop();
       mirror.stop();
       bridge.stop();
       await cluster.leave();

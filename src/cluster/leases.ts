@@ -138,13 +138,24 @@ export class Lease<T> {
   private released = false;
   private timer: NodeJS.Timeout | undefined;
   private stopKeeping: (() => void) | undefined;
+  /** The value the next write puts (the latest asked for): a renewal that starts later never writes an older one. */
+  private wanted: T;
+  /** Writes one at a time: a periodic renewal and a change (draining) racing each other could land old after new. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly leases: Leases<T>,
     readonly key: string,
     public value: T,
     public revision: number,
-  ) {}
+  ) {
+    this.wanted = value;
+  }
+
+  /** The value the lease holds once the writes asked for so far are done (what a change should build on). */
+  get latest(): T {
+    return this.wanted;
+  }
 
   get lost(): boolean {
     return this.lostTo !== undefined;
@@ -155,7 +166,15 @@ export class Lease<T> {
    * claimed again; if anyone else holds it, throws LeaseLostError. Other failures (NATS down, a timeout) are
    * thrown as they are and leave the lease as it was.
    */
-  async renew(value: T = this.value): Promise<void> {
+  renew(value?: T): Promise<void> {
+    if (value !== undefined) this.wanted = value;
+    const write = this.writing.then(() => this.write());
+    this.writing = write.catch(() => undefined);
+    return write;
+  }
+
+  private async write(): Promise<void> {
+    const value = this.wanted;
     if (this.lostTo) throw this.lostTo;
     if (this.released) throw new Error(`The lease on ${this.key} was released; claim it again`);
     this.leases.link.requireUp(`renew the lease on ${this.key}`);

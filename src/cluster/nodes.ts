@@ -83,7 +83,7 @@ export class NodeRegistry {
 
   /** Changes this node's entry (draining, load, its addresses once it listens) and writes it at once rather than at the next renewal. */
   async update(change: Partial<Pick<NodeInfo, "draining" | "load" | "httpUrl" | "rtmpUrl">>): Promise<void> {
-    await this.entry.renew({ ...this.entry.value, ...change });
+    await this.entry.renew({ ...this.entry.latest, ...change });
   }
 
   /** Every live node (this one included), by id. */

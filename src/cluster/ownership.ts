@@ -25,6 +25,17 @@ export interface StreamOwnershipOptions {
   /** Another node took a stream this node owned (it was cut off from NATS past the lease): end it here. */
   onLost: (streamId: string, err: LeaseLostError) => void;
   onRenewError?: (streamId: string, err: unknown) => void;
+  /**
+   * Another node has a publisher for a stream this node owns: let it go (true: the stream ended here, its lease is
+   * being released) or keep it (false: an encoder still publishes here, the newcomer is a second publisher).
+   * Without it, a stream this node holds is always kept.
+   */
+  yieldTo?: (streamId: string, nodeId: string) => boolean;
+}
+
+/** What a node answers when another asks whether it still holds a stream (the "holds" command). */
+interface HoldsAnswer {
+  holds: boolean;
 }
 
 /**
@@ -42,7 +53,16 @@ export class StreamOwnership {
     private readonly leases: Leases<StreamLease>,
     private readonly requests: NodeRequests,
     private readonly options: StreamOwnershipOptions,
-  ) {}
+  ) {
+    this.stopServing = requests.serve("holds", (body) => this.holds(body));
+  }
+
+  private readonly stopServing: () => void;
+
+  /** Stops answering other nodes' questions about this node's streams (the node leaves). */
+  stop(): void {
+    this.stopServing();
+  }
 
   /**
    * Claims `streamId` for a publisher that starts session `sessionId` here. Waits (until `signal` aborts) while a
@@ -68,9 +88,13 @@ export class StreamOwnership {
         continue;
       }
       if (holder.revision !== pinged) {
-        if (await this.answers(holder.value.nodeId)) return { ok: false, owner: holder.value };
-        pinged = holder.revision;
-        deadOwner = holder.value;
+        const owner = await this.ownerState(holder.value.nodeId, streamId);
+        if (owner === "holds") return { ok: false, owner: holder.value };
+        if (owner === "dead") {
+          pinged = holder.revision;
+          deadOwner = holder.value;
+        }
+        // "letting go": the owner ended the stream (or is ending it) and deletes its lease; look again shortly.
       }
       // A dead owner's lease lapses within the TTL; nats-server 2.9 does not announce it.
       await delay(this.options.pollMs ?? 250, undefined, signal ? { signal } : {});
@@ -110,14 +134,24 @@ export class StreamOwnership {
     return lease;
   }
 
-  private async answers(nodeId: string): Promise<boolean> {
+  /** Whether the node named by a stream's lease keeps the stream, lets it go, or does not answer (dead). */
+  private async ownerState(nodeId: string, streamId: string): Promise<"holds" | "letting go" | "dead"> {
     try {
-      await this.requests.ask(nodeId, "ping", null, { timeoutMs: this.options.pingTimeoutMs ?? 500 });
-      return true;
+      const answer = await this.requests.ask<HoldsAnswer>(nodeId, "holds", { streamId, from: this.nodeId }, { timeoutMs: this.options.pingTimeoutMs ?? 500 });
+      return answer.holds ? "holds" : "letting go";
     } catch (err) {
-      if (err instanceof ClusterUnavailableError && this.link.isUp()) return false;
+      if (err instanceof ClusterUnavailableError && this.link.isUp()) return "dead";
       throw err;
     }
+  }
+
+  /** Another node asks about a stream it has a publisher for: keep it if this node still relays it, else let it go. */
+  private holds(body: unknown): HoldsAnswer {
+    const { streamId, from } = (body ?? {}) as { streamId?: unknown; from?: unknown };
+    if (typeof streamId !== "string" || typeof from !== "string") throw Object.assign(new Error("Ask about one stream: { streamId, from }"), { status: 400 });
+    const lease = this.held.get(streamId);
+    if (!lease || lease.lost) return { holds: false };
+    return { holds: !(this.options.yieldTo?.(streamId, from) ?? false) };
   }
 
   private requireUp(): void {

@@ -26,7 +26,7 @@ export const buckets = {
 } as const;
 
 /** What a node answers on its own subjects (request/reply). */
-export type NodeCommand = "ping" | "http" | "command";
+export type NodeCommand = "ping" | "http" | "command" | "holds";
 
 /** `prism.node.<id>.<command>`: a request to one node. */
 export function nodeSubject(nodeId: string, command: NodeCommand): string {

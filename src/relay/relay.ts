@@ -240,6 +240,21 @@ export class Relay {
     if (live) this.end(live, reason);
   }
 
+  /**
+   * A publisher for this stream arrived at another node (OBS reconnecting through the load balancer). If no
+   * encoder of it is on air here any more (the slate covers, or a stalled encoder is all that is left), the stream
+   * ends here so that node can take it: true. While an encoder still publishes here, the newcomer is a second
+   * publisher: false.
+   */
+  yieldIfNoEncoder(streamId: string, reason: string): boolean {
+    const live = this.live.get(streamId);
+    if (!live) return true;
+    const publishing = [live.inputs.primary, live.inputs.backup].some((slot) => slot && !slot.stall.stalled);
+    if (publishing) return false;
+    this.end(live, reason);
+    return true;
+  }
+
   isLive(streamId: string): boolean {
     return this.live.has(streamId);
   }

@@ -184,6 +184,27 @@ describe("two Prism nodes on one PostgreSQL and one NATS", () => {
     await waitFor(async () => (await a.api("GET", `/api/v1/streams/${stream.id}/thumbnail.jpg`)).status === 404, { what: "the thumbnail to be gone once the stream ended" });
   });
 
+  it("moves a stream to the node its publisher reconnects to once no encoder publishes on the old owner; a second publisher is still refused", async () => {
+    const stream = (await a.api("POST", "/api/v1/streams", { name: "Roaming" })).body;
+    const first = publishTestStream({ url: b.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await withTimeout(first.publishing, 20_000, "first publish outcome")).toBe(true);
+    // While it publishes on B, the same key on A is a second publisher.
+    const second = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await withTimeout(second.publishing, 20_000, "second publish outcome")).toBe(false);
+
+    // OBS's connection drops (B puts the slate up), and its reconnect lands on A through the load balancer.
+    first.process.kill("SIGKILL");
+    await waitFor(async () => (await b.api("GET", `/api/v1/streams/${stream.id}/health`)).body.ingestState === "slate", { timeoutMs: 15_000, what: "node B to cover with the slate" });
+    const back = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await withTimeout(back.publishing, 20_000, "reconnect publish outcome")).toBe(true);
+    expect(b.logs()).toContain("its publisher reconnected to node node-a");
+    await waitFor(
+      async () => (await b.api("GET", "/api/v1/cluster")).body.nodes.find((n: { nodeId: string }) => n.nodeId === "node-a")?.streams.includes(stream.id),
+      { timeoutMs: 15_000, what: "the cluster to list the stream under node A" },
+    );
+    await withTimeout(back.stop(), 15_000, "reconnect stop");
+  });
+
   // Last: a node that drains only stops.
   it("drains: refuses new publishers with 'reconnect', fails its health check, shows draining, and lets its live stream go on until it ends", async () => {
     const live = (await a.api("POST", "/api/v1/streams", { name: "Still on air" })).body;

@@ -2,13 +2,21 @@ import { readFileSync } from "node:fs";
 import type { ClusterSettings } from "./config.js";
 import type { EventBus } from "./bus.js";
 import type { Logger } from "./log.js";
-import type { Hono } from "hono";
 import type { OwnershipAnswer, Relay, RelayOwnership } from "./relay/relay.js";
-import { answerForwarded, routeStreamsThrough } from "./api/cluster-routing.js";
 // Types only: a single Prism never loads the cluster's modules (joinAsMember imports them when it runs).
 import type { Cluster, ClusterRelayView, NodeInfo, NodeLoad, SnapshotExtras, StreamOwnership } from "./cluster/index.js";
 
 type UnavailableError = typeof import("./cluster/index.js").ClusterUnavailableError;
+type HttpRequest = import("./cluster/index.js").HttpRequest;
+type HttpResponse = import("./cluster/index.js").HttpResponse;
+
+/** What the API's router asks of the cluster (the shape of api/cluster-routing.ts's StreamRouter). */
+export interface StreamRouting {
+  nodeId: string;
+  ownerOf(streamId: string): Promise<string | null>;
+  forward(nodeId: string, request: HttpRequest): Promise<HttpResponse>;
+  hasFreshHealth(streamId: string): boolean;
+}
 
 /** A node as GET /api/v1/cluster lists it: its registry entry and the streams it owns. */
 export interface ClusterNode extends Omit<NodeInfo, "load"> {
@@ -82,10 +90,10 @@ export interface ClusterMember {
   /** Once the node listens: its addresses in the registry. */
   announce(urls: { httpUrl: string; rtmpUrl: string }): Promise<void>;
   /**
-   * Once the API exists: requests only a live stream's owner can serve (chat commands, live clips, thumbnails…)
-   * go to that node over NATS, and this node answers those other nodes send it.
+   * Once the API exists: how requests only a live stream's owner can serve (chat commands, live clips,
+   * thumbnails…) reach that node over NATS; `answer` runs those other nodes send here.
    */
-  routeApi(app: Hono<any>): void;
+  routeRequests(answer: (request: HttpRequest) => Promise<HttpResponse>): StreamRouting;
   /** The node drains (SIGTERM): the registry says so, for GET /cluster and the other nodes. */
   markDraining(): Promise<void>;
   view: ClusterView;
@@ -144,10 +152,10 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
       return new ClusterRelayView(local, mirror, extras);
     },
     announce: (urls) => cluster.nodes.update(urls),
-    routeApi(app) {
+    routeRequests(answer) {
       const forwarder = new HttpForwarder(cluster.link, cluster.requests);
-      const stopServing = forwarder.serve((request) => answerForwarded(app, request));
-      routeStreamsThrough(app, {
+      stopRouting = forwarder.serve(answer);
+      return {
         nodeId: cluster.nodeId,
         ownerOf: async (streamId) => {
           if (ownership.owned().includes(streamId)) return cluster.nodeId;
@@ -157,10 +165,6 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
         },
         forward: (nodeId, request) => forwarder.forward(nodeId, request),
         hasFreshHealth: (streamId) => mirror.latest(streamId) !== null,
-      });
-      stopRouting = () => {
-        stopServing();
-        routeStreamsThrough(app, null);
       };
     },
     markDraining: () => cluster.nodes.update({ draining: true }),

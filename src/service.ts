@@ -37,6 +37,7 @@ import { createSchedule, type Schedule } from "./schedule/index.js";
 import { createPreview, MAX_PREVIEW_VIEWERS_PER_STREAM, PREVIEW_QUEUE_LIMIT_BYTES, THUMBNAIL_REFRESH_MS, HISTORY_INTERVAL_MS } from "./relay/preview/index.js";
 import { previewMetrics } from "./metrics/preview.js";
 import { createAudience, type ViewerSources } from "./audience/index.js";
+import { answerForwarded, routeStreamsThrough } from "./api/cluster-routing.js";
 import { joinAsMember, PRISM_VERSION, singleNodeView, type ClusterMember } from "./cluster-node.js";
 
 export const INGEST_APP = "live";
@@ -342,7 +343,7 @@ export async function startPrism(
       },
       log: log.child({ component: "api" }),
     });
-    member?.routeApi(api.app);
+    if (member) routeStreamsThrough(api.app, member.routeRequests((request) => answerForwarded(api.app, request)));
     drain.onDrain(() => void member?.markDraining().catch((err: unknown) => log.warn({ err }, "could not mark this node draining in the cluster")));
     closeApi = () => {
       preview.stop();

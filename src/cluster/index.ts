@@ -11,7 +11,7 @@ export { ClusterUnavailableError, NatsLink } from "./nats.js";
 export { Leases, Lease, LeaseLostError, type ClaimResult, type LeaseHolder } from "./leases.js";
 export { NodeRegistry, DuplicateNodeIdError, type NodeInfo, type NodeLoad } from "./nodes.js";
 export { NodeRequests, RemoteCommandError, StreamFeed } from "./forward.js";
-export { HttpForwarder, HttpForwardError } from "./http-forward.js";
+export { HttpForwarder, HttpForwardError, type HttpRequest, type HttpResponse } from "./http-forward.js";
 export { BusBridge, BRIDGED_EVENTS, type BusBridgeCounters, type BusBridgeOptions } from "./bridge.js";
 export { HealthMirror, ClusterRelayView, takeSnapshots, type StreamHealthSnapshot, type RelayHealthReader, type SnapshotExtras, type PlatformHealthView, type HealthMirrorOptions } from "./health-mirror.js";
 export { ChatRelay, type ChatHistory, type ChatRelayOptions } from "./chat-relay.js";

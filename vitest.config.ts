@@ -20,10 +20,7 @@ const ON_POSTGRES_TOO = [
   "test/schedule/*.test.ts",
   "test/recordings/*.test.ts",
   "test/webhooks/{event-log,event-publisher,live-stream,webhooks-api}.test.ts",
-  // Not token-refresh.test.ts yet (it opens the project's dialect, but fails on PostgreSQL): concurrent 401s start a
-  // second refresh (TokenKeeper.fresh reads the account before it looks for the refresh in flight), and the test reads
-  // needs_reconnect before the store has it (marked "as soon as the store answers").
-  "test/oauth/{accounts-api,facebook-account,kick-account}.test.ts",
+  "test/oauth/{accounts-api,facebook-account,kick-account,token-refresh}.test.ts",
   "test/unit/{comments-recent-keys,destination-settings-repo}.test.ts",
 ];
 

@@ -33,13 +33,19 @@ export class TokenKeeper {
     private readonly options: KeeperOptions,
   ) {}
 
-  /** The account with an access token good for at least the refresh margin (or refreshed now when `force`). */
-  async fresh(accountId: string, force = false): Promise<Account> {
+  /**
+   * The account with an access token good for at least the refresh margin. `refused`: the access token a platform
+   * just refused — refreshed unless the stored one already replaced it (callers that met one 401 together, or
+   * another node, refreshed meanwhile: X and Kick rotate refresh tokens, so a second refresh would fail); true:
+   * refreshed now.
+   */
+  async fresh(accountId: string, refused?: string | true): Promise<Account> {
     const account = await this.repo.get(accountId);
     if (!account) throw new AccountNeedsReconnect("The linked account was removed from Prism: link it again.");
     if (account.status === "needs_reconnect") throw new AccountNeedsReconnect(this.reconnectMessage(account, account.statusReason));
+    if (typeof refused === "string" && account.accessToken !== refused) return account;
     const expiring = account.expiresAt !== null && account.expiresAt.getTime() - Date.now() <= this.options.refreshMarginMs;
-    if (!force && !expiring) return account;
+    if (refused === undefined && !expiring) return account;
     let running = this.inflight.get(accountId);
     if (!running) {
       running = this.refresh(account).finally(() => this.inflight.delete(accountId));
@@ -70,7 +76,7 @@ export class TokenKeeper {
         if (res.status !== 401) return res;
         await res.body?.cancel();
         const before = current.accessToken;
-        current = await this.fresh(id, true);
+        current = await this.fresh(id, before);
         if (current.accessToken === before) return this.send(current, url, init);
         res = await this.send(current, url, init);
         if (res.status === 401) {
@@ -80,7 +86,7 @@ export class TokenKeeper {
         }
         return res;
       },
-      accessToken: async (refresh = false) => (await this.fresh(id, refresh)).accessToken,
+      accessToken: async (refresh = false) => (await this.fresh(id, refresh || undefined)).accessToken,
       tokenRefused: (reason) => this.needsReconnect(account, reason),
       data: async () => (await this.repo.get(id))?.platformData ?? {},
       saveData: async (data) => void (await this.repo.saveData(id, data)),

@@ -8,6 +8,7 @@ import { EventBus, type PrismEvents } from "../../src/bus.js";
 import { createAccounts } from "../../src/oauth/index.js";
 import { createLogger } from "../../src/log.js";
 import { OutputError, unresolvedTarget } from "../../src/relay/output-error.js";
+import { waitFor } from "../support/prism.js";
 import { startTwitchFake, TWITCH_USER } from "../fakes/twitch.js";
 import { startYouTubeFake, YOUTUBE_CHANNEL } from "../fakes/youtube.js";
 import { startTwitCastingFake, TWITCASTING_USER } from "../fakes/twitcasting.js";
@@ -98,6 +99,7 @@ describe("linked accounts keep their tokens usable", () => {
     expect((err as OutputError).message).toBe(
       "The Twitch account Speedy_Streams must be connected again (Twitch refused to refresh the access token: Invalid refresh token): connect it under Accounts, then enable this destination again.",
     );
+    await waitFor(() => events.length > 0, { what: "account.needs_reconnect" });
     expect(await repo.summary(account.id)).toMatchObject({ status: "needs_reconnect", statusReason: "Twitch refused to refresh the access token: Invalid refresh token" });
     expect(events).toEqual([expect.objectContaining({ accountId: account.id, platform: "twitch", displayName: "Speedy_Streams", reason: expect.stringMatching(/Invalid refresh token/) })]);
     // Later attempts fail at once, without bothering Twitch or announcing again.
@@ -117,6 +119,8 @@ describe("linked accounts keep their tokens usable", () => {
     await source!.chat.read(source!.api, source!.stream, sink, new AbortController().signal);
     expect(twitch.validations[0]).toBe(401);
     expect(twitch.eventsub.subscribeCalls).toEqual([]);
+    // The mark is written as soon as the store answers (on PostgreSQL, a round trip after the refusal); then announced.
+    await waitFor(() => events.length > 0, { what: "account.needs_reconnect" });
     expect(await repo.summary(account.id)).toMatchObject({ status: "needs_reconnect", statusReason: expect.stringMatching(/Invalid refresh token/) });
     expect(events).toHaveLength(1);
     expect(sink.states.at(-1)).toEqual({ state: "failed", detail: expect.stringMatching(/must be connected again/) });
@@ -151,6 +155,7 @@ describe("linked accounts keep their tokens usable", () => {
     expect(await resolve()).toEqual({ url: tc.rtmp.url, streamKey: tc.rtmp.streamKey });
     tc.oauth.invalidateAccessTokens();
     await expect(resolve()).rejects.toMatchObject({ kind: "rejected", message: expect.stringMatching(/TwitCasting issues no refresh token/) });
+    await waitFor(() => events.length > 0, { what: "account.needs_reconnect" });
     expect((await repo.summary(account.id))!.status).toBe("needs_reconnect");
     expect(events).toHaveLength(1);
   });

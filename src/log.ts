@@ -17,6 +17,27 @@ export function scrubSecrets(text: string): string {
   return text.replace(PRISM_SECRET, "$1_[redacted]");
 }
 
+/** A database driver's error carries the query's parameters (stream key hashes, encrypted secrets): never logged. */
+const QUERY_PARAMS = /\nparams: [^\n]*/g;
+
+/** pino's error serializer, without query parameters, and with the cause a wrapper (drizzle) hides in words. */
+function serializeError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const out = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
+  delete out.params;
+  for (const field of ["message", "stack"]) if (typeof out[field] === "string") out[field] = (out[field] as string).replace(QUERY_PARAMS, "\nparams: [not logged]");
+  const cause = (err as { cause?: unknown }).cause;
+  if (cause instanceof Error && !("cause" in out && typeof out.cause === "object")) {
+    out.cause = { type: cause.name, message: scrubSecrets(cause.message), ...codeOf(cause) };
+  }
+  return out;
+}
+
+function codeOf(err: Error): { code?: string } {
+  const code = (err as Error & { code?: unknown }).code;
+  return typeof code === "string" ? { code } : {};
+}
+
 export interface LogOptions {
   level: string;
   format?: "json" | "pretty" | undefined;
@@ -31,6 +52,7 @@ export function createLogger(options: LogOptions): Logger {
     {
       level: options.level,
       base: { service: "prism" },
+      serializers: { err: serializeError },
       redact: {
         paths: [...SECRET_FIELDS, ...SECRET_FIELDS.map((f) => `*.${f}`), "req.headers.authorization", "headers.authorization"],
         censor: "[redacted]",

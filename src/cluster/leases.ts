@@ -1,6 +1,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import type { KV, KvEntry } from "@nats-io/kv";
 import { isRevisionConflict, openBucket } from "./kv-bucket.js";
+import { natsJetStream } from "./nats-modules.js";
 import type { NatsLink } from "./nats.js";
 
 /** Who holds a lease: the value its holder wrote and the revision a renewal must name. */
@@ -39,11 +40,12 @@ export class Leases<T> {
     readonly link: NatsLink,
     private readonly kv: KV,
     readonly ttlMs: number,
+    private readonly bucket: string,
   ) {}
 
   static async open<T>(link: NatsLink, options: LeasesOptions): Promise<Leases<T>> {
     link.requireUp(`open the ${options.bucket} leases`);
-    return new Leases<T>(link, await openBucket(link, { name: options.bucket, ttlMs: options.ttlMs }), options.ttlMs);
+    return new Leases<T>(link, await openBucket(link, { name: options.bucket, ttlMs: options.ttlMs }), options.ttlMs, options.bucket);
   }
 
   /** Takes `key` if nobody holds it; otherwise says who does (null when it lapsed in between). */
@@ -93,11 +95,20 @@ export class Leases<T> {
     }
   }
 
-  /** Every key held now. */
+  /**
+   * Every key written and not yet lapsed (a released one may still be listed: its holder() is null). Read from the
+   * bucket's stream info, one request, rather than kv.keys(): on nats-server 2.9 that consumer can wait forever when
+   * entries expire while it lists them (nats-io/nats-server#3481), and leases expire all the time.
+   */
   async keys(): Promise<string[]> {
-    const keys: string[] = [];
-    for await (const key of await this.kv.keys()) keys.push(key);
-    return keys;
+    this.link.requireUp(`list the ${this.bucket} leases`);
+    const prefix = `$KV.${this.bucket}.`;
+    const manager = await natsJetStream().jetstreamManager(this.link.nc);
+    const info = await manager.streams.info(`KV_${this.bucket}`, { subjects_filter: `${prefix}>` });
+    return Object.keys(info.state.subjects ?? {})
+      .filter((subject) => subject.startsWith(prefix))
+      .map((subject) => subject.slice(prefix.length))
+      .sort();
   }
 
   /**

@@ -51,7 +51,7 @@ export class AccountsRepo {
   ) {}
 
   /**
-   * Runs `refresh` as the account's only refresher (platforms that rotate refresh tokens, X and Kick, refuse
+   * Runs `refresh` as the account's only refresher (platforms that rotate refresh tokens refuse
    * the older one, so two refreshes at once would lock the account out) and saves what it answers. Resolves to
    * the account afterwards, undefined when it is gone; a throw of `refresh` saves nothing and rejects.
    */

@@ -36,7 +36,7 @@ export class TokenKeeper {
   /**
    * The account with an access token good for at least the refresh margin. `refused`: the access token a platform
    * just refused — refreshed unless the stored one already replaced it (callers that met one 401 together, or
-   * another node, refreshed meanwhile: X and Kick rotate refresh tokens, so a second refresh would fail); true:
+   * another node, refreshed meanwhile: platforms that rotate refresh tokens refuse a second refresh); true:
    * refreshed now.
    */
   async fresh(accountId: string, refused?: string | true): Promise<Account> {

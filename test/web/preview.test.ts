@@ -56,7 +56,16 @@ describe("dashboard preview and scopes in a real browser", () => {
     const card = page.locator("article.stream", { hasText: "Preview show" });
     const listThumb = card.locator("img.thumb");
     await listThumb.waitFor({ state: "visible", timeout: 15_000 });
-    expect(await listThumb.evaluate((img: any) => [img.naturalWidth, img.naturalHeight])).toEqual([640, 360]);
+    // Visible is not loaded: its size is known once the JPEG has arrived and decoded.
+    const size = await listThumb.evaluate(
+      (img: any) =>
+        new Promise<number[]>((resolve) => {
+          const done = () => resolve([img.naturalWidth, img.naturalHeight]);
+          if (img.complete && img.naturalWidth > 0) done();
+          else img.addEventListener("load", done, { once: true });
+        }),
+    );
+    expect(size).toEqual([640, 360]);
     await page.screenshot({ path: `${ARTIFACTS}/preview-streams-list.png`, fullPage: true });
 
     // The stream page: the sparkline starts with what Prism kept, not empty.

@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { afterAll, beforeAll, expect } from "vitest";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, expect } from "vitest";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 
 export const CHROMIUM = process.env.PRISM_TEST_CHROMIUM ?? "/usr/bin/chromium";
 export const ARTIFACTS = "test-results";
 
 export interface TestBrowser {
-  /** Every console error and uncaught exception of every page opened through newPage. */
+  /** Every console error and uncaught exception of the pages the running test opened through newPage. */
   consoleErrors: string[];
   /** `locale`: the browser's language (navigator.languages, Accept-Language), e.g. "de-DE". */
   newPage(viewport?: { width: number; height: number }, permissions?: string[], locale?: string): Promise<Page>;
@@ -16,6 +16,7 @@ export interface TestBrowser {
 export function useBrowser(): TestBrowser {
   let browser: Browser | undefined;
   const consoleErrors: string[] = [];
+  const contexts: BrowserContext[] = [];
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`No Chromium at ${CHROMIUM}: the dashboard tests need it. Install Debian's package (apt-get update && apt-get install -y chromium; .ci/run does it) or set PRISM_TEST_CHROMIUM.`);
@@ -27,6 +28,11 @@ export function useBrowser(): TestBrowser {
       // Playwright gives every launch a fresh temporary profile (it refuses --user-data-dir in args).
     });
   });
+  // A page left open keeps polling (health, thumbnails): its errors would land in the next test's list.
+  afterEach(async () => {
+    await Promise.all(contexts.splice(0).map((context) => context.close().catch(() => undefined)));
+    consoleErrors.length = 0;
+  });
   afterAll(async () => {
     await browser?.close();
   });
@@ -34,6 +40,7 @@ export function useBrowser(): TestBrowser {
     consoleErrors,
     async newPage(viewport = { width: 1280, height: 900 }, permissions = [], locale?: string) {
       const context = await browser!.newContext({ viewport, ...(locale && { locale }) });
+      contexts.push(context);
       if (permissions.length > 0) await context.grantPermissions(permissions);
       const page = await context.newPage();
       page.on("console", (m) => {

@@ -78,6 +78,9 @@ export class WebhookSender {
         ...(!this.options.allowPrivate && { lookup: this.lookup }),
         headers: { ...webhook.headers, "content-length": String(Buffer.byteLength(webhook.body)) },
       });
+      // First of all: destroying the request (an abort below, already signalled) emits "error" ("socket hang up"),
+      // which without a listener is an uncaught exception that stops the process.
+      req.on("error", (err: NodeJS.ErrnoException) => finish({ ok: false, statusCode: null, error: describeNetworkError(err, url) }));
       timer = setTimeout(() => {
         req.destroy();
         finish({ ok: false, statusCode: null, error: `No answer within ${formatMs(this.options.timeoutMs)}.` });
@@ -99,7 +102,6 @@ export class WebhookSender {
         if (status >= 200 && status < 300) return finish({ ok: true, statusCode: status, error: null });
         finish({ ok: false, statusCode: status, error: describeStatus(status, res.headers.location) });
       });
-      req.on("error", (err: NodeJS.ErrnoException) => finish({ ok: false, statusCode: null, error: describeNetworkError(err, url) }));
       req.end(webhook.body);
     });
   }

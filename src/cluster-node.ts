@@ -134,7 +134,9 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
     await cluster.leave();
     throw err;
   }
+  // One meter per reader: each reading starts the next window, so the load timer and GET /cluster must not share one.
   const cpu = new CpuMeter();
+  const overviewCpu = new CpuMeter();
   let loadTimer: NodeJS.Timeout | undefined;
   let stopRouting = (): void => undefined;
   log.info({ nodeId: cluster.nodeId }, "joined the cluster");
@@ -168,7 +170,7 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
       };
     },
     markDraining: () => cluster.nodes.update({ draining: true }),
-    view: { overview: () => overview(cluster, () => (relay ? nodeLoad(relay, cpu) : undefined), ClusterUnavailableError) },
+    view: { overview: () => overview(cluster, () => (relay ? nodeLoad(relay, overviewCpu) : undefined), ClusterUnavailableError) },
     async leave() {
       clearInterval(loadTimer);
       stopRouting();

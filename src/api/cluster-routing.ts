@@ -89,14 +89,34 @@ export const OWNER_BOUND_ROUTES: readonly OwnerBoundRoute[] = [
   { method: "POST", pattern: new RegExp(`^${ACTIONS_PREFIX}/(${SEGMENT})/(?:send-comment|clip-live|add-marker)$`), stream: "action-token" },
 ];
 
-/** The owner-bound route a request is for, with the stream id or action token it names. */
-export function ownerBoundRoute(method: string, path: string): { route: OwnerBoundRoute; key: string } | undefined {
-  for (const route of OWNER_BOUND_ROUTES) {
+/**
+ * Changes to a stream that its owner applies live (it hears them as config.* events over NATS): any node stores
+ * them, but only while it can tell where the stream is live. Otherwise the owner would go on with the old
+ * settings (a destination switched off that keeps receiving, an old key still publishing), so they are refused.
+ */
+export const LIVE_CONFIG_ROUTES: readonly OwnerBoundRoute[] = [
+  streamRoute("PATCH", ""),
+  streamRoute("DELETE", ""),
+  streamRoute("POST", "/destinations"),
+  streamRoute("PATCH", `/destinations/${SEGMENT}`),
+  streamRoute("DELETE", `/destinations/${SEGMENT}`),
+  streamRoute("POST", "/rotate-key"),
+  streamRoute("POST", "/chat-filters"),
+  streamRoute("DELETE", `/chat-filters/${SEGMENT}`),
+];
+
+function matchRoute(routes: readonly OwnerBoundRoute[], method: string, path: string): { route: OwnerBoundRoute; key: string } | undefined {
+  for (const route of routes) {
     if (route.method !== method) continue;
     const match = route.pattern.exec(path);
     if (match?.[1]) return { route, key: match[1] };
   }
   return undefined;
+}
+
+/** The owner-bound route a request is for, with the stream id or action token it names. */
+export function ownerBoundRoute(method: string, path: string): { route: OwnerBoundRoute; key: string } | undefined {
+  return matchRoute(OWNER_BOUND_ROUTES, method, path);
 }
 
 /** Marks a request the owner runs for another node: unforgeable from outside, as it is not in the request. */
@@ -137,6 +157,10 @@ export function clusterRouting(app: Hono<any>, options: ClusterRoutingOptions): 
     async (c, next) => {
       const router = state.router;
       if (!router || isForwarded(c)) return next();
+      if (kind === "path") {
+        const config = matchRoute(LIVE_CONFIG_ROUTES, c.req.method, c.req.path);
+        if (config) return (await refuseUnlessOwnerKnown(c, router, config.key)) ?? next();
+      }
       const bound = ownerBoundRoute(c.req.method, c.req.path);
       if (!bound || bound.route.stream !== kind) return next();
       const streamId = kind === "path" ? bound.key : await options.actionTokenStream(bound.key);
@@ -174,6 +198,16 @@ async function routeToOwner(c: Context, router: StreamRouter, streamId: string):
     return unavailable(c, `Stream ${streamId} is live on node ${owner}, which this node cannot reach (${reason(err)}); try again shortly.`);
   }
   return new Response(answer.status === 204 || answer.status === 304 ? null : Buffer.from(answer.body, "base64"), { status: answer.status, headers: answer.headers });
+}
+
+/** A 503 when this node cannot tell where the stream is live (the change might not reach its owner), else undefined. */
+async function refuseUnlessOwnerKnown(c: Context, router: StreamRouter, streamId: string): Promise<Response | undefined> {
+  try {
+    await router.ownerOf(streamId);
+    return undefined;
+  } catch (err) {
+    return unavailable(c, `Nothing was changed: stream ${streamId} may be live on another node, and this node cannot tell (${reason(err)}), so the change might not reach it; try again shortly.`);
+  }
 }
 
 function unavailable(c: Context, message: string): Response {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { routeStreamsThrough, answerForwarded, OWNER_BOUND_ROUTES } from "../../src/api/cluster-routing.js";
+import { routeStreamsThrough, answerForwarded, LIVE_CONFIG_ROUTES, OWNER_BOUND_ROUTES } from "../../src/api/cluster-routing.js";
 import { NodeRequests } from "../../src/cluster/forward.js";
 import { HttpForwarder } from "../../src/cluster/http-forward.js";
 import { NatsLink } from "../../src/cluster/nats.js";
@@ -22,6 +22,8 @@ let linkB: NatsLink;
 const stops: Array<() => void> = [];
 /** The test's ownership: stream id → node id. */
 const owners = new Map<string, string>();
+/** Set while the test's ownerOf cannot tell where a stream is live, as the service's cannot while NATS is down. */
+let ownersUnknown = false;
 /** Streams whose health snapshot node A holds fresh (the mirror's view, in the service). */
 const freshHealth = new Set<string>();
 /** A named token, stored in the shared database: valid on both nodes (the admin tokens differ per node). */
@@ -44,7 +46,10 @@ beforeAll(async () => {
     stops.push(forwarder.serve((request) => answerForwarded(prism.prism.httpApp, request)));
     routeStreamsThrough(prism.prism.httpApp, {
       nodeId,
-      ownerOf: async (id) => owners.get(id) ?? null,
+      ownerOf: async (id) => {
+        if (ownersUnknown) throw new Error("Cluster coordination is unavailable (this node lost its connection to NATS); try again in a few seconds.");
+        return owners.get(id) ?? null;
+      },
       forward: (owner, request) => forwarder.forward(owner, request),
       hasFreshHealth: (id) => nodeId === "node-a" && freshHealth.has(id),
     });
@@ -153,7 +158,7 @@ describe("owner-bound requests go to the node the stream is live on", () => {
 describe("which requests are owner-bound", () => {
   it("names only routes the API has (a renamed route would silently stop being forwarded)", () => {
     const routes = b.prism.httpApp.routes.filter((r) => r.method !== "ALL").map((r) => ({ method: r.method, path: r.path.replace(/:[A-Za-z]+/g, "abc-123") }));
-    for (const bound of OWNER_BOUND_ROUTES) {
+    for (const bound of [...OWNER_BOUND_ROUTES, ...LIVE_CONFIG_ROUTES]) {
       expect(routes.some((r) => r.method === bound.method && bound.pattern.test(r.path)), String(bound.pattern)).toBe(true);
     }
   });
@@ -230,6 +235,35 @@ describe("faults", () => {
     await linkB.nc.flush();
     const again = await a.api("POST", `/api/v1/streams/${streamId}/chat-blocks`, { platform: "youtube", authorId: "after-up" }, as(shared));
     expect(again.status).toBe(200);
+  });
+
+  it("refuses a change the owner applies live while this node cannot tell where the stream is live, and changes nothing", async () => {
+    const added = await a.api("POST", `/api/v1/streams/${streamId}/destinations`, { platform: "custom", name: "Relay", url: "rtmp://127.0.0.1:1/live", streamKey: "k" }, as(shared));
+    expect(added.status, added.text).toBe(201);
+    const destination = added.body;
+    ownersUnknown = true;
+    try {
+      const renamed = await a.api("PATCH", `/api/v1/streams/${streamId}`, { name: "Renamed while unknown" }, as(shared));
+      expect(renamed.status).toBe(503);
+      expect(renamed.body.error.code).toBe("cluster_unavailable");
+      expect(renamed.body.error.message).toBe(
+        `Nothing was changed: stream ${streamId} may be live on another node, and this node cannot tell (Cluster coordination is unavailable (this node lost its connection to NATS)), so the change might not reach it; try again shortly.`,
+      );
+      expect(renamed.headers.get("retry-after")).toBe("2");
+      expect((await a.api("PATCH", `/api/v1/streams/${streamId}/destinations/${destination.id}`, { enabled: false }, as(shared))).status).toBe(503);
+      expect((await a.api("POST", `/api/v1/streams/${streamId}/rotate-key`, undefined, as(shared))).status).toBe(503);
+      // What only reads, or does not reach the live stream, is still served.
+      const stream = await a.api("GET", `/api/v1/streams/${streamId}`, undefined, as(shared));
+      expect(stream.body.name).toBe("Owned by B");
+      const destinations = await a.api("GET", `/api/v1/streams/${streamId}/destinations`, undefined, as(shared));
+      expect(destinations.body.find((d: { id: string }) => d.id === destination.id).enabled).toBe(true);
+      expect((await a.api("POST", `/api/v1/streams/${streamId}/events`, { title: "Later", startsAt: new Date(Date.now() + 3_600_000).toISOString() }, as(shared))).status).toBe(201);
+    } finally {
+      ownersUnknown = false;
+    }
+    const renamed = await a.api("PATCH", `/api/v1/streams/${streamId}`, { name: "Owned by B" }, as(shared));
+    expect(renamed.status).toBe(200);
+    expect((await a.api("DELETE", `/api/v1/streams/${streamId}/destinations/${destination.id}`, undefined, as(shared))).status).toBe(204);
   });
 
   it("answers 503 when the owner is not connected (crashed or restarting)", async () => {

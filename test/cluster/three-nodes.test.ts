@@ -90,13 +90,15 @@ describe("three Prism processes on PostgreSQL and NATS", () => {
     const firstSessions = await Promise.all([custom.connectedSince(0, 20_000), twitcasting.connectedSince(0, 20_000)]);
 
     // Node 3 reads the health of the stream live on node 2.
-    const health = await waitFor(
-      async () => {
-        const { body } = await n3.api("GET", `/api/v1/streams/${stream.id}/health`);
-        return body?.live && body.ingest?.bitrateKbps > 0 && body.destinations.length === 2 && body.destinations.every((d: { state: string }) => d.state === "live") ? body : null;
-      },
-      { timeoutMs: 15_000, what: "node 3 to show the stream live with both destinations live" },
-    );
+    const liveEverywhere = (via: PrismProcess) =>
+      waitFor(
+        async () => {
+          const { body } = await via.api("GET", `/api/v1/streams/${stream.id}/health`);
+          return body?.live && body.ingest?.bitrateKbps > 0 && body.destinations.length === 2 && body.destinations.every((d: { state: string }) => d.state === "live") ? body : null;
+        },
+        { timeoutMs: 15_000, what: `${via.nodeId} to show the stream live with both destinations live` },
+      );
+    const health = await liveEverywhere(n3);
     expect(health.ingest).toMatchObject({ videoCodec: expect.any(String), width: expect.any(Number) });
     const owners = async (via: PrismProcess) => (await via.api("GET", "/api/v1/cluster")).body.nodes.filter((n: { streams: string[] }) => n.streams.includes(stream.id)).map((n: { nodeId: string }) => n.nodeId);
     expect(await owners(n3)).toEqual(["node-2"]);
@@ -131,6 +133,8 @@ describe("three Prism processes on PostgreSQL and NATS", () => {
     expect(recoveryMs).toBeLessThan(RECOVERY_BUDGET_MS);
     expect(n3.logs()).toContain("took the stream over from a node that stopped answering");
     expect(await owners(n1)).toEqual(["node-3"]);
+    // Node 1 now reads the health node 3 publishes.
+    await liveEverywhere(n1);
 
     // Chat goes on from node 3's reader, from where the history stood.
     tc.chat.comment(movie, viewer("100002", "Taro"), "after the crash");

@@ -8,7 +8,7 @@ import type { OAuthServer } from "../fakes/oauth-server.js";
  * browser follows the platform's 302 back to Prism's callback, Prism's 302 lands on the dashboard.
  * Every hop is a real HTTP request with `redirect: "manual"`.
  */
-export async function linkThroughBrowser(t: TestPrism, platform: string, oauth: OAuthServer): Promise<{ location: URL; authorize: URL; callback: URL }> {
+export async function linkThroughBrowser(t: Pick<TestPrism, "api">, platform: string, oauth: OAuthServer): Promise<{ location: URL; authorize: URL; callback: URL }> {
   const started = await t.api("POST", `/api/v1/accounts/${platform}/connect`);
   expect(started.status, started.text).toBe(200);
   oauth.redirectUris.add(started.body.redirectUri);

@@ -24,6 +24,14 @@ export interface LiveRecorderHooks {
   ended(session: LiveSession, endedAt: number): void;
 }
 
+/** What a node of a cluster tells the recorder (absent on a single Prism). */
+export interface RecordingCluster {
+  /** The node this session's stream was taken over from (it died mid-session): the session goes on here. */
+  takenOver(sessionId: string): { fromNode: string } | undefined;
+  /** Whether another live node owns the stream now: its unfinished recording is being written there. */
+  liveElsewhere(streamId: string): Promise<boolean>;
+}
+
 /** How often a recording that drops frames for a slow disk says so in the log, at most. */
 const DROP_LOG_INTERVAL_MS = 10_000;
 
@@ -47,6 +55,7 @@ export class LiveRecorder {
     private readonly options: { queueLimitBytes: number },
     private readonly hooks: LiveRecorderHooks,
     private readonly log: Logger,
+    private readonly cluster?: RecordingCluster,
   ) {}
 
   start(): void {
@@ -124,8 +133,23 @@ export class LiveRecorder {
     for (const frame of hub.catchUp()) writer.frame(frame);
     hub.attach(writer);
     this.log.info({ stream: name, recordingId: id, includeSlate: settings.includeSlate }, "recording started");
+    const takeover = this.cluster?.takenOver(sessionId);
+    if (takeover) await this.noteTakeover(id, streamId, sessionId, takeover.fromNode, startedAt);
     // The session ended while its row was being written: closed at once, like any ended session.
     if (pending.endedAt !== null) this.end(streamId, sessionId, pending.endedAt);
+  }
+
+  /**
+   * A recording is a file on its node's disk: the part the dead node recorded stays there (made ready when that node
+   * starts again). This part names it, and the gap between them, in its note.
+   */
+  private async noteTakeover(recordingId: string, streamId: string, sessionId: string, fromNode: string, startedAt: number): Promise<void> {
+    try {
+      const earlier = (await this.repo.listByStream(streamId)).filter((r) => r.sessionId === sessionId && r.id !== recordingId);
+      await this.repo.update(recordingId, { note: takeoverNote(fromNode, earlier, startedAt) });
+    } catch (err) {
+      this.log.warn({ err, recordingId }, "could not note the takeover on the recording");
+    }
   }
 
   private end(streamId: string, sessionId: string, endedAt: number): void {
@@ -137,4 +161,14 @@ export class LiveRecorder {
     session.hub.detach(session.writer);
     this.hooks.ended(session, endedAt);
   }
+}
+
+/** The note of a recording that continues a session another node began (and recorded on its own disk). */
+export function takeoverNote(fromNode: string, earlier: Array<{ id: string; endedAt: number | null }>, startedAt: number): string {
+  const since = new Date(startedAt).toISOString();
+  if (earlier.length === 0) return `Part of a session that began on node ${fromNode}, which stopped answering; this node took the stream over and recorded it from ${since}. Nothing of the earlier part was recorded.`;
+  const parts = earlier.map((r) => r.id).join(", ");
+  const lastEnd = Math.max(...earlier.map((r) => r.endedAt ?? 0));
+  const gap = lastEnd > 0 ? ` The stream was not recorded from ${new Date(lastEnd).toISOString()} to ${since} (${Math.round((startedAt - lastEnd) / 100) / 10} s).` : ` The stream was not recorded between the end of that part (node ${fromNode} stopped) and ${since}.`;
+  return `Part ${earlier.length + 1} of this session: it began on node ${fromNode}, which stopped answering, and this node took the stream over and recorded it from ${since}. The earlier part is ${parts}, on node ${fromNode}'s disk (made ready there when that node starts again).${gap}`;
 }

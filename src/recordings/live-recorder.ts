@@ -95,10 +95,10 @@ export class LiveRecorder {
   }
 
   private async record(streamId: string, sessionId: string, name: string, startedAt: number, pending: { endedAt: number | null }): Promise<void> {
-    const [settings, id] = await Promise.all([this.repo.settings(streamId), this.repo.newRecordingId()]);
+    const [settings, row] = await Promise.all([this.repo.settings(streamId), this.rowFor(streamId, sessionId, startedAt)]);
     const hub = this.hubs.hubOf(streamId);
-    if (!settings.enabled || !hub || pending.endedAt !== null) return;
-    const rawFile = this.files.raw(id);
+    if (!settings.enabled || !hub || !row || pending.endedAt !== null) return;
+    const { id, rawFile } = row;
     let lastDropLog = 0;
     let session: LiveSession;
     let writer: FlvRecording;
@@ -120,7 +120,8 @@ export class LiveRecorder {
       return;
     }
     try {
-      await this.repo.create({ id, streamId, sessionId, streamName: name, rawFile, startedAt, includeSlate: settings.includeSlate });
+      if (row.continues) await this.repo.update(id, { state: "recording", rawFile, startedAt, endedAt: null, includeSlate: settings.includeSlate, note: row.continues.note });
+      else await this.repo.create({ id, streamId, sessionId, streamName: name, rawFile, startedAt, includeSlate: settings.includeSlate });
     } catch (err) {
       await writer.finish().catch(() => {});
       throw err;
@@ -133,23 +134,27 @@ export class LiveRecorder {
     for (const frame of hub.catchUp()) writer.frame(frame);
     hub.attach(writer);
     this.log.info({ stream: name, recordingId: id, includeSlate: settings.includeSlate }, "recording started");
-    const takeover = this.cluster?.takenOver(sessionId);
-    if (takeover) await this.noteTakeover(id, streamId, sessionId, takeover.fromNode, startedAt);
     // The session ended while its row was being written: closed at once, like any ended session.
     if (pending.endedAt !== null) this.end(streamId, sessionId, pending.endedAt);
   }
 
   /**
-   * A recording is a file on its node's disk: the part the dead node recorded stays there (made ready when that node
-   * starts again). This part names it, and the gap between them, in its note.
+   * The session's recording row: a new one, or (a stream taken over from a node that died) the one the dead node
+   * began, which goes on here in a file of its own on this node's disk (one recording per session; the note says
+   * where the earlier part is). undefined: the session's recording was already finished elsewhere.
    */
-  private async noteTakeover(recordingId: string, streamId: string, sessionId: string, fromNode: string, startedAt: number): Promise<void> {
-    try {
-      const earlier = (await this.repo.listByStream(streamId)).filter((r) => r.sessionId === sessionId && r.id !== recordingId);
-      await this.repo.update(recordingId, { note: takeoverNote(fromNode, earlier, startedAt) });
-    } catch (err) {
-      this.log.warn({ err, recordingId }, "could not note the takeover on the recording");
+  private async rowFor(streamId: string, sessionId: string, startedAt: number): Promise<{ id: string; rawFile: string; continues?: { note: string } } | undefined> {
+    const takeover = this.cluster?.takenOver(sessionId);
+    const earlier = takeover ? (await this.repo.listByStream(streamId)).find((r) => r.sessionId === sessionId) : undefined;
+    if (!takeover || !earlier) {
+      const id = await this.repo.newRecordingId();
+      return { id, rawFile: this.files.raw(id) };
     }
+    if (earlier.state !== "recording") {
+      this.log.warn({ recordingId: earlier.id, state: earlier.state }, "not recording a stream taken over: its session's recording was already finished");
+      return undefined;
+    }
+    return { id: earlier.id, rawFile: this.files.continuation(earlier.id, startedAt), continues: { note: takeoverNote(takeover.fromNode, earlier, startedAt) } };
   }
 
   private end(streamId: string, sessionId: string, endedAt: number): void {
@@ -163,12 +168,12 @@ export class LiveRecorder {
   }
 }
 
-/** The note of a recording that continues a session another node began (and recorded on its own disk). */
-export function takeoverNote(fromNode: string, earlier: Array<{ id: string; endedAt: number | null }>, startedAt: number): string {
+/** The note of a recording that goes on after its session's stream was taken over from a node that died. */
+export function takeoverNote(fromNode: string, earlier: { rawFile: string; startedAt: number }, startedAt: number): string {
   const since = new Date(startedAt).toISOString();
-  if (earlier.length === 0) return `Part of a session that began on node ${fromNode}, which stopped answering; this node took the stream over and recorded it from ${since}. Nothing of the earlier part was recorded.`;
-  const parts = earlier.map((r) => r.id).join(", ");
-  const lastEnd = Math.max(...earlier.map((r) => r.endedAt ?? 0));
-  const gap = lastEnd > 0 ? ` The stream was not recorded from ${new Date(lastEnd).toISOString()} to ${since} (${Math.round((startedAt - lastEnd) / 100) / 10} s).` : ` The stream was not recorded between the end of that part (node ${fromNode} stopped) and ${since}.`;
-  return `Part ${earlier.length + 1} of this session: it began on node ${fromNode}, which stopped answering, and this node took the stream over and recorded it from ${since}. The earlier part is ${parts}, on node ${fromNode}'s disk (made ready there when that node starts again).${gap}`;
+  return (
+    `Recorded from ${since} by the node that took the stream over after node ${fromNode} stopped answering mid-session. ` +
+    `The part before (from ${new Date(earlier.startedAt).toISOString()}) is not in this recording: each node records to its own disk, and it stays on node ${fromNode}'s as ${earlier.rawFile}. ` +
+    `Nothing was recorded between node ${fromNode}'s last frame and ${since}.`
+  );
 }

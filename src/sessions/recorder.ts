@@ -109,11 +109,16 @@ export class SessionRecorder {
     await Promise.all([...writes, ...this.ending]);
   }
 
-  /** The report: final once ended, so far while live. */
+  /** The report: final once ended, so far while live (here, or up to its last stored bucket on another node). */
   async report(sessionId: string): Promise<SessionReport | undefined> {
     const live = this.live.get(sessionId)?.tracker;
     if (live) return live.report(Date.now());
-    return (await this.deps.repo.get(sessionId))?.report ?? undefined;
+    const stored = await this.deps.repo.get(sessionId);
+    if (!stored) return undefined;
+    if (stored.report) return stored.report;
+    // Live on another node of a cluster (or not yet closed after a crash): the report as of its last stored bucket.
+    const tracker = new SessionTracker(stored.state as unknown as TrackerState);
+    return tracker.report(tracker.state.lastSampleAt);
   }
 
   session(sessionId: string): Promise<StoredSession | undefined> {

@@ -65,7 +65,7 @@ describe("a broadcast session across nodes of a cluster", () => {
   const recordingsOf = async (t: TestPrism, streamId: string) => (await t.api("GET", `/api/v1/streams/${streamId}/recordings`)).body as Array<{ id: string; sessionId: string; state: string; note: string | null; startedAt: string; durationSec: number | null; videoCodec: string | null }>;
   const seriesOf = async (t: TestPrism, sessionId: string) => (await t.api("GET", `/api/v1/sessions/${sessionId}/series`)).body.minutes as Minute[];
 
-  it("keeps the session when the stream's node is killed and its publisher reconnects to another: one session, one report with the gap, the recording in two parts", async () => {
+  it("keeps the session when the stream's node is killed and its publisher reconnects to another: one session, one report with the gap, one recording going on from the takeover", async () => {
     const { stream, receiver, destination, dir } = await recordedStream("Survives a node");
     // Node A: a real process, so it can die as a crashed machine does (SIGKILL, nothing written on the way out).
     const aDir = await makeTempDir("prism-node-a-");

@@ -158,11 +158,11 @@ export class SessionRecorder {
       return;
     }
     const tracker = SessionTracker.start({ sessionId, streamId, name, at: startedAt }, this.deps.settings.bucketMs);
-    this.follow(sessionId, streamId, tracker, this.stored(tracker));
+    this.follow(sessionId, streamId, tracker, this.insertRow(tracker));
   }
 
   /** Writes a new session's row; a session that cannot be recorded is forgotten, as if it had never been opened. */
-  private stored(tracker: SessionTracker): Promise<void> {
+  private insertRow(tracker: SessionTracker): Promise<void> {
     const { id: sessionId, streamId } = tracker.state;
     return this.deps.repo
       .open({ id: sessionId, streamId, startedAt: new Date(tracker.state.startedAt), bucketSec: this.deps.settings.bucketMs / 1000, state: snapshot(tracker.state) })
@@ -213,7 +213,7 @@ export class SessionRecorder {
       } else {
         // Its first record never landed: the session starts here, under the same id.
         tracker = SessionTracker.start({ sessionId, streamId, name, at }, this.deps.settings.bucketMs);
-        await this.stored(tracker);
+        await this.insertRow(tracker);
       }
       live.tracker = tracker;
       for (const apply of live.backlog.splice(0)) apply(tracker);

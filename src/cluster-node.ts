@@ -97,8 +97,42 @@ export interface ClusterMember {
   /** The node drains (SIGTERM): the registry says so, for GET /cluster and the other nodes. */
   markDraining(): Promise<void>;
   view: ClusterView;
+  /** The session (if any) this node continues after taking its stream over from a node that died. */
+  takenOver(sessionId: string): SessionTakeover | undefined;
+  /** Whether another live node owns the stream now (holds its lease): the start-up repair leaves its session alone. */
+  liveElsewhere(streamId: string): Promise<boolean>;
   /** After the relay stopped (its leases released): leaves the registry and closes NATS. */
   leave(): Promise<void>;
+}
+
+/** A session this node goes on with: its stream's dead owner and when this node took over. */
+export interface SessionTakeover {
+  fromNode: string;
+  at: number;
+}
+
+/** The sessions of the streams this node took over, while it owns them (a handful at most: one per live stream). */
+class TakeoverLog {
+  private readonly byStream = new Map<string, SessionTakeover & { sessionId: string }>();
+
+  noted(streamId: string, sessionId: string, fromNode: string): void {
+    this.byStream.set(streamId, { sessionId, fromNode, at: Date.now() });
+  }
+
+  released(streamId: string): void {
+    this.byStream.delete(streamId);
+  }
+
+  of(sessionId: string): SessionTakeover | undefined {
+    for (const t of this.byStream.values()) if (t.sessionId === sessionId) return { fromNode: t.fromNode, at: t.at };
+    return undefined;
+  }
+}
+
+/** Whether a node other than `self` holds the stream's lease now. */
+async function ownedElsewhere(ownership: StreamOwnership, self: string, streamId: string): Promise<boolean> {
+  const owner = await ownership.ownerOf(streamId);
+  return owner !== null && owner.nodeId !== self;
 }
 
 /**
@@ -139,11 +173,12 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
   const overviewCpu = new CpuMeter();
   let loadTimer: NodeJS.Timeout | undefined;
   let stopRouting = (): void => undefined;
+  const takeovers = new TakeoverLog();
   log.info({ nodeId: cluster.nodeId }, "joined the cluster");
 
   return {
     nodeId: cluster.nodeId,
-    ownership: relayOwnership(ownership, deps.claimTimeoutMs, log, ClusterUnavailableError),
+    ownership: relayOwnership(ownership, deps.claimTimeoutMs, log, ClusterUnavailableError, takeovers),
     attach(local, extras) {
       relay = local;
       mirror.publishFrom(() => takeSnapshots(local, extras));
@@ -170,6 +205,8 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
       };
     },
     markDraining: () => cluster.nodes.update({ draining: true }),
+    takenOver: (sessionId) => takeovers.of(sessionId),
+    liveElsewhere: (streamId) => ownedElsewhere(ownership, cluster.nodeId, streamId),
     view: { overview: () => overview(cluster, () => (relay ? nodeLoad(relay, overviewCpu) : undefined), ClusterUnavailableError) },
     async leave() {
       clearInterval(loadTimer);
@@ -184,22 +221,29 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
 }
 
 /** The cluster's StreamOwnership as the relay asks it: refusals in words, NATS trouble as "unavailable", never a throw. */
-function relayOwnership(ownership: StreamOwnership, claimTimeoutMs: number, log: Logger, ClusterUnavailableError: UnavailableError): RelayOwnership {
+function relayOwnership(ownership: StreamOwnership, claimTimeoutMs: number, log: Logger, ClusterUnavailableError: UnavailableError, takeovers: TakeoverLog): RelayOwnership {
   return {
     claimTimeoutMs,
     async claim(streamId, sessionId, signal): Promise<OwnershipAnswer> {
       try {
         const claim = await ownership.claim(streamId, sessionId, signal);
         if (!claim.ok) return { ok: false, liveElsewhere: true };
-        if (claim.takenOverFrom) log.warn({ streamId, from: claim.takenOverFrom.nodeId }, "took the stream over from a node that stopped answering");
-        return { ok: true };
+        const from = claim.takenOverFrom;
+        if (!from) return { ok: true };
+        // The dead owner's session goes on here: one session (and report) across the takeover.
+        log.warn({ streamId, from: from.nodeId, sessionId: from.sessionId }, "took the stream over from a node that stopped answering");
+        takeovers.noted(streamId, from.sessionId, from.nodeId);
+        return { ok: true, sessionId: from.sessionId };
       } catch (err) {
         if (err instanceof ClusterUnavailableError) return { ok: false, unavailable: NATS_DOWN };
         if (signal.aborted) return { ok: false, unavailable: "The node that had this stream stopped answering and its claim has not lapsed yet; try again in a few seconds." };
         throw err;
       }
     },
-    release: (streamId) => ownership.release(streamId),
+    release: (streamId) => {
+      takeovers.released(streamId);
+      return ownership.release(streamId);
+    },
   };
 }
 

@@ -227,6 +227,8 @@ export async function startPrism(
     hubs: relay,
     options: { ...config.recordings, ...options.recordings },
     log: log.child({ component: "recordings" }),
+    // A stream taken over after its node died keeps its session; the start-up repair leaves other nodes' work alone.
+    cluster: member,
   });
   // Not the relay's concern: a bus subscriber that samples the relay's read-only figures.
   const recorder = new SessionRecorder({
@@ -236,6 +238,7 @@ export async function startPrism(
     platformOf: async (streamId, destinationId) => (await store.destinations.get(streamId, destinationId))?.platform,
     settings: { bucketMs: config.sessions.bucketMs, retentionMs: config.webhooks.eventRetentionMs },
     log: log.child({ component: "sessions" }),
+    cluster: member,
   });
   // After the webhooks subscribed (a session a crash left open is reported now), before the relay starts.
   await recorder.start();

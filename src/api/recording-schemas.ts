@@ -59,7 +59,7 @@ export const RecordingSchema = z
     sizeBytes: z.number(),
     state: z.enum(["recording", "finalizing", "ready", "failed"]),
     paused: z.boolean().openapi({ description: "Recording is paused: the recordings disk is below PRISM_RECORDINGS_MIN_FREE_MB" }),
-    note: z.string().nullable().openapi({ description: "Why it failed, or that it was repaired after Prism stopped during the session" }),
+    note: z.string().nullable().openapi({ description: "Why it failed, that it was repaired after Prism stopped during the session, or (in a cluster) that it goes on after another node that died began it" }),
     videoCodec: z.string().nullable(),
     audioCodec: z.string().nullable(),
     width: z.number().nullable(),

@@ -37,10 +37,18 @@ export class RecordingArchive {
     return this.enqueue(() => this.makeMp4(recordingId, false));
   }
 
-  /** Every recording a crash left as recording or finalizing: remuxed from what reached the disk, or failed with why. */
-  async repairUnfinished(): Promise<void> {
+  /**
+   * Every recording a crash left as recording or finalizing: remuxed from what reached the disk, or failed with why.
+   * `leaveAlone` (a cluster): recordings another node is writing, or whose file is on another node's disk.
+   */
+  async repairUnfinished(leaveAlone?: (row: RecordingRow, fileHere: boolean) => Promise<string | null>): Promise<void> {
     for (const row of await this.repo.unfinished()) {
       const raw = await stat(this.files.path(row.rawFile)).catch(() => null);
+      const why = leaveAlone ? await leaveAlone(row, raw !== null) : null;
+      if (why) {
+        this.log.info({ recordingId: row.id, stream: row.streamName, why }, "leaving an unfinished recording alone");
+        continue;
+      }
       await this.repo.update(row.id, { state: "finalizing", endedAt: row.endedAt ?? (raw ? Math.round(raw.mtimeMs) : row.startedAt) });
       // "recording": Prism died mid-session; "finalizing": it stopped (or died) before the MP4 was made.
       const crashed = row.state === "recording";
@@ -83,7 +91,8 @@ export class RecordingArchive {
         audioCodec: facts.audioCodec,
         width: facts.width,
         height: facts.height,
-        note: repaired ? "Repaired at start: Prism stopped during this session; it is recorded up to that moment." : null,
+        // A takeover's note (which part of the session this is) stays; a repair adds its own.
+        note: [row.note, repaired ? "Repaired at start: Prism stopped during this session; it is recorded up to that moment." : null].filter(Boolean).join(" ") || null,
       }))!;
       this.log.info({ recordingId: row.id, stream: row.streamName, durationSec: facts.durationSec, sizeBytes: size, repaired }, "recording ready");
       this.bus.emit("recording.ready", this.payload(ready, repaired));

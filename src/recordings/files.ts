@@ -12,6 +12,11 @@ export class RecordingFiles {
     return `${recordingId}.flv`;
   }
 
+  /** The raw file of a recording going on on another node after a takeover (never the first part's name: a shared disk keeps both). */
+  continuation(recordingId: string, startedAt: number): string {
+    return `${recordingId}-${startedAt}.flv`;
+  }
+
   mp4(recordingId: string): string {
     return `${recordingId}.mp4`;
   }

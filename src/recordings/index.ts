@@ -7,7 +7,7 @@ import type { RecordingSettings, RecordingSettingsPatch } from "../db/recordings
 import type { RecordingsStore } from "../db/store.js";
 import { RecordingFiles } from "./files.js";
 import { RecordingArchive } from "./archive.js";
-import { LiveRecorder, type HubSource, type LiveSession } from "./live-recorder.js";
+import { LiveRecorder, type HubSource, type LiveSession, type RecordingCluster } from "./live-recorder.js";
 import { ClipMaker, type ClipRequest } from "./clips.js";
 import { freeBytes, type FreeSpaceReader } from "./disk.js";
 import { overLimits, streamLimits } from "./retention.js";
@@ -71,7 +71,7 @@ const DEFAULT_CHECK_MS = 5_000;
  * Recordings of broadcast sessions (issue #16): the live recorder, the archive that finalizes and
  * repairs, clips, markers, the free-space floor and retention.
  */
-export function createRecordings(deps: { store: { recordings: RecordingsStore }; bus: EventBus; hubs: HubSource; options: RecordingsOptions; log: Logger }) {
+export function createRecordings(deps: { store: { recordings: RecordingsStore }; bus: EventBus; hubs: HubSource; options: RecordingsOptions; log: Logger; cluster?: RecordingCluster | undefined }) {
   const { bus, options, log } = deps;
   mkdirSync(options.dir, { recursive: true, mode: 0o700 });
   const repo = deps.store.recordings;
@@ -111,7 +111,7 @@ export function createRecordings(deps: { store: { recordings: RecordingsStore };
           .catch((err: unknown) => log.error({ err, recordingId: session.recordingId }, "finalizing the recording failed")),
       );
     },
-  }, log);
+  }, log, deps.cluster);
   const clipMaker = new ClipMaker(repo, files, bus, log, (kind) => metrics?.clipMade(kind));
 
   /** Pauses every live recording while free space is below the floor, resumes them once it is back. */
@@ -267,7 +267,7 @@ export function createRecordings(deps: { store: { recordings: RecordingsStore };
         ).catch((err: unknown) => log.error({ err, streamId }, "could not delete the deleted stream's recordings"));
       });
       await checkDisk();
-      track(archive.repairUnfinished().then(() => applyRetention()).catch((err: unknown) => log.error({ err }, "repairing unfinished recordings failed")));
+      track(archive.repairUnfinished(deps.cluster && leftToOtherNodes(deps.cluster)).then(() => applyRetention()).catch((err: unknown) => log.error({ err }, "repairing unfinished recordings failed")));
       timer = setInterval(() => {
         void checkDisk();
         void track(applyRetention().catch((err: unknown) => log.error({ err }, "retention failed")));
@@ -289,5 +289,20 @@ export function createRecordings(deps: { store: { recordings: RecordingsStore };
 }
 
 export type Recordings = ReturnType<typeof createRecordings>;
+
+/**
+ * In a cluster, what the start-up repair leaves alone: a recording whose stream another node has live (it may be
+ * writing it), and one whose file is not on this node's disk (each node records to its own; that node repairs it).
+ */
+function leftToOtherNodes(cluster: RecordingCluster) {
+  return async (row: RecordingRow, fileHere: boolean): Promise<string | null> => {
+    try {
+      if (await cluster.liveElsewhere(row.streamId)) return "its stream is live on another node";
+    } catch {
+      return "nobody can tell now whether its stream is live on another node";
+    }
+    return fileHere ? null : "its file is not on this node's disk (the node that recorded it finishes it when it starts)";
+  };
+}
 
 const mib = (bytes: number) => Math.floor(bytes / (1024 * 1024));

@@ -24,6 +24,14 @@ export interface LiveRecorderHooks {
   ended(session: LiveSession, endedAt: number): void;
 }
 
+/** What a node of a cluster tells the recorder (absent on a single Prism). */
+export interface RecordingCluster {
+  /** The node this session's stream was taken over from (it died mid-session): the session goes on here. */
+  takenOver(sessionId: string): { fromNode: string } | undefined;
+  /** Whether another live node owns the stream now: its unfinished recording is being written there. */
+  liveElsewhere(streamId: string): Promise<boolean>;
+}
+
 /** How often a recording that drops frames for a slow disk says so in the log, at most. */
 const DROP_LOG_INTERVAL_MS = 10_000;
 
@@ -47,6 +55,7 @@ export class LiveRecorder {
     private readonly options: { queueLimitBytes: number },
     private readonly hooks: LiveRecorderHooks,
     private readonly log: Logger,
+    private readonly cluster?: RecordingCluster,
   ) {}
 
   start(): void {
@@ -86,10 +95,10 @@ export class LiveRecorder {
   }
 
   private async record(streamId: string, sessionId: string, name: string, startedAt: number, pending: { endedAt: number | null }): Promise<void> {
-    const [settings, id] = await Promise.all([this.repo.settings(streamId), this.repo.newRecordingId()]);
+    const [settings, row] = await Promise.all([this.repo.settings(streamId), this.rowFor(streamId, sessionId, startedAt)]);
     const hub = this.hubs.hubOf(streamId);
-    if (!settings.enabled || !hub || pending.endedAt !== null) return;
-    const rawFile = this.files.raw(id);
+    if (!settings.enabled || !hub || !row || pending.endedAt !== null) return;
+    const { id, rawFile } = row;
     let lastDropLog = 0;
     let session: LiveSession;
     let writer: FlvRecording;
@@ -111,7 +120,8 @@ export class LiveRecorder {
       return;
     }
     try {
-      await this.repo.create({ id, streamId, sessionId, streamName: name, rawFile, startedAt, includeSlate: settings.includeSlate });
+      if (row.continues) await this.repo.update(id, { state: "recording", rawFile, startedAt, endedAt: null, includeSlate: settings.includeSlate, note: row.continues.note });
+      else await this.repo.create({ id, streamId, sessionId, streamName: name, rawFile, startedAt, includeSlate: settings.includeSlate });
     } catch (err) {
       await writer.finish().catch(() => {});
       throw err;
@@ -128,6 +138,25 @@ export class LiveRecorder {
     if (pending.endedAt !== null) this.end(streamId, sessionId, pending.endedAt);
   }
 
+  /**
+   * The session's recording row: a new one, or (a stream taken over from a node that died) the one the dead node
+   * began, which goes on here in a file of its own on this node's disk (one recording per session; the note says
+   * where the earlier part is). undefined: the session's recording was already finished elsewhere.
+   */
+  private async rowFor(streamId: string, sessionId: string, startedAt: number): Promise<{ id: string; rawFile: string; continues?: { note: string } } | undefined> {
+    const takeover = this.cluster?.takenOver(sessionId);
+    const earlier = takeover ? (await this.repo.listByStream(streamId)).find((r) => r.sessionId === sessionId) : undefined;
+    if (!takeover || !earlier) {
+      const id = await this.repo.newRecordingId();
+      return { id, rawFile: this.files.raw(id) };
+    }
+    if (earlier.state !== "recording") {
+      this.log.warn({ recordingId: earlier.id, state: earlier.state }, "not recording a stream taken over: its session's recording was already finished");
+      return undefined;
+    }
+    return { id: earlier.id, rawFile: this.files.continuation(earlier.id, startedAt), continues: { note: takeoverNote(takeover.fromNode, earlier, startedAt) } };
+  }
+
   private end(streamId: string, sessionId: string, endedAt: number): void {
     const pending = this.starting.get(streamId);
     if (pending?.sessionId === sessionId) pending.endedAt ??= endedAt;
@@ -137,4 +166,14 @@ export class LiveRecorder {
     session.hub.detach(session.writer);
     this.hooks.ended(session, endedAt);
   }
+}
+
+/** The note of a recording that goes on after its session's stream was taken over from a node that died. */
+export function takeoverNote(fromNode: string, earlier: { rawFile: string; startedAt: number }, startedAt: number): string {
+  const since = new Date(startedAt).toISOString();
+  return (
+    `Recorded from ${since} by the node that took the stream over after node ${fromNode} stopped answering mid-session. ` +
+    `The part before (from ${new Date(earlier.startedAt).toISOString()}) is not in this recording: each node records to its own disk, and it stays on node ${fromNode}'s as ${earlier.rawFile}. ` +
+    `Nothing was recorded between node ${fromNode}'s last frame and ${since}.`
+  );
 }

@@ -60,8 +60,11 @@ export interface RelayOptions {
   publishRefusal?: (() => string | undefined) | undefined;
 }
 
-/** The answer to a claim: this node owns the stream now, another live node does, or nobody can tell now. */
-export type OwnershipAnswer = { ok: true } | { ok: false; liveElsewhere: true } | { ok: false; unavailable: string };
+/**
+ * The answer to a claim: this node owns the stream now, another live node does, or nobody can tell now. `sessionId`:
+ * the stream was taken over from a node that died mid-session, and goes on here as that session.
+ */
+export type OwnershipAnswer = { ok: true; sessionId?: string } | { ok: false; liveElsewhere: true } | { ok: false; unavailable: string };
 
 /**
  * Who owns each live stream across a cluster (service.ts adapts the cluster's leases to it). A publish for a stream
@@ -366,7 +369,7 @@ export class Relay {
     pending.waiters += 1;
     const decided = (answer: OwnershipAnswer): PublishDecision => {
       try {
-        if (answer.ok) return this.decideFor(req, connection, stream, pending.sessionId);
+        if (answer.ok) return this.decideFor(req, connection, stream, answer.sessionId ?? pending.sessionId);
         if ("unavailable" in answer) {
           this.log.warn({ peer: req.remoteAddress, stream: stream.name, reason: answer.unavailable }, "publish refused: the cluster could not say who owns the stream");
           return { accept: false, reason: answer.unavailable };

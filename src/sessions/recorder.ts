@@ -21,8 +21,27 @@ export interface RecorderSettings {
   retentionMs: number;
 }
 
+/** What a node of a cluster tells the recorder (absent on a single Prism). */
+export interface SessionCluster {
+  /** The node this session's stream was taken over from (it died mid-session): the session goes on here. */
+  takenOver(sessionId: string): { fromNode: string } | undefined;
+  /** Whether another live node owns the stream now: its open session is that node's, not a crash's leftover. */
+  liveElsewhere(streamId: string): Promise<boolean>;
+}
+
 export const CRASH_REASON = "Prism stopped unexpectedly";
 const PRUNE_EVERY_MS = 10 * 60_000;
+/** Events kept for a session taken over while its stored state loads (one store round trip): a bound on memory. */
+const MAX_BACKLOG = 10_000;
+
+interface LiveSession {
+  /** null while a taken-over session's stored state loads; events wait in `backlog` meanwhile. */
+  tracker: SessionTracker | null;
+  backlog: Array<(tracker: SessionTracker) => void>;
+  timer: NodeJS.Timeout;
+  /** The session's store writes and platform look-ups, one after another, so they land in order. */
+  writes: Promise<void>;
+}
 
 /**
  * Records every broadcast session from the bus: a tracker per live session, a bucket of the series
@@ -30,8 +49,7 @@ const PRUNE_EVERY_MS = 10 * 60_000;
  * as session.report_ready. A session a crash left open is closed at its last bucket on start-up.
  */
 export class SessionRecorder {
-  /** `writes`: the session's store writes and platform look-ups, one after another, so they land in order. */
-  private readonly live = new Map<string, { tracker: SessionTracker; timer: NodeJS.Timeout; writes: Promise<void> }>();
+  private readonly live = new Map<string, LiveSession>();
   /** Sessions ended but not yet stored: stop waits for them, so their reports go out before the webhooks stop. */
   private readonly ending = new Set<Promise<void>>();
   /** streamId → sessionId of its live session (destination and chat events carry only the stream). */
@@ -47,6 +65,7 @@ export class SessionRecorder {
       platformOf: (streamId: string, destinationId: string) => Promise<string | undefined>;
       settings: RecorderSettings;
       log: Logger;
+      cluster?: SessionCluster | undefined;
     },
   ) {}
 
@@ -57,21 +76,20 @@ export class SessionRecorder {
     this.unsubscribe.push(
       bus.on("stream.started", (e) => this.open(e.sessionId, e.streamId, e.name, Date.parse(e.at))),
       bus.on("stream.ended", (e) => this.end(e.sessionId, Date.parse(e.at), e.reason)),
-      bus.on("stream.ingest_lost", (e) => this.tracker(e.sessionId)?.ingestLost(Date.parse(e.at))),
-      bus.on("stream.ingest_resumed", (e) => this.tracker(e.sessionId)?.ingestResumed(Date.parse(e.at))),
-      bus.on("stream.ingest_switched", (e) => this.tracker(e.sessionId)?.switched()),
+      bus.on("stream.ingest_lost", (e) => this.feed(e.sessionId, (t) => t.ingestLost(Date.parse(e.at)))),
+      bus.on("stream.ingest_resumed", (e) => this.feed(e.sessionId, (t) => t.ingestResumed(Date.parse(e.at)))),
+      bus.on("stream.ingest_switched", (e) => this.feed(e.sessionId, (t) => t.switched())),
       bus.on("destination.state", (e) => {
         const sessionId = this.byStream.get(e.streamId);
-        const tracker = sessionId === undefined ? undefined : this.tracker(sessionId);
-        if (!tracker) return;
+        if (sessionId === undefined) return;
         // The platform is looked up in the store; the session's queue keeps the states in their order.
-        this.queue(sessionId!, async () => {
+        this.queue(sessionId, async () => {
           const platform = (await this.deps.platformOf(e.streamId, e.destinationId)) ?? "custom";
-          tracker.destinationState(e.destinationId, e.name, platform, e.state, Date.parse(e.at), e.lastError);
+          this.feed(sessionId, (t) => t.destinationState(e.destinationId, e.name, platform, e.state, Date.parse(e.at), e.lastError));
         });
       }),
-      bus.on("comment.received", (e) => this.trackerOfStream(e.streamId)?.comment(e)),
-      bus.on("audience.viewers", (e) => (this.tracker(e.sessionId) ?? this.trackerOfStream(e.streamId))?.viewers(e)),
+      bus.on("comment.received", (e) => this.feed(this.byStream.get(e.streamId), (t) => t.comment(e))),
+      bus.on("audience.viewers", (e) => this.feed(this.live.has(e.sessionId) ? e.sessionId : this.byStream.get(e.streamId), (t) => t.viewers(e))),
     );
     this.pruneTimer = setInterval(() => void this.prune(), PRUNE_EVERY_MS);
     this.pruneTimer.unref();
@@ -91,11 +109,16 @@ export class SessionRecorder {
     await Promise.all([...writes, ...this.ending]);
   }
 
-  /** The report: final once ended, so far while live. */
+  /** The report: final once ended, so far while live (here, or up to its last stored bucket on another node). */
   async report(sessionId: string): Promise<SessionReport | undefined> {
-    const live = this.live.get(sessionId);
-    if (live) return live.tracker.report(Date.now());
-    return (await this.deps.repo.get(sessionId))?.report ?? undefined;
+    const live = this.live.get(sessionId)?.tracker;
+    if (live) return live.report(Date.now());
+    const stored = await this.deps.repo.get(sessionId);
+    if (!stored) return undefined;
+    if (stored.report) return stored.report;
+    // Live on another node of a cluster (or not yet closed after a crash): the report as of its last stored bucket.
+    const tracker = new SessionTracker(stored.state as unknown as TrackerState);
+    return tracker.report(tracker.state.lastSampleAt);
   }
 
   session(sessionId: string): Promise<StoredSession | undefined> {
@@ -118,48 +141,98 @@ export class SessionRecorder {
     live.writes = live.writes.then(job).catch((err: unknown) => this.deps.log.error({ err, session: sessionId }, "broadcast session bookkeeping failed"));
   }
 
-  private tracker(sessionId: string): SessionTracker | undefined {
-    return this.live.get(sessionId)?.tracker;
-  }
-
-  private trackerOfStream(streamId: string): SessionTracker | undefined {
-    const sessionId = this.byStream.get(streamId);
-    return sessionId === undefined ? undefined : this.tracker(sessionId);
+  /** Applies an event to the session's tracker, or keeps it for when a taken-over session's state has loaded. */
+  private feed(sessionId: string | undefined, apply: (tracker: SessionTracker) => void): void {
+    const live = sessionId === undefined ? undefined : this.live.get(sessionId);
+    if (!live) return;
+    if (live.tracker) apply(live.tracker);
+    else if (live.backlog.length < MAX_BACKLOG) live.backlog.push(apply);
   }
 
   private open(sessionId: string, streamId: string, name: string, at: number): void {
     if (this.live.has(sessionId)) return;
-    const tracker = SessionTracker.start({ sessionId, streamId, name, at: Number.isNaN(at) ? Date.now() : at }, this.deps.settings.bucketMs);
-    const opened = this.deps.repo
+    const startedAt = Number.isNaN(at) ? Date.now() : at;
+    const takeover = this.deps.cluster?.takenOver(sessionId);
+    if (takeover) {
+      this.resume(sessionId, streamId, name, startedAt, takeover.fromNode);
+      return;
+    }
+    const tracker = SessionTracker.start({ sessionId, streamId, name, at: startedAt }, this.deps.settings.bucketMs);
+    this.follow(sessionId, streamId, tracker, this.insertRow(tracker));
+  }
+
+  /** Writes a new session's row; a session that cannot be recorded is forgotten, as if it had never been opened. */
+  private insertRow(tracker: SessionTracker): Promise<void> {
+    const { id: sessionId, streamId } = tracker.state;
+    return this.deps.repo
       .open({ id: sessionId, streamId, startedAt: new Date(tracker.state.startedAt), bucketSec: this.deps.settings.bucketMs / 1000, state: snapshot(tracker.state) })
       .then(
         () => {},
         (err: unknown) => {
           this.deps.log.error({ err, stream: streamId }, "could not record the broadcast session");
-          // Not recorded: forgotten, as if it had never been opened.
           const live = this.live.get(sessionId);
           if (live) clearInterval(live.timer);
           this.live.delete(sessionId);
           if (this.byStream.get(streamId) === sessionId) this.byStream.delete(streamId);
         },
       );
-    const timer = setInterval(() => this.flush(sessionId, tracker, Date.now(), this.figures(streamId)), this.deps.settings.bucketMs);
+  }
+
+  /** The session is live here: a bucket at each bucket's end, events fed to its tracker. */
+  private follow(sessionId: string, streamId: string, tracker: SessionTracker | null, writes: Promise<void>): LiveSession {
+    const timer = setInterval(() => {
+      const live = this.live.get(sessionId);
+      if (live?.tracker) this.flush(sessionId, live.tracker, Date.now(), this.figures(streamId));
+    }, this.deps.settings.bucketMs);
     timer.unref();
-    this.live.set(sessionId, { tracker, timer, writes: opened });
+    const live: LiveSession = { tracker, backlog: [], timer, writes };
+    this.live.set(sessionId, live);
     this.byStream.set(streamId, sessionId);
+    return live;
+  }
+
+  /**
+   * This node took the stream over from a node that died mid-session: the session goes on from its last stored
+   * bucket (what the dead node counted after it is lost), the time between marked as a gap.
+   */
+  private resume(sessionId: string, streamId: string, name: string, at: number, fromNode: string): void {
+    const live = this.follow(sessionId, streamId, null, Promise.resolve());
+    this.queue(sessionId, async () => {
+      let tracker: SessionTracker | null = null;
+      try {
+        const stored = await this.deps.repo.get(sessionId);
+        if (stored) tracker = new SessionTracker(stored.state as unknown as TrackerState);
+      } catch (err) {
+        this.deps.log.error({ err, session: sessionId }, "could not read the session of a stream taken over; it starts afresh here");
+      }
+      if (tracker) {
+        const from = tracker.state.lastSampleAt;
+        const gapSec = Math.round(Math.max(0, at - from) / 100) / 10;
+        tracker.resumedAfterGap(from, at, `Node ${fromNode} relaying this stream stopped answering; another node took the stream over ${gapSec} s after the session's last record there.`);
+        this.deps.log.warn({ session: sessionId, stream: streamId, fromNode, gapSec }, "continuing the broadcast session of a stream taken over from a node that stopped answering");
+      } else {
+        // Its first record never landed: the session starts here, under the same id.
+        tracker = SessionTracker.start({ sessionId, streamId, name, at }, this.deps.settings.bucketMs);
+        await this.insertRow(tracker);
+      }
+      live.tracker = tracker;
+      for (const apply of live.backlog.splice(0)) apply(tracker);
+    });
   }
 
   private end(sessionId: string, at: number, reason: string): void {
     const live = this.live.get(sessionId);
     if (!live) return;
     clearInterval(live.timer);
-    const { tracker } = live;
-    if (this.byStream.get(tracker.state.streamId) === sessionId) this.byStream.delete(tracker.state.streamId);
+    const streamId = [...this.byStream].find(([, id]) => id === sessionId)?.[0];
+    if (streamId !== undefined) this.byStream.delete(streamId);
     const endedAt = Number.isNaN(at) ? Date.now() : at;
-    // Read now: the relay's figures are those of this moment.
-    const figures = this.figures(tracker.state.streamId, tracker);
+    // Read now: the relay's figures are those of this moment (a taken-over session still loading reads them once loaded).
+    const figures = live.tracker && this.figures(live.tracker.state.streamId, live.tracker);
     this.queue(sessionId, async () => {
-      await this.store(tracker, tracker.sample(endedAt, figures));
+      const tracker = live.tracker;
+      if (!tracker) return;
+      await this.store(tracker, tracker.sample(endedAt, figures ?? this.figures(tracker.state.streamId, tracker)));
       await this.finish(tracker, endedAt, reason);
     });
     const ended = live.writes;
@@ -223,12 +296,28 @@ export class SessionRecorder {
   private async closeUnfinished(): Promise<void> {
     for (const stored of await this.deps.repo.unfinished()) {
       try {
+        if (await this.liveElsewhere(stored.streamId)) {
+          this.deps.log.info({ session: stored.id, stream: stored.streamId }, "leaving a broadcast session open: its stream is live on another node");
+          continue;
+        }
         const tracker = new SessionTracker(stored.state as unknown as TrackerState);
         this.deps.log.warn({ session: stored.id, stream: stored.streamId }, "closing a broadcast session left open (Prism stopped without ending it) at its last bucket");
         await this.finish(tracker, tracker.state.lastSampleAt, CRASH_REASON);
       } catch (err) {
         this.deps.log.error({ err, session: stored.id }, "could not close a broadcast session left open");
       }
+    }
+  }
+
+  /** In a cluster, whether another node owns the stream now; when nobody can tell, it is left alone too. */
+  private async liveElsewhere(streamId: string): Promise<boolean> {
+    const cluster = this.deps.cluster;
+    if (!cluster) return false;
+    try {
+      return await cluster.liveElsewhere(streamId);
+    } catch (err) {
+      this.deps.log.warn({ err, stream: streamId }, "could not tell whether another node has this stream live; its open session is left for a later start");
+      return true;
     }
   }
 

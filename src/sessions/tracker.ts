@@ -111,6 +111,21 @@ export class SessionTracker {
     this.state.slateSince = null;
   }
 
+  /**
+   * The stream goes on after a gap in which nobody relayed it (its node died and another took it over, or the
+   * like): the gap counts as time without the publisher's picture, as the slate does, and as an outage of every
+   * destination that was on, each noting why.
+   */
+  resumedAfterGap(from: number, at: number, why: string): void {
+    const start = Math.min(from, at);
+    this.ingestLost(start);
+    this.ingestResumed(at);
+    for (const track of Object.values(this.state.destinations)) {
+      if (track.state === "idle" || track.state === "stopped") continue;
+      applyState(track, "reconnecting", start, why);
+    }
+  }
+
   switched(): void {
     this.state.switches += 1;
   }

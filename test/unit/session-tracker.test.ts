@@ -18,6 +18,25 @@ function tracker(bucketSec = 60) {
 }
 
 describe("a session's counting (event timestamps, exact)", () => {
+  it("a session taken over after its node died: goes on from its stored state, the gap counted as slate and as every live destination's outage", () => {
+    const before = tracker(10);
+    before.destinationState("a", "A", "twitch", "live", s(1), null);
+    before.destinationState("b", "B", "custom", "stopped", s(2), null);
+    before.sample(s(10), null);
+    // The dead node's last stored state, as the new owner reads it from the store.
+    const t = new SessionTracker(structuredClone(before.state) as TrackerState);
+    t.resumedAfterGap(s(10), s(16), "Node node-a relaying this stream stopped answering.");
+    t.destinationState("a", "A", "twitch", "connecting", s(16), null);
+    t.destinationState("a", "A", "twitch", "live", s(18), null);
+    const minute = t.sample(s(20), null);
+    expect(minute).toMatchObject({ index: 1, slateSec: 6, outages: ["a"] });
+    const r = t.report(s(30), { reason: "publisher disconnected" });
+    expect(r).toMatchObject({ id: "sess-1", startedAt: iso(0), durationSec: 30, slateSec: 6 });
+    const [a, b] = r.destinations;
+    expect(a).toMatchObject({ reconnects: 1, longestOutageSec: 8, outages: [{ from: iso(10), to: iso(18), sec: 8 }], warnings: ["Node node-a relaying this stream stopped answering."] });
+    expect(b).toMatchObject({ outages: [], warnings: [] });
+  });
+
   it("uptime, reconnects and outages of a destination: drops count until live again; a stop is no outage", () => {
     const t = tracker();
     t.destinationState("a", "A", "twitch", "connecting", s(0), null);

@@ -11,7 +11,8 @@ export interface PrismEvents {
    * A broadcast session began: publish to final end, across publisher drops, the slate and encoder
    * switches. `sessionId` names it in every stream.* event until stream.ended.
    */
-  "stream.started": { streamId: string; sessionId: string; name: string; at: string };
+  /** `continued`: a node took the session over from one that died mid-broadcast; to a viewer it is the same broadcast, back. */
+  "stream.started": { streamId: string; sessionId: string; name: string; at: string; continued?: true };
   "stream.ended": { streamId: string; sessionId: string; name: string; at: string; reason: string };
   /** The publisher dropped off; destinations stay connected on the slate until it returns or time runs out. */
   "stream.ingest_lost": { streamId: string; sessionId: string; name: string; at: string; reason: string; cause: "disconnected" | "stalled"; slateUntil: string };

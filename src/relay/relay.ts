@@ -369,7 +369,7 @@ export class Relay {
     pending.waiters += 1;
     const decided = (answer: OwnershipAnswer): PublishDecision => {
       try {
-        if (answer.ok) return this.decideFor(req, connection, stream, answer.sessionId ?? pending.sessionId);
+        if (answer.ok) return this.decideFor(req, connection, stream, answer.sessionId ?? pending.sessionId, answer.sessionId !== undefined);
         if ("unavailable" in answer) {
           this.log.warn({ peer: req.remoteAddress, stream: stream.name, reason: answer.unavailable }, "publish refused: the cluster could not say who owns the stream");
           return { accept: false, reason: answer.unavailable };
@@ -413,7 +413,7 @@ export class Relay {
   }
 
   /** The decision once the key's stream is known; synchronous, so no other publish can slip in between its checks. */
-  private decideFor(req: PublishRequest, connection: IngestConnection, stream: KeyedStream | undefined, sessionId?: string): PublishDecision {
+  private decideFor(req: PublishRequest, connection: IngestConnection, stream: KeyedStream | undefined, sessionId?: string, continued = false): PublishDecision {
     const peer = req.remoteAddress;
     if (!stream) {
       this.refusals.refused(peer);
@@ -444,7 +444,7 @@ export class Relay {
       );
       return { accept: false, reason: alreadyPublishing(input) };
     }
-    const live = current ?? this.begin(stream, sessionId);
+    const live = current ?? this.begin(stream, sessionId, continued);
     return { accept: true, sink: this.attach(live, input, connection, current === undefined, media) };
   }
 
@@ -511,7 +511,8 @@ export class Relay {
     };
   }
 
-  private begin(stream: { id: string; name: string; slate: SlateSettings }, sessionId: string = randomUUID()): LiveStream {
+  /** `continued`: the session was taken over from a node that died mid-broadcast (it goes on here). */
+  private begin(stream: { id: string; name: string; slate: SlateSettings }, sessionId: string = randomUUID(), continued = false): LiveStream {
     const hub = new StreamHub(this.framePool);
     const { backoff, queueLimitBytes } = this.options.output;
     const live: LiveStream = {
@@ -531,7 +532,7 @@ export class Relay {
     this.live.set(stream.id, live);
     this.finished.delete(stream.id);
     this.log.info({ stream: stream.name }, "stream started");
-    this.bus.emit("stream.started", { streamId: stream.id, sessionId: live.sessionId, name: stream.name, at: new Date().toISOString() });
+    this.bus.emit("stream.started", { streamId: stream.id, sessionId: live.sessionId, name: stream.name, at: new Date().toISOString(), ...(continued && { continued: true as const }) });
     this.reconcile(stream.id);
     return live;
   }

@@ -224,7 +224,8 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
     iftttValues: (d) => [d.streamName, "started", d.startedAt],
   },
   "stream.ended": {
-    description: "The publisher stopped (or did not come back before the slate ran out); every destination of the stream has stopped.",
+    description:
+      "The publisher stopped (or did not come back before the slate ran out); every destination of the stream has stopped. durationSec is null when the node ending the stream did not start it (a cluster took it over after a node died); the session report has the whole broadcast.",
     example: {
       streamId: destinationExample.streamId,
       streamName: "Friday speedrun",
@@ -248,7 +249,8 @@ export const catalog: { [T in EventType]: CatalogEntry<T> } = {
     iftttValues: (d) => [d.streamName, d.cause === "stalled" ? "publisher stalled" : "publisher lost", `slate until ${d.slateUntil}`],
   },
   "stream.ingest_resumed": {
-    description: "The publisher is back (reconnected, or sending again after a stall) after stream.ingest_lost; destinations switch from the slate to it at its first keyframe.",
+    description:
+      "The publisher is back (reconnected, or sending again after a stall) after stream.ingest_lost; destinations switch from the slate to it at its first keyframe. In a cluster, also when another node took the broadcast over after the stream's node died (then with awaySec null, no stream.ingest_lost before it, and no second stream.started).",
     example: { streamId: destinationExample.streamId, streamName: "Friday speedrun", resumedAt: "2025-06-06T20:10:31.902Z", awaySec: 28 },
     iftttValues: (d) => [d.streamName, "publisher back", d.awaySec === null ? "" : `after ${d.awaySec} s`],
   },

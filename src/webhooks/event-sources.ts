@@ -14,6 +14,9 @@ export function connectEventSources(everyEvent: EventBus, publish: Publish, look
   const destinations = new DestinationEventDeriver(options, lookup, publish);
   const unsubscribe = [
     bus.on("stream.started", (e) => {
+      // Taken over after its node died: for an automation it is the broadcast coming back, not a new one. How long it
+      // was away and when it began are the dead node's to know (the session report has both).
+      if (e.continued) return publish("stream.ingest_resumed", { streamId: e.streamId, streamName: e.name, resumedAt: e.at, awaySec: null }, new Date(e.at));
       startedAt.set(e.streamId, Date.parse(e.at));
       publish("stream.started", { streamId: e.streamId, streamName: e.name, startedAt: e.at }, new Date(e.at));
     }),

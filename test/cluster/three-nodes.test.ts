@@ -149,6 +149,13 @@ describe("three Prism processes on PostgreSQL and NATS", () => {
       expect(recording.durationSec).toBeGreaterThan(1);
     }
 
+    // One broadcast session across the takeover, ended once, with one report.
+    const sessions = await waitFor(async () => {
+      const listed = (await n1.api("GET", `/api/v1/streams/${stream.id}/sessions`)).body.sessions as Array<{ id: string; endedAt: string | null }>;
+      return listed.every((s) => s.endedAt !== null) ? listed : null;
+    }, { timeoutMs: 20_000, what: "the session ended" });
+    expect(sessions).toHaveLength(1);
+
     // Chat history: every message once.
     const texts = (await history(n3)).map((c) => c.text).sort();
     expect(texts).toEqual(["after the crash", "before the crash", "thanks for coming"]);
@@ -178,5 +185,10 @@ describe("three Prism processes on PostgreSQL and NATS", () => {
     for (const type of ["stream.started", "destination.live", "stream.ended"]) expect(types).toContain(type);
     // One comment.received per chat message, whichever node read it.
     expect(events.filter((e) => e.type === "comment.received")).toHaveLength(3);
+    // For an automation the takeover is the broadcast coming back: one start, one resume, one end.
+    const ofType = (type: string) => events.filter((e) => e.type === type) as unknown as Array<{ type: string; data: Record<string, unknown> }>;
+    expect(ofType("stream.started")).toHaveLength(1);
+    expect(ofType("stream.ingest_resumed").map((e) => e.data)).toEqual([expect.objectContaining({ streamId: stream.id, awaySec: null })]);
+    expect(ofType("stream.ended")).toHaveLength(1);
   }, 150_000);
 });

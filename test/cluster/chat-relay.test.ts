@@ -85,7 +85,7 @@ describe("chat of a stream owned by another node", () => {
     let releaseHistory!: () => void;
     const gate = new Promise<void>((resolve) => (releaseHistory = resolve));
     const f = recorder();
-    const stop = followerRelay.follow(
+    const following = followerRelay.follow(
       streamId,
       first!.seq - 1,
       async (s, after, limit) => {
@@ -108,14 +108,14 @@ describe("chat of a stream owned by another node", () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     const live = f.events.find((e) => e.type === "comment" && e.comment.text === "four");
     expect(live?.type === "comment" && live.comment.sentAt).toBeInstanceOf(Date);
-    stop();
+    (await following)();
   });
 
   it("follows from now, and reads back from the store what it missed while NATS was down", async () => {
     const streamId = streams.create("Outage show").id;
     const ownerRelay = new ChatRelay(owner);
     const f = recorder();
-    const stop = new ChatRelay(other).follow(streamId, null, history, f.listener);
+    const stop = await new ChatRelay(other).follow(streamId, null, history, f.listener);
     await other.nc.flush();
     await release(ownerRelay, streamId, ["before"]);
     await f.until(() => f.events.length === 1);

@@ -36,6 +36,7 @@ const SQLITE_ONLY = [
  */
 const POSTGRES_ONLY = [
   "test/cluster/service.test.ts",
+  "test/cluster/chat.test.ts",
   "test/cluster/http-router.test.ts",
   "test/api/store-down.test.ts",
   "test/webhooks/outbox-claim.test.ts",

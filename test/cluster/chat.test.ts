@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../support/pg.js";
+import { startNats, type TestNats } from "../support/nats.js";
+import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
+import { publishTestStream } from "../support/publisher.js";
+import { killAll, withTimeout } from "../support/children.js";
+import { removeTempDirs } from "../support/tmp.js";
+import { startTwitCastingFake, type TwitCastingFake } from "../fakes/twitcasting.js";
+import { viewer } from "../fakes/twitcasting-chat.js";
+import { linkThroughBrowser } from "../oauth/support.js";
+import { openSse } from "../comments/support.js";
+
+type Feed = Awaited<ReturnType<typeof openSse>>;
+
+/**
+ * Issue #21, "any node answers any request", for chat: a stream's TwitCasting reader runs on node A, which owns
+ * the stream; node B's chat feed (the SSE feed the dashboard's Chat page reads) gets the same messages through
+ * NATS after the history from PostgreSQL, each once and in order; a message sent and a hide asked through B go to
+ * A and show on both feeds; B cut off from NATS answers 503, and its open feed gets the gap from the store once
+ * NATS is back.
+ */
+describe("chat of a stream live on another node", () => {
+  let nats: TestNats;
+  let db: TestDatabase;
+  let tc: TwitCastingFake;
+  let a: TestPrism;
+  let b: TestPrism;
+  const feeds: Feed[] = [];
+
+  // A lease long enough to outlive the NATS outage below: the stream stays A's throughout.
+  const clusterEnv = (nodeId: string) => ({
+    PRISM_DATABASE_URL: db.url,
+    PRISM_NATS_URL: nats.url,
+    PRISM_NODE_ID: nodeId,
+    PRISM_CLUSTER_LEASE_MS: "20000",
+    PRISM_SECRET: "cluster-chat-test-master-secret-0123456789",
+    ...tc.env(),
+  });
+
+  beforeAll(async () => {
+    [nats, db, tc] = await Promise.all([startNats(), createTestDatabase(), startTwitCastingFake()]);
+    a = await startTestPrism({ env: clusterEnv("node-a") });
+    b = await startTestPrism({ env: clusterEnv("node-b") });
+  });
+  afterAll(async () => {
+    for (const feed of feeds) await feed.close();
+    await b?.stop();
+    await a?.stop();
+    await killAll();
+    await nats?.dispose().catch(() => undefined);
+    await tc?.close();
+    await db?.drop();
+    await removeTempDirs();
+  });
+
+  const open = async (node: TestPrism, streamId: string, lastEventId?: number) => {
+    const headers: Record<string, string> = { authorization: `Bearer ${node.token}` };
+    if (lastEventId !== undefined) headers["last-event-id"] = String(lastEventId);
+    const feed = await openSse(`http://127.0.0.1:${node.prism.httpPort}/api/v1/streams/${streamId}/comments/stream`, headers);
+    feeds.push(feed);
+    expect(feed.status).toBe(200);
+    return feed;
+  };
+  const texts = (feed: Feed) => feed.comments().map((c: { text: string }) => c.text);
+  const until = (feed: Feed, wanted: string[], what: string) => waitFor(() => wanted.every((t) => texts(feed).includes(t)), { timeoutMs: 20_000, what });
+
+  it("serves the owner's chat on the other node once and in order; sends, hides and a NATS outage through that node", async () => {
+    const { location } = await linkThroughBrowser(a, "twitcasting", tc.oauth);
+    const accountId = location.searchParams.get("account")!;
+    const stream = (await a.api("POST", "/api/v1/streams", { name: "Chat across nodes" })).body;
+    expect((await a.api("POST", `/api/v1/streams/${stream.id}/destinations`, { platform: "twitcasting", accountId })).status).toBe(201);
+    const movie = tc.chat.startMovie();
+    const say = (text: string) => tc.chat.comment(movie, viewer("100001", "Hanako"), text);
+
+    const publisher = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await withTimeout(publisher.publishing, 20_000, "publish to node A")).toBe(true);
+    say("one");
+    say("two");
+    // Read on A (its reader), stored in PostgreSQL: B's history has them.
+    const stored = await waitFor(
+      async () => {
+        const { body } = await b.api("GET", `/api/v1/streams/${stream.id}/comments`);
+        return body.comments?.length === 2 ? body.comments : null;
+      },
+      { timeoutMs: 20_000, what: "the first two messages in the history, read through node B" },
+    );
+
+    // B from its Last-Event-ID (the history, then live through NATS); A and B from now.
+    const fromStart = await open(b, stream.id, stored[0].seq - 1);
+    const onA = await open(a, stream.id);
+    const onB = await open(b, stream.id);
+    await until(fromStart, ["one", "two"], "the history on node B's feed");
+    say("three");
+    say("four");
+    await until(fromStart, ["three", "four"], "live messages on node B's feed");
+    await until(onB, ["three", "four"], "live messages on node B's second feed");
+    await until(onA, ["three", "four"], "live messages on node A's feed");
+
+    // Sent through B: the request goes to A (the owner), which posts it on TwitCasting; A's reader reads it back.
+    const sent = await b.api("POST", `/api/v1/streams/${stream.id}/comments`, { text: "from node B" });
+    expect(sent.status).toBe(200);
+    expect(sent.body.results).toEqual([{ platform: "twitcasting", destinationId: expect.any(String), ok: true }]);
+    await until(onB, ["from node B"], "the message sent through node B on its feed");
+    await until(onA, ["from node B"], "the message sent through node B on node A's feed");
+
+    // Hidden through B: A hides it (and deletes it on TwitCasting); both feeds are told once.
+    const three = onB.comments().find((c: { text: string }) => c.text === "three");
+    const hidden = await b.api("POST", `/api/v1/streams/${stream.id}/comments/${three.id}/hide`);
+    expect(hidden.status).toBe(200);
+    const removal = (feed: Feed) => feed.events.filter((e) => e.event === "removed");
+    await waitFor(() => removal(onA).length > 0 && removal(onB).length > 0 && removal(fromStart).length > 0, { what: "the removal on every feed" });
+    expect(tc.chat.deleted).toHaveLength(1);
+
+    // B loses NATS: a new feed there is refused with a reason; A, which reads the chat, goes on.
+    await withTimeout(nats.stop(), 15_000, "nats stop");
+    await waitFor(async () => (await b.api("GET", "/api/v1/cluster")).status === 503, { what: "node B to notice NATS is gone" });
+    const refused = await fetch(`http://127.0.0.1:${b.prism.httpPort}/api/v1/streams/${stream.id}/comments/stream`, { headers: { authorization: `Bearer ${b.token}` } });
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get("content-type")).toContain("application/json");
+    expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "cluster_unavailable", message: expect.stringContaining("lost its connection to NATS") });
+    say("during the outage");
+    await until(onA, ["during the outage"], "node A's feed to go on without NATS");
+
+    // NATS is back: B's open feeds read what they missed from the store, then go on live.
+    await nats.start();
+    await until(fromStart, ["during the outage"], "the outage's message on node B's feed, read back from the store");
+    await until(onB, ["during the outage"], "the outage's message on node B's second feed");
+    say("after");
+    await until(fromStart, ["after"], "live messages on node B's feed after the outage");
+    await until(onB, ["after"], "live messages on node B's second feed after the outage");
+    await until(onA, ["after"], "live messages on node A's feed after the outage");
+
+    const all = ["one", "two", "three", "four", "from node B", "during the outage", "after"];
+    expect(texts(fromStart)).toEqual(all);
+    expect(texts(onB)).toEqual(all.slice(2));
+    expect(texts(onA)).toEqual(all.slice(2));
+    for (const feed of [fromStart, onA, onB]) {
+      const seqs = feed.comments().map((c: { seq: number }) => c.seq);
+      expect(seqs).toEqual([...seqs].sort((x, y) => x - y));
+      expect(removal(feed)).toEqual([{ event: "removed", data: { ids: [three.id], reason: "hidden" } }]);
+    }
+    // The history has every message once.
+    const { body: history } = await b.api("GET", `/api/v1/streams/${stream.id}/comments`);
+    expect(history.comments.map((c: { text: string }) => c.text)).toEqual(all.filter((t) => t !== "three"));
+
+    await withTimeout(publisher.stop(), 15_000, "publisher stop");
+  }, 120_000);
+});

@@ -8,6 +8,7 @@ import { removeTempDirs } from "../support/tmp.js";
 import { startTwitCastingFake, type TwitCastingFake } from "../fakes/twitcasting.js";
 import { viewer } from "../fakes/twitcasting-chat.js";
 import { linkThroughBrowser } from "../oauth/support.js";
+import { KICK_USER, startKickFake, type KickDelivery, type KickFake } from "../fakes/kick.js";
 import { openSse } from "../comments/support.js";
 
 type Feed = Awaited<ReturnType<typeof openSse>>;
@@ -23,6 +24,7 @@ describe("chat of a stream live on another node", () => {
   let nats: TestNats;
   let db: TestDatabase;
   let tc: TwitCastingFake;
+  let kick: KickFake;
   let a: TestPrism;
   let b: TestPrism;
   const feeds: Feed[] = [];
@@ -35,10 +37,11 @@ describe("chat of a stream live on another node", () => {
     PRISM_CLUSTER_LEASE_MS: "20000",
     PRISM_SECRET: "cluster-chat-test-master-secret-0123456789",
     ...tc.env(),
+    ...kick.env(),
   });
 
   beforeAll(async () => {
-    [nats, db, tc] = await Promise.all([startNats(), createTestDatabase(), startTwitCastingFake()]);
+    [nats, db, tc, kick] = await Promise.all([startNats(), createTestDatabase(), startTwitCastingFake(), startKickFake()]);
     a = await startTestPrism({ env: clusterEnv("node-a") });
     b = await startTestPrism({ env: clusterEnv("node-b") });
   });
@@ -49,6 +52,7 @@ describe("chat of a stream live on another node", () => {
     await killAll();
     await nats?.dispose().catch(() => undefined);
     await tc?.close();
+    await kick?.close();
     await db?.drop();
     await removeTempDirs();
   });
@@ -142,6 +146,52 @@ describe("chat of a stream live on another node", () => {
     // The history has every message once.
     const { body: history } = await b.api("GET", `/api/v1/streams/${stream.id}/comments`);
     expect(history.comments.map((c: { text: string }) => c.text)).toEqual(all.filter((t) => t !== "three"));
+
+    await withTimeout(publisher.stop(), 15_000, "publisher stop");
+  }, 120_000);
+
+  it("forwards chat a platform pushes to a node that does not own the stream to its owner; without NATS the platform is told to send it again", async () => {
+    const { location } = await linkThroughBrowser(a, "kick", kick.oauth);
+    const accountId = location.searchParams.get("account")!;
+    const stream = (await a.api("POST", "/api/v1/streams", { name: "Kick across nodes" })).body;
+    expect((await a.api("POST", `/api/v1/streams/${stream.id}/destinations`, { platform: "kick", accountId })).status).toBe(201);
+    const publisher = publishTestStream({ url: a.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await withTimeout(publisher.publishing, 20_000, "publish to node A")).toBe(true);
+    await waitFor(() => [...kick.subscriptions.values()].some((s) => s.event === "chat.message.sent" && String(s.broadcaster_user_id) === KICK_USER.id), { what: "node A's chat subscription at Kick" });
+    // B knows the stream is live from A's health snapshots (GET /streams/:id reads B's own view), so a delivery for it is A's to take.
+    await waitFor(async () => (await b.api("GET", `/api/v1/streams/${stream.id}`)).body.live, { timeoutMs: 15_000, what: "node B to see the stream live on A" });
+    const onA = await open(a, stream.id);
+    const onB = await open(b, stream.id);
+    const post = (delivery: KickDelivery) => b.api("POST", "/api/v1/platforms/kick/webhook", delivery.body, { token: null, headers: delivery.headers });
+
+    const hello = kick.chatDelivery({ text: "pushed to node B" });
+    const taken = await post(hello);
+    expect(taken.status, taken.text).toBe(200);
+    expect(taken.body).toEqual({ event: "chat.message.sent", delivered: 1, duplicate: false });
+    await until(onA, ["pushed to node B"], "the pushed message on node A's feed");
+    await until(onB, ["pushed to node B"], "the pushed message on node B's feed");
+
+    // B cut off from NATS: the delivery is refused with a reason, and Kick's retry once NATS is back is taken.
+    await withTimeout(nats.stop(), 15_000, "nats stop");
+    await waitFor(async () => (await b.api("GET", "/api/v1/cluster")).status === 503, { what: "node B to notice NATS is gone" });
+    const later = kick.chatDelivery({ text: "pushed during the outage" });
+    const refused = await post(later);
+    expect(refused.status, refused.text).toBe(503);
+    expect(refused.body.error).toMatchObject({ code: "cluster_unavailable", message: expect.stringContaining("lost its connection to NATS") });
+    await nats.start();
+    await waitFor(async () => (await b.api("GET", "/api/v1/cluster")).status === 200, { timeoutMs: 15_000, what: "node B back on NATS" });
+    const retried = await waitFor(
+      async () => {
+        const res = await post(later);
+        return res.status === 200 ? res : null;
+      },
+      { timeoutMs: 15_000, what: "Kick's retry to be taken" },
+    );
+    expect(retried.body).toEqual({ event: "chat.message.sent", delivered: 1, duplicate: false });
+    await until(onA, ["pushed during the outage"], "the retried message on node A's feed");
+    await until(onB, ["pushed during the outage"], "the retried message on node B's feed");
+    expect(texts(onA)).toEqual(["pushed to node B", "pushed during the outage"]);
+    expect(texts(onB)).toEqual(["pushed to node B", "pushed during the outage"]);
 
     await withTimeout(publisher.stop(), 15_000, "publisher stop");
   }, 120_000);

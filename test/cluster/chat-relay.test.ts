@@ -136,6 +136,42 @@ describe("chat of a stream owned by another node", () => {
   });
 });
 
+describe("chat on the node that publishes it", () => {
+  it("reaches that node's own subscribers once, locally, and the other nodes' through NATS", async () => {
+    const streamId = streams.create("Both sides").id;
+    const here = new ChatRelay(owner, { origin: "node-a" });
+    const there = new ChatRelay(other, { origin: "node-b" });
+    const localListeners = new Set<(events: readonly FeedEvent[]) => void>();
+    const local = (l: (events: readonly FeedEvent[]) => void) => {
+      localListeners.add(l);
+      return () => localListeners.delete(l);
+    };
+    /** What the comments feed does on the node that stores a batch: its own subscribers, then the cluster. */
+    const publishHere = (events: FeedEvent[]) => {
+      for (const l of localListeners) l(events);
+      here.publish(streamId, events);
+    };
+    const mine = recorder();
+    const theirs = recorder();
+    const stopMine = await here.follow(streamId, null, history, mine.listener, local);
+    const stopTheirs = await there.follow(streamId, null, history, theirs.listener);
+    await Promise.all([owner.nc.flush(), other.nc.flush()]);
+
+    const stored = await comments.insertBatch([newComment(streamId, "hello"), newComment(streamId, "again")]);
+    publishHere(stored.map((comment) => ({ type: "comment", comment })));
+    publishHere([{ type: "removed", ids: [stored[0]!.id], reason: "hidden" }]);
+    await theirs.until(() => theirs.events.length === 3);
+    // NATS has carried node A's own messages back to it by now: they are not delivered a second time.
+    await owner.nc.flush();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const expected = ["hello", "again", `removed:${stored[0]!.id}`];
+    expect(mine.texts()).toEqual(expected);
+    expect(theirs.texts()).toEqual(expected);
+    stopMine();
+    stopTheirs();
+  });
+});
+
 describe("chat pushed to a node that does not own the stream", () => {
   const message = (id: string, text: string): IncomingChatMessage => ({ platformMessageId: id, author: { id: "u9", name: "pusher", badges: [] }, text, sentAt: new Date("2026-12-06T09:10:00.000Z") });
 

@@ -250,7 +250,12 @@ export function createComments(deps: {
     },
     history: (streamId, opts) => repo.history(streamId, opts),
     async follow(streamId, afterSeq, listener) {
-      if (deps.cluster) return deps.cluster.follow(streamId, afterSeq, (s, after, limit) => repo.visibleAfter(s, after, limit), listener, (l) => live.subscribe(streamId, l));
+      if (deps.cluster) {
+        // "From now" as a position in the history, so what a NATS outage hides from this node is read back even
+        // before its first live message.
+        const from = afterSeq ?? (await repo.history(streamId, { limit: 1, includeFlagged: true }))[0]?.seq ?? 0;
+        return deps.cluster.follow(streamId, from, (s, after, limit) => repo.visibleAfter(s, after, limit), listener, (l) => live.subscribe(streamId, l));
+      }
       if (afterSeq === null) return live.subscribe(streamId, listener);
       // Subscribe first and hold live events while the backlog is read, then drop what the backlog covered.
       let held: FeedEvent[] | null = [];

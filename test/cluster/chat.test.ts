@@ -115,6 +115,8 @@ describe("chat of a stream live on another node", () => {
     await waitFor(() => removal(onA).length > 0 && removal(onB).length > 0 && removal(fromStart).length > 0, { what: "the removal on every feed" });
     expect(tc.chat.deleted).toHaveLength(1);
 
+    // A feed opened on B just before the outage, that has seen nothing live yet, still gets what the outage hid.
+    const lateOnB = await open(b, stream.id);
     // B loses NATS: a new feed there is refused with a reason; A, which reads the chat, goes on.
     await withTimeout(nats.stop(), 15_000, "nats stop");
     await waitFor(async () => (await b.api("GET", "/api/v1/cluster")).status === 503, { what: "node B to notice NATS is gone" });
@@ -129,15 +131,19 @@ describe("chat of a stream live on another node", () => {
     await nats.start();
     await until(fromStart, ["during the outage"], "the outage's message on node B's feed, read back from the store");
     await until(onB, ["during the outage"], "the outage's message on node B's second feed");
+    await until(lateOnB, ["during the outage"], "the outage's message on the feed node B opened just before it");
     say("after");
     await until(fromStart, ["after"], "live messages on node B's feed after the outage");
     await until(onB, ["after"], "live messages on node B's second feed after the outage");
     await until(onA, ["after"], "live messages on node A's feed after the outage");
+    await until(lateOnB, ["after"], "live messages on the late feed after the outage");
 
     const all = ["one", "two", "three", "four", "from node B", "during the outage", "after"];
     expect(texts(fromStart)).toEqual(all);
     expect(texts(onB)).toEqual(all.slice(2));
     expect(texts(onA)).toEqual(all.slice(2));
+    expect(texts(lateOnB)).toEqual(["during the outage", "after"]);
+    expect(removal(lateOnB)).toEqual([]);
     for (const feed of [fromStart, onA, onB]) {
       const seqs = feed.comments().map((c: { seq: number }) => c.seq);
       expect(seqs).toEqual([...seqs].sort((x, y) => x - y));

@@ -367,7 +367,7 @@ export function createComments(deps: {
     },
     async stop() {
       for (const off of unsubscribe.splice(0)) off();
-      for (const streamId of [...new Set([...readers.keys(), ...mergers.keys()])]) endStream(streamId);
+      for (const streamId of [...new Set([...readers.keys(), ...mergers.keys(), ...inboxes.keys()])]) endStream(streamId);
       await Promise.all(storing.values());
     },
   };

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
 import { createTestDatabase, type TestDatabase } from "../support/pg.js";
 import { startNats, type TestNats } from "../support/nats.js";
 import { startTestPrism, waitFor, type TestPrism } from "../support/prism.js";
@@ -28,6 +29,7 @@ describe("chat of a stream live on another node", () => {
   let a: TestPrism;
   let b: TestPrism;
   const feeds: Feed[] = [];
+  const sockets: WebSocket[] = [];
 
   // A lease long enough to outlive the NATS outage below: the stream stays A's throughout.
   const clusterEnv = (nodeId: string) => ({
@@ -47,6 +49,7 @@ describe("chat of a stream live on another node", () => {
   });
   afterAll(async () => {
     for (const feed of feeds) await feed.close();
+    for (const socket of sockets) socket.terminate();
     await b?.stop();
     await a?.stop();
     await killAll();
@@ -65,6 +68,21 @@ describe("chat of a stream live on another node", () => {
     expect(feed.status).toBe(200);
     return feed;
   };
+  /** The chat WebSocket of `node`: its frames as they come, or the HTTP status it was refused with. */
+  const openSocket = (node: TestPrism, streamId: string) =>
+    new Promise<{ frames: any[] } | { refused: number; body: string }>((resolve, reject) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${node.prism.httpPort}/api/v1/streams/${streamId}/comments/ws`, ["prism.chat", `bearer.${node.token}`]);
+      sockets.push(ws);
+      const frames: any[] = [];
+      ws.on("message", (data) => frames.push(JSON.parse(String(data))));
+      ws.once("open", () => resolve({ frames }));
+      ws.once("unexpected-response", (_req, res) => {
+        let body = "";
+        res.on("data", (chunk: Buffer) => (body += chunk));
+        res.on("end", () => resolve({ refused: res.statusCode ?? 0, body }));
+      });
+      ws.once("error", reject);
+    });
   const texts = (feed: Feed) => feed.comments().map((c: { text: string }) => c.text);
   const until = (feed: Feed, wanted: string[], what: string) => waitFor(() => wanted.every((t) => texts(feed).includes(t)), { timeoutMs: 20_000, what });
 
@@ -93,6 +111,8 @@ describe("chat of a stream live on another node", () => {
     const fromStart = await open(b, stream.id, stored[0].seq - 1);
     const onA = await open(a, stream.id);
     const onB = await open(b, stream.id);
+    const socketOnB = await openSocket(b, stream.id);
+    if (!("frames" in socketOnB)) throw new Error(`node B refused the chat WebSocket: ${socketOnB.refused}`);
     await until(fromStart, ["one", "two"], "the history on node B's feed");
     say("three");
     say("four");
@@ -124,6 +144,9 @@ describe("chat of a stream live on another node", () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get("content-type")).toContain("application/json");
     expect(((await refused.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "cluster_unavailable", message: expect.stringContaining("lost its connection to NATS") });
+    const refusedSocket = await openSocket(b, stream.id);
+    expect(refusedSocket).toMatchObject({ refused: 503 });
+    expect(JSON.parse((refusedSocket as { body: string }).body).error.code).toBe("cluster_unavailable");
     say("during the outage");
     await until(onA, ["during the outage"], "node A's feed to go on without NATS");
 
@@ -143,6 +166,8 @@ describe("chat of a stream live on another node", () => {
     expect(texts(onB)).toEqual(all.slice(2));
     expect(texts(onA)).toEqual(all.slice(2));
     expect(texts(lateOnB)).toEqual(["during the outage", "after"]);
+    await waitFor(() => socketOnB.frames.some((f) => f.comment?.text === "after"), { what: "the last message on node B's WebSocket" });
+    expect(socketOnB.frames.map((f) => (f.type === "comment" ? f.comment.text : `removed:${f.ids.join(",")}`))).toEqual(["three", "four", "from node B", `removed:${three.id}`, "during the outage", "after"]);
     expect(removal(lateOnB)).toEqual([]);
     for (const feed of [fromStart, onA, onB]) {
       const seqs = feed.comments().map((c: { seq: number }) => c.seq);

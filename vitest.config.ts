@@ -37,6 +37,7 @@ const SQLITE_ONLY = [
 const POSTGRES_ONLY = [
   "test/cluster/service.test.ts",
   "test/cluster/session-takeover.test.ts",
+  "test/cluster/chat.test.ts",
   "test/cluster/http-router.test.ts",
   "test/cluster/three-nodes.test.ts",
   "test/api/store-down.test.ts",

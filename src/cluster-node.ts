@@ -3,10 +3,12 @@ import type { ClusterSettings } from "./config.js";
 import type { EventBus } from "./bus.js";
 import type { Logger } from "./log.js";
 import type { OwnershipAnswer, Relay, RelayOwnership } from "./relay/relay.js";
+import type { ChatCluster } from "./comments/index.js";
 // Types only: a single Prism never loads the cluster's modules (joinAsMember imports them when it runs).
 import type { Cluster, ClusterRelayView, NodeInfo, NodeLoad, SnapshotExtras, StreamOwnership } from "./cluster/index.js";
 
 type UnavailableError = typeof import("./cluster/index.js").ClusterUnavailableError;
+type ChatRelayClass = typeof import("./cluster/index.js").ChatRelay;
 type HttpRequest = import("./cluster/index.js").HttpRequest;
 type HttpResponse = import("./cluster/index.js").HttpResponse;
 
@@ -96,6 +98,8 @@ export interface ClusterMember {
   routeRequests(answer: (request: HttpRequest) => Promise<HttpResponse>): StreamRouting;
   /** The node drains (SIGTERM): the registry says so, for GET /cluster and the other nodes. */
   markDraining(): Promise<void>;
+  /** For the comments feed: chat read on the owner reaches subscribers on every node; pushed chat reaches the owner. */
+  chat: ChatCluster;
   view: ClusterView;
   /** The session (if any) this node continues after taking its stream over from a node that died. */
   takenOver(sessionId: string): SessionTakeover | undefined;
@@ -141,7 +145,7 @@ async function ownedElsewhere(ownership: StreamOwnership, self: string, streamId
  */
 export async function joinAsMember(settings: ClusterSettings, deps: { bus: EventBus; log: Logger; claimTimeoutMs: number }): Promise<ClusterMember> {
   const { bus, log } = deps;
-  const { BusBridge, ClusterRelayView, ClusterUnavailableError, HealthMirror, HttpForwarder, joinCluster, StreamOwnership, takeSnapshots } = await import("./cluster/index.js");
+  const { BusBridge, ChatRelay, ClusterRelayView, ClusterUnavailableError, HealthMirror, HttpForwarder, joinCluster, StreamOwnership, takeSnapshots } = await import("./cluster/index.js");
   const startedAt = new Date().toISOString();
   const cluster = await joinCluster(
     settings,
@@ -207,6 +211,7 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
     markDraining: () => cluster.nodes.update({ draining: true }),
     takenOver: (sessionId) => takeovers.of(sessionId),
     liveElsewhere: (streamId) => ownedElsewhere(ownership, cluster.nodeId, streamId),
+    chat: chatAcrossNodes(cluster, log, ChatRelay),
     view: { overview: () => overview(cluster, () => (relay ? nodeLoad(relay, overviewCpu) : undefined), ClusterUnavailableError) },
     async leave() {
       clearInterval(loadTimer);
@@ -218,6 +223,11 @@ export async function joinAsMember(settings: ClusterSettings, deps: { bus: Event
       log.info({ nodeId: cluster.nodeId }, "left the cluster");
     },
   };
+}
+
+/** The chat feed across nodes over NATS: what each node's feed publishes is heard on the others, by their own followers. */
+function chatAcrossNodes(cluster: Cluster, log: Logger, ChatRelay: ChatRelayClass): ChatCluster {
+  return new ChatRelay(cluster.link, { origin: cluster.nodeId, onError: (what, err) => log.warn({ err }, `${what}: not carried between nodes`) });
 }
 
 /** The cluster's StreamOwnership as the relay asks it: refusals in words, NATS trouble as "unavailable", never a throw. */

@@ -38,6 +38,7 @@ import { createPreview, MAX_PREVIEW_VIEWERS_PER_STREAM, PREVIEW_QUEUE_LIMIT_BYTE
 import { previewMetrics } from "./metrics/preview.js";
 import { createAudience, type ViewerSources } from "./audience/index.js";
 import { answerForwarded, routeStreamsThrough } from "./api/cluster-routing.js";
+import { ApiError } from "./api/errors.js";
 import { joinAsMember, PRISM_VERSION, singleNodeView, type ClusterMember } from "./cluster-node.js";
 
 export const INGEST_APP = "live";
@@ -180,6 +181,7 @@ export async function startPrism(
     sources: options.chat?.sources ?? { forStream: (streamId) => accounts.chatSources(streamId) },
     settings: { reorderWindowMs: options.chat?.reorderWindowMs ?? config.chat.reorderWindowMs },
     log: log.child({ component: "comments" }),
+    cluster: member?.chat,
   });
   // Before the relay starts, so no stream.started is missed.
   comments.start();
@@ -338,9 +340,11 @@ export async function startPrism(
         settings: config.accounts.platforms,
         destinationSettings: (platform) => accounts.destinationSettings(platform),
         // Chat a platform pushes (a webhook) joins each live stream's feed as if its reader had read it.
+        // In a cluster, a stream live on another node gets it through that node (its owner reads its chat).
         deliverChat: async (platform, platformUserId, messages, accepts) => {
-          const streamIds = await accounts.liveStreamsLinkedTo(platform, platformUserId, accepts);
-          for (const streamId of streamIds) comments.accept(streamId, platform, messages);
+          const live = liveView?.liveStreams().map((s) => s.id);
+          const streamIds = await accounts.liveStreamsLinkedTo(platform, platformUserId, accepts, live);
+          for (const streamId of streamIds) await comments.deliver(streamId, platform, messages).catch(chatNotTaken);
           return streamIds.length;
         },
       },
@@ -434,6 +438,11 @@ export async function startPrism(
     await database.close();
     throw err;
   }
+}
+
+/** Pushed chat the owner of its stream could not take: the platform's webhook is answered 503, so it sends it again. */
+function chatNotTaken(err: unknown): never {
+  throw new ApiError(503, "cluster_unavailable", `${(err as Error).message}.`);
 }
 
 /** Resolves once the relay has no live stream (each ends, or its publisher moved to another node), or after `maxMs`. */

@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import type { ChatComment } from "../core/chat-comment.js";
-import type { FeedEvent } from "../comments/types.js";
+import type { ChatCluster, FeedEvent } from "../comments/index.js";
 import type { IncomingChatMessage } from "../destinations/chat-types.js";
 import { decodeJson, encodeJson, StreamFeed } from "./forward.js";
 import { natsTransport } from "./nats-modules.js";
@@ -10,6 +11,8 @@ import { streamSubject } from "./subjects.js";
 export type ChatHistory = (streamId: string, afterSeq: number, limit: number) => Promise<readonly ChatComment[]>;
 
 export interface ChatRelayOptions {
+  /** This node's id: what it publishes comes back to it through NATS, and its own subscribers had it locally. */
+  origin?: string;
   /** Comments read per history page (default 1000). */
   pageSize?: number;
   /** Pushed chat messages forwarded to the owner in one request, at most (default 500). */
@@ -17,6 +20,12 @@ export interface ChatRelayOptions {
   /** How long the owner has to take forwarded chat (default 5 s). */
   forwardTimeoutMs?: number;
   onError?: (what: string, err: unknown) => void;
+}
+
+/** What a node publishes on `prism.stream.<id>.chat`. */
+interface PublishedChat {
+  from: string;
+  events: FeedEvent[];
 }
 
 /** What a non-owner sends the owner on `prism.stream.<id>.chat.in`. */
@@ -32,21 +41,26 @@ interface PushedChat {
  * gap of a NATS outage read back from the store. Chat a platform pushes (a webhook) to a node that does not own
  * the stream is forwarded to the owner on `…chat.in`.
  */
-export class ChatRelay {
-  private readonly feed: StreamFeed<FeedEvent[]>;
+export class ChatRelay implements ChatCluster {
+  private readonly feed: StreamFeed<PublishedChat>;
+  private readonly origin: string;
 
   constructor(
     private readonly link: NatsLink,
     private readonly options: ChatRelayOptions = {},
   ) {
-    this.feed = new StreamFeed<FeedEvent[]>(link, "chat", (subject, err) => options.onError?.(subject, err));
+    this.feed = new StreamFeed<PublishedChat>(link, "chat", (subject, err) => options.onError?.(subject, err));
+    this.origin = options.origin ?? randomUUID();
   }
 
-  /** The owner: one released batch, to every node's followers. False when NATS is down (followers catch up from the store). */
+  /**
+   * One released batch (or a removal), to every other node's followers. False when NATS is down (followers catch
+   * up on comments from the store).
+   */
   publish(streamId: string, events: readonly FeedEvent[]): boolean {
     if (events.length === 0) return true;
     try {
-      return this.feed.publish(streamId, [...events]);
+      return this.feed.publish(streamId, { from: this.origin, events: [...events] });
     } catch (err) {
       // Larger than NATS carries: send it in halves (a single event that large is dropped; the store has it).
       if (events.length === 1) {
@@ -58,11 +72,23 @@ export class ChatRelay {
     }
   }
 
+  /** Why this node cannot follow another node's chat now; null while it can. */
+  unavailable(): string | null {
+    return this.link.isUp() ? null : `This node has lost its connection to NATS (${this.link.endpoint.display}), which carries the chat of streams live on other nodes; it is reconnecting, try again in a few seconds.`;
+  }
+
   /**
-   * Any node: the feed from after `afterSeq` (null: from now), the history first, then live events, each comment
-   * once and in seq order. Returns the way to stop.
+   * Any node: the feed from after `afterSeq` (null: from now), the history first, then live events (this node's
+   * own from `local`, the other nodes' from NATS), each comment once and in seq order. Resolves to the way to stop
+   * once the history is handed over; rejects (and stops) when it cannot be read.
    */
-  follow(streamId: string, afterSeq: number | null, history: ChatHistory, listener: (events: readonly FeedEvent[]) => void): () => void {
+  follow(
+    streamId: string,
+    afterSeq: number | null,
+    history: ChatHistory,
+    listener: (events: readonly FeedEvent[]) => void,
+    local?: (listener: (events: readonly FeedEvent[]) => void) => () => void,
+  ): Promise<() => void> {
     const pageSize = this.options.pageSize ?? 1000;
     let last = afterSeq;
     let stopped = false;
@@ -77,7 +103,13 @@ export class ChatRelay {
       if (fresh.length > 0) listener(fresh);
     };
 
-    const catchUp = async (): Promise<void> => {
+    const live = (events: readonly FeedEvent[]) => {
+      if (held) held.push(...events);
+      else deliver(events);
+    };
+
+    /** Reads the store after `last`; the first read's failure is the caller's, a later one (after an outage) is logged. */
+    const catchUp = async (first = false): Promise<void> => {
       if (held) return void (again = true);
       held = [];
       try {
@@ -88,6 +120,7 @@ export class ChatRelay {
           if (page.length < pageSize) break;
         }
       } catch (err) {
+        if (first) throw err;
         this.options.onError?.(`chat history of stream ${streamId}`, err);
       } finally {
         const pending = held;
@@ -101,18 +134,26 @@ export class ChatRelay {
     };
 
     const off = this.feed.subscribe(streamId, (raw) => {
-      const events = reviveFeedEvents(raw);
-      if (held) held.push(...events);
-      else deliver(events);
+      if (!isPublishedChat(raw) || raw.from === this.origin) return;
+      live(reviveFeedEvents(raw.events));
     });
+    const offLocal = local?.(live);
     // What the owner published while this node was cut off from NATS is in the store: read it back.
     const offLink = this.link.onChange((up) => void (up && last !== null && catchUp()));
-    if (afterSeq !== null) void catchUp();
-    return () => {
+    const stop = () => {
       stopped = true;
       off();
+      offLocal?.();
       offLink();
     };
+    if (afterSeq === null) return Promise.resolve(stop);
+    return catchUp(true).then(
+      () => stop,
+      (err: unknown) => {
+        stop();
+        throw err;
+      },
+    );
   }
 
   /**
@@ -164,13 +205,17 @@ export class ChatRelay {
 }
 
 /** Feed events as JSON carried them: their dates back as Dates. */
-function reviveFeedEvents(raw: unknown): FeedEvent[] {
-  if (!Array.isArray(raw)) return [];
+function reviveFeedEvents(raw: FeedEvent[]): FeedEvent[] {
   return raw.flatMap((e: FeedEvent): FeedEvent[] => {
     if (e?.type === "comment" && e.comment && typeof e.comment.seq === "number") return [{ type: "comment", comment: { ...e.comment, sentAt: new Date(e.comment.sentAt), receivedAt: new Date(e.comment.receivedAt) } }];
     if (e?.type === "removed" && Array.isArray(e.ids)) return [e];
     return [];
   });
+}
+
+function isPublishedChat(value: unknown): value is PublishedChat {
+  const published = value as Partial<PublishedChat> | null | undefined;
+  return !!published && typeof published.from === "string" && Array.isArray(published.events);
 }
 
 function isPushedChat(value: unknown, max: number): value is PushedChat {

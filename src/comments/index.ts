@@ -24,6 +24,32 @@ export interface CommentSettings {
   reorderWindowMs: number;
 }
 
+/**
+ * A stream's chat across the nodes of a cluster (cluster-node.ts makes it over NATS); none on a single Prism. The
+ * readers and merger of a stream run on the node that owns it; the feed reaches subscribers on every node.
+ */
+export interface ChatCluster {
+  /** What this node's feed publishes (released comments, removals), for the subscribers on the other nodes. */
+  publish(streamId: string, events: readonly FeedEvent[]): void;
+  /**
+   * A subscriber on this node: the history after `afterSeq` (null: from now), then this node's events (`local`) and
+   * the other nodes', each comment once. Resolves to the way to stop once the history is handed over.
+   */
+  follow(
+    streamId: string,
+    afterSeq: number | null,
+    history: (streamId: string, afterSeq: number, limit: number) => Promise<readonly ChatComment[]>,
+    listener: (events: readonly FeedEvent[]) => void,
+    local: (listener: (events: readonly FeedEvent[]) => void) => () => void,
+  ): Promise<() => void>;
+  /** Why this node cannot follow chat read on another node right now (it lost NATS); null while it can. */
+  unavailable(): string | null;
+  /** While this node reads the stream's chat: chat pushed to other nodes for it comes here. Returns the way to stop. */
+  serveInbox(streamId: string, accept: (platform: string, messages: IncomingChatMessage[]) => void): () => void;
+  /** Chat pushed here for a stream whose chat another node reads: resolves once that node took it, throws otherwise. */
+  forwardToOwner(streamId: string, platform: string, messages: IncomingChatMessage[]): Promise<void>;
+}
+
 export interface SendResult {
   platform: string;
   destinationId: string;
@@ -41,6 +67,8 @@ export interface CommentsApi {
    * nothing lost or repeated in between. Resolves to the unsubscribe function once the backlog is handed over.
    */
   follow(streamId: string, afterSeq: number | null, listener: (events: readonly FeedEvent[]) => void): Promise<() => void>;
+  /** Why this node cannot serve the stream's live feed right now (in a cluster: it lost NATS and the chat is read elsewhere); null when it can. */
+  feedUnavailable(streamId: string): string | null;
   send(streamId: string, text: string, platforms?: string[]): Promise<SendResult[]>;
   hide(streamId: string, commentId: string): Promise<{ comment: ChatComment; platformDeleted: SendResult | null } | undefined>;
   block(streamId: string, platform: string, authorId: string): Promise<{ block: ChatBlock; hidden: number; platformBanned: SendResult | null }>;
@@ -63,6 +91,11 @@ export interface Comments {
   api: CommentsApi;
   /** The merger's input, as readers feed it: for tests and the benchmark. */
   accept(streamId: string, platform: string, messages: IncomingChatMessage[]): void;
+  /**
+   * Chat a platform pushed (a webhook) for a live stream: into its merger here, or, in a cluster, to the node that
+   * reads the stream's chat (rejects when that node cannot take it, so the platform sends it again).
+   */
+  deliver(streamId: string, platform: string, messages: IncomingChatMessage[]): Promise<void>;
   /** Registers the comment metrics (messages by platform and outcome, reader states) on the service's registry. */
   instrument(registry: Registry): void;
   start(): void;
@@ -74,7 +107,15 @@ export interface Comments {
 const RECENT_STORED_KEYS = 5_000;
 
 /** The merged comment feed: readers → merger → moderation → store → live subscribers and the bus. */
-export function createComments(deps: { store: { comments: CommentsStore }; box: SecretBox; bus: EventBus; sources: ChatSources; settings: CommentSettings; log: Logger }): Comments {
+export function createComments(deps: {
+  store: { comments: CommentsStore };
+  box: SecretBox;
+  bus: EventBus;
+  sources: ChatSources;
+  settings: CommentSettings;
+  log: Logger;
+  cluster?: ChatCluster | undefined;
+}): Comments {
   const repo = deps.store.comments;
   const moderation = new Moderation(repo);
   /** Recent (platform, id) keys already stored, per stream, read at go-live: the merger asks per message and cannot wait. */
@@ -89,7 +130,15 @@ export function createComments(deps: { store: { comments: CommentsStore }; box: 
   const readers = new Map<string, StreamReaders>();
   const unsubscribe: Array<() => void> = [];
   const streamNames = new Map<string, string>();
+  /** In a cluster, per stream whose chat is read here: how chat pushed to other nodes reaches it. */
+  const inboxes = new Map<string, () => void>();
   let observer: CommentsObserver | null = null;
+
+  /** To this node's subscribers, and in a cluster to the other nodes'. */
+  const publish = (streamId: string, events: readonly FeedEvent[]) => {
+    live.publish(streamId, events);
+    deps.cluster?.publish(streamId, events);
+  };
 
   /** The merger's release, synchronous: queued behind the stream's earlier batches. */
   const released = (batch: NewComment[]) => {
@@ -125,7 +174,7 @@ export function createComments(deps: { store: { comments: CommentsStore }; box: 
     }
     const visible = stored.filter((c) => !c.flagged && !c.hidden);
     // A released batch belongs to one stream (one merger per stream).
-    if (visible.length > 0) live.publish(visible[0]!.streamId, visible.map((comment) => ({ type: "comment" as const, comment })));
+    if (visible.length > 0) publish(visible[0]!.streamId, visible.map((comment) => ({ type: "comment" as const, comment })));
     for (const comment of visible) {
       deps.bus.emit("comment.received", {
         id: comment.id,
@@ -162,6 +211,7 @@ export function createComments(deps: { store: { comments: CommentsStore }; box: 
     ]);
     if (starts.get(streamId) !== start) return; // ended (or started again) meanwhile
     storedKeys.set(streamId, new Set(recent));
+    if (deps.cluster && !inboxes.has(streamId)) inboxes.set(streamId, deps.cluster.serveInbox(streamId, (platform, messages) => accept(streamId, platform, messages)));
     if (sources.length === 0) return;
     deps.log.info({ stream: streamId, platforms: sources.map((s) => s.platform) }, "reading chat");
     const merger = mergerFor(streamId);
@@ -175,6 +225,8 @@ export function createComments(deps: { store: { comments: CommentsStore }; box: 
   const endStream = (streamId: string) => {
     starts.delete(streamId);
     storedKeys.delete(streamId);
+    inboxes.get(streamId)?.();
+    inboxes.delete(streamId);
     readers.get(streamId)?.stop();
     readers.delete(streamId);
     mergers.get(streamId)?.close();
@@ -198,6 +250,12 @@ export function createComments(deps: { store: { comments: CommentsStore }; box: 
     },
     history: (streamId, opts) => repo.history(streamId, opts),
     async follow(streamId, afterSeq, listener) {
+      if (deps.cluster) {
+        // "From now" as a position in the history, so what a NATS outage hides from this node is read back even
+        // before its first live message.
+        const from = afterSeq ?? (await repo.history(streamId, { limit: 1, includeFlagged: true }))[0]?.seq ?? 0;
+        return deps.cluster.follow(streamId, from, (s, after, limit) => repo.visibleAfter(s, after, limit), listener, (l) => live.subscribe(streamId, l));
+      }
       if (afterSeq === null) return live.subscribe(streamId, listener);
       // Subscribe first and hold live events while the backlog is read, then drop what the backlog covered.
       let held: FeedEvent[] | null = [];
@@ -220,6 +278,7 @@ export function createComments(deps: { store: { comments: CommentsStore }; box: 
       if (pending.length > 0) listener(pending);
       return off;
     },
+    feedUnavailable: (streamId) => (deps.cluster && !starts.has(streamId) ? deps.cluster.unavailable() : null),
     async send(streamId, text, platforms) {
       const sources = (await deps.sources.forStream(streamId)).filter((s) => !platforms || platforms.includes(s.platform));
       return Promise.all(
@@ -234,7 +293,7 @@ export function createComments(deps: { store: { comments: CommentsStore }; box: 
       const comment = await repo.get(streamId, commentId);
       if (!comment) return undefined;
       const ids = await repo.hide(streamId, { id: commentId }, "hidden");
-      if (ids.length > 0) live.publish(streamId, [{ type: "removed", ids, reason: "hidden" }]);
+      if (ids.length > 0) publish(streamId, [{ type: "removed", ids, reason: "hidden" }]);
       const source = (await deps.sources.forStream(streamId)).find((s) => s.platform === comment.platform && s.chat.deleteMessage);
       const platformMessageId = await repo.platformMessageId(comment.id);
       const platformDeleted = source && platformMessageId ? await viaPlatform(source.platform, source.destinationId, () => source.chat.deleteMessage!(source.api, source.stream, platformMessageId)) : null;
@@ -244,7 +303,7 @@ export function createComments(deps: { store: { comments: CommentsStore }; box: 
       const block = await repo.addBlock(streamId, platform, authorId, (await repo.authorName(streamId, platform, authorId)) ?? null);
       moderation.invalidate(streamId);
       const ids = await repo.hide(streamId, { platform, authorId }, "blocked");
-      if (ids.length > 0) live.publish(streamId, [{ type: "removed", ids, reason: "blocked" }]);
+      if (ids.length > 0) publish(streamId, [{ type: "removed", ids, reason: "blocked" }]);
       const source = (await deps.sources.forStream(streamId)).find((s) => s.platform === platform && s.chat.banAuthor);
       const platformBanned = source ? await viaPlatform(platform, source.destinationId, () => source.chat.banAuthor!(source.api, source.stream, authorId)) : null;
       return { block, hidden: ids.length, platformBanned };
@@ -262,7 +321,7 @@ export function createComments(deps: { store: { comments: CommentsStore }; box: 
       await moderation.load(streamId);
       // A filter added mid-stream is usually aimed at what is on screen right now: it applies to the history too.
       const ids = await repo.flagVisible(streamId, (text) => moderation.flag(streamId, text));
-      if (ids.length > 0) live.publish(streamId, [{ type: "removed", ids, reason: "filtered" }]);
+      if (ids.length > 0) publish(streamId, [{ type: "removed", ids, reason: "filtered" }]);
       return filter;
     },
     async deleteFilter(streamId, id) {
@@ -287,6 +346,10 @@ export function createComments(deps: { store: { comments: CommentsStore }; box: 
   return {
     api,
     accept,
+    async deliver(streamId, platform, messages) {
+      if (!deps.cluster || starts.has(streamId)) return accept(streamId, platform, messages);
+      await deps.cluster.forwardToOwner(streamId, platform, messages);
+    },
     instrument(registry) {
       observer = commentMetrics(registry, () =>
         [...readers].flatMap(([streamId, r]) => [...r.states.values()].map((s) => ({ streamId, streamName: streamNames.get(streamId) ?? "", platform: s.platform, state: s.state }))),
@@ -304,7 +367,7 @@ export function createComments(deps: { store: { comments: CommentsStore }; box: 
     },
     async stop() {
       for (const off of unsubscribe.splice(0)) off();
-      for (const streamId of [...new Set([...readers.keys(), ...mergers.keys()])]) endStream(streamId);
+      for (const streamId of [...new Set([...readers.keys(), ...mergers.keys(), ...inboxes.keys()])]) endStream(streamId);
       await Promise.all(storing.values());
     },
   };

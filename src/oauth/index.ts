@@ -49,9 +49,10 @@ export interface Accounts {
   destinationSettings(platform: string): DestinationSettingsStore | undefined;
   /**
    * The live streams with an enabled destination of `platform` linked to that platform's user, of
-   * those destinations only the ones `accepts` agrees to: where chat the platform pushes belongs.
+   * those destinations only the ones `accepts` agrees to: where chat the platform pushes belongs. `live` names the
+   * live streams when this process does not know them all (in a cluster, those live on other nodes too).
    */
-  liveStreamsLinkedTo(platform: string, platformUserId: string, accepts?: (destinationId: string) => Promise<boolean>): Promise<string[]>;
+  liveStreamsLinkedTo(platform: string, platformUserId: string, accepts?: (destinationId: string) => Promise<boolean>, live?: readonly string[]): Promise<string[]>;
   /** The quota a linked-account destination's account spent today, where its platform counts one. */
   usage(destination: Pick<Destination, "platform" | "accountId">): PlatformUsage | undefined;
   /** Registers each platform's own metrics (e.g. a quota) on the service's registry. */
@@ -187,9 +188,9 @@ export function createAccounts(deps: {
       return found;
     },
     destinationSettings: (platform) => settingsStores.get(platform),
-    async liveStreamsLinkedTo(platform, platformUserId, accepts = async () => true) {
+    async liveStreamsLinkedTo(platform, platformUserId, accepts = async () => true, live = goLives.liveStreams()) {
       const found: string[] = [];
-      for (const streamId of goLives.liveStreams()) {
+      for (const streamId of live) {
         for (const d of await destinationRows.list(streamId)) {
           if (d.platform !== platform || !d.enabled || d.accountId === null) continue;
           if ((await repo.summary(d.accountId))?.platformUserId !== platformUserId || !(await accepts(d.id))) continue;

@@ -85,7 +85,7 @@ describe("chat of a stream owned by another node", () => {
     let releaseHistory!: () => void;
     const gate = new Promise<void>((resolve) => (releaseHistory = resolve));
     const f = recorder();
-    const stop = followerRelay.follow(
+    const following = followerRelay.follow(
       streamId,
       first!.seq - 1,
       async (s, after, limit) => {
@@ -108,14 +108,14 @@ describe("chat of a stream owned by another node", () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
     const live = f.events.find((e) => e.type === "comment" && e.comment.text === "four");
     expect(live?.type === "comment" && live.comment.sentAt).toBeInstanceOf(Date);
-    stop();
+    (await following)();
   });
 
   it("follows from now, and reads back from the store what it missed while NATS was down", async () => {
     const streamId = streams.create("Outage show").id;
     const ownerRelay = new ChatRelay(owner);
     const f = recorder();
-    const stop = new ChatRelay(other).follow(streamId, null, history, f.listener);
+    const stop = await new ChatRelay(other).follow(streamId, null, history, f.listener);
     await other.nc.flush();
     await release(ownerRelay, streamId, ["before"]);
     await f.until(() => f.events.length === 1);
@@ -133,6 +133,42 @@ describe("chat of a stream owned by another node", () => {
     await f.until(() => f.texts().includes("after"));
     expect(f.texts()).toEqual(["before", "during-1", "during-2", "after"]);
     stop();
+  });
+});
+
+describe("chat on the node that publishes it", () => {
+  it("reaches that node's own subscribers once, locally, and the other nodes' through NATS", async () => {
+    const streamId = streams.create("Both sides").id;
+    const here = new ChatRelay(owner, { origin: "node-a" });
+    const there = new ChatRelay(other, { origin: "node-b" });
+    const localListeners = new Set<(events: readonly FeedEvent[]) => void>();
+    const local = (l: (events: readonly FeedEvent[]) => void) => {
+      localListeners.add(l);
+      return () => localListeners.delete(l);
+    };
+    /** What the comments feed does on the node that stores a batch: its own subscribers, then the cluster. */
+    const publishHere = (events: FeedEvent[]) => {
+      for (const l of localListeners) l(events);
+      here.publish(streamId, events);
+    };
+    const mine = recorder();
+    const theirs = recorder();
+    const stopMine = await here.follow(streamId, null, history, mine.listener, local);
+    const stopTheirs = await there.follow(streamId, null, history, theirs.listener);
+    await Promise.all([owner.nc.flush(), other.nc.flush()]);
+
+    const stored = await comments.insertBatch([newComment(streamId, "hello"), newComment(streamId, "again")]);
+    publishHere(stored.map((comment) => ({ type: "comment", comment })));
+    publishHere([{ type: "removed", ids: [stored[0]!.id], reason: "hidden" }]);
+    await theirs.until(() => theirs.events.length === 3);
+    // NATS has carried node A's own messages back to it by now: they are not delivered a second time.
+    await owner.nc.flush();
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    const expected = ["hello", "again", `removed:${stored[0]!.id}`];
+    expect(mine.texts()).toEqual(expected);
+    expect(theirs.texts()).toEqual(expected);
+    stopMine();
+    stopTheirs();
   });
 });
 

@@ -3,6 +3,7 @@ import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { ChatComment, CommentsApi, FeedEvent } from "../../comments/index.js";
+import { errorBody } from "../errors.js";
 
 /** A subscriber further behind than this is cut; it reconnects with Last-Event-ID and loses nothing. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
@@ -46,6 +47,9 @@ const framesOf = (events: readonly FeedEvent[]) => {
   return bytes;
 };
 
+export const FEED_UNAVAILABLE_EXAMPLE =
+  "This node has lost its connection to NATS (nats://nats:4222), which carries the chat of streams live on other nodes; it is reconnecting, try again in a few seconds.";
+
 /** The event id a reconnecting EventSource sends back, or null for a fresh client (live from now). */
 export function lastEventId(c: Context): number | null {
   const raw = c.req.header("last-event-id");
@@ -60,6 +64,9 @@ export function lastEventId(c: Context): number | null {
  * second, the web-stream plumbing between a handler and the response cost more than the feed itself.
  */
 export function sseFeed(c: Context, comments: CommentsApi, streamId: string, afterSeq: number | null): Response {
+  // In a cluster, cut off from the node that reads this chat: a clear answer rather than a feed that stays silent.
+  const unavailable = comments.feedUnavailable(streamId);
+  if (unavailable) return c.json(errorBody("cluster_unavailable", unavailable), 503, { "Retry-After": "2" });
   const res = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
   if (!res) return sseViaWebStream(c, comments, streamId, afterSeq);
   res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });

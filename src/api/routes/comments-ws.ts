@@ -76,6 +76,11 @@ export function commentsWebSocket(deps: { auth: Authenticator; streams: StreamsS
       refuse(socket, 404, "Not Found", "not_found", "Stream not found.");
       return;
     }
+    const unavailable = deps.comments.feedUnavailable(streamId);
+    if (unavailable) {
+      refuse(socket, 503, "Service Unavailable", "cluster_unavailable", unavailable);
+      return;
+    }
     const afterRaw = url.searchParams.get("after");
     const after = afterRaw && /^\d{1,15}$/.test(afterRaw) ? Number(afterRaw) : null;
     server().handleUpgrade(req, socket, head, (client) => serve(client, streamId, after));

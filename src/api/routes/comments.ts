@@ -25,7 +25,7 @@ import {
   SendCommentBody,
   SendCommentResult,
 } from "../comment-schemas.js";
-import { commentView, lastEventId, sseFeed } from "./comments-sse.js";
+import { commentView, FEED_UNAVAILABLE_EXAMPLE, lastEventId, sseFeed } from "./comments-sse.js";
 import { overlayPagePath } from "./overlay.js";
 
 const NO_CHAT = "This stream has no destination of a linked account whose platform chat Prism reads (or none on the platforms asked for): add one under /streams/:id/destinations with an accountId.";
@@ -66,7 +66,15 @@ export function commentRoutes({ streams, comments, publicUrl }: { streams: Strea
       description:
         "Events: `comment` (id: the message's `seq`, data: a Comment) and `removed` (data: `{ ids, reason }`, when a moderator hides a message, blocks its author, or adds a filter that matches it). A client that reconnects with the `Last-Event-ID` header (EventSource does it by itself) first gets every visible message after that id, then the live feed, so nothing is lost. Without it, the feed starts now; GET /comments has the history.",
       request: { params: IdParam, headers: z.object({ "last-event-id": z.string().optional().openapi({ example: "1042" }) }) },
-      responses: { 200: { description: "An endless event stream", content: { "text/event-stream": { schema: z.string(), example: SSE_EXAMPLE } } }, ...commonErrors, ...notFoundError },
+      responses: {
+        200: { description: "An endless event stream", content: { "text/event-stream": { schema: z.string(), example: SSE_EXAMPLE } } },
+        ...commonErrors,
+        ...notFoundError,
+        503: {
+          description: "In a cluster: this node lost NATS, which carries the chat of a stream live on another node (Retry-After says when to try again)",
+          content: { "application/json": { schema: ErrorSchema, example: errorBody("cluster_unavailable", FEED_UNAVAILABLE_EXAMPLE) } },
+        },
+      },
     }),
     async (c) => {
       const { id } = c.req.valid("param");

@@ -3,7 +3,7 @@ import type { CommentsApi } from "../../comments/index.js";
 import { newRouter } from "../router.js";
 import { errorBody } from "../errors.js";
 import { OverlayFeedQuery, OverlayParams, SSE_EXAMPLE } from "../comment-schemas.js";
-import { lastEventId, sseFeed } from "./comments-sse.js";
+import { FEED_UNAVAILABLE_EXAMPLE, lastEventId, sseFeed } from "./comments-sse.js";
 import { OVERLAY_HTML } from "./overlay-page.js";
 
 export const OVERLAY_PREFIX = "/overlay/chat";
@@ -62,6 +62,10 @@ export function overlayRoutes({ comments }: { comments: CommentsApi }) {
       responses: {
         200: { description: "An endless event stream", content: { "text/event-stream": { schema: z.string(), example: SSE_EXAMPLE } } },
         404: { description: "Unknown or rotated token", content: errorContent },
+        503: {
+          description: "In a cluster: this node lost NATS, which carries the chat of a stream live on another node",
+          content: { "application/json": { schema: errorContent["application/json"].schema, example: errorBody("cluster_unavailable", FEED_UNAVAILABLE_EXAMPLE) } },
+        },
       },
     }),
     async (c) => {

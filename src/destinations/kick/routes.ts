@@ -111,7 +111,13 @@ export function kickRoutes(deps: PlatformRouteDeps<KickOptions>): PlatformRoutes
       let delivered = 0;
       if (!duplicate && event === CHAT_EVENT) {
         const chat = chatMessageOf(c.req.valid("json"));
-        if (chat) delivered = (await deps.chat.deliver(chat.broadcasterUserId, [chat.message])) > 0 ? 1 : 0;
+        try {
+          if (chat) delivered = (await deps.chat.deliver(chat.broadcasterUserId, [chat.message])) > 0 ? 1 : 0;
+        } catch (err) {
+          // Not taken (in a cluster, the node reading the stream's chat could not be reached): Kick sends it again.
+          guard.forget(messageId);
+          throw err;
+        }
       }
       return c.json({ event, delivered, duplicate }, 200);
     },

@@ -90,6 +90,11 @@ export class DeliveryGuard {
     if (this.seen.size > this.capacity) this.seen.delete(this.seen.values().next().value!);
     return true;
   }
+
+  /** A delivery Prism could not take (answered with an error): Kick's retry of it is taken, not dropped as a repeat. */
+  forget(messageId: string): void {
+    this.seen.delete(messageId);
+  }
 }
 
 const KickUser = z.looseObject({

@@ -1,20 +1,27 @@
 /**
  * What a node's death cost each destination, read from its counting receiver (bench/lib/rtmp-sink.ts):
+ *
  * - recovery: seconds from the kill to the first media message of a new connection on the receiver's port;
- * - frames lost: the video frames a live 30 fps source made over the destination's whole life (first media of
- *   its first connection to the close of its last) less the frames that arrived, over every connection. The same
- *   figure for destinations the kill did not touch is the method's own error (start and end effects).
+ * - media lost: seconds of the live source that never reached the receiver. The publisher is live (`-re`, a new
+ *   ffmpeg from the clip's start after the kill, so nothing made while disconnected is ever sent). The old
+ *   connection's last media arrived when the dead node's socket closed; the new connection's media was made in
+ *   real time up to the bench's final SIGKILL of the nodes, which closes it at once, so its first frame was made at
+ *   (its close − the media time it carried, from its FLV timestamps). The gap between the two is media lost. What
+ *   the new owner ingests while its outputs connect arrives late but is not lost, so this is less than recovery.
  */
 import { firstEvent, type SinkProcess } from "../faults/sinks.js";
+import type { ConnectionStats } from "../lib/rtmp-sink.js";
 
 export interface DestinationCost {
   port: number;
-  /** Seconds from the kill to media again; null when it never came back. */
+  /** Seconds from the kill to media again; null when it never came back (or nothing was killed). */
   recoveryS: number | null;
+  /** Seconds of the source lost at the kill; null when unknown. */
+  mediaLostS: number | null;
   /** Connections the receiver saw on this port. */
   connections: number;
-  /** Video frames expected less received; null when a connection was still open. */
-  framesLost: number | null;
+  /** Largest step between consecutive video timestamps within one connection, ms. */
+  maxVideoGapMs: number;
 }
 
 export function recoveryAfter(sink: SinkProcess, port: number, killedAt: number): number | null {
@@ -22,17 +29,28 @@ export function recoveryAfter(sink: SinkProcess, port: number, killedAt: number)
   return media ? (media.at - killedAt) / 1000 : null;
 }
 
+/** Media time a connection carried, seconds: first to last video timestamp plus one frame. */
+function carriedS(c: ConnectionStats, fps: number): number | null {
+  if (c.video.firstDts === null || c.video.lastDts === null) return null;
+  return (c.video.lastDts - c.video.firstDts) / 1000 + 1 / fps;
+}
+
 export function destinationCost(sink: SinkProcess, port: number, killedAt: number | null, fps: number): DestinationCost {
-  const conns = sink.closed.filter((c) => c.port === port && c.firstMediaAt !== null);
-  const accepted = sink.events.filter((e) => e.ev === "accepted" && e.port === port).length;
-  let framesLost: number | null = null;
-  if (conns.length > 0 && conns.length === sink.events.filter((e) => e.ev === "media" && e.port === port).length) {
-    const start = Math.min(...conns.map((c) => c.firstMediaAt!));
-    const end = Math.max(...conns.map((c) => c.closedAt ?? 0));
-    const received = conns.reduce((sum, c) => sum + c.video.frames, 0);
-    framesLost = Math.round(((end - start) / 1000) * fps - received);
+  const conns = sink.closed.filter((c) => c.port === port && c.firstMediaAt !== null).sort((a, b) => a.firstMediaAt! - b.firstMediaAt!);
+  let mediaLostS: number | null = null;
+  if (killedAt !== null) {
+    const before = conns.filter((c) => c.firstMediaAt! < killedAt).at(-1);
+    const after = conns.find((c) => c.firstMediaAt! >= killedAt);
+    const carried = after ? carriedS(after, fps) : null;
+    if (before?.closedAt && after?.closedAt && carried !== null) mediaLostS = (after.closedAt - carried * 1000 - before.closedAt) / 1000;
   }
-  return { port, recoveryS: killedAt === null ? null : recoveryAfter(sink, port, killedAt), connections: accepted, framesLost };
+  return {
+    port,
+    recoveryS: killedAt === null ? null : recoveryAfter(sink, port, killedAt),
+    mediaLostS,
+    connections: sink.events.filter((e) => e.ev === "accepted" && e.port === port).length,
+    maxVideoGapMs: Math.max(0, ...conns.map((c) => c.video.maxGapMs)),
+  };
 }
 
 export const median = (xs: number[]): number => {
@@ -47,5 +65,5 @@ export function spread(xs: Array<number | null>, digits: number, unit = ""): str
   if (known.length === 0) return "n/a";
   const f = (x: number) => `${x.toFixed(digits)}${unit}`;
   const missing = xs.length - known.length;
-  return `${f(Math.min(...known))} / ${f(median(known))} / ${f(Math.max(...known))}${missing ? ` (${missing} never)` : ""}`;
+  return `${f(Math.min(...known))} / ${f(median(known))} / ${f(Math.max(...known))}${missing ? ` (${missing} unknown)` : ""}`;
 }

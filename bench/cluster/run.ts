@@ -54,6 +54,8 @@ interface Trial {
 
 interface ClusterResult {
   streamIds: string[];
+  /** Per affected stream, seconds from the kill until GET /cluster lists it on a surviving node (null: never seen). */
+  takenOverS: Array<number | null>;
   before: ClusterOverview;
   usageBefore: Map<string, Usage>;
   victim: string;
@@ -104,13 +106,17 @@ async function waitRecovered(trial: Trial, ports: number[], which: number[], sin
   await waitFor(() => wanted.every((p) => recoveryAfter(trial.sink, p, since) !== null), RECOVERY_TIMEOUT_MS, 50);
 }
 
-/** Stops the publishers (each stream ends, so every output closes) and waits for the receivers' final counts. */
-async function finish(trial: Trial, ports: number[]): Promise<void> {
-  await Promise.all(trial.publishers.map((p) => p.stop()));
-  const mediaConns = () => trial.sink.events.filter((e) => e.ev === "media").length;
+/**
+ * SIGKILLs the nodes (each receiver's connection closes at once, right after its last media, which the media-lost
+ * figure relies on), waits for the receivers' final counts, then stops the publishers.
+ */
+async function finish(trial: Trial, ports: number[], nodes: PrismNode[]): Promise<void> {
+  for (const n of nodes) if (n.proc.running()) process.kill(n.proc.pid, "SIGKILL");
+  const mediaConns = () => trial.sink.events.filter((e) => e.ev === "media" && ports.includes(e.port)).length;
   const closedWithMedia = () => trial.sink.closed.filter((c) => c.firstMediaAt !== null && ports.includes(c.port)).length;
-  const ok = await waitFor(() => closedWithMedia() >= mediaConns(), 30_000, 100);
-  if (!ok) log(`WARNING: ${mediaConns() - closedWithMedia()} receiver connection(s) still open 30 s after the publishers stopped`);
+  const ok = await waitFor(() => closedWithMedia() >= mediaConns(), 20_000, 50);
+  if (!ok) log(`WARNING: ${mediaConns() - closedWithMedia()} receiver connection(s) still open 20 s after the nodes were killed`);
+  await Promise.all(trial.publishers.map((p) => p.stop()));
 }
 
 async function usageOf(nodes: PrismNode[]): Promise<Map<string, Usage>> {
@@ -147,7 +153,7 @@ async function runCluster(clip: string): Promise<ClusterResult> {
     const trial: Trial = { streams, sink, publishers: [] };
     log(`${STREAMS} publishers through the round-robin proxy`);
     for (const [i, s] of streams.entries()) {
-      const publisher = new ReconnectingPublisher(clip, `rtmp://127.0.0.1:${proxy.port}/live/${s.key}`, RETRY_MS);
+      const publisher = new ReconnectingPublisher(clip, `rtmp://127.0.0.1:${proxy.port}/live/${s.key}`, RETRY_MS, false);
       trial.publishers.push(publisher);
       publisher.start();
       // One connection at a time, so the round robin deals stream i to node i mod 3.
@@ -166,22 +172,40 @@ async function runCluster(clip: string): Promise<ClusterResult> {
     const killedAt = Date.now();
     process.kill(victim.proc.pid, "SIGKILL");
     await Promise.all(affected.map((i) => trial.publishers[i]!.reconnect()));
-    await waitRecovered(trial, ports, affected, killedAt);
     const survivors = nodes.filter((n) => n !== victim);
     const survivorApi = survivors[0]!;
+    const [takenOverS] = await Promise.all([
+      takeovers(survivorApi, affected.map((i) => streams[i]!.id), victim.name, killedAt),
+      waitRecovered(trial, ports, affected, killedAt),
+    ]);
     await waitLive(survivorApi, streams, "after the kill");
     log(`recovered; settling ${SETTLE_MS / 1000} s, then CPU/RSS over ${WINDOW_MS / 1000} s`);
     await new Promise((r) => setTimeout(r, SETTLE_MS));
     const usageAfter = await usageOf(survivors);
     const after = await survivorApi.call<ClusterOverview>("GET", "/cluster");
-    await finish(trial, ports);
+    await finish(trial, ports, survivors);
     const costs = streams.map((_, i) => ports.slice(i * DESTS, (i + 1) * DESTS).map((p) => destinationCost(sink, p, affected.includes(i) ? killedAt : null, CLIP.fps)));
-    return { streamIds: streams.map((s) => s.id), before, usageBefore, victim: victim.name, affected, killedAt, after, usageAfter, costs };
+    return { streamIds: streams.map((s) => s.id), takenOverS, before, usageBefore, victim: victim.name, affected, killedAt, after, usageAfter, costs };
   } finally {
     await proxy.close();
     await stopAll();
     postgres.stop();
   }
+}
+
+/** Polls GET /cluster on `api` until each stream is listed on a node other than `dead`; seconds after `since` for each. */
+async function takeovers(api: PrismNode, ids: string[], dead: string, since: number): Promise<Array<number | null>> {
+  const seen = new Map<string, number>();
+  await waitFor(async () => {
+    const view = await api.call<ClusterOverview>("GET", "/cluster").catch(() => null);
+    const now = Date.now();
+    for (const n of view?.nodes ?? []) {
+      if (n.nodeId === dead) continue;
+      for (const id of n.streams) if (ids.includes(id) && !seen.has(id)) seen.set(id, (now - since) / 1000);
+    }
+    return seen.size === ids.length;
+  }, RECOVERY_TIMEOUT_MS, 100);
+  return ids.map((id) => seen.get(id) ?? null);
 }
 
 async function runReference(clip: string, count: number): Promise<ReferenceResult> {
@@ -192,7 +216,7 @@ async function runReference(clip: string, count: number): Promise<ReferenceResul
   try {
     const streams: CreatedStream[] = [];
     for (let i = 0; i < count; i++) streams.push(await createStream(prism, `bench-single-${i + 1}`, ports.slice(i * DESTS, (i + 1) * DESTS)));
-    const trial: Trial = { streams, sink, publishers: streams.map((s) => new ReconnectingPublisher(clip, `rtmp://127.0.0.1:${spec.rtmpPort}/live/${s.key}`, RETRY_MS)) };
+    const trial: Trial = { streams, sink, publishers: streams.map((s) => new ReconnectingPublisher(clip, `rtmp://127.0.0.1:${spec.rtmpPort}/live/${s.key}`, RETRY_MS, true)) };
     for (const p of trial.publishers) p.start();
     await waitLive(prism, streams, "reference");
     await new Promise((r) => setTimeout(r, SETTLE_MS));
@@ -206,7 +230,7 @@ async function runReference(clip: string, count: number): Promise<ReferenceResul
     await waitRecovered(trial, ports, all, killedAt);
     await waitLive(prism, streams, "reference after the restart");
     await new Promise((r) => setTimeout(r, SETTLE_MS));
-    await finish(trial, ports);
+    await finish(trial, ports, [prism]);
     const costs = all.map((i) => ports.slice(i * DESTS, (i + 1) * DESTS).map((p) => destinationCost(sink, p, killedAt, CLIP.fps)));
     return { streams: count, restartS, costs };
   } finally {
@@ -220,18 +244,19 @@ function report(c: ClusterResult, ref: ReferenceResult | null, loadBefore: numbe
   const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(" ");
   const streamName = (id: string) => (c.streamIds.includes(id) ? `s${c.streamIds.indexOf(id) + 1}` : id);
   lines.push(`cluster: ${NODES} nodes (one PostgreSQL, one nats-server -js), ${STREAMS} streams × ${DESTS} destinations, ${CLIP.height}p${CLIP.fps} ~6.3 Mbps looped clip, copy`);
-  lines.push(`publishers through a round-robin TCP proxy; PRISM_CLUSTER_LEASE_MS=${LEASE_MS}; a publisher reconnects ${RETRY_MS} ms after its connection ends`);
+  lines.push(`publishers through a round-robin TCP proxy; PRISM_CLUSTER_LEASE_MS=${LEASE_MS}; a publisher reconnects ${RETRY_MS} ms after its connection ends
+(the reference's publishers probe its port every ${RETRY_MS} ms first, so a refused retry costs no ffmpeg start)`);
   lines.push("");
   lines.push(`before the kill (streams from GET /api/v1/cluster; CPU % of one core and RSS over ${WINDOW_MS / 1000} s, from /proc):`);
   for (const n of c.before.nodes) {
     const u = c.usageBefore.get(n.nodeId);
-    lines.push(`  ${n.nodeId.padEnd(8)} ${String(n.streams.length).padStart(2)} streams (${n.streams.map(streamName).join(", ") || "–"}), ${n.load.outputs} outputs   CPU ${u ? u.cpuPct.toFixed(1) : "?"} %, RSS ${u ? u.rssMiB.toFixed(0) : "?"} MiB`);
+    lines.push(`  ${n.nodeId.padEnd(8)} ${String(n.streams.length).padStart(2)} stream${n.streams.length === 1 ? " " : "s"} (${n.streams.map(streamName).join(", ") || "–"}), ${n.load.outputs} outputs   CPU ${u ? u.cpuPct.toFixed(1) : "?"} %, RSS ${u ? u.rssMiB.toFixed(0) : "?"} MiB`);
   }
   lines.push(`SIGKILL ${c.victim}: ${c.affected.length} streams (${c.affected.map((i) => `s${i + 1}`).join(", ")}), ${c.affected.length * DESTS} destinations`);
   lines.push(`after (taken over):`);
   for (const n of c.after.nodes) {
     const u = c.usageAfter.get(n.nodeId);
-    lines.push(`  ${n.nodeId.padEnd(8)} ${String(n.streams.length).padStart(2)} streams (${n.streams.map(streamName).join(", ") || "–"}), ${n.load.outputs} outputs   CPU ${u ? u.cpuPct.toFixed(1) : "?"} %, RSS ${u ? u.rssMiB.toFixed(0) : "?"} MiB`);
+    lines.push(`  ${n.nodeId.padEnd(8)} ${String(n.streams.length).padStart(2)} stream${n.streams.length === 1 ? " " : "s"} (${n.streams.map(streamName).join(", ") || "–"}), ${n.load.outputs} outputs   CPU ${u ? u.cpuPct.toFixed(1) : "?"} %, RSS ${u ? u.rssMiB.toFixed(0) : "?"} MiB`);
   }
   const hit = c.costs.filter((_, i) => c.affected.includes(i)).flat();
   const untouched = c.costs.filter((_, i) => !c.affected.includes(i)).flat();
@@ -240,16 +265,19 @@ function report(c: ClusterResult, ref: ReferenceResult | null, loadBefore: numbe
   const row = (label: string, a: string, b: string) => lines.push(`  ${label.padEnd(58)}${a.padEnd(32)}${ref ? b : ""}`.trimEnd());
   row("per destination, min / median / max", `cluster (${hit.length} dests)`, `reference (${refHit.length} dests)`);
   row("seconds from the kill to media again at the receiver", spread(hit.map((d) => d.recoveryS), 2, " s"), spread(refHit.map((d) => d.recoveryS), 2, " s"));
-  row(`video frames lost (${CLIP.fps} fps)`, spread(hit.map((d) => d.framesLost), 0), spread(refHit.map((d) => d.framesLost), 0));
-  row("  untouched destinations (the count's own error)", spread(untouched.map((d) => d.framesLost), 0), "");
-  const reconnectedElsewhere = untouched.filter((d) => d.connections > 1).length;
-  lines.push(`  untouched destinations that reconnected: ${reconnectedElsewhere} of ${untouched.length}`);
+  row("  of which until a survivor holds the lease", spread(c.takenOverS, 2, " s"), "");
+  row("seconds of live media lost", spread(hit.map((d) => d.mediaLostS), 2, " s"), spread(refHit.map((d) => d.mediaLostS), 2, " s"));
+  const frames = (xs: DestinationCost[]) => xs.map((d) => (d.mediaLostS === null ? null : d.mediaLostS * CLIP.fps));
+  row(`  as video frames (${CLIP.fps} fps)`, spread(frames(hit), 0), spread(frames(refHit), 0));
+  const reconnected = untouched.filter((d) => d.connections > 1).length;
+  lines.push(`  the other ${untouched.length} destinations: ${reconnected} reconnected; largest step between video timestamps ${spread(untouched.map((d) => d.maxVideoGapMs), 0, " ms")}`);
   if (ref) {
     lines.push(`reference: ${ref.streams} streams × ${DESTS} on one Prism (SQLite), SIGKILLed and started again at once on the same ports and data dir`);
     lines.push(`  (as a supervisor's immediate restart would); its ports listened again ${ref.restartS.toFixed(2)} s after the kill; publishers reconnect the same way`);
   }
-  lines.push(`frames lost: ${CLIP.fps} × (close of the last connection − first media of the first) − video frames received, per destination;`);
-  lines.push("  fewer than the seconds to media × 30: what the new owner ingests while its outputs connect reaches the receivers late, not never");
+  lines.push("media lost: from the old connection's last media (its close, when the node died) to the moment the new connection's");
+  lines.push("  first frame was made (its close at the final SIGKILL less the media time its FLV timestamps carried); less than the");
+  lines.push("  seconds to media, because what the new owner ingests while its outputs connect reaches the receivers late, not never");
   lines.push(`machine: ${cpus().length} CPUs, shared; load average ${la(loadBefore)} before → ${la(loadavg())} after`);
   lines.push(`versions: node ${process.version}, ffmpeg ${ffmpegVersion()}, PostgreSQL ${postgres?.version ?? "?"}; Prism at ${prismRevision()}, run as ${prismRunAs()}`);
   const elapsed = (Date.now() - started) / 1000;

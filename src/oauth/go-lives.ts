@@ -7,8 +7,11 @@ import type { DestinationSettingsStore } from "../destinations/types.js";
  * once-per-go-live step (e.g. posted an announcement): what a chat reader needs across its retries.
  */
 export class GoLives {
-  /** Live streams → destinations whose once-per-go-live step ran during this go-live. */
-  private readonly done = new Map<string, Set<string>>();
+  /**
+   * Live streams → destinations whose once-per-go-live step ran during this go-live; "all" for a go-live this node
+   * took over from one that died (the dead node ran the steps, or it is better to miss one than to post twice).
+   */
+  private readonly done = new Map<string, Set<string> | "all">();
   private readonly unsubscribe: Array<() => void> = [];
 
   constructor(private readonly bus: EventBus) {}
@@ -16,7 +19,7 @@ export class GoLives {
   /** Before the comment feed subscribes, so a go-live is known here when its readers start. */
   start(): void {
     // Go-lives happen on the stream's owner (where its chat readers start), once cluster-wide.
-    this.unsubscribe.push(this.bus.on("stream.started", ({ streamId }) => void this.done.set(streamId, new Set()), { localOnly: true }));
+    this.unsubscribe.push(this.bus.on("stream.started", ({ streamId, continued }) => void this.done.set(streamId, continued ? "all" : new Set()), { localOnly: true }));
     this.unsubscribe.push(this.bus.on("stream.ended", ({ streamId }) => void this.done.delete(streamId), { localOnly: true }));
   }
 
@@ -30,8 +33,14 @@ export class GoLives {
       settings: async () => store?.get(destinationId),
       updateSettings: async (patch) => void (await store?.update(destinationId, patch)),
       // Outside a known go-live nothing is done: a post goes out only for a stream that started.
-      doneThisGoLive: () => this.done.get(streamId)?.has(destinationId) ?? true,
-      markDoneThisGoLive: () => void this.done.get(streamId)?.add(destinationId),
+      doneThisGoLive: () => {
+        const done = this.done.get(streamId);
+        return done === undefined || done === "all" || done.has(destinationId);
+      },
+      markDoneThisGoLive: () => {
+        const done = this.done.get(streamId);
+        if (done instanceof Set) done.add(destinationId);
+      },
     };
   }
 

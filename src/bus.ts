@@ -98,7 +98,8 @@ export interface PrismEvents {
     at: string;
   };
   /** Configuration written through the API; the relay reconciles live streams with it. */
-  "config.stream": { streamId: string; change: "created" | "updated" | "deleted" | "key_rotated" };
+  /** `input`: with key_rotated, the key that changed (its encoder is dropped, on whichever node the stream is live). */
+  "config.stream": { streamId: string; change: "created" | "updated" | "deleted" | "key_rotated"; input?: "primary" | "backup" };
   "config.destinations": { streamId: string };
 }
 

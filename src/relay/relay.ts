@@ -195,10 +195,11 @@ export class Relay {
   async start(): Promise<IngestPorts> {
     this.unsubscribe.push(
       this.bus.on("config.destinations", ({ streamId }) => this.reconcile(streamId)),
-      this.bus.on("config.stream", ({ streamId, change }) => {
-        if (change !== "deleted") return;
+      this.bus.on("config.stream", ({ streamId, change, input }) => {
         const live = this.live.get(streamId);
-        if (live) this.end(live, "stream deleted");
+        if (!live) return;
+        if (change === "deleted") this.end(live, "stream deleted");
+        if (change === "key_rotated" && input) this.dropEncoder(live, input, "stream key rotated");
       }),
     );
     this.ports = await this.ingest.listen();
@@ -721,6 +722,15 @@ export class Relay {
     );
     live.outputs.set(target.id, output);
     output.start();
+  }
+
+  /** Disconnects the encoder (not Prism's media player) publishing on `input`; its loss is handled as any other drop. */
+  private dropEncoder(live: LiveStream, input: "primary" | "backup", reason: string): void {
+    const slot = live.inputs[input];
+    if (!slot || slot.media) return;
+    this.log.warn({ stream: live.name, input }, "publisher disconnected: its stream key was rotated");
+    // Not deliberate: the stream is not over, its encoder is gone (the slate covers until the new key publishes).
+    slot.connection.disconnect(reason, { deliberate: false });
   }
 
   private end(live: LiveStream, reason: string): void {

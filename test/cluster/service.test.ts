@@ -184,6 +184,27 @@ describe("two Prism nodes on one PostgreSQL and one NATS", () => {
     await waitFor(async () => (await a.api("GET", `/api/v1/streams/${stream.id}/thumbnail.jpg`)).status === 404, { what: "the thumbnail to be gone once the stream ended" });
   });
 
+  it("drops the publisher on the owner when its key is rotated through another node; the old key is refused, the new one publishes", async () => {
+    const stream = (await a.api("POST", "/api/v1/streams", { name: "Leaked key" })).body;
+    const leaked = publishTestStream({ url: b.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await withTimeout(leaked.publishing, 20_000, "leaked-key publish outcome")).toBe(true);
+    await waitFor(async () => (await a.api("GET", `/api/v1/streams/${stream.id}/health`)).body.live, { what: "node A to see the stream live on B" });
+
+    const rotated = await a.api("POST", `/api/v1/streams/${stream.id}/rotate-key`);
+    expect(rotated.status, rotated.text).toBe(200);
+    // Node B heard it over NATS and disconnected the encoder; the stream waits on the slate.
+    await withTimeout(leaked.exited, 15_000, "node B to disconnect the publisher of the rotated key");
+    expect(b.logs()).toContain("publisher disconnected: its stream key was rotated");
+    await waitFor(async () => (await a.api("GET", `/api/v1/streams/${stream.id}/health`)).body.ingestState === "slate", { timeoutMs: 15_000, what: "the slate after the drop" });
+
+    const old = publishTestStream({ url: b.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await withTimeout(old.publishing, 20_000, "old-key publish outcome")).toBe(false);
+    const renewed = publishTestStream({ url: b.publishUrl(rotated.body.streamKey), durationSec: Infinity });
+    expect(await withTimeout(renewed.publishing, 20_000, "new-key publish outcome")).toBe(true);
+    await waitFor(async () => (await a.api("GET", `/api/v1/streams/${stream.id}/health`)).body.ingestState === "publisher", { timeoutMs: 15_000, what: "the new key's encoder on air" });
+    await withTimeout(renewed.stop(), 15_000, "renewed stop");
+  });
+
   it("moves a stream to the node its publisher reconnects to once no encoder publishes on the old owner; a second publisher is still refused", async () => {
     const stream = (await a.api("POST", "/api/v1/streams", { name: "Roaming" })).body;
     const first = publishTestStream({ url: b.publishUrl(stream.streamKey), durationSec: Infinity });

@@ -114,7 +114,9 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
     createRoute({
       method: "post",
       path: "/streams/{id}/rotate-key",
-      summary: "Replace the stream key or the backup stream key (the old one stops working for new publishes)",
+      summary: "Replace the stream key or the backup stream key (the encoder publishing with the old one is disconnected)",
+      description:
+        "The old key stops working at once: the encoder publishing with it now is disconnected (a leaked key is shut out, not only refused next time), and with the slate on the destinations show the slate until OBS publishes with the new key. Prism's own media player is not disconnected. In a cluster the node the stream is live on drops it, whichever node was asked.",
       request: { params: IdParam, body: { required: false, content: { "application/json": { schema: RotateKeyBody } } } },
       responses: { 200: json(StreamSchema, "The stream with its new key in full"), ...commonErrors, ...notFoundError },
     }),
@@ -122,7 +124,7 @@ export function streamRoutes({ streams, relay, bus, ingestUrl, secureIngestUrl, 
       const { id } = c.req.valid("param");
       const { which } = c.req.valid("json") ?? { which: "primary" as const };
       const stream = found(await streams.rotateKey(id, which ?? "primary"));
-      bus.emit("config.stream", { streamId: id, change: "key_rotated" });
+      bus.emit("config.stream", { streamId: id, change: "key_rotated", input: which ?? "primary" });
       return c.json(await view(stream, true), 200);
     },
   );

@@ -218,9 +218,12 @@ export class IngestConnection extends Rtmp {
     this.held!.push({ ...message, payload: Buffer.from(message.payload) });
   }
 
-  /** Drops the publisher for good, e.g. when its stream is deleted while live. */
-  disconnect(reason: string): void {
-    this.finish(reason, true);
+  /**
+   * Drops the publisher, e.g. when its stream is deleted while live. `deliberate: false` ends it as a drop rather
+   * than a stop, so the stream waits on the slate (its key was rotated: the encoder must come back with the new one).
+   */
+  disconnect(reason: string, { deliberate = true }: { deliberate?: boolean } = {}): void {
+    this.finish(reason, deliberate);
     this.socket.destroy();
   }
 

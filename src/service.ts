@@ -94,10 +94,14 @@ function relayConfig(
     destinations
       .filter((d) => d.enabled)
       .map((d) => ({ id: d.id, name: d.name, url: d.url, streamKey: d.streamKey, platform: d.platform, transcode: d.transcode, resolve: helpers.resolverFor(d) }));
-  if (repos) return { streamByKey: (key) => keyed(repos.streams.findByKey(key)), enabledTargets: (streamId) => targets(repos.destinations.list(streamId)) };
+  const slate = (stream: { slate: { enabled: boolean; maxSeconds: number; image: string | null } } | undefined) =>
+    stream && { ...stream.slate, image: helpers.slateImage(stream.slate.image) };
   return {
     streamByKey: async (key) => keyed(await store.streams.findByKey(key)),
     enabledTargets: async (streamId) => targets(await store.destinations.list(streamId)),
+    slateOf: async (streamId) => slate(await store.streams.get(streamId)),
+    // On SQLite, answered on the spot: a publish is decided as it always was.
+    ...(repos && { streamByKey: (key: string) => keyed(repos.streams.findByKey(key)), enabledTargets: (streamId: string) => targets(repos.destinations.list(streamId)) }),
   };
 }
 

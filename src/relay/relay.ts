@@ -41,6 +41,8 @@ export interface KeyedStream {
 export interface RelayConfigSource {
   streamByKey(streamKey: string): MaybePromise<KeyedStream | undefined>;
   enabledTargets(streamId: string): MaybePromise<RelayTarget[]>;
+  /** The stream's slate settings now (read again when they change while it is live). */
+  slateOf?(streamId: string): MaybePromise<SlateSettings | undefined>;
 }
 
 export interface RelayOptions {
@@ -199,6 +201,7 @@ export class Relay {
         const live = this.live.get(streamId);
         if (!live) return;
         if (change === "deleted") this.end(live, "stream deleted");
+        if (change === "updated") this.applySlateSettings(live);
         if (change === "key_rotated" && input) this.dropEncoder(live, input, "stream key rotated");
       }),
     );
@@ -722,6 +725,20 @@ export class Relay {
     );
     live.outputs.set(target.id, output);
     output.start();
+  }
+
+  /** The slate settings changed while live (from any node of a cluster): the live stream follows them. */
+  private applySlateSettings(live: LiveStream): void {
+    const read = this.config.slateOf;
+    if (!read) return;
+    void Promise.resolve()
+      .then(() => read.call(this.config, live.id))
+      .then(
+        (settings) => {
+          if (settings && this.live.get(live.id) === live) live.slate.update(settings);
+        },
+        (err: unknown) => this.log.error({ err, stream: live.name }, "could not read the stream's slate settings; the live stream keeps the ones it had"),
+      );
   }
 
   /** Disconnects the encoder (not Prism's media player) publishing on `input`; its loss is handled as any other drop. */

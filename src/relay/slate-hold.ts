@@ -26,7 +26,7 @@ export class SlateHold {
   private until: number | null = null;
 
   constructor(
-    private readonly settings: SlateSettings,
+    private settings: SlateSettings,
     private readonly hub: StreamHub,
     private readonly log: Logger,
     /** The publisher did not come back in time. */
@@ -37,6 +37,35 @@ export class SlateHold {
 
   get enabled(): boolean {
     return this.settings.enabled;
+  }
+
+  /**
+   * New settings while live. A hold under way goes on (turning the slate off does not cut a stream it is covering),
+   * its deadline moved to the new maxSeconds from when it began; a new image or a slate turned on is prepared
+   * for the next drop.
+   */
+  update(next: SlateSettings): void {
+    const previous = this.settings;
+    this.settings = next;
+    if (this.until !== null && next.maxSeconds !== previous.maxSeconds) {
+      const since = this.until - previous.maxSeconds * 1000;
+      if (this.deadline) clearTimeout(this.deadline);
+      this.until = since + next.maxSeconds * 1000;
+      this.deadline = setTimeout(() => this.expired(`publisher did not come back within ${next.maxSeconds} s`), Math.max(0, this.until - Date.now()));
+    }
+    if (this.until !== null) return; // the clip on air stays until the publisher is back (release prepares the next)
+    if (!next.enabled) {
+      if (this.preparing) clearInterval(this.preparing);
+      this.preparing = null;
+      this.clip = null;
+      this.ready = null;
+      return;
+    }
+    if (!previous.enabled || next.image !== previous.image) {
+      this.clip = null;
+      this.ready = null;
+      this.prepare();
+    }
   }
 
   /** Whether the slate is holding the destinations for a lost publisher. */

@@ -34,8 +34,8 @@ const base = (input: string | Readable) =>
 
 /**
  * FLV (a file, or a stream of one) → an MP4 that browsers play and seek: the same packets
- * (-c copy), the index moved to the front (+faststart). What ffmpeg reads of a file cut short by
- * a crash (a last tag half written) is kept up to its last whole tag.
+ * (-c copy), the index moved to the front (+faststart). ffmpeg copies a last tag cut short by a crash as a
+ * packet that does not decode: a recording is given its whole tags only (recordings/flv-readable.ts).
  */
 export function remuxToMp4(input: string | Readable, output: string): Promise<void> {
   const command = base(input);

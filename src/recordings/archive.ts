@@ -4,9 +4,10 @@ import type { Logger } from "../log.js";
 import type { RecordingRow } from "../db/schema/index.js";
 import type { RecordingsStore } from "../db/store.js";
 import { probeMedia, type MediaFacts } from "../media/recording.js";
-import { remuxWholeTags } from "./flv-readable.js";
+import { EMPTY_FLV_BYTES, remuxWholeTags } from "./flv-readable.js";
 import type { RecordingFiles } from "./files.js";
-import { EMPTY_FLV_BYTES, joinParts, rawParts, type JoinedRecording, type PartJoin } from "./parts.js";
+import { firstLine } from "./errors.js";
+import { joinParts, rawParts, type JoinedRecording, type PartJoin } from "./parts.js";
 
 /**
  * Finished recordings: the crash-safe FLV turned into a faststart MP4 (no re-encoding), a session
@@ -159,7 +160,6 @@ export class RecordingArchive {
   }
 }
 
-const firstLine = (text: string) => text.split("\n").find((l) => l.trim())?.trim() ?? text;
 
 const seconds = (sec: number) => `${Math.round(sec * 10) / 10} s`;
 

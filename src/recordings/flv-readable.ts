@@ -2,8 +2,8 @@ import { createReadStream } from "node:fs";
 import { open, type FileHandle } from "node:fs/promises";
 import { remuxToMp4 } from "../media/recording.js";
 
-/** FLV header (9 bytes) and PreviousTagSize0 (4). */
-const FLV_PREAMBLE = 13;
+/** FLV header (9 bytes) and PreviousTagSize0 (4): a raw file this long or shorter holds no tag. */
+export const EMPTY_FLV_BYTES = 13;
 /** A tag's header: type (1), data size (3), timestamp (3 + 1), stream id (3). */
 const TAG_HEADER = 11;
 /** Audio, video, script data: anything else where a tag should begin is not a tag. */
@@ -34,11 +34,11 @@ export async function wholeTags(file: string): Promise<WholeTags> {
 
 async function scanTags(handle: FileHandle, size: number): Promise<{ length: number; lastMs: number }> {
   let lastMs = 0;
-  if (size < FLV_PREAMBLE) return { length: 0, lastMs };
+  if (size < EMPTY_FLV_BYTES) return { length: 0, lastMs };
   const chunk = Buffer.alloc(CHUNK);
   let chunkStart = 0;
   let chunkLength = 0;
-  let pos = FLV_PREAMBLE;
+  let pos = EMPTY_FLV_BYTES;
   for (;;) {
     if (pos + TAG_HEADER > chunkStart + chunkLength) {
       chunkStart = pos;
@@ -58,7 +58,7 @@ async function scanTags(handle: FileHandle, size: number): Promise<{ length: num
 /** remuxToMp4 of an FLV's whole tags only (see wholeTags). */
 export async function remuxWholeTags(file: string, output: string): Promise<void> {
   const { length, size } = await wholeTags(file);
-  if (length <= FLV_PREAMBLE) throw new Error("it holds no whole FLV tag");
+  if (length <= EMPTY_FLV_BYTES) throw new Error("it holds no whole FLV tag");
   // A file ending on a whole tag is read as a file (seekable: ffmpeg finds its duration); a cut one up to its last.
   await remuxToMp4(length === size ? file : createReadStream(file, { start: 0, end: length - 1 }), output);
 }

@@ -1,7 +1,8 @@
 import { readdir, stat, writeFile } from "node:fs/promises";
 import { concatMp4s, probeMedia, type MediaFacts } from "../media/recording.js";
-import { remuxWholeTags } from "./flv-readable.js";
+import { EMPTY_FLV_BYTES, remuxWholeTags } from "./flv-readable.js";
 import type { RecordingFiles } from "./files.js";
+import { firstLine } from "./errors.js";
 
 /**
  * A recording taken over mid-session (a node died, another went on) is raw FLV in parts: `<id>.flv` from the node
@@ -11,9 +12,6 @@ import type { RecordingFiles } from "./files.js";
 
 /** Parts joined at most: a session taken over more often than this keeps only its last part in the MP4. */
 export const MAX_RECORDING_PARTS = 4;
-
-/** An FLV header (9) and PreviousTagSize0 (4): a raw file this long or shorter holds no tag. */
-export const EMPTY_FLV_BYTES = 13;
 
 export interface RawPart {
   file: string;
@@ -121,4 +119,3 @@ function joinsOf(kept: Array<{ part: RawPart; facts: MediaFacts }>): PartJoin[] 
 
 const sameFormat = (a: MediaFacts, b: MediaFacts) => a.videoCodec === b.videoCodec && a.audioCodec === b.audioCodec && a.width === b.width && a.height === b.height;
 const describe = (f: MediaFacts) => [f.videoCodec, f.width && f.height ? `${f.width}x${f.height}` : null, f.audioCodec].filter(Boolean).join(", ");
-const firstLine = (text: string) => text.split("\n").find((l) => l.trim())?.trim() ?? text;

@@ -34,14 +34,25 @@ const base = (input: string | Readable) =>
 
 /**
  * FLV (a file, or a stream of one) → an MP4 that browsers play and seek: the same packets
- * (-c copy), the index moved to the front (+faststart). What ffmpeg reads of a file cut short by
- * a crash (a last tag half written) is kept up to its last whole tag.
+ * (-c copy), the index moved to the front (+faststart). ffmpeg copies a last tag cut short by a crash as a
+ * packet that does not decode: a recording is given its whole tags only (recordings/flv-readable.ts).
  */
 export function remuxToMp4(input: string | Readable, output: string): Promise<void> {
   const command = base(input);
   if (typeof input !== "string") command.inputFormat("flv");
   command.outputOptions(["-map", "0:v?", "-map", "0:a?", "-c", "copy", "-movflags", "+faststart"]).format("mp4").output(output);
   return run(command, "turn the recording into an MP4");
+}
+
+/**
+ * MP4s of one recording (same codecs, one after the other) → one faststart MP4, packets copied. `listFile` is an
+ * ffmpeg concat list naming files next to it by bare name: the demuxer's "safe" mode (kept on) refuses any other
+ * path. Each file's timeline follows the previous file's end, so the result plays straight through.
+ */
+export function concatMp4s(listFile: string, output: string): Promise<void> {
+  const command = base(listFile).inputFormat("concat").inputOptions(["-safe", "1"]);
+  command.outputOptions(["-map", "0:v?", "-map", "0:a?", "-c", "copy", "-movflags", "+faststart"]).format("mp4").output(output);
+  return run(command, "join the parts of the recording");
 }
 
 export interface CutOptions {

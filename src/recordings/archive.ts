@@ -3,11 +3,11 @@ import type { EventBus, RecordingPayload } from "../bus.js";
 import type { Logger } from "../log.js";
 import type { RecordingRow } from "../db/schema/index.js";
 import type { RecordingsStore } from "../db/store.js";
-import { probeMedia, remuxToMp4 } from "../media/recording.js";
+import { probeMedia, type MediaFacts } from "../media/recording.js";
+import { EMPTY_FLV_BYTES, remuxWholeTags } from "./flv-readable.js";
 import type { RecordingFiles } from "./files.js";
-
-/** An FLV header (9) and PreviousTagSize0 (4): a raw file this long or shorter holds no tag. */
-const EMPTY_FLV_BYTES = 13;
+import { firstLine } from "./errors.js";
+import { joinParts, rawParts, type JoinedRecording, type PartJoin } from "./parts.js";
 
 /**
  * Finished recordings: the crash-safe FLV turned into a faststart MP4 (no re-encoding), a session
@@ -60,9 +60,11 @@ export class RecordingArchive {
   private async makeMp4(recordingId: string, repaired: boolean): Promise<RecordingRow | undefined> {
     const row = await this.repo.get(recordingId);
     if (!row) return undefined; // deleted meanwhile
-    const rawPath = this.files.path(row.rawFile);
-    const raw = await stat(rawPath).catch(() => null);
-    if (!raw || raw.size <= EMPTY_FLV_BYTES) {
+    const parts = await rawParts(this.files, row.id, row.rawFile);
+    // A session taken over from a node that died, its part readable here (a shared data directory): one MP4 of all.
+    const joining = parts.length > 1 && parts.at(-1)!.file === row.rawFile;
+    const raw = await stat(this.files.path(row.rawFile)).catch(() => null);
+    if (!joining && (!raw || raw.size <= EMPTY_FLV_BYTES)) {
       const reason = repaired
         ? "Prism stopped before anything of this session reached the disk."
         : raw
@@ -71,17 +73,25 @@ export class RecordingArchive {
       return this.fail(row, reason, repaired);
     }
     const mp4 = this.files.mp4(row.id);
-    const partial = `${this.files.path(mp4)}.part`;
+    const partial = `${this.files.path(mp4)}.part.mp4`;
     try {
-      await remuxToMp4(rawPath, partial + ".mp4");
-      await rename(partial + ".mp4", this.files.path(mp4));
-      const facts = await probeMedia(this.files.path(mp4));
+      let facts: MediaFacts;
+      let joined: JoinedRecording | null = null;
+      if (joining) {
+        joined = await joinParts(this.files, row.id, parts, partial);
+        facts = joined.facts;
+      } else {
+        await remuxWholeTags(this.files.path(row.rawFile), partial);
+        facts = await probeMedia(partial);
+      }
       if (facts.durationSec <= 0) throw new Error("the MP4 holds no media");
+      await rename(partial, this.files.path(mp4));
       const size = (await stat(this.files.path(mp4))).size;
       if (!(await this.repo.get(row.id))) {
         await this.files.remove(mp4); // deleted while it was being made
         return undefined;
       }
+      if (joined) await this.markJoins(row.id, joined.joins);
       const ready = (await this.repo.update(row.id, {
         state: "ready",
         mp4File: mp4,
@@ -91,17 +101,27 @@ export class RecordingArchive {
         audioCodec: facts.audioCodec,
         width: facts.width,
         height: facts.height,
-        // A takeover's note (which part of the session this is) stays; a repair adds its own.
-        note: [row.note, repaired ? "Repaired at start: Prism stopped during this session; it is recorded up to that moment." : null].filter(Boolean).join(" ") || null,
+        // A takeover's note (which part of the session this is) stays; a join and a repair add their own.
+        note: [row.note, joined ? joinedNote(joined) : null, repaired ? "Repaired at start: Prism stopped during this session; it is recorded up to that moment." : null].filter(Boolean).join(" ") || null,
       }))!;
-      this.log.info({ recordingId: row.id, stream: row.streamName, durationSec: facts.durationSec, sizeBytes: size, repaired }, "recording ready");
+      this.log.info({ recordingId: row.id, stream: row.streamName, durationSec: facts.durationSec, sizeBytes: size, repaired, parts: joined?.joined.length }, "recording ready");
       this.bus.emit("recording.ready", this.payload(ready, repaired));
-      await this.files.remove(row.rawFile);
+      for (const file of joined?.joined ?? [row.rawFile]) await this.files.remove(file);
       return ready;
     } catch (err) {
       await this.files.remove(`${mp4}.part.mp4`).catch(() => {});
-      const reason = `Could not turn the recording into an MP4 (${firstLine((err as Error).message)}); its raw FLV is kept as ${row.rawFile} in the recordings directory.`;
+      const kept = joining ? `its raw parts are kept as ${parts.map((p) => p.file).join(", ")}` : `its raw FLV is kept as ${row.rawFile}`;
+      const reason = `Could not turn the recording into an MP4 (${firstLine((err as Error).message)}); ${kept} in the recordings directory.`;
       return this.fail(row, reason, repaired);
+    }
+  }
+
+  /** A marker at each join of a recording's parts (once: a repair that makes the MP4 again adds none twice). */
+  private async markJoins(recordingId: string, joins: PartJoin[]): Promise<void> {
+    const existing = await this.repo.markers(recordingId);
+    for (const join of joins) {
+      const label = joinLabel(join);
+      if (!existing.some((m) => m.label === label && Math.abs(m.atSec - join.atSec) < 0.001)) await this.repo.addMarker(recordingId, join.atSec, label);
     }
   }
 
@@ -140,4 +160,21 @@ export class RecordingArchive {
   }
 }
 
-const firstLine = (text: string) => text.split("\n").find((l) => l.trim())?.trim() ?? text;
+
+const seconds = (sec: number) => `${Math.round(sec * 10) / 10} s`;
+
+/** The marker at a join: what a viewer skipping through sees there. */
+export function joinLabel(join: PartJoin): string {
+  return join.gapSec === null ? "Taken over by another node: a gap not recorded" : `Taken over by another node: ${seconds(join.gapSec)} not recorded`;
+}
+
+/** What the note says of a recording joined from parts: each join, its gap, and any part left out. */
+export function joinedNote(joined: JoinedRecording): string {
+  const joins = joined.joins.map(
+    (j) =>
+      `The part recorded before the takeover (${j.from}) and the one after it (${j.to}) are joined in this file at ${seconds(j.atSec)} (a marker is there); ` +
+      (j.gapSec === null ? "the time between them was not recorded." : `the ${seconds(j.gapSec)} between the earlier part's last frame and the takeover were not recorded and are not in the file.`),
+  );
+  const leftOut = joined.leftOut.map((p) => `The part ${p.file} is not in this file: ${p.why}; its raw FLV is kept in the recordings directory.`);
+  return [...joins, ...leftOut].join(" ");
+}

@@ -8,3 +8,6 @@ export class RecordingsError extends Error {
     super(message);
   }
 }
+
+/** The first line of what ffmpeg (or anything else) said: enough for a note, without its whole stderr. */
+export const firstLine = (text: string) => text.split("\n").find((l) => l.trim())?.trim() ?? text;

@@ -219,7 +219,9 @@ export function createRecordings(deps: { store: { recordings: RecordingsStore };
     liveClip: (streamId, lastSec, title) => clipMaker.fromLive(liveSession(streamId), lastSec, title),
     marker: async (streamId, label) => {
       const session = liveSession(streamId);
-      return repo.addMarker(session.recordingId, Math.round(session.writer.durationSec * 1000) / 1000, label);
+      const sec = session.writer.durationSec;
+      // After a takeover on a shared disk this node's part follows the earlier ones in the finished recording.
+      return repo.addMarker(session.recordingId, Math.round(((await session.offsetSec) + sec) * 1000) / 1000, label);
     },
     clips: (id) => repo.clipsOf(id),
     clipById: (id) => repo.clip(id),

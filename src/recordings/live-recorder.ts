@@ -1,9 +1,12 @@
+import { access, constants } from "node:fs/promises";
 import { localEvents, type EventBus } from "../bus.js";
 import type { Logger } from "../log.js";
 import type { StreamHub } from "../relay/hub.js";
 import type { RecordingsStore } from "../db/store.js";
 import type { RecordingFiles } from "./files.js";
 import { FlvRecording } from "./flv-recording.js";
+import { wholeTags } from "./flv-readable.js";
+import { MAX_RECORDING_PARTS, rawParts } from "./parts.js";
 
 /** The relay as the recorder needs it: the live hub of a stream, to read it like a destination. */
 export interface HubSource {
@@ -17,6 +20,11 @@ export interface LiveSession {
   name: string;
   hub: StreamHub;
   writer: FlvRecording;
+  /**
+   * Where this node's part begins in the finished recording: 0, or (a takeover on a shared data directory) how long
+   * the earlier parts it will be joined after are. Never rejects.
+   */
+  offsetSec: Promise<number>;
 }
 
 export interface LiveRecorderHooks {
@@ -120,13 +128,13 @@ export class LiveRecorder {
       return;
     }
     try {
-      if (row.continues) await this.repo.update(id, { state: "recording", rawFile, startedAt, endedAt: null, includeSlate: settings.includeSlate, note: row.continues.note });
+      if (row.continues) await this.repo.update(id, { state: "recording", rawFile, startedAt: row.continues.startedAt, endedAt: null, includeSlate: settings.includeSlate, note: row.continues.note });
       else await this.repo.create({ id, streamId, sessionId, streamName: name, rawFile, startedAt, includeSlate: settings.includeSlate });
     } catch (err) {
       await writer.finish().catch(() => {});
       throw err;
     }
-    session = { streamId, sessionId, recordingId: id, name, hub, writer };
+    session = { streamId, sessionId, recordingId: id, name, hub, writer, offsetSec: row.continues?.offsetSec ?? Promise.resolve(0) };
     if (this.paused) writer.pause();
     this.live.set(streamId, session);
     // Codec headers and the current GOP first: on a networked store (PostgreSQL) the row above is written while
@@ -143,7 +151,7 @@ export class LiveRecorder {
    * began, which goes on here in a file of its own on this node's disk (one recording per session; the note says
    * where the earlier part is). undefined: the session's recording was already finished elsewhere.
    */
-  private async rowFor(streamId: string, sessionId: string, startedAt: number): Promise<{ id: string; rawFile: string; continues?: { note: string } } | undefined> {
+  private async rowFor(streamId: string, sessionId: string, startedAt: number): Promise<{ id: string; rawFile: string; continues?: { note: string; startedAt: number; offsetSec?: Promise<number> } } | undefined> {
     const takeover = this.cluster?.takenOver(sessionId);
     const earlier = takeover ? (await this.repo.listByStream(streamId)).find((r) => r.sessionId === sessionId) : undefined;
     if (!takeover || !earlier) {
@@ -154,7 +162,26 @@ export class LiveRecorder {
       this.log.warn({ recordingId: earlier.id, state: earlier.state }, "not recording a stream taken over: its session's recording was already finished");
       return undefined;
     }
-    return { id: earlier.id, rawFile: this.files.continuation(earlier.id, startedAt), continues: { note: takeoverNote(takeover.fromNode, earlier, startedAt) } };
+    const rawFile = this.files.continuation(earlier.id, startedAt);
+    // A shared data directory (the documented cluster layout): the earlier part is here and is joined at the finish.
+    if (await readable(this.files.path(earlier.rawFile))) {
+      const offsetSec = this.earlierPartsSec(earlier.id, rawFile);
+      return { id: earlier.id, rawFile, continues: { startedAt: earlier.startedAt, note: joinedTakeoverNote(takeover.fromNode, startedAt), offsetSec } };
+    }
+    return { id: earlier.id, rawFile, continues: { startedAt, note: takeoverNote(takeover.fromNode, earlier, startedAt) } };
+  }
+
+  /** How long the parts before `current` are (their last whole tags' times), read in the background; 0 if unreadable. */
+  private async earlierPartsSec(recordingId: string, current: string): Promise<number> {
+    try {
+      const parts = (await rawParts(this.files, recordingId, current)).filter((p) => p.file !== current).slice(-(MAX_RECORDING_PARTS - 1));
+      let sec = 0;
+      for (const part of parts) sec += (await wholeTags(this.files.path(part.file))).lastMs / 1000;
+      return sec;
+    } catch (err) {
+      this.log.warn({ err, recordingId }, "could not read how long the earlier parts of a recording taken over are");
+      return 0;
+    }
   }
 
   private end(streamId: string, sessionId: string, endedAt: number): void {
@@ -177,3 +204,14 @@ export function takeoverNote(fromNode: string, earlier: { rawFile: string; start
     `Nothing was recorded between node ${fromNode}'s last frame and ${since}.`
   );
 }
+
+/** The note of a recording going on after a takeover whose earlier part is on this node's disk too (to be joined). */
+export function joinedTakeoverNote(fromNode: string, startedAt: number): string {
+  return `Node ${fromNode} stopped answering mid-session; the node that took the stream over recorded it from ${new Date(startedAt).toISOString()}.`;
+}
+
+const readable = (file: string) =>
+  access(file, constants.R_OK).then(
+    () => true,
+    () => false,
+  );

@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { copyFile, readdir, stat, truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "../support/pg.js";
@@ -10,6 +11,8 @@ import { killAll, withTimeout } from "../support/children.js";
 import { freePort, waitForListening } from "../support/ports.js";
 import { makeTempDir, removeTempDirs } from "../support/tmp.js";
 import { spawnCli } from "../cli/run-cli.js";
+import { isMonotonic, maxGapSec, packetTimestamps } from "../support/probe.js";
+import { download, playThroughErrors } from "../recordings/support.js";
 
 interface Minute {
   index: number;
@@ -61,28 +64,35 @@ describe("a broadcast session across nodes of a cluster", () => {
     return { stream, receiver, destination, dir };
   }
 
-  const sessionsOf = async (t: TestPrism, streamId: string) => (await t.api("GET", `/api/v1/streams/${streamId}/sessions`)).body.sessions as Array<{ id: string; endedAt: string | null }>;
-  const recordingsOf = async (t: TestPrism, streamId: string) => (await t.api("GET", `/api/v1/streams/${streamId}/recordings`)).body as Array<{ id: string; sessionId: string; state: string; note: string | null; startedAt: string; durationSec: number | null; videoCodec: string | null }>;
-  const seriesOf = async (t: TestPrism, sessionId: string) => (await t.api("GET", `/api/v1/sessions/${sessionId}/series`)).body.minutes as Minute[];
-
-  it("keeps the session when the stream's node is killed and its publisher reconnects to another: one session, one report with the gap, one recording going on from the takeover", async () => {
-    const { stream, receiver, destination, dir } = await recordedStream("Survives a node");
-    // Node A: a real process, so it can die as a crashed machine does (SIGKILL, nothing written on the way out).
-    const aDir = await makeTempDir("prism-node-a-");
+  /** Node A: a real process, so it can die as a crashed machine does (SIGKILL, nothing written on the way out). */
+  async function startNodeA(dataDir: string, nodeId: string) {
     const [rtmpPort, httpPort] = [await freePort(), await freePort()];
-    const aEnv = {
-      ...clusterEnv("node-a"),
+    const a = spawnCli(["start"], {
+      ...clusterEnv(nodeId),
       PRISM_HOST: "127.0.0.1",
       PRISM_RTMP_PORT: String(rtmpPort),
       PRISM_HTTP_PORT: String(httpPort),
-      PRISM_DATA_DIR: aDir,
+      PRISM_DATA_DIR: dataDir,
       PRISM_API_TOKEN: TEST_TOKEN,
       PRISM_DESTINATION_ALLOW: TEST_DESTINATION_ALLOW,
       PRISM_OUTPUT_CONNECT_TIMEOUT_MS: "3000",
       PRISM_LOG_FORMAT: "json",
-    };
-    const a = spawnCli(["start"], aEnv);
-    await waitForListening(httpPort, 30_000, { pid: a.pid, abortOn: a.exited });
+    });
+    await waitForListening(httpPort, 30_000, { pid: a.pid, abortOn: a.exited }).catch((err: Error) => {
+      throw new Error(`${err.message}\n${a.stderrTail()}`);
+    });
+    return { a, rtmpPort };
+  }
+
+  const sessionsOf = async (t: TestPrism, streamId: string) => (await t.api("GET", `/api/v1/streams/${streamId}/sessions`)).body.sessions as Array<{ id: string; endedAt: string | null }>;
+  const recordingsOf = async (t: TestPrism, streamId: string) => (await t.api("GET", `/api/v1/streams/${streamId}/recordings`)).body as Array<{ id: string; sessionId: string; state: string; note: string | null; startedAt: string; endedAt: string | null; durationSec: number | null; videoCodec: string | null; downloadUrl: string; markers: Array<{ atSec: number; label: string | null }> }>;
+  const seriesOf = async (t: TestPrism, sessionId: string) => (await t.api("GET", `/api/v1/sessions/${sessionId}/series`)).body.minutes as Minute[];
+
+  it("keeps the session when the stream's node is killed and its publisher reconnects to another: one session, one report with the gap, one recording going on from the takeover", async () => {
+    const { stream, receiver, destination, dir } = await recordedStream("Survives a node");
+    // Node A on a disk of its own: its part of the recording cannot be read by node B.
+    const aDir = await makeTempDir("prism-node-a-");
+    const { a, rtmpPort } = await startNodeA(aDir, "node-a");
 
     const onA = publishTestStream({ url: `rtmp://127.0.0.1:${rtmpPort}/live/${stream.streamKey}`, durationSec: Infinity });
     expect(await withTimeout(onA.publishing, 20_000, "publish to node A")).toBe(true);
@@ -162,6 +172,88 @@ describe("a broadcast session across nodes of a cluster", () => {
     expect(back.logs()).not.toContain("closing a broadcast session left open");
     expect(((await b.api("GET", "/api/v1/events?type=session.report_ready")).body as Array<{ data: { id: string } }>).filter((e) => e.data.id === session!.id)).toHaveLength(1);
     expect(await recordingsOf(b, stream.id)).toMatchObject([{ id: ofA!.id, state: "ready", note: recording.note }]);
+  });
+
+  it("joins node A's part and node B's in one recording when both nodes share the data directory: both parts back to back, the join marked, the gap in the note", async () => {
+    const { stream, receiver } = await recordedStream("Shared disk");
+    // The documented layout: every node on the same data directory (a shared volume). Node A runs on node B's (under
+    // a name of its own: the first case's node A is back in the cluster).
+    const { a, rtmpPort } = await startNodeA(b.dataDir, "node-a-shared");
+    const recordingsDir = join(b.dataDir, "recordings");
+
+    const onA = publishTestStream({ url: `rtmp://127.0.0.1:${rtmpPort}/live/${stream.streamKey}`, durationSec: Infinity });
+    expect(await withTimeout(onA.publishing, 20_000, "publish to node A")).toBe(true);
+    const [session] = await waitFor(async () => {
+      const listed = await sessionsOf(b, stream.id);
+      return listed.length === 1 ? listed : null;
+    }, { timeoutMs: 15_000, what: "node A's session in the shared store" });
+    const ofA = await waitFor(async () => (await recordingsOf(b, stream.id)).find((r) => r.state === "recording"), { timeoutMs: 15_000, what: "node A recording" });
+    await withTimeout(receiver.connected, 20_000, "the destination receiving from node A");
+    await waitFor(async () => (await seriesOf(b, session!.id)).length >= 4, { timeoutMs: 15_000, what: "four of node A's buckets stored" });
+
+    const killedAt = Date.now();
+    a.process.kill("SIGKILL");
+    await withTimeout(a.exited, 10_000, "node A killed");
+    // A process killed while writing leaves its last tag half written: cut a few bytes off, as a kill mid-write does.
+    const aFile = join(recordingsDir, `${ofA.id}.flv`);
+    await truncate(aFile, (await stat(aFile)).size - 7);
+    // What node A left: read from a copy, as node B removes the part once it is in the MP4.
+    const aPart = join(await makeTempDir("prism-node-a-part-"), "a.flv");
+    await copyFile(aFile, aPart);
+    const aVideo = await packetTimestamps(aPart, "video");
+    const aSec = aVideo.at(-1)!;
+    expect(aSec).toBeGreaterThan(2);
+
+    const onB = publishTestStream({ url: b.publishUrl(stream.streamKey), durationSec: Infinity });
+    expect(await withTimeout(onB.publishing, 20_000, "publish to node B")).toBe(true);
+    const onBAt = Date.now();
+    await waitFor(() => b.logs().includes("continuing the broadcast session of a stream taken over"), { what: "node B to continue the session" });
+    await waitFor(async () => (await seriesOf(b, session!.id)).length >= 8, { timeoutMs: 20_000, what: "node B's buckets in the same session" });
+    // A marker set on node B's part lands after node A's part in the finished recording.
+    const marked = await b.api("POST", `/api/v1/streams/${stream.id}/markers`, { label: "After the takeover" });
+    expect(marked.status).toBe(201);
+    const stoppedAt = Date.now();
+    await withTimeout(onB.stop(), 15_000, "publisher on node B stops");
+
+    const recording = await waitFor(async () => {
+      const listed = await recordingsOf(b, stream.id);
+      return listed.length === 1 && listed[0]!.state !== "recording" && listed[0]!.state !== "finalizing" ? listed[0] : null;
+    }, { timeoutMs: 30_000, what: "the session's recording finished" });
+    expect(recording).toMatchObject({ id: ofA.id, sessionId: session!.id, state: "ready", videoCodec: "h264" });
+    // One recording from node A's start: both parts in it, the gap between them not.
+    expect(Date.parse(recording.startedAt)).toBeLessThan(killedAt);
+    const bWallSec = (stoppedAt - onBAt) / 1000;
+    const [join0, onPartB] = recording.markers;
+    expect(recording.markers).toHaveLength(2);
+    expect(join0!.label).toMatch(/^Taken over by another node: [\d.]+ s not recorded$/);
+    expect(onPartB).toMatchObject({ label: "After the takeover", atSec: marked.body.atSec });
+    expect(onPartB!.atSec).toBeGreaterThan(join0!.atSec + 1);
+    expect(onPartB!.atSec).toBeLessThan(recording.durationSec!);
+    expect(Math.abs(join0!.atSec - aSec)).toBeLessThan(0.5);
+    const bSec = recording.durationSec! - join0!.atSec;
+    expect(bSec).toBeGreaterThan(1);
+    expect(bSec).toBeLessThan(bWallSec + 2);
+    const gapInNote = Number(/the ([\d.]+) s between the earlier part's last frame and the takeover were not recorded/.exec(recording.note ?? "")?.[1]);
+    expect(gapInNote).toBeGreaterThan(1); // the lease (3 s) lapses before node B takes over
+    expect(gapInNote).toBeLessThan((onBAt - killedAt) / 1000 + 3);
+    expect(recording.note).toContain("Node node-a-shared stopped answering mid-session");
+    // The session's span less the gap: what was recorded, and no more.
+    const spanSec = (Date.parse(recording.endedAt!) - Date.parse(recording.startedAt)) / 1000;
+    expect(recording.durationSec!).toBeLessThan(spanSec - gapInNote + 1);
+    expect(recording.note).toContain(`(a marker is there)`);
+
+    // The file: plays through, one timeline rising across the join, no hole where the gap was.
+    const file = await download(b, recording.downloadUrl, await makeTempDir("prism-joined-"), "joined.mp4");
+    expect(await playThroughErrors(file)).toBe("");
+    for (const kind of ["video", "audio"] as const) {
+      const ts = await packetTimestamps(file, kind);
+      expect(isMonotonic(ts, true)).toBe(true);
+      expect(maxGapSec(ts)).toBeLessThan(0.5);
+    }
+    const video = await packetTimestamps(file, "video");
+    expect(video.at(-1)!).toBeGreaterThan(aSec + 1);
+    // Both raw parts went into the MP4: none is left behind on the shared disk.
+    expect((await readdir(recordingsDir)).filter((f) => f.startsWith(ofA.id) && f.endsWith(".flv"))).toEqual([]);
   });
 
   it("leaves a session and recording live on another node alone when a node joins the cluster", async () => {

@@ -188,7 +188,8 @@ describe("two Prism nodes on one PostgreSQL and one NATS", () => {
     const stream = (await a.api("POST", "/api/v1/streams", { name: "Leaked key" })).body;
     const leaked = publishTestStream({ url: b.publishUrl(stream.streamKey), durationSec: Infinity });
     expect(await withTimeout(leaked.publishing, 20_000, "leaked-key publish outcome")).toBe(true);
-    await waitFor(async () => (await a.api("GET", `/api/v1/streams/${stream.id}/health`)).body.live, { what: "node A to see the stream live on B" });
+    // On air with pictures (the slate needs the stream's format to cover a drop).
+    await waitFor(async () => (await a.api("GET", `/api/v1/streams/${stream.id}/health`)).body.ingest?.bitrateKbps > 0, { timeoutMs: 15_000, what: "node A to see the stream on air on B" });
 
     const rotated = await a.api("POST", `/api/v1/streams/${stream.id}/rotate-key`);
     expect(rotated.status, rotated.text).toBe(200);

@@ -94,7 +94,11 @@ export async function joinParts(files: RecordingFiles, recordingId: string, part
     for (const p of pieces) if (!kept.includes(p)) leftOut.push({ file: p.part.file, why: `its format (${describe(p.facts)}) differs from the rest (${describe(last.facts)})` });
     const list = `${recordingId}.parts.txt`;
     made.push(list);
-    await writeFile(files.path(list), kept.map((p) => `file '${p.mp4}'\n`).join(""), { mode: 0o600 });
+    // Each part but the last lasts a little longer than its media: the next part's first packets, whose decode times
+    // may come before its start (AAC priming, B-frames), then never land before the earlier part's last (the concat
+    // demuxer would hand the muxer decreasing timestamps, and players stumble at the join).
+    const entry = (p: (typeof kept)[number], i: number) => `file '${p.mp4}'\n` + (i < kept.length - 1 ? `duration ${(p.facts.durationSec + JOIN_PAD_SEC).toFixed(3)}\n` : "");
+    await writeFile(files.path(list), kept.map(entry).join(""), { mode: 0o600 });
     await concatMp4s(files.path(list), output);
     const facts = await probeMedia(output);
     return { facts, joins: joinsOf(kept), joined: kept.map((p) => p.part.file), leftOut };
@@ -102,6 +106,9 @@ export async function joinParts(files: RecordingFiles, recordingId: string, part
     for (const name of made) await files.remove(name).catch(() => {});
   }
 }
+
+/** Time added after each part but the last, in seconds: more than AAC's priming (~23 ms) and two B-frames at 30 fps. */
+const JOIN_PAD_SEC = 0.1;
 
 function joinsOf(kept: Array<{ part: RawPart; facts: MediaFacts }>): PartJoin[] {
   const joins: PartJoin[] = [];
@@ -112,7 +119,7 @@ function joinsOf(kept: Array<{ part: RawPart; facts: MediaFacts }>): PartJoin[] 
       const gapMs = p.part.startedAt === null ? null : p.part.startedAt - before.part.lastWriteAt;
       joins.push({ atSec: Math.round(atSec * 1000) / 1000, gapSec: gapMs === null ? null : Math.max(0, Math.round(gapMs / 100) / 10), from: before.part.file, to: p.part.file });
     }
-    atSec += p.facts.durationSec;
+    atSec += p.facts.durationSec + JOIN_PAD_SEC;
   }
   return joins;
 }

@@ -86,7 +86,8 @@ describe("a recording's parts", () => {
     for (const kind of ["video", "audio"] as const) {
       const ts = await packetTimestamps(out, kind);
       expect(isMonotonic(ts, true)).toBe(true);
-      expect(maxGapSec(ts)).toBeLessThan(0.1);
+      // The join adds 0.1 s (JOIN_PAD_SEC) so the second part's first decode times never precede the first part's last.
+      expect(maxGapSec(ts)).toBeLessThan(0.25);
     }
     // Nothing of the work is left beside the parts.
     expect((await readdir(dir)).filter((f) => f.includes(".part") || f.endsWith(".txt"))).toEqual([]);

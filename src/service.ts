@@ -88,20 +88,21 @@ function relayConfig(
   store: Store,
   helpers: { slateImage: (image: string | null) => string; resolverFor: (destination: Destination) => RelayTarget["resolve"] },
 ): RelayConfigSource {
-  const keyed = (stream: Awaited<ReturnType<StreamsStore["findByKey"]>>) =>
-    stream && { ...stream, slate: { ...stream.slate, image: helpers.slateImage(stream.slate.image) } };
+  const slateOf = (slate: { enabled: boolean; maxSeconds: number; image: string | null }) => ({ ...slate, image: helpers.slateImage(slate.image) });
+  const keyed = (stream: Awaited<ReturnType<StreamsStore["findByKey"]>>) => stream && { ...stream, slate: slateOf(stream.slate) };
   const targets = (destinations: Destination[]): RelayTarget[] =>
     destinations
       .filter((d) => d.enabled)
       .map((d) => ({ id: d.id, name: d.name, url: d.url, streamKey: d.streamKey, platform: d.platform, transcode: d.transcode, resolve: helpers.resolverFor(d) }));
-  const slate = (stream: { slate: { enabled: boolean; maxSeconds: number; image: string | null } } | undefined) =>
-    stream && { ...stream.slate, image: helpers.slateImage(stream.slate.image) };
+  const slateNow = async (streamId: string) => {
+    const stream = await store.streams.get(streamId);
+    return stream && slateOf(stream.slate);
+  };
+  if (repos) return { streamByKey: (key) => keyed(repos.streams.findByKey(key)), enabledTargets: (streamId) => targets(repos.destinations.list(streamId)), slateOf: slateNow };
   return {
     streamByKey: async (key) => keyed(await store.streams.findByKey(key)),
     enabledTargets: async (streamId) => targets(await store.destinations.list(streamId)),
-    slateOf: async (streamId) => slate(await store.streams.get(streamId)),
-    // On SQLite, answered on the spot: a publish is decided as it always was.
-    ...(repos && { streamByKey: (key: string) => keyed(repos.streams.findByKey(key)), enabledTargets: (streamId: string) => targets(repos.destinations.list(streamId)) }),
+    slateOf: slateNow,
   };
 }
 

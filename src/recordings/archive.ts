@@ -60,8 +60,9 @@ export class RecordingArchive {
   private async makeMp4(recordingId: string, repaired: boolean): Promise<RecordingRow | undefined> {
     const row = await this.repo.get(recordingId);
     if (!row) return undefined; // deleted meanwhile
-    const parts = await rawParts(this.files, row.id, row.rawFile);
-    // A session taken over from a node that died, its part readable here (a shared data directory): one MP4 of all.
+    // A session taken over from a node that died (the row names a later part), the earlier parts readable here (a
+    // shared data directory): one MP4 of all. A recording of one node's is its one file: no directory listing.
+    const parts = row.rawFile === this.files.raw(row.id) ? [] : await rawParts(this.files, row.id, row.rawFile);
     const joining = parts.length > 1 && parts.at(-1)!.file === row.rawFile;
     const raw = await stat(this.files.path(row.rawFile)).catch(() => null);
     if (!joining && (!raw || raw.size <= EMPTY_FLV_BYTES)) {

@@ -729,10 +729,8 @@ export class Relay {
 
   /** The slate settings changed while live (from any node of a cluster): the live stream follows them. */
   private applySlateSettings(live: LiveStream): void {
-    const read = this.config.slateOf;
-    if (!read) return;
     void Promise.resolve()
-      .then(() => read.call(this.config, live.id))
+      .then(() => this.config.slateOf?.(live.id))
       .then(
         (settings) => {
           if (settings && this.live.get(live.id) === live) live.slate.update(settings);

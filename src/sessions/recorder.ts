@@ -35,6 +35,7 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 const MAX_BACKLOG = 10_000;
 
 interface LiveSession {
+  streamId: string;
   /** null while a taken-over session's stored state loads; events wait in `backlog` meanwhile. */
   tracker: SessionTracker | null;
   backlog: Array<(tracker: SessionTracker) => void>;
@@ -185,7 +186,7 @@ export class SessionRecorder {
       if (live?.tracker) this.flush(sessionId, live.tracker, Date.now(), this.figures(streamId));
     }, this.deps.settings.bucketMs);
     timer.unref();
-    const live: LiveSession = { tracker, backlog: [], timer, writes };
+    const live: LiveSession = { streamId, tracker, backlog: [], timer, writes };
     this.live.set(sessionId, live);
     this.byStream.set(streamId, sessionId);
     return live;
@@ -224,15 +225,14 @@ export class SessionRecorder {
     const live = this.live.get(sessionId);
     if (!live) return;
     clearInterval(live.timer);
-    const streamId = [...this.byStream].find(([, id]) => id === sessionId)?.[0];
-    if (streamId !== undefined) this.byStream.delete(streamId);
+    if (this.byStream.get(live.streamId) === sessionId) this.byStream.delete(live.streamId);
     const endedAt = Number.isNaN(at) ? Date.now() : at;
     // Read now: the relay's figures are those of this moment (a taken-over session still loading reads them once loaded).
-    const figures = live.tracker && this.figures(live.tracker.state.streamId, live.tracker);
+    const figures = live.tracker && this.figures(live.streamId, live.tracker);
     this.queue(sessionId, async () => {
       const tracker = live.tracker;
       if (!tracker) return;
-      await this.store(tracker, tracker.sample(endedAt, figures ?? this.figures(tracker.state.streamId, tracker)));
+      await this.store(tracker, tracker.sample(endedAt, figures ?? this.figures(live.streamId, tracker)));
       await this.finish(tracker, endedAt, reason);
     });
     const ended = live.writes;

@@ -84,6 +84,17 @@ describe("a broadcast session across nodes of a cluster", () => {
     return { a, rtmpPort };
   }
 
+  /** OBS publishes to node A; node B sees the session it opened in the shared store. */
+  async function publishToNodeA(rtmpPort: number, stream: { id: string; streamKey: string }) {
+    const onA = publishTestStream({ url: `rtmp://127.0.0.1:${rtmpPort}/live/${stream.streamKey}`, durationSec: Infinity });
+    expect(await withTimeout(onA.publishing, 20_000, "publish to node A")).toBe(true);
+    const [session] = await waitFor(async () => {
+      const listed = await sessionsOf(b, stream.id);
+      return listed.length === 1 ? listed : null;
+    }, { timeoutMs: 15_000, what: "node A's session in the shared store" });
+    return { onA, session: session! };
+  }
+
   const sessionsOf = async (t: TestPrism, streamId: string) => (await t.api("GET", `/api/v1/streams/${streamId}/sessions`)).body.sessions as Array<{ id: string; endedAt: string | null }>;
   const recordingsOf = async (t: TestPrism, streamId: string) => (await t.api("GET", `/api/v1/streams/${streamId}/recordings`)).body as Array<{ id: string; sessionId: string; state: string; note: string | null; startedAt: string; endedAt: string | null; durationSec: number | null; videoCodec: string | null; downloadUrl: string; markers: Array<{ atSec: number; label: string | null }> }>;
   const seriesOf = async (t: TestPrism, sessionId: string) => (await t.api("GET", `/api/v1/sessions/${sessionId}/series`)).body.minutes as Minute[];
@@ -94,21 +105,16 @@ describe("a broadcast session across nodes of a cluster", () => {
     const aDir = await makeTempDir("prism-node-a-");
     const { a, rtmpPort } = await startNodeA(aDir, "node-a");
 
-    const onA = publishTestStream({ url: `rtmp://127.0.0.1:${rtmpPort}/live/${stream.streamKey}`, durationSec: Infinity });
-    expect(await withTimeout(onA.publishing, 20_000, "publish to node A")).toBe(true);
-    const [session] = await waitFor(async () => {
-      const listed = await sessionsOf(b, stream.id);
-      return listed.length === 1 ? listed : null;
-    }, { timeoutMs: 15_000, what: "node A's session in the shared store" });
+    const { onA, session } = await publishToNodeA(rtmpPort, stream);
     await withTimeout(receiver.connected, 20_000, "the destination receiving from node A");
     await waitFor(async () => (await recordingsOf(b, stream.id)).some((r) => r.state === "recording"), { timeoutMs: 15_000, what: "node A recording" });
-    await waitFor(async () => (await seriesOf(b, session!.id)).length >= 3, { timeoutMs: 15_000, what: "three of node A's buckets stored" });
+    await waitFor(async () => (await seriesOf(b, session.id)).length >= 3, { timeoutMs: 15_000, what: "three of node A's buckets stored" });
 
     const killedAt = Date.now();
     a.process.kill("SIGKILL");
     await withTimeout(a.exited, 10_000, "node A killed");
     await withTimeout(receiver.exited, 15_000, "the destination's connection from node A gone");
-    const aMinutes = await seriesOf(b, session!.id);
+    const aMinutes = await seriesOf(b, session.id);
     const lastOfA = Date.parse(aMinutes.at(-1)!.at);
     // The platform takes the next connection on the same address, as a real ingest does.
     const again = await startRtmpReceiver({ dir, name: "second", port: receiver.port, key: receiver.key });
@@ -119,15 +125,15 @@ describe("a broadcast session across nodes of a cluster", () => {
     expect(b.logs()).toContain("took the stream over from a node that stopped answering");
     await waitFor(() => b.logs().includes("continuing the broadcast session of a stream taken over"), { what: "node B to continue the session" });
     await withTimeout(again.connected, 20_000, "the destination receiving from node B");
-    await waitFor(async () => (await seriesOf(b, session!.id)).length >= aMinutes.length + 2, { timeoutMs: 15_000, what: "node B's buckets in the same session" });
+    await waitFor(async () => (await seriesOf(b, session.id)).length >= aMinutes.length + 2, { timeoutMs: 15_000, what: "node B's buckets in the same session" });
     await withTimeout(onB.stop(), 15_000, "publisher on node B stops");
 
     const report = await waitFor(async () => {
-      const { body } = await b.api("GET", `/api/v1/sessions/${session!.id}`);
+      const { body } = await b.api("GET", `/api/v1/sessions/${session.id}`);
       return body?.endedAt ? body : null;
     }, { timeoutMs: 15_000, what: "the session's report" });
     // One session for the stream, the one node A began.
-    expect((await sessionsOf(b, stream.id)).map((s) => s.id)).toEqual([session!.id]);
+    expect((await sessionsOf(b, stream.id)).map((s) => s.id)).toEqual([session.id]);
     expect(Date.parse(report.startedAt)).toBeLessThan(killedAt);
     expect(report.durationSec).toBeCloseTo((Date.parse(report.endedAt) - Date.parse(report.startedAt)) / 1000, 0);
     // The gap: from A's last stored bucket (at least the last one read before the kill) to B's takeover.
@@ -142,12 +148,12 @@ describe("a broadcast session across nodes of a cluster", () => {
     expect(Date.parse(outage.from)).toBeLessThanOrEqual(killedAt);
     expect(outage.sec).toBeGreaterThanOrEqual(gapSec);
     // The series goes on where A's stopped, its next bucket carrying the gap.
-    const minutes = await seriesOf(b, session!.id);
+    const minutes = await seriesOf(b, session.id);
     expect(minutes.map((m) => m.index)).toEqual(minutes.map((_, i) => i));
     expect(minutes[aMinutes.length]!.slateSec).toBeGreaterThan(0);
     const reported = await waitFor(async () => {
       const { body } = await b.api("GET", "/api/v1/events?type=session.report_ready");
-      const mine = (body as Array<{ data: { id: string } }>).filter((e) => e.data.id === session!.id);
+      const mine = (body as Array<{ data: { id: string } }>).filter((e) => e.data.id === session.id);
       return mine.length > 0 ? mine : null;
     }, { what: "session.report_ready in the event log" });
     expect(reported).toHaveLength(1);
@@ -159,7 +165,7 @@ describe("a broadcast session across nodes of a cluster", () => {
       const listed = await recordingsOf(b, stream.id);
       return listed.length === 1 && listed[0]!.state === "ready" ? listed[0] : null;
     }, { timeoutMs: 30_000, what: "the session's recording ready" });
-    expect(recording).toMatchObject({ id: ofA!.id, sessionId: session!.id, videoCodec: "h264" });
+    expect(recording).toMatchObject({ id: ofA!.id, sessionId: session.id, videoCodec: "h264" });
     expect(Date.parse(recording.startedAt)).toBeGreaterThan(killedAt);
     expect(recording.note).toContain("after node node-a stopped answering mid-session");
     expect(recording.note).toContain(`stays on node node-a's as ${ofA!.id}.flv`);
@@ -170,7 +176,7 @@ describe("a broadcast session across nodes of a cluster", () => {
     const back = await startTestPrism({ dataDir: aDir, env: clusterEnv("node-a") });
     started.push(back);
     expect(back.logs()).not.toContain("closing a broadcast session left open");
-    expect(((await b.api("GET", "/api/v1/events?type=session.report_ready")).body as Array<{ data: { id: string } }>).filter((e) => e.data.id === session!.id)).toHaveLength(1);
+    expect(((await b.api("GET", "/api/v1/events?type=session.report_ready")).body as Array<{ data: { id: string } }>).filter((e) => e.data.id === session.id)).toHaveLength(1);
     expect(await recordingsOf(b, stream.id)).toMatchObject([{ id: ofA!.id, state: "ready", note: recording.note }]);
   });
 
@@ -181,15 +187,10 @@ describe("a broadcast session across nodes of a cluster", () => {
     const { a, rtmpPort } = await startNodeA(b.dataDir, "node-a-shared");
     const recordingsDir = join(b.dataDir, "recordings");
 
-    const onA = publishTestStream({ url: `rtmp://127.0.0.1:${rtmpPort}/live/${stream.streamKey}`, durationSec: Infinity });
-    expect(await withTimeout(onA.publishing, 20_000, "publish to node A")).toBe(true);
-    const [session] = await waitFor(async () => {
-      const listed = await sessionsOf(b, stream.id);
-      return listed.length === 1 ? listed : null;
-    }, { timeoutMs: 15_000, what: "node A's session in the shared store" });
+    const { onA, session } = await publishToNodeA(rtmpPort, stream);
     const ofA = await waitFor(async () => (await recordingsOf(b, stream.id)).find((r) => r.state === "recording"), { timeoutMs: 15_000, what: "node A recording" });
     await withTimeout(receiver.connected, 20_000, "the destination receiving from node A");
-    await waitFor(async () => (await seriesOf(b, session!.id)).length >= 4, { timeoutMs: 15_000, what: "four of node A's buckets stored" });
+    await waitFor(async () => (await seriesOf(b, session.id)).length >= 4, { timeoutMs: 15_000, what: "four of node A's buckets stored" });
 
     const killedAt = Date.now();
     a.process.kill("SIGKILL");
@@ -208,7 +209,7 @@ describe("a broadcast session across nodes of a cluster", () => {
     expect(await withTimeout(onB.publishing, 20_000, "publish to node B")).toBe(true);
     const onBAt = Date.now();
     await waitFor(() => b.logs().includes("continuing the broadcast session of a stream taken over"), { what: "node B to continue the session" });
-    await waitFor(async () => (await seriesOf(b, session!.id)).length >= 8, { timeoutMs: 20_000, what: "node B's buckets in the same session" });
+    await waitFor(async () => (await seriesOf(b, session.id)).length >= 8, { timeoutMs: 20_000, what: "node B's buckets in the same session" });
     // A marker set on node B's part lands after node A's part in the finished recording.
     const marked = await b.api("POST", `/api/v1/streams/${stream.id}/markers`, { label: "After the takeover" });
     expect(marked.status).toBe(201);
@@ -219,7 +220,7 @@ describe("a broadcast session across nodes of a cluster", () => {
       const listed = await recordingsOf(b, stream.id);
       return listed.length === 1 && listed[0]!.state !== "recording" && listed[0]!.state !== "finalizing" ? listed[0] : null;
     }, { timeoutMs: 30_000, what: "the session's recording finished" });
-    expect(recording).toMatchObject({ id: ofA.id, sessionId: session!.id, state: "ready", videoCodec: "h264" });
+    expect(recording).toMatchObject({ id: ofA.id, sessionId: session.id, state: "ready", videoCodec: "h264" });
     // One recording from node A's start: both parts in it, the gap between them not.
     expect(Date.parse(recording.startedAt)).toBeLessThan(killedAt);
     const bWallSec = (stoppedAt - onBAt) / 1000;

@@ -1,7 +1,7 @@
 import { spawnCli } from "../cli/run-cli.js";
 import type { TrackedProcess } from "./children.js";
 import { freePort, waitForListening } from "./ports.js";
-import { TEST_DESTINATION_ALLOW, type ApiResponse } from "./prism.js";
+import { callApi, TEST_DESTINATION_ALLOW, type ApiResponse } from "./prism.js";
 import { makeTempDir } from "./tmp.js";
 
 export const PROCESS_TOKEN = "cluster-process-admin-token-0123456789";
@@ -51,18 +51,6 @@ export async function spawnPrismProcess(nodeId: string, env: Record<string, stri
     base,
     child,
     logs: () => child.stdout(),
-    async api(method, path, body) {
-      const headers: Record<string, string> = { authorization: `Bearer ${PROCESS_TOKEN}` };
-      if (body !== undefined) headers["content-type"] = "application/json";
-      const res = await fetch(base + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-      const text = await res.text();
-      let parsed: unknown;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      return { status: res.status, body: parsed as any, text, headers: res.headers };
-    },
+    api: (method, path, body) => callApi(base, PROCESS_TOKEN, method, path, body),
   };
 }

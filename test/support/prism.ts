@@ -105,26 +105,31 @@ export async function startTestPrism(
     publishUrl: (key) => `rtmp://127.0.0.1:${prism.rtmpPort}/live/${key}`,
     stop: () => prism.stop(),
     async api(method, path, body, opts = {}) {
-      const token = opts.token === undefined ? TEST_TOKEN : opts.token;
-      const headers: Record<string, string> = { ...opts.headers };
-      if (token !== null) headers.authorization = `Bearer ${token}`;
-      if (body !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
-      const res = await fetch(base + path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
-      });
-      const text = await res.text();
-      exchanges.push({ method, path, text });
-      let parsed: unknown = undefined;
-      try {
-        parsed = text ? JSON.parse(text) : undefined;
-      } catch {
-        parsed = undefined;
-      }
-      return { status: res.status, body: parsed as any, text, headers: res.headers };
+      const answer = await callApi(base, opts.token === undefined ? TEST_TOKEN : opts.token, method, path, body, opts.headers);
+      exchanges.push({ method, path, text: answer.text });
+      return answer;
     },
   };
+}
+
+/** One API request to the Prism at `base` (JSON unless `body` is a string), with its answer parsed when it is JSON. */
+export async function callApi(base: string, token: string | null, method: string, path: string, body?: unknown, extraHeaders?: Record<string, string>): Promise<ApiResponse> {
+  const headers: Record<string, string> = { ...extraHeaders };
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined && !headers["content-type"]) headers["content-type"] = "application/json";
+  const res = await fetch(base + path, {
+    method,
+    headers,
+    body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let parsed: unknown = undefined;
+  try {
+    parsed = text ? JSON.parse(text) : undefined;
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.status, body: parsed as any, text, headers: res.headers };
 }
 
 /** Polls until `check` returns a truthy value, or fails with the last value seen. */

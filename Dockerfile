@@ -43,5 +43,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s \
 # database and exits 0 within 10 s.
 STOPSIGNAL SIGTERM
 # The node flags of src/main.ts's first line (how every Prism runs; test/unit/node-flags.test.ts checks).
-ENTRYPOINT ["node", "--max-semi-space-size=2", "dist/main.js"]
+ENTRYPOINT ["node", "--max-semi-space-size=2", "--v8-pool-size=1", "dist/main.js"]
 CMD ["start"]

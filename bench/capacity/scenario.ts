@@ -13,6 +13,9 @@ import { HealthPoller } from "./health-poller.js";
 import { startBareHealth } from "./bare-health.js";
 import { EVENT_LOOP_SAMPLE_MS, eventLoopDelaySeconds } from "../../src/metrics/metrics.js";
 
+/** Publishers started per second (see where they start). */
+const PUBLISHERS_PER_SECOND = 16;
+
 /** How the event-loop figure is read, for the report. */
 export const LOOP_DELAY_METHOD = `nodejs_eventloop_lag_p99_seconds over the window minus its ${EVENT_LOOP_SAMPLE_MS} ms sampling interval (each sample spans one interval)`;
 
@@ -165,7 +168,14 @@ export async function runCapacity(impl: Impl, streams: number, cfg: CapacityConf
       pids = nginx.pids;
     }
 
-    for (const url of publishUrls) publishers.push(startPublisher(cfg.clip, url));
+    // All from 127.0.0.1: started at once, more than 32 would be mid-handshake together, and Prism's ingest
+    // closes an address's 33rd unfinished connection (its bound on half-open connections per address). Streamers
+    // publish from addresses of their own; so that the search measures capacity, not that bound, the
+    // publishers start in groups of 16, 1 s apart (nginx gets the same start).
+    for (const [i, url] of publishUrls.entries()) {
+      if (i > 0 && i % PUBLISHERS_PER_SECOND === 0) await sleep(1000);
+      publishers.push(startPublisher(cfg.clip, url));
+    }
     // ffmpeg's progress lines come about twice a second: sample them with their time, to read any instant.
     const pubSeries = publishers.map(() => new ByteSeries());
     sampler = setInterval(() => publishers.forEach((p, i) => p.progress.updatedAt > 0 && pubSeries[i]!.add(p.progress.updatedAt, p.progress.bytes)), 50);

@@ -64,18 +64,28 @@ function moduleName(loaded: string): string {
   return pkg ? pkg[1]! : relative(repoRoot, path);
 }
 
-/** What `prism start` (the TypeScript entry, as `npm run dev` runs it) loaded from start to a clean stop. */
-async function loadedByStart(): Promise<Set<string>> {
+const TOKEN = "lazy-modules-test-token-0123456789abcdef";
+
+/**
+ * What `prism start` (the TypeScript entry, as `npm run dev` runs it) loaded from start to a clean stop;
+ * with `scrapeMetrics`, after one scrape of /metrics in between.
+ */
+async function loadedByStart({ scrapeMetrics = false } = {}): Promise<Set<string>> {
   const dir = await makeTempDir("prism-footprint-");
   const list = join(dir, "loaded.txt");
   const [httpPort, rtmpPort] = [await freePort(), await freePort()];
   const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PRISM_")));
   const prism = spawnTracked(process.execPath, ["--import", "tsx", "--import", "./test/support/loaded-modules.mjs", "src/main.ts", "start"], {
     cwd: repoRoot,
-    env: { ...clean, PRISM_DATA_DIR: dir, PRISM_HTTP_PORT: String(httpPort), PRISM_RTMP_PORT: String(rtmpPort), PRISM_TEST_LOADED_MODULES: list },
+    env: { ...clean, PRISM_DATA_DIR: dir, PRISM_HTTP_PORT: String(httpPort), PRISM_RTMP_PORT: String(rtmpPort), PRISM_API_TOKEN: TOKEN, PRISM_TEST_LOADED_MODULES: list },
   });
   await waitForListening(httpPort, 30_000, { pid: prism.pid, abortOn: prism.exited });
   await waitForListening(rtmpPort, 30_000, { pid: prism.pid, abortOn: prism.exited });
+  if (scrapeMetrics) {
+    const scrape = await fetch(`http://127.0.0.1:${httpPort}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(scrape.status).toBe(200);
+    expect(await scrape.text()).toContain("prism_youtube_quota_units_daily_limit");
+  }
   const exit = await prism.stop("SIGTERM", 15_000);
   expect(exit.code, exit.stderr).toBe(0);
   const names = new Set(readFileSync(list, "utf8").split("\n").filter(Boolean).map(moduleName));
@@ -93,6 +103,13 @@ describe("what Prism loads at start", () => {
     expect([...loaded].filter((name) => name.startsWith("src/cli/commands/"))).toEqual([]);
     // No Intl formatter either: the first one maps ICU's locale and zone data (about 6 MiB of RSS with
     // a time zone); YouTube's quota day builds its own on first use.
+    expect([...loaded].filter((name) => name.startsWith("intl:"))).toEqual([]);
+  }, 60_000);
+
+  it("builds no Intl formatter for a scrape of /metrics either, while no YouTube quota was spent", async () => {
+    // The quota gauges read the ledger at every scrape; the Pacific day is only needed once units were spent.
+    const loaded = await loadedByStart({ scrapeMetrics: true });
+    expect(loaded).toContain("src/destinations/youtube/quota.ts");
     expect([...loaded].filter((name) => name.startsWith("intl:"))).toEqual([]);
   }, 60_000);
 });

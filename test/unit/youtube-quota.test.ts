@@ -25,6 +25,20 @@ describe("YouTube quota ledger", () => {
     expect(quotaDay(new Date("2026-12-06T08:00:00Z"))).toBe("2026-12-06");
   });
 
+  it("reads an empty ledger without its day, and a spend after such reads counts on the day it was made", () => {
+    let now = new Date("2026-07-01T06:00:00Z");
+    const ledger = new QuotaLedger(() => now);
+    expect(ledger.accounts()).toEqual([]);
+    expect(ledger.methods()).toEqual([]);
+    now = new Date("2026-07-01T08:00:00Z"); // a new Pacific day since the reads
+    ledger.spend("a", "liveChatMessages.list");
+    expect(ledger.accounts()).toEqual([{ accountId: "a", units: 5 }]);
+    expect(ledger.today()).toBe(5);
+    now = new Date("2026-07-02T07:00:00Z"); // and the next day's midnight still resets it
+    expect(ledger.today("a")).toBe(0);
+    expect(ledger.accounts()).toEqual([]);
+  });
+
   it("knows how long until the quota comes back, across daylight-saving changes", () => {
     expect(untilQuotaReset(new Date("2026-07-01T06:59:00Z"))).toBe(60_000);
     expect(untilQuotaReset(new Date("2026-12-05T22:00:00Z"))).toBe(10 * 3_600_000);

@@ -55,7 +55,7 @@ export class QuotaLedger {
   constructor(private readonly now: () => Date = () => new Date()) {}
 
   spend(accountId: string, method: QuotaMethod): void {
-    this.roll();
+    this.roll({ spending: true });
     this.byAccount.set(accountId, (this.byAccount.get(accountId) ?? 0) + QUOTA_COST[method]);
     this.calls.set(method, (this.calls.get(method) ?? 0) + 1);
   }
@@ -80,7 +80,13 @@ export class QuotaLedger {
     return [...this.calls].map(([method, calls]) => ({ method, calls, units: calls * QUOTA_COST[method] }));
   }
 
-  private roll() {
+  /**
+   * Starts a new day's count when the Pacific day changed. An empty ledger has nothing to reset, so a read of it
+   * needs no day: /metrics reads it at every scrape, and a Prism that never spent YouTube quota should not build
+   * the Pacific formatter for that (it maps ~4 MiB of ICU's zone data).
+   */
+  private roll({ spending = false } = {}) {
+    if (!spending && this.byAccount.size === 0 && this.calls.size === 0) return;
     const day = quotaDay(this.now());
     if (day === this.day) return;
     this.day = day;

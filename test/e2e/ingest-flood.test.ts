@@ -115,7 +115,9 @@ describe("RTMP ingest under allocation floods", () => {
     expectHealthzAnswered(seen);
     // Closed by the limit (one line each), not left open until the handshake deadline.
     expect(logCount(t, `RTMP peer opened more than ${MAX_CHUNK_STREAMS} chunk streams`)).toBe(3);
-    expect(rssMib()).toBeLessThan(baseline * 1.2);
+    // Nothing kept: what the floods allocated is garbage once they are closed, and RSS comes back once the GC
+    // has run; read at the very moment of the last close it could still be ~25 % up on a 2-core machine.
+    await waitFor(() => rssMib() < baseline * 1.2, { what: `RSS back under ${(baseline * 1.2).toFixed(0)} MiB after the floods` });
   });
 
   it("holds 32 connections claiming 16 ~4 MiB messages each with 128 bytes sent in little memory, until the handshake deadline", async () => {

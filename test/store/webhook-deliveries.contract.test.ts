@@ -140,6 +140,25 @@ describeDialects("webhook deliveries store (the outbox)", (open) => {
     expect((await h.store.webhookDeliveries.claimDue({ worker: "w", now: new Date(T0 + 10_000), until: new Date(T0 + 20_000), busy: [], limit: 10 })).map((d) => d.id)).not.toContain(test.id);
   });
 
+  it("keeps the order of events announced in the same millisecond: listed newest first, handed to the worker oldest first", async () => {
+    const h = await open();
+    const { a } = await twoSubscriptions(h);
+    // Date is frozen: every event and every row below carries the same millisecond, in one batch and across batches.
+    const announced = Array.from({ length: 12 }, (_, i) => event(i));
+    await h.store.webhookDeliveries.publish(announced.slice(0, 8).map((e) => ({ event: e, payload: "{}", subscriptionIds: [a], giveUpAt: GIVE_UP })));
+    for (const e of announced.slice(8)) await h.store.webhookDeliveries.publish([{ event: e, payload: "{}", subscriptionIds: [a], giveUpAt: GIVE_UP }]);
+    const ids = announced.map((e) => e.id);
+    expect((await h.store.webhookDeliveries.list(a, { limit: 20 })).map((d) => d.eventId)).toEqual([...ids].reverse());
+    const sent: string[] = [];
+    for (;;) {
+      const [next] = await h.store.webhookDeliveries.claimDue({ worker: "w", now: new Date(T0), until: new Date(T0 + 1000), busy: [], limit: 10 });
+      if (!next) break;
+      sent.push(next.eventId);
+      await h.store.webhookDeliveries.recordAttempt(next.id, { attempt: 1, startedAt: new Date(T0), statusCode: 200, latencyMs: 1, error: null }, { status: "delivered" });
+    }
+    expect(sent).toEqual(ids);
+  });
+
   it("loses nothing when many publish at once, and a subscription's deletion takes its deliveries and their log", async () => {
     const h = await open();
     const { a, b } = await twoSubscriptions(h);

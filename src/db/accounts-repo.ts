@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRowId } from "./ids.js";
 import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { accounts, type AccountRow } from "./schema/index.js";
@@ -86,13 +86,13 @@ export class AccountsRepo {
       this.db.update(accounts).set(tokens).where(eq(accounts.id, existing.id)).run();
       return this.get(existing.id)!;
     }
-    const row: AccountRow = { id: randomUUID(), platform: input.platform, platformUserId: input.platformUserId, platformData: null, createdAt: now, ...tokens };
+    const row: AccountRow = { id: newRowId(), platform: input.platform, platformUserId: input.platformUserId, platformData: null, createdAt: now, ...tokens };
     this.db.insert(accounts).values(row).run();
     return this.toAccount(row);
   }
 
   list(): AccountSummary[] {
-    return this.db.select().from(accounts).orderBy(asc(accounts.createdAt)).all().map(summaryOf);
+    return this.db.select().from(accounts).orderBy(asc(accounts.createdAt), asc(accounts.id)).all().map(summaryOf);
   }
 
   summary(id: string): AccountSummary | undefined {

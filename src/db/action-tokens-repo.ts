@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRowId } from "./ids.js";
 import { and, asc, eq } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { actionTokens, type ActionTokenRow } from "./schema/index.js";
@@ -31,7 +31,7 @@ export class ActionTokensRepo {
   }
 
   list(streamId: string): ActionToken[] {
-    return this.db.select().from(actionTokens).where(eq(actionTokens.streamId, streamId)).orderBy(asc(actionTokens.createdAt)).all().map(toActionToken);
+    return this.db.select().from(actionTokens).where(eq(actionTokens.streamId, streamId)).orderBy(asc(actionTokens.createdAt), asc(actionTokens.id)).all().map(toActionToken);
   }
 
   findByToken(token: string): ActionToken | undefined {
@@ -54,7 +54,7 @@ export function newActionTokenRow(input: { streamId: string; name: string; actio
   // The "prism_" prefix lets the log scrubber mask a token that slips into a message.
   const token = randomSecret("prism_act");
   const row: ActionTokenRow = {
-    id: randomUUID(),
+    id: newRowId(),
     streamId: input.streamId,
     name: input.name,
     tokenHash: box.lookupHash(token),

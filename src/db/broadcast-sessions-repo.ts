@@ -74,7 +74,7 @@ export class BroadcastSessionsRepo {
 
   /** Newest first. */
   listForStream(streamId: string, limit: number): StoredSession[] {
-    return this.db.select().from(broadcastSessions).where(eq(broadcastSessions.streamId, streamId)).orderBy(desc(broadcastSessions.startedAt)).limit(limit).all().map(toSession);
+    return this.db.select().from(broadcastSessions).where(eq(broadcastSessions.streamId, streamId)).orderBy(desc(broadcastSessions.startedAt), desc(broadcastSessions.id)).limit(limit).all().map(toSession);
   }
 
   /** Sessions never closed: Prism stopped without ending them (a crash). */

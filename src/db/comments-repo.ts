@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRowId, newPrefixedId } from "./ids.js";
 import { and, asc, desc, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import type { Database, Statement } from "better-sqlite3";
 import type { Db } from "./client.js";
@@ -70,7 +70,7 @@ export class CommentsRepo {
     const insertMany = (this.insertMany ??= this.sqlite.transaction((rows: NewComment[]) => {
       const stored: ChatComment[] = [];
       for (const c of rows) {
-        const id = `cmt_${randomUUID().replace(/-/g, "")}`;
+        const id = newPrefixedId("cmt");
         const row = stmt.get(
           id,
           c.streamId,
@@ -203,7 +203,7 @@ export class CommentsRepo {
       .select()
       .from(chatFilters)
       .where(eq(chatFilters.streamId, streamId))
-      .orderBy(asc(chatFilters.createdAt))
+      .orderBy(asc(chatFilters.createdAt), asc(chatFilters.id))
       .all()
       .map((r) => ({ ...r, createdAt: new Date(r.createdAt) }));
   }
@@ -262,7 +262,7 @@ export class CommentsRepo {
 }
 
 export function filterRow(streamId: string, kind: "word" | "regex", pattern: string) {
-  return { id: randomUUID(), streamId, kind, pattern, createdAt: Date.now() };
+  return { id: newRowId(), streamId, kind, pattern, createdAt: Date.now() };
 }
 
 export function chatModesOf(row: ChatModesRow | undefined): ChatModes {

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRowId } from "./ids.js";
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { destinations, type DestinationRow } from "./schema/index.js";
@@ -45,13 +45,13 @@ export class DestinationsRepo {
       .select()
       .from(destinations)
       .where(eq(destinations.streamId, sql.placeholder("streamId")))
-      .orderBy(asc(destinations.createdAt))
+      .orderBy(asc(destinations.createdAt), asc(destinations.id))
       .prepare();
     this.summariesByStream = db
       .select({ id: destinations.id, name: destinations.name, enabled: destinations.enabled, platform: destinations.platform, accountId: destinations.accountId })
       .from(destinations)
       .where(eq(destinations.streamId, sql.placeholder("streamId")))
-      .orderBy(asc(destinations.createdAt))
+      .orderBy(asc(destinations.createdAt), asc(destinations.id))
       .prepare();
     this.byId = db
       .select()
@@ -99,7 +99,7 @@ export class DestinationsRepo {
       .select()
       .from(destinations)
       .where(eq(destinations.accountId, accountId))
-      .orderBy(asc(destinations.createdAt))
+      .orderBy(asc(destinations.createdAt), asc(destinations.id))
       .all()
       .map((r) => this.toDestination(r));
   }
@@ -129,7 +129,7 @@ export function newDestinationRow(input: NewDestination, box: SecretBox): Destin
   const now = Date.now();
   const { streamKey, transcode = "auto", accountId = null, ...rest } = input;
   return {
-    id: randomUUID(),
+    id: newRowId(),
     ...rest,
     accountId,
     streamKeyEnc: box.encrypt(streamKey),

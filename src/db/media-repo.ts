@@ -56,7 +56,7 @@ export class MediaRepo {
   }
 
   list(): MediaFile[] {
-    return this.db.select().from(media).orderBy(desc(media.createdAt)).all().map(toMedia);
+    return this.db.select().from(media).orderBy(desc(media.createdAt), desc(media.id)).all().map(toMedia);
   }
 
   delete(id: string): boolean {

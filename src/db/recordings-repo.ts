@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newPrefixedId } from "./ids.js";
 import { and, asc, desc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { clips, recordingMarkers, recordings, recordingSettings, type ClipRow, type MarkerRow, type RecordingRow, type RecordingSettingsRow } from "./schema/index.js";
@@ -16,10 +16,9 @@ export type RecordingSettingsPatch = { enabled?: boolean; includeSlate?: boolean
 
 export const DEFAULT_RECORDING_SETTINGS: RecordingSettings = { enabled: false, includeSlate: true, retention: { days: null, maxGb: null } };
 
-/** Ids are prefixed and random: what an API path may name is checked against these shapes before anything is looked up. */
+/** Ids are prefixed (src/db/ids.ts): what an API path may name is checked against these shapes before anything is looked up. */
 export const RECORDING_ID = /^rec_[0-9a-f]{32}$/;
 export const CLIP_ID = /^clip_[0-9a-f]{32}$/;
-export const newId = (prefix: string) => `${prefix}_${randomUUID().replaceAll("-", "")}`;
 
 export type NewRecording = Omit<RecordingRow, "state" | "note" | "mp4File" | "endedAt" | "durationSec" | "sizeBytes" | "videoCodec" | "audioCodec" | "width" | "height">;
 
@@ -49,7 +48,7 @@ export function newRecordingRow(row: NewRecording): RecordingRow {
 }
 
 export function markerRow(recordingId: string, atSec: number, label: string | null): MarkerRow {
-  return { id: newId("mrk"), recordingId, atSec, label, createdAt: Date.now() };
+  return { id: newPrefixedId("mrk"), recordingId, atSec, label, createdAt: Date.now() };
 }
 
 /** Recordings, their markers and clips, and each stream's recording settings. */
@@ -81,7 +80,7 @@ export class RecordingsRepo {
   }
 
   newRecordingId(): string {
-    return newId("rec");
+    return newPrefixedId("rec");
   }
 
   create(row: NewRecording): RecordingRow {
@@ -96,16 +95,16 @@ export class RecordingsRepo {
 
   /** Newest first. */
   listByStream(streamId: string): RecordingRow[] {
-    return this.db.select().from(recordings).where(eq(recordings.streamId, streamId)).orderBy(desc(recordings.startedAt)).all();
+    return this.db.select().from(recordings).where(eq(recordings.streamId, streamId)).orderBy(desc(recordings.startedAt), desc(recordings.id)).all();
   }
 
   /** Oldest first, every stream. */
   listAll(): RecordingRow[] {
-    return this.db.select().from(recordings).orderBy(asc(recordings.startedAt)).all();
+    return this.db.select().from(recordings).orderBy(asc(recordings.startedAt), asc(recordings.id)).all();
   }
 
   unfinished(): RecordingRow[] {
-    return this.db.select().from(recordings).where(inArray(recordings.state, ["recording", "finalizing"])).all();
+    return this.db.select().from(recordings).where(inArray(recordings.state, ["recording", "finalizing"])).orderBy(asc(recordings.startedAt), asc(recordings.id)).all();
   }
 
   update(id: string, patch: Partial<Omit<RecordingRow, "id">>): RecordingRow | undefined {
@@ -125,11 +124,11 @@ export class RecordingsRepo {
   }
 
   markers(recordingId: string): MarkerRow[] {
-    return this.db.select().from(recordingMarkers).where(eq(recordingMarkers.recordingId, recordingId)).orderBy(asc(recordingMarkers.atSec)).all();
+    return this.db.select().from(recordingMarkers).where(eq(recordingMarkers.recordingId, recordingId)).orderBy(asc(recordingMarkers.atSec), asc(recordingMarkers.createdAt), asc(recordingMarkers.id)).all();
   }
 
   newClipId(): string {
-    return newId("clip");
+    return newPrefixedId("clip");
   }
 
   addClip(row: ClipRow): ClipRow {
@@ -142,7 +141,7 @@ export class RecordingsRepo {
   }
 
   clipsOf(recordingId: string): ClipRow[] {
-    return this.db.select().from(clips).where(eq(clips.recordingId, recordingId)).orderBy(asc(clips.createdAt)).all();
+    return this.db.select().from(clips).where(eq(clips.recordingId, recordingId)).orderBy(asc(clips.createdAt), asc(clips.id)).all();
   }
 
   deleteClip(id: string): boolean {

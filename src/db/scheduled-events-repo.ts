@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newPrefixedId } from "./ids.js";
 import { and, asc, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { scheduledEventAnnouncements, scheduledEvents, type AnnouncementRow, type ScheduledEventRow } from "./schema/index.js";
@@ -75,7 +75,7 @@ export type ScheduledEventPatch = Partial<Pick<ScheduledEvent, "title" | "descri
 export function newScheduledEventRow(input: NewScheduledEvent): ScheduledEventRow {
   const now = Date.now();
   return {
-    id: `sev_${randomUUID().replace(/-/g, "")}`,
+    id: newPrefixedId("sev"),
     streamId: input.streamId,
     title: input.title,
     description: input.description,
@@ -132,7 +132,7 @@ export class ScheduledEventsRepo {
   }
 
   list(streamId: string): ScheduledEvent[] {
-    return this.db.select().from(scheduledEvents).where(eq(scheduledEvents.streamId, streamId)).orderBy(asc(scheduledEvents.startsAt)).all().map(toEvent);
+    return this.db.select().from(scheduledEvents).where(eq(scheduledEvents.streamId, streamId)).orderBy(asc(scheduledEvents.startsAt), asc(scheduledEvents.id)).all().map(toEvent);
   }
 
   /** Every event whose timers may still be ahead, soonest first. */
@@ -141,7 +141,7 @@ export class ScheduledEventsRepo {
       .select()
       .from(scheduledEvents)
       .where(inArray(scheduledEvents.status, [...PENDING_STATUSES]))
-      .orderBy(asc(scheduledEvents.startsAt))
+      .orderBy(asc(scheduledEvents.startsAt), asc(scheduledEvents.id))
       .all()
       .map(toEvent);
   }
@@ -167,7 +167,7 @@ export class ScheduledEventsRepo {
       .select()
       .from(scheduledEventAnnouncements)
       .where(eq(scheduledEventAnnouncements.eventId, eventId))
-      .orderBy(asc(scheduledEventAnnouncements.platform))
+      .orderBy(asc(scheduledEventAnnouncements.platform), asc(scheduledEventAnnouncements.accountId))
       .all()
       .map(toAnnouncement);
   }

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRowId } from "./ids.js";
 import { asc, count, eq, isNull, or, sql } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { streams, type StreamRow } from "./schema/index.js";
@@ -65,7 +65,7 @@ export class StreamsRepo {
   }
 
   list(): Stream[] {
-    return this.db.select().from(streams).orderBy(asc(streams.createdAt)).all().map((r) => this.toStream(r));
+    return this.db.select().from(streams).orderBy(asc(streams.createdAt), asc(streams.id)).all().map((r) => this.toStream(r));
   }
 
   count(): number {
@@ -158,7 +158,7 @@ export function streamPatchColumns(patch: StreamPatch): Partial<StreamRow> {
 export function newStreamRow(name: string, box: SecretBox): StreamRow {
   const now = Date.now();
   return {
-    id: randomUUID(),
+    id: newRowId(),
     name,
     ...(newKeyColumns(box, "primary") as { streamKeyHash: string; streamKeyEnc: string }),
     ...(newKeyColumns(box, "backup") as { backupStreamKeyHash: string; backupStreamKeyEnc: string }),

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRowId } from "./ids.js";
 import { asc, eq, sql } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { apiTokens, type ApiTokenRow } from "./schema/index.js";
@@ -44,7 +44,7 @@ export class TokensRepo {
   }
 
   list(): ApiToken[] {
-    return this.db.select().from(apiTokens).orderBy(asc(apiTokens.createdAt)).all().map(toToken);
+    return this.db.select().from(apiTokens).orderBy(asc(apiTokens.createdAt), asc(apiTokens.id)).all().map(toToken);
   }
 
   findByToken(token: string): ApiToken | undefined {
@@ -79,7 +79,7 @@ export class TokensRepo {
 export function newTokenRow(name: string, scopes: Scope[], box: SecretBox): { token: string; row: ApiTokenRow } {
   const token = newApiToken();
   const row: ApiTokenRow = {
-    id: randomUUID(),
+    id: newRowId(),
     name,
     scopes: [...new Set(scopes)].join(","),
     tokenHash: box.lookupHash(token),

@@ -1,4 +1,4 @@
-import { v7 as timeOrderedUuid } from "uuid";
+import { newRowId } from "./ids.js";
 import { and, asc, count, desc, eq, gt, inArray, isNotNull, lt, lte, min, notInArray } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { events, webhookAttempts, webhookDeliveries, webhookSubscriptions, type WebhookAttemptRow, type WebhookDeliveryRow } from "./schema/index.js";
@@ -248,17 +248,10 @@ export function earliest(a: number | null | undefined, b: number | null | undefi
   return times.length === 0 ? null : new Date(Math.min(...times));
 }
 
-/**
- * A delivery's id sorts in the order the rows were written (UUIDv7, whose counter keeps ids made in one millisecond
- * in order): the tie-break of the outbox's "oldest first", so a receiver gets two events announced in the same
- * millisecond in the order they were announced.
- */
-const newDeliveryId = (): string => timeOrderedUuid();
-
 export function pendingDeliveryRows(event: StoredEvent, payload: string, subscriptionIds: string[], giveUpAt: Date) {
   const now = event.createdAt.getTime();
   return subscriptionIds.map((subscriptionId) => ({
-    id: newDeliveryId(),
+    id: newRowId(),
     subscriptionId,
     eventId: event.id,
     eventType: event.type,
@@ -275,7 +268,7 @@ export function pendingDeliveryRows(event: StoredEvent, payload: string, subscri
 export function testDeliveryRow(subscriptionId: string, eventId: string, eventType: string, payload: string): WebhookDeliveryRow {
   const now = Date.now();
   return {
-    id: newDeliveryId(),
+    id: newRowId(),
     subscriptionId,
     eventId,
     eventType,

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRowId } from "./ids.js";
 import { asc, eq } from "drizzle-orm";
 import type { Db } from "./client.js";
 import { webhookSubscriptions, type WebhookSubscriptionRow } from "./schema/index.js";
@@ -52,7 +52,7 @@ export class WebhookSubscriptionsRepo {
     return this.db
       .select()
       .from(webhookSubscriptions)
-      .orderBy(asc(webhookSubscriptions.createdAt))
+      .orderBy(asc(webhookSubscriptions.createdAt), asc(webhookSubscriptions.id))
       .all()
       .map((r) => this.toSubscription(r));
   }
@@ -89,7 +89,7 @@ export class WebhookSubscriptionsRepo {
 /** A new subscription's row, its URL, IFTTT key and secret encrypted. Shared with pg/webhook-subscriptions-repo.ts. */
 export function subscriptionRow(input: NewWebhookSubscription, box: SecretBox): WebhookSubscriptionRow {
   return {
-    id: randomUUID(),
+    id: newRowId(),
     kind: input.kind,
     urlEnc: input.kind === "standard" ? box.encrypt(input.url) : null,
     iftttEvent: input.kind === "ifttt" ? input.ifttt.event : null,

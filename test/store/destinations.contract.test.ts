@@ -57,6 +57,15 @@ describeDialects("destinations store", (open) => {
     expect(await h.store.destinations.list("no-such-stream")).toEqual([]);
   });
 
+  it("lists destinations added in the same millisecond in the order they were added", async () => {
+    const h = await open();
+    const { stream, add } = await withStream(h);
+    const names = Array.from({ length: 12 }, (_, i) => `d${i}`);
+    for (const name of names) await add(name); // Date is frozen: one millisecond for all twelve
+    expect((await h.store.destinations.list(stream.id)).map((d) => d.name)).toEqual(names);
+    expect((await h.store.destinations.summaries(stream.id)).map((d) => d.name)).toEqual(names);
+  });
+
   it("patches name, key, enabled and transcoding; a profile survives the round trip; unknown answers undefined", async () => {
     const h = await open();
     const { stream, add } = await withStream(h);

@@ -30,6 +30,13 @@ describeDialects("streams store", (open) => {
     expect(await store.streams.count()).toBe(3);
   });
 
+  it("lists streams made in the same millisecond in the order they were made", async () => {
+    const { store } = await open();
+    const names = Array.from({ length: 12 }, (_, i) => `s${i}`);
+    for (const name of names) await store.streams.create(name); // Date is frozen: one millisecond for all twelve
+    expect((await store.streams.list()).map((s) => s.name)).toEqual(names);
+  });
+
   it("finds a stream by either key and says which, and nothing by a wrong key", async () => {
     const { store } = await open();
     const s = await store.streams.create("Keys");

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newRowId } from "../ids.js";
 import { and, asc, eq, sql } from "drizzle-orm";
 import type { PgDb } from "./client.js";
 import { accounts } from "../schema-pg/index.js";
@@ -22,7 +22,7 @@ export class PgAccountsRepo implements AccountsStore {
     const columns = linkColumns(input, this.box, now);
     const [row] = await this.db
       .insert(accounts)
-      .values({ id: randomUUID(), platform: input.platform, platformUserId: input.platformUserId, platformData: null, createdAt: now, ...columns })
+      .values({ id: newRowId(), platform: input.platform, platformUserId: input.platformUserId, platformData: null, createdAt: now, ...columns })
       .onConflictDoUpdate({
         target: [accounts.platform, accounts.platformUserId],
         set: { ...columns, refreshTokenEnc: sql`COALESCE(excluded.refresh_token_enc, ${accounts.refreshTokenEnc})` },

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { newPrefixedId } from "../ids.js";
 import { and, asc, desc, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import type { PgDb } from "./client.js";
 import { chatBlocks, chatFilters, chatModes, comments, overlayTokens } from "../schema-pg/index.js";
@@ -33,7 +33,7 @@ export class PgCommentsRepo implements CommentsStore {
       return {
         comment: c,
         row: {
-          id: `cmt_${randomUUID().replace(/-/g, "")}`,
+          id: newPrefixedId("cmt"),
           streamId: c.streamId,
           platform: c.platform,
           platformMessageId: c.platformMessageId,

@@ -3,9 +3,9 @@ import type { PgDb } from "./client.js";
 import { clips, recordingMarkers, recordings, recordingSettings } from "../schema-pg/index.js";
 import type { RecordingsStore } from "../store.js";
 import type { ClipRow, MarkerRow, RecordingRow } from "../schema/index.js";
+import { newPrefixedId } from "../ids.js";
 import {
   markerRow,
-  newId,
   newRecordingRow,
   patchedSettings,
   settingsColumns,
@@ -40,7 +40,7 @@ export class PgRecordingsRepo implements RecordingsStore {
   }
 
   async newRecordingId(): Promise<string> {
-    return newId("rec");
+    return newPrefixedId("rec");
   }
 
   async create(row: NewRecording): Promise<RecordingRow> {
@@ -87,7 +87,7 @@ export class PgRecordingsRepo implements RecordingsStore {
   }
 
   async newClipId(): Promise<string> {
-    return newId("clip");
+    return newPrefixedId("clip");
   }
 
   async addClip(row: ClipRow): Promise<ClipRow> {

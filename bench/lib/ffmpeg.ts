@@ -66,7 +66,18 @@ export function startReceiver(port: number): Tracked & { port: number } {
   };
 }
 
-/** Publishes the clip in a loop at real time, stream copy (no encoding). */
+/**
+ * The bare reference's receiver: the same ffmpeg, reading FLV over plain TCP (it accepts one connection on
+ * 127.0.0.1:port) instead of RTMP.
+ */
+export function startTcpReceiver(port: number): Tracked & { port: number } {
+  return {
+    port,
+    ...tracked(`tcp receiver :${port}`, ["-f", "flv", "-i", `tcp://127.0.0.1:${port}?listen=1`, "-c", "copy", "-f", "flv", "-y", "/dev/null"]),
+  };
+}
+
+/** Publishes the clip in a loop at real time, stream copy (no encoding), to rtmp://… or tcp://… (plain FLV). */
 export function startPublisher(clip: string, url: string): Tracked {
   return tracked("publisher", ["-re", "-stream_loop", "-1", "-i", clip, "-c", "copy", "-f", "flv", url]);
 }

@@ -1,8 +1,9 @@
 /**
  * Relay fan-out benchmark: CPU and RSS of Prism vs nginx-rtmp push vs one ffmpeg per destination,
- * relaying a 1080p30 ~6 Mbps stream (copy mode) to N local RTMP receivers.
+ * relaying a 1080p30 ~6 Mbps stream (copy mode) to N local RTMP receivers; and the bare-Node fan-out
+ * (bare-fanout.mjs: the same bytes as plain FLV over TCP, each read written to N sockets) as Node's floor.
  *
- *   npm run bench:relay [-- --n=1,4,8 --only=prism,nginx,ffmpeg --warmup=8 --window=20 --no-build]
+ *   npm run bench:relay [-- --n=1,4,8 --only=prism,nginx,ffmpeg,bare --warmup=8 --window=20 --no-build]
  *
  * Prints figures; asserts nothing. See bench/README.md.
  */
@@ -23,7 +24,7 @@ function option(name: string): string | undefined {
 }
 
 const counts = (option("n") ?? "1,4,8").split(",").map(Number).filter((n) => Number.isInteger(n) && n > 0);
-const impls = (option("only") ?? "prism,nginx,ffmpeg").split(",").filter((i): i is Impl => i in IMPL_LABEL);
+const impls = (option("only") ?? "prism,nginx,ffmpeg,bare").split(",").filter((i): i is Impl => i in IMPL_LABEL);
 const warmupMs = Number(option("warmup") ?? 8) * 1000;
 const windowMs = Number(option("window") ?? 20) * 1000;
 const build = !process.argv.includes("--no-build");
@@ -81,6 +82,16 @@ function report(results: ScenarioResult[], info: { clipKbps: number; nginxVersio
     return p && x && x.cpuPct > 0 ? [`N=${n} CPU ${(p.cpuPct / x.cpuPct).toFixed(1)}x, RSS ${(p.rssMiB / x.rssMiB).toFixed(1)}x`] : [];
   });
   if (ratios.length > 0) lines.push(`Prism / nginx-rtmp push: ${ratios.join("; ")}`);
+  // The bare-Node fan-out on Prism's own node and flags: what is left once Node itself is paid for.
+  const bareRatios = counts.flatMap((n) => {
+    const p = find("prism", n)?.usage;
+    const b = find("bare", n)?.usage;
+    const x = find("nginx", n)?.usage;
+    if (!b || b.cpuPct <= 0) return [];
+    const parts = [p ? `Prism ${(p.cpuPct / b.cpuPct).toFixed(1)}x` : "", x && x.cpuPct > 0 ? `bare Node / nginx ${(b.cpuPct / x.cpuPct).toFixed(1)}x` : ""].filter(Boolean);
+    return parts.length > 0 ? [`N=${n} ${parts.join(", ")}`] : [];
+  });
+  if (bareRatios.length > 0) lines.push(`CPU against the bare Node fan-out: ${bareRatios.join("; ")}`);
 
   // Prism's marginal cost per destination, from the smallest to the largest N.
   const lo = find("prism", Math.min(...counts));

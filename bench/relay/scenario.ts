@@ -1,19 +1,23 @@
 /**
- * One scenario: N fresh receivers, one relay (Prism, nginx-rtmp push, or one ffmpeg per
- * destination), the looping publisher; wait until the stream flows, warm up, measure, tear down.
+ * One scenario: N fresh receivers, one relay (Prism, nginx-rtmp push, one ffmpeg per destination, or
+ * the bare-Node byte fan-out), the looping publisher; wait until the stream flows, warm up, measure, tear down.
  */
-import { kbps, startCopyRelay, startPublisher, startReceiver, type Tracked } from "../lib/ffmpeg.js";
-import { freePort, measure, sleep, stop, waitFor, waitListening, type Usage } from "../lib/proc.js";
+import { fileURLToPath } from "node:url";
+import { kbps, startCopyRelay, startPublisher, startReceiver, startTcpReceiver, type Tracked } from "../lib/ffmpeg.js";
+import { freePort, measure, sleep, spawnTracked, stop, waitFor, waitListening, type Usage } from "../lib/proc.js";
 import { startNginx, type NginxInstall } from "./nginx.js";
-import { startPrism, waitAllLive, type StreamHealth } from "./prism.js";
+import { prismCommand, startPrism, waitAllLive, type StreamHealth } from "./prism.js";
 
-export type Impl = "prism" | "nginx" | "ffmpeg";
+export type Impl = "prism" | "nginx" | "ffmpeg" | "bare";
 
 export const IMPL_LABEL: Record<Impl, string> = {
   prism: "Prism",
   nginx: "nginx-rtmp push",
   ffmpeg: "ffmpeg per dest",
+  bare: "bare Node",
 };
+
+const BARE_FANOUT = fileURLToPath(new URL("./bare-fanout.mjs", import.meta.url));
 
 export interface ScenarioConfig {
   clip: string;
@@ -54,7 +58,8 @@ export async function runScenario(impl: Impl, n: number, cfg: ScenarioConfig): P
     // Fresh receivers for every scenario: ffmpeg's listen mode takes exactly one publisher.
     const ports: number[] = [];
     for (let i = 0; i < n; i++) ports.push(await freePort());
-    receivers = ports.map(startReceiver);
+    // The bare reference speaks no RTMP: its receivers read FLV over plain TCP.
+    receivers = ports.map(impl === "bare" ? startTcpReceiver : startReceiver);
     await waitListening(ports, 15_000, "receivers", () => {
       const dead = receivers.find((r) => !r.proc.running());
       return dead ? `${dead.proc.name} exited:\n${dead.proc.tail()}` : undefined;
@@ -69,6 +74,16 @@ export async function runScenario(impl: Impl, n: number, cfg: ScenarioConfig): P
       publishUrl = prism.publishUrl;
       const pid = prism.proc.pid;
       counted = () => [pid];
+    } else if (impl === "bare") {
+      const port = await freePort();
+      const command = prismCommand(); // Prism's node, flags and environment: only the program differs
+      const bare = spawnTracked("bare node fan-out", process.execPath, [...command.args.slice(0, -1), BARE_FANOUT, String(port), ...ports.map(String)], {
+        env: { ...process.env, ...command.env },
+      });
+      cleanups.push(() => stop(bare));
+      await waitListening([port], 10_000, "bare node fan-out", () => (bare.running() ? undefined : `exited:\n${bare.tail()}`));
+      publishUrl = `tcp://127.0.0.1:${port}`;
+      counted = () => [bare.pid];
     } else {
       const port = await freePort();
       const nginx = await startNginx(cfg.nginx, port, impl === "nginx" ? ports : []);

@@ -55,15 +55,17 @@ function tracked(name: string, args: string[], withProgress = true): Tracked {
   return { proc, progress };
 }
 
+/** A receiver reading `input` (one publisher), remuxed to FLV into /dev/null so `-progress` counts the bytes received. */
+function startListener(name: string, port: number, input: string[]): Tracked & { port: number } {
+  return { port, ...tracked(`${name} :${port}`, [...input, "-c", "copy", "-f", "flv", "-y", "/dev/null"]) };
+}
+
 /**
- * A real RTMP receiver: accepts one publisher on 127.0.0.1:port (app "app", key "k"), remuxes to
- * FLV into /dev/null so `-progress` counts the bytes received, and exits when the publisher leaves.
+ * A real RTMP receiver: accepts one publisher on 127.0.0.1:port (app "app", key "k"), counts what it
+ * receives, and exits when the publisher leaves.
  */
 export function startReceiver(port: number): Tracked & { port: number } {
-  return {
-    port,
-    ...tracked(`receiver :${port}`, ["-listen", "1", "-i", `rtmp://127.0.0.1:${port}/app/k`, "-c", "copy", "-f", "flv", "-y", "/dev/null"]),
-  };
+  return startListener("receiver", port, ["-listen", "1", "-i", `rtmp://127.0.0.1:${port}/app/k`]);
 }
 
 /**
@@ -71,10 +73,7 @@ export function startReceiver(port: number): Tracked & { port: number } {
  * 127.0.0.1:port) instead of RTMP.
  */
 export function startTcpReceiver(port: number): Tracked & { port: number } {
-  return {
-    port,
-    ...tracked(`tcp receiver :${port}`, ["-f", "flv", "-i", `tcp://127.0.0.1:${port}?listen=1`, "-c", "copy", "-f", "flv", "-y", "/dev/null"]),
-  };
+  return startListener("tcp receiver", port, ["-f", "flv", "-i", `tcp://127.0.0.1:${port}?listen=1`]);
 }
 
 /** Publishes the clip in a loop at real time, stream copy (no encoding), to rtmp://… or tcp://… (plain FLV). */

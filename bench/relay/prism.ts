@@ -96,14 +96,21 @@ export function prismEnv(
   };
 }
 
+const PRISM_ENTRY = join(repoRoot, "dist", "main.js");
+
 /**
- * The node command line of Prism as `prism`, `npm start` and the Docker image run it: the flags and
- * environment of dist/main.js's shebang, then $BENCH_PRISM_NODE_ARGS (e.g. "--cpu-prof"), then the entry.
+ * The node flags and environment Prism runs with, as `prism`, `npm start` and the Docker image run it: those of
+ * dist/main.js's shebang, then $BENCH_PRISM_NODE_ARGS (e.g. "--cpu-prof").
  */
+export function prismNode(): { flags: string[]; env: Record<string, string> } {
+  const { flags, env } = entryLaunch(PRISM_ENTRY);
+  return { flags: [...flags, ...(process.env.BENCH_PRISM_NODE_ARGS?.split(" ").filter(Boolean) ?? [])], env };
+}
+
+/** The node command line of Prism: prismNode's flags, then the entry. */
 export function prismCommand(): { args: string[]; env: Record<string, string> } {
-  const entry = join(repoRoot, "dist", "main.js");
-  const { flags, env } = entryLaunch(entry);
-  return { args: [...flags, ...(process.env.BENCH_PRISM_NODE_ARGS?.split(" ").filter(Boolean) ?? []), entry], env };
+  const { flags, env } = prismNode();
+  return { args: [...flags, PRISM_ENTRY], env };
 }
 
 /** How the bench runs Prism, for the report: "MALLOC_ARENA_MAX=2 node --max-semi-space-size=2 dist/main.js". */

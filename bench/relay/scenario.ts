@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { kbps, startCopyRelay, startPublisher, startReceiver, startTcpReceiver, type Tracked } from "../lib/ffmpeg.js";
 import { freePort, measure, sleep, spawnTracked, stop, waitFor, waitListening, type Usage } from "../lib/proc.js";
 import { startNginx, type NginxInstall } from "./nginx.js";
-import { prismCommand, startPrism, waitAllLive, type StreamHealth } from "./prism.js";
+import { prismNode, startPrism, waitAllLive, type StreamHealth } from "./prism.js";
 
 export type Impl = "prism" | "nginx" | "ffmpeg" | "bare";
 
@@ -76,9 +76,9 @@ export async function runScenario(impl: Impl, n: number, cfg: ScenarioConfig): P
       counted = () => [pid];
     } else if (impl === "bare") {
       const port = await freePort();
-      const command = prismCommand(); // Prism's node, flags and environment: only the program differs
-      const bare = spawnTracked("bare node fan-out", process.execPath, [...command.args.slice(0, -1), BARE_FANOUT, String(port), ...ports.map(String)], {
-        env: { ...process.env, ...command.env },
+      const node = prismNode(); // Prism's node, flags and environment: only the program differs
+      const bare = spawnTracked("bare node fan-out", process.execPath, [...node.flags, BARE_FANOUT, String(port), ...ports.map(String)], {
+        env: { ...process.env, ...node.env },
       });
       cleanups.push(() => stop(bare));
       await waitListening([port], 10_000, "bare node fan-out", () => (bare.running() ? undefined : `exited:\n${bare.tail()}`));
